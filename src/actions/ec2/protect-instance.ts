@@ -1,0 +1,62 @@
+import { CreateTagsCommand, DescribeInstanceAttributeCommand, EC2Client, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { outcome, TAG_CONTAINED_AT, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
+
+const params = z.strictObject({
+  /** Also turn on stop protection. @default true */
+  stopProtection: z.boolean().default(true),
+});
+
+/**
+ * Turns on termination (and stop) protection so the evidence survives, and
+ * tags the instance with the finding id, type and time. Records the previous
+ * protection settings for `release`.
+ */
+export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
+  name: 'ec2.protect',
+  summary: 'Turn on termination and stop protection and tag the instance with the finding',
+  params,
+  target: 'instance',
+  permissions: { member: ['ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags'], home: [] },
+  async run(ctx, p) {
+    const instanceId = ctx.finding.instance?.instanceId as string;
+    const ec2 = ctx.member(EC2Client);
+    const termination = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }));
+    const wasTermination = termination.DisableApiTermination?.Value ?? false;
+    let wasStop = false;
+    if (p.stopProtection) {
+      const stop = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiStop' }));
+      wasStop = stop.DisableApiStop?.Value ?? false;
+    }
+    const instance = await ctx.instance();
+    const tagged = instance.Tags?.some((t) => t.Key === TAG_FINDING_ID && t.Value === ctx.finding.id) ?? false;
+    const prior = { disableApiTermination: wasTermination, disableApiStop: wasStop };
+    const needs: string[] = [];
+    if (!wasTermination) needs.push('termination protection');
+    if (p.stopProtection && !wasStop) needs.push('stop protection');
+    if (!tagged) needs.push('finding tags');
+    if (needs.length === 0) return [outcome(this.name, instanceId, 'already', 'already protected and tagged for this finding', { prior })];
+    if (ctx.dryRun) return [outcome(this.name, instanceId, 'planned', `would turn on ${needs.join(', ')}`, { prior })];
+    const results: ActionOutcome[] = [];
+    if (!wasTermination) {
+      await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, DisableApiTermination: { Value: true } }));
+    }
+    if (p.stopProtection && !wasStop) {
+      await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, DisableApiStop: { Value: true } }));
+    }
+    if (!tagged) {
+      await ec2.send(
+        new CreateTagsCommand({
+          Resources: [instanceId],
+          Tags: [
+            { Key: TAG_FINDING_ID, Value: ctx.finding.id },
+            { Key: TAG_FINDING_TYPE, Value: ctx.finding.type },
+            { Key: TAG_CONTAINED_AT, Value: ctx.now.toISOString() },
+          ],
+        }),
+      );
+    }
+    results.push(outcome(this.name, instanceId, 'done', `turned on ${needs.join(', ')}`, { prior, changed: { disableApiTermination: true, disableApiStop: p.stopProtection } }));
+    return results;
+  },
+};

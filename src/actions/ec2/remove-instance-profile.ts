@@ -1,0 +1,75 @@
+import { DescribeIamInstanceProfileAssociationsCommand, DisassociateIamInstanceProfileCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
+import { z } from 'zod';
+import { existingRevocation, putRevocation, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
+import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
+
+const params = z.strictObject({
+  /** Also deny the instance role's sessions issued before now (the credentials already on the box). @default true */
+  revokeSessions: z.boolean().default(true),
+});
+
+/**
+ * Removes the instance profile from the instance so it gets no new role
+ * credentials, and (by default) revokes the role's sessions issued before now,
+ * since credentials already fetched from the metadata service stay valid for hours.
+ */
+export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
+  name: 'ec2.remove-instance-profile',
+  summary: "Disassociate the instance profile and revoke the instance role's older sessions",
+  params,
+  target: 'instance',
+  permissions: {
+    member: [
+      'ec2:DescribeIamInstanceProfileAssociations',
+      'ec2:DisassociateIamInstanceProfile',
+      'iam:GetInstanceProfile',
+      'iam:GetRolePolicy',
+      'iam:PutRolePolicy',
+    ],
+    home: [],
+  },
+  async run(ctx, p) {
+    const instanceId = ctx.finding.instance?.instanceId as string;
+    const ec2 = ctx.member(EC2Client);
+    const assoc = await ec2.send(
+      new DescribeIamInstanceProfileAssociationsCommand({
+        Filters: [
+          { Name: 'instance-id', Values: [instanceId] },
+          { Name: 'state', Values: ['associated'] },
+        ],
+      }),
+    );
+    const association = assoc.IamInstanceProfileAssociations?.[0];
+    const results: ActionOutcome[] = [];
+    const profileArn = association?.IamInstanceProfile?.Arn;
+    if (!association?.AssociationId || !profileArn) {
+      return [outcome(this.name, instanceId, 'already', 'no instance profile associated')];
+    }
+    const profileName = profileArn.split('/').pop() as string;
+    let roleName: string | undefined;
+    if (p.revokeSessions) {
+      const profile = await ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }));
+      roleName = profile.InstanceProfile?.Roles?.[0]?.RoleName;
+    }
+    if (ctx.dryRun) {
+      results.push(outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior: { instanceProfileArn: profileArn } }));
+    } else {
+      await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId }));
+      results.push(outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior: { instanceProfileArn: profileArn, instanceProfileName: profileName } }));
+    }
+    if (roleName) {
+      if (roleName === ctx.responderRoleName) {
+        results.push(outcome(this.name, roleName, 'skipped', `refusing to revoke ${roleName}: it is cordon's own member role`));
+      } else if (await existingRevocation(ctx.member(IAMClient), roleName)) {
+        results.push(outcome(this.name, roleName, 'already', `${REVOKE_SESSIONS_POLICY} already attached to ${roleName}`));
+      } else if (ctx.dryRun) {
+        results.push(outcome(this.name, roleName, 'planned', `would deny sessions of ${roleName} issued before ${ctx.now.toISOString()}`));
+      } else {
+        await putRevocation(ctx.member(IAMClient), roleName, ctx.now);
+        results.push(outcome(this.name, roleName, 'done', `sessions of ${roleName} issued before ${ctx.now.toISOString()} denied`, { prior: { roleName, hadPolicy: false }, changed: { policyName: REVOKE_SESSIONS_POLICY } }));
+      }
+    }
+    return results;
+  },
+};

@@ -1,0 +1,64 @@
+import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { outcome, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
+
+const params = z.strictObject({});
+
+/**
+ * Snapshots every EBS volume attached to the instance, tagged with the finding,
+ * before anything else changes it. A snapshot already tagged with this finding
+ * for a volume is reused, so a finding delivered twice never doubles evidence.
+ */
+export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
+  name: 'ec2.snapshot',
+  summary: 'Snapshot every attached EBS volume for forensics, tagged with the finding id',
+  params,
+  target: 'instance',
+  permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'], home: [] },
+  async run(ctx) {
+    const { finding } = ctx;
+    const instance = await ctx.instance();
+    const volumes = (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [{ volumeId: m.Ebs.VolumeId, device: m.DeviceName ?? '' }] : []));
+    if (volumes.length === 0) return [outcome(this.name, finding.instance?.instanceId ?? '', 'skipped', 'instance has no EBS volume')];
+    const ec2 = ctx.member(EC2Client);
+    const existing = await ec2.send(
+      new DescribeSnapshotsCommand({
+        OwnerIds: ['self'],
+        Filters: [
+          { Name: `tag:${TAG_FINDING_ID}`, Values: [finding.id] },
+          { Name: 'volume-id', Values: volumes.map((v) => v.volumeId) },
+        ],
+      }),
+    );
+    const results: ActionOutcome[] = [];
+    for (const { volumeId, device } of volumes) {
+      const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId);
+      if (prior?.SnapshotId) {
+        results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior.SnapshotId} already taken for this finding`, { changed: { snapshotId: prior.SnapshotId } }));
+        continue;
+      }
+      if (ctx.dryRun) {
+        results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
+        continue;
+      }
+      const snap = await ec2.send(
+        new CreateSnapshotCommand({
+          VolumeId: volumeId,
+          Description: `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(0, 255),
+          TagSpecifications: [
+            {
+              ResourceType: 'snapshot',
+              Tags: [
+                { Key: TAG_FINDING_ID, Value: finding.id },
+                { Key: TAG_FINDING_TYPE, Value: finding.type },
+                { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
+              ],
+            },
+          ],
+        }),
+      );
+      results.push(outcome(this.name, volumeId, 'done', `snapshot ${snap.SnapshotId} started`, { changed: { snapshotId: snap.SnapshotId } }));
+    }
+    return results;
+  },
+};

@@ -1,0 +1,109 @@
+import { CreateNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
+
+/** AWS's default quota of rules per direction in a network ACL (the `*` default rule excluded). */
+export const NACL_RULES_PER_DIRECTION = 20;
+
+const params = z
+  .strictObject({
+    /** Lowest rule number cordon may use; deny rules must come before the ACL's allow rules. @default 1 */
+    firstRuleNumber: z.number().int().min(1).max(32766).default(1),
+    /** Highest rule number cordon may use. @default 99 */
+    lastRuleNumber: z.number().int().min(1).max(32766).default(99),
+    /** Rules per direction the ACL may hold (raise it if your quota is higher). @default 20 */
+    maxRulesPerDirection: z.number().int().min(1).max(40).default(NACL_RULES_PER_DIRECTION),
+    /** Also block addresses the instance connected out to (e.g. a C&C server), not only inbound attackers. @default false */
+    includeOutbound: z.boolean().default(false),
+  })
+  .refine((p) => p.firstRuleNumber <= p.lastRuleNumber, { message: 'firstRuleNumber must not be above lastRuleNumber' });
+
+/**
+ * Denies the finding's remote address in the network ACL of each subnet of
+ * the instance, inbound and outbound, with the lowest free rule numbers in
+ * cordon's range so the deny is evaluated before the ACL's allow rules. Fails
+ * clearly when the ACL is at its rule quota rather than dropping other rules.
+ */
+export const blockIp: ActionDefinition<z.infer<typeof params>> = {
+  name: 'network.block-ip',
+  summary: "Deny the attacker's address in the subnet's network ACL, both directions",
+  params,
+  target: 'remote-ip',
+  permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry'], home: [] },
+  async run(ctx, p) {
+    const ips = ctx.finding.remoteIps.filter((r) => r.direction === 'INBOUND' || p.includeOutbound);
+    const v4 = ips.filter((r) => /^\d{1,3}(\.\d{1,3}){3}$/.test(r.ip));
+    if (v4.length === 0) return [outcome(this.name, '', 'skipped', 'finding names no inbound remote IPv4 address to block')];
+    const instance = await ctx.instance();
+    const subnets = [...new Set((instance.NetworkInterfaces ?? []).flatMap((ni) => (ni.SubnetId ? [ni.SubnetId] : [])))];
+    if (subnets.length === 0) return [outcome(this.name, instance.InstanceId ?? '', 'failed', 'instance has no subnet')];
+    const ec2 = ctx.member(EC2Client);
+    const acls = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnets }] }));
+    const results: ActionOutcome[] = [];
+    for (const acl of acls.NetworkAcls ?? []) {
+      const aclId = acl.NetworkAclId as string;
+      const entries = [...(acl.Entries ?? [])];
+      for (const { ip } of v4) {
+        const cidr = `${ip}/32`;
+        const resource = `${aclId}:${cidr}`;
+        const has = (egress: boolean): boolean => entries.some((e) => e.Egress === egress && e.CidrBlock === cidr && e.RuleAction === 'deny');
+        if (has(false) && has(true)) {
+          results.push(outcome(this.name, resource, 'already', `${cidr} already denied both ways in ${aclId}`));
+          continue;
+        }
+        const plan: Array<{ egress: boolean; ruleNumber: number }> = [];
+        let problem: string | undefined;
+        for (const egress of [false, true]) {
+          if (has(egress)) continue;
+          const sameDirection = entries.filter((e) => e.Egress === egress && e.RuleNumber !== 32767);
+          if (sameDirection.length >= p.maxRulesPerDirection) {
+            problem = `${aclId} already holds ${sameDirection.length} ${egress ? 'outbound' : 'inbound'} rules (quota ${p.maxRulesPerDirection}); raise the quota or release older blocks`;
+            break;
+          }
+          const ruleNumber = freeRuleNumber(entries, egress, p.firstRuleNumber, p.lastRuleNumber, plan);
+          if (ruleNumber === undefined) {
+            problem = `no free ${egress ? 'outbound' : 'inbound'} rule number in ${p.firstRuleNumber}-${p.lastRuleNumber} of ${aclId}`;
+            break;
+          }
+          plan.push({ egress, ruleNumber });
+        }
+        if (problem) {
+          results.push(outcome(this.name, resource, 'failed', problem));
+          continue;
+        }
+        const shared = acl.IsDefault ? ' (the VPC default ACL: every subnet using it is affected)' : '';
+        const rules = plan.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
+        if (ctx.dryRun) {
+          results.push(outcome(this.name, resource, 'planned', `would deny ${cidr} in ${aclId} as ${rules}${shared}`));
+          continue;
+        }
+        for (const r of plan) {
+          await ec2.send(
+            new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: r.ruleNumber, Egress: r.egress, Protocol: '-1', RuleAction: 'deny', CidrBlock: cidr }),
+          );
+          entries.push({ RuleNumber: r.ruleNumber, Egress: r.egress, CidrBlock: cidr, RuleAction: 'deny', Protocol: '-1' });
+        }
+        results.push(
+          outcome(this.name, resource, 'done', `denied ${cidr} in ${aclId} as ${rules}${shared}`, {
+            prior: { networkAclId: aclId, cidr, entriesAdded: plan },
+            changed: { entriesAdded: plan },
+          }),
+        );
+      }
+    }
+    return results;
+  },
+};
+
+function freeRuleNumber(
+  entries: readonly NetworkAclEntry[],
+  egress: boolean,
+  first: number,
+  last: number,
+  planned: ReadonlyArray<{ egress: boolean; ruleNumber: number }>,
+): number | undefined {
+  const used = new Set(entries.filter((e) => e.Egress === egress).map((e) => e.RuleNumber));
+  for (const r of planned) if (r.egress === egress) used.add(r.ruleNumber);
+  for (let n = first; n <= last; n += 1) if (!used.has(n)) return n;
+  return undefined;
+}

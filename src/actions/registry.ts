@@ -1,0 +1,40 @@
+import type { ActionCatalogue } from '../runbooks/load';
+import { snapshotVolumes } from './ec2/snapshot-volumes';
+import { protectInstance } from './ec2/protect-instance';
+import { detachInstance } from './ec2/detach-instance';
+import { isolateInstance } from './ec2/isolate-instance';
+import { removeInstanceProfile } from './ec2/remove-instance-profile';
+import { blockIp } from './network/block-ip';
+import { deactivateAccessKey } from './iam/deactivate-access-key';
+import { denyUser } from './iam/deny-user';
+import { revokeRoleSessions } from './iam/revoke-role-sessions';
+import { blockPublicAccess } from './s3/block-public-access';
+import { archiveFinding } from './guardduty/archive-finding';
+import type { ActionDefinition } from './types';
+
+/** Every action a runbook may name, by name. */
+export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
+  (
+    [
+      snapshotVolumes,
+      protectInstance,
+      detachInstance,
+      isolateInstance,
+      removeInstanceProfile,
+      blockIp,
+      deactivateAccessKey,
+      denyUser,
+      revokeRoleSessions,
+      blockPublicAccess,
+      archiveFinding,
+    ] satisfies ReadonlyArray<ActionDefinition<unknown>>
+  ).map((a) => [a.name, a]),
+);
+
+/** The catalogue runbook validation checks names and parameters against. */
+export const ACTION_CATALOGUE: ActionCatalogue = ACTIONS;
+
+/** Every IAM action the member role needs, derived from the actions themselves. */
+export function memberPermissions(): string[] {
+  return [...new Set([...ACTIONS.values()].flatMap((a) => a.permissions.member).concat(['ec2:DescribeInstances']))].sort();
+}

@@ -1,0 +1,40 @@
+import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand, S3Client, type PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
+
+const params = z.strictObject({});
+
+const ALL_ON: PublicAccessBlockConfiguration = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+
+/** Turns on all four Block Public Access settings of each bucket in the finding; records the previous settings. */
+export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
+  name: 's3.block-public-access',
+  summary: 'Turn on Block Public Access for the bucket in the finding',
+  params,
+  target: 'bucket',
+  permissions: { member: ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'], home: [] },
+  async run(ctx) {
+    const s3 = ctx.member(S3Client);
+    const results: ActionOutcome[] = [];
+    for (const bucket of ctx.finding.buckets) {
+      let previous: PublicAccessBlockConfiguration | undefined;
+      try {
+        previous = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+      } catch (err) {
+        if ((err as Error).name !== 'NoSuchPublicAccessBlockConfiguration') throw err;
+      }
+      const prior = { bucket, publicAccessBlock: previous ?? null };
+      if (previous && Object.entries(ALL_ON).every(([k, v]) => previous?.[k as keyof PublicAccessBlockConfiguration] === v)) {
+        results.push(outcome(this.name, bucket, 'already', `Block Public Access already fully on for ${bucket}`));
+        continue;
+      }
+      if (ctx.dryRun) {
+        results.push(outcome(this.name, bucket, 'planned', `would turn on Block Public Access for ${bucket}`, { prior }));
+        continue;
+      }
+      await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: ALL_ON }));
+      results.push(outcome(this.name, bucket, 'done', `Block Public Access turned on for ${bucket}`, { prior, changed: { publicAccessBlock: ALL_ON } }));
+    }
+    return results;
+  },
+};

@@ -1,0 +1,75 @@
+import type { Instance } from '@aws-sdk/client-ec2';
+import type { z } from 'zod';
+import type { ClientConstructor } from '../aws/clients';
+import type { Finding } from '../findings/finding';
+
+/** Outcome of one action on one resource (the `status` of the CLI's JSON lines). */
+export type ActionStatus = 'done' | 'already' | 'skipped' | 'failed' | 'planned';
+
+/** What one action did (or would do) to one resource. */
+export interface ActionOutcome {
+  readonly action: string;
+  /** The resource acted on: an instance id, an access key id, `acl-…:203.0.113.7/32`… */
+  readonly resource: string;
+  readonly status: ActionStatus;
+  readonly detail: string;
+  /** The resource's state before cordon changed it, for `release`. */
+  readonly prior?: Readonly<Record<string, unknown>>;
+  /** What cordon created or changed (snapshot ids, rule numbers, policy names…). */
+  readonly changed?: Readonly<Record<string, unknown>>;
+}
+
+/** Everything an action may use; AWS I/O only through the clients it hands out. */
+export interface ActionContext {
+  readonly finding: Finding;
+  /** Report what would be done (`planned`) and call no mutating API. */
+  readonly dryRun: boolean;
+  readonly now: Date;
+  /** Name of the member role cordon itself uses: never revoked or denied. */
+  readonly responderRoleName: string;
+  /** An SDK client in the finding's account and region, through the member role. */
+  member<C>(ctor: ClientConstructor<C>): C;
+  /** An SDK client in the security account, in the finding's region. */
+  home<C>(ctor: ClientConstructor<C>): C;
+  /** The finding's instance as EC2 describes it now (one call per finding, shared by its actions). */
+  instance(): Promise<Instance>;
+  /** GuardDuty ArchiveFindings in the administrator account, batched (≤ 50 ids a call) across findings. */
+  archive(finding: Finding): Promise<void>;
+}
+
+/** What kind of resource an action needs the finding to name. */
+export type ActionTarget = 'instance' | 'access-key' | 'user' | 'role' | 'bucket' | 'remote-ip' | 'finding';
+
+/** One containment action: one file under src/actions/<service>/. */
+export interface ActionDefinition<P = Record<string, unknown>> {
+  /** `<service>.<verb>`, as runbooks name it. */
+  readonly name: string;
+  readonly summary: string;
+  /** Parameters a runbook may pass under `with:` (defaults applied). */
+  readonly params: z.ZodType<P>;
+  readonly target: ActionTarget;
+  /**
+   * Every IAM action it calls, in the member account (`member`) or the
+   * security account (`home`). The StackSet role is derived from these.
+   */
+  readonly permissions: { readonly member: readonly string[]; readonly home: readonly string[] };
+  run(ctx: ActionContext, params: P): Promise<ActionOutcome[]>;
+}
+
+/** Tag keys cordon writes on what it touches or creates. */
+export const TAG_FINDING_ID = 'cordon:finding-id';
+/** See TAG_FINDING_ID. */
+export const TAG_FINDING_TYPE = 'cordon:finding-type';
+/** See TAG_FINDING_ID. */
+export const TAG_CONTAINED_AT = 'cordon:contained-at';
+
+/** Builds an outcome; keeps action files short. */
+export function outcome(
+  action: string,
+  resource: string,
+  status: ActionStatus,
+  detail: string,
+  extra: { prior?: Record<string, unknown>; changed?: Record<string, unknown> } = {},
+): ActionOutcome {
+  return { action, resource, status, detail, ...extra };
+}

@@ -1,0 +1,33 @@
+import type { ActionStatus } from '../actions/types';
+
+/** One audited action: what cordon did to a resource, and the state it replaced. */
+export interface AuditRecord {
+  readonly findingId: string;
+  readonly findingArn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly findingType: string;
+  readonly runbook: string | null;
+  readonly action: string;
+  readonly resource: string;
+  readonly status: ActionStatus;
+  readonly detail: string;
+  /** State before the change, for `release`. */
+  readonly prior?: Readonly<Record<string, unknown>>;
+  readonly changed?: Readonly<Record<string, unknown>>;
+  /** ISO time of the action. */
+  readonly at: string;
+  /** Who acted: the responder, or a `release`. */
+  readonly actor: 'respond' | 'release';
+  /** Security-account principal or Lambda that ran cordon, when known. */
+  readonly by?: string;
+}
+
+/** Where the audit trail lives: a local file for the CLI, DynamoDB when deployed (or from the CLI too). */
+export interface AuditStore {
+  /** A short description for messages (`file .cordon/audit.jsonl`, `DynamoDB table cordon-audit`). */
+  readonly description: string;
+  append(records: readonly AuditRecord[]): Promise<void>;
+  /** Every record of one finding, oldest first. */
+  forFinding(findingId: string): Promise<AuditRecord[]>;
+}

@@ -1,0 +1,6 @@
+/** Where a CLI command reads its environment and writes its output (injected so tests can capture it). */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+}

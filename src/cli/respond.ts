@@ -1,0 +1,87 @@
+import * as fs from 'node:fs';
+import { ConfigurationError, describeError } from '../aws/errors';
+import { responderSettings } from '../config/settings';
+import { parseInput } from '../findings/parse';
+import { respond } from '../respond/responder';
+import { hasFailure, type FindingResult } from '../respond/result';
+import { buildResponder } from '../respond/wiring';
+import { parseFlags } from './args';
+import type { CliIo } from './io';
+
+const HELP = `usage: npx cordon respond [FILE|-] [--dry-run] [--json] [--runbooks DIR] [--role-name NAME]
+
+Reads GuardDuty findings (a GuardDuty or Security Hub EventBridge event, a bare
+finding, a GetFindings response; one, a JSON array, or JSON lines) from FILE or
+standard input, runs the matching runbooks in the findings' member accounts and
+writes the outcome to Security Hub.
+
+  --dry-run         report what would be done (status "planned"); change nothing
+  --json            one JSON object per finding per line
+  --runbooks DIR    runbooks folder (default: CORDON_RUNBOOKS_DIR or ./runbooks)
+  --role-name NAME  member role to assume (default: CORDON_ROLE_NAME or cordon-responder)
+
+Exit: 0 every finding handled, 1 some action failed, 2 bad input or configuration.`;
+
+/** `cordon respond`: argument parsing and printing; the work is in src/respond. */
+export async function runRespond(argv: string[], io: CliIo): Promise<number> {
+  let text: string;
+  let flags: { json: boolean };
+  let responder: ReturnType<typeof buildResponder>;
+  let items: ReturnType<typeof parseInput>;
+  try {
+    const { values, positionals } = parseFlags('respond', argv, {
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      runbooks: { type: 'string' },
+      'role-name': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    });
+    if (values.help) {
+      io.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (positionals.length > 1) throw new ConfigurationError(`respond: expected at most one input file, got ${positionals.length}: ${positionals.join(' ')}`);
+    const source = positionals[0] ?? '-';
+    text = readInput(source);
+    flags = { json: values.json === true };
+    const settings = responderSettings(io.env, { roleName: values['role-name'], runbooksDir: values.runbooks, dryRun: values['dry-run'] });
+    items = parseInput(text);
+    responder = buildResponder(settings);
+  } catch (err) {
+    io.stderr.write(`cordon respond: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
+    return 2;
+  }
+  try {
+    const results = await respond(items, responder.deps);
+    for (const r of results) io.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : formatResult(r, responder.deps.dryRun));
+    if (!flags.json) io.stdout.write(summaryLine(results, responder.deps.audit.description, responder.deps.dryRun));
+    return results.some(hasFailure) ? 1 : 0;
+  } catch (err) {
+    io.stderr.write(`cordon respond: ${describeError(err)}\n`);
+    return 1;
+  } finally {
+    responder.close();
+  }
+}
+
+function readInput(source: string): string {
+  try {
+    return fs.readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (err) {
+    throw new ConfigurationError(`cannot read ${source === '-' ? 'standard input' : source}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function formatResult(r: FindingResult, dryRun: boolean): string {
+  const head = `${r.decision === 'act' ? (dryRun ? 'PLAN' : 'ACT ') : 'SKIP'} ${r.type} sev ${r.severity ?? '-'} in ${r.accountId}/${r.region} (${r.findingId})`;
+  const lines = [head, `     runbook ${r.runbook ?? '-'}: ${r.reason}`];
+  for (const a of r.actions) lines.push(`     ${a.status.padEnd(7)} ${a.action} ${a.resource}: ${a.detail}`);
+  lines.push(`     security hub: ${r.securityHub.status} (${r.securityHub.detail})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function summaryLine(results: readonly FindingResult[], audit: string, dryRun: boolean): string {
+  const acted = results.filter((r) => r.decision === 'act').length;
+  const failed = results.filter(hasFailure).length;
+  return `\n${results.length} finding(s): ${acted} ${dryRun ? 'planned' : 'acted on'}, ${results.length - acted} skipped, ${failed} with failed actions.${dryRun ? ' Dry run: nothing changed.' : ` Audit: ${audit}.`}\n`;
+}

@@ -1,0 +1,87 @@
+/**
+ * The one Finding type every later step works on, whatever the input was
+ * (GuardDuty EventBridge event, Security Hub event, bare GuardDuty finding).
+ */
+
+/** Where cordon learned about a finding; it changes the decision rules. */
+export type FindingOrigin =
+  | { readonly kind: 'guardduty' }
+  | {
+      /** An analyst picked a Security Hub custom action on this finding. */
+      readonly kind: 'custom-action';
+      readonly actionName: string;
+      /** `arn:aws:securityhub:<region>:<account>:action/custom/<id>` */
+      readonly actionArn: string | undefined;
+    }
+  | {
+      /** A "Security Hub Findings - Imported" event. */
+      readonly kind: 'imported';
+      readonly workflowStatus: string;
+      /** `UpdatedBy` of the finding's current note, if any. */
+      readonly noteUpdatedBy: string | undefined;
+      /** When that note was written. */
+      readonly noteUpdatedAt: string | undefined;
+      /** When the finding itself was last updated by GuardDuty (ASFF `UpdatedAt`). */
+      readonly findingUpdatedAt: string | undefined;
+    };
+
+/** A network interface of the instance in the finding. */
+export interface FindingInterface {
+  readonly networkInterfaceId: string;
+  readonly subnetId: string | undefined;
+  readonly vpcId: string | undefined;
+  readonly securityGroupIds: readonly string[];
+}
+
+/** The EC2 instance a finding is about. */
+export interface FindingInstance {
+  readonly instanceId: string;
+  readonly networkInterfaces: readonly FindingInterface[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The credentials a finding is about (`resource.accessKeyDetails`). */
+export interface FindingAccessKey {
+  readonly accessKeyId: string | undefined;
+  readonly userName: string | undefined;
+  /** `IAMUser`, `AssumedRole`, `Root`, `FederatedUser`… */
+  readonly userType: string | undefined;
+  readonly principalId: string | undefined;
+}
+
+/** A remote address seen in the finding and the direction of the traffic. */
+export interface RemoteIp {
+  readonly ip: string;
+  readonly direction: 'INBOUND' | 'OUTBOUND' | 'UNKNOWN';
+}
+
+/** A GuardDuty finding, normalized. */
+export interface Finding {
+  readonly id: string;
+  /** The finding ARN: also its Security Hub id. */
+  readonly arn: string;
+  readonly detectorId: string | undefined;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly type: string;
+  readonly severity: number;
+  readonly title: string;
+  /** How many times GuardDuty saw the activity; grows when a finding is re-published. */
+  readonly count: number;
+  readonly archived: boolean;
+  readonly updatedAt: string | undefined;
+  /** `TARGET` when the resource was attacked, `ACTOR` when it attacked. */
+  readonly resourceRole: 'TARGET' | 'ACTOR' | undefined;
+  readonly resourceType: string;
+  readonly instance: FindingInstance | undefined;
+  readonly accessKey: FindingAccessKey | undefined;
+  readonly buckets: readonly string[];
+  readonly remoteIps: readonly RemoteIp[];
+  readonly origin: FindingOrigin;
+}
+
+/** Product ARN of GuardDuty in Security Hub for a region. */
+export function guardDutyProductArn(region: string, partition = 'aws'): string {
+  return `arn:${partition}:securityhub:${region}::product/aws/guardduty`;
+}

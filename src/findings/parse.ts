@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { asffFindingSchema, securityHubEventSchema } from './asff-schema';
+import { InputError } from './errors';
+import type { Finding, FindingOrigin } from './finding';
+import { guardDutyFindingSchema } from './guardduty-schema';
+import { camelCaseKeys, normalizeGuardDutyFinding } from './normalize';
+
+/**
+ * A Security Hub finding that names a GuardDuty finding: cordon reads the
+ * full finding from the administrator's GuardDuty before acting on it.
+ */
+export interface FindingRef {
+  readonly arn: string;
+  readonly findingId: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly origin: FindingOrigin;
+  /** GuardDuty's count as Security Hub last saw it (`aws/guardduty/service/count`). */
+  readonly count: number | undefined;
+}
+
+/** A finding from another product (Inspector, Macie…) selected alongside GuardDuty findings. */
+export interface ForeignFinding {
+  readonly id: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly productArn: string;
+  readonly origin: FindingOrigin;
+}
+
+/** One finding read from the input, with where it came from (`item 3`, `item 2, finding 1`). */
+export type ParsedItem =
+  | { readonly kind: 'finding'; readonly where: string; readonly finding: Finding }
+  | { readonly kind: 'ref'; readonly where: string; readonly ref: FindingRef }
+  | { readonly kind: 'foreign'; readonly where: string; readonly foreign: ForeignFinding };
+
+/**
+ * Reads `respond`'s input: one JSON value, a JSON array, or JSON lines, each
+ * a GuardDuty EventBridge event, a Security Hub EventBridge event, a bare
+ * GuardDuty finding (wire camelCase or the SDK/CLI's PascalCase), or a whole
+ * `GetFindings` response. Throws InputError naming the item and field at the
+ * first problem, so that nothing is acted on when any of the input is bad.
+ */
+export function parseInput(text: string): ParsedItem[] {
+  const values = splitJson(text);
+  const items: ParsedItem[] = [];
+  values.forEach((value, i) => items.push(...parseValue(value, `item ${i + 1}`)));
+  if (items.length === 0) throw new InputError('input holds no findings');
+  return items;
+}
+
+function splitJson(text: string): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new InputError('input is empty: expected a GuardDuty or Security Hub event, a finding, or a JSON array or JSON lines of them');
+  try {
+    const whole: unknown = JSON.parse(trimmed);
+    return Array.isArray(whole) ? whole : [whole];
+  } catch (wholeErr) {
+    // Not one JSON value: try JSON lines, naming the first bad line.
+    const lines = trimmed.split(/\r?\n/);
+    if (lines.length === 1) throw new InputError(`input is not valid JSON: ${(wholeErr as Error).message}`);
+    return lines.flatMap((line, i) => {
+      if (line.trim() === '') return [];
+      try {
+        return [JSON.parse(line) as unknown];
+      } catch (err) {
+        throw new InputError(`line ${i + 1} is not valid JSON: ${(err as Error).message}`);
+      }
+    });
+  }
+}
+
+function parseValue(value: unknown, where: string): ParsedItem[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(`${where}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  }
+  const obj = value as Record<string, unknown>;
+  if ('detail-type' in obj || 'source' in obj) return parseEvent(obj, where);
+  if (Array.isArray(obj.Findings)) {
+    return obj.Findings.flatMap((f, i) => parseValue(f, `${where}, Findings[${i}]`));
+  }
+  if ('AccountId' in obj && 'Type' in obj && !('accountId' in obj)) {
+    return [bareFinding(camelCaseKeys(obj), where)];
+  }
+  if ('accountId' in obj || 'type' in obj || 'schemaVersion' in obj) return [bareFinding(obj, where)];
+  throw new InputError(
+    `${where}: not a GuardDuty finding event, Security Hub findings event or GuardDuty finding (keys: ${Object.keys(obj).slice(0, 6).join(', ') || 'none'})`,
+  );
+}
+
+function parseEvent(obj: Record<string, unknown>, where: string): ParsedItem[] {
+  const detailType = String(obj['detail-type']);
+  const source = String(obj.source);
+  if (source === 'aws.guardduty' && detailType === 'GuardDuty Finding') {
+    return [bareFinding(obj.detail, `${where}, detail`)];
+  }
+  if (source === 'aws.securityhub') {
+    const event = check(securityHubEventSchema, obj, where);
+    const isCustom = event['detail-type'] === 'Security Hub Findings - Custom Action';
+    if (isCustom && !event.detail.actionName) throw new InputError(`${where}: detail.actionName: required for a custom action event`);
+    return event.detail.findings.map((raw, i) => {
+      const at = `${where}, detail.findings[${i}]`;
+      const asff = check(asffFindingSchema, raw, at);
+      const origin: FindingOrigin = isCustom
+        ? { kind: 'custom-action', actionName: event.detail.actionName as string, actionArn: event.resources?.[0] }
+        : {
+            kind: 'imported',
+            workflowStatus: asff.Workflow?.Status ?? 'NEW',
+            noteUpdatedBy: asff.Note?.UpdatedBy,
+            noteUpdatedAt: asff.Note?.UpdatedAt,
+            findingUpdatedAt: asff.UpdatedAt,
+          };
+      const region = asff.Region ?? asff.Id.split(':')[3] ?? '';
+      if (!/\/guardduty$/.test(asff.ProductArn)) {
+        return { kind: 'foreign', where: at, foreign: { id: asff.Id, accountId: asff.AwsAccountId, region, productArn: asff.ProductArn, origin } } as const;
+      }
+      const m = /^arn:([^:]+):guardduty:([^:]+):(\d{12}):detector\/[^/]+\/finding\/([^/]+)$/.exec(asff.Id);
+      if (!m) throw new InputError(`${at}: Id: expected a GuardDuty finding ARN for a GuardDuty product finding, got "${asff.Id}"`);
+      return {
+        kind: 'ref',
+        where: at,
+        ref: {
+          arn: asff.Id,
+          partition: m[1] as string,
+          region: m[2] as string,
+          accountId: m[3] as string,
+          findingId: m[4] as string,
+          origin,
+          count: numberOrUndefined(asff.ProductFields?.['aws/guardduty/service/count']),
+        },
+      } as const;
+    });
+  }
+  throw new InputError(`${where}: events of source "${source}" and detail-type "${detailType}" are not handled; expected "GuardDuty Finding" from aws.guardduty or "Security Hub Findings - Custom Action"/"- Imported" from aws.securityhub`);
+}
+
+function bareFinding(raw: unknown, where: string): ParsedItem {
+  const f = check(guardDutyFindingSchema, raw, where);
+  return { kind: 'finding', where, finding: normalizeGuardDutyFinding(f, { kind: 'guardduty' }) };
+}
+
+function check<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  throw new InputError(`${where}: ${path}: ${issue?.message ?? 'invalid'}`);
+}
+
+function numberOrUndefined(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,127 @@
+import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { ACTIONS } from '../actions/registry';
+import type { ActionContext, ActionDefinition, ActionOutcome, ActionTarget } from '../actions/types';
+import type { ClientFactory } from '../aws/clients';
+import { CordonError, describeError } from '../aws/errors';
+import type { Finding } from '../findings/finding';
+import type { GuardDutyArchiver } from '../guardduty/archiver';
+import type { Runbook } from '../runbooks/runbook';
+import { exemption, type ExemptTag } from './exemptions';
+
+/** The instance named in a finding no longer exists (or is not visible to the member role). */
+export class InstanceNotFoundError extends CordonError {
+  public constructor(instanceId: string, accountId: string, region: string, options?: { cause?: unknown }) {
+    super(`instance ${instanceId} not found in ${accountId} ${region}`, options);
+    this.name = 'InstanceNotFoundError';
+  }
+}
+
+/** What executing a runbook needs. */
+export interface ExecuteDeps {
+  readonly clients: ClientFactory;
+  readonly archiver: GuardDutyArchiver;
+  readonly dryRun: boolean;
+  readonly now: () => Date;
+  readonly exemptTag: ExemptTag;
+  readonly responderRoleName: string;
+}
+
+/** Builds the context actions of one finding share (one DescribeInstances for all of them). */
+export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContext {
+  let instance: Promise<Instance> | undefined;
+  return {
+    finding,
+    dryRun: deps.dryRun,
+    now: deps.now(),
+    responderRoleName: deps.responderRoleName,
+    member: (ctor) => deps.clients.member(ctor, finding.accountId, finding.region),
+    home: (ctor) => deps.clients.home(ctor, finding.region),
+    archive: (f) => deps.archiver.archive(f),
+    instance() {
+      instance ??= describeInstance(deps.clients.member(EC2Client, finding.accountId, finding.region), finding);
+      return instance;
+    },
+  };
+}
+
+async function describeInstance(ec2: EC2Client, finding: Finding): Promise<Instance> {
+  const id = finding.instance?.instanceId;
+  if (!id) throw new CordonError('finding names no instance');
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const found = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id);
+    if (!found || found.State?.Name === 'terminated') throw new InstanceNotFoundError(id, finding.accountId, finding.region);
+    return found;
+  } catch (err) {
+    if ((err as Error).name === 'InvalidInstanceID.NotFound' || (err as Error).name === 'InvalidInstanceID.Malformed') {
+      throw new InstanceNotFoundError(id, finding.accountId, finding.region, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Why an action cannot apply to this finding, or undefined when it can. */
+export function notApplicable(action: ActionDefinition<unknown>, finding: Finding): string | undefined {
+  const needs: Record<ActionTarget, () => string | undefined> = {
+    instance: () => (finding.instance ? undefined : 'finding names no instance'),
+    'remote-ip': () => (finding.instance ? undefined : 'finding names no instance whose subnet could block the address'),
+    'access-key': () => (finding.accessKey?.accessKeyId ? undefined : 'finding names no access key'),
+    user: () => (finding.accessKey?.userName ? undefined : 'finding names no IAM user'),
+    role: () => (finding.accessKey?.userName ? undefined : 'finding names no IAM role'),
+    bucket: () => (finding.buckets.length > 0 ? undefined : 'finding names no S3 bucket'),
+    finding: () => undefined,
+  };
+  return needs[action.target]();
+}
+
+/** The result of running a runbook on a finding. */
+export interface Execution {
+  /** Set when a resource was exempt: nothing ran. */
+  readonly exemptReason: string | undefined;
+  readonly outcomes: readonly ActionOutcome[];
+}
+
+/**
+ * Runs a runbook's actions on a finding in order. Resource exemptions are
+ * checked first (read-only). One failed action does not stop the next: its
+ * outcome is `failed` with the reason, and containment goes on.
+ */
+export async function executeRunbook(finding: Finding, runbook: Runbook, deps: ExecuteDeps): Promise<Execution> {
+  const ctx = actionContext(finding, deps);
+  const steps = runbook.actions.map((step) => {
+    const action = ACTIONS.get(step.action);
+    if (!action) throw new CordonError(`runbook ${runbook.name} names unknown action ${step.action}`);
+    return { action, params: action.params.parse(step.with), when: step.when };
+  });
+  const targets = new Set(steps.filter((s) => !notApplicable(s.action, finding) && (!s.when || s.when.resourceRole === finding.resourceRole)).map((s) => s.action.target));
+  let exemptReason: string | undefined;
+  try {
+    exemptReason = await exemption(ctx, targets, deps.exemptTag);
+  } catch (err) {
+    const why = `cannot check exemptions: ${describeError(err)}`;
+    return { exemptReason: undefined, outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })) };
+  }
+  if (exemptReason) return { exemptReason, outcomes: [] };
+  const outcomes: ActionOutcome[] = [];
+  for (const { action, params, when } of steps) {
+    const why =
+      when && finding.resourceRole !== when.resourceRole
+        ? `runs only when the resource is the ${when.resourceRole} (it is ${finding.resourceRole ?? 'unknown'})`
+        : notApplicable(action, finding);
+    if (why) {
+      outcomes.push({ action: action.name, resource: resourceLabel(finding), status: 'skipped', detail: why });
+      continue;
+    }
+    try {
+      outcomes.push(...(await action.run(ctx, params)));
+    } catch (err) {
+      outcomes.push({ action: action.name, resource: resourceLabel(finding), status: 'failed', detail: describeError(err) });
+    }
+  }
+  return { exemptReason: undefined, outcomes };
+}
+
+/** The main resource of a finding, for outcome lines that are not about one sub-resource. */
+export function resourceLabel(finding: Finding): string {
+  return finding.instance?.instanceId ?? finding.accessKey?.accessKeyId ?? finding.accessKey?.userName ?? finding.buckets[0] ?? finding.id;
+}

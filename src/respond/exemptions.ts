@@ -1,0 +1,60 @@
+import { GetBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { IAMClient, ListRoleTagsCommand, ListUserTagsCommand } from '@aws-sdk/client-iam';
+import type { ActionContext, ActionTarget } from '../actions/types';
+
+/** The tag that exempts a resource from containment (`CORDON_EXEMPT_TAG`, default `cordon:exempt=true`). */
+export interface ExemptTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** Default exemption tag. */
+export const DEFAULT_EXEMPT_TAG: ExemptTag = { key: 'cordon:exempt', value: 'true' };
+
+/** Parses `key=value` (or a bare key, meaning value `true`). */
+export function parseExemptTag(text: string): ExemptTag {
+  const [key, ...rest] = text.split('=');
+  const k = (key ?? '').trim();
+  if (!k || k.length > 128) throw new Error(`exempt tag "${text}" must be key=value with a key of 1-128 characters`);
+  return { key: k, value: rest.length > 0 ? rest.join('=').trim() : 'true' };
+}
+
+/**
+ * Looks at the live tags of the resources a runbook would touch and returns
+ * why containment is exempt, or undefined. Read-only calls in the member account.
+ */
+export async function exemption(ctx: ActionContext, targets: ReadonlySet<ActionTarget>, tag: ExemptTag): Promise<string | undefined> {
+  const { finding } = ctx;
+  const hit = (tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): boolean =>
+    (tags ?? []).some((t) => t.Key === tag.key && t.Value === tag.value);
+  const label = `${tag.key}=${tag.value}`;
+  const instanceTargets: ActionTarget[] = ['instance', 'remote-ip'];
+  if (finding.instance && instanceTargets.some((t) => targets.has(t))) {
+    const instance = await ctx.instance();
+    if (hit(instance.Tags)) return `instance ${instance.InstanceId} is exempt (tag ${label})`;
+  }
+  const key = finding.accessKey;
+  if (key?.userName && key.userType === 'IAMUser' && (targets.has('access-key') || targets.has('user'))) {
+    const tags = await ctx.member(IAMClient).send(new ListUserTagsCommand({ UserName: key.userName }));
+    if (hit(tags.Tags)) return `IAM user ${key.userName} is exempt (tag ${label})`;
+  }
+  if (key?.userName && key.userType === 'AssumedRole' && targets.has('role')) {
+    const tags = await ctx.member(IAMClient).send(new ListRoleTagsCommand({ RoleName: key.userName }));
+    if (hit(tags.Tags)) return `IAM role ${key.userName} is exempt (tag ${label})`;
+  }
+  if (targets.has('bucket')) {
+    for (const bucket of finding.buckets) {
+      try {
+        const tags = await ctx.member(S3Client).send(new GetBucketTaggingCommand({ Bucket: bucket }));
+        if (hit(tags.TagSet)) return `bucket ${bucket} is exempt (tag ${label})`;
+      } catch (err) {
+        // A bucket without tags answers NoSuchTagSet: it is simply not exempt.
+        if ((err as Error).name !== 'NoSuchTagSet') throw err;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** IAM actions the exemption check needs in member accounts. */
+export const EXEMPTION_PERMISSIONS = ['ec2:DescribeInstances', 'iam:ListUserTags', 'iam:ListRoleTags', 's3:GetBucketTagging'] as const;

@@ -1,0 +1,30 @@
+import type { ActionStatus } from '../actions/types';
+
+/** One action's line in a finding's result (the CLI's JSON contract). */
+export interface ActionLine {
+  readonly action: string;
+  readonly resource: string;
+  readonly status: ActionStatus;
+  readonly detail: string;
+}
+
+/** What cordon did with one finding: one JSON line of `cordon respond --json`. */
+export interface FindingResult {
+  readonly findingId: string;
+  readonly findingArn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly type: string;
+  readonly severity: number | null;
+  readonly runbook: string | null;
+  readonly decision: 'act' | 'skip';
+  readonly reason: string;
+  readonly actions: readonly ActionLine[];
+  /** How the Security Hub write-back ended (`skipped` in dry-run). */
+  readonly securityHub: { readonly status: 'updated' | 'unprocessed' | 'failed' | 'skipped'; readonly detail: string };
+}
+
+/** True when any action of the result failed (the CLI then exits 1). */
+export function hasFailure(result: FindingResult): boolean {
+  return result.actions.some((a) => a.status === 'failed');
+}

@@ -1,0 +1,56 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import { FileAuditStore } from '../audit/file-store';
+import { DynamoDbAuditStore } from '../audit/dynamodb-store';
+import type { AuditStore } from '../audit/store';
+import { ClientFactory } from '../aws/clients';
+import { MemberCredentialsCache } from '../aws/credentials';
+import type { ResponderSettings } from '../config/settings';
+import { GuardDutyArchiver } from '../guardduty/archiver';
+import { ACTION_CATALOGUE } from '../actions/registry';
+import { loadRunbooks } from '../runbooks/load';
+import { SecurityHubWriter } from '../securityhub/writer';
+import type { ResponderDeps } from './responder';
+
+/** The responder's dependencies plus what must be closed at the end. */
+export interface Responder {
+  readonly deps: ResponderDeps;
+  readonly clients: ClientFactory;
+  close(): void;
+}
+
+/**
+ * Builds the responder from settings: one client factory (one client per
+ * service, account and region), one credentials cache (one AssumeRole per
+ * account and region), the audit store and the Security Hub writer.
+ * Loads and validates the runbooks first, so bad configuration fails before any AWS call.
+ */
+export function buildResponder(settings: ResponderSettings, overrides: { now?: () => Date; actor?: string } = {}): Responder {
+  const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
+  let credentials: MemberCredentialsCache | undefined;
+  const clients = new ClientFactory({
+    maxSockets: Math.max(16, settings.concurrency * 2),
+    memberCredentials: (accountId, region) => (credentials as MemberCredentialsCache).provider(accountId, region),
+  });
+  credentials = new MemberCredentialsCache((region) => clients.home(STSClient, region), { roleName: settings.roleName, externalId: settings.externalId });
+  const audit: AuditStore =
+    settings.audit.kind === 'dynamodb'
+      ? new DynamoDbAuditStore(clients.home(DynamoDBClient, settings.audit.region), settings.audit.table)
+      : new FileAuditStore(settings.audit.file);
+  const deps: ResponderDeps = {
+    clients,
+    archiver: new GuardDutyArchiver(clients),
+    writer: new SecurityHubWriter(clients),
+    credentials,
+    runbooks,
+    policy: { threshold: settings.threshold, exemptAccounts: settings.exemptAccounts },
+    audit,
+    dryRun: settings.dryRun,
+    now: overrides.now ?? (() => new Date()),
+    exemptTag: settings.exemptTag,
+    responderRoleName: settings.roleName,
+    concurrency: settings.concurrency,
+    actor: overrides.actor,
+  };
+  return { deps, clients, close: () => clients.destroy() };
+}

@@ -1,0 +1,64 @@
+import type { Finding } from '../findings/finding';
+import { matchRunbook } from './match';
+import { DEFAULT_ACTION_THRESHOLD, type Runbook } from './runbook';
+
+/** Organization-wide policy applied before any runbook acts. */
+export interface ResponsePolicy {
+  /** Actions run when reliability + severity is strictly above this. @default 10 */
+  readonly threshold: number;
+  /** Accounts where cordon never contains anything. */
+  readonly exemptAccounts: ReadonlySet<string>;
+}
+
+/** The default policy: GDPatrol's threshold and no exempt account. */
+export const DEFAULT_POLICY: ResponsePolicy = { threshold: DEFAULT_ACTION_THRESHOLD, exemptAccounts: new Set() };
+
+/** What cordon will do with one finding, and why. */
+export interface Decision {
+  readonly runbook: Runbook | undefined;
+  readonly decision: 'act' | 'skip';
+  readonly reason: string;
+}
+
+/** `UpdatedBy` on every Security Hub note cordon writes. */
+export const CORDON_UPDATED_BY = 'cordon';
+
+/** Picks the runbook for a finding and decides whether it may act (pure). */
+export function decide(finding: Finding, runbooks: readonly Runbook[], policy: ResponsePolicy): Decision {
+  const origin = finding.origin;
+  if (origin.kind === 'custom-action') {
+    const actionId = origin.actionArn?.split('/').pop();
+    const runbook = runbooks.find((r) => r.customAction && (r.customAction.id === actionId || r.customAction.name === origin.actionName));
+    if (!runbook) return skip(undefined, `custom action "${origin.actionName}" maps to no runbook`);
+    if (policy.exemptAccounts.has(finding.accountId)) return skip(runbook, `account ${finding.accountId} is exempt`);
+    return { runbook, decision: 'act', reason: `analyst chose custom action "${origin.actionName}"` };
+  }
+  if (origin.kind === 'imported') {
+    if (origin.workflowStatus !== 'NEW') return skip(undefined, `Security Hub workflow is ${origin.workflowStatus}: imported findings are acted on only while NEW`);
+    // cordon's own BatchUpdateFindings emits an Imported event: ignore it unless
+    // GuardDuty has updated the finding since cordon's note.
+    if (origin.noteUpdatedBy === CORDON_UPDATED_BY && origin.noteUpdatedAt && (!origin.findingUpdatedAt || origin.findingUpdatedAt <= origin.noteUpdatedAt)) {
+      return skip(undefined, `already handled by cordon (note of ${origin.noteUpdatedAt}); no GuardDuty update since`);
+    }
+  }
+  const match = matchRunbook(runbooks, finding.type);
+  if (finding.archived) return skip(match?.runbook, 'finding is archived in GuardDuty');
+  if (!match) return skip(undefined, `no runbook for ${finding.type}`);
+  const { runbook } = match;
+  if (policy.exemptAccounts.has(finding.accountId)) return skip(runbook, `account ${finding.accountId} is exempt`);
+  if (runbook.mode === 'manual') {
+    return skip(runbook, `runbook "${runbook.name}" is manual: run it from Security Hub with the custom action "${runbook.customAction?.name ?? runbook.name}"`);
+  }
+  const score = runbook.reliability + finding.severity;
+  const sum = `reliability ${runbook.reliability} + severity ${finding.severity} = ${round(score)}`;
+  if (score <= policy.threshold) return skip(runbook, `${sum}, not above the threshold ${policy.threshold}`);
+  return { runbook, decision: 'act', reason: `${sum} > ${policy.threshold}` };
+}
+
+function skip(runbook: Runbook | undefined, reason: string): Decision {
+  return { runbook, decision: 'skip', reason };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
