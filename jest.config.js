@@ -14,4 +14,5 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(p-limit|yocto-queue)/)'],
   testTimeout: 60000,
   maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
 };

@@ -18,7 +18,7 @@ export interface ClientFactoryOptions {
   /**
    * Attempts per call, including the first, for the SDK's standard retry strategy
    * (which backs off on throttling errors such as RequestLimitExceeded).
-   * @default 8
+   * @default `AWS_MAX_ATTEMPTS` if set (the SDK's own convention), else 8
    */
   readonly maxAttempts?: number;
 }
@@ -42,7 +42,7 @@ export class ClientFactory {
     if (!Number.isInteger(maxSockets) || maxSockets < 1) {
       throw new RangeError(`maxSockets must be a positive integer, got ${String(maxSockets)}`);
     }
-    this.maxAttempts = options.maxAttempts ?? 8;
+    this.maxAttempts = options.maxAttempts ?? positiveInt(process.env.AWS_MAX_ATTEMPTS) ?? 8;
     this.requestHandler = new NodeHttpHandler({
       httpAgent: new http.Agent({ keepAlive: true, maxSockets }),
       httpsAgent: new https.Agent({ keepAlive: true, maxSockets }),
@@ -97,4 +97,9 @@ export class ClientFactory {
     }
     return client;
   }
+}
+
+function positiveInt(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text && Number.isInteger(n) && n > 0 ? n : undefined;
 }

@@ -59,12 +59,15 @@ function splitJson(text: string): unknown[] {
   } catch (wholeErr) {
     // Not one JSON value: try JSON lines, naming the first bad line.
     const lines = trimmed.split(/\r?\n/);
-    if (lines.length === 1) throw new InputError(`input is not valid JSON: ${(wholeErr as Error).message}`);
+    const whole = new InputError(`input is not valid JSON (truncated or not JSON at all?): ${(wholeErr as Error).message}`);
+    if (lines.length === 1) throw whole;
     return lines.flatMap((line, i) => {
       if (line.trim() === '') return [];
       try {
         return [JSON.parse(line) as unknown];
       } catch (err) {
+        // A first line that is not JSON means the input is one (broken) document, not JSON lines.
+        if (i === 0) throw whole;
         throw new InputError(`line ${i + 1} is not valid JSON: ${(err as Error).message}`);
       }
     });
@@ -145,7 +148,8 @@ function check<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  throw new InputError(`${where}: ${path}: ${issue?.message ?? 'invalid'}`);
+  const message = issue?.message ?? 'invalid';
+  throw new InputError(`${where}: ${path}: ${/received undefined$/.test(message) ? `required field is missing (${message.replace(/^Invalid input: /, '')})` : message}`);
 }
 
 function numberOrUndefined(text: string | undefined): number | undefined {

@@ -81,44 +81,70 @@ export interface Execution {
   readonly outcomes: readonly ActionOutcome[];
 }
 
+/** A finding whose resources were looked at and found not exempt: ready to act on. */
+export interface Screened {
+  readonly finding: Finding;
+  readonly ctx: ActionContext;
+  readonly steps: ReadonlyArray<{ action: ActionDefinition<unknown>; params: unknown; when: Runbook['actions'][number]['when'] }>;
+  /** Set when nothing should run: the resource is exempt, or the check itself failed. */
+  readonly verdict: Execution | undefined;
+}
+
 /**
- * Runs a runbook's actions on a finding in order. Resource exemptions are
- * checked first (read-only). One failed action does not stop the next: its
- * outcome is `failed` with the reason, and containment goes on.
+ * Before anything changes: reads the live tags of the resources the runbook
+ * would touch (read-only calls in the member account). The action context it
+ * builds is reused by `runSteps`, so the instance is described once.
  */
-export async function executeRunbook(finding: Finding, runbook: Runbook, deps: ExecuteDeps): Promise<Execution> {
+export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDeps): Promise<Screened> {
   const ctx = actionContext(finding, deps);
   const steps = runbook.actions.map((step) => {
     const action = ACTIONS.get(step.action);
     if (!action) throw new CordonError(`runbook ${runbook.name} names unknown action ${step.action}`);
     return { action, params: action.params.parse(step.with), when: step.when };
   });
-  const targets = new Set(steps.filter((s) => !notApplicable(s.action, finding) && (!s.when || s.when.resourceRole === finding.resourceRole)).map((s) => s.action.target));
-  let exemptReason: string | undefined;
+  const targets = new Set(steps.filter((s) => !skipReason(s, finding)).map((s) => s.action.target));
   try {
-    exemptReason = await exemption(ctx, targets, deps.exemptTag);
+    const exemptReason = await exemption(ctx, targets, deps.exemptTag);
+    return { finding, ctx, steps, verdict: exemptReason ? { exemptReason, outcomes: [] } : undefined };
   } catch (err) {
     const why = `cannot check exemptions: ${describeError(err)}`;
-    return { exemptReason: undefined, outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })) };
+    return { finding, ctx, steps, verdict: { exemptReason: undefined, outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })) } };
   }
-  if (exemptReason) return { exemptReason, outcomes: [] };
+}
+
+/**
+ * Runs a screened runbook's actions in order. One failed action does not stop
+ * the next: its outcome is `failed` with the reason, and containment goes on.
+ */
+export async function runSteps(screened: Screened): Promise<Execution> {
+  if (screened.verdict) return screened.verdict;
+  const { finding, ctx } = screened;
   const outcomes: ActionOutcome[] = [];
-  for (const { action, params, when } of steps) {
-    const why =
-      when && finding.resourceRole !== when.resourceRole
-        ? `runs only when the resource is the ${when.resourceRole} (it is ${finding.resourceRole ?? 'unknown'})`
-        : notApplicable(action, finding);
+  for (const step of screened.steps) {
+    const why = skipReason(step, finding);
     if (why) {
-      outcomes.push({ action: action.name, resource: resourceLabel(finding), status: 'skipped', detail: why });
+      outcomes.push({ action: step.action.name, resource: resourceLabel(finding), status: 'skipped', detail: why });
       continue;
     }
     try {
-      outcomes.push(...(await action.run(ctx, params)));
+      outcomes.push(...(await step.action.run(ctx, step.params)));
     } catch (err) {
-      outcomes.push({ action: action.name, resource: resourceLabel(finding), status: 'failed', detail: describeError(err) });
+      outcomes.push({ action: step.action.name, resource: resourceLabel(finding), status: 'failed', detail: describeError(err) });
     }
   }
   return { exemptReason: undefined, outcomes };
+}
+
+/** Screens then runs (for callers that need no batching between the two). */
+export async function executeRunbook(finding: Finding, runbook: Runbook, deps: ExecuteDeps): Promise<Execution> {
+  return runSteps(await screen(finding, runbook, deps));
+}
+
+function skipReason(step: { action: ActionDefinition<unknown>; when: Runbook['actions'][number]['when'] }, finding: Finding): string | undefined {
+  if (step.when && finding.resourceRole !== step.when.resourceRole) {
+    return `runs only when the resource is the ${step.when.resourceRole} (it is ${finding.resourceRole ?? 'unknown'})`;
+  }
+  return notApplicable(step.action, finding);
 }
 
 /** The main resource of a finding, for outcome lines that are not about one sub-resource. */

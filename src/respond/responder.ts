@@ -7,7 +7,7 @@ import type { FindingRef, ForeignFinding, ParsedItem } from '../findings/parse';
 import { decide, type Decision, type ResponsePolicy } from '../runbooks/decide';
 import type { Runbook } from '../runbooks/runbook';
 import type { SecurityHubWriter, UpdateResult } from '../securityhub/writer';
-import { executeRunbook, resourceLabel, type ExecuteDeps, type Execution } from './execute';
+import { resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
 import { hydrateRefs } from './hydrate';
 import type { ActionLine, FindingResult } from './result';
 import { securityHubUpdate } from './summary';
@@ -52,13 +52,6 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
   });
 
   const acting = resolved.flatMap((r) => (r.kind === 'finding' && r.decision.decision === 'act' ? [r] : []));
-  // Analysts see NOTIFIED while cordon acts; written while the actions run, awaited before the final write.
-  const inProgress = deps.dryRun || acting.length === 0
-    ? Promise.resolve(new Map<string, UpdateResult>())
-    : deps.writer
-        .write(acting.map((r) => ({ findingArn: r.finding.arn, region: r.finding.region, partition: r.finding.partition, workflow: 'NOTIFIED' as const, note: `cordon is running runbook ${r.decision.runbook?.name} on this finding.`, fields: { cordon_result: 'in-progress' } })))
-        .catch(() => new Map<string, UpdateResult>());
-
   const executions = await executeAll(acting, deps);
 
   const partial: Array<Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean }> = resolved.map((r) => {
@@ -82,7 +75,6 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
   let written = new Map<string, UpdateResult>();
   if (!deps.dryRun) {
     const updates = partial.flatMap((p) => (p.finding ? [securityHubUpdate(p.finding, p, p.exempt)] : []));
-    await inProgress;
     written = await deps.writer.write(updates);
   }
   return partial.map(({ finding, exempt: _exempt, ...rest }) => ({
@@ -96,30 +88,60 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
 }
 
 async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps): Promise<Map<Resolved, Execution>> {
-  // Findings about the same resource run one after another (so a duplicate
-  // sees the first one's work and reports "already"); different resources in parallel.
+  const limit = pLimit(deps.concurrency);
+  // 1. Screen (read-only: live exemption tags), all findings in parallel.
+  const screened = new Map<Resolved, Screened>();
+  const executions = new Map<Resolved, Execution>();
+  await Promise.allSettled(
+    acting.map((r) =>
+      limit(async () => {
+        deps.credentials.labelNextSession(r.finding.accountId, r.finding.region, r.finding.id);
+        try {
+          screened.set(r, await screen(r.finding, r.decision.runbook as Runbook, deps));
+        } catch (err) {
+          executions.set(r, failedExecution(r.finding, err));
+        }
+      }),
+    ),
+  );
+  // 2. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
+  const toAct = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict);
+  const inProgress =
+    deps.dryRun || toAct.length === 0
+      ? Promise.resolve()
+      : deps.writer
+          .write(toAct.map((r) => ({ findingArn: r.finding.arn, region: r.finding.region, partition: r.finding.partition, workflow: 'NOTIFIED' as const, note: `cordon is running runbook ${r.decision.runbook?.name} on this finding.`, fields: { cordon_result: 'in-progress' } })))
+          .then(
+            () => undefined,
+            () => undefined,
+          );
+  // 3. Act. Findings about the same resource run one after another (a
+  // duplicate sees the first one's work and reports "already"); different resources in parallel.
   const groups = new Map<string, Array<Resolved & { kind: 'finding' }>>();
   for (const r of acting) {
+    if (!screened.has(r)) continue;
     const key = `${r.finding.accountId}|${r.finding.region}|${resourceLabel(r.finding)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const limit = pLimit(deps.concurrency);
-  const executions = new Map<Resolved, Execution>();
   await Promise.allSettled(
     [...groups.values()].map((group) =>
       limit(async () => {
         for (const r of group) {
-          deps.credentials.labelNextSession(r.finding.accountId, r.finding.region, r.finding.id);
           try {
-            executions.set(r, await executeRunbook(r.finding, r.decision.runbook as Runbook, deps));
+            executions.set(r, await runSteps(screened.get(r) as Screened));
           } catch (err) {
-            executions.set(r, { exemptReason: undefined, outcomes: [{ action: 'runbook', resource: resourceLabel(r.finding), status: 'failed', detail: describeError(err) }] });
+            executions.set(r, failedExecution(r.finding, err));
           }
         }
       }),
     ),
   );
+  await inProgress;
   return executions;
+}
+
+function failedExecution(finding: Finding, err: unknown): Execution {
+  return { exemptReason: undefined, outcomes: [{ action: 'runbook', resource: resourceLabel(finding), status: 'failed', detail: describeError(err) }] };
 }
 
 async function recordAudit(resolved: readonly Resolved[], executions: Map<Resolved, Execution>, deps: ResponderDeps): Promise<void> {

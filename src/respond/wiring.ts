@@ -27,12 +27,12 @@ export interface Responder {
  */
 export function buildResponder(settings: ResponderSettings, overrides: { now?: () => Date; actor?: string } = {}): Responder {
   const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
-  let credentials: MemberCredentialsCache | undefined;
-  const clients = new ClientFactory({
+  const clients: ClientFactory = new ClientFactory({
     maxSockets: Math.max(16, settings.concurrency * 2),
-    memberCredentials: (accountId, region) => (credentials as MemberCredentialsCache).provider(accountId, region),
+    // Only called once a member client is requested, after `credentials` exists.
+    memberCredentials: (accountId, region) => credentials.provider(accountId, region),
   });
-  credentials = new MemberCredentialsCache((region) => clients.home(STSClient, region), { roleName: settings.roleName, externalId: settings.externalId });
+  const credentials = new MemberCredentialsCache((region) => clients.home(STSClient, region), { roleName: settings.roleName, externalId: settings.externalId });
   const audit: AuditStore =
     settings.audit.kind === 'dynamodb'
       ? new DynamoDbAuditStore(clients.home(DynamoDBClient, settings.audit.region), settings.audit.table)

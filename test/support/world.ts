@@ -1,0 +1,53 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { sampleFinding, guardDutyEvent, type SampleTarget } from '../../src/demo/findings';
+import type { World, WorldInstance } from '../../src/demo/world';
+import type { LocalAws } from '../../src/emulator/local-aws';
+import { HOME_CREDENTIALS } from './local';
+
+/** SDK clients in a member account, for asserting AWS state. */
+export async function memberClients(local: LocalAws, world: World, accountId: string, region: string) {
+  const credentials = await world.credentialsFor(accountId);
+  const cfg = { endpoint: local.endpoint, region, credentials };
+  return { ec2: new EC2Client(cfg), iam: new IAMClient(cfg), s3: new S3Client({ ...cfg, forcePathStyle: true }) };
+}
+
+/** The instance of the world by account, region and name. */
+export function instanceOf(world: World, accountId: string, region: string, name: string): WorldInstance {
+  const found = world.instances.find((i) => i.accountId === accountId && i.region === region && i.name === name);
+  if (!found) throw new Error(`no ${name} in ${accountId} ${region}`);
+  return found;
+}
+
+/** Publishes a sample finding to the emulator (GuardDuty + Security Hub) and returns it. */
+export function publish(local: LocalAws, type: string, target: SampleTarget): Record<string, unknown> {
+  const finding = sampleFinding(type, target);
+  local.emulator.publishGuardDutyFinding(finding);
+  return finding;
+}
+
+/** Writes events to a temp file for `cordon respond FILE`. */
+export function eventsFile(findings: ReadonlyArray<Record<string, unknown>>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-test-'));
+  const file = path.join(dir, 'events.jsonl');
+  fs.writeFileSync(file, findings.map((f) => JSON.stringify(guardDutyEvent(f))).join('\n') + '\n');
+  return file;
+}
+
+/** A fresh audit file path. */
+export function auditFile(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-audit-')), 'audit.jsonl');
+}
+
+/** The Security Hub finding of a GuardDuty finding, as the security account sees it. */
+export async function hubFinding(local: LocalAws, finding: Record<string, unknown>): Promise<AwsSecurityFinding | undefined> {
+  const hub = new SecurityHubClient({ endpoint: local.endpoint, region: String(finding.region), credentials: HOME_CREDENTIALS });
+  const out = await hub.send(new GetFindingsCommand({ Filters: { Id: [{ Value: String(finding.arn), Comparison: 'EQUALS' }] } }));
+  hub.destroy();
+  return out.Findings?.[0];
+}
