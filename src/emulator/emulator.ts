@@ -1,0 +1,274 @@
+/**
+ * cordon's in-process emulator of GuardDuty, Security Hub and the Account
+ * API's region opt-in operations, speaking the REST-JSON wire protocol of the
+ * SDK v3 and validating requests against botocore's official models.
+ *
+ * Why it owns GuardDuty and Security Hub entirely, even the few operations
+ * moto implements: state coherence. A GuardDuty finding must show up in its
+ * administrator's GetFindings and, as ASFF, in Security Hub; a
+ * BatchUpdateFindings must be visible to the next GetFindings; archiving in
+ * GuardDuty must archive the Security Hub copy. Splitting one service between
+ * two state stores would break exactly the flows cordon is tested on.
+ */
+import type { RegionOptStatus } from '@aws-sdk/client-account';
+import type { Finding } from '@aws-sdk/client-guardduty';
+
+import { accountHandlers, ALL_REGIONS, RegionOptStore } from './account';
+import { guardDutyToAsff } from './asff';
+import { SeedInputError } from './errors';
+import { detectorHandlers } from './guardduty/detectors';
+import { findingHandlers, storePublishedFinding, type GuardDutyFindingDeps } from './guardduty/findings';
+import { guardDutyOrganizationHandlers } from './guardduty/organization';
+import { GuardDutyStore } from './guardduty/store';
+import { loadServiceModel, locateBotocore } from './model';
+import { OrganizationDirectory, type OrganizationsLookup } from './organizations';
+import { actionTargetHandlers } from './securityhub/action-targets';
+import { securityHubFindingHandlers, importAsff } from './securityhub/findings';
+import { hubHandlers } from './securityhub/hub';
+import { securityHubOrganizationHandlers } from './securityhub/organization';
+import { SecurityHubStore } from './securityhub/store';
+import { EmulatedService, type CallContext, type EmulatorRequest, type EmulatorResponse } from './service';
+import { isAccountId } from './util';
+import type { DocumentedLimits } from './validate';
+
+/** One API call the emulator (or the proxy to moto) saw. */
+export interface CallRecord {
+  /** SigV4 signing name: `guardduty`, `securityhub`, `account`, `ec2`, `sts`… */
+  readonly service: string;
+  /** Operation name (`GetFindings`); for proxied REST calls without one, `HTTP <METHOD>`. */
+  readonly operation: string;
+  readonly accountId: string;
+  readonly region: string;
+}
+
+/** Who sends a request. */
+export interface Caller {
+  readonly accountId: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+}
+
+/** Options of {@link AwsEmulator}. */
+export interface AwsEmulatorOptions {
+  /**
+   * botocore's package directory.
+   * @default located by running `python3 -c "import botocore…"` once
+   */
+  readonly botocoreDir?: string;
+  /**
+   * How to read the caller's AWS Organization (the local endpoint asks moto).
+   * @default none: only `seedOrganization` declares an organization
+   */
+  readonly organizations?: OrganizationsLookup;
+  /**
+   * Clock.
+   * @default () => new Date()
+   */
+  readonly now?: () => Date;
+}
+
+/** Input of {@link AwsEmulator.seedOrganization}. */
+export interface SeedOrganizationInput {
+  readonly administratorAccountId: string;
+  readonly memberAccountIds: readonly string[];
+  readonly regions: readonly string[];
+  /** @default undefined (the seeded organization has no known management account) */
+  readonly managementAccountId?: string;
+}
+
+/** Limits AWS documents that botocore's models do not carry. */
+const LIMITS: Readonly<Record<string, DocumentedLimits>> = {
+  guardduty: { shapes: { AccountId: { pattern: '\\d{12}' } } },
+  securityhub: {
+    shapes: { AccountId: { pattern: '\\d{12}' } },
+    operations: {
+      BatchUpdateFindings: {
+        FindingIdentifiers: { min: 1, max: 100 },
+        'Note.Text': { max: 512 },
+        'Note.UpdatedBy': { max: 512 },
+        UserDefinedFields: { max: 50 },
+        'UserDefinedFields.{key}': { max: 128 },
+        'UserDefinedFields.{}': { max: 1024 },
+      },
+      BatchImportFindings: { Findings: { min: 1, max: 100 } },
+      CreateActionTarget: { Name: { max: 20 }, Id: { max: 20, pattern: '[A-Za-z0-9]+' } },
+      CreateMembers: { AccountDetails: { min: 1, max: 50 } },
+    },
+  },
+};
+
+/**
+ * The emulator: three {@link EmulatedService}s over shared state, plus
+ * seeding helpers for tests and the demo. All helpers are synchronous.
+ */
+export class AwsEmulator {
+  private readonly gd = new GuardDutyStore();
+  private readonly sh = new SecurityHubStore();
+  private readonly regionOpt = new RegionOptStore();
+  private readonly organizations: OrganizationDirectory;
+  private readonly services = new Map<string, EmulatedService>();
+  private readonly callLog: CallRecord[] = [];
+  private readonly now: () => Date;
+  private readonly gdDeps: GuardDutyFindingDeps;
+
+  public constructor(options: AwsEmulatorOptions = {}) {
+    const botocoreDir = options.botocoreDir ?? locateBotocore();
+    this.now = options.now ?? ((): Date => new Date());
+    this.organizations = new OrganizationDirectory(options.organizations);
+    const gdModel = loadServiceModel(botocoreDir, 'guardduty');
+    const shModel = loadServiceModel(botocoreDir, 'securityhub');
+    const accountModel = loadServiceModel(botocoreDir, 'account');
+    this.gdDeps = {
+      store: this.gd,
+      model: gdModel,
+      onFindingChanged: (finding: Finding): void => {
+        importAsff(this.sh, finding.Region ?? '', guardDutyToAsff(finding), this.now());
+      },
+    };
+    this.services.set(
+      'guardduty',
+      new EmulatedService({
+        signingName: 'guardduty',
+        model: gdModel,
+        validationErrorCode: 'BadRequestException',
+        limits: LIMITS['guardduty'],
+        handlers: {
+          ...detectorHandlers(this.gd),
+          ...findingHandlers(this.gdDeps),
+          ...guardDutyOrganizationHandlers(this.gd, this.organizations),
+        },
+      }),
+    );
+    this.services.set(
+      'securityhub',
+      new EmulatedService({
+        signingName: 'securityhub',
+        model: shModel,
+        validationErrorCode: 'InvalidInputException',
+        limits: LIMITS['securityhub'],
+        handlers: {
+          ...hubHandlers(this.sh),
+          ...securityHubFindingHandlers(this.sh, () => ALL_REGIONS),
+          ...actionTargetHandlers(this.sh),
+          ...securityHubOrganizationHandlers(this.sh, this.organizations),
+        },
+      }),
+    );
+    this.services.set(
+      'account',
+      new EmulatedService({
+        signingName: 'account',
+        model: accountModel,
+        validationErrorCode: 'ValidationException',
+        handlers: accountHandlers(this.regionOpt, this.organizations),
+      }),
+    );
+  }
+
+  /**
+   * True when a request signed for `service` belongs to the emulator: every
+   * GuardDuty and Security Hub request (known or not, so an unknown one gets
+   * an error instead of moto's answer), and the Account operations emulated.
+   */
+  public handles(service: string, method: string, path: string, query: URLSearchParams): boolean {
+    if (service === 'guardduty' || service === 'securityhub') return true;
+    const emulated = this.services.get(service);
+    return emulated !== undefined && emulated.implements(method, path, query);
+  }
+
+  /** Answer one request for an emulated service. */
+  public async handle(service: string, request: EmulatorRequest, caller: Caller): Promise<EmulatorResponse> {
+    const emulated = this.services.get(service);
+    if (!emulated) throw new SeedInputError(`the emulator does not serve ${service}`);
+    return emulated.dispatch(request, { ...caller, now: this.now() }, (ctx: CallContext) => {
+      this.recordCall({ service: ctx.service, operation: ctx.operation, accountId: ctx.accountId, region: ctx.region });
+    });
+  }
+
+  /** Every call seen so far, in order (emulated and, through the local endpoint, proxied to moto). */
+  public calls(): CallRecord[] {
+    return [...this.callLog];
+  }
+
+  /** Forget the recorded calls (state is kept). */
+  public resetCalls(): void {
+    this.callLog.length = 0;
+  }
+
+  /** Record a call (used by the local endpoint for calls proxied to moto). */
+  public recordCall(record: CallRecord): void {
+    this.callLog.push(record);
+  }
+
+  /**
+   * Publish a GuardDuty finding as GuardDuty would generate it: `finding` is
+   * in the wire / EventBridge `detail` shape (camelCase: accountId, region,
+   * id, type, severity, resource, service{count, archived…}, createdAt…).
+   * It is stored in the account's detector in its region (created if
+   * absent), becomes visible to that account's GuardDuty administrator, and
+   * is imported into Security Hub in that region as ASFF (Security Hub need
+   * not be enabled for the import; reading it back needs a hub). Publishing
+   * the same id again updates it (count taken from the finding or
+   * incremented; createdAt and archived state kept). Throws SeedInputError
+   * when the finding does not satisfy the model's `Finding` shape.
+   * @returns the stored finding (member form, as the SDK types it)
+   */
+  public publishGuardDutyFinding(finding: Record<string, unknown>): Finding {
+    return storePublishedFinding(this.gdDeps, finding, this.now());
+  }
+
+  /**
+   * Make `administratorAccountId` the GuardDuty and Security Hub
+   * administrator of `memberAccountIds` in `regions`, with detectors and
+   * hubs enabled everywhere and member relationships `Enabled` — a shortcut
+   * for tests that do not run the enable flow.
+   */
+  public seedOrganization(input: SeedOrganizationInput): void {
+    const accounts = [input.administratorAccountId, ...input.memberAccountIds, ...(input.managementAccountId ? [input.managementAccountId] : [])];
+    const bad = accounts.filter((a) => !isAccountId(a));
+    if (bad.length > 0) throw new SeedInputError(`seedOrganization: account ids must be 12 digits: ${bad.join(', ')}`);
+    const badRegions = input.regions.filter((r) => !ALL_REGIONS.includes(r));
+    if (badRegions.length > 0) throw new SeedInputError(`seedOrganization: unknown regions: ${badRegions.join(', ')}`);
+    const now = this.now();
+    const admin = input.administratorAccountId;
+    this.organizations.seed(input.managementAccountId, accounts);
+    for (const region of input.regions) {
+      this.gd.setOrgAdmin(region, { adminAccountId: admin, managementAccountId: input.managementAccountId });
+      this.gd.ensureDetector(admin, region, now);
+      this.gd.orgConfig(admin, region).autoEnableOrganizationMembers = 'ALL';
+      this.sh.setOrgAdmin(region, { adminAccountId: admin, managementAccountId: input.managementAccountId });
+      this.sh.enableHub(admin, region, now);
+      this.sh.orgConfig(admin, region).autoEnable = true;
+      const gdMembers = this.gd.membersOf(admin, region);
+      const shMembers = this.sh.membersOf(admin, region);
+      for (const member of input.memberAccountIds) {
+        if (member === admin) continue;
+        this.gd.ensureDetector(member, region, now);
+        gdMembers.set(member, {
+          accountId: member,
+          administratorId: admin,
+          email: `${member}@example.com`,
+          relationshipStatus: 'Enabled',
+          invitedAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+        });
+        this.sh.enableHub(member, region, now);
+        shMembers.set(member, {
+          accountId: member,
+          administratorId: admin,
+          email: undefined,
+          memberStatus: 'Enabled',
+          invitedAt: now,
+          updatedAt: now,
+        });
+      }
+    }
+  }
+
+  /** Set the Account API's opt-in status of a region for an account. */
+  public setRegionOptStatus(accountId: string, region: string, status: RegionOptStatus): void {
+    if (!isAccountId(accountId)) throw new SeedInputError(`setRegionOptStatus: account id must be 12 digits: ${accountId}`);
+    if (!ALL_REGIONS.includes(region)) throw new SeedInputError(`setRegionOptStatus: unknown region ${region}`);
+    this.regionOpt.set(accountId, region, status);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * One local HTTP endpoint that behaves like AWS for the SDK v3: set
+ * `AWS_ENDPOINT_URL=<endpoint>` (or pass `endpoint`) and unchanged code
+ * talks to moto_server for everything moto implements and to cordon's
+ * emulator for GuardDuty, Security Hub and the Account API's region
+ * opt-in operations.
+ *
+ * @example
+ * const local = await startLocalAws();
+ * const gd = new GuardDutyClient({ endpoint: local.endpoint, region: 'us-east-1',
+ *   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+ * // …
+ * await local.stop();
+ */
+import { AwsEmulator } from './emulator';
+import { startMoto, type MotoProcess } from './moto';
+import { LocalRouter, MotoClient } from './router';
+
+export { MotoMissingError } from './errors';
+
+/** A running local AWS: the endpoint, moto behind it, and the emulator's state. */
+export interface LocalAws {
+  /** The endpoint to give the SDK (`http://127.0.0.1:<port>`). */
+  readonly endpoint: string;
+  /** moto_server's own endpoint (tests rarely need it; everything works through `endpoint`). */
+  readonly motoEndpoint: string;
+  /** The in-process emulator: seeding helpers and the call log. */
+  readonly emulator: AwsEmulator;
+  /** Close the endpoint, kill moto_server and wait for it to exit. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocalAws}. */
+export interface StartLocalAwsOptions {
+  /**
+   * Port of the endpoint on 127.0.0.1.
+   * @default 0 (a free port)
+   */
+  readonly port?: number;
+  /**
+   * Receives moto's output and the endpoint's diagnostics, one line at a time.
+   * @default discard
+   */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Start moto_server on a free loopback port, the emulator, and the endpoint
+ * in front of both. Throws MotoMissingError (whose message holds the
+ * install command) when moto is not installed, and MotoStartError when it
+ * does not answer within 20 s.
+ */
+export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise<LocalAws> {
+  const log = options.log ?? ((): void => undefined);
+  // The emulator reads botocore's models first: a missing python3/botocore
+  // reports MotoMissingError before any process is spawned.
+  let motoClient: MotoClient | undefined;
+  const emulator = new AwsEmulator({
+    organizations: (accessKeyId) => {
+      if (!motoClient) throw new Error('the local endpoint is not started');
+      return motoClient.organizationOf(accessKeyId);
+    },
+  });
+  const moto: MotoProcess = await startMoto(log);
+  motoClient = new MotoClient(moto.endpoint);
+  const router = new LocalRouter(moto.endpoint, motoClient, emulator, log);
+  let endpoint: string;
+  try {
+    endpoint = await router.listen(options.port ?? 0);
+  } catch (err) {
+    motoClient.close();
+    await moto.stop();
+    throw err;
+  }
+  log(`local AWS endpoint ${endpoint} (moto ${moto.endpoint})`);
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    motoEndpoint: moto.endpoint,
+    emulator,
+    stop: () => {
+      stopped ??= (async (): Promise<void> => {
+        await router.close();
+        motoClient?.close();
+        await moto.stop();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * The local endpoint: one Node HTTP server in front of moto_server and the
+ * in-process emulator. Each request's SigV4 credential scope
+ * (`Credential=AKID/date/REGION/SERVICE/aws4_request`, from the
+ * Authorization header or a presigned URL's X-Amz-Credential) names its
+ * service and region: GuardDuty, Security Hub and the emulated Account
+ * operations go to the emulator; everything else is proxied byte for byte
+ * to moto. The caller's account is the one moto maps the access key to,
+ * asked once per key with STS GetCallerIdentity.
+ */
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import type { AwsEmulator } from './emulator';
+import { EmulatorError } from './errors';
+import type { OrganizationView } from './organizations';
+
+/** The SigV4 credential scope of a request. */
+export interface CredentialScope {
+  readonly accessKeyId: string;
+  readonly region: string;
+  readonly service: string;
+}
+
+/** Read the credential scope from an Authorization header or presigned query. */
+export function credentialScope(authorization: string | undefined, query: URLSearchParams): CredentialScope | undefined {
+  const fromHeader = authorization ? /Credential=([^,\s]+)/.exec(authorization)?.[1] : undefined;
+  const credential = fromHeader ?? query.get('X-Amz-Credential') ?? undefined;
+  if (!credential) return undefined;
+  const [accessKeyId, , region, service] = credential.split('/');
+  if (!accessKeyId || !region || !service) return undefined;
+  return { accessKeyId, region, service };
+}
+
+/** The endpoint could not ask moto something it needs (caller identity, organization). */
+export class MotoQueryError extends EmulatorError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MotoQueryError';
+  }
+}
+
+interface MotoAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Talks to moto on the endpoint's behalf (caller identity, organization). */
+export class MotoClient {
+  private readonly accounts = new Map<string, Promise<string>>();
+
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+  public constructor(private readonly motoEndpoint: string) {}
+
+  /** Close pooled connections to moto. */
+  public close(): void {
+    this.agent.destroy();
+  }
+
+  /** Send one request to moto and read the whole answer. */
+  public send(method: string, path: string, headers: Record<string, string>, body: string): Promise<MotoAnswer> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${this.motoEndpoint}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  private static authorization(accessKeyId: string, service: string): string {
+    // moto does not verify signatures; it only reads the access key and scope.
+    return `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20200101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+  }
+
+  /** The account moto maps an access key to (cached per key). */
+  public accountOf(accessKeyId: string): Promise<string> {
+    let pending = this.accounts.get(accessKeyId);
+    if (!pending) {
+      pending = this.fetchAccount(accessKeyId);
+      this.accounts.set(accessKeyId, pending);
+      // A failed lookup is not cached: the next request asks again.
+      pending.catch(() => this.accounts.delete(accessKeyId));
+    }
+    return pending;
+  }
+
+  private async fetchAccount(accessKeyId: string): Promise<string> {
+    const answer = await this.send(
+      'POST',
+      '/',
+      {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        authorization: MotoClient.authorization(accessKeyId, 'sts'),
+      },
+      'Action=GetCallerIdentity&Version=2011-06-15',
+    );
+    const account = /<Account>(\d{12})<\/Account>/.exec(answer.body)?.[1];
+    if (answer.status !== 200 || !account) {
+      throw new MotoQueryError(`moto's STS GetCallerIdentity for ${accessKeyId} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+    }
+    return account;
+  }
+
+  private async organizations(accessKeyId: string, target: string, payload: object): Promise<MotoAnswer> {
+    return this.send(
+      'POST',
+      '/',
+      {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSOrganizationsV20161128.${target}`,
+        authorization: MotoClient.authorization(accessKeyId, 'organizations'),
+      },
+      JSON.stringify(payload),
+    );
+  }
+
+  /** The organization of the key's account in moto, or undefined if it is in none. */
+  public async organizationOf(accessKeyId: string): Promise<OrganizationView | undefined> {
+    const described = await this.organizations(accessKeyId, 'DescribeOrganization', {});
+    if (described.status !== 200) {
+      if (described.body.includes('AWSOrganizationsNotInUseException')) return undefined;
+      throw new MotoQueryError(`moto's Organizations DescribeOrganization answered ${described.status}: ${described.body.slice(0, 300)}`);
+    }
+    const org = JSON.parse(described.body) as { Organization?: { MasterAccountId?: string } };
+    const managementAccountId = org.Organization?.MasterAccountId;
+    const accountIds = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const listed = await this.organizations(accessKeyId, 'ListAccounts', nextToken ? { NextToken: nextToken } : {});
+      if (listed.status !== 200) {
+        throw new MotoQueryError(`moto's Organizations ListAccounts answered ${listed.status}: ${listed.body.slice(0, 300)}`);
+      }
+      const page = JSON.parse(listed.body) as { Accounts?: Array<{ Id?: string }>; NextToken?: string };
+      for (const a of page.Accounts ?? []) if (a.Id) accountIds.add(a.Id);
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return { managementAccountId, accountIds };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The operation name of a request proxied to moto, when it can be read cheaply. */
+function proxiedOperation(req: IncomingMessage, query: URLSearchParams, formBody: Buffer | undefined): string {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string' && target.includes('.')) return target.slice(target.lastIndexOf('.') + 1);
+  const action = query.get('Action') ?? (formBody ? new URLSearchParams(formBody.toString('utf8')).get('Action') : null);
+  return action ?? `HTTP ${req.method ?? 'GET'}`;
+}
+
+/** The local endpoint's HTTP server. */
+export class LocalRouter {
+  private readonly server: Server;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly moto: MotoClient;
+  private readonly motoUrl: URL;
+
+  public constructor(
+    motoEndpoint: string,
+    moto: MotoClient,
+    private readonly emulator: AwsEmulator,
+    private readonly log: (line: string) => void,
+  ) {
+    this.motoUrl = new URL(motoEndpoint);
+    this.moto = moto;
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => this.fail(res, err));
+    });
+  }
+
+  /** Listen on 127.0.0.1:`port` (0: any free port) and return the endpoint URL. */
+  public listen(port = 0): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        const address = this.server.address();
+        const actual = typeof address === 'object' && address !== null ? address.port : port;
+        resolve(`http://127.0.0.1:${actual}`);
+      });
+    });
+  }
+
+  /** Stop accepting connections and close idle ones. */
+  public close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+      this.agent.destroy();
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const scope = credentialScope(req.headers.authorization, url.searchParams);
+    const method = req.method ?? 'GET';
+    if (scope && this.emulator.handles(scope.service, method, url.pathname, url.searchParams)) {
+      const [body, accountId] = await Promise.all([readBody(req), this.moto.accountOf(scope.accessKeyId)]);
+      const answer = await this.emulator.handle(
+        scope.service,
+        { method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
+        { accountId, region: scope.region, accessKeyId: scope.accessKeyId },
+      );
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+      res.end(answer.body);
+      return;
+    }
+    // Small form bodies (query protocol: EC2, IAM, STS…) are read first to name the operation.
+    const contentType = req.headers['content-type'] ?? '';
+    const formBody = contentType.includes('x-www-form-urlencoded') ? await readBody(req) : undefined;
+    if (scope) {
+      const accountId = await this.moto.accountOf(scope.accessKeyId);
+      this.emulator.recordCall({ service: scope.service, operation: proxiedOperation(req, url.searchParams, formBody), accountId, region: scope.region });
+    }
+    this.proxy(req, res, formBody);
+  }
+
+  private proxy(req: IncomingMessage, res: ServerResponse, bufferedBody: Buffer | undefined): void {
+    const upstream = request(
+      {
+        protocol: this.motoUrl.protocol,
+        hostname: this.motoUrl.hostname,
+        port: this.motoUrl.port,
+        method: req.method,
+        path: req.url,
+        // The Host header is kept: moto builds URLs (S3 locations…) from it, and they must point back here.
+        headers: req.headers,
+        agent: this.agent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => this.fail(res, err));
+    if (bufferedBody) upstream.end(bufferedBody);
+    else req.pipe(upstream);
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.log(`local endpoint error: ${message}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = JSON.stringify({ __type: 'InternalFailure', message: `cordon local endpoint: ${message}` });
+    res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure', 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+}
