@@ -1,0 +1,187 @@
+import { AccountClient, GetRegionOptStatusCommand, ListRegionsCommand } from '@aws-sdk/client-account';
+import {
+  CreateDetectorCommand,
+  CreateMembersCommand,
+  DescribeOrganizationConfigurationCommand,
+  EnableOrganizationAdminAccountCommand,
+  GetAdministratorAccountCommand,
+  GetMemberDetectorsCommand,
+  GuardDutyClient,
+  ListDetectorsCommand,
+  ListMembersCommand,
+  ListOrganizationAdminAccountsCommand,
+  UpdateOrganizationConfigurationCommand,
+} from '@aws-sdk/client-guardduty';
+import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import {
+  CreateFindingAggregatorCommand,
+  CreateMembersCommand as ShCreateMembersCommand,
+  DescribeHubCommand,
+  DescribeOrganizationConfigurationCommand as ShDescribeOrganizationConfigurationCommand,
+  EnableOrganizationAdminAccountCommand as ShEnableOrganizationAdminAccountCommand,
+  EnableSecurityHubCommand,
+  GetFindingAggregatorCommand,
+  GetFindingsCommand,
+  ListFindingAggregatorsCommand,
+  ListMembersCommand as ShListMembersCommand,
+  SecurityHubClient,
+  UpdateOrganizationConfigurationCommand as ShUpdateOrganizationConfigurationCommand,
+} from '@aws-sdk/client-securityhub';
+
+import { startLocalAws, type LocalAws } from '../../../src/emulator/local-aws';
+import { clientConfig, credentialsFor, DEFAULT_ACCOUNT, sampleFinding, type Credentials } from './helpers';
+
+const REGION = 'us-east-1';
+
+describe('organization-wide enablement against moto Organizations', () => {
+  let local: LocalAws;
+  let security: string;
+  let workload: string;
+  let securityCreds: Credentials;
+  let workloadCreds: Credentials;
+
+  beforeAll(async () => {
+    local = await startLocalAws();
+    const org = new OrganizationsClient(clientConfig(local));
+    await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const created: string[] = [];
+    for (const name of ['security', 'workload']) {
+      const out = await org.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
+      created.push(out.CreateAccountStatus?.AccountId ?? '');
+    }
+    [security = '', workload = ''] = created;
+    securityCreds = await credentialsFor(local, security);
+    workloadCreds = await credentialsFor(local, workload);
+  });
+
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  describe('GuardDuty', () => {
+    const gd = (creds?: Credentials, region = REGION): GuardDutyClient => new GuardDutyClient(clientConfig(local, region, creds));
+
+    it('lets only the management account designate the delegated administrator', async () => {
+      await expect(gd(workloadCreds).send(new EnableOrganizationAdminAccountCommand({ AdminAccountId: security }))).rejects.toMatchObject({
+        name: 'BadRequestException',
+      });
+      await gd().send(new EnableOrganizationAdminAccountCommand({ AdminAccountId: security }));
+      const listed = await gd().send(new ListOrganizationAdminAccountsCommand({}));
+      expect(listed.AdminAccounts).toEqual([{ AdminAccountId: security, AdminStatus: 'ENABLED' }]);
+    });
+
+    it('auto-enables every organization account with ALL, with the features asked for', async () => {
+      // Prepare
+      const detectorId = (await gd(securityCreds).send(new CreateDetectorCommand({ Enable: true }))).DetectorId ?? '';
+
+      // Act
+      await gd(securityCreds).send(
+        new UpdateOrganizationConfigurationCommand({
+          DetectorId: detectorId,
+          AutoEnableOrganizationMembers: 'ALL',
+          Features: [{ Name: 'S3_DATA_EVENTS', AutoEnable: 'ALL' }],
+        }),
+      );
+      const members = await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId }));
+      const config = await gd(securityCreds).send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }));
+      const details = await gd(securityCreds).send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload] }));
+      const workloadDetectors = await gd(workloadCreds).send(new ListDetectorsCommand({}));
+      const administrator = await gd(workloadCreds).send(
+        new GetAdministratorAccountCommand({ DetectorId: workloadDetectors.DetectorIds?.[0] ?? '' }),
+      );
+
+      // Assess
+      expect(members.Members?.map((m) => [m.AccountId, m.RelationshipStatus]).sort()).toEqual(
+        [[DEFAULT_ACCOUNT, 'Enabled'], [workload, 'Enabled']].sort(),
+      );
+      expect(config.AutoEnableOrganizationMembers).toBe('ALL');
+      expect(config.Features?.find((f) => f.Name === 'S3_DATA_EVENTS')?.AutoEnable).toBe('ALL');
+      expect(details.MemberDataSourceConfigurations?.[0]?.Features?.find((f) => f.Name === 'S3_DATA_EVENTS')?.Status).toBe('ENABLED');
+      expect(workloadDetectors.DetectorIds).toHaveLength(1);
+      expect(administrator.Administrator).toMatchObject({ AccountId: security, RelationshipStatus: 'Enabled' });
+    });
+
+    it('rejects organization configuration from an account that is not the delegated administrator', async () => {
+      const detectorId = (await gd(workloadCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+      const call = gd(workloadCreds).send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'NEW' }));
+      await expect(call).rejects.toMatchObject({ name: 'BadRequestException' });
+    });
+
+    it('adds an account outside the organization as Created, not Enabled', async () => {
+      const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+      const out = await gd(securityCreds).send(
+        new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: [{ AccountId: '999999999999', Email: 'outside@example.com' }] }),
+      );
+      const associated = await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId }));
+      const all = await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId, OnlyAssociated: 'false' }));
+      expect(out.UnprocessedAccounts).toEqual([]);
+      expect(associated.Members?.map((m) => m.AccountId)).not.toContain('999999999999');
+      expect(all.Members?.find((m) => m.AccountId === '999999999999')?.RelationshipStatus).toBe('Created');
+    });
+  });
+
+  describe('Security Hub', () => {
+    const sh = (creds?: Credentials, region = REGION): SecurityHubClient => new SecurityHubClient(clientConfig(local, region, creds));
+
+    it('enables members, auto-enable, and cross-region aggregation for the administrator', async () => {
+      // Prepare
+      await sh().send(new ShEnableOrganizationAdminAccountCommand({ AdminAccountId: security }));
+      await sh(securityCreds).send(new EnableSecurityHubCommand({}));
+
+      // Act
+      await sh(securityCreds).send(new ShUpdateOrganizationConfigurationCommand({ AutoEnable: true, AutoEnableStandards: 'NONE' }));
+      const config = await sh(securityCreds).send(new ShDescribeOrganizationConfigurationCommand({}));
+      const created = await sh(securityCreds).send(new ShCreateMembersCommand({ AccountDetails: [{ AccountId: workload }] }));
+      const members = await sh(securityCreds).send(new ShListMembersCommand({}));
+      const memberHub = await sh(workloadCreds).send(new DescribeHubCommand({}));
+      const aggregator = await sh(securityCreds).send(new CreateFindingAggregatorCommand({ RegionLinkingMode: 'ALL_REGIONS' }));
+      const listed = await sh(securityCreds).send(new ListFindingAggregatorsCommand({}));
+      const got = await sh(securityCreds).send(new GetFindingAggregatorCommand({ FindingAggregatorArn: aggregator.FindingAggregatorArn }));
+      // Security Hub must be on in the member's other region for the finding to matter there; the import happens regardless.
+      const published = local.emulator.publishGuardDutyFinding(sampleFinding({ accountId: workload, region: 'eu-west-1' }));
+      const aggregated = await sh(securityCreds).send(new GetFindingsCommand({ Filters: { AwsAccountId: [{ Value: workload, Comparison: 'EQUALS' }] } }));
+
+      // Assess
+      expect(config).toMatchObject({ AutoEnable: true, AutoEnableStandards: 'NONE' });
+      expect(created.UnprocessedAccounts).toEqual([]);
+      expect(members.Members?.map((m) => [m.AccountId, m.MemberStatus])).toEqual([[workload, 'Enabled']]);
+      expect(memberHub.HubArn).toBe(`arn:aws:securityhub:${REGION}:${workload}:hub/default`);
+      expect(aggregator).toMatchObject({ FindingAggregationRegion: REGION, RegionLinkingMode: 'ALL_REGIONS' });
+      expect(listed.FindingAggregators).toEqual([{ FindingAggregatorArn: aggregator.FindingAggregatorArn }]);
+      expect(got.FindingAggregatorArn).toBe(aggregator.FindingAggregatorArn);
+      expect(aggregated.Findings?.map((f) => [f.Id, f.Region])).toEqual([[published.Arn, 'eu-west-1']]);
+    });
+
+    it('rejects an aggregator with a bad linking mode', async () => {
+      await expect(sh(workloadCreds).send(new CreateFindingAggregatorCommand({ RegionLinkingMode: 'SOME_REGIONS' }))).rejects.toMatchObject({
+        name: 'InvalidInputException',
+      });
+    });
+  });
+
+  describe('Account region opt-in', () => {
+    it('lists opt-in regions as DISABLED until set, and reads one region', async () => {
+      // Prepare
+      const account = new AccountClient(clientConfig(local));
+      local.emulator.setRegionOptStatus(DEFAULT_ACCOUNT, 'af-south-1', 'ENABLED');
+
+      // Act
+      const disabled: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await account.send(new ListRegionsCommand({ RegionOptStatusContains: ['DISABLED'], MaxResults: 5, NextToken: nextToken }));
+        disabled.push(...(page.Regions ?? []).map((r) => r.RegionName ?? ''));
+        nextToken = page.NextToken;
+      } while (nextToken);
+      const africa = await account.send(new GetRegionOptStatusCommand({ RegionName: 'af-south-1' }));
+      const virginia = await account.send(new GetRegionOptStatusCommand({ RegionName: 'us-east-1' }));
+
+      // Assess
+      expect(disabled).toEqual(expect.arrayContaining(['me-south-1', 'ap-east-1', 'il-central-1']));
+      expect(disabled).not.toContain('af-south-1');
+      expect(disabled).not.toContain('us-east-1');
+      expect(africa.RegionOptStatus).toBe('ENABLED');
+      expect(virginia.RegionOptStatus).toBe('ENABLED_BY_DEFAULT');
+    });
+  });
+});

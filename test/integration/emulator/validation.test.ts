@@ -1,0 +1,135 @@
+import { GetRegionOptStatusCommand, AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
+import {
+  CreateDetectorCommand,
+  CreateIPSetCommand,
+  CreateMembersCommand,
+  GuardDutyClient,
+  UpdateDetectorCommand,
+  type CreateDetectorCommandInput,
+  type FindingPublishingFrequency,
+} from '@aws-sdk/client-guardduty';
+import {
+  BatchUpdateFindingsCommand,
+  CreateActionTargetCommand,
+  EnableSecurityHubCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+  type NoteUpdate,
+  type WorkflowStatus,
+} from '@aws-sdk/client-securityhub';
+
+import { startLocalAws, type LocalAws } from '../../../src/emulator/local-aws';
+import { clientConfig } from './helpers';
+
+const PRODUCT_ARN = 'arn:aws:securityhub:us-east-1::product/aws/guardduty';
+
+describe('request validation from the botocore models', () => {
+  let local: LocalAws;
+  let gd: GuardDutyClient;
+  let sh: SecurityHubClient;
+  let detectorId: string;
+
+  beforeAll(async () => {
+    local = await startLocalAws();
+    gd = new GuardDutyClient(clientConfig(local));
+    sh = new SecurityHubClient(clientConfig(local));
+    detectorId = (await gd.send(new CreateDetectorCommand({ Enable: true }))).DetectorId ?? '';
+    await sh.send(new EnableSecurityHubCommand({}));
+  });
+
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  const identifiers = (n: number): Array<{ Id: string; ProductArn: string }> =>
+    Array.from({ length: n }, (_, i) => ({ Id: `finding-${i}`, ProductArn: PRODUCT_ARN }));
+
+  describe('GuardDuty answers BadRequestException', () => {
+    it('for a missing required member', async () => {
+      const input = {} as CreateDetectorCommandInput; // Enable is required by the model
+      await expect(gd.send(new CreateDetectorCommand(input))).rejects.toMatchObject({
+        name: 'BadRequestException',
+        message: expect.stringContaining("at 'enable' failed to satisfy constraint: Member must not be null"),
+      });
+    });
+
+    it('for a list longer than the model allows (CreateMembers with 51 accounts)', async () => {
+      const accounts = Array.from({ length: 51 }, (_, i) => ({ AccountId: String(100000000000 + i), Email: `a${i}@example.com` }));
+      await expect(gd.send(new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: accounts }))).rejects.toMatchObject({
+        name: 'BadRequestException',
+        message: expect.stringContaining('Member must have length less than or equal to 50'),
+      });
+    });
+
+    it('for a malformed account id and a too-long email', async () => {
+      const rejected = gd.send(
+        new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: [{ AccountId: '12345', Email: `${'x'.repeat(60)}@example.com` }] }),
+      );
+      await expect(rejected).rejects.toMatchObject({
+        name: 'BadRequestException',
+        message: expect.stringMatching(/^3 validation errors detected: .*accountDetails\.1\.accountId.*accountDetails\.1\.email/),
+      });
+    });
+
+    it('for a value outside an enum', async () => {
+      const frequency = 'HOURLY' as FindingPublishingFrequency;
+      await expect(gd.send(new UpdateDetectorCommand({ DetectorId: detectorId, FindingPublishingFrequency: frequency }))).rejects.toMatchObject({
+        name: 'BadRequestException',
+        message: expect.stringContaining('Member must satisfy enum value set: [FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS]'),
+      });
+    });
+
+    it('for an operation of the model the emulator does not implement, naming it', async () => {
+      const call = gd.send(new CreateIPSetCommand({ DetectorId: detectorId, Name: 'x', Format: 'TXT', Location: 'https://example.com/x', Activate: true }));
+      await expect(call).rejects.toMatchObject({ name: 'UnknownOperationException', message: expect.stringContaining('GuardDuty.CreateIPSet') });
+    });
+  });
+
+  describe('Security Hub answers InvalidInputException', () => {
+    it('for more than 100 finding identifiers', async () => {
+      const call = sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(101), Workflow: { Status: 'RESOLVED' } }));
+      await expect(call).rejects.toMatchObject({
+        name: 'InvalidInputException',
+        message: expect.stringContaining("at 'FindingIdentifiers' failed to satisfy constraint: Member must have length less than or equal to 100"),
+      });
+    });
+
+    it('for a note without UpdatedBy and for a note longer than 512 characters', async () => {
+      const noUpdatedBy = { Text: 'hello' } as NoteUpdate;
+      await expect(sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Note: noUpdatedBy }))).rejects.toMatchObject({
+        name: 'InvalidInputException',
+        message: expect.stringContaining("'Note.UpdatedBy'"),
+      });
+      const tooLong = sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Note: { Text: 'x'.repeat(513), UpdatedBy: 'cordon' } }));
+      await expect(tooLong).rejects.toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining("'Note.Text'") });
+    });
+
+    it('for a workflow status outside the enum', async () => {
+      const status = 'DONE' as WorkflowStatus;
+      await expect(sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Workflow: { Status: status } }))).rejects.toMatchObject({
+        name: 'InvalidInputException',
+        message: expect.stringContaining('[NEW, NOTIFIED, RESOLVED, SUPPRESSED]'),
+      });
+    });
+
+    it('for an action target name longer than 20 characters', async () => {
+      const call = sh.send(new CreateActionTargetCommand({ Name: 'x'.repeat(21), Id: 'ok', Description: 'd' }));
+      await expect(call).rejects.toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining("'Name'") });
+    });
+
+    it('for a filter the emulator cannot evaluate, naming it instead of ignoring it', async () => {
+      const call = sh.send(new GetFindingsCommand({ Filters: { NetworkSourceIpV4: [{ Cidr: '10.0.0.0/8' }] } }));
+      await expect(call).rejects.toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining('NetworkSourceIpV4') });
+    });
+  });
+
+  describe('Account answers ValidationException', () => {
+    it('for a missing region name and a page size over 50', async () => {
+      const account = new AccountClient(clientConfig(local));
+      await expect(account.send(new GetRegionOptStatusCommand({ RegionName: undefined as unknown as string }))).rejects.toMatchObject({
+        name: 'ValidationException',
+      });
+      await expect(account.send(new ListRegionsCommand({ MaxResults: 51 }))).rejects.toMatchObject({ name: 'ValidationException' });
+    });
+  });
+});
