@@ -13,6 +13,7 @@
  * await local.stop();
  */
 import { AwsEmulator } from './emulator';
+import { locateBotocore } from './model';
 import { startMoto, type MotoProcess } from './moto';
 import { LocalRouter, MotoClient } from './router';
 
@@ -52,17 +53,19 @@ export interface StartLocalAwsOptions {
  */
 export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise<LocalAws> {
   const log = options.log ?? ((): void => undefined);
-  // The emulator reads botocore's models first: a missing python3/botocore
-  // reports MotoMissingError before any process is spawned.
-  let motoClient: MotoClient | undefined;
-  const emulator = new AwsEmulator({
-    organizations: (accessKeyId) => {
-      if (!motoClient) throw new Error('the local endpoint is not started');
-      return motoClient.organizationOf(accessKeyId);
-    },
-  });
+  // botocore is located first: a missing python3/botocore reports
+  // MotoMissingError before any process is spawned.
+  const botocoreDir = locateBotocore();
   const moto: MotoProcess = await startMoto(log);
-  motoClient = new MotoClient(moto.endpoint);
+  const motoClient = new MotoClient(moto.endpoint);
+  let emulator: AwsEmulator;
+  try {
+    emulator = new AwsEmulator({ botocoreDir, organizations: (accessKeyId) => motoClient.organizationOf(accessKeyId) });
+  } catch (err) {
+    motoClient.close();
+    await moto.stop();
+    throw err;
+  }
   const router = new LocalRouter(moto.endpoint, motoClient, emulator, log);
   let endpoint: string;
   try {
@@ -81,7 +84,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     stop: () => {
       stopped ??= (async (): Promise<void> => {
         await router.close();
-        motoClient?.close();
+        motoClient.close();
         await moto.stop();
       })();
       return stopped;
