@@ -12,9 +12,10 @@ import { auditFile, eventsFile, hubFinding, instanceOf, memberClients, publish }
 
 const ROOT = path.resolve(__dirname, '../..');
 
-function cordon(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function cordon(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/cordon.cjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    child.stdin.end(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -64,6 +65,26 @@ describe('respond: failures', () => {
     expect((await hubFinding(local, denied))?.Note?.Text).toContain('FAILED');
     const { iam } = await memberClients(local, world, a2, region);
     expect((await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
+  });
+
+  it('assumes the named role with the external id and a session name that names the finding', async () => {
+    const [a1] = world.memberAccountIds as [string];
+    const bodies: string[] = [];
+    const proxy = await startFaultProxy(local.endpoint, ({ body }) => {
+      if (body.includes('Action=AssumeRole')) bodies.push(decodeURIComponent(body));
+      return undefined;
+    });
+    process.env.AWS_ENDPOINT_URL_STS = proxy.endpoint;
+    const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B', { accountId: a1, region, instance: instanceOf(world, a1, region, 'web-1').target, seed: 'role-name' });
+
+    const run = await runCli(['respond', eventsFile([finding]), '--dry-run', '--json', '--role-name', 'SecOpsResponder'], { CORDON_EXTERNAL_ID: 'cordon-ext-42' });
+    await proxy.stop();
+
+    expect(run.code).toBe(0);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toContain(`RoleArn=arn:aws:iam::${a1}:role/SecOpsResponder`);
+    expect(bodies[0]).toContain('ExternalId=cordon-ext-42');
+    expect(bodies[0]).toContain(`RoleSessionName=cordon-${String(finding.id)}`);
   });
 
   it('reports a missing instance as failed without stopping the next finding', async () => {
@@ -118,11 +139,12 @@ describe('respond: failures', () => {
       ['malformed/empty.json', 'input is empty'],
       ['malformed/truncated.json', 'not valid JSON'],
       ['malformed/missing-account.json', 'detail: accountId: required field is missing'],
+      ['malformed/missing-resource.json', 'detail: resource: required field is missing'],
       ['malformed/severity-not-number.json', 'detail: severity'],
       ['malformed/other-source.json', 'source "aws.ec2"'],
     ])('%s', async (fixture, message) => {
       const audit = auditFile();
-      const run = await cordon(['respond', path.join(ROOT, 'test/fixtures', fixture), '--json'], { CORDON_AUDIT_FILE: audit });
+      const run = await runCli(['respond', path.join(ROOT, 'test/fixtures', fixture), '--json'], { CORDON_AUDIT_FILE: audit });
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr).toContain(message);
@@ -131,12 +153,18 @@ describe('respond: failures', () => {
 
     it('rejects bad settings and unknown flags', async () => {
       const file = path.join(ROOT, 'test/fixtures/guardduty/crypto-ec2.event.json');
-      expect(await cordon(['respond', file, '--role-name', 'bad role!'], {})).toMatchObject({ code: 2, stderr: expect.stringContaining('not a valid IAM role name') });
-      expect(await cordon(['respond', file, '--force'], {})).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--force'") });
-      expect(await cordon(['respond', file], { CORDON_ACTION_THRESHOLD: 'ten' })).toMatchObject({ code: 2, stderr: expect.stringContaining('CORDON_ACTION_THRESHOLD: "ten" must be a number') });
-      expect(await cordon(['respond', file], { CORDON_EXEMPT_ACCOUNTS: '12345' })).toMatchObject({ code: 2, stderr: expect.stringContaining('"12345" is not a 12-digit account id') });
-      expect(await cordon(['respond', '/nonexistent.json'], {})).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read /nonexistent.json') });
-      expect(await cordon(['respond', file, '--runbooks', path.join(ROOT, 'test/fixtures/guardduty')], {})).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid runbooks') });
+      expect(await runCli(['respond', file, '--role-name', 'bad role!'])).toMatchObject({ code: 2, stderr: expect.stringContaining('not a valid IAM role name') });
+      expect(await runCli(['respond', file, '--force'])).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--force'") });
+      expect(await runCli(['respond', file], { CORDON_ACTION_THRESHOLD: 'ten' })).toMatchObject({ code: 2, stderr: expect.stringContaining('CORDON_ACTION_THRESHOLD: "ten" must be a number') });
+      expect(await runCli(['respond', file], { CORDON_EXEMPT_ACCOUNTS: '12345' })).toMatchObject({ code: 2, stderr: expect.stringContaining('"12345" is not a 12-digit account id') });
+      expect(await runCli(['respond', '/nonexistent.json'])).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read /nonexistent.json') });
+      expect(await runCli(['respond', file, '--runbooks', path.join(ROOT, 'test/fixtures/guardduty')])).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid runbooks') });
+      expect(await runCli(['respond', file, file])).toMatchObject({ code: 2, stderr: expect.stringContaining('expected at most one input file') });
+    });
+
+    it('exits 2 from the real binary, reading standard input', async () => {
+      const run = await cordon(['respond', '-', '--json'], { CORDON_AUDIT_FILE: auditFile() }, '{"detail-type":"GuardDuty Finding","source":"aws.guardduty","detail":{"accountId":"1"}}');
+      expect(run).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('item 1, detail: accountId: expected a 12-digit AWS account id') });
     });
 
     it('does not act on any finding of an input that is partly bad', async () => {
@@ -146,7 +174,7 @@ describe('respond: failures', () => {
       const dir = path.dirname(auditFile());
       const file = path.join(dir, 'mixed.jsonl');
       fs.writeFileSync(file, `${JSON.stringify({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: good })}\n{"detail-type":"GuardDuty Finding","source":"aws.guardduty","detail":{}}\n`);
-      const run = await cordon(['respond', file], { CORDON_AUDIT_FILE: path.join(dir, 'audit.jsonl') });
+      const run = await runCli(['respond', file], { CORDON_AUDIT_FILE: path.join(dir, 'audit.jsonl') });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('item 2, detail:');
       expect((await hubFinding(local, good))?.Workflow?.Status).toBe('NEW');

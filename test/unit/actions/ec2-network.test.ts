@@ -1,0 +1,64 @@
+import { DescribeNetworkAclsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, type Instance } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { isolateInstance } from '../../../src/actions/ec2/isolate-instance';
+import { blockIp } from '../../../src/actions/network/block-ip';
+import type { ActionContext } from '../../../src/actions/types';
+import type { Finding } from '../../../src/findings/finding';
+
+const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const mock = mockClient(ec2);
+
+const instance: Instance = { InstanceId: 'i-1', VpcId: 'vpc-1', NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', SubnetId: 'subnet-1' }] };
+const finding = {
+  id: 'f1', arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false,
+  updatedAt: undefined, detectorId: undefined, resourceRole: 'TARGET', resourceType: 'Instance',
+  instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} }, accessKey: undefined, buckets: [], remoteIps: [{ ip: '203.0.113.9', direction: 'INBOUND' }], origin: { kind: 'guardduty' },
+} as Finding;
+
+const ctx = (dryRun = false): ActionContext => ({
+  finding, dryRun, now: new Date('2026-11-24T10:00:00Z'), responderRoleName: 'cordon-responder',
+  member: <C>() => ec2 as unknown as C,
+  home: <C>() => ec2 as unknown as C,
+  instance: async () => instance,
+  archive: async () => undefined,
+});
+
+describe('ec2.isolate as AWS reports interfaces', () => {
+  beforeEach(() => mock.reset());
+
+  it('says "already" and changes nothing when every interface has only the quarantine group', async () => {
+    // Prepare: AWS reports an interface's own groups (moto unions them with the instance's).
+    mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine' }] }] });
+    mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine', IpPermissions: [], IpPermissionsEgress: [] }] });
+
+    // Act
+    const outcomes = await isolateInstance.run(ctx(), { cutTrackedConnections: true });
+
+    // Assess
+    expect(outcomes).toEqual([expect.objectContaining({ resource: 'eni-1', status: 'already' })]);
+    expect(mock.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
+  });
+});
+
+describe('network.block-ip rule management', () => {
+  beforeEach(() => mock.reset());
+
+  it('fails clearly, changing nothing, when the ACL is at its rule quota', async () => {
+    const entries = Array.from({ length: 20 }, (_, i) => ({ RuleNumber: 100 + i, Egress: false, RuleAction: 'allow' as const, CidrBlock: `10.0.${i}.0/24` }));
+    mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [...entries, { RuleNumber: 32767, Egress: false, RuleAction: 'deny' as const, CidrBlock: '0.0.0.0/0' }] }] });
+
+    const outcomes = await blockIp.run(ctx(), { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false });
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('already holds 20 inbound rules (quota 20)') })]);
+  });
+
+  it('takes the lowest free numbers in its range and plans them in a dry run', async () => {
+    mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', IsDefault: true, Entries: [{ RuleNumber: 1, Egress: false, RuleAction: 'deny', CidrBlock: '198.51.100.1/32' }, { RuleNumber: 100, Egress: true, RuleAction: 'allow', CidrBlock: '0.0.0.0/0' }] }] });
+
+    const outcomes = await blockIp.run(ctx(true), { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false });
+
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'planned', resource: 'acl-1:203.0.113.9/32', detail: 'would deny 203.0.113.9/32 in acl-1 as inbound #2, outbound #1 (the VPC default ACL: every subnet using it is affected)' }),
+    ]);
+  });
+});
