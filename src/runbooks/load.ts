@@ -1,3 +1,4 @@
+import { BUILTIN_ACTIONS } from './custom-actions';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -145,6 +146,8 @@ function crossChecks(runbooks: readonly Runbook[]): string[] {
     if (rb.customAction) {
       const owner = byActionId.get(rb.customAction.id);
       if (owner) problems.push(`${label}: customAction.id: "${rb.customAction.id}" is also used by runbook "${owner.name}"`);
+      const builtin = Object.values(BUILTIN_ACTIONS).find((b) => b.id === rb.customAction?.id || b.name === rb.customAction?.name);
+      if (builtin) problems.push(`${label}: customAction: "${builtin.id}" / "${builtin.name}" is cordon's built-in action; choose another id and name`);
       byActionId.set(rb.customAction.id, rb);
     }
     if (rb.mode === 'manual' && !rb.customAction) {
