@@ -1,9 +1,9 @@
-import { BUILTIN_ACTIONS } from './custom-actions';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigurationError } from '../aws/errors';
+import { BUILTIN_ACTIONS } from './custom-actions';
 import { DEFAULT_RELIABILITY, type Runbook } from './runbook';
 
 /** What the validator needs to know of each action: its parameters. */
