@@ -1,0 +1,198 @@
+/**
+ * Discovery: who calls, the organization's accounts (ACTIVE ones covered,
+ * the rest skipped), the regions to cover (Account API ListRegions) and, for
+ * opt-in regions, which accounts have enabled them. Read-only.
+ */
+import { AccountClient, paginateListRegions, type Region } from '@aws-sdk/client-account';
+import {
+  DescribeOrganizationCommand,
+  OrganizationsClient,
+  paginateListAccounts,
+  paginateListAWSServiceAccessForOrganization,
+} from '@aws-sdk/client-organizations';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import pLimit from 'p-limit';
+
+import { ConfigurationError, CordonError, describeError } from '../aws/errors';
+import type { OrgClients } from './clients';
+import type { CallerRole, OrgAccount, Organization, RegionOptState } from './model';
+import type { RegionSelection } from './settings';
+
+/** Organizations' ListAccounts returns at most 20 accounts a page. */
+export const LIST_ACCOUNTS_PAGE_SIZE = 20;
+
+/** Discovery failed for a reason that is not the user's configuration. */
+export class DiscoveryError extends CordonError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DiscoveryError';
+  }
+}
+
+/** What discovery needs to know. */
+export interface DiscoverOptions {
+  readonly adminAccountId: string;
+  readonly regions: RegionSelection;
+  /** Explicit Security Hub home region, if any. */
+  readonly homeRegion: string | undefined;
+  /** The caller's region (AWS_REGION): global services are called there, and it is the default home region. */
+  readonly callerRegion: string;
+  readonly concurrency: number;
+  /** Which caller roles may run (coverage: the security account only). */
+  readonly allowedRoles: readonly CallerRole[];
+}
+
+/** Discovery's result plus the clients bound to the caller. */
+export interface Discovery {
+  readonly organization: Organization;
+  readonly clients: OrgClients;
+}
+
+/**
+ * Discovers the organization. Throws ConfigurationError (exit 2, nothing
+ * changed) when the caller or the security account is not what the options
+ * say, or a requested region does not exist.
+ */
+export async function discoverOrganization(forCaller: (callerAccountId: string) => OrgClients, options: DiscoverOptions): Promise<Discovery> {
+  const region = options.callerRegion;
+  const identity = await call('STS GetCallerIdentity', () => forCaller('').home(STSClient, region).send(new GetCallerIdentityCommand({})));
+  const callerAccountId = identity.Account ?? '';
+  const clients = forCaller(callerAccountId);
+  const orgs = clients.home(OrganizationsClient, region);
+
+  const described = await call('Organizations DescribeOrganization', () => orgs.send(new DescribeOrganizationCommand({})), {
+    AWSOrganizationsNotInUseException: `account ${callerAccountId} is not in an AWS Organization`,
+  });
+  const managementAccountId = described.Organization?.MasterAccountId ?? '';
+  const callerRole: CallerRole | undefined =
+    callerAccountId === managementAccountId ? 'management' : callerAccountId === options.adminAccountId ? 'admin' : undefined;
+  if (!callerRole || !options.allowedRoles.includes(callerRole)) {
+    const wanted = options.allowedRoles.map((r) => (r === 'management' ? `the management account ${managementAccountId}` : `the security account ${options.adminAccountId}`));
+    throw new ConfigurationError(`the credentials are of account ${callerAccountId}; run with those of ${wanted.join(' or ')}`);
+  }
+
+  const all: OrgAccount[] = [];
+  await call('Organizations ListAccounts', async () => {
+    for await (const page of paginateListAccounts({ client: orgs, pageSize: LIST_ACCOUNTS_PAGE_SIZE }, {})) {
+      for (const a of page.Accounts ?? []) {
+        if (a.Id) all.push({ id: a.Id, name: a.Name ?? '', email: a.Email ?? '', state: a.State ?? a.Status ?? 'UNKNOWN' });
+      }
+    }
+  });
+  all.sort((a, b) => a.id.localeCompare(b.id));
+  const accounts = all.filter((a) => a.state === 'ACTIVE');
+  const skipped = all.filter((a) => a.state !== 'ACTIVE');
+  const admin = all.find((a) => a.id === options.adminAccountId);
+  if (!admin) throw new ConfigurationError(`the security account ${options.adminAccountId} is not an account of organization ${described.Organization?.Id ?? ''}`);
+  if (admin.state !== 'ACTIVE') throw new ConfigurationError(`the security account ${options.adminAccountId} is ${admin.state}, not ACTIVE`);
+
+  const account = clients.home(AccountClient, region);
+  const own = await call('Account ListRegions', () => listRegions(account, undefined));
+  const regions = selectRegions(own, options.regions);
+  const homeRegion = chooseHomeRegion(regions, options.homeRegion, options.callerRegion);
+
+  const warnings: string[] = [];
+  const regionStatus = new Map<string, Map<string, RegionOptState>>();
+  const ownStatus = new Map(own.map((r) => [r.RegionName ?? '', (r.RegionOptStatus ?? 'UNKNOWN') as RegionOptState]));
+  regionStatus.set(callerAccountId, ownStatus);
+  // Regions on by default are on in every account; only opt-in regions need asking account by account.
+  const optIn = regions.filter((r) => ownStatus.get(r) !== 'ENABLED_BY_DEFAULT');
+  if (optIn.length > 0) {
+    const limit = pLimit(options.concurrency);
+    const denied: string[] = [];
+    // Once the Account API refuses the caller, asking for the other accounts would only be refused too.
+    let refused = false;
+    await Promise.allSettled(
+      accounts
+        .filter((a) => a.id !== callerAccountId)
+        .map((a) =>
+          limit(async () => {
+            try {
+              if (refused) throw new Error('not asked: the Account API refused an earlier account');
+              const listed = await listRegions(account, a.id);
+              regionStatus.set(a.id, new Map(listed.map((r) => [r.RegionName ?? '', (r.RegionOptStatus ?? 'UNKNOWN') as RegionOptState])));
+            } catch (err) {
+              if (err instanceof Error && /AccessDenied/.test(err.name)) refused = true;
+              regionStatus.set(a.id, new Map(optIn.map((r) => [r, 'UNKNOWN' as const])));
+              denied.push(`${a.id} (${describeError(err)})`);
+            }
+          }),
+        ),
+    );
+    if (denied.length > 0) {
+      warnings.push(
+        `opt-in status of ${optIn.join(', ')} unknown for ${denied.length} account(s), treated as enabled: ${denied.slice(0, 3).join('; ')}${denied.length > 3 ? '; …' : ''}`,
+      );
+    }
+  }
+
+  let trustedAccess: Set<string> | undefined;
+  if (callerRole === 'management') {
+    trustedAccess = new Set();
+    await call('Organizations ListAWSServiceAccessForOrganization', async () => {
+      for await (const page of paginateListAWSServiceAccessForOrganization({ client: orgs }, {})) {
+        for (const p of page.EnabledServicePrincipals ?? []) if (p.ServicePrincipal) trustedAccess?.add(p.ServicePrincipal);
+      }
+    });
+  }
+
+  return {
+    clients,
+    organization: {
+      callerAccountId,
+      callerRole,
+      managementAccountId,
+      adminAccountId: options.adminAccountId,
+      accounts,
+      skipped,
+      regions,
+      homeRegion,
+      regionStatus,
+      trustedAccess,
+      warnings,
+    },
+  };
+}
+
+async function listRegions(client: AccountClient, accountId: string | undefined): Promise<Region[]> {
+  const regions: Region[] = [];
+  for await (const page of paginateListRegions({ client, pageSize: 50 }, { AccountId: accountId })) regions.push(...(page.Regions ?? []));
+  return regions;
+}
+
+/** The regions a selection names, checked against the Account API's list (pure). */
+export function selectRegions(listed: readonly Region[], selection: RegionSelection): string[] {
+  const known = new Map(listed.map((r) => [r.RegionName ?? '', r.RegionOptStatus ?? 'UNKNOWN']));
+  if (selection.kind === 'all') return [...known.keys()].filter((r) => r !== '').sort();
+  if (selection.kind === 'enabled') {
+    return [...known].filter(([, s]) => s === 'ENABLED' || s === 'ENABLED_BY_DEFAULT').map(([r]) => r).sort();
+  }
+  const unknown = selection.regions.filter((r) => !known.has(r));
+  if (unknown.length > 0) throw new ConfigurationError(`--regions/CORDON_REGIONS: unknown region(s) ${unknown.join(', ')} (the Account API lists ${[...known.keys()].sort().join(', ')})`);
+  return [...selection.regions].sort();
+}
+
+/** The Security Hub home region (pure): the explicit one, else the caller's region if covered, else the first region. */
+export function chooseHomeRegion(regions: readonly string[], explicit: string | undefined, callerRegion: string): string {
+  if (explicit !== undefined) {
+    if (!regions.includes(explicit)) throw new ConfigurationError(`--home-region/CORDON_HOME_REGION: ${explicit} is not one of the regions to cover (${regions.join(', ')})`);
+    return explicit;
+  }
+  if (regions.includes(callerRegion)) return callerRegion;
+  const first = regions[0];
+  if (first === undefined) throw new ConfigurationError('no region to cover: the Account API lists no region matching --regions/CORDON_REGIONS');
+  return first;
+}
+
+/** Runs one discovery call; known error names become ConfigurationError, others DiscoveryError with context. */
+async function call<T>(what: string, fn: () => Promise<T>, configErrors: Record<string, string> = {}): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CordonError) throw err;
+    const name = err instanceof Error ? err.name : '';
+    const known = configErrors[name];
+    if (known) throw new ConfigurationError(known, { cause: err });
+    throw new DiscoveryError(`${what} failed: ${describeError(err)}`, { cause: err });
+  }
+}

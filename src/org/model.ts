@@ -1,0 +1,189 @@
+/**
+ * The types that flow through organization enablement and coverage:
+ * discover → read region state → plan → apply → report. Each arrow is a
+ * function with one of these as input and output.
+ */
+import type { ProtectionPlan } from './features';
+
+/** An account of the organization as Organizations lists it. */
+export interface OrgAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+  /** `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`… (Organizations' `State`, or the older `Status`). */
+  readonly state: string;
+}
+
+/** Opt-in status of a region for an account; UNKNOWN when the Account API would not tell. */
+export type RegionOptState = 'ENABLED' | 'ENABLED_BY_DEFAULT' | 'DISABLED' | 'ENABLING' | 'DISABLING' | 'UNKNOWN';
+
+/** Who runs cordon: the management account does everything; the security account only its own part. */
+export type CallerRole = 'management' | 'admin';
+
+/** The organization, its accounts and the regions to cover, as discovered. */
+export interface Organization {
+  readonly callerAccountId: string;
+  readonly callerRole: CallerRole;
+  readonly managementAccountId: string;
+  readonly adminAccountId: string;
+  /** Active accounts, the ones to cover (management and admin included). */
+  readonly accounts: readonly OrgAccount[];
+  /** Accounts skipped because they are not ACTIVE (suspended, pending closure). */
+  readonly skipped: readonly OrgAccount[];
+  /** Regions to cover, sorted. */
+  readonly regions: readonly string[];
+  /** Security Hub aggregation region. */
+  readonly homeRegion: string;
+  /** Opt-in status per account and region; regions absent from an account's map are ENABLED_BY_DEFAULT. */
+  readonly regionStatus: ReadonlyMap<string, ReadonlyMap<string, RegionOptState>>;
+  /** Service principals with trusted access (management caller only; undefined otherwise). */
+  readonly trustedAccess: ReadonlySet<string> | undefined;
+  /** Things discovery could not find out (no AWS state changed because of them). */
+  readonly warnings: readonly string[];
+}
+
+/** Opt-in status of `region` for `accountId`. */
+export function regionOptState(org: Pick<Organization, 'regionStatus'>, accountId: string, region: string): RegionOptState {
+  return org.regionStatus.get(accountId)?.get(region) ?? 'ENABLED_BY_DEFAULT';
+}
+
+/** True when GuardDuty can run in the region for the account (or nobody could tell us otherwise). */
+export function regionUsable(state: RegionOptState): boolean {
+  return state === 'ENABLED' || state === 'ENABLED_BY_DEFAULT' || state === 'UNKNOWN';
+}
+
+/** Who is a service's delegated administrator in a region. */
+export type DelegatedAdmin =
+  | { readonly status: 'self' }
+  | { readonly status: 'none' }
+  | { readonly status: 'other'; readonly accountId: string }
+  /** The caller may not ask (the security account cannot list administrators). */
+  | { readonly status: 'unknown' };
+
+/** The security account's GuardDuty detector in a region. */
+export interface DetectorState {
+  readonly id: string;
+  readonly enabled: boolean;
+  readonly publishingFrequency: string | undefined;
+  /** Feature name → enabled, with additional configuration names that are enabled. */
+  readonly features: ReadonlyMap<string, { readonly enabled: boolean; readonly additional: ReadonlySet<string> }>;
+}
+
+/** The delegated administrator's GuardDuty organization configuration in a region. */
+export interface GuardDutyOrgConfig {
+  readonly autoEnableMembers: string;
+  /** Feature name → auto-enable mode (`ALL`, `NEW`, `NONE`), with its additional configuration's modes. */
+  readonly features: ReadonlyMap<string, { readonly autoEnable: string; readonly additional: ReadonlyMap<string, string> }>;
+}
+
+/** A GuardDuty member as the administrator sees it. */
+export interface GuardDutyMember {
+  readonly relationship: string;
+  /** Enabled features (GuardDuty names), when read. */
+  readonly features: ReadonlySet<string>;
+}
+
+/** GuardDuty in one region, from the management and security accounts' points of view. */
+export interface GuardDutyRegionState {
+  readonly delegatedAdmin: DelegatedAdmin;
+  readonly detector: DetectorState | undefined;
+  /** Undefined when the security account is not (yet) the delegated administrator. */
+  readonly orgConfig: GuardDutyOrgConfig | undefined;
+  readonly members: ReadonlyMap<string, GuardDutyMember>;
+}
+
+/** Security Hub in one region. */
+export interface SecurityHubRegionState {
+  readonly delegatedAdmin: DelegatedAdmin;
+  readonly hubEnabled: boolean;
+  /** Undefined when the security account is not (yet) the administrator or has no hub. */
+  readonly autoEnable: boolean | undefined;
+  /** Member account → member status (`Enabled`, `Created`…). */
+  readonly members: ReadonlyMap<string, string>;
+  /** The account's finding aggregator, read in the home region only. */
+  readonly aggregator: { readonly arn: string; readonly region: string; readonly linkingMode: string } | undefined;
+}
+
+/** Everything read in one region. */
+export interface RegionState {
+  readonly region: string;
+  readonly guardDuty: GuardDutyRegionState;
+  /** Undefined when Security Hub is not managed. */
+  readonly securityHub: SecurityHubRegionState | undefined;
+}
+
+/** Organization-wide change, made once by the management account. */
+export interface TrustedAccessStep {
+  readonly kind: 'trusted-access';
+  readonly servicePrincipal: string;
+}
+
+/** A change in one region. `as` says whose credentials make it. */
+export type RegionStep =
+  | { readonly kind: 'gd-designate-admin'; readonly as: 'management'; readonly adminAccountId: string }
+  | { readonly kind: 'gd-create-detector'; readonly as: 'admin'; readonly plans: readonly ProtectionPlan[]; readonly publishingFrequency: string }
+  | {
+      readonly kind: 'gd-update-detector';
+      readonly as: 'admin';
+      readonly enable: boolean;
+      readonly publishingFrequency: string | undefined;
+      readonly plans: readonly ProtectionPlan[];
+    }
+  | { readonly kind: 'gd-add-members'; readonly as: 'admin'; readonly accountIds: readonly string[] }
+  | { readonly kind: 'gd-org-config'; readonly as: 'admin'; readonly plans: readonly ProtectionPlan[] }
+  | { readonly kind: 'sh-designate-admin'; readonly as: 'management'; readonly adminAccountId: string }
+  | { readonly kind: 'sh-enable-hub'; readonly as: 'admin' }
+  | { readonly kind: 'sh-add-members'; readonly as: 'admin'; readonly accountIds: readonly string[] }
+  | { readonly kind: 'sh-org-config'; readonly as: 'admin' }
+  | { readonly kind: 'sh-aggregator'; readonly as: 'admin' };
+
+/** What to change in one region, or why nothing can be done there. */
+export interface RegionPlan {
+  readonly region: string;
+  readonly steps: readonly RegionStep[];
+  /** Set when the region cannot be worked on (another delegated administrator, region not enabled…). */
+  readonly blocked: string | undefined;
+  /** Things left as they are on purpose (another administrator, an aggregator elsewhere…). */
+  readonly notes: readonly string[];
+}
+
+/** The whole plan. */
+export interface OrganizationPlan {
+  readonly trustedAccess: readonly TrustedAccessStep[];
+  readonly regions: readonly RegionPlan[];
+}
+
+/** The outcome of one change. */
+export interface StepOutcome {
+  readonly step: string;
+  /** `skipped`: not attempted because an earlier step of the same service failed. */
+  readonly status: 'done' | 'planned' | 'failed' | 'skipped';
+  readonly detail?: string;
+}
+
+/** GuardDuty status of one account in one region. */
+export type CoverageStatus =
+  /** The delegated administrator itself, detector enabled. */
+  | 'administrator'
+  | 'member-enabled'
+  | 'not-a-member'
+  | 'detector-disabled'
+  | 'region-not-enabled'
+  /** The region could not be read. */
+  | 'unknown';
+
+/** One account in one region. */
+export interface CoverageCell {
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly region: string;
+  readonly status: CoverageStatus;
+  /** Why, in words (relationship status, error…). */
+  readonly detail: string;
+  /** Protection plans on (cordon keys; GuardDuty names for plans cordon does not manage). */
+  readonly plans: readonly string[];
+  /** Expected plans that are off. */
+  readonly missingPlans: readonly string[];
+  /** True when the cell needs attention: targeted and not covered, or missing an expected plan. */
+  readonly gap: boolean;
+}

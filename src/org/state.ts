@@ -1,0 +1,174 @@
+/**
+ * Reads GuardDuty and Security Hub state in one region: who the delegated
+ * administrator is (management account), the security account's detector,
+ * organization configuration, members and their protection plans, its hub,
+ * Security Hub members and the finding aggregator. Read-only; errors other
+ * than the documented "not subscribed / not administrator" answers propagate.
+ */
+import {
+  DescribeOrganizationConfigurationCommand,
+  GetDetectorCommand,
+  GetMemberDetectorsCommand,
+  GuardDutyClient,
+  ListDetectorsCommand,
+  paginateListMembers,
+  paginateListOrganizationAdminAccounts,
+} from '@aws-sdk/client-guardduty';
+import {
+  DescribeHubCommand,
+  DescribeOrganizationConfigurationCommand as ShDescribeOrganizationConfigurationCommand,
+  GetFindingAggregatorCommand,
+  ListFindingAggregatorsCommand,
+  paginateListMembers as shPaginateListMembers,
+  paginateListOrganizationAdminAccounts as shPaginateListOrganizationAdminAccounts,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+
+import type { OrgClients } from './clients';
+import type {
+  DelegatedAdmin,
+  DetectorState,
+  GuardDutyMember,
+  GuardDutyOrgConfig,
+  GuardDutyRegionState,
+  Organization,
+  RegionState,
+  SecurityHubRegionState,
+} from './model';
+
+/** GuardDuty and Security Hub take at most 50 account ids a call. */
+export const MEMBER_BATCH_SIZE = 50;
+
+/** Splits a list into chunks of at most `size` (pure). */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Reads everything the planner and the coverage report need in one region. */
+export async function readRegionState(clients: OrgClients, org: Organization, region: string, securityHub: boolean): Promise<RegionState> {
+  const guardDuty = await readGuardDuty(clients, org, region);
+  const hub = securityHub ? await readSecurityHub(clients, org, region) : undefined;
+  return { region, guardDuty, securityHub: hub };
+}
+
+function adminFrom(listed: ReadonlyArray<{ id: string | undefined; status: string | undefined }>, adminAccountId: string): DelegatedAdmin {
+  const active = listed.filter((a) => a.id && a.status === 'ENABLED');
+  if (active.some((a) => a.id === adminAccountId)) return { status: 'self' };
+  const other = active[0]?.id;
+  return other ? { status: 'other', accountId: other } : { status: 'none' };
+}
+
+async function readGuardDuty(clients: OrgClients, org: Organization, region: string): Promise<GuardDutyRegionState> {
+  let delegatedAdmin: DelegatedAdmin = { status: 'unknown' };
+  if (org.callerRole === 'management') {
+    const listed: Array<{ id: string | undefined; status: string | undefined }> = [];
+    for await (const page of paginateListOrganizationAdminAccounts({ client: clients.home(GuardDutyClient, region) }, {})) {
+      for (const a of page.AdminAccounts ?? []) listed.push({ id: a.AdminAccountId, status: a.AdminStatus });
+    }
+    delegatedAdmin = adminFrom(listed, org.adminAccountId);
+  }
+  if (delegatedAdmin.status === 'other') return { delegatedAdmin, detector: undefined, orgConfig: undefined, members: new Map() };
+
+  const gd = clients.admin(GuardDutyClient, region);
+  const detectorId = (await gd.send(new ListDetectorsCommand({}))).DetectorIds?.[0];
+  if (!detectorId) return { delegatedAdmin, detector: undefined, orgConfig: undefined, members: new Map() };
+  const got = await gd.send(new GetDetectorCommand({ DetectorId: detectorId }));
+  const detector: DetectorState = {
+    id: detectorId,
+    enabled: got.Status === 'ENABLED',
+    publishingFrequency: got.FindingPublishingFrequency,
+    features: new Map(
+      (got.Features ?? []).map((f) => [
+        f.Name ?? '',
+        {
+          enabled: f.Status === 'ENABLED',
+          additional: new Set((f.AdditionalConfiguration ?? []).filter((a) => a.Status === 'ENABLED').map((a) => a.Name ?? '')),
+        },
+      ]),
+    ),
+  };
+
+  let orgConfig: GuardDutyOrgConfig | undefined;
+  if (delegatedAdmin.status !== 'none') {
+    try {
+      const config = await gd.send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }));
+      orgConfig = {
+        autoEnableMembers: config.AutoEnableOrganizationMembers ?? 'NONE',
+        features: new Map(
+          (config.Features ?? []).map((f) => [
+            f.Name ?? '',
+            { autoEnable: f.AutoEnable ?? 'NONE', additional: new Map((f.AdditionalConfiguration ?? []).map((a) => [a.Name ?? '', a.AutoEnable ?? 'NONE'])) },
+          ]),
+        ),
+      };
+      delegatedAdmin = { status: 'self' };
+    } catch (err) {
+      // GuardDuty answers BadRequestException to an account that is not the delegated administrator.
+      if (!(err instanceof Error && err.name === 'BadRequestException' && delegatedAdmin.status === 'unknown')) throw err;
+    }
+  }
+
+  const listed: Array<{ accountId: string; relationship: string }> = [];
+  for await (const page of paginateListMembers({ client: gd, pageSize: 50 }, { DetectorId: detectorId, OnlyAssociated: 'false' })) {
+    for (const m of page.Members ?? []) listed.push({ accountId: m.AccountId ?? '', relationship: m.RelationshipStatus ?? 'Unknown' });
+  }
+  const features = new Map<string, Set<string>>();
+  const enabled = listed.filter((m) => m.relationship === 'Enabled').map((m) => m.accountId);
+  for (const batch of chunk(enabled, MEMBER_BATCH_SIZE)) {
+    const out = await gd.send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: batch }));
+    for (const c of out.MemberDataSourceConfigurations ?? []) {
+      features.set(c.AccountId ?? '', new Set((c.Features ?? []).filter((f) => f.Status === 'ENABLED').map((f) => f.Name ?? '')));
+    }
+  }
+  const members = new Map<string, GuardDutyMember>(
+    listed.map((m) => [m.accountId, { relationship: m.relationship, features: features.get(m.accountId) ?? new Set<string>() }]),
+  );
+  return { delegatedAdmin, detector, orgConfig, members };
+}
+
+async function readSecurityHub(clients: OrgClients, org: Organization, region: string): Promise<SecurityHubRegionState> {
+  let delegatedAdmin: DelegatedAdmin = { status: 'unknown' };
+  if (org.callerRole === 'management') {
+    const listed: Array<{ id: string | undefined; status: string | undefined }> = [];
+    for await (const page of shPaginateListOrganizationAdminAccounts({ client: clients.home(SecurityHubClient, region) }, {})) {
+      for (const a of page.AdminAccounts ?? []) listed.push({ id: a.AccountId, status: a.Status });
+    }
+    delegatedAdmin = adminFrom(listed, org.adminAccountId);
+  }
+  const none: SecurityHubRegionState = { delegatedAdmin, hubEnabled: false, autoEnable: undefined, members: new Map(), aggregator: undefined };
+  if (delegatedAdmin.status === 'other') return none;
+
+  const sh = clients.admin(SecurityHubClient, region);
+  try {
+    await sh.send(new DescribeHubCommand({}));
+  } catch (err) {
+    // Security Hub answers InvalidAccessException to an account that has not enabled it.
+    if (err instanceof Error && err.name === 'InvalidAccessException') return none;
+    throw err;
+  }
+  let autoEnable: boolean | undefined;
+  if (delegatedAdmin.status !== 'none') {
+    try {
+      autoEnable = (await sh.send(new ShDescribeOrganizationConfigurationCommand({}))).AutoEnable ?? false;
+      delegatedAdmin = { status: 'self' };
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'InvalidAccessException' && delegatedAdmin.status === 'unknown')) throw err;
+    }
+  }
+  const members = new Map<string, string>();
+  for await (const page of shPaginateListMembers({ client: sh, pageSize: 50 }, { OnlyAssociated: false })) {
+    for (const m of page.Members ?? []) members.set(m.AccountId ?? '', m.MemberStatus ?? 'Unknown');
+  }
+  let aggregator: SecurityHubRegionState['aggregator'];
+  if (region === org.homeRegion) {
+    const arn = (await sh.send(new ListFindingAggregatorsCommand({}))).FindingAggregators?.[0]?.FindingAggregatorArn;
+    if (arn) {
+      const got = await sh.send(new GetFindingAggregatorCommand({ FindingAggregatorArn: arn }));
+      aggregator = { arn, region: got.FindingAggregationRegion ?? region, linkingMode: got.RegionLinkingMode ?? 'UNKNOWN' };
+    }
+  }
+  return { delegatedAdmin, hubEnabled: true, autoEnable, members, aggregator };
+}
