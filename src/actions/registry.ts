@@ -34,7 +34,8 @@ export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
 /** The catalogue runbook validation checks names and parameters against. */
 export const ACTION_CATALOGUE: ActionCatalogue = ACTIONS;
 
-/** Every IAM action the member role needs, derived from the actions themselves. */
+/** Every IAM action the member role needs, derived from the actions themselves (their runs and their undos). */
 export function memberPermissions(): string[] {
-  return [...new Set([...ACTIONS.values()].flatMap((a) => a.permissions.member).concat(['ec2:DescribeInstances']))].sort();
+  const undo = [...ACTIONS.values()].flatMap((a) => (a.undo.kind === 'restore' ? a.undo.permissions : []));
+  return [...new Set([...ACTIONS.values()].flatMap((a) => a.permissions.member).concat(undo, ['ec2:DescribeInstances']))].sort();
 }

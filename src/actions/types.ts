@@ -54,7 +54,41 @@ export interface ActionDefinition<P = Record<string, unknown>> {
    */
   readonly permissions: { readonly member: readonly string[]; readonly home: readonly string[] };
   run(ctx: ActionContext, params: P): Promise<ActionOutcome[]>;
+  /** How `release` undoes one of its `done` outcomes, or why it keeps it (evidence, or unsafe to restore). */
+  readonly undo: ActionUndo;
 }
+
+/** What `release` knows of one change cordon made: an audited `done` outcome. */
+export interface UndoRecord {
+  readonly resource: string;
+  readonly prior: Readonly<Record<string, unknown>>;
+  readonly changed: Readonly<Record<string, unknown>>;
+}
+
+/** What undoing a change may use. */
+export interface UndoContext {
+  /** Report what would be restored (`planned`) and call no mutating API. */
+  readonly dryRun: boolean;
+  /** Restore even when the resource changed since cordon acted (someone else's later change is overwritten). */
+  readonly force: boolean;
+  /** Re-activate access keys cordon deactivated (off by default: a leaked key should stay off). */
+  readonly reactivateKeys: boolean;
+  /** An SDK client in the finding's account and region, through the member role. */
+  member<C>(ctor: ClientConstructor<C>): C;
+}
+
+/** An action's undo: restore from the audit record, or keep the change on purpose. */
+export type ActionUndo =
+  | {
+      readonly kind: 'restore';
+      /** IAM actions the restore calls in the member account (granted to the member role). */
+      readonly permissions: readonly string[];
+      run(ctx: UndoContext, record: UndoRecord): Promise<ActionOutcome[]>;
+    }
+  | { readonly kind: 'keep'; readonly reason: string };
+
+/** Detail prefix of an undo that refused because the resource changed since cordon acted. */
+export const REFUSED = 'refused:';
 
 /** Tag keys cordon writes on what it touches or creates. */
 export const TAG_FINDING_ID = 'cordon:finding-id';

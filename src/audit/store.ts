@@ -31,3 +31,24 @@ export interface AuditStore {
   /** Every record of one finding, oldest first. */
   forFinding(findingId: string): Promise<AuditRecord[]>;
 }
+
+/** One entry of the circuit breaker's ledger: an automatic containment, or a finding held because a circuit was open. */
+export interface CircuitEntry {
+  readonly kind: 'containment' | 'held';
+  /** ISO time. */
+  readonly at: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly findingId: string;
+  readonly resource: string;
+}
+
+/** The circuit breaker's state, kept with the audit trail so that it survives restarts. */
+export interface CircuitLedger {
+  /** Entries at or after `since` (ISO time), oldest first. */
+  circuitEntries(since: string): Promise<CircuitEntry[]>;
+  recordCircuit(entries: readonly CircuitEntry[]): Promise<void>;
+}
+
+/** Where cordon keeps its audit trail and its circuit ledger. */
+export type ResponderStore = AuditStore & CircuitLedger;

@@ -1,6 +1,11 @@
+import { runActions } from './actions';
+import { runCoverage } from './coverage';
+import { runEnable } from './enable';
 import type { CliIo } from './io';
+import { runRelease } from './release';
 import { runRespond } from './respond';
 import { runRunbooks } from './runbooks';
+import { runStatus } from './status';
 
 /** A CLI command: parses its own arguments, returns the exit code. */
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -9,6 +14,11 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   respond: { run: runRespond, summary: 'contain the resources of GuardDuty findings (events or findings as JSON)' },
   runbooks: { run: runRunbooks, summary: 'validate runbooks, or explain which runbook a finding gets and why' },
+  enable: { run: runEnable, summary: 'turn GuardDuty (and Security Hub) on in every account and region of the organization' },
+  coverage: { run: runCoverage, summary: 'show which accounts and regions GuardDuty covers, gaps first (security account)' },
+  release: { run: runRelease, summary: "undo a finding's containment from the audit trail (snapshots and tags stay)" },
+  status: { run: runStatus, summary: 'the blast-radius circuit breaker: open circuits and recent containments' },
+  actions: { run: runActions, summary: 'list the Security Hub custom actions (runbooks and built-ins)' },
 };
 
 /** Exit codes of every command. */

@@ -46,7 +46,12 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
     flags = { json: values.json === true };
     const settings = responderSettings(io.env, { roleName: values['role-name'], runbooksDir: values.runbooks, dryRun: values['dry-run'] });
     items = parseInput(text);
-    responder = buildResponder(settings);
+    responder = buildResponder(settings, {
+      onHeld: (held) => {
+        const accounts = [...new Set(held.map((h) => h.accountId))].join(', ');
+        io.stderr.write(`cordon respond: CIRCUIT OPEN: ${held.length} finding(s) in ${accounts} held for a manual decision (blast-radius cap reached; see \`cordon status\`)\n`);
+      },
+    });
   } catch (err) {
     io.stderr.write(`cordon respond: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
     return 2;

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ConfigurationError } from '../aws/errors';
 import { DEFAULT_ROLE_NAME, validateRoleSettings } from '../aws/credentials';
 import { DEFAULT_EXEMPT_TAG, parseExemptTag, type ExemptTag } from '../respond/exemptions';
+import { DEFAULT_CIRCUIT_LIMITS, type CircuitLimits } from '../respond/circuit';
 import { DEFAULT_CONCURRENCY } from '../respond/responder';
 import { DEFAULT_ACTION_THRESHOLD } from '../runbooks/runbook';
 import { DEFAULT_AUDIT_FILE } from '../audit/file-store';
@@ -18,6 +19,8 @@ export interface ResponderSettings {
   /** `{ kind: 'dynamodb', table, region }` or `{ kind: 'file', file }`. */
   readonly audit: { readonly kind: 'dynamodb'; readonly table: string; readonly region: string } | { readonly kind: 'file'; readonly file: string };
   readonly dryRun: boolean;
+  /** Blast-radius caps on automatic containments. */
+  readonly circuit: CircuitLimits;
 }
 
 /** The runbooks shipped with cordon. */
@@ -35,6 +38,9 @@ export const RESPONDER_ENV = [
   'CORDON_AUDIT_TABLE',
   'CORDON_AUDIT_FILE',
   'CORDON_DRY_RUN',
+  'CORDON_CIRCUIT_ACCOUNT_LIMIT',
+  'CORDON_CIRCUIT_ORG_LIMIT',
+  'CORDON_CIRCUIT_WINDOW_MINUTES',
 ] as const;
 
 /**
@@ -50,6 +56,11 @@ export function responderSettings(env: NodeJS.ProcessEnv, flags: { roleName?: st
   const threshold = numberSetting(env.CORDON_ACTION_THRESHOLD, DEFAULT_ACTION_THRESHOLD, 'CORDON_ACTION_THRESHOLD', 0, 20, false, problems);
   const concurrency = numberSetting(env.CORDON_CONCURRENCY, DEFAULT_CONCURRENCY, 'CORDON_CONCURRENCY', 1, 256, true, problems);
 
+  const circuit: CircuitLimits = {
+    perAccount: numberSetting(env.CORDON_CIRCUIT_ACCOUNT_LIMIT, DEFAULT_CIRCUIT_LIMITS.perAccount, 'CORDON_CIRCUIT_ACCOUNT_LIMIT', 1, 1_000_000, true, problems),
+    perOrganization: numberSetting(env.CORDON_CIRCUIT_ORG_LIMIT, DEFAULT_CIRCUIT_LIMITS.perOrganization, 'CORDON_CIRCUIT_ORG_LIMIT', 1, 1_000_000, true, problems),
+    windowMinutes: numberSetting(env.CORDON_CIRCUIT_WINDOW_MINUTES, DEFAULT_CIRCUIT_LIMITS.windowMinutes, 'CORDON_CIRCUIT_WINDOW_MINUTES', 1, 7 * 24 * 60, true, problems),
+  };
   const exemptAccounts = new Set<string>();
   for (const raw of (env.CORDON_EXEMPT_ACCOUNTS ?? '').split(',')) {
     const id = raw.trim();
@@ -87,6 +98,7 @@ export function responderSettings(env: NodeJS.ProcessEnv, flags: { roleName?: st
     concurrency,
     audit,
     dryRun: flags.dryRun === true || dryRunEnv === 'true' || dryRunEnv === '1',
+    circuit,
   };
 }
 

@@ -3,6 +3,9 @@
  * (GuardDuty EventBridge event, Security Hub event, bare GuardDuty finding).
  */
 
+/** `UpdatedBy` on every Security Hub note cordon writes. */
+export const CORDON_UPDATED_BY = 'cordon';
+
 /** Where cordon learned about a finding; it changes the decision rules. */
 export type FindingOrigin =
   | { readonly kind: 'guardduty' }
@@ -12,6 +15,8 @@ export type FindingOrigin =
       readonly actionName: string;
       /** `arn:aws:securityhub:<region>:<account>:action/custom/<id>` */
       readonly actionArn: string | undefined;
+      /** The finding's current Security Hub note when an analyst (not cordon) wrote it. */
+      readonly analystNote?: string;
     }
   | {
       /** A "Security Hub Findings - Imported" event. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { asffFindingSchema, securityHubEventSchema } from './asff-schema';
 import { InputError } from './errors';
-import type { Finding, FindingOrigin } from './finding';
+import { CORDON_UPDATED_BY, type Finding, type FindingOrigin } from './finding';
 import { guardDutyFindingSchema } from './guardduty-schema';
 import { camelCaseKeys, normalizeGuardDutyFinding } from './normalize';
 
@@ -106,7 +106,12 @@ function parseEvent(obj: Record<string, unknown>, where: string): ParsedItem[] {
       const at = `${where}, detail.findings[${i}]`;
       const asff = check(asffFindingSchema, raw, at);
       const origin: FindingOrigin = isCustom
-        ? { kind: 'custom-action', actionName: event.detail.actionName as string, actionArn: event.resources?.[0] }
+        ? {
+            kind: 'custom-action',
+            actionName: event.detail.actionName as string,
+            actionArn: event.resources?.[0],
+            ...(asff.Note?.Text && asff.Note.UpdatedBy !== CORDON_UPDATED_BY ? { analystNote: asff.Note.Text } : {}),
+          }
         : {
             kind: 'imported',
             workflowStatus: asff.Workflow?.Status ?? 'NEW',

@@ -32,7 +32,7 @@ let responder: Responder | undefined;
  * idempotent) and finally moves it to the dead-letter queue.
  */
 export async function handler(event: SqsEvent): Promise<SqsBatchResponse> {
-  responder ??= buildResponder(responderSettings(process.env), { actor: process.env.AWS_LAMBDA_FUNCTION_NAME });
+  responder ??= buildResponder(responderSettings(process.env), { actor: process.env.AWS_LAMBDA_FUNCTION_NAME, onHeld: emitCircuitOpen });
   return handleBatch(event, responder);
 }
 
@@ -71,4 +71,26 @@ function log(level: 'info' | 'error', fields: Record<string, unknown>): void {
   const line = JSON.stringify({ level, source: 'cordon-responder', ...fields });
   if (level === 'error') console.error(line);
   else console.log(line);
+}
+
+/** CloudWatch namespace and metric of findings the circuit breaker held (the stack alarms on it). */
+export const CIRCUIT_METRIC = { namespace: 'cordon', name: 'CircuitOpenFindings' } as const;
+
+/**
+ * Alarm signal when the circuit breaker holds findings: an error log line per
+ * account and an Embedded Metric Format record, which CloudWatch turns into
+ * the `cordon/CircuitOpenFindings` metric with no PutMetricData permission.
+ */
+export function emitCircuitOpen(held: ReadonlyArray<{ accountId: string; findingId: string; reason: string }>, now = new Date()): void {
+  const byAccount = new Map<string, string[]>();
+  for (const h of held) byAccount.set(h.accountId, [...(byAccount.get(h.accountId) ?? []), h.findingId]);
+  for (const [accountId, findingIds] of byAccount) {
+    log('error', { alarm: 'circuit-open', accountId, findingIds, message: held.find((h) => h.accountId === accountId)?.reason });
+  }
+  console.log(
+    JSON.stringify({
+      _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: CIRCUIT_METRIC.namespace, Dimensions: [[]], Metrics: [{ Name: CIRCUIT_METRIC.name, Unit: 'Count' }] }] },
+      [CIRCUIT_METRIC.name]: held.length,
+    }),
+  );
 }

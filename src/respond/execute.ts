@@ -78,6 +78,8 @@ export function notApplicable(action: ActionDefinition<unknown>, finding: Findin
 export interface Execution {
   /** Set when a resource was exempt: nothing ran. */
   readonly exemptReason: string | undefined;
+  /** Set when the circuit breaker held the finding (a cap was reached): nothing ran. */
+  readonly heldReason?: string;
   readonly outcomes: readonly ActionOutcome[];
 }
 

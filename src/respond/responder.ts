@@ -1,22 +1,30 @@
 import pLimit from 'p-limit';
-import type { AuditRecord, AuditStore } from '../audit/store';
+import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { MemberCredentialsCache } from '../aws/credentials';
 import { describeError } from '../aws/errors';
 import type { Finding } from '../findings/finding';
 import type { FindingRef, ForeignFinding, ParsedItem } from '../findings/parse';
 import { decide, type Decision, type ResponsePolicy } from '../runbooks/decide';
 import type { Runbook } from '../runbooks/runbook';
-import type { SecurityHubWriter, UpdateResult } from '../securityhub/writer';
+import { releaseFinding, releaseUpdate } from '../release/release';
+import { BUILTIN_ACTIONS } from '../runbooks/custom-actions';
+import type { FindingUpdate, SecurityHubWriter, UpdateResult } from '../securityhub/writer';
+import type { CircuitBreaker } from './circuit';
 import { resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
 import { hydrateRefs } from './hydrate';
 import type { ActionLine, FindingResult } from './result';
-import { securityHubUpdate } from './summary';
+import { heldUpdate, securityHubUpdate } from './summary';
 
 /** Everything the responder pipeline needs; built by the CLI or the Lambda handler. */
 export interface ResponderDeps extends ExecuteDeps {
   readonly runbooks: readonly Runbook[];
   readonly policy: ResponsePolicy;
-  readonly audit: AuditStore;
+  /** The audit trail, and the circuit breaker's ledger beside it. */
+  readonly audit: ResponderStore;
+  /** Blast-radius caps on automatic containments (custom actions are not capped: an analyst decided). */
+  readonly circuit: CircuitBreaker;
+  /** Told about findings the circuit breaker held (the Lambda emits a metric, the CLI a warning). */
+  readonly onHeld?: (held: ReadonlyArray<{ accountId: string; findingId: string; reason: string }>) => void;
   readonly credentials: MemberCredentialsCache;
   readonly writer: SecurityHubWriter;
   /** Findings handled at once (different resources); the same resource is always handled in order. @default 16 */
@@ -51,10 +59,14 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
     return { kind: 'finding', finding: f, decision: decide(f, deps.runbooks, deps.policy) };
   });
 
-  const acting = resolved.flatMap((r) => (r.kind === 'finding' && r.decision.decision === 'act' ? [r] : []));
+  const acting = resolved.flatMap((r) => (r.kind === 'finding' && r.decision.decision === 'act' && !r.decision.builtin ? [r] : []));
+  const builtins = await runBuiltins(
+    resolved.flatMap((r) => (r.kind === 'finding' && r.decision.builtin ? [r] : [])),
+    deps,
+  );
   const executions = await executeAll(acting, deps);
 
-  const partial: Array<Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean }> = resolved.map((r) => {
+  const partial: Array<Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean; held?: boolean; update?: FindingUpdate }> = resolved.map((r) => {
     if (r.kind === 'foreign') {
       return { findingId: r.foreign.id, findingArn: r.foreign.id, accountId: r.foreign.accountId, region: r.foreign.region, type: `(not GuardDuty: ${r.foreign.productArn})`, severity: null, runbook: null, decision: 'skip', reason: 'not a GuardDuty finding', actions: [], exempt: false };
     }
@@ -64,8 +76,11 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
     const { finding, decision } = r;
     const execution = executions.get(r);
     const base = { findingId: finding.id, findingArn: finding.arn, accountId: finding.accountId, region: finding.region, type: finding.type, severity: finding.severity, runbook: decision.runbook?.name ?? null, finding };
+    const builtin = builtins.get(r);
+    if (builtin) return { ...base, runbook: `builtin:${decision.builtin}`, decision: 'act', reason: decision.reason, actions: builtin.actions, exempt: false, update: builtin.update };
     if (!execution) return { ...base, decision: 'skip', reason: decision.reason, actions: [], exempt: false };
     if (execution.exemptReason) return { ...base, decision: 'skip', reason: execution.exemptReason, actions: [], exempt: true };
+    if (execution.heldReason) return { ...base, decision: 'skip', reason: execution.heldReason, actions: [], exempt: false, held: true };
     const actions: ActionLine[] = execution.outcomes.map((o) => ({ action: o.action, resource: o.resource, status: o.status, detail: o.detail }));
     return { ...base, decision: 'act', reason: decision.reason, actions, exempt: false };
   });
@@ -74,10 +89,16 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
 
   let written = new Map<string, UpdateResult>();
   if (!deps.dryRun) {
-    const updates = partial.flatMap((p) => (p.finding ? [securityHubUpdate(p.finding, p, p.exempt)] : []));
+    const updates = partial.flatMap((p) => {
+      if (!p.finding) return [];
+      if (p.update) return [p.update];
+      return [p.held ? heldUpdate(p.finding, p.reason) : securityHubUpdate(p.finding, p, p.exempt)];
+    });
     written = await deps.writer.write(updates);
   }
-  return partial.map(({ finding, exempt: _exempt, ...rest }) => ({
+  const held = partial.filter((p) => p.held);
+  if (held.length > 0) deps.onHeld?.(held.map((p) => ({ accountId: p.accountId, findingId: p.findingId, reason: p.reason })));
+  return partial.map(({ finding, exempt: _exempt, held: _held, update: _update, ...rest }) => ({
     ...rest,
     securityHub: deps.dryRun
       ? { status: 'skipped', detail: 'dry run: Security Hub not written' }
@@ -104,8 +125,25 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
       }),
     ),
   );
-  // 2. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
-  const toAct = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict);
+  // 2. The circuit breaker: automatic containments beyond the caps are held
+  // (custom actions are not capped: an analyst decided).
+  const automatic = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict && r.finding.origin.kind !== 'custom-action');
+  try {
+    const verdicts = await deps.circuit.admit(
+      automatic.map((r) => ({ accountId: r.finding.accountId, region: r.finding.region, findingId: r.finding.id, resource: resourceLabel(r.finding) })),
+      deps.now(),
+      deps.dryRun,
+    );
+    automatic.forEach((r, i) => {
+      const verdict = verdicts[i];
+      if (verdict && !verdict.admitted) executions.set(r, { exemptReason: undefined, heldReason: verdict.reason, outcomes: [] });
+    });
+  } catch (err) {
+    // Without its ledger the breaker cannot count: hold every automatic containment rather than act blind.
+    for (const r of automatic) executions.set(r, { exemptReason: undefined, heldReason: `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`, outcomes: [] });
+  }
+  // 3. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
+  const toAct = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict && !executions.has(r));
   const inProgress =
     deps.dryRun || toAct.length === 0
       ? Promise.resolve()
@@ -115,11 +153,11 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
             () => undefined,
             () => undefined,
           );
-  // 3. Act. Findings about the same resource run one after another (a
+  // 4. Act. Findings about the same resource run one after another (a
   // duplicate sees the first one's work and reports "already"); different resources in parallel.
   const groups = new Map<string, Array<Resolved & { kind: 'finding' }>>();
   for (const r of acting) {
-    if (!screened.has(r)) continue;
+    if (!screened.has(r) || executions.has(r)) continue;
     const key = `${r.finding.accountId}|${r.finding.region}|${resourceLabel(r.finding)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -152,11 +190,73 @@ async function recordAudit(resolved: readonly Resolved[], executions: Map<Resolv
     if (r.kind !== 'finding') continue;
     const execution = executions.get(r);
     const base = { findingId: r.finding.id, findingArn: r.finding.arn, accountId: r.finding.accountId, region: r.finding.region, findingType: r.finding.type, runbook: r.decision.runbook?.name ?? null, at, actor: 'respond' as const, by: deps.actor };
-    if (!execution || execution.exemptReason) {
-      records.push({ ...base, action: 'decision', resource: resourceLabel(r.finding), status: 'skipped', detail: execution?.exemptReason ?? r.decision.reason });
+    if (r.decision.builtin) continue; // built-ins audit themselves
+    if (!execution || execution.exemptReason || execution.heldReason) {
+      records.push({ ...base, action: 'decision', resource: resourceLabel(r.finding), status: 'skipped', detail: execution?.exemptReason ?? execution?.heldReason ?? r.decision.reason });
       continue;
     }
     for (const o of execution.outcomes) records.push({ ...base, action: o.action, resource: o.resource, status: o.status, detail: o.detail, prior: o.prior, changed: o.changed });
   }
   await deps.audit.append(records);
+}
+
+/**
+ * The built-in custom actions. False positive: archive the GuardDuty finding
+ * and suppress it in Security Hub with the analyst's note. Release: undo what
+ * cordon changed for the finding (src/release). Both are audited.
+ */
+async function runBuiltins(findings: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps): Promise<Map<Resolved, { actions: ActionLine[]; update: FindingUpdate | undefined }>> {
+  const done = new Map<Resolved, { actions: ActionLine[]; update: FindingUpdate | undefined }>();
+  const audit: AuditRecord[] = [];
+  const at = deps.now().toISOString();
+  await Promise.all(
+    findings.map(async (r) => {
+      const f = r.finding;
+      if (r.decision.builtin === 'release') {
+        const release = await releaseFinding(f.id, deps, { dryRun: deps.dryRun, force: false, reactivateKeys: false }).catch((err: unknown) => ({
+          findingId: f.id,
+          findingArn: f.arn,
+          accountId: f.accountId,
+          region: f.region,
+          findingType: f.type,
+          actions: [{ action: 'release', resource: resourceLabel(f), status: 'failed' as const, detail: describeError(err) }],
+          summary: `release failed: ${describeError(err)}`,
+        }));
+        const actions = release.actions.length > 0 ? release.actions.map(line) : [{ action: 'release', resource: resourceLabel(f), status: 'skipped' as const, detail: release.summary }];
+        done.set(r, { actions, update: releaseUpdate({ ...release, findingArn: f.arn, region: f.region }) });
+        return;
+      }
+      // False positive.
+      const note = f.origin.kind === 'custom-action' ? f.origin.analystNote : undefined;
+      let action: ActionLine;
+      if (f.archived) action = { action: 'guardduty.archive', resource: f.id, status: 'already', detail: 'already archived in GuardDuty' };
+      else if (deps.dryRun) action = { action: 'guardduty.archive', resource: f.id, status: 'planned', detail: 'would archive in the administrator detector' };
+      else {
+        try {
+          await deps.archiver.archive(f);
+          action = { action: 'guardduty.archive', resource: f.id, status: 'done', detail: 'archived in the administrator detector' };
+        } catch (err) {
+          action = { action: 'guardduty.archive', resource: f.id, status: 'failed', detail: describeError(err) };
+        }
+      }
+      audit.push({ findingId: f.id, findingArn: f.arn, accountId: f.accountId, region: f.region, findingType: f.type, runbook: null, action: action.action, resource: action.resource, status: action.status, detail: `${BUILTIN_ACTIONS.falsePositive.name}: ${action.detail}${note ? ` (analyst note: ${note})` : ''}`, at, actor: 'respond', by: deps.actor });
+      done.set(r, {
+        actions: [action],
+        update: {
+          findingArn: f.arn,
+          region: f.region,
+          partition: f.partition,
+          workflow: action.status === 'failed' ? 'NOTIFIED' : 'SUPPRESSED',
+          note: `An analyst marked this finding a false positive (custom action "${BUILTIN_ACTIONS.falsePositive.name}")${note ? `: ${note}` : '.'} ${action.status === 'failed' ? `cordon could NOT archive it in GuardDuty: ${action.detail}` : 'cordon archived it in GuardDuty.'}`,
+          fields: { cordon_result: action.status === 'failed' ? 'failed' : 'false-positive' },
+        },
+      });
+    }),
+  );
+  if (!deps.dryRun) await deps.audit.append(audit);
+  return done;
+}
+
+function line(o: ActionLine): ActionLine {
+  return { action: o.action, resource: o.resource, status: o.status, detail: o.detail };
 }

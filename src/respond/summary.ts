@@ -35,6 +35,18 @@ export function securityHubUpdate(finding: Finding, result: Omit<FindingResult, 
   return { findingArn: finding.arn, region: finding.region, partition: finding.partition, workflow, note, fields };
 }
 
+/** The Security Hub update of a finding the circuit breaker held: NOTIFIED, asking for a manual decision. */
+export function heldUpdate(finding: Finding, reason: string): FindingUpdate {
+  return {
+    findingArn: finding.arn,
+    region: finding.region,
+    partition: finding.partition,
+    workflow: 'NOTIFIED',
+    note: `cordon did NOT contain this finding automatically: ${reason}.`,
+    fields: { cordon_result: 'circuit-open', cordon_decision: 'skip' },
+  };
+}
+
 /** `ec2.snapshot 2 done; ec2.isolate 1 done, 1 failed` */
 export function summarizeActions(actions: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status'>>): string {
   const byAction = new Map<string, Map<string, number>>();

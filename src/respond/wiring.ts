@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { FileAuditStore } from '../audit/file-store';
 import { DynamoDbAuditStore } from '../audit/dynamodb-store';
-import type { AuditStore } from '../audit/store';
+import type { ResponderStore } from '../audit/store';
 import { ClientFactory } from '../aws/clients';
 import { MemberCredentialsCache } from '../aws/credentials';
 import type { ResponderSettings } from '../config/settings';
@@ -10,6 +10,7 @@ import { GuardDutyArchiver } from '../guardduty/archiver';
 import { ACTION_CATALOGUE } from '../actions/registry';
 import { loadRunbooks } from '../runbooks/load';
 import { SecurityHubWriter } from '../securityhub/writer';
+import { CircuitBreaker } from './circuit';
 import type { ResponderDeps } from './responder';
 
 /** The responder's dependencies plus what must be closed at the end. */
@@ -25,7 +26,7 @@ export interface Responder {
  * account and region), the audit store and the Security Hub writer.
  * Loads and validates the runbooks first, so bad configuration fails before any AWS call.
  */
-export function buildResponder(settings: ResponderSettings, overrides: { now?: () => Date; actor?: string } = {}): Responder {
+export function buildResponder(settings: ResponderSettings, overrides: { now?: () => Date; actor?: string; onHeld?: ResponderDeps['onHeld'] } = {}): Responder {
   const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
   const clients: ClientFactory = new ClientFactory({
     maxSockets: Math.max(16, settings.concurrency * 2),
@@ -33,7 +34,7 @@ export function buildResponder(settings: ResponderSettings, overrides: { now?: (
     memberCredentials: (accountId, region) => credentials.provider(accountId, region),
   });
   const credentials = new MemberCredentialsCache((region) => clients.home(STSClient, region), { roleName: settings.roleName, externalId: settings.externalId });
-  const audit: AuditStore =
+  const audit: ResponderStore =
     settings.audit.kind === 'dynamodb'
       ? new DynamoDbAuditStore(clients.home(DynamoDBClient, settings.audit.region), settings.audit.table)
       : new FileAuditStore(settings.audit.file);
@@ -45,6 +46,8 @@ export function buildResponder(settings: ResponderSettings, overrides: { now?: (
     runbooks,
     policy: { threshold: settings.threshold, exemptAccounts: settings.exemptAccounts },
     audit,
+    circuit: new CircuitBreaker(audit, settings.circuit),
+    onHeld: overrides.onHeld,
     dryRun: settings.dryRun,
     now: overrides.now ?? (() => new Date()),
     exemptTag: settings.exemptTag,

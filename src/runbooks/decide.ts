@@ -1,4 +1,5 @@
-import type { Finding } from '../findings/finding';
+import { CORDON_UPDATED_BY, type Finding } from '../findings/finding';
+import { builtinFor, type BuiltinAction } from './custom-actions';
 import { matchRunbook } from './match';
 import { DEFAULT_ACTION_THRESHOLD, type Runbook } from './runbook';
 
@@ -18,15 +19,18 @@ export interface Decision {
   readonly runbook: Runbook | undefined;
   readonly decision: 'act' | 'skip';
   readonly reason: string;
+  /** Set when an analyst picked one of cordon's built-in custom actions (False positive, Release) rather than a runbook's. */
+  readonly builtin?: BuiltinAction;
 }
 
-/** `UpdatedBy` on every Security Hub note cordon writes. */
-export const CORDON_UPDATED_BY = 'cordon';
+export { CORDON_UPDATED_BY } from '../findings/finding';
 
 /** Picks the runbook for a finding and decides whether it may act (pure). */
 export function decide(finding: Finding, runbooks: readonly Runbook[], policy: ResponsePolicy): Decision {
   const origin = finding.origin;
   if (origin.kind === 'custom-action') {
+    const builtin = builtinFor(origin.actionArn, origin.actionName);
+    if (builtin) return { runbook: undefined, decision: 'act', reason: `analyst chose custom action "${origin.actionName}"`, builtin };
     const actionId = origin.actionArn?.split('/').pop();
     const runbook = runbooks.find((r) => r.customAction && (r.customAction.id === actionId || r.customAction.name === origin.actionName));
     if (!runbook) return skip(undefined, `custom action "${origin.actionName}" maps to no runbook`);

@@ -41,6 +41,7 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
     ],
     home: [],
   },
+  undo: { kind: 'keep', reason: 'not re-attached: Auto Scaling may have replaced the instance; re-attach it by hand once it is clean' },
   async run(ctx, p) {
     const instanceId = ctx.finding.instance?.instanceId as string;
     const results: ActionOutcome[] = [];

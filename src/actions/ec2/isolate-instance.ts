@@ -1,6 +1,6 @@
 import { DescribeNetworkInterfacesCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
+import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
 import { ensureQuarantineGroup, ensureUntrackGroup, findGroup, QUARANTINE_GROUP_NAME } from './quarantine-groups';
 
 const params = z.strictObject({
@@ -37,6 +37,41 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
       'ec2:ModifyNetworkInterfaceAttribute',
     ],
     home: [],
+  },
+  undo: {
+    kind: 'restore',
+    permissions: ['ec2:DescribeNetworkInterfaces', 'ec2:ModifyNetworkInterfaceAttribute'],
+    /**
+     * Puts the interface back in the groups it had. The interface must still
+     * be in cordon's quarantine group and in no group that is neither the
+     * quarantine nor an original one; otherwise someone changed it since and
+     * release refuses unless forced. (Checking membership rather than equality
+     * also keeps this right under moto, which reports an attached interface's
+     * groups unioned with the instance's launch groups.)
+     */
+    async run(ctx, record) {
+      const eniId = String(record.prior.networkInterfaceId ?? record.resource);
+      const original = stringList(record.prior.groupIds);
+      const quarantine = stringList(record.changed.groupIds)[0];
+      if (original.length === 0 || !quarantine) return [outcome('ec2.isolate', eniId, 'failed', 'the audit record holds no original groups to restore')];
+      const ec2 = ctx.member(EC2Client);
+      let current: string[];
+      try {
+        const out = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
+        current = (out.NetworkInterfaces?.[0]?.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
+      } catch (err) {
+        if ((err as Error).name === 'InvalidNetworkInterfaceID.NotFound') return [outcome('ec2.isolate', eniId, 'skipped', `${eniId} no longer exists`)];
+        throw err;
+      }
+      if (!current.includes(quarantine) && sameSet(current, original)) return [outcome('ec2.isolate', eniId, 'already', `${eniId} is already in its original groups [${original.join(', ')}]`)];
+      const foreign = current.filter((g) => g !== quarantine && !original.includes(g));
+      if ((!current.includes(quarantine) || foreign.length > 0) && !ctx.force) {
+        return [outcome('ec2.isolate', eniId, 'failed', `${REFUSED} ${eniId} is now in [${current.join(', ')}], not only cordon's quarantine ${quarantine}: someone changed it since; restore it by hand or rerun with --force`)];
+      }
+      if (ctx.dryRun) return [outcome('ec2.isolate', eniId, 'planned', `would move ${eniId} from [${current.join(', ')}] back to [${original.join(', ')}]`)];
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: original }));
+      return [outcome('ec2.isolate', eniId, 'done', `moved ${eniId} back to [${original.join(', ')}]`, { prior: { groupIds: current }, changed: { groupIds: original } })];
+    },
   },
   async run(ctx, p) {
     const instance = await ctx.instance();
@@ -79,3 +114,11 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
     return results;
   },
 };
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === new Set(b).size && a.every((x) => b.includes(x));
+}

@@ -18,6 +18,29 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'instance',
   permissions: { member: ['ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags'], home: [] },
+  undo: {
+    kind: 'restore',
+    permissions: ['ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute'],
+    async run(ctx, record) {
+      const instanceId = record.resource;
+      const ec2 = ctx.member(EC2Client);
+      const turnOff: Array<'disableApiTermination' | 'disableApiStop'> = [];
+      for (const attribute of ['disableApiTermination', 'disableApiStop'] as const) {
+        if (record.changed[attribute] !== true || record.prior[attribute] === true) continue;
+        const now = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: attribute }));
+        const on = attribute === 'disableApiTermination' ? now.DisableApiTermination?.Value : now.DisableApiStop?.Value;
+        if (on) turnOff.push(attribute);
+      }
+      const label = (a: string): string => (a === 'disableApiTermination' ? 'termination protection' : 'stop protection');
+      if (turnOff.length === 0) return [outcome('ec2.protect', instanceId, 'already', 'protection is already as it was before cordon (tags kept as evidence)')];
+      if (ctx.dryRun) return [outcome('ec2.protect', instanceId, 'planned', `would turn off ${turnOff.map(label).join(', ')}`)];
+      for (const attribute of turnOff) {
+        const input = attribute === 'disableApiTermination' ? { DisableApiTermination: { Value: false } } : { DisableApiStop: { Value: false } };
+        await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, ...input }));
+      }
+      return [outcome('ec2.protect', instanceId, 'done', `turned off ${turnOff.map(label).join(', ')} as before cordon (tags kept as evidence)`, { changed: Object.fromEntries(turnOff.map((a) => [a, false])) })];
+    },
+  },
   async run(ctx, p) {
     const instanceId = ctx.finding.instance?.instanceId as string;
     const ec2 = ctx.member(EC2Client);

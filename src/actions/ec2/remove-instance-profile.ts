@@ -1,7 +1,7 @@
 import { DescribeIamInstanceProfileAssociationsCommand, DisassociateIamInstanceProfileCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { existingRevocation, putRevocation, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
+import { existingRevocation, putRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
 import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
 
 const params = z.strictObject({
@@ -28,6 +28,17 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
       'iam:PutRolePolicy',
     ],
     home: [],
+  },
+  undo: {
+    kind: 'restore',
+    permissions: REMOVE_REVOCATION_PERMISSIONS,
+    async run(ctx, record) {
+      if (record.changed.policyName === REVOKE_SESSIONS_POLICY) return [await removeRevocation('ec2.remove-instance-profile', ctx, record.resource)];
+      // Re-associating needs iam:PassRole on the role, which the member role
+      // deliberately lacks; a compromised instance should get its role back by hand.
+      const profile = String(record.prior.instanceProfileName ?? record.prior.instanceProfileArn ?? 'the instance profile');
+      return [outcome('ec2.remove-instance-profile', record.resource, 'skipped', `${profile} not re-associated (needs iam:PassRole): re-associate it by hand once the instance is clean`)];
+    },
   },
   async run(ctx, p) {
     const instanceId = ctx.finding.instance?.instanceId as string;

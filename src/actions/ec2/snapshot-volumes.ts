@@ -15,6 +15,7 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'instance',
   permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'], home: [] },
+  undo: { kind: 'keep', reason: 'snapshots are kept as evidence' },
   async run(ctx) {
     const { finding } = ctx;
     const instance = await ctx.instance();

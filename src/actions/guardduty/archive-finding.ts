@@ -14,6 +14,7 @@ export const archiveFinding: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'finding',
   permissions: { member: [], home: ['guardduty:ListDetectors', 'guardduty:ArchiveFindings'] },
+  undo: { kind: 'keep', reason: 'the finding stays archived in GuardDuty (unarchive it in the console if needed)' },
   async run(ctx) {
     const { finding } = ctx;
     if (finding.archived) return [outcome(this.name, finding.id, 'already', 'finding is already archived')];

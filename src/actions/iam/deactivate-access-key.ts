@@ -14,6 +14,26 @@ export const deactivateAccessKey: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'access-key',
   permissions: { member: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'], home: [] },
+  undo: {
+    kind: 'restore',
+    permissions: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
+    async run(ctx, record) {
+      const keyId = record.resource;
+      const userName = String(record.prior.userName ?? '');
+      if (!ctx.reactivateKeys) {
+        return [outcome('iam.deactivate-access-key', keyId, 'skipped', `${keyId} left Inactive: a leaked key should stay off (rotate it); pass --reactivate-keys to turn it back on`)];
+      }
+      if (record.prior.status !== 'Active') return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} was ${String(record.prior.status)} before cordon acted`)];
+      const iam = ctx.member(IAMClient);
+      const keys = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
+      const found = keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId);
+      if (!found) return [outcome('iam.deactivate-access-key', keyId, 'skipped', `access key ${keyId} no longer exists on ${userName}`)];
+      if (found.Status === 'Active') return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} of ${userName} is already Active`)];
+      if (ctx.dryRun) return [outcome('iam.deactivate-access-key', keyId, 'planned', `would re-activate ${keyId} of ${userName}`)];
+      await iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: keyId, Status: 'Active' }));
+      return [outcome('iam.deactivate-access-key', keyId, 'done', `re-activated ${keyId} of ${userName}`, { prior: { status: 'Inactive' }, changed: { status: 'Active' } })];
+    },
+  },
   async run(ctx) {
     const key = ctx.finding.accessKey;
     const keyId = key?.accessKeyId;

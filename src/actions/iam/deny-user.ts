@@ -1,6 +1,6 @@
-import { GetUserPolicyCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteUserPolicyCommand, GetUserPolicyCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { outcome, type ActionDefinition } from '../types';
+import { outcome, REFUSED, type ActionDefinition } from '../types';
 
 const params = z.strictObject({});
 
@@ -14,6 +14,30 @@ export const denyUser: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'user',
   permissions: { member: ['iam:GetUserPolicy', 'iam:PutUserPolicy'], home: [] },
+  undo: {
+    kind: 'restore',
+    permissions: ['iam:GetUserPolicy', 'iam:DeleteUserPolicy'],
+    async run(ctx, record) {
+      const userName = record.resource;
+      const iam = ctx.member(IAMClient);
+      let document: string;
+      try {
+        const out = await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: DENY_ALL_POLICY }));
+        document = decodeURIComponent(out.PolicyDocument ?? '');
+      } catch (err) {
+        if ((err as Error).name === 'NoSuchEntityException' || (err as Error).name === 'NoSuchEntity') {
+          return [outcome('iam.deny-user', userName, 'already', `${DENY_ALL_POLICY} is no longer on ${userName}`)];
+        }
+        throw err;
+      }
+      if (!document.includes('CordonDenyAll') && !ctx.force) {
+        return [outcome('iam.deny-user', userName, 'failed', `${REFUSED} ${DENY_ALL_POLICY} on ${userName} is not the policy cordon wrote (changed since); rerun with --force to delete it anyway`)];
+      }
+      if (ctx.dryRun) return [outcome('iam.deny-user', userName, 'planned', `would delete ${DENY_ALL_POLICY} from ${userName}`)];
+      await iam.send(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: DENY_ALL_POLICY }));
+      return [outcome('iam.deny-user', userName, 'done', `deleted ${DENY_ALL_POLICY} from ${userName}`, { prior: { policyName: DENY_ALL_POLICY }, changed: { policyName: null } })];
+    },
+  },
   async run(ctx) {
     const key = ctx.finding.accessKey;
     const userName = key?.userName;

@@ -1,7 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { outcome, type ActionDefinition } from '../types';
-import { existingRevocation, putRevocation, REVOKE_SESSIONS_POLICY } from './session-revocation';
+import { existingRevocation, putRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from './session-revocation';
 
 const params = z.strictObject({});
 
@@ -16,6 +16,13 @@ export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'role',
   permissions: { member: ['iam:GetRolePolicy', 'iam:PutRolePolicy'], home: [] },
+  undo: {
+    kind: 'restore',
+    permissions: REMOVE_REVOCATION_PERMISSIONS,
+    async run(ctx, record) {
+      return [await removeRevocation('iam.revoke-role-sessions', ctx, record.resource)];
+    },
+  },
   async run(ctx) {
     const key = ctx.finding.accessKey;
     const roleName = key?.userName;

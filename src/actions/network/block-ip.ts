@@ -1,6 +1,6 @@
-import { CreateNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
+import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
 
 /** AWS's default quota of rules per direction in a network ACL (the `*` default rule excluded). */
 export const NACL_RULES_PER_DIRECTION = 20;
@@ -30,6 +30,40 @@ export const blockIp: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'remote-ip',
   permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry'], home: [] },
+  undo: {
+    kind: 'restore',
+    permissions: ['ec2:DescribeNetworkAcls', 'ec2:DeleteNetworkAclEntry'],
+    /** Deletes the entries cordon added, and only those: a rule number now holding another rule is never touched, even with --force. */
+    async run(ctx, record) {
+      const aclId = String(record.prior.networkAclId ?? '');
+      const cidr = String(record.prior.cidr ?? '');
+      const added = Array.isArray(record.changed.entriesAdded) ? (record.changed.entriesAdded as Array<{ egress: boolean; ruleNumber: number }>) : [];
+      const ec2 = ctx.member(EC2Client);
+      let entries: NetworkAclEntry[];
+      try {
+        const out = await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }));
+        entries = out.NetworkAcls?.[0]?.Entries ?? [];
+      } catch (err) {
+        if ((err as Error).name === 'InvalidNetworkAclID.NotFound') return [outcome('network.block-ip', record.resource, 'skipped', `${aclId} no longer exists`)];
+        throw err;
+      }
+      const ours: typeof added = [];
+      const others: string[] = [];
+      for (const rule of added) {
+        const entry = entries.find((e) => e.Egress === rule.egress && e.RuleNumber === rule.ruleNumber);
+        if (!entry) continue;
+        if (entry.CidrBlock === cidr && entry.RuleAction === 'deny') ours.push(rule);
+        else others.push(`${rule.egress ? 'outbound' : 'inbound'} #${rule.ruleNumber} (${entry.RuleAction} ${entry.CidrBlock ?? entry.Ipv6CidrBlock})`);
+      }
+      const label = (rules: typeof added): string => rules.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
+      if (ours.length === 0 && others.length > 0) return [outcome('network.block-ip', record.resource, 'failed', `${REFUSED} ${aclId} now holds other rules at cordon's numbers: ${others.join(', ')}; left untouched`)];
+      if (ours.length === 0) return [outcome('network.block-ip', record.resource, 'already', `cordon's deny of ${cidr} is no longer in ${aclId}`)];
+      if (ctx.dryRun) return [outcome('network.block-ip', record.resource, 'planned', `would delete ${label(ours)} denying ${cidr} from ${aclId}`)];
+      for (const rule of ours) await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: rule.ruleNumber, Egress: rule.egress }));
+      const kept = others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : '';
+      return [outcome('network.block-ip', record.resource, 'done', `deleted ${label(ours)} denying ${cidr} from ${aclId}${kept}`, { prior: { entriesDeleted: ours }, changed: { entriesDeleted: ours } })];
+    },
+  },
   async run(ctx, p) {
     const ips = ctx.finding.remoteIps.filter((r) => r.direction === 'INBOUND' || p.includeOutbound);
     const v4 = ips.filter((r) => /^\d{1,3}(\.\d{1,3}){3}$/.test(r.ip));

@@ -13,6 +13,7 @@ export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
   params,
   target: 'bucket',
   permissions: { member: ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'], home: [] },
+  undo: { kind: 'keep', reason: 'Block Public Access is left on: turn it off by hand if the bucket must be public' },
   async run(ctx) {
     const s3 = ctx.member(S3Client);
     const results: ActionOutcome[] = [];

@@ -1,0 +1,96 @@
+import { ConfigurationError, describeError } from '../aws/errors';
+import { responderSettings } from '../config/settings';
+import { releaseFinding, releaseUpdate, type Release } from '../release/release';
+import { buildResponder } from '../respond/wiring';
+import { parseFlags } from './args';
+import type { CliIo } from './io';
+
+const HELP = `usage: npx cordon release --finding ID [--finding ID…] [--dry-run] [--force] [--reactivate-keys] [--json] [--role-name NAME]
+
+Restores what cordon changed for a finding, from the audit trail: each network
+interface's original security groups, termination and stop protection as they
+were, the network ACL entries cordon added, the deny policy on the user and the
+session-revocation policy on the role. Snapshots and tags stay as evidence.
+
+  --finding ID       GuardDuty finding id or ARN (repeatable)
+  --dry-run          report what would be restored (status "planned"); change nothing
+  --force            restore even resources someone changed since cordon acted
+  --reactivate-keys  turn access keys cordon deactivated back on (a leaked key should usually stay off)
+  --json             one JSON object per finding per line
+  --role-name NAME   member role to assume (default: CORDON_ROLE_NAME or cordon-responder)
+
+The audit trail is CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE (default .cordon/audit.jsonl).
+Exit: 0 released (or nothing left to restore), 1 something was refused, failed or not found, 2 bad input.`;
+
+/** `cordon release`: undo a finding's containment. */
+export async function runRelease(argv: string[], io: CliIo): Promise<number> {
+  let responder: ReturnType<typeof buildResponder>;
+  let ids: string[];
+  let options: { dryRun: boolean; force: boolean; reactivateKeys: boolean };
+  let json: boolean;
+  try {
+    const { values } = parseFlags(
+      'release',
+      argv,
+      {
+        finding: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        'reactivate-keys': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'role-name': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      false,
+    );
+    if (values.help) {
+      io.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    ids = (values.finding ?? []).map(findingIdOf);
+    if (ids.length === 0) throw new ConfigurationError('release: --finding ID is required (a GuardDuty finding id or ARN)');
+    const settings = responderSettings(io.env, { roleName: values['role-name'], dryRun: values['dry-run'] });
+    options = { dryRun: settings.dryRun, force: values.force === true, reactivateKeys: values['reactivate-keys'] === true };
+    json = values.json === true;
+    responder = buildResponder(settings, { actor: 'cli' });
+  } catch (err) {
+    io.stderr.write(`cordon release: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
+    return 2;
+  }
+  try {
+    const releases: Release[] = [];
+    for (const id of ids) releases.push(await releaseFinding(id, { ...responder.deps, actor: 'cli' }, options));
+    const notes = new Map<string, string>();
+    if (!options.dryRun) {
+      const updates = releases.flatMap((r) => (r.actions.length > 0 ? [releaseUpdate(r)] : [])).filter((u) => u !== undefined);
+      for (const [arn, result] of await responder.deps.writer.write(updates)) notes.set(arn, `${result.status} (${result.detail})`);
+    }
+    let code = 0;
+    for (const r of releases) {
+      const securityHub = options.dryRun ? 'skipped (dry run)' : r.findingArn && notes.has(r.findingArn) ? notes.get(r.findingArn) : 'not written (nothing released)';
+      if (r.actions.length === 0 || r.actions.some((a) => a.status === 'failed')) code = 1;
+      if (json) {
+        io.stdout.write(`${JSON.stringify({ findingId: r.findingId, accountId: r.accountId, region: r.region, type: r.findingType, summary: r.summary, actions: r.actions.map(({ action, resource, status, detail }) => ({ action, resource, status, detail })), securityHub })}\n`);
+        continue;
+      }
+      io.stdout.write(`${options.dryRun ? 'PLAN' : 'RELEASE'} ${r.findingId}${r.accountId ? ` in ${r.accountId}/${r.region} (${r.findingType})` : ''}\n     ${r.summary}\n`);
+      for (const a of r.actions) io.stdout.write(`     ${a.status.padEnd(7)} ${a.action} ${a.resource}: ${a.detail}\n`);
+      io.stdout.write(`     security hub: ${securityHub}\n`);
+    }
+    if (!json) io.stdout.write(`\n${options.dryRun ? 'Dry run: nothing changed.' : `Audit: ${responder.deps.audit.description}.`}\n`);
+    return code;
+  } catch (err) {
+    io.stderr.write(`cordon release: ${describeError(err)}\n`);
+    return 1;
+  } finally {
+    responder.close();
+  }
+}
+
+/** A finding id from an id or a GuardDuty finding ARN; anything else is bad input. */
+function findingIdOf(value: string): string {
+  const arn = /^arn:[^:]+:guardduty:[^:]+:\d{12}:detector\/[^/]+\/finding\/([^/]+)$/.exec(value);
+  const id = arn ? (arn[1] as string) : value;
+  if (!/^[A-Za-z0-9_-]{1,300}$/.test(id)) throw new ConfigurationError(`release: --finding "${value}" is not a GuardDuty finding id or ARN`);
+  return id;
+}
