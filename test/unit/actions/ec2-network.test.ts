@@ -62,3 +62,41 @@ describe('network.block-ip rule management', () => {
     ]);
   });
 });
+
+describe('undo of ec2.isolate and network.block-ip as AWS reports resources', () => {
+  beforeEach(() => mock.reset());
+  const undoCtx = (over: { force?: boolean; dryRun?: boolean } = {}) => ({ dryRun: false, force: false, reactivateKeys: false, ...over, member: <C>() => ec2 as unknown as C });
+  const record = { resource: 'eni-1', prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: ['sg-a', 'sg-b'] }, changed: { groupIds: ['sg-q'] } };
+  const restore = isolateInstance.undo.kind === 'restore' ? isolateInstance.undo : undefined;
+
+  it('restores the original groups when the interface has only the quarantine group', async () => {
+    mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-q' }] }] });
+    const outcomes = await restore?.run(undoCtx(), record);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'done', detail: 'moved eni-1 back to [sg-a, sg-b]' })]);
+    expect(mock.commandCalls(ModifyNetworkInterfaceAttributeCommand).map((c) => c.args[0].input)).toEqual([{ NetworkInterfaceId: 'eni-1', Groups: ['sg-a', 'sg-b'] }]);
+  });
+
+  it('refuses when someone added a group beside the quarantine, and restores with force', async () => {
+    mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-q' }, { GroupId: 'sg-forensics' }] }] });
+    const refused = await restore?.run(undoCtx(), record);
+    expect(refused).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringMatching(/^refused: eni-1 is now in \[sg-q, sg-forensics\]/) })]);
+    expect(mock.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
+    const forced = await restore?.run(undoCtx({ force: true }), record);
+    expect(forced).toEqual([expect.objectContaining({ status: 'done' })]);
+  });
+
+  it('says "already" when the interface is back in its groups, and plans without calling in a dry run', async () => {
+    mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-b' }, { GroupId: 'sg-a' }] }] });
+    expect(await restore?.run(undoCtx(), record)).toEqual([expect.objectContaining({ status: 'already' })]);
+    mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-q' }] }] });
+    expect(await restore?.run(undoCtx({ dryRun: true }), record)).toEqual([expect.objectContaining({ status: 'planned' })]);
+    expect(mock.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
+  });
+
+  it('never deletes a rule that now holds someone else\'s entry at cordon\'s number, even with force', async () => {
+    mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [{ RuleNumber: 1, Egress: false, RuleAction: 'allow', CidrBlock: '10.0.0.0/8' }] }] });
+    const undo = blockIp.undo.kind === 'restore' ? blockIp.undo : undefined;
+    const outcomes = await undo?.run({ ...undoCtx({ force: true }) }, { resource: 'acl-1:203.0.113.9/32', prior: { networkAclId: 'acl-1', cidr: '203.0.113.9/32' }, changed: { entriesAdded: [{ egress: false, ruleNumber: 1 }, { egress: true, ruleNumber: 1 }] } });
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('now holds other rules at cordon\'s numbers: inbound #1 (allow 10.0.0.0/8)') })]);
+  });
+});

@@ -145,4 +145,9 @@ describe('runbook validation', () => {
     const text = valid + 'customAction: { id: ThisIdIsWayTooLongForIt, name: n, description: d }\n';
     expect(() => validateRunbooks([{ file: 'a.yaml', text }], ACTION_CATALOGUE)).toThrow(/customAction\.id: Security Hub allows 1-20 letters and digits/);
   });
+
+  it("reserves the built-in custom actions' ids and names", () => {
+    const text = valid + 'customAction: { id: CordonRelease, name: Undo, description: d }\n';
+    expect(() => validateRunbooks([{ file: 'a.yaml', text }], ACTION_CATALOGUE)).toThrow('customAction: "CordonRelease" / "Release" is cordon\'s built-in action; choose another id and name');
+  });
 });

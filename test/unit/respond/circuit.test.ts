@@ -1,0 +1,84 @@
+import { allocate, circuitStatus, type CircuitCandidate } from '../../../src/respond/circuit';
+import type { CircuitEntry } from '../../../src/audit/store';
+import { emitCircuitOpen } from '../../../src/handlers/responder';
+import { responderSettings } from '../../../src/config/settings';
+
+const limits = { perAccount: 2, perOrganization: 3, windowMinutes: 60 };
+const now = new Date('2026-11-24T12:00:00Z');
+const candidate = (accountId: string, resource: string, findingId = `f-${resource}`): CircuitCandidate => ({ accountId, region: 'us-east-1', findingId, resource });
+const contained = (accountId: string, resource: string, at: string): CircuitEntry => ({ kind: 'containment', at, accountId, region: 'us-east-1', findingId: `f-${resource}`, resource });
+
+describe('circuit breaker: allocate', () => {
+  it('admits up to the account cap in input order and holds the rest with a circuit-open reason', () => {
+    const out = allocate([], [candidate('111111111111', 'i-1'), candidate('111111111111', 'i-2'), candidate('111111111111', 'i-3')], limits, now);
+    expect(out.verdicts.map((v) => v.admitted)).toEqual([true, true, false]);
+    const held = out.verdicts[2];
+    expect(held && !held.admitted && held.reason).toMatch(/^circuit-open: 2 resources of account 111111111111 contained automatically in the last 60 min \(limit 2\)/);
+    expect(out.entries.map((e) => `${e.kind}:${e.resource}`)).toEqual(['containment:i-1', 'containment:i-2', 'held:i-3']);
+  });
+
+  it('does not count a resource twice: duplicates and re-published findings about a contained resource are admitted', () => {
+    const ledger = [contained('111111111111', 'i-1', '2026-11-24T11:30:00Z'), contained('111111111111', 'i-2', '2026-11-24T11:31:00Z')];
+    const out = allocate(ledger, [candidate('111111111111', 'i-1', 'again'), candidate('111111111111', 'i-3')], limits, now);
+    expect(out.verdicts.map((v) => v.admitted)).toEqual([true, false]);
+    expect(out.entries.map((e) => e.kind)).toEqual(['held']);
+  });
+
+  it('applies the organization cap across accounts', () => {
+    const out = allocate([], [candidate('111111111111', 'i-1'), candidate('222222222222', 'i-2'), candidate('333333333333', 'i-3'), candidate('444444444444', 'i-4')], limits, now);
+    expect(out.verdicts.map((v) => v.admitted)).toEqual([true, true, true, false]);
+    const held = out.verdicts[3];
+    expect(held && !held.admitted && held.reason).toContain('across the organization');
+  });
+
+  it('resets after the window: containments older than the window no longer count', () => {
+    const ledger = [contained('111111111111', 'i-1', '2026-11-24T10:59:59Z'), contained('111111111111', 'i-2', '2026-11-24T11:00:00Z')];
+    const out = allocate(ledger, [candidate('111111111111', 'i-3'), candidate('111111111111', 'i-4')], limits, now);
+    expect(out.verdicts.map((v) => v.admitted)).toEqual([true, false]);
+  });
+});
+
+describe('circuit breaker: status', () => {
+  it('lists open circuits first with the time they close, counts held findings, newest entries first', () => {
+    const ledger: CircuitEntry[] = [
+      contained('111111111111', 'i-1', '2026-11-24T11:10:00Z'),
+      contained('111111111111', 'i-2', '2026-11-24T11:20:00Z'),
+      { kind: 'held', at: '2026-11-24T11:25:00Z', accountId: '111111111111', region: 'us-east-1', findingId: 'f-3', resource: 'i-3' },
+      contained('222222222222', 'i-9', '2026-11-24T11:40:00Z'),
+    ];
+    const status = circuitStatus(ledger, limits, now);
+    expect(status.accounts).toEqual([
+      { accountId: '111111111111', contained: 2, held: 1, open: true, closesAt: '2026-11-24T12:10:00.000Z' },
+      { accountId: '222222222222', contained: 1, held: 0, open: false, closesAt: undefined },
+    ]);
+    expect(status.organization).toEqual({ contained: 3, open: true });
+    expect(status.recent.map((e) => e.resource)).toEqual(['i-9', 'i-3', 'i-2', 'i-1']);
+  });
+});
+
+describe('circuit breaker: settings and alarm', () => {
+  it('reads the limits from the environment and names a bad value', () => {
+    expect(responderSettings({ CORDON_CIRCUIT_ACCOUNT_LIMIT: '3', CORDON_CIRCUIT_ORG_LIMIT: '30', CORDON_CIRCUIT_WINDOW_MINUTES: '15' }).circuit).toEqual({ perAccount: 3, perOrganization: 30, windowMinutes: 15 });
+    expect(responderSettings({}).circuit).toEqual({ perAccount: 5, perOrganization: 50, windowMinutes: 60 });
+    expect(() => responderSettings({ CORDON_CIRCUIT_ACCOUNT_LIMIT: '0' })).toThrow('CORDON_CIRCUIT_ACCOUNT_LIMIT: "0" must be a whole number from 1 to 1000000');
+    expect(() => responderSettings({ CORDON_CIRCUIT_WINDOW_MINUTES: 'hour' })).toThrow('CORDON_CIRCUIT_WINDOW_MINUTES: "hour"');
+  });
+
+  it('emits an Embedded Metric Format record CloudWatch turns into cordon/CircuitOpenFindings, and an error line per account', () => {
+    const logs: string[] = [];
+    const errors: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+    const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    try {
+      emitCircuitOpen([{ accountId: '111111111111', findingId: 'a', reason: 'circuit-open: x' }, { accountId: '111111111111', findingId: 'b', reason: 'circuit-open: x' }], now);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+    expect(JSON.parse(logs[0] as string)).toEqual({
+      _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: 'cordon', Dimensions: [[]], Metrics: [{ Name: 'CircuitOpenFindings', Unit: 'Count' }] }] },
+      CircuitOpenFindings: 2,
+    });
+    expect(errors.map((e) => JSON.parse(e) as Record<string, unknown>)).toEqual([expect.objectContaining({ alarm: 'circuit-open', accountId: '111111111111', findingIds: ['a', 'b'] })]);
+  });
+});
