@@ -1,58 +1,18 @@
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startFaultyEndpoint, type Fault, type FaultRule } from '../../bench/faults';
 
-/** A canned answer in place of the real service's. */
-export interface Fault {
-  readonly status: number;
-  readonly body: string;
-  readonly contentType?: string;
-}
-
-/** Decides, per request, whether to answer with a fault; undefined forwards it. */
-export type FaultRule = (request: { readonly path: string; readonly body: string; readonly authorization: string }) => Fault | undefined;
+export type { Fault, FaultRule } from '../../bench/faults';
+/** The full fault and latency layer (throttling, latency, injected faults, call log): see bench/faults. */
+export { startFaultyEndpoint, throttleFault, serverFault, type FaultProxy, type FaultProxyOptions, type ProxyCall } from '../../bench/faults';
 
 /**
  * A loopback HTTP proxy in front of the local AWS endpoint that answers some
  * requests with AWS's own error shapes (AccessDenied, RequestLimitExceeded…),
  * so the real SDK sees real wire errors. Point one service at it with
- * `AWS_ENDPOINT_URL_<SERVICE>`.
+ * `AWS_ENDPOINT_URL_<SERVICE>`. (A thin form of `startFaultyEndpoint` with only a rule.)
  */
 export async function startFaultProxy(target: string, rule: FaultRule): Promise<{ endpoint: string; faults: () => number; stop: () => Promise<void> }> {
-  let faults = 0;
-  const upstream = new URL(target);
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const fault = rule({ path: req.url ?? '/', body: body.toString('utf8'), authorization: String(req.headers.authorization ?? '') });
-      if (fault) {
-        faults += 1;
-        res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/xml' });
-        res.end(fault.body);
-        return;
-      }
-      const forward = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      forward.on('error', (err) => {
-        res.writeHead(502);
-        res.end(String(err));
-      });
-      forward.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    faults: () => faults,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const proxy = await startFaultyEndpoint({ target, rule });
+  return { endpoint: proxy.endpoint, faults: () => proxy.faults(), stop: () => proxy.stop() };
 }
 
 /** STS's AccessDenied for AssumeRole, as AWS sends it. */
