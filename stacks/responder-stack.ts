@@ -1,0 +1,307 @@
+import * as path from 'node:path';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnActionTarget } from 'aws-cdk-lib/aws-securityhub';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { CordonConfig } from './config';
+import { GUARDDUTY_FINDING_PATTERN, REPO_ROOT, warnPlaceholders } from './shared';
+
+/** Where the runbooks are inside the Lambda bundle (CORDON_RUNBOOKS_DIR). */
+export const LAMBDA_RUNBOOKS_DIR = '/var/task/runbooks';
+/** The responder Lambda's timeout. */
+export const RESPONDER_TIMEOUT_SECONDS = 180;
+/** SQS hides a message this many times the Lambda timeout (AWS's advice for SQS event sources: at least 6). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Receives of a message before it is dead-lettered (its findings failed that many times). */
+export const MAX_RECEIVE_COUNT = 5;
+/** The circuit breaker's metric (src/handlers/responder.ts emits it as an Embedded Metric Format log line). */
+export const CIRCUIT_METRIC = { namespace: 'cordon', name: 'CircuitOpenFindings' } as const;
+/** Detail type of Security Hub custom action events. */
+export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
+/** The DynamoDB attribute holding an item's expiry (epoch seconds); circuit-breaker items use it. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Props of the responder stack. */
+export interface ResponderStackProps extends StackProps {
+  readonly config: CordonConfig;
+}
+
+/**
+ * The responder, in the security account's home region: EventBridge rules for
+ * GuardDuty findings and Security Hub custom actions → an SQS queue (with a
+ * dead-letter queue) → the responder Lambda (partial batch responses, reserved
+ * concurrency) → member roles; a DynamoDB table for the audit trail and the
+ * circuit breaker; the custom actions themselves; alarms; one KMS key for all
+ * of it.
+ */
+export class ResponderStack extends Stack {
+  public readonly key: Key;
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly table: Table;
+  public readonly fn: NodejsFunction;
+  public readonly functionRole: Role;
+  public readonly alarmTopic: ITopic;
+
+  public constructor(scope: Construct, id: string, props: ResponderStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    warnPlaceholders(this, config, ['organizationId']);
+
+    this.key = new Key(this, 'Key', {
+      alias: 'alias/cordon',
+      description: 'cordon: encrypts the findings queue, its dead-letter queue, the audit table, the alarm topic and the Lambda environment',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      // Longer than the source queue's: a moved message keeps its original enqueue time.
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'FindingsQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(RESPONDER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    this.table = new Table(this, 'AuditTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      deletionProtection: true,
+      // The audit trail is what release reads and what auditors ask for: it outlives the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const logGroup = new LogGroup(this, 'ResponderLogs', { retention: config.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
+    this.functionRole = new Role(this, 'FunctionRole', {
+      roleName: config.functionRoleName,
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cordon responder: assumes the member role in member accounts and writes results to Security Hub',
+    });
+    this.grantResponderPermissions(config, logGroup);
+
+    this.fn = new NodejsFunction(this, 'Responder', {
+      description: 'cordon: contains the resources named in GuardDuty findings, as the runbooks say',
+      entry: path.join(REPO_ROOT, 'src/handlers/responder.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(RESPONDER_TIMEOUT_SECONDS),
+      role: this.functionRole,
+      logGroup,
+      tracing: Tracing.ACTIVE,
+      reservedConcurrentExecutions: config.reservedConcurrency,
+      environmentEncryption: this.key,
+      environment: {
+        ...config.responderEnv,
+        CORDON_AUDIT_TABLE: this.table.tableName,
+        CORDON_RUNBOOKS_DIR: LAMBDA_RUNBOOKS_DIR,
+      },
+      bundling: {
+        // esbuild from node_modules; there is no Docker fallback on purpose.
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the AWS SDK too: the versions package-lock.json pins, not the runtime's.
+        externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The runbooks travel with the code that validated them at synth.
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp -R "${config.runbooksDir}" "${outputDir}/runbooks"`],
+        },
+      },
+    });
+    this.fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: config.batchSize,
+        maxBatchingWindow: config.maxBatchingWindowSeconds > 0 ? Duration.seconds(config.maxBatchingWindowSeconds) : undefined,
+        reportBatchItemFailures: true,
+        // Below the reserved concurrency, so that Lambda never throttles polled messages back to the queue.
+        maxConcurrency: config.reservedConcurrency,
+      }),
+    );
+
+    // Findings from every member account, in this region and forwarded from the others.
+    new Rule(this, 'GuardDutyFindings', {
+      description: 'cordon: GuardDuty findings (all member accounts; other regions forward theirs here) to the responder queue',
+      eventPattern: GUARDDUTY_FINDING_PATTERN,
+      targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+    });
+
+    const actionTargets = config.customActions.map(
+      (spec) => new CfnActionTarget(this, `CustomAction${spec.id}`, { id: spec.id, name: spec.name, description: spec.description }),
+    );
+    new Rule(this, 'SecurityHubCustomActions', {
+      description: "cordon: Security Hub custom actions (runbooks run by hand, False positive, Release) to the responder queue",
+      eventPattern: {
+        source: ['aws.securityhub'],
+        detailType: [CUSTOM_ACTION_DETAIL_TYPE],
+        resources: actionTargets.map((t) => t.attrActionTargetArn),
+      },
+      targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+    });
+
+    this.alarmTopic = this.createAlarmTopic(config);
+    this.createAlarms();
+    this.addNagSuppressions(config);
+  }
+
+  /** What the responder calls in the security account (src/guardduty, src/securityhub, src/respond/hydrate.ts, src/audit), and the member roles it assumes. */
+  private grantResponderPermissions(config: CordonConfig, logGroup: LogGroup): void {
+    const role = this.functionRole;
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'AssumeMemberRoles',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${Aws.PARTITION}:iam::*:role/${config.roleName}`],
+        conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } },
+      }),
+    );
+    role.addToPolicy(new PolicyStatement({ sid: 'FindAdministratorDetector', actions: ['guardduty:ListDetectors'], resources: ['*'] }));
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadAndArchiveFindings',
+        actions: ['guardduty:GetFindings', 'guardduty:ArchiveFindings'],
+        resources: [`arn:${Aws.PARTITION}:guardduty:*:${Aws.ACCOUNT_ID}:detector/*`],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'UpdateSecurityHubFindings',
+        actions: ['securityhub:BatchUpdateFindings'],
+        resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
+      }),
+    );
+    // Append and read; no DeleteItem or Scan (circuit-breaker items expire by TTL).
+    this.table.grant(
+      role,
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DescribeTable',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    );
+    // The table, the queue and the environment are encrypted with the stack's key.
+    this.key.grantEncryptDecrypt(role);
+    logGroup.grantWrite(role);
+  }
+
+  private createAlarmTopic(config: CordonConfig): ITopic {
+    if (config.alarm.kind === 'topic') return Topic.fromTopicArn(this, 'AlarmTopic', config.alarm.topicArn);
+    const topic = new Topic(this, 'AlarmTopic', { displayName: 'cordon alarms', masterKey: this.key, enforceSSL: true });
+    // CloudWatch publishes alarms to the encrypted topic.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsToEncryptedTopic',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    if (config.alarm.kind === 'email') topic.addSubscription(new EmailSubscription(config.alarm.email));
+    else Annotations.of(this).addWarningV2('cordon:no-alarm-subscriber', 'Neither cordon:alarmEmail nor cordon:alarmTopicArn is set: alarms go to a topic nobody is subscribed to.');
+    return topic;
+  }
+
+  private createAlarms(): void {
+    const action = new SnsAction(this.alarmTopic);
+    const alarms = [
+      new Alarm(this, 'DeadLetterQueueNotEmpty', {
+        alarmDescription: 'cordon: findings the responder failed on five times, or EventBridge could not deliver, are in the dead-letter queue',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'CircuitOpen', {
+        alarmDescription: 'cordon: the circuit breaker held automatic containments (too many in an account or the organization); see the responder logs',
+        metric: new Metric({ namespace: CIRCUIT_METRIC.namespace, metricName: CIRCUIT_METRIC.name, statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'FindingsWaiting', {
+        alarmDescription: 'cordon: the oldest finding has waited more than 15 minutes in the queue (responder failing or throttled)',
+        metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 15 * 60,
+        evaluationPeriods: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    for (const alarm of alarms) alarm.addAlarmAction(action);
+  }
+
+  /** cdk-nag AwsSolutions findings acknowledged, each with its reason (one finding per acknowledgement). */
+  private addNagSuppressions(config: CordonConfig): void {
+    const role = Validations.of(this.functionRole);
+    role.acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.roleName}]`,
+        reason: 'The member role exists in every member account, unknown in advance; the role name is fixed and aws:ResourceOrgID keeps AssumeRole inside the organization.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'guardduty:ListDetectors and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:*:<AWS::AccountId>:detector/*]',
+        reason: "GetFindings/ArchiveFindings on this account's administrator detector in every region: findings come from every covered region and the detector id is read at run time (ListDetectors).",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
+        reason: "BatchUpdateFindings on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the call.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: "CDK's encrypt/decrypt grant on the stack's own key (DynamoDB table with a customer managed key, the queue and the Lambda environment); the resource is that one key.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        reason: "CDK's encrypt/decrypt grant on the stack's own key, as DynamoDB's customer-managed-key guidance lists it; the resource is that one key.",
+      },
+    );
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime cordon is built, bundled (esbuild target node22) and tested for, as the deployment contract requires; it is supported by Lambda, and moving runtime is a deliberate, tested change.',
+    });
+  }
+}

@@ -1,0 +1,183 @@
+import { memberPermissions } from '../src/actions/registry';
+import { EXEMPTION_PERMISSIONS } from '../src/respond/exemptions';
+
+/**
+ * The member role's permissions: exactly what the actions (their runs and
+ * their undos) and the exemption check call, as the code declares it, each
+ * scoped as narrowly as IAM allows. The list of IAM actions is derived from
+ * the code; only the scoping below is written by hand, one reviewed entry per
+ * IAM action.
+ *
+ * ARNs are `Fn::Sub` strings: `${AWS::Partition}` and `${AWS::AccountId}`
+ * resolve in each member account, and `*` stands for every region, since a
+ * finding may come from any region the organization uses.
+ */
+
+/** One resource scope of an IAM action: where it applies and under which conditions. */
+export interface PermissionScope {
+  /** Resource ARN patterns (`Fn::Sub` syntax), or `*` when the action supports no resource-level permission. */
+  readonly resources: readonly string[];
+  /** IAM condition block, if any. */
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+/** A reviewed scoping: one or more scopes (an action touching two resource types may need different conditions on each). */
+export interface ScopeEntry {
+  readonly scopes: readonly PermissionScope[];
+  /** Why this scope (and not narrower). */
+  readonly why: string;
+}
+
+const ec2 = (resource: string): string => `arn:\${AWS::Partition}:ec2:*:\${AWS::AccountId}:${resource}`;
+const iam = (resource: string): string => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${resource}`;
+/** EC2 snapshot ARNs carry no account id. */
+const SNAPSHOTS = 'arn:${AWS::Partition}:ec2:*::snapshot/*';
+const ANY = ['*'] as const;
+const NO_RESOURCE_LEVEL = 'the API supports no resource-level permission (List/Describe calls)';
+
+/** The tag cordon puts on the security groups it creates (src/actions/ec2/quarantine-groups.ts). */
+export const MANAGED_GROUP_TAG = { key: 'cordon:managed', value: 'true' } as const;
+
+const managedGroup: PermissionScope = { resources: [ec2('security-group/*')], conditions: { StringEquals: { [`aws:ResourceTag/${MANAGED_GROUP_TAG.key}`]: MANAGED_GROUP_TAG.value } } };
+const sameAccountBuckets: PermissionScope = { resources: ['arn:${AWS::Partition}:s3:::*'], conditions: { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } } };
+
+/**
+ * The reviewed scope of every IAM action the member role may be granted. An
+ * action the code starts to use that is missing here is still granted (on
+ * `*`, in a statement named `Unreviewed`, so that deployments keep working)
+ * and the CDK tests fail until it is reviewed here.
+ */
+export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
+  'ec2:DescribeInstances': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeInstanceAttribute': { scopes: [{ resources: ANY }], why: 'read-only; kept with the other Describe calls' },
+  'ec2:DescribeNetworkInterfaces': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeSecurityGroups': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeSnapshots': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeNetworkAcls': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeIamInstanceProfileAssociations': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:CreateSecurityGroup': {
+    scopes: [
+      { resources: [ec2('vpc/*')] },
+      { resources: [ec2('security-group/*')], conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_GROUP_TAG.key}`]: MANAGED_GROUP_TAG.value } } },
+    ],
+    why: 'only groups tagged cordon:managed=true at creation (the quarantine and untrack groups), in any VPC of the account',
+  },
+  'ec2:AuthorizeSecurityGroupIngress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
+  'ec2:RevokeSecurityGroupIngress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
+  'ec2:RevokeSecurityGroupEgress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
+  'ec2:CreateTags': {
+    scopes: [
+      {
+        resources: [ec2('instance/*'), ec2('security-group/*'), SNAPSHOTS],
+        conditions: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } },
+      },
+    ],
+    why: 'only cordon:* tag keys, on instances, security groups and snapshots (also when tagging on create)',
+  },
+  'ec2:ModifyNetworkInterfaceAttribute': {
+    scopes: [{ resources: [ec2('network-interface/*'), ec2('security-group/*')] }],
+    why: 'any interface of the account may need isolating, and release restores its original (any) groups',
+  },
+  'ec2:ModifyInstanceAttribute': { scopes: [{ resources: [ec2('instance/*')] }], why: 'termination and stop protection of any instance of the account' },
+  'ec2:CreateSnapshot': {
+    scopes: [{ resources: [ec2('volume/*')] }, { resources: [SNAPSHOTS], conditions: { Null: { 'aws:RequestTag/cordon:finding-id': 'false' } } }],
+    why: 'any volume of the account; only snapshots tagged with the finding id at creation',
+  },
+  'ec2:CreateNetworkAclEntry': { scopes: [{ resources: [ec2('network-acl/*')] }], why: 'any network ACL of the account may hold the subnet of an attacked instance' },
+  'ec2:DeleteNetworkAclEntry': { scopes: [{ resources: [ec2('network-acl/*')] }], why: 'release removes the entries cordon added, in any network ACL of the account' },
+  'ec2:DisassociateIamInstanceProfile': { scopes: [{ resources: [ec2('instance/*')] }], why: 'any instance of the account' },
+  'autoscaling:DescribeAutoScalingInstances': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'autoscaling:DetachInstances': {
+    scopes: [{ resources: ['arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'] }],
+    why: 'any Auto Scaling group of the account',
+  },
+  'elasticloadbalancing:DescribeTargetGroups': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'elasticloadbalancing:DescribeTargetHealth': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'elasticloadbalancing:DeregisterTargets': {
+    scopes: [{ resources: ['arn:${AWS::Partition}:elasticloadbalancing:*:${AWS::AccountId}:targetgroup/*/*'] }],
+    why: 'any target group of the account',
+  },
+  'iam:ListAccessKeys': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
+  'iam:UpdateAccessKey': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
+  'iam:GetUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
+  'iam:PutUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account (IAM cannot condition on the policy name or content)' },
+  'iam:DeleteUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: "release removes cordon's deny policy; users of the account" },
+  'iam:ListUserTags': { scopes: [{ resources: [iam('user/*')] }], why: 'exemption check; users of the account' },
+  'iam:GetRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: 'roles of the account; never its own role (denied)' },
+  'iam:PutRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: 'roles of the account; never its own role nor the StackSet execution role (denied)' },
+  'iam:DeleteRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: "release removes cordon's revocation policy; never its own role (denied)" },
+  'iam:ListRoleTags': { scopes: [{ resources: [iam('role/*')] }], why: 'exemption check; roles of the account' },
+  'iam:GetInstanceProfile': { scopes: [{ resources: [iam('instance-profile/*')] }], why: 'instance profiles of the account' },
+  's3:GetBucketPublicAccessBlock': { scopes: [sameAccountBuckets], why: "buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)" },
+  's3:PutBucketPublicAccessBlock': { scopes: [sameAccountBuckets], why: "buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)" },
+  's3:GetBucketTagging': { scopes: [sameAccountBuckets], why: 'exemption check; buckets owned by the account' },
+};
+
+/** Every IAM action the member role grants: the actions' declared permissions (runs and undos) and the exemption check's. */
+export function grantedMemberActions(): string[] {
+  return [...new Set([...memberPermissions(), ...EXEMPTION_PERMISSIONS])].sort();
+}
+
+/** An IAM policy statement as the template holds it (before `Fn::Sub` is applied to ARNs). */
+export interface MemberStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+  readonly Condition?: PermissionScope['conditions'];
+}
+
+/**
+ * The Allow statements: actions that share a scope share a statement. Actions
+ * without a reviewed scope go to a statement `Unreviewed` on `*`.
+ */
+export function memberAllowStatements(actions: readonly string[] = grantedMemberActions()): MemberStatement[] {
+  const byScope = new Map<string, { scope: PermissionScope; actions: string[] }>();
+  const unreviewed: string[] = [];
+  for (const action of actions) {
+    const entry = MEMBER_SCOPES[action];
+    if (!entry) {
+      unreviewed.push(action);
+      continue;
+    }
+    for (const scope of entry.scopes) {
+      const key = JSON.stringify([scope.resources, scope.conditions ?? null]);
+      const group = byScope.get(key) ?? { scope, actions: [] };
+      group.actions.push(action);
+      byScope.set(key, group);
+    }
+  }
+  const statements: MemberStatement[] = [...byScope.values()].map(({ scope, actions: acts }) => ({
+    Sid: sidFor(acts, scope),
+    Effect: 'Allow',
+    Action: [...acts].sort(),
+    Resource: [...scope.resources],
+    ...(scope.conditions ? { Condition: scope.conditions } : {}),
+  }));
+  statements.sort((a, b) => a.Sid.localeCompare(b.Sid));
+  dedupeSids(statements);
+  if (unreviewed.length > 0) statements.push({ Sid: 'Unreviewed', Effect: 'Allow', Action: unreviewed, Resource: ['*'] });
+  return statements;
+}
+
+/** ARNs the role may never change: itself, and the StackSet execution role that manages it. */
+export function protectedRoleArns(roleNameRef: string): string[] {
+  return [`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleNameRef}`, 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/stacksets-exec-*'];
+}
+
+function sidFor(actions: readonly string[], scope: PermissionScope): string {
+  const services = [...new Set(actions.map((a) => a.split(':')[0] ?? ''))];
+  const svc = services.map((s) => s.replace(/(^|[^a-z])([a-z])/g, (_m, _p: string, c: string) => c.toUpperCase())).join('');
+  const kind = scope.resources.includes('*') ? 'Read' : scope.conditions ? 'Scoped' : 'Account';
+  const what = scope.resources.includes('*') ? '' : (scope.resources[0] ?? '').split(':').pop()?.split('/')[0]?.replace(/[^A-Za-z0-9]/g, '') ?? '';
+  return `${svc}${kind}${what.charAt(0).toUpperCase()}${what.slice(1)}`;
+}
+
+function dedupeSids(statements: MemberStatement[]): void {
+  const seen = new Map<string, number>();
+  statements.forEach((s, i) => {
+    const n = (seen.get(s.Sid) ?? 0) + 1;
+    seen.set(s.Sid, n);
+    if (n > 1) statements[i] = { ...s, Sid: `${s.Sid}${n}` };
+  });
+}
