@@ -104,7 +104,15 @@ async function main(): Promise<number> {
       }
       hub.destroy();
     }
-    const codes = { dry, first, again };
+    const compromised = findings.find((f) => String(f.type).startsWith('CryptoCurrency:EC2/'));
+    let release = 0;
+    if (compromised) {
+      console.log(`\n== an analyst releases a contained instance: npx cordon release --finding ${String(compromised.id)}\n`);
+      release = await runCordon(['release', '--finding', String(compromised.id)], env);
+    }
+    console.log('\n== npx cordon status   (the blast-radius circuit breaker)\n');
+    await runCordon(['status'], env);
+    const codes = { dry, first, again, release };
     console.log(`\n== exit codes: ${JSON.stringify(codes)}; audit trail: ${env.CORDON_AUDIT_FILE}`);
     return Object.values(codes).every((c) => c === 0) ? 0 : 1;
   } finally {

@@ -51,25 +51,40 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   const records = await deps.audit.forFinding(findingId);
   const first = records[0];
   const base = { findingId, findingArn: first?.findingArn, accountId: first?.accountId, region: first?.region, findingType: first?.findingType };
-  const changes = records.filter((r) => r.actor === 'respond' && r.status === 'done').reverse();
-  if (!first || changes.length === 0) {
+  // Per resource, an episode opens with cordon's first change and closes with
+  // a release. A resource changed again within an episode (a re-applied
+  // change) is restored from the first change's prior state: later ones
+  // recorded cordon's own state as "prior".
+  const open = new Map<string, AuditRecord>();
+  const closed = new Map<string, string>();
+  for (const r of records) {
+    if (r.status !== 'done') continue;
+    const key = `${r.action}|${r.resource}`;
+    if (r.actor === 'release') {
+      if (open.delete(key)) closed.set(key, r.at);
+    } else if (!open.has(key)) {
+      open.set(key, r);
+    }
+  }
+  const changes = [...open.values()].reverse();
+  if (!first || (changes.length === 0 && closed.size === 0)) {
     const why = first ? 'cordon changed nothing for this finding (every action was skipped, already done or failed)' : `no audit record of this finding in ${deps.audit.description}`;
     return { ...base, actions: [], summary: `nothing to release: ${why}` };
   }
-  const released = new Map<string, string>();
-  for (const r of records) if (r.actor === 'release' && r.status === 'done') released.set(`${r.action}|${r.resource}`, r.at);
 
   const accountId = first.accountId;
   const region = first.region;
   deps.credentials.labelNextSession(accountId, region, `release-${findingId}`);
   const ctx: UndoContext = { ...options, member: (ctor) => deps.clients.member(ctor, accountId, region) };
   const outcomes: ActionOutcome[] = [];
+  for (const [key, at] of closed) {
+    if (open.has(key)) continue;
+    const [action = '', resource = ''] = key.split('|');
+    outcomes.push({ action, resource, status: 'already', detail: `restored by the release of ${at}` });
+  }
   for (const change of changes) {
     const action = ACTIONS.get(change.action);
-    const already = released.get(`${change.action}|${change.resource}`);
-    if (already && already > change.at) {
-      outcomes.push({ action: change.action, resource: change.resource, status: 'already', detail: `restored by a release at ${already}` });
-    } else if (!action) {
+    if (!action) {
       outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: `action ${change.action} is unknown to this version of cordon: restore by hand (${change.detail})` });
     } else if (action.undo.kind === 'keep') {
       outcomes.push({ action: change.action, resource: change.resource, status: 'skipped', detail: action.undo.reason });
