@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetFindingsCommand as GetGuardDutyFindings, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { GetRolePolicyCommand, GetUserPolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { CreateActionTargetCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
 import { responderSettings } from '../../src/config/settings';
@@ -308,6 +308,14 @@ describe('analyst workflow: release, built-in custom actions and the circuit bre
       expect(String(l.name).length).toBeLessThanOrEqual(20);
     }
     expect(run.lines.find((l) => l.id === 'CordonRelease')).toMatchObject({ name: 'Release', runs: 'built-in release' });
+    // --deployed compares with Security Hub's action targets in the security account.
+    const hub = new SecurityHubClient({ endpoint: local.endpoint, region, credentials: HOME_CREDENTIALS });
+    await hub.send(new CreateActionTargetCommand({ Id: 'CordonRelease', Name: 'Release', Description: 'cordon release' }));
+    hub.destroy();
+    const deployed = await runCli(['actions', 'list', '--deployed', '--json']);
+    expect(deployed.code).toBe(1);
+    expect(deployed.lines.find((l) => l.id === 'CordonRelease')).toMatchObject({ deployed: true });
+    expect(deployed.lines.find((l) => l.id === 'IsolateEC2')).toMatchObject({ deployed: false });
     const bad = await runCli(['actions', 'remove']);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown subcommand "remove"') });
   });
