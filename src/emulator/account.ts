@@ -53,11 +53,16 @@ export class RegionOptStore {
 export function accountHandlers(store: RegionOptStore, organizations: OrganizationDirectory): Record<string, Handler> {
   const targetAccount = async (ctx: CallContext, requested: string | undefined): Promise<string> => {
     if (requested === undefined || requested === ctx.accountId) return ctx.accountId;
+    // AWS: the management account, or the delegated administrator of AWS Account Management.
     const org = await organizations.forCaller(ctx.accountId, ctx.accessKeyId);
-    if (org?.managementAccountId !== ctx.accountId || !org.accountIds.has(requested)) {
+    const allowed =
+      org !== undefined &&
+      org.accountIds.has(requested) &&
+      (org.managementAccountId === ctx.accountId || (await organizations.isDelegatedAdministrator(ctx, 'account.amazonaws.com')));
+    if (!allowed) {
       throw new ApiError(
         'AccessDeniedException',
-        `Account ${ctx.accountId} is not the management account of an organization that contains ${requested}`,
+        `Account ${ctx.accountId} is neither the management account nor the Account Management delegated administrator of an organization that contains ${requested}`,
       );
     }
     return requested;

@@ -21,7 +21,7 @@ import { findingHandlers, storePublishedFinding, type GuardDutyFindingDeps } fro
 import { guardDutyOrganizationHandlers } from './guardduty/organization';
 import { GuardDutyStore } from './guardduty/store';
 import { loadServiceModel, locateBotocore } from './model';
-import { OrganizationDirectory, type OrganizationsLookup } from './organizations';
+import { OrganizationDirectory, type DelegationRegistry, type OrganizationsLookup } from './organizations';
 import { actionTargetHandlers } from './securityhub/action-targets';
 import { securityHubFindingHandlers, importAsff } from './securityhub/findings';
 import { hubHandlers } from './securityhub/hub';
@@ -60,6 +60,12 @@ export interface AwsEmulatorOptions {
    * @default none: only `seedOrganization` declares an organization
    */
   readonly organizations?: OrganizationsLookup;
+  /**
+   * AWS Organizations' delegated administrators (the local endpoint uses moto's):
+   * written when an administrator is designated, read by the Account API.
+   * @default none: designations stay inside the emulator
+   */
+  readonly delegation?: DelegationRegistry;
   /**
    * Clock.
    * @default () => new Date()
@@ -114,7 +120,7 @@ export class AwsEmulator {
   public constructor(options: AwsEmulatorOptions = {}) {
     const botocoreDir = options.botocoreDir ?? locateBotocore();
     this.now = options.now ?? ((): Date => new Date());
-    this.organizations = new OrganizationDirectory(options.organizations);
+    this.organizations = new OrganizationDirectory(options.organizations, options.delegation);
     const gdModel = loadServiceModel(botocoreDir, 'guardduty');
     const shModel = loadServiceModel(botocoreDir, 'securityhub');
     const accountModel = loadServiceModel(botocoreDir, 'account');
@@ -135,7 +141,10 @@ export class AwsEmulator {
         handlers: {
           ...detectorHandlers(this.gd),
           ...findingHandlers(this.gdDeps),
-          ...guardDutyOrganizationHandlers(this.gd, this.organizations),
+          ...guardDutyOrganizationHandlers(this.gd, this.organizations, (accountId, region) => {
+            const status = this.regionOpt.status(accountId, region);
+            return status === 'ENABLED' || status === 'ENABLED_BY_DEFAULT';
+          }),
         },
       }),
     );
@@ -263,6 +272,17 @@ export class AwsEmulator {
         });
       }
     }
+  }
+
+  /**
+   * Make an account a delegated administrator of a service in AWS
+   * Organizations as the emulated services see it — for services moto cannot
+   * delegate, such as `account.amazonaws.com` (whose delegated administrator
+   * may read other accounts' regions with the Account API).
+   */
+  public seedDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
+    if (!isAccountId(accountId)) throw new SeedInputError(`seedDelegatedAdministrator: account id must be 12 digits: ${accountId}`);
+    this.organizations.seedDelegatedAdministrator(accountId, servicePrincipal);
   }
 
   /** Set the Account API's opt-in status of a region for an account. */

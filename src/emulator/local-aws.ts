@@ -60,7 +60,15 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   const motoClient = new MotoClient(moto.endpoint);
   let emulator: AwsEmulator;
   try {
-    emulator = new AwsEmulator({ botocoreDir, organizations: (accessKeyId) => motoClient.organizationOf(accessKeyId) });
+    emulator = new AwsEmulator({
+      botocoreDir,
+      organizations: (accessKeyId) => motoClient.organizationOf(accessKeyId),
+      delegation: {
+        register: (key, accountId, principal) => motoClient.registerDelegatedAdministrator(key, accountId, principal),
+        deregister: (key, accountId, principal) => motoClient.deregisterDelegatedAdministrator(key, accountId, principal),
+        administrators: (key, principal) => motoClient.delegatedAdministrators(key, principal),
+      },
+    });
   } catch (err) {
     motoClient.close();
     await moto.stop();

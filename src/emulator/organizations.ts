@@ -10,6 +10,7 @@
 export interface OrganizationView {
   /** Unknown for a seeded organization that did not name it. */
   readonly managementAccountId: string | undefined;
+  /** ACTIVE accounts (suspended ones cannot run GuardDuty or Security Hub). */
   readonly accountIds: ReadonlySet<string>;
 }
 
@@ -20,13 +21,70 @@ export interface OrganizationView {
  */
 export type OrganizationsLookup = (accessKeyId: string) => Promise<OrganizationView | undefined>;
 
+/**
+ * Delegated administrators in AWS Organizations (moto's registry). AWS
+ * registers a service's delegated administrator when GuardDuty's or Security
+ * Hub's EnableOrganizationAdminAccount designates it, and lets delegated
+ * administrators read the organization.
+ */
+export interface DelegationRegistry {
+  /**
+   * Register `accountId` for `servicePrincipal` (and enable the service's
+   * trusted access), as the management account. False: the registry does not
+   * support that service (the directory then remembers the delegation itself).
+   */
+  register(managementAccessKeyId: string, accountId: string, servicePrincipal: string): Promise<boolean>;
+  /** Deregister it, as the management account. */
+  deregister(managementAccessKeyId: string, accountId: string, servicePrincipal: string): Promise<void>;
+  /** Accounts registered as delegated administrators of `servicePrincipal` in the caller's organization. */
+  administrators(callerAccessKeyId: string, servicePrincipal: string): Promise<ReadonlySet<string>>;
+}
+
 /** Organization facts for the emulated services (seeded first, then moto). */
 export class OrganizationDirectory {
   private seeded: OrganizationView | undefined;
   /** The access key the management account last used, to list accounts later on the admin's behalf. */
   private readonly managementKeys = new Map<string, string>();
+  /** Delegations the registry could not hold: service principal → accounts. */
+  private readonly localDelegations = new Map<string, Set<string>>();
 
-  public constructor(private readonly lookup: OrganizationsLookup | undefined) {}
+  public constructor(
+    private readonly lookup: OrganizationsLookup | undefined,
+    private readonly delegation: DelegationRegistry | undefined = undefined,
+  ) {}
+
+  /**
+   * Record a service's delegated administrator in AWS Organizations (not for
+   * the management account itself). Without a registry, or for a service the
+   * registry does not support, the directory remembers it.
+   */
+  public async registerDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, adminAccountId: string, servicePrincipal: string): Promise<void> {
+    if (adminAccountId === ctx.accountId) return;
+    const registered = this.delegation ? await this.delegation.register(ctx.accessKeyId, adminAccountId, servicePrincipal) : false;
+    if (!registered) this.seedDelegatedAdministrator(adminAccountId, servicePrincipal);
+  }
+
+  /** Remove a service's delegated administrator from AWS Organizations. */
+  public async deregisterDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, adminAccountId: string, servicePrincipal: string): Promise<void> {
+    if (adminAccountId === ctx.accountId) return;
+    const local = this.localDelegations.get(servicePrincipal);
+    if (local?.delete(adminAccountId)) return;
+    if (this.delegation) await this.delegation.deregister(ctx.accessKeyId, adminAccountId, servicePrincipal);
+  }
+
+  /** Declare a delegated administrator directly (tests; services the registry does not support). */
+  public seedDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
+    const local = this.localDelegations.get(servicePrincipal) ?? new Set<string>();
+    local.add(accountId);
+    this.localDelegations.set(servicePrincipal, local);
+  }
+
+  /** True when the caller is a delegated administrator of `servicePrincipal`. */
+  public async isDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, servicePrincipal: string): Promise<boolean> {
+    if (this.localDelegations.get(servicePrincipal)?.has(ctx.accountId)) return true;
+    if (!this.delegation) return false;
+    return (await this.delegation.administrators(ctx.accessKeyId, servicePrincipal)).has(ctx.accountId);
+  }
 
   /** Declare (or extend) a seeded organization. */
   public seed(managementAccountId: string | undefined, accountIds: readonly string[]): void {

@@ -47,6 +47,7 @@ interface MotoAnswer {
 /** Talks to moto on the endpoint's behalf (caller identity, organization). */
 export class MotoClient {
   private readonly accounts = new Map<string, Promise<string>>();
+  private readonly accountKeys = new Map<string, Promise<string>>();
 
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
@@ -118,24 +119,103 @@ export class MotoClient {
     );
   }
 
-  /** The organization of the key's account in moto, or undefined if it is in none. */
-  public async organizationOf(accessKeyId: string): Promise<OrganizationView | undefined> {
+  /** The management account of the key's organization in moto, or undefined if it is in none. */
+  public async managementAccountOf(accessKeyId: string): Promise<string | undefined> {
     const described = await this.organizations(accessKeyId, 'DescribeOrganization', {});
     if (described.status !== 200) {
       if (described.body.includes('AWSOrganizationsNotInUseException')) return undefined;
       throw new MotoQueryError(`moto's Organizations DescribeOrganization answered ${described.status}: ${described.body.slice(0, 300)}`);
     }
     const org = JSON.parse(described.body) as { Organization?: { MasterAccountId?: string } };
-    const managementAccountId = org.Organization?.MasterAccountId;
+    return org.Organization?.MasterAccountId;
+  }
+
+  /** An access key that moto maps to `accountId` (from moto's STS AssumeRole; cached per account). */
+  public keyForAccount(accountId: string): Promise<string> {
+    let pending = this.accountKeys.get(accountId);
+    if (!pending) {
+      pending = this.assumeInto(accountId);
+      this.accountKeys.set(accountId, pending);
+      pending.catch(() => this.accountKeys.delete(accountId));
+    }
+    return pending;
+  }
+
+  private async assumeInto(accountId: string): Promise<string> {
+    const answer = await this.send(
+      'POST',
+      '/',
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization: MotoClient.authorization('local-endpoint', 'sts') },
+      new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: `arn:aws:iam::${accountId}:role/cordon-local-endpoint`, RoleSessionName: 'local-endpoint' }).toString(),
+    );
+    const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer.body)?.[1];
+    if (answer.status !== 200 || !key) throw new MotoQueryError(`moto's STS AssumeRole into ${accountId} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+    this.accounts.set(key, Promise.resolve(accountId));
+    return key;
+  }
+
+  /** An access key of the management account of the key's organization (undefined outside an organization). */
+  public async managementKeyFor(accessKeyId: string): Promise<{ accountId: string; key: string } | undefined> {
+    const management = await this.managementAccountOf(accessKeyId);
+    if (!management) return undefined;
+    const own = await this.accountOf(accessKeyId);
+    return { accountId: management, key: own === management ? accessKeyId : await this.keyForAccount(management) };
+  }
+
+  /** Delegated administrators of the key's organization in moto: account → service principals. */
+  public async delegatedAdministrators(accessKeyId: string, servicePrincipal?: string): Promise<ReadonlySet<string>> {
+    const management = await this.managementKeyFor(accessKeyId);
+    if (!management) return new Set();
+    const listed = await this.organizations(management.key, 'ListDelegatedAdministrators', servicePrincipal ? { ServicePrincipal: servicePrincipal } : {});
+    // A service moto cannot delegate has no delegated administrator in moto.
+    if (listed.status !== 200 && listed.body.includes('unrecognized service principal')) return new Set();
+    if (listed.status !== 200) throw new MotoQueryError(`moto's Organizations ListDelegatedAdministrators answered ${listed.status}: ${listed.body.slice(0, 300)}`);
+    const page = JSON.parse(listed.body) as { DelegatedAdministrators?: Array<{ Id?: string }> };
+    return new Set((page.DelegatedAdministrators ?? []).map((a) => a.Id ?? '').filter((id) => id !== ''));
+  }
+
+  /**
+   * Register a delegated administrator (and the service's trusted access) in
+   * moto, as GuardDuty and Security Hub do in AWS. Resolves false when moto
+   * does not support delegation for the service (its list lacks
+   * securityhub.amazonaws.com and account.amazonaws.com, which AWS supports).
+   */
+  public async registerDelegatedAdministrator(managementKey: string, accountId: string, servicePrincipal: string): Promise<boolean> {
+    const access = await this.organizations(managementKey, 'EnableAWSServiceAccess', { ServicePrincipal: servicePrincipal });
+    if (access.status !== 200) throw new MotoQueryError(`moto's Organizations EnableAWSServiceAccess answered ${access.status}: ${access.body.slice(0, 300)}`);
+    const registered = await this.organizations(managementKey, 'RegisterDelegatedAdministrator', { AccountId: accountId, ServicePrincipal: servicePrincipal });
+    if (registered.status === 200 || registered.body.includes('AccountAlreadyRegisteredException')) return true;
+    if (registered.body.includes('unrecognized service principal')) return false;
+    throw new MotoQueryError(`moto's Organizations RegisterDelegatedAdministrator answered ${registered.status}: ${registered.body.slice(0, 300)}`);
+  }
+
+  /** Deregister a delegated administrator in moto. */
+  public async deregisterDelegatedAdministrator(managementKey: string, accountId: string, servicePrincipal: string): Promise<void> {
+    const answer = await this.organizations(managementKey, 'DeregisterDelegatedAdministrator', { AccountId: accountId, ServicePrincipal: servicePrincipal });
+    if (answer.status !== 200 && !answer.body.includes('AccountNotRegisteredException')) {
+      throw new MotoQueryError(`moto's Organizations DeregisterDelegatedAdministrator answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+    }
+  }
+
+  /**
+   * The organization of the key's account in moto, or undefined if it is in
+   * none. Its accounts are listed as the management account: moto lists
+   * none to a member account, where AWS lists them to delegated administrators.
+   */
+  public async organizationOf(accessKeyId: string): Promise<OrganizationView | undefined> {
+    const management = await this.managementKeyFor(accessKeyId);
+    if (!management) return undefined;
+    const managementAccountId = management.accountId;
     const accountIds = new Set<string>();
     let nextToken: string | undefined;
     do {
-      const listed = await this.organizations(accessKeyId, 'ListAccounts', nextToken ? { NextToken: nextToken } : {});
+      const listed = await this.organizations(management.key, 'ListAccounts', nextToken ? { NextToken: nextToken } : {});
       if (listed.status !== 200) {
         throw new MotoQueryError(`moto's Organizations ListAccounts answered ${listed.status}: ${listed.body.slice(0, 300)}`);
       }
-      const page = JSON.parse(listed.body) as { Accounts?: Array<{ Id?: string }>; NextToken?: string };
-      for (const a of page.Accounts ?? []) if (a.Id) accountIds.add(a.Id);
+      const page = JSON.parse(listed.body) as { Accounts?: Array<{ Id?: string; State?: string; Status?: string }>; NextToken?: string };
+      // Suspended (closed) accounts cannot run GuardDuty or Security Hub: for the emulated services they have left.
+      for (const a of page.Accounts ?? []) if (a.Id && (a.State ?? a.Status ?? 'ACTIVE') === 'ACTIVE') accountIds.add(a.Id);
       nextToken = page.NextToken;
     } while (nextToken);
     return { managementAccountId, accountIds };
@@ -150,6 +230,21 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('error', reject);
   });
 }
+
+/** Organizations reads AWS allows a delegated administrator (documented per operation: "management account or a delegated administrator"). */
+const DELEGATED_ADMIN_READS: ReadonlySet<string> = new Set([
+  'ListAccounts',
+  'ListAccountsForParent',
+  'DescribeAccount',
+  'ListAWSServiceAccessForOrganization',
+  'ListDelegatedAdministrators',
+  'ListDelegatedServicesForAccount',
+  'ListRoots',
+  'ListChildren',
+  'ListParents',
+  'ListOrganizationalUnitsForParent',
+  'DescribeOrganizationalUnit',
+]);
 
 /** The operation name of a request proxied to moto, when it can be read cheaply. */
 function proxiedOperation(req: IncomingMessage, query: URLSearchParams, formBody: Buffer | undefined): string {
@@ -218,14 +313,33 @@ export class LocalRouter {
     // Small form bodies (query protocol: EC2, IAM, STS…) are read first to name the operation.
     const contentType = req.headers['content-type'] ?? '';
     const formBody = contentType.includes('x-www-form-urlencoded') ? await readBody(req) : undefined;
+    let headers = req.headers;
     if (scope) {
       const accountId = await this.moto.accountOf(scope.accessKeyId);
-      this.emulator.recordCall({ service: scope.service, operation: proxiedOperation(req, url.searchParams, formBody), accountId, region: scope.region });
+      const operation = proxiedOperation(req, url.searchParams, formBody);
+      this.emulator.recordCall({ service: scope.service, operation, accountId, region: scope.region });
+      if (scope.service === 'organizations' && DELEGATED_ADMIN_READS.has(operation)) headers = await this.asManagementIfDelegated(req, scope.accessKeyId, accountId);
     }
-    this.proxy(req, res, formBody);
+    this.proxy(req, res, formBody, headers);
   }
 
-  private proxy(req: IncomingMessage, res: ServerResponse, bufferedBody: Buffer | undefined): void {
+  /**
+   * AWS lets a delegated administrator (of any service) read the organization
+   * (ListAccounts…); moto answers a member account as if it had no
+   * organization. Such a read by a registered delegated administrator is sent
+   * to moto as the management account's (moto does not check signatures).
+   */
+  private async asManagementIfDelegated(req: IncomingMessage, accessKeyId: string, accountId: string): Promise<IncomingMessage['headers']> {
+    const management = await this.moto.managementKeyFor(accessKeyId);
+    if (!management || management.accountId === accountId) return req.headers;
+    if (!(await this.moto.delegatedAdministrators(accessKeyId)).has(accountId)) return req.headers;
+    const headers: IncomingMessage['headers'] = { ...req.headers };
+    headers.authorization = String(req.headers.authorization ?? '').replace(`Credential=${accessKeyId}/`, `Credential=${management.key}/`);
+    delete headers['x-amz-security-token'];
+    return headers;
+  }
+
+  private proxy(req: IncomingMessage, res: ServerResponse, bufferedBody: Buffer | undefined, headers: IncomingMessage['headers'] = req.headers): void {
     const upstream = request(
       {
         protocol: this.motoUrl.protocol,
@@ -234,7 +348,7 @@ export class LocalRouter {
         method: req.method,
         path: req.url,
         // The Host header is kept: moto builds URLs (S3 locations…) from it, and they must point back here.
-        headers: req.headers,
+        headers,
         agent: this.agent,
       },
       (answer) => {

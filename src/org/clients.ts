@@ -31,7 +31,9 @@ export interface OrgClientSet {
 
 /** Options of {@link buildOrgClients}. */
 export interface OrgClientOptions {
-  readonly adminAccountId: string;
+  /** The security account; undefined when the caller is the security account (`cordon coverage`). */
+  readonly adminAccountId: string | undefined;
+  /** Role assumed in the security account when the caller is another account. */
   readonly adminRoleName: string;
   /** Sized to the fan-out. */
   readonly concurrency: number;
@@ -48,10 +50,11 @@ export function buildOrgClients(options: OrgClientOptions): OrgClientSet {
   const credentials = new MemberCredentialsCache((region) => factory.home(STSClient, region), { roleName: options.adminRoleName });
   return {
     forCaller(callerAccountId: string): OrgClients {
-      const callerIsAdmin = callerAccountId === options.adminAccountId;
+      const adminAccountId = options.adminAccountId;
+      const callerIsAdmin = adminAccountId === undefined || callerAccountId === adminAccountId;
       return {
         home: (ctor, region) => factory.home(ctor, region),
-        admin: (ctor, region) => (callerIsAdmin ? factory.home(ctor, region) : factory.member(ctor, options.adminAccountId, region)),
+        admin: (ctor, region) => (callerIsAdmin ? factory.home(ctor, region) : factory.member(ctor, adminAccountId, region)),
       };
     },
     assumeRoleCalls: () => credentials.assumeRoleCalls,

@@ -31,7 +31,8 @@ export class DiscoveryError extends CordonError {
 
 /** What discovery needs to know. */
 export interface DiscoverOptions {
-  readonly adminAccountId: string;
+  /** The security account; undefined: the caller is it (`cordon coverage`). */
+  readonly adminAccountId: string | undefined;
   readonly regions: RegionSelection;
   /** Explicit Security Hub home region, if any. */
   readonly homeRegion: string | undefined;
@@ -64,10 +65,14 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
     AWSOrganizationsNotInUseException: `account ${callerAccountId} is not in an AWS Organization`,
   });
   const managementAccountId = described.Organization?.MasterAccountId ?? '';
+  const adminAccountId = options.adminAccountId ?? callerAccountId;
   const callerRole: CallerRole | undefined =
-    callerAccountId === managementAccountId ? 'management' : callerAccountId === options.adminAccountId ? 'admin' : undefined;
+    callerAccountId === managementAccountId ? 'management' : callerAccountId === adminAccountId ? 'admin' : undefined;
+  if (!options.adminAccountId && callerRole === 'management') {
+    throw new ConfigurationError(`the credentials are of the management account ${callerAccountId}; run with those of the security (GuardDuty delegated administrator) account`);
+  }
   if (!callerRole || !options.allowedRoles.includes(callerRole)) {
-    const wanted = options.allowedRoles.map((r) => (r === 'management' ? `the management account ${managementAccountId}` : `the security account ${options.adminAccountId}`));
+    const wanted = options.allowedRoles.map((r) => (r === 'management' ? `the management account ${managementAccountId}` : `the security account ${adminAccountId}`));
     throw new ConfigurationError(`the credentials are of account ${callerAccountId}; run with those of ${wanted.join(' or ')}`);
   }
 
@@ -82,9 +87,9 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
   all.sort((a, b) => a.id.localeCompare(b.id));
   const accounts = all.filter((a) => a.state === 'ACTIVE');
   const skipped = all.filter((a) => a.state !== 'ACTIVE');
-  const admin = all.find((a) => a.id === options.adminAccountId);
-  if (!admin) throw new ConfigurationError(`the security account ${options.adminAccountId} is not an account of organization ${described.Organization?.Id ?? ''}`);
-  if (admin.state !== 'ACTIVE') throw new ConfigurationError(`the security account ${options.adminAccountId} is ${admin.state}, not ACTIVE`);
+  const admin = all.find((a) => a.id === adminAccountId);
+  if (!admin) throw new ConfigurationError(`the security account ${adminAccountId} is not an account of organization ${described.Organization?.Id ?? ''}`);
+  if (admin.state !== 'ACTIVE') throw new ConfigurationError(`the security account ${adminAccountId} is ${admin.state}, not ACTIVE`);
 
   const account = clients.home(AccountClient, region);
   const own = await call('Account ListRegions', () => listRegions(account, undefined));
@@ -142,7 +147,7 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
       callerAccountId,
       callerRole,
       managementAccountId,
-      adminAccountId: options.adminAccountId,
+      adminAccountId,
       accounts,
       skipped,
       regions,

@@ -66,8 +66,10 @@ export interface EnableSummary {
   readonly adminAccountId: string;
   readonly homeRegion: string;
   readonly regions: readonly RegionReport[];
-  /** Active accounts covered. */
+  /** Active accounts (the ones to cover). */
   readonly accounts: number;
+  /** Account × region pairs to cover (active accounts, regions they have enabled). */
+  readonly pairs: number;
   /** Accounts skipped because they are not ACTIVE. */
   readonly skippedAccounts: ReadonlyArray<{ readonly accountId: string; readonly name: string; readonly state: string }>;
   readonly trustedAccess: readonly StepOutcome[];
@@ -122,7 +124,12 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
     org.regions.map((region) =>
       limit(async () => {
         const report = await runRegion(clients, org, region, settings, deps.batchSize);
-        progress.advance(report.targeted, `${region} ${report.gaps.length + report.errors.length === 0 ? 'covered' : 'has gaps'}`);
+        const outcome = settings.dryRun
+          ? `${report.changes.length} change(s) planned`
+          : report.gaps.length + report.errors.length === 0
+            ? 'covered'
+            : 'gaps remain';
+        progress.advance(report.targeted, `${region}: ${outcome}`);
         return report;
       }),
     ),
@@ -148,6 +155,7 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
     homeRegion: org.homeRegion,
     regions,
     accounts: org.accounts.length,
+    pairs: regions.reduce((n, r) => n + r.targeted, 0),
     skippedAccounts: org.skipped.map((a) => ({ accountId: a.id, name: a.name, state: a.state })),
     trustedAccess,
     warnings: org.warnings,

@@ -50,8 +50,17 @@ function bad(message: string): ApiError {
   return new ApiError('BadRequestException', message);
 }
 
-/** The GuardDuty organization handlers, keyed by operation name. */
-export function guardDutyOrganizationHandlers(store: GuardDutyStore, organizations: OrganizationDirectory): Record<string, Handler> {
+/**
+ * The GuardDuty organization handlers, keyed by operation name.
+ * `regionEnabled` tells whether an account has enabled a region (Account API
+ * opt-in): auto-enable does not enroll an account in a region it has not
+ * enabled, since GuardDuty cannot run there.
+ */
+export function guardDutyOrganizationHandlers(
+  store: GuardDutyStore,
+  organizations: OrganizationDirectory,
+  regionEnabled: (accountId: string, region: string) => boolean = () => true,
+): Record<string, Handler> {
   const requireManagement = async (ctx: CallContext): Promise<void> => {
     const org = await organizations.forCaller(ctx.accountId, ctx.accessKeyId);
     if (!org || org.managementAccountId !== ctx.accountId) {
@@ -146,6 +155,7 @@ export function guardDutyOrganizationHandlers(store: GuardDutyStore, organizatio
       if (current && current.adminAccountId !== adminId) {
         throw bad(`The request is rejected because account ${current.adminAccountId} is already the delegated administrator in ${ctx.region}.`);
       }
+      if (!current) await organizations.registerDelegatedAdministrator(ctx, adminId, 'guardduty.amazonaws.com');
       store.setOrgAdmin(ctx.region, { adminAccountId: adminId, managementAccountId: ctx.accountId });
       return {};
     }),
@@ -158,6 +168,10 @@ export function guardDutyOrganizationHandlers(store: GuardDutyStore, organizatio
       }
       store.setOrgAdmin(ctx.region, undefined);
       store.membersOf(current.adminAccountId, ctx.region).clear();
+      // The Organizations registration is organization-wide: it goes with the last region.
+      if (![...store.allOrgAdmins().values()].some((a) => a.adminAccountId === current.adminAccountId)) {
+        await organizations.deregisterDelegatedAdministrator(ctx, current.adminAccountId, 'guardduty.amazonaws.com');
+      }
       return {};
     }),
 
@@ -200,7 +214,7 @@ export function guardDutyOrganizationHandlers(store: GuardDutyStore, organizatio
       if (config.autoEnableOrganizationMembers === 'ALL') {
         const orgAccounts = await orgAccountsFor(ctx);
         for (const accountId of orgAccounts) {
-          if (accountId === ctx.accountId || store.membershipOf(accountId, ctx.region)) continue;
+          if (accountId === ctx.accountId || store.membershipOf(accountId, ctx.region) || !regionEnabled(accountId, ctx.region)) continue;
           addMember(ctx, { AccountId: accountId, Email: `${accountId}@organization` }, orgAccounts, true);
         }
       }

@@ -110,6 +110,7 @@ export function securityHubOrganizationHandlers(store: SecurityHubStore, organiz
       if (current && current.adminAccountId !== adminId) {
         throw invalid(`Account ${current.adminAccountId} is already the Security Hub administrator in ${ctx.region}`);
       }
+      if (!current) await organizations.registerDelegatedAdministrator(ctx, adminId, 'securityhub.amazonaws.com');
       store.setOrgAdmin(ctx.region, { adminAccountId: adminId, managementAccountId: ctx.accountId });
       return { AdminAccountId: adminId, Feature: input.Feature ?? 'SecurityHub' };
     }),
@@ -122,6 +123,10 @@ export function securityHubOrganizationHandlers(store: SecurityHubStore, organiz
       }
       store.setOrgAdmin(ctx.region, undefined);
       store.membersOf(current.adminAccountId, ctx.region).clear();
+      // The Organizations registration is organization-wide: it goes with the last region.
+      if (![...store.allOrgAdmins().values()].some((a) => a.adminAccountId === current.adminAccountId)) {
+        await organizations.deregisterDelegatedAdministrator(ctx, current.adminAccountId, 'securityhub.amazonaws.com');
+      }
       return {};
     }),
 
