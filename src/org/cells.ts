@@ -4,7 +4,7 @@
  */
 import type { ProtectionPlan } from './features';
 import { planKeyOf, PROTECTION_PLANS } from './features';
-import { regionOptState, regionUsable, type CoverageCell, type CoverageStatus, type Organization, type RegionState } from './model';
+import { regionDisabled, regionOptState, type CoverageCell, type CoverageStatus, type Organization, type RegionState } from './model';
 
 /** Always on with a detector; not shown as protection plans. */
 const FOUNDATIONAL = new Set(['CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS']);
@@ -38,7 +38,7 @@ export function coverageCells(
   return org.accounts.map((account): CoverageCell => {
     const base = { accountId: account.id, accountName: account.name, region };
     const opt = regionOptState(org, account.id, region);
-    if (!regionUsable(opt)) return { ...base, status: 'region-not-enabled', detail: `region opt-in status ${opt}`, plans: [], missingPlans: [], gap: false };
+    if (regionDisabled(opt)) return { ...base, status: 'region-not-enabled', detail: `region opt-in status ${opt}`, plans: [], missingPlans: [], gap: false };
     if (!state) return { ...base, status: 'unknown', detail: error ?? 'region not read', plans: [], missingPlans: [], gap: true };
     const gd = state.guardDuty;
     let status: CoverageStatus;
@@ -61,6 +61,10 @@ export function coverageCells(
         features = member.features;
       } else if (member.relationship === 'Disabled') [status, detail] = ['detector-disabled', 'member, monitoring stopped (Disabled)'];
       else [status, detail] = ['not-a-member', `member, ${member.relationship}`];
+    }
+    if (opt === 'UNKNOWN' && !COVERED.has(status)) {
+      // Not covered, and nobody would say whether the account has enabled the region.
+      [status, detail] = ['unknown', `${detail}; opt-in status of ${region} unknown`];
     }
     const on = new Set(features);
     const plans = plansOf(on);

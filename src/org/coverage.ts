@@ -8,9 +8,9 @@ import pLimit from 'p-limit';
 import { describeError } from '../aws/errors';
 import { coverageCells, sortCells } from './cells';
 import type { OrgClientSet } from './clients';
-import { discoverOrganization } from './discover';
+import { discoverOrganization, resolveRegionOptIn } from './discover';
 import type { CoverageCell } from './model';
-import { targetAccounts } from './plan';
+import { reportedAccounts } from './plan';
 import { SILENT_PROGRESS, type Progress } from './progress';
 import type { CoverageSettings } from './settings';
 import { readRegionState } from './state';
@@ -40,7 +40,7 @@ export interface CoverageDeps {
 /** Reads GuardDuty coverage as the security account sees it. */
 export async function surveyCoverage(settings: CoverageSettings, deps: CoverageDeps): Promise<CoverageReport> {
   const progress = deps.progress ?? SILENT_PROGRESS;
-  const { organization: org, clients } = await discoverOrganization((caller) => deps.clients.forCaller(caller), {
+  const discovered = await discoverOrganization((caller) => deps.clients.forCaller(caller), {
     adminAccountId: undefined,
     regions: settings.regions,
     homeRegion: undefined,
@@ -48,8 +48,10 @@ export async function surveyCoverage(settings: CoverageSettings, deps: CoverageD
     concurrency: settings.concurrency,
     allowedRoles: ['admin'],
   });
+  const clients = discovered.clients;
+  const org = await resolveRegionOptIn(clients, discovered.organization, deps.callerRegion, settings.concurrency);
   for (const w of org.warnings) progress.note(`warning: ${w}`);
-  progress.start(org.regions.reduce((n, r) => n + targetAccounts(org, r).length, 0));
+  progress.start(org.regions.reduce((n, r) => n + reportedAccounts(org, r).length, 0));
   const limit = pLimit(settings.concurrency);
   const errors: Array<{ region: string; error: string }> = [];
   const settled = await Promise.allSettled(
@@ -63,7 +65,7 @@ export async function surveyCoverage(settings: CoverageSettings, deps: CoverageD
           errors.push({ region, error });
           return coverageCells(org, region, undefined, settings.expectedPlans, error);
         } finally {
-          progress.advance(targetAccounts(org, region).length, region);
+          progress.advance(reportedAccounts(org, region).length, region);
         }
       }),
     ),

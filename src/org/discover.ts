@@ -96,39 +96,12 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
   const regions = selectRegions(own, options.regions);
   const homeRegion = chooseHomeRegion(regions, options.homeRegion, options.callerRegion);
 
-  const warnings: string[] = [];
-  const regionStatus = new Map<string, Map<string, RegionOptState>>();
   const ownStatus = new Map(own.map((r) => [r.RegionName ?? '', (r.RegionOptStatus ?? 'UNKNOWN') as RegionOptState]));
-  regionStatus.set(callerAccountId, ownStatus);
   // Regions on by default are on in every account; only opt-in regions need asking account by account.
-  const optIn = regions.filter((r) => ownStatus.get(r) !== 'ENABLED_BY_DEFAULT');
-  if (optIn.length > 0) {
-    const limit = pLimit(options.concurrency);
-    const denied: string[] = [];
-    // Once the Account API refuses the caller, asking for the other accounts would only be refused too.
-    let refused = false;
-    await Promise.allSettled(
-      accounts
-        .filter((a) => a.id !== callerAccountId)
-        .map((a) =>
-          limit(async () => {
-            try {
-              if (refused) throw new Error('not asked: the Account API refused an earlier account');
-              const listed = await listRegions(account, a.id);
-              regionStatus.set(a.id, new Map(listed.map((r) => [r.RegionName ?? '', (r.RegionOptStatus ?? 'UNKNOWN') as RegionOptState])));
-            } catch (err) {
-              if (err instanceof Error && /AccessDenied/.test(err.name)) refused = true;
-              regionStatus.set(a.id, new Map(optIn.map((r) => [r, 'UNKNOWN' as const])));
-              denied.push(`${a.id} (${describeError(err)})`);
-            }
-          }),
-        ),
-    );
-    if (denied.length > 0) {
-      warnings.push(
-        `opt-in status of ${optIn.join(', ')} unknown for ${denied.length} account(s), treated as enabled: ${denied.slice(0, 3).join('; ')}${denied.length > 3 ? '; …' : ''}`,
-      );
-    }
+  const optInRegions = regions.filter((r) => ownStatus.get(r) !== 'ENABLED_BY_DEFAULT');
+  const regionStatus = new Map<string, ReadonlyMap<string, RegionOptState>>([[callerAccountId, ownStatus]]);
+  for (const a of accounts) {
+    if (a.id !== callerAccountId && optInRegions.length > 0) regionStatus.set(a.id, new Map(optInRegions.map((r) => [r, 'UNKNOWN' as const])));
   }
 
   let trustedAccess: Set<string> | undefined;
@@ -153,10 +126,57 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
       regions,
       homeRegion,
       regionStatus,
+      optInRegions,
       trustedAccess,
-      warnings,
+      warnings: [],
     },
   };
+}
+
+/**
+ * Asks the Account API, account by account, which of the opt-in regions to
+ * cover each account has enabled (the management account may ask, after
+ * trusted access for account.amazonaws.com; so may Account Management's
+ * delegated administrator). Accounts it will not answer for keep UNKNOWN,
+ * with a warning.
+ */
+export async function resolveRegionOptIn(clients: OrgClients, org: Organization, callerRegion: string, concurrency: number): Promise<Organization> {
+  if (org.optInRegions.length === 0) return org;
+  const account = clients.home(AccountClient, callerRegion);
+  const regionStatus = new Map(org.regionStatus);
+  const limit = pLimit(concurrency);
+  const failed: string[] = [];
+  // Once the Account API refuses the caller, asking for the other accounts would only be refused too.
+  let refused = false;
+  await Promise.allSettled(
+    org.accounts
+      .filter((a) => a.id !== org.callerAccountId)
+      .map((a) =>
+        limit(async () => {
+          if (refused) return;
+          try {
+            const listed = await listRegions(account, a.id);
+            regionStatus.set(a.id, new Map(listed.map((r) => [r.RegionName ?? '', (r.RegionOptStatus ?? 'UNKNOWN') as RegionOptState])));
+          } catch (err) {
+            if (err instanceof Error && /AccessDenied/.test(err.name)) refused = true;
+            failed.push(`${a.id}: ${describeError(err)}`);
+          }
+        }),
+      ),
+  );
+  const unknown = org.accounts.filter((a) => [...(regionStatus.get(a.id)?.values() ?? [])].includes('UNKNOWN')).length;
+  const warnings = [...org.warnings];
+  if (unknown > 0) {
+    const how =
+      org.callerRole === 'management'
+        ? 'enable trusted access for account.amazonaws.com'
+        : 'register the security account as delegated administrator for account.amazonaws.com';
+    warnings.push(
+      `opt-in status of ${org.optInRegions.join(', ')} unknown for ${unknown} account(s) (${failed.slice(0, 2).join('; ')}${failed.length > 2 ? '; …' : ''}); ` +
+        `such accounts are added there only once known (${how})`,
+    );
+  }
+  return { ...org, regionStatus, warnings };
 }
 
 async function listRegions(client: AccountClient, accountId: string | undefined): Promise<Region[]> {

@@ -11,9 +11,9 @@ import { applyRegionSteps, applyTrustedAccess } from './apply';
 import { coverageCells } from './cells';
 import type { OrgClients, OrgClientSet } from './clients';
 import { COVERED } from './cells';
-import { discoverOrganization } from './discover';
+import { discoverOrganization, resolveRegionOptIn } from './discover';
 import type { CallerRole, CoverageCell, Organization, RegionPlan, RegionState, StepOutcome } from './model';
-import { describeStep, planRegion, planTrustedAccess, targetAccounts } from './plan';
+import { describeStep, planRegion, planTrustedAccess, reportedAccounts, targetAccounts } from './plan';
 import { SILENT_PROGRESS, type Progress } from './progress';
 import type { EnablerSettings } from './settings';
 import { readRegionState } from './state';
@@ -98,7 +98,7 @@ export interface EnableDeps {
 /** Turns GuardDuty (and Security Hub) on organization-wide, or plans it (dry run). */
 export async function enableOrganization(settings: EnablerSettings, deps: EnableDeps): Promise<EnableSummary> {
   const progress = deps.progress ?? SILENT_PROGRESS;
-  const { organization: org, clients } = await discoverOrganization((caller) => deps.clients.forCaller(caller), {
+  const discovered = await discoverOrganization((caller) => deps.clients.forCaller(caller), {
     adminAccountId: settings.adminAccountId,
     regions: settings.regions,
     homeRegion: settings.homeRegion,
@@ -106,6 +106,13 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
     concurrency: settings.concurrency,
     allowedRoles: ['management', 'admin'],
   });
+  const clients = discovered.clients;
+  const trustedSteps = planTrustedAccess(discovered.organization, settings.securityHub);
+  const trustedAccess = settings.dryRun
+    ? trustedSteps.map((s): StepOutcome => ({ step: describeStep(s), status: 'planned' }))
+    : await applyTrustedAccess(clients, deps.callerRegion, trustedSteps);
+  // After trusted access: the Account API answers the management account about other accounts only then.
+  const org = await resolveRegionOptIn(clients, discovered.organization, deps.callerRegion, settings.concurrency);
   progress.note(
     `${org.accounts.length} active account(s)${org.skipped.length > 0 ? `, ${org.skipped.length} skipped (${org.skipped.map((a) => `${a.id} ${a.state}`).join(', ')})` : ''}; ` +
       `${org.regions.length} region(s); running as the ${org.callerRole === 'management' ? 'management' : 'security'} account ${org.callerAccountId}` +
@@ -113,12 +120,7 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
   );
   for (const w of org.warnings) progress.note(`warning: ${w}`);
 
-  const trustedSteps = planTrustedAccess(org, settings.securityHub);
-  const trustedAccess = settings.dryRun
-    ? trustedSteps.map((s): StepOutcome => ({ step: describeStep(s), status: 'planned' }))
-    : await applyTrustedAccess(clients, deps.callerRegion, trustedSteps);
-
-  progress.start(org.regions.reduce((n, r) => n + targetAccounts(org, r).length, 0));
+  progress.start(org.regions.reduce((n, r) => n + reportedAccounts(org, r).length, 0));
   const limit = pLimit(settings.concurrency);
   const settled = await Promise.allSettled(
     org.regions.map((region) =>

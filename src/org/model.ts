@@ -36,6 +36,8 @@ export interface Organization {
   readonly homeRegion: string;
   /** Opt-in status per account and region; regions absent from an account's map are ENABLED_BY_DEFAULT. */
   readonly regionStatus: ReadonlyMap<string, ReadonlyMap<string, RegionOptState>>;
+  /** Regions to cover that are not on by default: their opt-in status is asked account by account. */
+  readonly optInRegions: readonly string[];
   /** Service principals with trusted access (management caller only; undefined otherwise). */
   readonly trustedAccess: ReadonlySet<string> | undefined;
   /** Things discovery could not find out (no AWS state changed because of them). */
@@ -47,9 +49,14 @@ export function regionOptState(org: Pick<Organization, 'regionStatus'>, accountI
   return org.regionStatus.get(accountId)?.get(region) ?? 'ENABLED_BY_DEFAULT';
 }
 
-/** True when GuardDuty can run in the region for the account (or nobody could tell us otherwise). */
-export function regionUsable(state: RegionOptState): boolean {
-  return state === 'ENABLED' || state === 'ENABLED_BY_DEFAULT' || state === 'UNKNOWN';
+/** True when the account has the region enabled: GuardDuty can run there. */
+export function regionEnabled(state: RegionOptState): boolean {
+  return state === 'ENABLED' || state === 'ENABLED_BY_DEFAULT';
+}
+
+/** True when the account is known not to have the region enabled (UNKNOWN is neither enabled nor disabled). */
+export function regionDisabled(state: RegionOptState): boolean {
+  return state === 'DISABLED' || state === 'ENABLING' || state === 'DISABLING';
 }
 
 /** Who is a service's delegated administrator in a region. */
@@ -169,7 +176,7 @@ export type CoverageStatus =
   | 'not-a-member'
   | 'detector-disabled'
   | 'region-not-enabled'
-  /** The region could not be read. */
+  /** The region could not be read, or the account's opt-in status is unknown and it is not a member. */
   | 'unknown';
 
 /** One account in one region. */

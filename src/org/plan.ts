@@ -6,8 +6,9 @@
  */
 import type { ProtectionPlan } from './features';
 import {
+  regionDisabled,
+  regionEnabled,
   regionOptState,
-  regionUsable,
   type OrgAccount,
   type Organization,
   type RegionPlan,
@@ -20,9 +21,12 @@ import { chunk, MEMBER_BATCH_SIZE } from './state';
 /** Findings reach EventBridge (and the responder) within 15 minutes of an update instead of 6 hours. */
 export const PUBLISHING_FREQUENCY = 'FIFTEEN_MINUTES';
 
-/** Service principals that need trusted access in AWS Organizations. */
+/** GuardDuty's service principal (trusted access in AWS Organizations). */
 export const GUARDDUTY_PRINCIPAL = 'guardduty.amazonaws.com';
+/** Security Hub's service principal. */
 export const SECURITY_HUB_PRINCIPAL = 'securityhub.amazonaws.com';
+/** AWS Account Management's: its trusted access lets the management account read other accounts' region opt-in. */
+export const ACCOUNT_PRINCIPAL = 'account.amazonaws.com';
 
 /** What to set up besides GuardDuty's membership. */
 export interface PlanOptions {
@@ -37,24 +41,33 @@ const READDABLE_GD = new Set(['Removed']);
 /** Security Hub member statuses that a new CreateMembers repairs. */
 const READDABLE_SH = new Set(['Removed', 'Deleted']);
 
-/** Trusted access still to enable (management caller only). */
+/**
+ * Trusted access still to enable (management caller only): GuardDuty,
+ * Security Hub, and Account Management when opt-in regions are covered (to
+ * learn which accounts enabled them).
+ */
 export function planTrustedAccess(org: Organization, securityHub: boolean): TrustedAccessStep[] {
   if (org.callerRole !== 'management' || !org.trustedAccess) return [];
-  const wanted = securityHub ? [GUARDDUTY_PRINCIPAL, SECURITY_HUB_PRINCIPAL] : [GUARDDUTY_PRINCIPAL];
+  const wanted = [GUARDDUTY_PRINCIPAL, ...(securityHub ? [SECURITY_HUB_PRINCIPAL] : []), ...(org.optInRegions.length > 0 ? [ACCOUNT_PRINCIPAL] : [])];
   return wanted.filter((p) => !org.trustedAccess?.has(p)).map((servicePrincipal) => ({ kind: 'trusted-access', servicePrincipal }));
 }
 
-/** Active accounts for which the region is usable: the ones to cover there. */
+/** Active accounts known to have the region enabled: the ones cordon adds as members there. */
 export function targetAccounts(org: Organization, region: string): OrgAccount[] {
-  return org.accounts.filter((a) => regionUsable(regionOptState(org, a.id, region)));
+  return org.accounts.filter((a) => regionEnabled(regionOptState(org, a.id, region)));
+}
+
+/** Active accounts not known to have the region disabled: the ones reported on there. */
+export function reportedAccounts(org: Organization, region: string): OrgAccount[] {
+  return org.accounts.filter((a) => !regionDisabled(regionOptState(org, a.id, region)));
 }
 
 /** Why nothing can be done in a region, if so. */
 export function regionBlocker(org: Organization, region: string, state: RegionState | undefined): string | undefined {
   const callerState = regionOptState(org, org.callerAccountId, region);
-  if (!regionUsable(callerState)) return `${region} is not enabled in the calling account ${org.callerAccountId} (${callerState})`;
+  if (!regionEnabled(callerState)) return `${region} is not enabled in the calling account ${org.callerAccountId} (${callerState})`;
   const adminState = regionOptState(org, org.adminAccountId, region);
-  if (!regionUsable(adminState)) return `${region} is not enabled in the security account ${org.adminAccountId} (${adminState})`;
+  if (regionDisabled(adminState)) return `${region} is not enabled in the security account ${org.adminAccountId} (${adminState})`;
   const gdAdmin = state?.guardDuty.delegatedAdmin;
   if (gdAdmin?.status === 'other') {
     return `GuardDuty's delegated administrator in ${region} is ${gdAdmin.accountId}, not ${org.adminAccountId}; cordon does not replace it (DisableOrganizationAdminAccount first)`;
