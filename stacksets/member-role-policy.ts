@@ -63,16 +63,17 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
     why: 'only groups tagged cordon:managed=true at creation (the quarantine and untrack groups), in any VPC of the account',
   },
   'ec2:AuthorizeSecurityGroupIngress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
+  'ec2:AuthorizeSecurityGroupEgress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true): the allow-all group's IPv6 outbound rule" },
   'ec2:RevokeSecurityGroupIngress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
   'ec2:RevokeSecurityGroupEgress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
   'ec2:CreateTags': {
     scopes: [
-      {
-        resources: [ec2('instance/*'), ec2('security-group/*'), SNAPSHOTS],
-        conditions: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } },
-      },
+      { resources: [ec2('instance/*')], conditions: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } } },
+      // Groups and snapshots are tagged only as cordon creates them: an existing
+      // group tagged cordon:managed would otherwise become one cordon may open.
+      { resources: [ec2('security-group/*'), SNAPSHOTS], conditions: { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } } },
     ],
-    why: 'only cordon:* tag keys, on instances, security groups and snapshots (also when tagging on create)',
+    why: 'only cordon:* tag keys on existing instances; security groups and snapshots only when cordon creates them',
   },
   'ec2:ModifyNetworkInterfaceAttribute': {
     scopes: [{ resources: [ec2('network-interface/*'), ec2('security-group/*')] }],

@@ -10,3 +10,5 @@ export { throttleLimitFor, ec2Limit, type ThrottleLimit } from './limits';
 export { TokenBucket } from './token-bucket';
 export { sequentialChain, peakConcurrency, type CallSpan } from './timeline';
 export { mulberry32, drawFor, shuffled } from './prng';
+export { unprocessedFindings, type UnprocessedOptions } from './security-hub';
+export type { Interception, UpstreamAnswer } from './proxy';

@@ -90,6 +90,25 @@ export interface ThrottleOptions {
   readonly override?: (call: ResolvedCall, documented: ThrottleLimit | undefined) => ThrottleLimit | undefined;
 }
 
+/** The upstream's answer, as the proxy holds it before sending it on. */
+export interface UpstreamAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+}
+
+/**
+ * Changes a call on its way: the request body sent to the service, and/or
+ * the answer sent back (e.g. to make Security Hub leave some findings
+ * unprocessed: remove them from the request, then list them in the answer).
+ */
+export interface Interception {
+  /** Answer this without calling the service at all. */
+  readonly reply?: UpstreamAnswer;
+  readonly body?: Buffer;
+  readonly answer?: (upstream: UpstreamAnswer) => UpstreamAnswer;
+}
+
 /** A legacy per-request rule: answer this request with a canned fault, or undefined to go on. */
 export type FaultRule = (request: { readonly path: string; readonly body: string; readonly authorization: string; readonly call: ResolvedCall | undefined }) => Fault | undefined;
 
@@ -107,6 +126,8 @@ export interface FaultProxyOptions {
   readonly throttle?: boolean | ThrottleOptions;
   readonly faults?: FaultInjection;
   readonly rule?: FaultRule;
+  /** Rewrites some calls (after throttling and fault decisions, before forwarding). */
+  readonly intercept?: (call: ResolvedCall, body: Buffer) => Interception | undefined;
   /** REST routes for naming operations. @default botocore's models */
   readonly routes?: RouteTable;
 }
@@ -139,6 +160,8 @@ export interface FaultProxy {
   faults(): number;
   /** Changes the latency from now on. */
   setLatency(latencyMs: number | ((call: ResolvedCall) => number)): void;
+  /** Changes the injected faults from now on (undefined: none). */
+  setFaults(faults: FaultInjection | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -166,6 +189,7 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
   const learned = new Map<string, string>();
   const buckets = new Map<string, TokenBucket>();
   let latency = options.latencyMs ?? 0;
+  let injection = options.faults;
   let calls: ProxyCall[] = [];
   let seq = 0;
   let faultCount = 0;
@@ -181,7 +205,7 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
   };
 
   const decideFault = (call: ResolvedCall, body: Buffer): FaultKind | undefined => {
-    const f = options.faults;
+    const f = injection;
     if (!f || f.rate <= 0) return undefined;
     if (f.when && !f.when(call)) return undefined;
     const digest = createHash('sha1').update(body).digest('hex');
@@ -243,12 +267,14 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
       return;
     }
     if (kind === 'drop' || kind === 'timeout') {
-      if (kind === 'timeout') await sleep(options.faults?.stallMs ?? 1000);
+      if (kind === 'timeout') await sleep(injection?.stallMs ?? 1000);
       record(kind, 0, charged?.bucket);
       req.socket.destroy();
       return;
     }
-    const up = await forward(req, body);
+    const interception = call ? options.intercept?.(call, body) : undefined;
+    const forwarded = interception?.reply ?? (await forward(req, interception?.body ?? body));
+    const up = interception?.answer ? interception.answer(forwarded) : forwarded;
     if (kind === 'lost-response') {
       record(kind, 0, charged?.bucket);
       req.socket.destroy();
@@ -267,10 +293,10 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     record('forwarded', up.status, charged?.bucket);
   };
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> =>
+  const forward = (req: IncomingMessage, body: Buffer): Promise<UpstreamAnswer> =>
     new Promise((resolve) => {
       const out = request(
-        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) }, agent },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (c: Buffer) => chunks.push(c));
@@ -307,6 +333,9 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     faults: () => faultCount,
     setLatency: (l) => {
       latency = l;
+    },
+    setFaults: (f) => {
+      injection = f;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { z } from 'zod';
 import type { ClientConstructor } from '../aws/clients';
+import type { AuditRecord } from '../audit/store';
 import type { Finding } from '../findings/finding';
 
 /** Outcome of one action on one resource (the `status` of the CLI's JSON lines). */
@@ -35,6 +36,15 @@ export interface ActionContext {
   instance(): Promise<Instance>;
   /** GuardDuty ArchiveFindings in the administrator account, batched (≤ 50 ids a call) across findings. */
   archive(finding: Finding): Promise<void>;
+  /**
+   * Runs `work` alone on `scope` (a network ACL id, a VPC's quarantine groups…)
+   * in the finding's account and region, across every cordon process and
+   * Lambda environment: for changes that two findings about different
+   * resources could otherwise make at once. In a dry run, `work` just runs.
+   */
+  exclusive<T>(scope: string, work: () => Promise<T>): Promise<T>;
+  /** This finding's audit records (what earlier deliveries did), oldest first; read once per finding. */
+  history(): Promise<readonly AuditRecord[]>;
 }
 
 /** What kind of resource an action needs the finding to name. */

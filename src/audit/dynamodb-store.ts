@@ -1,8 +1,14 @@
-import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient, paginateQuery } from '@aws-sdk/client-dynamodb';
-import type { AuditRecord, CircuitEntry, ResponderStore } from './store';
+import { type AttributeValue, BatchWriteItemCommand, DeleteItemCommand, type DynamoDBClient, paginateQuery, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AuditRecord, CircuitEntry, LeaseHolder, ResponderStore } from './store';
 
 /** DynamoDB's BatchWriteItem limit. */
 const MAX_BATCH_WRITE_ITEMS = 25;
+
+/** Partition key prefix and sort key of lease items. */
+const LEASE_PK_PREFIX = 'lease#';
+const LEASE_SK = 'lease';
+/** DynamoDB's TTL deletes a lease item this long after it expired (TTL deletion is lazy anyway). */
+const LEASE_TTL_GRACE_SECONDS = 3600;
 
 /** Partition of the circuit breaker's ledger. */
 const CIRCUIT_PK = 'circuit';
@@ -14,7 +20,10 @@ const CIRCUIT_TTL_SECONDS = 2 * 24 * 3600;
  * and `sk` (`<time>#<seq>#<action>#<resource>`); the record is stored whole in
  * `record` (JSON). The circuit breaker's ledger is in the same table under
  * `pk = circuit`, `sk = <time>#<kind>#<account>#<finding>#<resource>`, with a
- * TTL (`expiresAt`, epoch seconds). The table is created by the responder stack.
+ * TTL (`expiresAt`, epoch seconds). Leases are items `pk = lease#<key>`,
+ * `sk = lease`, taken with a conditional PutItem (absent, or expired) and given
+ * back with a conditional DeleteItem (still ours); the TTL removes those a dead
+ * holder left. The table is created by the responder stack.
  */
 export class DynamoDbAuditStore implements ResponderStore {
   public readonly description: string;
@@ -56,7 +65,7 @@ export class DynamoDbAuditStore implements ResponderStore {
     const entries: CircuitEntry[] = [];
     const pages = paginateQuery(
       { client: this.client },
-      { TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND sk >= :since', ExpressionAttributeValues: { ':pk': { S: CIRCUIT_PK }, ':since': { S: since } } },
+      { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'pk = :pk AND sk >= :since', ExpressionAttributeValues: { ':pk': { S: CIRCUIT_PK }, ':since': { S: since } } },
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.record?.S) entries.push(JSON.parse(item.record.S) as CircuitEntry);
@@ -78,11 +87,54 @@ export class DynamoDbAuditStore implements ResponderStore {
     }
   }
 
+  public async tryLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
+    const expiresAtMs = nowMs + ttlMs;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: `${LEASE_PK_PREFIX}${key}` },
+            sk: { S: LEASE_SK },
+            leaseOwner: { S: owner },
+            leaseExpiresAtMs: { N: String(expiresAtMs) },
+            expiresAt: { N: String(Math.ceil(expiresAtMs / 1000) + LEASE_TTL_GRACE_SECONDS) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseExpiresAtMs < :now',
+          ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { taken: true };
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const item = (err as { Item?: Record<string, AttributeValue> }).Item;
+      const holder = item?.leaseOwner?.S && item.leaseExpiresAtMs?.N ? { owner: item.leaseOwner.S, expiresAtMs: Number(item.leaseExpiresAtMs.N) } : undefined;
+      return holder ? { taken: false, holder } : { taken: false };
+    }
+  }
+
+  public async releaseLease(key: string, owner: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (err) {
+      // Expired and taken over by another owner (or already gone): not ours to delete.
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
   public async forFinding(findingId: string): Promise<AuditRecord[]> {
     const records: AuditRecord[] = [];
     const pages = paginateQuery(
       { client: this.client },
-      { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `finding#${findingId}` } } },
+      { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `finding#${findingId}` } } },
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.record?.S) records.push(JSON.parse(item.record.S) as AuditRecord);

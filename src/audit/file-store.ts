@@ -1,21 +1,56 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AuditRecord, CircuitEntry, ResponderStore } from './store';
+import type { AuditRecord, CircuitEntry, LeaseHolder, ResponderStore } from './store';
 
 /** Default audit file of the CLI, relative to the working directory. */
 export const DEFAULT_AUDIT_FILE = '.cordon/audit.jsonl';
 
 /**
- * The audit trail as JSON lines in a local file (append-only), and the
- * circuit breaker's ledger beside it (`<name>.circuit.jsonl`).
+ * The audit trail as JSON lines in a local file (append-only), the circuit
+ * breaker's ledger beside it (`<name>.circuit.jsonl`), and leases as lock
+ * files (`<name>.leases/<hash of the key>.json`, created exclusively) so that
+ * two cordon processes on one machine never act on one resource at once.
  */
 export class FileAuditStore implements ResponderStore {
   public readonly description: string;
   private readonly circuitFile: string;
+  private readonly leaseDir: string;
 
   public constructor(private readonly file: string) {
     this.description = `file ${file}`;
-    this.circuitFile = `${file.replace(/\.jsonl?$/, '')}.circuit.jsonl`;
+    const stem = file.replace(/\.jsonl?$/, '');
+    this.circuitFile = `${stem}.circuit.jsonl`;
+    this.leaseDir = `${stem}.leases`;
+  }
+
+  public async tryLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
+    await fs.mkdir(this.leaseDir, { recursive: true });
+    const file = this.leaseFile(key);
+    const content = JSON.stringify({ key, owner, expiresAtMs: nowMs + ttlMs });
+    // Two tries: the second after removing a lease its holder left to expire.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await fs.writeFile(file, content, { flag: 'wx' });
+        return { taken: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = await readLease(file);
+      if (holder && holder.expiresAtMs >= nowMs) return { taken: false, holder };
+      await fs.rm(file, { force: true });
+    }
+    return { taken: false };
+  }
+
+  public async releaseLease(key: string, owner: string): Promise<void> {
+    const file = this.leaseFile(key);
+    const holder = await readLease(file);
+    if (holder?.owner === owner) await fs.rm(file, { force: true });
+  }
+
+  private leaseFile(key: string): string {
+    return path.join(this.leaseDir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
   }
 
   public async append(records: readonly AuditRecord[]): Promise<void> {
@@ -36,6 +71,33 @@ export class FileAuditStore implements ResponderStore {
     if (entries.length === 0) return;
     await fs.mkdir(path.dirname(this.circuitFile), { recursive: true });
     await fs.appendFile(this.circuitFile, entries.map((e) => JSON.stringify(e)).join('\n') + '\n', 'utf8');
+  }
+}
+
+/** How long an unreadable lease file counts as held. */
+const UNREADABLE_LEASE_MS = 60_000;
+
+/** The holder recorded in a lease file, or undefined when it is gone or half-written. */
+async function readLease(file: string): Promise<LeaseHolder | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const parsed = JSON.parse(text) as { owner?: unknown; expiresAtMs?: unknown };
+    return typeof parsed.owner === 'string' && typeof parsed.expiresAtMs === 'number' ? { owner: parsed.owner, expiresAtMs: parsed.expiresAtMs } : undefined;
+  } catch {
+    // Being written by another process (or left half-written by one that died): held for a minute after it was written.
+    try {
+      const { mtimeMs } = await fs.stat(file);
+      return { owner: 'unknown', expiresAtMs: mtimeMs + UNREADABLE_LEASE_MS };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
   }
 }
 

@@ -50,5 +50,25 @@ export interface CircuitLedger {
   recordCircuit(entries: readonly CircuitEntry[]): Promise<void>;
 }
 
-/** Where cordon keeps its audit trail and its circuit ledger. */
-export type ResponderStore = AuditStore & CircuitLedger;
+/** Who holds a lease, when another holder was found. */
+export interface LeaseHolder {
+  readonly owner: string;
+  /** Epoch milliseconds after which the lease may be taken over (its holder is presumed dead). */
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Short exclusive holds on what cordon changes (a resource, a subnet's network
+ * ACL, a VPC's quarantine groups), so that two deliveries of one finding in two
+ * Lambda environments, or two findings about one subnet, never change it at the
+ * same moment. A lease expires by itself: a holder that dies never blocks for long.
+ */
+export interface LeaseStore {
+  /** Takes `key` for `ttlMs` unless another owner holds an unexpired lease on it. */
+  tryLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<{ readonly taken: true } | { readonly taken: false; readonly holder?: LeaseHolder }>;
+  /** Gives the lease back if `owner` still holds it (an expired lease taken over by another owner is left alone). */
+  releaseLease(key: string, owner: string): Promise<void>;
+}
+
+/** Where cordon keeps its audit trail, its circuit ledger and its leases. */
+export type ResponderStore = AuditStore & CircuitLedger & LeaseStore;

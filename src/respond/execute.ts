@@ -5,8 +5,10 @@ import type { ClientFactory } from '../aws/clients';
 import { CordonError, describeError } from '../aws/errors';
 import type { Finding } from '../findings/finding';
 import type { GuardDutyArchiver } from '../guardduty/archiver';
+import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
 import { exemption, type ExemptTag } from './exemptions';
+import { withLease, type LeaseOptions } from './leases';
 
 /** The instance named in a finding no longer exists (or is not visible to the member role). */
 export class InstanceNotFoundError extends CordonError {
@@ -19,6 +21,10 @@ export class InstanceNotFoundError extends CordonError {
 /** What executing a runbook needs. */
 export interface ExecuteDeps {
   readonly clients: ClientFactory;
+  /** The audit trail (what earlier deliveries did), the circuit breaker's ledger and the leases. */
+  readonly audit: ResponderStore;
+  /** How leases wait and expire (tests shorten the wait). @default LEASE_WAIT_MS, LEASE_TTL_MS */
+  readonly leases?: Omit<LeaseOptions, 'store'>;
   readonly archiver: GuardDutyArchiver;
   readonly dryRun: boolean;
   readonly now: () => Date;
@@ -29,6 +35,7 @@ export interface ExecuteDeps {
 /** Builds the context actions of one finding share (one DescribeInstances for all of them). */
 export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContext {
   let instance: Promise<Instance> | undefined;
+  let history: Promise<readonly AuditRecord[]> | undefined;
   return {
     finding,
     dryRun: deps.dryRun,
@@ -40,6 +47,14 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
     instance() {
       instance ??= describeInstance(deps.clients.member(EC2Client, finding.accountId, finding.region), finding);
       return instance;
+    },
+    history() {
+      history ??= deps.audit.forFinding(finding.id);
+      return history;
+    },
+    exclusive(scope, work) {
+      if (deps.dryRun) return work();
+      return withLease(`${finding.accountId}|${finding.region}|${scope}`, { ...deps.leases, store: deps.audit }, work);
     },
   };
 }

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { AuditRecord, ResponderStore } from '../audit/store';
+import type { AuditRecord } from '../audit/store';
 import type { MemberCredentialsCache } from '../aws/credentials';
 import { describeError } from '../aws/errors';
 import type { Finding } from '../findings/finding';
@@ -12,6 +12,7 @@ import type { FindingUpdate, SecurityHubWriter, UpdateResult } from '../security
 import type { CircuitBreaker } from './circuit';
 import { resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
 import { hydrateRefs } from './hydrate';
+import { acquireLease, type HeldLease } from './leases';
 import type { ActionLine, FindingResult } from './result';
 import { heldUpdate, securityHubUpdate } from './summary';
 
@@ -19,8 +20,6 @@ import { heldUpdate, securityHubUpdate } from './summary';
 export interface ResponderDeps extends ExecuteDeps {
   readonly runbooks: readonly Runbook[];
   readonly policy: ResponsePolicy;
-  /** The audit trail, and the circuit breaker's ledger beside it. */
-  readonly audit: ResponderStore;
   /** Blast-radius caps on automatic containments (custom actions are not capped: an analyst decided). */
   readonly circuit: CircuitBreaker;
   /** Told about findings the circuit breaker held (the Lambda emits a metric, the CLI a warning). */
@@ -64,7 +63,7 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
     resolved.flatMap((r) => (r.kind === 'finding' && r.decision.builtin ? [r] : [])),
     deps,
   );
-  const executions = await executeAll(acting, deps);
+  const { executions, leases } = await executeAll(acting, deps);
 
   const partial: Array<Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean; held?: boolean; update?: FindingUpdate }> = resolved.map((r) => {
     if (r.kind === 'foreign') {
@@ -85,7 +84,12 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
     return { ...base, decision: 'act', reason: decision.reason, actions, exempt: false };
   });
 
-  await recordAudit(resolved, executions, deps);
+  try {
+    await recordAudit(resolved, executions, deps);
+  } finally {
+    // Held until the audit is written: the next delivery of a finding reads what this one did.
+    await Promise.all(leases.map((l) => l.release()));
+  }
 
   let written = new Map<string, UpdateResult>();
   if (!deps.dryRun) {
@@ -108,7 +112,7 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
   }));
 }
 
-async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps): Promise<Map<Resolved, Execution>> {
+async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps): Promise<{ executions: Map<Resolved, Execution>; leases: HeldLease[] }> {
   const limit = pLimit(deps.concurrency);
   // 1. Screen (read-only: live exemption tags), all findings in parallel.
   const screened = new Map<Resolved, Screened>();
@@ -154,16 +158,28 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
             () => undefined,
           );
   // 4. Act. Findings about the same resource run one after another (a
-  // duplicate sees the first one's work and reports "already"); different resources in parallel.
+  // duplicate sees the first one's work and reports "already"); different
+  // resources in parallel. Across processes and Lambda environments, a lease
+  // on the resource does the same: a second delivery of a finding waits for
+  // the first to finish and record what it did.
   const groups = new Map<string, Array<Resolved & { kind: 'finding' }>>();
   for (const r of acting) {
     if (!screened.has(r) || executions.has(r)) continue;
     const key = `${r.finding.accountId}|${r.finding.region}|${resourceLabel(r.finding)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  const leases: HeldLease[] = [];
   await Promise.allSettled(
-    [...groups.values()].map((group) =>
+    [...groups].map(([key, group]) =>
       limit(async () => {
+        if (!deps.dryRun) {
+          try {
+            leases.push(await acquireLease(key, { ...deps.leases, store: deps.audit }));
+          } catch (err) {
+            for (const r of group) executions.set(r, failedExecution(r.finding, err));
+            return;
+          }
+        }
         for (const r of group) {
           try {
             executions.set(r, await runSteps(screened.get(r) as Screened));
@@ -175,7 +191,7 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     ),
   );
   await inProgress;
-  return executions;
+  return { executions, leases };
 }
 
 function failedExecution(finding: Finding, err: unknown): Execution {

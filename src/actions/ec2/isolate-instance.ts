@@ -1,7 +1,7 @@
 import { DescribeNetworkInterfacesCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
-import { ensureQuarantineGroup, ensureUntrackGroup, findGroup, QUARANTINE_GROUP_NAME } from './quarantine-groups';
+import { ensureIsolationGroups, findGroup, QUARANTINE_GROUP_NAME } from './quarantine-groups';
 
 const params = z.strictObject({
   /**
@@ -32,6 +32,7 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
       'ec2:CreateSecurityGroup',
       'ec2:CreateTags',
       'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:AuthorizeSecurityGroupEgress',
       'ec2:RevokeSecurityGroupEgress',
       'ec2:RevokeSecurityGroupIngress',
       'ec2:ModifyNetworkInterfaceAttribute',
@@ -83,10 +84,15 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
     const interfaces = (enis.NetworkInterfaces ?? []).filter((ni) => ni.NetworkInterfaceId);
     if (interfaces.length === 0) return [outcome(this.name, instanceId, 'failed', 'instance has no network interface to isolate')];
 
-    const existing = ctx.dryRun ? await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME) : undefined;
-    const quarantine = ctx.dryRun ? existing?.GroupId : (await ensureQuarantineGroup(ec2, vpcId)).groupId;
+    const pending = interfaces.filter((ni) => !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME));
+    // Groups are made only when an interface still has to move (a second delivery changes nothing).
+    const groups =
+      ctx.dryRun || pending.length === 0
+        ? { quarantineId: (await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME))?.GroupId, untrackId: undefined }
+        : await ensureIsolationGroups(ec2, vpcId, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work));
+    const quarantine = groups.quarantineId;
+    const untrack = groups.untrackId;
     const results: ActionOutcome[] = [];
-    let untrack: string | undefined;
     for (const ni of interfaces) {
       const eniId = ni.NetworkInterfaceId as string;
       const groups = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
@@ -99,8 +105,7 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
         results.push(outcome(this.name, eniId, 'planned', `would move ${eniId} of ${instanceId} from [${groups.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}`, { prior }));
         continue;
       }
-      if (p.cutTrackedConnections) {
-        untrack ??= await ensureUntrackGroup(ec2, vpcId);
+      if (untrack) {
         await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [untrack] }));
       }
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [quarantine as string] }));
@@ -114,6 +119,11 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
     return results;
   },
 };
+
+/** True when an interface's only group is named `name` (as DescribeNetworkInterfaces reports it). */
+function onlyIn(groups: ReadonlyArray<{ GroupName?: string }> | undefined, name: string): boolean {
+  return (groups ?? []).length === 1 && groups?.[0]?.GroupName === name;
+}
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];

@@ -1,8 +1,10 @@
 import {
+  AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
   type EC2Client,
+  type IpPermission,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroup,
@@ -13,7 +15,6 @@ export const QUARANTINE_GROUP_NAME = 'cordon-quarantine';
 /** Name of the allow-all group used for a moment to make tracked connections untracked. */
 export const UNTRACK_GROUP_NAME = 'cordon-untrack';
 
-const ALL_TRAFFIC = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] }];
 
 /** Finds a group cordon created in a VPC by name. */
 export async function findGroup(ec2: EC2Client, vpcId: string, name: string): Promise<SecurityGroup | undefined> {
@@ -21,6 +22,66 @@ export async function findGroup(ec2: EC2Client, vpcId: string, name: string): Pr
     new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }),
   );
   return out.SecurityGroups?.[0];
+}
+
+/** The groups isolation uses in one VPC. */
+export interface IsolationGroups {
+  readonly quarantineId: string;
+  /** Set when tracked connections are to be cut. */
+  readonly untrackId: string | undefined;
+}
+
+/**
+ * The VPC's quarantine group (and allow-all group when `untrack`), each found
+ * in the state isolation needs, or made so. Creating or fixing them runs
+ * under `exclusive` (a lease on the VPC's groups), so that two findings in one
+ * VPC never create a group twice or revoke a rule the other just revoked;
+ * when both are already as they should be, no lease is taken.
+ */
+export async function ensureIsolationGroups(
+  ec2: EC2Client,
+  vpcId: string,
+  untrack: boolean,
+  exclusive: <T>(scope: string, work: () => Promise<T>) => Promise<T>,
+): Promise<IsolationGroups> {
+  const ready = async (): Promise<IsolationGroups | undefined> => {
+    const quarantine = await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME);
+    if (!quarantine?.GroupId || (quarantine.IpPermissions ?? []).length > 0 || (quarantine.IpPermissionsEgress ?? []).length > 0) return undefined;
+    if (!untrack) return { quarantineId: quarantine.GroupId, untrackId: undefined };
+    const open = await findGroup(ec2, vpcId, UNTRACK_GROUP_NAME);
+    return open?.GroupId && allowsAll(open) ? { quarantineId: quarantine.GroupId, untrackId: open.GroupId } : undefined;
+  };
+  return (
+    (await ready()) ??
+    exclusive(`vpc-groups:${vpcId}`, async () => ({
+      quarantineId: (await ensureQuarantineGroup(ec2, vpcId)).groupId,
+      untrackId: untrack ? await ensureUntrackGroup(ec2, vpcId) : undefined,
+    }))
+  );
+}
+
+/** The all-traffic ranges a rule set lacks (IPv4 and IPv6: a flow of either family must be untracked). */
+function missingRanges(perms: SecurityGroup['IpPermissions']): Array<'v4' | 'v6'> {
+  const all = (perms ?? []).filter((p) => p.IpProtocol === '-1');
+  const missing: Array<'v4' | 'v6'> = [];
+  if (!all.some((p) => (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0'))) missing.push('v4');
+  if (!all.some((p) => (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0'))) missing.push('v6');
+  return missing;
+}
+
+function allowsAll(group: SecurityGroup): boolean {
+  return missingRanges(group.IpPermissions).length === 0 && missingRanges(group.IpPermissionsEgress).length === 0;
+}
+
+/** An all-traffic rule for the given families. */
+function allTrafficRule(families: ReadonlyArray<'v4' | 'v6'>): IpPermission[] {
+  return [
+    {
+      IpProtocol: '-1',
+      ...(families.includes('v4') ? { IpRanges: [{ CidrIp: '0.0.0.0/0' }] } : {}),
+      ...(families.includes('v6') ? { Ipv6Ranges: [{ CidrIpv6: '::/0' }] } : {}),
+    },
+  ];
 }
 
 /**
@@ -41,7 +102,7 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Prom
       }),
     );
     created = true;
-    group = await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME);
+    group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
     if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
   }
   const groupId = group.GroupId as string;
@@ -58,21 +119,28 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Prom
  * Finds or creates the allow-all group of a VPC. Traffic allowed by rules open
  * to the world in both directions is not connection-tracked, so moving an
  * interface here first and then to the quarantine group cuts connections that
- * were already established (as AWS's forensic orchestrator does).
+ * were already established (as AWS's forensic orchestrator does). A group of
+ * that name missing its allow-all inbound rule (say, a creation cut short) gets it.
  */
 export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string): Promise<string> {
-  const group = await findGroup(ec2, vpcId, UNTRACK_GROUP_NAME);
-  if (group?.GroupId) return group.GroupId;
-  const out = await ec2.send(
-    new CreateSecurityGroupCommand({
-      GroupName: UNTRACK_GROUP_NAME,
-      Description: 'cordon: allow-all for an instant so that tracked connections become untracked before quarantine',
-      VpcId: vpcId,
-      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
-    }),
-  );
-  const groupId = out.GroupId as string;
-  // The default egress rule already allows all outbound traffic.
-  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: ALL_TRAFFIC }));
+  let group = await findGroup(ec2, vpcId, UNTRACK_GROUP_NAME);
+  if (!group?.GroupId) {
+    const out = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: UNTRACK_GROUP_NAME,
+        Description: 'cordon: allow-all for an instant so that tracked connections become untracked before quarantine',
+        VpcId: vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
+      }),
+    );
+    group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
+    if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
+  }
+  const groupId = group.GroupId as string;
+  const inbound = missingRanges(group.IpPermissions);
+  const outbound = missingRanges(group.IpPermissionsEgress);
+  if (inbound.length > 0) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(inbound) }));
+  // A new group's default outbound rule covers IPv4 only.
+  if (outbound.length > 0) await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(outbound) }));
   return groupId;
 }

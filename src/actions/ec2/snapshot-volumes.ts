@@ -7,7 +7,8 @@ const params = z.strictObject({});
 /**
  * Snapshots every EBS volume attached to the instance, tagged with the finding,
  * before anything else changes it. A snapshot already tagged with this finding
- * for a volume is reused, so a finding delivered twice never doubles evidence.
+ * for a volume, or recorded in the audit trail for it, is reused, so a finding
+ * delivered twice never doubles evidence.
  */
 export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
   name: 'ec2.snapshot',
@@ -22,20 +23,31 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
     const volumes = (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [{ volumeId: m.Ebs.VolumeId, device: m.DeviceName ?? '' }] : []));
     if (volumes.length === 0) return [outcome(this.name, finding.instance?.instanceId ?? '', 'skipped', 'instance has no EBS volume')];
     const ec2 = ctx.member(EC2Client);
-    const existing = await ec2.send(
-      new DescribeSnapshotsCommand({
-        OwnerIds: ['self'],
-        Filters: [
-          { Name: `tag:${TAG_FINDING_ID}`, Values: [finding.id] },
-          { Name: 'volume-id', Values: volumes.map((v) => v.volumeId) },
-        ],
-      }),
-    );
+    // Two sources, read together: EC2's tags (a snapshot taken outside this
+    // audit trail's knowledge) and the audit trail (DescribeSnapshots is
+    // eventually consistent: a snapshot of a moment ago may not be listed yet).
+    const [existing, history] = await Promise.all([
+      ec2.send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ['self'],
+          Filters: [
+            { Name: `tag:${TAG_FINDING_ID}`, Values: [finding.id] },
+            { Name: 'volume-id', Values: volumes.map((v) => v.volumeId) },
+          ],
+        }),
+      ),
+      ctx.history(),
+    ]);
+    const audited = new Map<string, string>();
+    for (const r of history) {
+      const snapshotId = r.changed?.snapshotId;
+      if (r.action === this.name && r.status === 'done' && typeof snapshotId === 'string') audited.set(r.resource, snapshotId);
+    }
     const results: ActionOutcome[] = [];
     for (const { volumeId, device } of volumes) {
-      const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId);
-      if (prior?.SnapshotId) {
-        results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior.SnapshotId} already taken for this finding`, { changed: { snapshotId: prior.SnapshotId } }));
+      const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
+      if (prior) {
+        results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
         continue;
       }
       if (ctx.dryRun) {

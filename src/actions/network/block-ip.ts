@@ -1,5 +1,6 @@
-import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client, type NetworkAcl, type NetworkAclEntry } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
+import { describeError } from '../../aws/errors';
 import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
 
 /** AWS's default quota of rules per direction in a network ACL (the `*` default rule excluded). */
@@ -18,18 +19,20 @@ const params = z
   })
   .refine((p) => p.firstRuleNumber <= p.lastRuleNumber, { message: 'firstRuleNumber must not be above lastRuleNumber' });
 
+type BlockIpParams = z.infer<typeof params>;
+
 /**
  * Denies the finding's remote address in the network ACL of each subnet of
  * the instance, inbound and outbound, with the lowest free rule numbers in
  * cordon's range so the deny is evaluated before the ACL's allow rules. Fails
  * clearly when the ACL is at its rule quota rather than dropping other rules.
  */
-export const blockIp: ActionDefinition<z.infer<typeof params>> = {
+export const blockIp: ActionDefinition<BlockIpParams> = {
   name: 'network.block-ip',
   summary: "Deny the attacker's address in the subnet's network ACL, both directions",
   params,
   target: 'remote-ip',
-  permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry'], home: [] },
+  permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'], home: [] },
   undo: {
     kind: 'restore',
     permissions: ['ec2:DescribeNetworkAcls', 'ec2:DeleteNetworkAclEntry'],
@@ -73,61 +76,113 @@ export const blockIp: ActionDefinition<z.infer<typeof params>> = {
     if (subnets.length === 0) return [outcome(this.name, instance.InstanceId ?? '', 'failed', 'instance has no subnet')];
     const ec2 = ctx.member(EC2Client);
     const acls = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnets }] }));
+    const cidrs = [...new Set(v4.map((r) => `${r.ip}/32`))];
     const results: ActionOutcome[] = [];
     for (const acl of acls.NetworkAcls ?? []) {
       const aclId = acl.NetworkAclId as string;
-      const entries = [...(acl.Entries ?? [])];
-      for (const { ip } of v4) {
-        const cidr = `${ip}/32`;
-        const resource = `${aclId}:${cidr}`;
-        const has = (egress: boolean): boolean => entries.some((e) => e.Egress === egress && e.CidrBlock === cidr && e.RuleAction === 'deny');
-        if (has(false) && has(true)) {
-          results.push(outcome(this.name, resource, 'already', `${cidr} already denied both ways in ${aclId}`));
-          continue;
-        }
-        const plan: Array<{ egress: boolean; ruleNumber: number }> = [];
-        let problem: string | undefined;
-        for (const egress of [false, true]) {
-          if (has(egress)) continue;
-          const sameDirection = entries.filter((e) => e.Egress === egress && e.RuleNumber !== 32767);
-          if (sameDirection.length >= p.maxRulesPerDirection) {
-            problem = `${aclId} already holds ${sameDirection.length} ${egress ? 'outbound' : 'inbound'} rules (quota ${p.maxRulesPerDirection}); raise the quota or release older blocks`;
-            break;
-          }
-          const ruleNumber = freeRuleNumber(entries, egress, p.firstRuleNumber, p.lastRuleNumber, plan);
-          if (ruleNumber === undefined) {
-            problem = `no free ${egress ? 'outbound' : 'inbound'} rule number in ${p.firstRuleNumber}-${p.lastRuleNumber} of ${aclId}`;
-            break;
-          }
-          plan.push({ egress, ruleNumber });
-        }
-        if (problem) {
-          results.push(outcome(this.name, resource, 'failed', problem));
-          continue;
-        }
-        const shared = acl.IsDefault ? ' (the VPC default ACL: every subnet using it is affected)' : '';
-        const rules = plan.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
-        if (ctx.dryRun) {
-          results.push(outcome(this.name, resource, 'planned', `would deny ${cidr} in ${aclId} as ${rules}${shared}`));
-          continue;
-        }
-        for (const r of plan) {
-          await ec2.send(
-            new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: r.ruleNumber, Egress: r.egress, Protocol: '-1', RuleAction: 'deny', CidrBlock: cidr }),
-          );
-          entries.push({ RuleNumber: r.ruleNumber, Egress: r.egress, CidrBlock: cidr, RuleAction: 'deny', Protocol: '-1' });
-        }
-        results.push(
-          outcome(this.name, resource, 'done', `denied ${cidr} in ${aclId} as ${rules}${shared}`, {
-            prior: { networkAclId: aclId, cidr, entriesAdded: plan },
-            changed: { entriesAdded: plan },
-          }),
-        );
+      const missing = cidrs.filter((cidr) => !deniedBothWays(acl.Entries ?? [], cidr));
+      for (const cidr of cidrs.filter((c) => !missing.includes(c))) results.push(outcome(this.name, `${aclId}:${cidr}`, 'already', `${cidr} already denied both ways in ${aclId}`));
+      if (missing.length === 0) continue;
+      if (ctx.dryRun) {
+        results.push(...(await denyIn(ec2, acl, missing, p, true)));
+        continue;
       }
+      // Rule numbers are chosen from what the ACL holds: two findings about one
+      // subnet (another instance, another Lambda environment) must not choose at once.
+      results.push(
+        ...(await ctx.exclusive(`network-acl:${aclId}`, async () => {
+          const fresh = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0] ?? acl;
+          return denyIn(ec2, fresh, missing, p, false);
+        })),
+      );
     }
     return results;
   },
 };
+
+function deniedBothWays(entries: readonly NetworkAclEntry[], cidr: string): boolean {
+  const has = (egress: boolean): boolean => entries.some((e) => e.Egress === egress && e.CidrBlock === cidr && e.RuleAction === 'deny');
+  return has(false) && has(true);
+}
+
+/**
+ * Denies each address in one ACL, both directions, at the lowest free rule
+ * numbers of cordon's range. Both rules of an address are added or neither:
+ * when the second cannot be created, the first is deleted again, so that the
+ * audit trail never misses a rule cordon left behind.
+ */
+async function denyIn(ec2: EC2Client, acl: NetworkAcl, cidrs: readonly string[], p: BlockIpParams, dryRun: boolean): Promise<ActionOutcome[]> {
+  const name = blockIp.name;
+  const aclId = acl.NetworkAclId as string;
+  const entries = [...(acl.Entries ?? [])];
+  const results: ActionOutcome[] = [];
+  for (const cidr of cidrs) {
+    const resource = `${aclId}:${cidr}`;
+    const has = (egress: boolean): boolean => entries.some((e) => e.Egress === egress && e.CidrBlock === cidr && e.RuleAction === 'deny');
+    if (has(false) && has(true)) {
+      results.push(outcome(name, resource, 'already', `${cidr} already denied both ways in ${aclId}`));
+      continue;
+    }
+    const plan: Array<{ egress: boolean; ruleNumber: number }> = [];
+    let problem: string | undefined;
+    for (const egress of [false, true]) {
+      if (has(egress)) continue;
+      const sameDirection = entries.filter((e) => e.Egress === egress && e.RuleNumber !== 32767);
+      if (sameDirection.length >= p.maxRulesPerDirection) {
+        problem = `${aclId} already holds ${sameDirection.length} ${egress ? 'outbound' : 'inbound'} rules (quota ${p.maxRulesPerDirection}); raise the quota or release older blocks`;
+        break;
+      }
+      const ruleNumber = freeRuleNumber(entries, egress, p.firstRuleNumber, p.lastRuleNumber, plan);
+      if (ruleNumber === undefined) {
+        problem = `no free ${egress ? 'outbound' : 'inbound'} rule number in ${p.firstRuleNumber}-${p.lastRuleNumber} of ${aclId}`;
+        break;
+      }
+      plan.push({ egress, ruleNumber });
+    }
+    if (problem) {
+      results.push(outcome(name, resource, 'failed', problem));
+      continue;
+    }
+    const shared = acl.IsDefault ? ' (the VPC default ACL: every subnet using it is affected)' : '';
+    const rules = plan.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
+    if (dryRun) {
+      results.push(outcome(name, resource, 'planned', `would deny ${cidr} in ${aclId} as ${rules}${shared}`));
+      continue;
+    }
+    const created: typeof plan = [];
+    try {
+      for (const r of plan) {
+        await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: r.ruleNumber, Egress: r.egress, Protocol: '-1', RuleAction: 'deny', CidrBlock: cidr }));
+        created.push(r);
+        entries.push({ RuleNumber: r.ruleNumber, Egress: r.egress, CidrBlock: cidr, RuleAction: 'deny', Protocol: '-1' });
+      }
+    } catch (err) {
+      results.push(outcome(name, resource, 'failed', `could not deny ${cidr} in ${aclId}: ${describeError(err)}${await rollBack(ec2, aclId, created)}`));
+      continue;
+    }
+    results.push(
+      outcome(name, resource, 'done', `denied ${cidr} in ${aclId} as ${rules}${shared}`, {
+        prior: { networkAclId: aclId, cidr, entriesAdded: plan },
+        changed: { entriesAdded: plan },
+      }),
+    );
+  }
+  return results;
+}
+
+/** Deletes the rules of a half-made block; says what it could not delete. */
+async function rollBack(ec2: EC2Client, aclId: string, created: ReadonlyArray<{ egress: boolean; ruleNumber: number }>): Promise<string> {
+  const left: string[] = [];
+  for (const r of created) {
+    try {
+      await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: r.ruleNumber, Egress: r.egress }));
+    } catch (err) {
+      left.push(`${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber} (${describeError(err)})`);
+    }
+  }
+  if (created.length === 0) return '';
+  return left.length === 0 ? '; the rule already added was deleted again' : `; cordon's rule ${left.join(', ')} is LEFT in ${aclId}: delete it by hand`;
+}
 
 function freeRuleNumber(
   entries: readonly NetworkAclEntry[],

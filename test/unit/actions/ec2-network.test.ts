@@ -21,6 +21,8 @@ const ctx = (dryRun = false): ActionContext => ({
   home: <C>() => ec2 as unknown as C,
   instance: async () => instance,
   archive: async () => undefined,
+  exclusive: (_scope, work) => work(),
+  history: async () => [],
 });
 
 describe('ec2.isolate as AWS reports interfaces', () => {

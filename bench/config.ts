@@ -1,0 +1,76 @@
+/**
+ * Benchmark sizes. `full` is the issue's burst (5,000 findings over 200
+ * accounts × 4 regions); `standard` (the default of `npm run bench`) keeps
+ * its shape (4 regions, about 6 findings per account and region, the same mix
+ * of families, duplicates and re-published findings) at a fifth of the
+ * accounts, because moto answers about 70 calls a second on this machine and
+ * the full burst needs about 75,000 calls; `quick` is a smoke test.
+ */
+
+/** One benchmark size. */
+export interface BenchScale {
+  readonly name: 'quick' | 'standard' | 'full';
+  readonly regions: readonly string[];
+  /** Member accounts the burst's findings are about. */
+  readonly burstAccounts: number;
+  readonly burstFindings: number;
+  /** Separate accounts for the sequential baseline (it must find the resources uncontained). */
+  readonly baselineAccounts: number;
+  readonly baselineFindings: number;
+  /** Concurrent Lambda execution environments draining the queue (the SQS event source starts with 5). */
+  readonly containers: number;
+  /** Accounts and regions of the enablement benchmark. */
+  readonly enableAccounts: number;
+  readonly enableRegions: number;
+}
+
+const FOUR_REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2'] as const;
+
+/** The sizes by name. */
+export const SCALES: Readonly<Record<BenchScale['name'], BenchScale>> = {
+  quick: { name: 'quick', regions: ['us-east-1', 'eu-west-1'], burstAccounts: 2, burstFindings: 24, baselineAccounts: 1, baselineFindings: 10, containers: 2, enableAccounts: 10, enableRegions: 2 },
+  standard: { name: 'standard', regions: FOUR_REGIONS, burstAccounts: 40, burstFindings: 1_000, baselineAccounts: 4, baselineFindings: 100, containers: 5, enableAccounts: 1_000, enableRegions: 17 },
+  full: { name: 'full', regions: FOUR_REGIONS, burstAccounts: 200, burstFindings: 5_000, baselineAccounts: 10, baselineFindings: 250, containers: 5, enableAccounts: 1_000, enableRegions: 17 },
+};
+
+/** SQS batch size of the responder's event source (SQS delivers at most 10 messages per receive). */
+export const SQS_BATCH_SIZE = 10;
+/** The responder queue's redrive policy. */
+export const MAX_RECEIVE_COUNT = 5;
+/** Latency added to every call in the burst (a same-region AWS API round trip). */
+export const BURST_LATENCY_MS = 20;
+/** Latency of the time-to-containment benchmark. */
+export const CONTAINMENT_LATENCY_MS = 50;
+/** Seed of the findings' order and mix. */
+export const BENCH_SEED = 20261124;
+
+/** Command-line options of `npm run bench`. */
+export interface BenchArgs {
+  readonly scale: BenchScale;
+  readonly only: ReadonlySet<'burst' | 'containment' | 'enablement'>;
+  readonly out: string;
+}
+
+/** Parses `--quick`, `--full`, `--only=burst,containment,enablement`, `--out=FILE` (and BENCH_SCALE). */
+export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
+  let name: BenchScale['name'] = 'standard';
+  const fromEnv = env.BENCH_SCALE;
+  if (fromEnv) {
+    if (fromEnv !== 'quick' && fromEnv !== 'standard' && fromEnv !== 'full') throw new Error(`BENCH_SCALE must be quick, standard or full, got "${fromEnv}"`);
+    name = fromEnv;
+  }
+  let only: Set<'burst' | 'containment' | 'enablement'> = new Set(['burst', 'containment', 'enablement']);
+  let out = 'bench/results/latest.json';
+  for (const arg of argv) {
+    if (arg === '--quick') name = 'quick';
+    else if (arg === '--full') name = 'full';
+    else if (arg.startsWith('--only=')) {
+      const parts = arg.slice('--only='.length).split(',');
+      const bad = parts.filter((p) => p !== 'burst' && p !== 'containment' && p !== 'enablement');
+      if (bad.length > 0) throw new Error(`--only takes burst, containment and/or enablement, got "${bad.join(',')}"`);
+      only = new Set(parts as Array<'burst' | 'containment' | 'enablement'>);
+    } else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
+    else throw new Error(`unknown argument "${arg}" (expected --quick, --full, --only=burst,containment,enablement, --out=FILE)`);
+  }
+  return { scale: SCALES[name], only, out };
+}

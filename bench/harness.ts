@@ -1,0 +1,131 @@
+/**
+ * What every benchmark stands on: the local AWS endpoint (moto + cordon's
+ * emulator), the fault/latency proxy in front of it (the SDK points at the
+ * proxy through AWS_ENDPOINT_URL, as users point it anywhere), the bench
+ * organization, DynamoDB audit tables (the deployed responder's store), and
+ * responders built the way the Lambda builds them.
+ */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { responderSettings } from '../src/config/settings';
+import { startLocalAws, type LocalAws } from '../src/emulator/local-aws';
+import { buildResponder, type Responder } from '../src/respond/wiring';
+import { startFaultyEndpoint, type FaultProxy, type FaultProxyOptions } from './faults';
+import { buildBenchWorld, SECURITY_CREDENTIALS, type BenchWorld } from './world';
+
+/** A running bench environment. */
+export interface Harness {
+  readonly local: LocalAws;
+  readonly proxy: FaultProxy;
+  stop(): Promise<void>;
+}
+
+/** Starts moto + the emulator and the proxy, and points the SDK at the proxy. */
+export async function startHarness(proxyOptions: Omit<FaultProxyOptions, 'target' | 'motoEndpoint'> = {}): Promise<Harness> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const local = await startLocalAws();
+  let proxy: FaultProxy;
+  try {
+    proxy = await startFaultyEndpoint({ target: local.endpoint, motoEndpoint: local.motoEndpoint, ...proxyOptions });
+  } catch (err) {
+    await local.stop();
+    throw err;
+  }
+  process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+  process.env.AWS_ACCESS_KEY_ID = SECURITY_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = SECURITY_CREDENTIALS.secretAccessKey;
+  process.env.AWS_REGION = 'us-east-1';
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+  return {
+    local,
+    proxy,
+    stop: async () => {
+      await proxy.stop();
+      await local.stop();
+    },
+  };
+}
+
+/** Builds the organization (directly against the endpoint: setup is not measured) and seeds GuardDuty/Security Hub administration. */
+export async function buildOrganization(local: LocalAws, accounts: number, regions: readonly string[], progress?: (line: string) => void): Promise<BenchWorld> {
+  let last = 0;
+  const world = await buildBenchWorld({
+    endpoint: local.endpoint,
+    accounts,
+    regions,
+    onAccount: (done, total) => {
+      if (progress && (done === total || performance.now() - last > 10_000)) {
+        last = performance.now();
+        progress(`  world: ${done}/${total} accounts`);
+      }
+    },
+  });
+  local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions });
+  return world;
+}
+
+/** Creates the audit table the responder stack creates (string keys `pk`, `sk`). */
+export async function createAuditTable(local: LocalAws, table: string): Promise<void> {
+  const ddb = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: SECURITY_CREDENTIALS });
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  ddb.destroy();
+}
+
+/**
+ * The responder exactly as the Lambda handler builds it, from environment
+ * variables: the DynamoDB audit table, and the circuit breaker's caps
+ * raised out of the way (a benchmark of containment must contain; with the
+ * defaults, 5 resources per account and 50 per organization per hour,
+ * cordon would hold the rest of a burst by design).
+ */
+export function responderFactory(table: string, extraEnv: NodeJS.ProcessEnv = {}): () => Responder {
+  const settings = responderSettings({
+    ...process.env,
+    CORDON_AUDIT_TABLE: table,
+    AWS_REGION: 'us-east-1',
+    CORDON_CIRCUIT_ACCOUNT_LIMIT: '1000000',
+    CORDON_CIRCUIT_ORG_LIMIT: '1000000',
+    ...extraEnv,
+  });
+  return () => buildResponder(settings, { actor: 'cordon-bench' });
+}
+
+/** Peak memory of this process while `work` runs (sampled every 50 ms), and the process's peak RSS so far. */
+export async function withMemory<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number; peakHeapMb: number; maxRssMbSinceStart: number }> {
+  let peakRss = process.memoryUsage().rss;
+  let peakHeap = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 50);
+  try {
+    const value = await work();
+    return { value, peakRssMb: round1(peakRss / 2 ** 20), peakHeapMb: round1(peakHeap / 2 ** 20), maxRssMbSinceStart: round1(process.resourceUsage().maxRSS / 1024) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Rounds to one decimal. */
+export function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** Rounds to two decimals. */
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

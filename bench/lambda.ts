@@ -1,0 +1,140 @@
+/**
+ * Drives cordon's Lambda handler (`handleBatch`) the way the SQS event
+ * source mapping does: several warm execution environments ("containers"),
+ * each with its own responder built on first use (its own credentials and
+ * client caches, as separate Lambda environments have), each taking batches
+ * of up to 10 messages off one queue. Messages a batch reports in
+ * `batchItemFailures` are received again (after their visibility timeout)
+ * until their receive count reaches maxReceiveCount; then they go to the
+ * dead-letter queue. The handler's log lines (one JSON line per finding)
+ * are captured and parsed: they are its only per-finding output.
+ */
+import { handleBatch, type SqsEvent } from '../src/handlers/responder';
+import type { Responder } from '../src/respond/wiring';
+import type { BenchMessage } from './findings';
+
+/** One finding result as the handler logs it (the fields the bench reads). */
+export interface LoggedResult {
+  readonly level: 'info' | 'error';
+  readonly messageId: string;
+  readonly findingId: string;
+  readonly decision: 'act' | 'skip';
+  readonly reason: string;
+  readonly actions: ReadonlyArray<{ action: string; resource: string; status: string; detail: string }>;
+  readonly securityHub?: { status: string; detail: string };
+}
+
+/** What happened to the queue. */
+export interface QueueRun {
+  readonly invocations: number;
+  /** Responders built (cold starts). */
+  readonly coldStarts: number;
+  /** Message id → times received. */
+  readonly receives: ReadonlyMap<string, number>;
+  /** Messages moved to the dead-letter queue. */
+  readonly deadLettered: readonly string[];
+  /** Every per-finding result the handler logged, in order. */
+  readonly results: readonly LoggedResult[];
+  /** Other error lines (unreadable messages, failed batches). */
+  readonly errors: readonly string[];
+  readonly wallMs: number;
+}
+
+/** How the queue is drained. */
+export interface QueueOptions {
+  readonly messages: readonly BenchMessage[];
+  /** Concurrent execution environments. */
+  readonly containers: number;
+  /** Messages per invocation (SQS: at most 10). */
+  readonly batchSize: number;
+  /** Receives before a message is dead-lettered (the queue's redrive policy). */
+  readonly maxReceiveCount: number;
+  /** Builds a container's responder. */
+  readonly newResponder: () => Responder;
+  /** Build a fresh responder for every invocation and close it after (no caches at all). @default false */
+  readonly freshPerInvocation?: boolean;
+}
+
+/**
+ * Captures the handler's console output for the duration of `work`
+ * (the handler logs one JSON line per finding; printing 5,000 of them would
+ * only slow the benchmark down).
+ */
+export async function capturingLogs<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+  const lines: string[] = [];
+  const { log, error } = console;
+  console.log = (...args: unknown[]): void => {
+    lines.push(args.map(String).join(' '));
+  };
+  console.error = console.log;
+  try {
+    return { value: await work(), lines };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+/** Drains the queue; see the module comment. */
+export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
+  const started = performance.now();
+  const pending: BenchMessage[] = [...options.messages];
+  const receives = new Map<string, number>();
+  const deadLettered: string[] = [];
+  let invocations = 0;
+  let coldStarts = 0;
+  const container = async (): Promise<void> => {
+    let responder: Responder | undefined;
+    try {
+      while (pending.length > 0) {
+        const batch = pending.splice(0, options.batchSize);
+        for (const m of batch) receives.set(m.messageId, (receives.get(m.messageId) ?? 0) + 1);
+        if (!responder || options.freshPerInvocation) {
+          responder?.close();
+          responder = options.newResponder();
+          coldStarts += 1;
+        }
+        invocations += 1;
+        const event: SqsEvent = { Records: batch.map((m) => ({ messageId: m.messageId, body: m.body })) };
+        const out = await handleBatch(event, responder);
+        const failed = new Set(out.batchItemFailures.map((f) => f.itemIdentifier));
+        for (const m of batch) {
+          if (!failed.has(m.messageId)) continue;
+          if ((receives.get(m.messageId) ?? 0) >= options.maxReceiveCount) deadLettered.push(m.messageId);
+          // Visible again after its visibility timeout: behind what is already queued.
+          else pending.push(m);
+        }
+      }
+    } finally {
+      responder?.close();
+    }
+  };
+  const { lines } = await capturingLogs(() => Promise.all(Array.from({ length: options.containers }, () => container())));
+  const results: LoggedResult[] = [];
+  const errors: string[] = [];
+  for (const line of lines) {
+    let parsed: Record<string, unknown> | undefined;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      // Not one of the handler's JSON lines (e.g. an SDK warning): kept as text.
+      errors.push(line);
+      continue;
+    }
+    if (typeof parsed.findingId === 'string' && typeof parsed.messageId === 'string') results.push(parsed as unknown as LoggedResult);
+    else if (parsed.level === 'error') errors.push(line);
+  }
+  return { invocations, coldStarts, receives, deadLettered, results, errors, wallMs: performance.now() - started };
+}
+
+/** How one finding result ended. */
+export type ResultOutcome = 'contained' | 'failed' | 'held' | 'skipped' | 'exempt' | 'nothing-to-do';
+
+/** Classifies a logged result. */
+export function outcomeOf(r: LoggedResult): ResultOutcome {
+  if (r.actions.some((a) => a.status === 'failed')) return 'failed';
+  if (r.reason.startsWith('circuit-open')) return 'held';
+  if (r.decision === 'skip') return /exempt/.test(r.reason) ? 'exempt' : 'skipped';
+  if (r.actions.some((a) => a.status === 'done' || a.status === 'already')) return 'contained';
+  return 'nothing-to-do';
+}

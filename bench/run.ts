@@ -1,0 +1,145 @@
+/**
+ * `npm run bench` (`tsx bench/run.ts [--quick|--full] [--only=burst,containment,enablement] [--out=FILE]`):
+ * runs the benchmarks against moto + cordon's emulator behind the fault and
+ * latency proxy, prints a Markdown table to stdout and writes the JSON
+ * report (default bench/results/latest.json). Progress goes to stderr.
+ * See docs/bench.md.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BENCH_SEED, BURST_LATENCY_MS, CONTAINMENT_LATENCY_MS, parseBenchArgs, SQS_BATCH_SIZE, type BenchArgs } from './config';
+import { burstRatios, countDuplicates, publishBurst, runQueue } from './burst';
+import { measureContainment, type ContainmentRun } from './containment';
+import { runEnablement } from './enablement';
+import { buildBurst, findingFor } from './findings';
+import { buildOrganization, createAuditTable, responderFactory, round1, startHarness } from './harness';
+import { markdown, type BenchReport } from './report';
+import { guardDutyEvent } from '../src/demo/findings';
+import { handleBatch } from '../src/handlers/responder';
+import { capturingLogs } from './lambda';
+
+/** Runs the benchmarks `args` selects and returns the report (also used by the smoke test). */
+export async function runBenchmarks(args: BenchArgs, progress: (line: string) => void = () => undefined): Promise<BenchReport> {
+  const started = performance.now();
+  const { scale } = args;
+  const harness = await startHarness({ throttle: true, latencyMs: BURST_LATENCY_MS });
+  const { local, proxy } = harness;
+  const report: { -readonly [K in keyof BenchReport]: BenchReport[K] } = {
+    generatedAt: new Date().toISOString(),
+    scale: `${scale.name}: burst ${scale.burstFindings} findings over ${scale.burstAccounts} accounts × ${scale.regions.length} regions; baseline ${scale.baselineFindings} findings over ${scale.baselineAccounts} accounts`,
+    environment: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, moto: motoVersion() },
+    totalMs: 0,
+  };
+  try {
+    const needsWorld = args.only.has('burst') || args.only.has('containment');
+    if (needsWorld) {
+      // One account per run: IAM is global, so runs in one account would share the instance role's state.
+      const containmentAccounts = 3;
+      const accounts = scale.burstAccounts + scale.baselineAccounts + containmentAccounts;
+      progress(`building ${accounts} accounts × ${scale.regions.length} regions in moto…`);
+      const world = await buildOrganization(local, accounts, scale.regions, progress);
+      report.world = { accounts, regions: scale.regions, accountRegions: world.sites.length, buildMs: Math.round(world.buildMs), buildCalls: world.buildCalls, buildCallsPerSecond: round1(world.buildCalls / (world.buildMs / 1000)) };
+      const byAccount = (from: number, count: number) => {
+        const ids = new Set(world.memberAccountIds.slice(from, from + count));
+        return world.sites.filter((s) => ids.has(s.accountId));
+      };
+      const burstSites = byAccount(0, scale.burstAccounts);
+      const baselineSites = byAccount(scale.burstAccounts, scale.baselineAccounts);
+      const containmentSites = byAccount(scale.burstAccounts + scale.baselineAccounts, containmentAccounts);
+
+      if (args.only.has('burst')) {
+        await createAuditTable(local, 'cordon-bench-burst');
+        await createAuditTable(local, 'cordon-bench-baseline');
+        const burst = buildBurst(burstSites, scale.burstFindings, BENCH_SEED);
+        publishBurst(local, burst);
+        progress(`burst: ${burst.messages.length} messages, ${scale.containers} execution environments × batches of ${SQS_BATCH_SIZE}…`);
+        const cordon = await runQueue({ messages: burst.messages, containers: scale.containers, batchSize: SQS_BATCH_SIZE, newResponder: responderFactory('cordon-bench-burst'), freshPerInvocation: false, calls: () => proxy.calls(), resetCalls: () => proxy.resetCalls() });
+        progress(`  cordon: ${Math.round(cordon.metrics.wallMs / 1000)} s; checking AWS for duplicated containment…`);
+        const cordonMetrics = { ...cordon.metrics, duplicates: await countDuplicates(local, world, burstSites) };
+        const baseBurst = buildBurst(baselineSites, scale.baselineFindings, BENCH_SEED + 1);
+        publishBurst(local, baseBurst);
+        progress(`baseline: ${baseBurst.messages.length} messages, one at a time, fresh responder each…`);
+        const baseline = await runQueue({ messages: baseBurst.messages, containers: 1, batchSize: 1, newResponder: responderFactory('cordon-bench-baseline', { CORDON_CONCURRENCY: '1' }), freshPerInvocation: true, calls: () => proxy.calls(), resetCalls: () => proxy.resetCalls() });
+        const baselineMetrics = { ...baseline.metrics, duplicates: await countDuplicates(local, world, baselineSites) };
+        report.burst = { latencyMs: BURST_LATENCY_MS, cordon: cordonMetrics, baseline: baselineMetrics, ratios: burstRatios(cordonMetrics, baselineMetrics) };
+      }
+
+      if (args.only.has('containment')) {
+        await createAuditTable(local, 'cordon-bench-containment');
+        proxy.setLatency(CONTAINMENT_LATENCY_MS);
+        progress(`time to containment (${CONTAINMENT_LATENCY_MS} ms per call)…`);
+        const firstRegion = containmentSites.filter((s) => s.region === scale.regions[0]);
+        const [cold, warm, base] = firstRegion;
+        if (!cold || !warm || !base) throw new Error('time to containment needs 3 accounts');
+        const factory = responderFactory('cordon-bench-containment');
+        const runs: ContainmentRun[] = [];
+        const common = { local, latencyMs: CONTAINMENT_LATENCY_MS, calls: () => proxy.calls(), resetCalls: () => proxy.resetCalls() };
+        const coldResponder = factory();
+        runs.push(await measureContainment({ ...common, label: 'cordon, cold environment', site: cold, responder: coldResponder }));
+        coldResponder.close();
+        const warmResponder = factory();
+        // Warm-up: another finding in the same account and region (credentials and clients cached).
+        const warmUp = findingFor('s3-exposure', warm, 0);
+        local.emulator.publishGuardDutyFinding(warmUp);
+        await capturingLogs(() => handleBatch({ Records: [{ messageId: 'warm-up', body: JSON.stringify(guardDutyEvent(warmUp)) }] }, warmResponder));
+        runs.push(await measureContainment({ ...common, label: 'cordon, warm environment', site: warm, responder: warmResponder }));
+        warmResponder.close();
+        const baseResponder = responderFactory('cordon-bench-containment', { CORDON_CONCURRENCY: '1' })();
+        runs.push(await measureContainment({ ...common, label: 'baseline (fresh responder, concurrency 1)', site: base, responder: baseResponder }));
+        baseResponder.close();
+        proxy.setLatency(BURST_LATENCY_MS);
+        const [c0, c1, c2] = runs as [ContainmentRun, ContainmentRun, ContainmentRun];
+        report.containment = {
+          latencyMs: CONTAINMENT_LATENCY_MS,
+          runs,
+          ratios: {
+            'baseline/cordon-warm round trips to containment': Math.round((c2.roundTripsToContainment / c1.roundTripsToContainment) * 100) / 100,
+            'baseline/cordon-warm time to containment': Math.round((c2.containedMs / c1.containedMs) * 100) / 100,
+            'baseline/cordon-cold time to containment': Math.round((c2.containedMs / c0.containedMs) * 100) / 100,
+          },
+        };
+      }
+    }
+    if (args.only.has('enablement')) {
+      progress('enablement…');
+      report.enablement = await runEnablement({ accounts: scale.enableAccounts, regions: scale.enableRegions, proxy, local, progress });
+    }
+  } finally {
+    await harness.stop();
+  }
+  report.totalMs = Math.round(performance.now() - started);
+  return report;
+}
+
+function motoVersion(): string {
+  try {
+    return execFileSync('python3', ['-c', 'import moto;print(moto.__version__)'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const report = await runBenchmarks(args, (line) => process.stderr.write(`${line}\n`));
+  fs.mkdirSync(path.dirname(args.out), { recursive: true });
+  fs.writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${markdown(report)}\n`);
+  process.stderr.write(`JSON report: ${args.out}\n`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

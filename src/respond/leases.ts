@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { LeaseHolder, LeaseStore } from '../audit/store';
+import { CordonError, describeError } from '../aws/errors';
+
+/**
+ * How long a lease lasts when its holder never gives it back (it died): longer
+ * than the responder Lambda's timeout, so a live holder is never overtaken.
+ */
+export const LEASE_TTL_MS = 5 * 60_000;
+/** How long to wait for a lease another invocation holds before giving up (the delivery is then retried). */
+export const LEASE_WAIT_MS = 30_000;
+/** First pause between tries; doubles up to LEASE_MAX_POLL_MS, with jitter. */
+const LEASE_FIRST_POLL_MS = 100;
+const LEASE_MAX_POLL_MS = 2_000;
+
+/** Another cordon invocation held the lease for longer than we waited. */
+export class LeaseBusyError extends CordonError {
+  public constructor(
+    public readonly key: string,
+    public readonly holder: LeaseHolder | undefined,
+    waitedMs: number,
+  ) {
+    const until = holder ? ` (held until ${new Date(holder.expiresAtMs).toISOString()} unless given back)` : '';
+    super(`another cordon invocation is acting on ${key}${until}; waited ${Math.round(waitedMs / 1000)} s, this delivery will be retried`);
+    this.name = 'LeaseBusyError';
+  }
+}
+
+/** What taking leases needs. */
+export interface LeaseOptions {
+  readonly store: LeaseStore;
+  /** Real time (leases must expire in real time even when a test fixes the responder's clock). @default Date.now */
+  readonly nowMs?: () => number;
+  /** @default LEASE_WAIT_MS */
+  readonly waitMs?: number;
+  /** @default LEASE_TTL_MS */
+  readonly ttlMs?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Told when a lease could not be given back. The change it guarded is done
+   * and stays reported as done; the lease only expires later (LEASE_TTL_MS).
+   * @default a process warning on stderr
+   */
+  readonly onReleaseError?: (key: string, err: unknown) => void;
+}
+
+/** A lease we hold; give it back with `release` once the change is recorded (never throws). */
+export interface HeldLease {
+  readonly key: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lease on `key`, waiting (with growing, jittered pauses) while
+ * another owner holds it, up to `waitMs`; then throws LeaseBusyError.
+ */
+export async function acquireLease(key: string, options: LeaseOptions): Promise<HeldLease> {
+  const nowMs = options.nowMs ?? Date.now;
+  const waitMs = options.waitMs ?? LEASE_WAIT_MS;
+  const ttlMs = options.ttlMs ?? LEASE_TTL_MS;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const owner = randomUUID();
+  const started = nowMs();
+  let pause = LEASE_FIRST_POLL_MS;
+  for (;;) {
+    const attempt = await options.store.tryLease(key, owner, nowMs(), ttlMs);
+    if (attempt.taken) {
+      return {
+        key,
+        release: () =>
+          options.store.releaseLease(key, owner).catch((err: unknown) => {
+            (options.onReleaseError ?? warnRelease)(key, err);
+          }),
+      };
+    }
+    const waited = nowMs() - started;
+    if (waited >= waitMs) throw new LeaseBusyError(key, attempt.holder, waited);
+    await sleep(Math.min(pause * (0.5 + Math.random() / 2), waitMs - waited));
+    pause = Math.min(pause * 2, LEASE_MAX_POLL_MS);
+  }
+}
+
+function warnRelease(key: string, err: unknown): void {
+  process.emitWarning(`cordon could not give back its lease on ${key} (${describeError(err)}); it expires in ${LEASE_TTL_MS / 60_000} min`);
+}
+
+/** Runs `work` holding the lease on `key`, and gives it back whatever happens. */
+export async function withLease<T>(key: string, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
+  const lease = await acquireLease(key, options);
+  try {
+    return await work();
+  } finally {
+    await lease.release();
+  }
+}

@@ -1,0 +1,60 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { memberRoleTemplate } from '../../stacksets/member-role';
+import { cfnLint, cfnLintVersion, CFN_LINT_INSTALL } from './support/cfn-lint';
+import { cleanUp, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
+
+const VERSION = cfnLintVersion();
+
+describe('cfn-lint', () => {
+  let synth: Synthesized;
+  let templates: string[];
+
+  beforeAll(() => {
+    synth = synthCordon(TEST_CONTEXT);
+    templates = synth.assembly.stacks.map((s) => path.join(synth.outdir, s.templateFile));
+    const memberRole = path.join(synth.outdir, 'member-role.stackset-template.json');
+    fs.writeFileSync(memberRole, JSON.stringify(memberRoleTemplate(), null, 1));
+    templates.push(memberRole);
+  });
+  afterAll(() => cleanUp(synth));
+
+  it('is clean on every synthesized template and on the StackSet template, in every covered region', () => {
+    if (!VERSION) {
+      // Never silently: say what was not checked and how to check it.
+      console.warn(`cfn-lint is not installed: the ${templates.length} templates were NOT linted. Install it with: ${CFN_LINT_INSTALL}`);
+      return;
+    }
+    // Act
+    const result = cfnLint(templates, synth.config.regions);
+    // Assess
+    expect(templates.map((t) => path.basename(t)).sort()).toEqual([
+      'cordon-forwarder-eu-central-1.template.json',
+      'cordon-forwarder-us-east-1.template.json',
+      'cordon-member-roles.template.json',
+      'cordon-responder.template.json',
+      'member-role.stackset-template.json',
+    ]);
+    expect(result.output).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('finds problems when there are some (the check is live)', () => {
+    if (!VERSION) {
+      console.warn(`cfn-lint is not installed: skipping its self-check. Install it with: ${CFN_LINT_INSTALL}`);
+      return;
+    }
+    // Prepare: the member role template with a misspelt property.
+    const bad = memberRoleTemplate() as { Resources: Record<string, { Properties: Record<string, unknown> }> };
+    const role = Object.values(bad.Resources).find((r) => 'AssumeRolePolicyDocument' in r.Properties);
+    if (!role) throw new Error('no role in the member role template');
+    role.Properties.MaxSessionDurations = 3600;
+    const file = path.join(synth.outdir, 'broken.json');
+    fs.writeFileSync(file, JSON.stringify(bad));
+    // Act
+    const result = cfnLint([file], ['us-east-1']);
+    // Assess
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/E3002.*MaxSessionDurations/);
+  });
+});

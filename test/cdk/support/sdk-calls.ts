@@ -1,0 +1,124 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+
+/**
+ * Reads cordon's source code and lists every AWS call it makes, as the IAM
+ * action that authorizes it: each `new XxxCommand(…)` and `paginateXxx(…)`
+ * imported from an `@aws-sdk/client-*` package, plus the `ec2:CreateTags`
+ * that a `TagSpecifications` parameter implies. This is what the IAM policies
+ * are checked against, so a call added to the code without its permission
+ * fails the CDK tests instead of failing with AccessDenied in production.
+ */
+
+/** One AWS call found in the source. */
+export interface SdkCall {
+  /** Path relative to the repository root. */
+  readonly file: string;
+  readonly line: number;
+  /** The IAM action that authorizes the call (`ec2:CreateSnapshot`). */
+  readonly iamAction: string;
+  /** What the code names (`CreateSnapshotCommand`, `paginateQuery`, or `TagSpecifications`). */
+  readonly via: string;
+  /** Whether the call is inside an `undo: { … }` property (an action's release). */
+  readonly inUndo: boolean;
+}
+
+/** SDK package → IAM service prefix. A package missing here fails the scan with its name. */
+export const IAM_PREFIX: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-account': 'account',
+  '@aws-sdk/client-auto-scaling': 'autoscaling',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-guardduty': 'guardduty',
+  '@aws-sdk/client-iam': 'iam',
+  '@aws-sdk/client-organizations': 'organizations',
+  '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-securityhub': 'securityhub',
+  '@aws-sdk/client-sts': 'sts',
+};
+
+/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access). */
+export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
+  's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
+  's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  's3:DeletePublicAccessBlock': 's3:DeleteBucketPublicAccessBlock',
+};
+
+/** Calls in one file (not following imports). */
+export function scanFile(file: string, root: string): SdkCall[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const imported = new Map<string, string>();
+  for (const stmt of source.statements) {
+    if (!ts.isImportDeclaration(stmt) || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
+    const bindings = stmt.importClause?.namedBindings;
+    if (!bindings || !ts.isNamedImports(bindings)) continue;
+    for (const el of bindings.elements) imported.set(el.name.text, stmt.moduleSpecifier.text);
+  }
+  const rel = path.relative(root, file);
+  const calls: SdkCall[] = [];
+  const record = (node: ts.Node, operation: string, via: string, pkg: string): void => {
+    const prefix = IAM_PREFIX[pkg];
+    if (!prefix) throw new Error(`${rel}: ${via} comes from ${pkg}, which test/cdk/support/sdk-calls.ts does not map to an IAM service prefix`);
+    const action = `${prefix}:${operation}`;
+    calls.push({ file: rel, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, iamAction: IAM_ACTION_RENAMES[action] ?? action, via, inUndo: insideUndo(node) });
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
+      const name = node.expression.text;
+      const pkg = imported.get(name);
+      if (pkg?.startsWith('@aws-sdk/client-') && name.endsWith('Command')) {
+        record(node, name.slice(0, -'Command'.length), name, pkg);
+        const arg = node.arguments?.[0];
+        if (arg && ts.isObjectLiteralExpression(arg) && arg.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'TagSpecifications')) {
+          record(node, 'CreateTags', `${name} TagSpecifications`, pkg);
+        }
+      }
+    }
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+      const name = node.expression.text;
+      const pkg = imported.get(name);
+      if (pkg?.startsWith('@aws-sdk/client-') && /^paginate[A-Z]/.test(name)) record(node, name.slice('paginate'.length), name, pkg);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return calls;
+}
+
+/** The repository-relative source files `entry` imports, directly or not (value imports only), `entry` included. */
+export function reachableFiles(entry: string): string[] {
+  const seen = new Set<string>();
+  const walk = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    for (const stmt of source.statements) {
+      if (!(ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) || !stmt.moduleSpecifier || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
+      const spec = stmt.moduleSpecifier.text;
+      if (!spec.startsWith('.')) continue;
+      if (ts.isImportDeclaration(stmt) && stmt.importClause?.isTypeOnly) continue;
+      if (ts.isExportDeclaration(stmt) && stmt.isTypeOnly) continue;
+      const resolved = resolveModule(path.resolve(path.dirname(file), spec));
+      if (resolved) walk(resolved);
+    }
+  };
+  walk(path.resolve(entry));
+  return [...seen].sort();
+}
+
+function resolveModule(base: string): string | undefined {
+  for (const candidate of [`${base}.ts`, path.join(base, 'index.ts'), base]) {
+    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+function insideUndo(node: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'undo') return true;
+  }
+  return false;
+}
