@@ -2,6 +2,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { z } from 'zod';
 import type { ClientConstructor } from '../aws/clients';
 import type { AuditRecord } from '../audit/store';
+import { CordonError, describeError } from '../aws/errors';
 import type { Finding } from '../findings/finding';
 
 /** Outcome of one action on one resource (the `status` of the CLI's JSON lines). */
@@ -106,6 +107,37 @@ export const TAG_FINDING_ID = 'cordon:finding-id';
 export const TAG_FINDING_TYPE = 'cordon:finding-type';
 /** See TAG_FINDING_ID. */
 export const TAG_CONTAINED_AT = 'cordon:contained-at';
+
+/**
+ * An action failed part-way: `completed` holds the outcomes of the changes it
+ * had already made (with their prior state, so `release` can undo them). The
+ * runner records them, then one `failed` line with the cause.
+ */
+export class PartialActionError extends CordonError {
+  public constructor(
+    public readonly completed: readonly ActionOutcome[],
+    cause: unknown,
+  ) {
+    super(describeError(cause), { cause });
+    this.name = 'PartialActionError';
+  }
+}
+
+/**
+ * Runs an action's work with a list it appends each outcome to as soon as the
+ * change is made. If the work throws after some changes, they are not lost:
+ * they travel in a PartialActionError.
+ */
+export async function collecting(work: (results: ActionOutcome[]) => Promise<void>): Promise<ActionOutcome[]> {
+  const results: ActionOutcome[] = [];
+  try {
+    await work(results);
+  } catch (err) {
+    if (results.length === 0) throw err;
+    throw new PartialActionError(results, err);
+  }
+  return results;
+}
 
 /** Builds an outcome; keeps action files short. */
 export function outcome(

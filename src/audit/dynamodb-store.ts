@@ -12,13 +12,19 @@ const LEASE_TTL_GRACE_SECONDS = 3600;
 
 /** Partition of the circuit breaker's ledger. */
 const CIRCUIT_PK = 'circuit';
-/** Ledger entries expire (DynamoDB TTL on `expiresAt`) this long after they are written: `status` shows a day of history. */
-const CIRCUIT_TTL_SECONDS = 2 * 24 * 3600;
+/**
+ * Ledger entries expire (DynamoDB TTL on `expiresAt`) this long after they are
+ * written: longer than the longest window the settings accept (7 days), so an
+ * entry never leaves the ledger while it still counts.
+ */
+const CIRCUIT_TTL_SECONDS = 8 * 24 * 3600;
 
 /**
  * The audit trail in a DynamoDB table with string keys `pk` (`finding#<id>`)
  * and `sk` (`<time>#<seq>#<action>#<resource>`); the record is stored whole in
- * `record` (JSON). The circuit breaker's ledger is in the same table under
+ * `record` (JSON), and again under its resource (`pk =
+ * resource#<account>#<region>#<action>#<resource>`) so that release can see
+ * which other findings rely on the same change. The circuit breaker's ledger is in the same table under
  * `pk = circuit`, `sk = <time>#<kind>#<account>#<finding>#<resource>`, with a
  * TTL (`expiresAt`, epoch seconds). Leases are items `pk = lease#<key>`,
  * `sk = lease`, taken with a conditional PutItem (absent, or expired) and given
@@ -38,14 +44,20 @@ export class DynamoDbAuditStore implements ResponderStore {
 
   public async append(records: readonly AuditRecord[]): Promise<void> {
     await this.put(
-      records.map((r) => ({
-        pk: { S: `finding#${r.findingId}` },
-        sk: { S: `${r.at}#${String((this.seq += 1)).padStart(6, '0')}#${r.action}#${r.resource}` },
-        accountId: { S: r.accountId },
-        region: { S: r.region },
-        record: { S: JSON.stringify(r) },
-      })),
+      records.flatMap((r): Array<Record<string, AttributeValue>> => {
+        const seq = String((this.seq += 1)).padStart(6, '0');
+        const record = { S: JSON.stringify(r) };
+        return [
+          { pk: { S: `finding#${r.findingId}` }, sk: { S: `${r.at}#${seq}#${r.action}#${r.resource}` }, accountId: { S: r.accountId }, region: { S: r.region }, record },
+          // The same record under its resource: release asks which other findings still rely on a change.
+          { pk: { S: resourceKey(r.accountId, r.region, r.action, r.resource) }, sk: { S: `${r.at}#${seq}#${r.findingId}` }, record },
+        ];
+      }),
     );
+  }
+
+  public async forResource(accountId: string, region: string, action: string, resource: string): Promise<AuditRecord[]> {
+    return this.query(resourceKey(accountId, region, action, resource));
   }
 
   public async recordCircuit(entries: readonly CircuitEntry[]): Promise<void> {
@@ -131,14 +143,20 @@ export class DynamoDbAuditStore implements ResponderStore {
   }
 
   public async forFinding(findingId: string): Promise<AuditRecord[]> {
+    return this.query(`finding#${findingId}`);
+  }
+
+  private async query(pk: string): Promise<AuditRecord[]> {
     const records: AuditRecord[] = [];
-    const pages = paginateQuery(
-      { client: this.client },
-      { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `finding#${findingId}` } } },
-    );
+    const pages = paginateQuery({ client: this.client }, { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } });
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.record?.S) records.push(JSON.parse(item.record.S) as AuditRecord);
     }
     return records;
   }
+}
+
+/** Partition of a resource's records: `resource#<account>#<region>#<action>#<resource>`. */
+function resourceKey(accountId: string, region: string, action: string, resource: string): string {
+  return `resource#${accountId}#${region}#${action}#${resource}`;
 }

@@ -63,6 +63,10 @@ export class FileAuditStore implements ResponderStore {
     return (await readLines<AuditRecord>(this.file)).filter((r) => r.findingId === findingId);
   }
 
+  public async forResource(accountId: string, region: string, action: string, resource: string): Promise<AuditRecord[]> {
+    return (await readLines<AuditRecord>(this.file)).filter((r) => r.accountId === accountId && r.region === region && r.action === action && r.resource === resource);
+  }
+
   public async circuitEntries(since: string): Promise<CircuitEntry[]> {
     return (await readLines<CircuitEntry>(this.circuitFile)).filter((e) => e.at >= since);
   }

@@ -12,6 +12,8 @@ export interface AuditRecord {
   readonly resource: string;
   readonly status: ActionStatus;
   readonly detail: string;
+  /** What cordon was asked to do: the runbook step (action and parameters) this outcome came from. */
+  readonly request?: { readonly action: string; readonly params: unknown; readonly dryRun: boolean };
   /** State before the change, for `release`. */
   readonly prior?: Readonly<Record<string, unknown>>;
   readonly changed?: Readonly<Record<string, unknown>>;
@@ -21,6 +23,8 @@ export interface AuditRecord {
   readonly actor: 'respond' | 'release';
   /** Security-account principal or Lambda that ran cordon, when known. */
   readonly by?: string;
+  /** The finding's main resource (instance, access key, user, bucket): what the responder's lease is on. */
+  readonly subject?: string;
 }
 
 /** Where the audit trail lives: a local file for the CLI, DynamoDB when deployed (or from the CLI too). */
@@ -30,6 +34,8 @@ export interface AuditStore {
   append(records: readonly AuditRecord[]): Promise<void>;
   /** Every record of one finding, oldest first. */
   forFinding(findingId: string): Promise<AuditRecord[]>;
+  /** Every record, of any finding, of one action on one resource (an interface, a role, an ACL entry…), oldest first. */
+  forResource(accountId: string, region: string, action: string, resource: string): Promise<AuditRecord[]>;
 }
 
 /** One entry of the circuit breaker's ledger: an automatic containment, or a finding held because a circuit was open. */

@@ -68,7 +68,8 @@ export async function runRelease(argv: string[], io: CliIo): Promise<number> {
     let code = 0;
     for (const r of releases) {
       const securityHub = options.dryRun ? 'skipped (dry run)' : r.findingArn && notes.has(r.findingArn) ? notes.get(r.findingArn) : 'not written (nothing released)';
-      if (r.actions.length === 0 || r.actions.some((a) => a.status === 'failed')) code = 1;
+      // Not found (no audit record) or not fully restored; a finding cordon changed nothing for is released as it is.
+      if (r.findingArn === undefined || r.actions.some((a) => a.status === 'failed')) code = 1;
       if (json) {
         io.stdout.write(`${JSON.stringify({ findingId: r.findingId, accountId: r.accountId, region: r.region, type: r.findingType, summary: r.summary, actions: r.actions.map(({ action, resource, status, detail }) => ({ action, resource, status, detail })), securityHub })}\n`);
         continue;

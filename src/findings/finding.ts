@@ -76,6 +76,8 @@ export interface Finding {
   readonly count: number;
   readonly archived: boolean;
   readonly updatedAt: string | undefined;
+  /** When GuardDuty last saw the activity (`service.eventLastSeen`, else `updatedAt`). */
+  readonly lastSeenAt: string | undefined;
   /** `TARGET` when the resource was attacked, `ACTOR` when it attacked. */
   readonly resourceRole: 'TARGET' | 'ACTOR' | undefined;
   readonly resourceType: string;

@@ -65,6 +65,7 @@ export const guardDutyFindingSchema = z.looseObject({
       detectorId: z.string().optional(),
       count: z.number().int().min(0).optional(),
       archived: z.boolean().optional(),
+      eventLastSeen: z.string().optional(),
       resourceRole: z.string().optional(),
       action: z
         .looseObject({

@@ -29,6 +29,7 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
     count: f.service?.count ?? 1,
     archived: f.service?.archived ?? false,
     updatedAt: f.updatedAt,
+    lastSeenAt: f.service?.eventLastSeen ?? f.updatedAt,
     resourceRole: role === 'TARGET' || role === 'ACTOR' ? role : undefined,
     resourceType: f.resource.resourceType,
     instance: details?.instanceId ? { instanceId: details.instanceId, networkInterfaces: interfaces, tags } : undefined,

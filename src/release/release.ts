@@ -1,9 +1,10 @@
 import { ACTIONS } from '../actions/registry';
-import type { ActionOutcome, UndoContext } from '../actions/types';
-import type { AuditRecord, AuditStore } from '../audit/store';
+import { REFUSED, type ActionOutcome, type UndoContext } from '../actions/types';
+import type { AuditRecord, AuditStore, LeaseStore } from '../audit/store';
 import type { ClientFactory } from '../aws/clients';
 import type { MemberCredentialsCache } from '../aws/credentials';
 import { describeError } from '../aws/errors';
+import { withLease, type LeaseOptions } from '../respond/leases';
 import { summarizeActions } from '../respond/summary';
 import type { FindingUpdate } from '../securityhub/writer';
 
@@ -17,9 +18,11 @@ export interface ReleaseOptions {
   readonly reactivateKeys: boolean;
 }
 
-/** What a release needs: the audit trail and the member accounts. */
+/** What a release needs: the audit trail (and its leases) and the member accounts. */
 export interface ReleaseDeps {
-  readonly audit: AuditStore;
+  readonly audit: AuditStore & LeaseStore;
+  /** How the lease on the finding's resource waits. @default LEASE_WAIT_MS */
+  readonly leases?: Omit<LeaseOptions, 'store'>;
   readonly clients: ClientFactory;
   readonly credentials: MemberCredentialsCache;
   readonly now: () => Date;
@@ -69,6 +72,9 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   const changes = [...open.values()].reverse();
   if (!first || (changes.length === 0 && closed.size === 0)) {
     const why = first ? 'cordon changed nothing for this finding (every action was skipped, already done or failed)' : `no audit record of this finding in ${deps.audit.description}`;
+    // A finding that found its resources already contained still counted as
+    // relying on them: record that it no longer does, so others can be released.
+    if (first && !options.dryRun) await deps.audit.append(releaseMarkers(records, deps));
     return { ...base, actions: [], summary: `nothing to release: ${why}` };
   }
 
@@ -76,6 +82,59 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   const region = first.region;
   deps.credentials.labelNextSession(accountId, region, `release-${findingId}`);
   const ctx: UndoContext = { ...options, member: (ctor) => deps.clients.member(ctor, accountId, region) };
+  // One at a time with the responder on this resource (a containment in
+  // another process or Lambda), and recorded before the lease is given back.
+  const subject = records.find((r) => r.subject)?.subject;
+  const run = async (): Promise<ActionOutcome[]> => {
+    const outcomes = await undoChanges(findingId, accountId, region, open, closed, changes, ctx, deps, options);
+    if (!options.dryRun) {
+      const at = deps.now().toISOString();
+      await deps.audit.append(
+        outcomes.map((o) => ({
+          findingId,
+          findingArn: first.findingArn,
+          accountId,
+          region,
+          findingType: first.findingType,
+          runbook: first.runbook,
+          action: o.action,
+          resource: o.resource,
+          status: o.status,
+          detail: o.detail,
+          prior: o.prior,
+          changed: o.changed,
+          at,
+          actor: 'release' as const,
+          by: deps.actor,
+          ...(subject ? { subject } : {}),
+        })),
+      );
+      await deps.audit.append(releaseMarkers(records, deps));
+    }
+    return outcomes;
+  };
+  const outcomes = subject && !options.dryRun ? await withLease(`${accountId}|${region}|${subject}`, { ...deps.leases, store: deps.audit }, run) : await run();
+  const failed = outcomes.filter((o) => o.status === 'failed').length;
+  return { ...base, actions: outcomes, summary: `${options.dryRun ? 'release planned' : 'released'}: ${summarizeActions(outcomes)}${failed > 0 ? ` (${failed} not restored: see details)` : ''}` };
+}
+
+/**
+ * Undoes each open change, last first. A change that other findings still
+ * rely on (their last record of it is a containment: done, or found already
+ * in place) is refused unless forced, naming them: releasing one of two
+ * findings about one instance must not open the instance for the other.
+ */
+async function undoChanges(
+  findingId: string,
+  accountId: string,
+  region: string,
+  open: ReadonlyMap<string, AuditRecord>,
+  closed: ReadonlyMap<string, string>,
+  changes: readonly AuditRecord[],
+  ctx: UndoContext,
+  deps: ReleaseDeps,
+  options: ReleaseOptions,
+): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = [];
   for (const [key, at] of closed) {
     if (open.has(key)) continue;
@@ -86,39 +145,45 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
     const action = ACTIONS.get(change.action);
     if (!action) {
       outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: `action ${change.action} is unknown to this version of cordon: restore by hand (${change.detail})` });
-    } else if (action.undo.kind === 'keep') {
+      continue;
+    }
+    if (action.undo.kind === 'keep') {
       outcomes.push({ action: change.action, resource: change.resource, status: 'skipped', detail: action.undo.reason });
-    } else {
-      try {
-        outcomes.push(...(await action.undo.run(ctx, { resource: change.resource, prior: change.prior ?? {}, changed: change.changed ?? {} })));
-      } catch (err) {
-        outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: describeError(err) });
+      continue;
+    }
+    try {
+      const others = reliantFindings(await deps.audit.forResource(accountId, region, change.action, change.resource), findingId);
+      if (others.length > 0 && !options.force) {
+        outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: `${REFUSED} ${others.length === 1 ? 'finding' : 'findings'} ${others.join(', ')} still ${others.length === 1 ? 'relies' : 'rely'} on this containment: release ${others.length === 1 ? 'it' : 'them'} first, or rerun with --force` });
+        continue;
       }
+      outcomes.push(...(await action.undo.run(ctx, { resource: change.resource, prior: change.prior ?? {}, changed: change.changed ?? {} })));
+    } catch (err) {
+      outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: describeError(err) });
     }
   }
-  if (!options.dryRun) {
-    const at = deps.now().toISOString();
-    const audit: AuditRecord[] = outcomes.map((o) => ({
-      findingId,
-      findingArn: first.findingArn,
-      accountId,
-      region,
-      findingType: first.findingType,
-      runbook: first.runbook,
-      action: o.action,
-      resource: o.resource,
-      status: o.status,
-      detail: o.detail,
-      prior: o.prior,
-      changed: o.changed,
-      at,
-      actor: 'release',
-      by: deps.actor,
-    }));
-    await deps.audit.append(audit);
-  }
-  const failed = outcomes.filter((o) => o.status === 'failed').length;
-  return { ...base, actions: outcomes, summary: `${options.dryRun ? 'release planned' : 'released'}: ${summarizeActions(outcomes)}${failed > 0 ? ` (${failed} not restored: see details)` : ''}` };
+  return outcomes;
+}
+
+/** Other findings whose last record of a resource is a containment in place (pure). */
+export function reliantFindings(records: readonly AuditRecord[], exceptFindingId: string): string[] {
+  const last = new Map<string, AuditRecord>();
+  for (const r of records) if (r.findingId !== exceptFindingId && r.status !== 'failed' && r.status !== 'planned' && r.status !== 'skipped') last.set(r.findingId, r);
+  return [...last.values()].filter((r) => r.actor === 'respond').map((r) => r.findingId);
+}
+
+/**
+ * Release records for what the finding found already in place (another
+ * finding's change it relied on): after its release it no longer relies on
+ * them, so the other finding's release is not refused on its account.
+ */
+function releaseMarkers(records: readonly AuditRecord[], deps: ReleaseDeps): AuditRecord[] {
+  const last = new Map<string, AuditRecord>();
+  for (const r of records) if (r.status === 'already' || r.status === 'done') last.set(`${r.action}|${r.resource}`, r);
+  const at = deps.now().toISOString();
+  return [...last.values()]
+    .filter((r) => r.actor === 'respond' && r.status === 'already')
+    .map(({ prior: _prior, changed: _changed, request: _request, ...r }) => ({ ...r, detail: 'released: this finding no longer relies on it', at, actor: 'release' as const, by: deps.actor }));
 }
 
 /** The Security Hub note of a release (workflow unchanged: the analyst decides what the finding is now). */

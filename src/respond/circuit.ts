@@ -1,4 +1,5 @@
-import type { CircuitEntry, CircuitLedger } from '../audit/store';
+import type { CircuitEntry, CircuitLedger, LeaseStore } from '../audit/store';
+import { withLease, type LeaseOptions } from './leases';
 
 /** Caps on automatic containments per rolling window: the blast-radius circuit breaker. */
 export interface CircuitLimits {
@@ -74,26 +75,33 @@ export function windowStart(now: Date, limits: CircuitLimits): Date {
   return new Date(now.getTime() - limits.windowMinutes * 60_000);
 }
 
+/** Key of the lease that makes admissions one at a time across invocations. */
+export const CIRCUIT_LEASE_KEY = 'circuit-breaker';
+
 /**
  * The breaker with its state in the ledger (the audit store), so it survives
- * process and Lambda restarts. Concurrent invocations each read the ledger
- * before acting: the cap can be exceeded by at most the containments that
- * other invocations admit at the same moment (the responder's reserved
- * concurrency bounds that).
+ * process and Lambda restarts. Reading the ledger and recording the verdicts
+ * happen under one lease (CIRCUIT_LEASE_KEY), so concurrent invocations in
+ * several Lambda environments admit one after another and a cap is never
+ * exceeded; the critical section is one query and one write.
  */
 export class CircuitBreaker {
   public constructor(
-    private readonly ledger: CircuitLedger,
+    private readonly ledger: CircuitLedger & LeaseStore,
     public readonly limits: CircuitLimits,
+    private readonly leaseOptions: Omit<LeaseOptions, 'store'> = {},
   ) {}
 
-  /** Verdicts for the candidates; records them unless `dryRun`. */
+  /** Verdicts for the candidates; records them unless `dryRun` (which takes no lease either). */
   public async admit(candidates: readonly CircuitCandidate[], now: Date, dryRun: boolean): Promise<Allocation['verdicts']> {
     if (candidates.length === 0) return [];
-    const entries = await this.ledger.circuitEntries(windowStart(now, this.limits).toISOString());
-    const allocation = allocate(entries, candidates, this.limits, now);
-    if (!dryRun) await this.ledger.recordCircuit(allocation.entries);
-    return allocation.verdicts;
+    const decide = async (): Promise<Allocation['verdicts']> => {
+      const entries = await this.ledger.circuitEntries(windowStart(now, this.limits).toISOString());
+      const allocation = allocate(entries, candidates, this.limits, now);
+      if (!dryRun) await this.ledger.recordCircuit(allocation.entries);
+      return allocation.verdicts;
+    };
+    return dryRun ? decide() : withLease(CIRCUIT_LEASE_KEY, { ...this.leaseOptions, store: this.ledger }, decide);
   }
 }
 

@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { ACTIONS } from '../actions/registry';
-import type { ActionContext, ActionDefinition, ActionOutcome, ActionTarget } from '../actions/types';
+import { PartialActionError, type ActionContext, type ActionDefinition, type ActionOutcome, type ActionTarget } from '../actions/types';
 import type { ClientFactory } from '../aws/clients';
 import { CordonError, describeError } from '../aws/errors';
 import type { Finding } from '../findings/finding';
@@ -95,6 +95,8 @@ export interface Execution {
   readonly exemptReason: string | undefined;
   /** Set when the circuit breaker held the finding (a cap was reached): nothing ran. */
   readonly heldReason?: string;
+  /** Set when the finding is not acted on for another reason found while screening (an analyst released it): nothing ran. */
+  readonly skippedReason?: string;
   readonly outcomes: readonly ActionOutcome[];
 }
 
@@ -121,8 +123,14 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
   });
   const targets = new Set(steps.filter((s) => !skipReason(s, finding)).map((s) => s.action.target));
   try {
-    const exemptReason = await exemption(ctx, targets, deps.exemptTag);
-    return { finding, ctx, steps, verdict: exemptReason ? { exemptReason, outcomes: [] } : undefined };
+    // An analyst's release stands: GuardDuty re-publishing the finding must not contain it again automatically.
+    const [exemptReason, released] = await Promise.all([exemption(ctx, targets, deps.exemptTag), finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx)]);
+    if (exemptReason) return { finding, ctx, steps, verdict: { exemptReason, outcomes: [] } };
+    if (released) {
+      const reason = `released by ${released.by ?? 'an analyst'} at ${released.at}: not contained again automatically; run its custom action to contain it again`;
+      return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: reason, outcomes: [] } };
+    }
+    return { finding, ctx, steps, verdict: undefined };
   } catch (err) {
     const why = `cannot check exemptions: ${describeError(err)}`;
     return { finding, ctx, steps, verdict: { exemptReason: undefined, outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })) } };
@@ -146,10 +154,28 @@ export async function runSteps(screened: Screened): Promise<Execution> {
     try {
       outcomes.push(...(await step.action.run(ctx, step.params)));
     } catch (err) {
-      outcomes.push({ action: step.action.name, resource: resourceLabel(finding), status: 'failed', detail: describeError(err) });
+      // Changes made before the failure are kept (with their prior state, for release).
+      if (err instanceof PartialActionError) outcomes.push(...err.completed);
+      const cause = err instanceof PartialActionError ? err.cause : err;
+      outcomes.push({ action: step.action.name, resource: resourceLabel(finding), status: 'failed', detail: describeError(cause) });
     }
   }
   return { exemptReason: undefined, outcomes };
+}
+
+/** The latest release of the finding in the audit trail, if any (a later automatic containment clears it). */
+async function releasedAt(ctx: ActionContext): Promise<AuditRecord | undefined> {
+  let last: AuditRecord | undefined;
+  for (const r of await ctx.history()) {
+    if (r.actor === 'release' && r.status === 'done') last = r;
+    else if (r.actor === 'respond' && r.status === 'done' && r.request) last = undefined;
+  }
+  return last;
+}
+
+/** True when at least one step of the runbook applies to the finding (the others are skipped as not applicable). */
+export function hasApplicableStep(screened: Screened): boolean {
+  return screened.steps.some((s) => !skipReason(s, screened.finding));
 }
 
 /** Screens then runs (for callers that need no batching between the two). */

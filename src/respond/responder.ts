@@ -4,13 +4,13 @@ import type { MemberCredentialsCache } from '../aws/credentials';
 import { describeError } from '../aws/errors';
 import type { Finding } from '../findings/finding';
 import type { FindingRef, ForeignFinding, ParsedItem } from '../findings/parse';
-import { decide, type Decision, type ResponsePolicy } from '../runbooks/decide';
+import { decide, importedSkipReason, type Decision, type ResponsePolicy } from '../runbooks/decide';
 import type { Runbook } from '../runbooks/runbook';
 import { releaseFinding, releaseUpdate } from '../release/release';
 import { BUILTIN_ACTIONS } from '../runbooks/custom-actions';
 import type { FindingUpdate, SecurityHubWriter, UpdateResult } from '../securityhub/writer';
 import type { CircuitBreaker } from './circuit';
-import { resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
+import { hasApplicableStep, resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
 import { hydrateRefs } from './hydrate';
 import { acquireLease, type HeldLease } from './leases';
 import type { ActionLine, FindingResult } from './result';
@@ -38,7 +38,9 @@ export const DEFAULT_CONCURRENCY = 16;
 type Resolved =
   | { kind: 'finding'; finding: Finding; decision: Decision }
   | { kind: 'foreign'; foreign: ForeignFinding }
-  | { kind: 'unreadable'; ref: FindingRef; error: Error };
+  | { kind: 'unreadable'; ref: FindingRef; error: Error }
+  /** An imported Security Hub update cordon ignores (not NEW, or its own write coming back): nothing is read or written. */
+  | { kind: 'ignored'; ref: FindingRef; reason: string };
 
 /**
  * The pipeline: parsed input → Finding → runbook decision → execution in the
@@ -46,10 +48,18 @@ type Resolved =
  * input order, one per finding.
  */
 export async function respond(items: readonly ParsedItem[], deps: ResponderDeps): Promise<FindingResult[]> {
-  const refs = items.flatMap((i) => (i.kind === 'ref' ? [i.ref] : []));
+  // Decided from the Security Hub copy alone, before reading GuardDuty.
+  const ignored = new Map<FindingRef, string>();
+  for (const i of items) {
+    const reason = i.kind === 'ref' && i.ref.origin.kind === 'imported' ? importedSkipReason(i.ref.origin) : undefined;
+    if (reason && i.kind === 'ref') ignored.set(i.ref, reason);
+  }
+  const refs = items.flatMap((i) => (i.kind === 'ref' && !ignored.has(i.ref) ? [i.ref] : []));
   const hydrated = refs.length > 0 ? await hydrateRefs(refs, deps.clients, deps.archiver) : new Map<string, Finding | Error>();
   const resolved: Resolved[] = items.map((item) => {
     if (item.kind === 'foreign') return { kind: 'foreign', foreign: item.foreign };
+    const reason = item.kind === 'ref' ? ignored.get(item.ref) : undefined;
+    if (item.kind === 'ref' && reason) return { kind: 'ignored', ref: item.ref, reason };
     const finding = item.kind === 'finding' ? item.finding : hydrated.get(item.ref.arn);
     if (item.kind === 'ref' && (!finding || finding instanceof Error)) {
       return { kind: 'unreadable', ref: item.ref, error: finding instanceof Error ? finding : new Error('finding not read') };
@@ -63,11 +73,15 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
     resolved.flatMap((r) => (r.kind === 'finding' && r.decision.builtin ? [r] : [])),
     deps,
   );
-  const { executions, leases } = await executeAll(acting, deps);
+  const audited = new Set<Resolved>();
+  const executions = await executeAll(acting, deps, audited);
 
-  const partial: Array<Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean; held?: boolean; update?: FindingUpdate }> = resolved.map((r) => {
+  const partial: Array<Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean; held?: boolean; update?: FindingUpdate; hubSkip?: string }> = resolved.map((r) => {
     if (r.kind === 'foreign') {
       return { findingId: r.foreign.id, findingArn: r.foreign.id, accountId: r.foreign.accountId, region: r.foreign.region, type: `(not GuardDuty: ${r.foreign.productArn})`, severity: null, runbook: null, decision: 'skip', reason: 'not a GuardDuty finding', actions: [], exempt: false };
+    }
+    if (r.kind === 'ignored') {
+      return { findingId: r.ref.findingId, findingArn: r.ref.arn, accountId: r.ref.accountId, region: r.ref.region, type: '(imported Security Hub update)', severity: null, runbook: null, decision: 'skip', reason: r.reason, actions: [], exempt: false, hubSkip: 'not written: an imported update cordon does not act on (a write would echo)' };
     }
     if (r.kind === 'unreadable') {
       return { findingId: r.ref.findingId, findingArn: r.ref.arn, accountId: r.ref.accountId, region: r.ref.region, type: '(unknown)', severity: null, runbook: null, decision: 'skip', reason: r.error.message, actions: [{ action: 'guardduty.get-finding', resource: r.ref.arn, status: 'failed', detail: r.error.message }], exempt: false };
@@ -80,16 +94,13 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
     if (!execution) return { ...base, decision: 'skip', reason: decision.reason, actions: [], exempt: false };
     if (execution.exemptReason) return { ...base, decision: 'skip', reason: execution.exemptReason, actions: [], exempt: true };
     if (execution.heldReason) return { ...base, decision: 'skip', reason: execution.heldReason, actions: [], exempt: false, held: true };
+    if (execution.skippedReason) return { ...base, decision: 'skip', reason: execution.skippedReason, actions: [], exempt: false };
     const actions: ActionLine[] = execution.outcomes.map((o) => ({ action: o.action, resource: o.resource, status: o.status, detail: o.detail }));
     return { ...base, decision: 'act', reason: decision.reason, actions, exempt: false };
   });
 
-  try {
-    await recordAudit(resolved, executions, deps);
-  } finally {
-    // Held until the audit is written: the next delivery of a finding reads what this one did.
-    await Promise.all(leases.map((l) => l.release()));
-  }
+  // What acted was audited as each resource finished; the rest (skips, holds, exemptions) now.
+  await recordAudit(resolved.filter((r) => !audited.has(r)), executions, deps);
 
   let written = new Map<string, UpdateResult>();
   if (!deps.dryRun) {
@@ -102,17 +113,19 @@ export async function respond(items: readonly ParsedItem[], deps: ResponderDeps)
   }
   const held = partial.filter((p) => p.held);
   if (held.length > 0) deps.onHeld?.(held.map((p) => ({ accountId: p.accountId, findingId: p.findingId, reason: p.reason })));
-  return partial.map(({ finding, exempt: _exempt, held: _held, update: _update, ...rest }) => ({
+  return partial.map(({ finding, exempt: _exempt, held: _held, update: _update, hubSkip, ...rest }) => ({
     ...rest,
-    securityHub: deps.dryRun
-      ? { status: 'skipped', detail: 'dry run: Security Hub not written' }
-      : finding
-        ? (written.get(finding.arn) ?? { status: 'failed', detail: 'no answer from Security Hub' })
-        : { status: 'skipped', detail: rest.type.startsWith('(not GuardDuty') ? 'not a GuardDuty finding' : 'finding could not be read' },
+    securityHub: hubSkip
+      ? { status: 'skipped', detail: hubSkip }
+      : deps.dryRun
+        ? { status: 'skipped', detail: 'dry run: Security Hub not written' }
+        : finding
+          ? (written.get(finding.arn) ?? { status: 'failed', detail: 'no answer from Security Hub' })
+          : { status: 'skipped', detail: rest.type.startsWith('(not GuardDuty') ? 'not a GuardDuty finding' : 'finding could not be read' },
   }));
 }
 
-async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps): Promise<{ executions: Map<Resolved, Execution>; leases: HeldLease[] }> {
+async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps, audited: Set<Resolved>): Promise<Map<Resolved, Execution>> {
   const limit = pLimit(deps.concurrency);
   // 1. Screen (read-only: live exemption tags), all findings in parallel.
   const screened = new Map<Resolved, Screened>();
@@ -147,7 +160,10 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     for (const r of automatic) executions.set(r, { exemptReason: undefined, heldReason: `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`, outcomes: [] });
   }
   // 3. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
-  const toAct = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict && !executions.has(r));
+  const toAct = acting.filter((r) => {
+    const s = screened.get(r);
+    return s && !s.verdict && !executions.has(r) && hasApplicableStep(s);
+  });
   const inProgress =
     deps.dryRun || toAct.length === 0
       ? Promise.resolve()
@@ -168,30 +184,45 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     const key = `${r.finding.accountId}|${r.finding.region}|${resourceLabel(r.finding)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const leases: HeldLease[] = [];
   await Promise.allSettled(
     [...groups].map(([key, group]) =>
       limit(async () => {
+        let lease: HeldLease | undefined;
         if (!deps.dryRun) {
           try {
-            leases.push(await acquireLease(key, { ...deps.leases, store: deps.audit }));
+            lease = await acquireLease(key, { ...deps.leases, store: deps.audit });
           } catch (err) {
             for (const r of group) executions.set(r, failedExecution(r.finding, err));
             return;
           }
         }
-        for (const r of group) {
-          try {
-            executions.set(r, await runSteps(screened.get(r) as Screened));
-          } catch (err) {
-            executions.set(r, failedExecution(r.finding, err));
+        try {
+          for (const r of group) {
+            try {
+              executions.set(r, await runSteps(screened.get(r) as Screened));
+            } catch (err) {
+              executions.set(r, failedExecution(r.finding, err));
+            }
           }
+          // Recorded before the lease is given back, and before the next
+          // resource: the next delivery reads what this one did, and a crash
+          // later in the batch loses nothing of it.
+          await recordAudit(group, executions, deps);
+          for (const r of group) audited.add(r);
+        } catch (err) {
+          // The changes are made but their record is not: say so on each outcome, loudly.
+          for (const r of group) {
+            const e = executions.get(r);
+            executions.set(r, { exemptReason: undefined, outcomes: [...(e?.outcomes ?? []), { action: 'audit', resource: resourceLabel(r.finding), status: 'failed', detail: `the audit trail could not be written (${describeError(err)}): release cannot undo these changes` }] });
+          }
+        } finally {
+          await lease?.release();
         }
       }),
     ),
   );
   await inProgress;
-  return { executions, leases };
+  return executions;
 }
 
 function failedExecution(finding: Finding, err: unknown): Execution {
@@ -205,13 +236,18 @@ async function recordAudit(resolved: readonly Resolved[], executions: Map<Resolv
   for (const r of resolved) {
     if (r.kind !== 'finding') continue;
     const execution = executions.get(r);
-    const base = { findingId: r.finding.id, findingArn: r.finding.arn, accountId: r.finding.accountId, region: r.finding.region, findingType: r.finding.type, runbook: r.decision.runbook?.name ?? null, at, actor: 'respond' as const, by: deps.actor };
+    const base = { findingId: r.finding.id, findingArn: r.finding.arn, accountId: r.finding.accountId, region: r.finding.region, findingType: r.finding.type, runbook: r.decision.runbook?.name ?? null, at, actor: 'respond' as const, by: deps.actor, subject: resourceLabel(r.finding) };
     if (r.decision.builtin) continue; // built-ins audit themselves
-    if (!execution || execution.exemptReason || execution.heldReason) {
-      records.push({ ...base, action: 'decision', resource: resourceLabel(r.finding), status: 'skipped', detail: execution?.exemptReason ?? execution?.heldReason ?? r.decision.reason });
+    if (!execution || execution.exemptReason || execution.heldReason || execution.skippedReason) {
+      records.push({ ...base, action: 'decision', resource: resourceLabel(r.finding), status: 'skipped', detail: execution?.exemptReason ?? execution?.heldReason ?? execution?.skippedReason ?? r.decision.reason });
       continue;
     }
-    for (const o of execution.outcomes) records.push({ ...base, action: o.action, resource: o.resource, status: o.status, detail: o.detail, prior: o.prior, changed: o.changed });
+    const steps = r.decision.runbook?.actions ?? [];
+    for (const o of execution.outcomes) {
+      const step = steps.find((st) => st.action === o.action);
+      const request = step ? { action: step.action, params: step.with ?? {}, dryRun: deps.dryRun } : undefined;
+      records.push({ ...base, action: o.action, resource: o.resource, status: o.status, detail: o.detail, ...(request ? { request } : {}), prior: o.prior, changed: o.changed });
+    }
   }
   await deps.audit.append(records);
 }
@@ -263,7 +299,8 @@ async function runBuiltins(findings: ReadonlyArray<Resolved & { kind: 'finding' 
           region: f.region,
           partition: f.partition,
           workflow: action.status === 'failed' ? 'NOTIFIED' : 'SUPPRESSED',
-          note: `An analyst marked this finding a false positive (custom action "${BUILTIN_ACTIONS.falsePositive.name}")${note ? `: ${note}` : '.'} ${action.status === 'failed' ? `cordon could NOT archive it in GuardDuty: ${action.detail}` : 'cordon archived it in GuardDuty.'}`,
+          // cordon's part first: a long analyst note is what gets cut at Security Hub's limit.
+          note: `An analyst marked this finding a false positive (custom action "${BUILTIN_ACTIONS.falsePositive.name}"). ${action.status === 'failed' ? `cordon could NOT archive it in GuardDuty: ${action.detail}.` : 'cordon archived it in GuardDuty.'}${note ? ` Analyst's note: ${note}` : ''}`,
           fields: { cordon_result: action.status === 'failed' ? 'failed' : 'false-positive' },
         },
       });

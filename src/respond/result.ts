@@ -24,7 +24,12 @@ export interface FindingResult {
   readonly securityHub: { readonly status: 'updated' | 'unprocessed' | 'failed' | 'skipped'; readonly detail: string };
 }
 
-/** True when any action of the result failed (the CLI then exits 1). */
+/**
+ * True when any action of the result failed, or the Security Hub write itself
+ * failed (analysts would not see the outcome): the CLI then exits 1 and the
+ * Lambda has the message retried (actions are idempotent). A finding Security
+ * Hub leaves unprocessed (e.g. not in Security Hub) is reported, not retried.
+ */
 export function hasFailure(result: FindingResult): boolean {
-  return result.actions.some((a) => a.status === 'failed');
+  return result.actions.some((a) => a.status === 'failed') || result.securityHub.status === 'failed';
 }

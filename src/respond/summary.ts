@@ -26,10 +26,12 @@ export function securityHubUpdate(finding: Finding, result: Omit<FindingResult, 
     workflow = undefined;
     outcomeLabel = 'nothing-to-do';
   }
+  // Nothing finding-specific (scores, resource ids, counts) in an acted-on
+  // note: findings with the same outcome share one call of up to 100.
   const note =
     result.decision === 'skip'
       ? `cordon skipped this finding: ${result.reason}.`
-      : `cordon ran runbook ${result.runbook} (${result.reason}): ${summarizeActions(result.actions)}.${failed > 0 ? ' Some actions FAILED: containment is incomplete, act manually.' : ''} Details in cordon's audit trail.`;
+      : `cordon ran runbook ${result.runbook}: ${statusSummary(result.actions)}.${failed > 0 ? ' Some actions FAILED: containment is incomplete, act manually.' : ''} Details in cordon's audit trail.`;
   const fields: Record<string, string> = { cordon_result: outcomeLabel, cordon_decision: result.decision };
   if (result.runbook) fields.cordon_runbook = result.runbook;
   return { findingArn: finding.arn, region: finding.region, partition: finding.partition, workflow, note, fields };
@@ -45,6 +47,14 @@ export function heldUpdate(finding: Finding, reason: string): FindingUpdate {
     note: `cordon did NOT contain this finding automatically: ${reason}.`,
     fields: { cordon_result: 'circuit-open', cordon_decision: 'skip' },
   };
+}
+
+/** `ec2.snapshot done; ec2.isolate done+failed`: each action's statuses, without counts. */
+export function statusSummary(actions: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status'>>): string {
+  const byAction = new Map<string, Set<string>>();
+  for (const a of actions) byAction.set(a.action, (byAction.get(a.action) ?? new Set()).add(a.status));
+  if (byAction.size === 0) return 'no action applied';
+  return [...byAction].map(([action, statuses]) => `${action} ${[...statuses].join('+')}`).join('; ');
 }
 
 /** `ec2.snapshot 2 done; ec2.isolate 1 done, 1 failed` */

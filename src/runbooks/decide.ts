@@ -1,4 +1,4 @@
-import { CORDON_UPDATED_BY, type Finding } from '../findings/finding';
+import { CORDON_UPDATED_BY, type Finding, type FindingOrigin } from '../findings/finding';
 import { builtinFor, type BuiltinAction } from './custom-actions';
 import { matchRunbook } from './match';
 import { DEFAULT_ACTION_THRESHOLD, type Runbook } from './runbook';
@@ -38,12 +38,8 @@ export function decide(finding: Finding, runbooks: readonly Runbook[], policy: R
     return { runbook, decision: 'act', reason: `analyst chose custom action "${origin.actionName}"` };
   }
   if (origin.kind === 'imported') {
-    if (origin.workflowStatus !== 'NEW') return skip(undefined, `Security Hub workflow is ${origin.workflowStatus}: imported findings are acted on only while NEW`);
-    // cordon's own BatchUpdateFindings emits an Imported event: ignore it unless
-    // GuardDuty has updated the finding since cordon's note.
-    if (origin.noteUpdatedBy === CORDON_UPDATED_BY && origin.noteUpdatedAt && (!origin.findingUpdatedAt || origin.findingUpdatedAt <= origin.noteUpdatedAt)) {
-      return skip(undefined, `already handled by cordon (note of ${origin.noteUpdatedAt}); no GuardDuty update since`);
-    }
+    const ignored = importedSkipReason(origin);
+    if (ignored) return skip(undefined, ignored);
   }
   const match = matchRunbook(runbooks, finding.type);
   if (finding.archived) return skip(match?.runbook, 'finding is archived in GuardDuty');
@@ -57,6 +53,23 @@ export function decide(finding: Finding, runbooks: readonly Runbook[], policy: R
   const sum = `reliability ${runbook.reliability} + severity ${finding.severity} = ${round(score)}`;
   if (score <= policy.threshold) return skip(runbook, `${sum}, not above the threshold ${policy.threshold}`);
   return { runbook, decision: 'act', reason: `${sum} > ${policy.threshold}` };
+}
+
+/**
+ * Why an imported Security Hub finding is not acted on, or undefined when it
+ * is (pure): only NEW findings are, and never cordon's own update coming back
+ * (every BatchUpdateFindings emits an Imported event) unless GuardDuty has
+ * updated the finding since cordon's note. The responder writes nothing back
+ * for these either, or each write would echo forever.
+ */
+export function importedSkipReason(origin: Extract<FindingOrigin, { kind: 'imported' }>): string | undefined {
+  if (origin.workflowStatus !== 'NEW') return `Security Hub workflow is ${origin.workflowStatus}: imported findings are acted on only while NEW`;
+  const noteAt = origin.noteUpdatedAt ? Date.parse(origin.noteUpdatedAt) : Number.NaN;
+  if (origin.noteUpdatedBy === CORDON_UPDATED_BY && !Number.isNaN(noteAt)) {
+    const findingAt = origin.findingUpdatedAt ? Date.parse(origin.findingUpdatedAt) : Number.NaN;
+    if (Number.isNaN(findingAt) || findingAt <= noteAt) return `already handled by cordon (note of ${origin.noteUpdatedAt}); no GuardDuty update since`;
+  }
+  return undefined;
 }
 
 function skip(runbook: Runbook | undefined, reason: string): Decision {

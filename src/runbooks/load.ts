@@ -112,6 +112,12 @@ export function validateRunbooks(files: ReadonlyArray<{ file: string; text: stri
     if (snapshotAt > firstEc2Change && firstEc2Change >= 0) {
       problems.push(`${where}: actions: ec2.snapshot must come before ${order[firstEc2Change]} (evidence is taken before any change to the instance)`);
     }
+    // An isolated instance fails its Auto Scaling / load balancer health checks and would be terminated with the evidence.
+    const isolateAt = order.indexOf('ec2.isolate');
+    const detachAt = order.indexOf('ec2.detach');
+    if (isolateAt >= 0 && (detachAt < 0 || detachAt > isolateAt)) {
+      problems.push(`${where}: actions: ec2.detach must come before ec2.isolate (an isolated instance fails its health checks and Auto Scaling would terminate it, evidence and all)`);
+    }
     runbooks.push({
       name: rb.name,
       description: rb.description,

@@ -292,8 +292,9 @@ describe('analyst workflow: release, built-in custom actions and the circuit bre
     const items = (await ddb.send(new ScanCommand({ TableName: 'cordon-ledger' }))).Items ?? [];
     const ledgerItems = items.filter((i) => i.pk?.S === 'circuit');
     expect(ledgerItems).toHaveLength(3);
-    // TTL: two days after the entry, in epoch seconds; audit records have none.
-    expect(ledgerItems.map((i) => Number(i.expiresAt?.N)).sort()).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000 + 172800, Date.parse('2026-11-24T11:30:00Z') / 1000 + 172800, Date.parse('2026-11-24T11:45:00Z') / 1000 + 172800]);
+    // TTL: eight days after the entry (beyond the longest window, 7 days), in epoch seconds; audit records have none.
+    const ttl = 8 * 24 * 3600;
+    expect(ledgerItems.map((i) => Number(i.expiresAt?.N)).sort()).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000 + ttl, Date.parse('2026-11-24T11:30:00Z') / 1000 + ttl, Date.parse('2026-11-24T11:45:00Z') / 1000 + ttl]);
     expect(items.find((i) => i.pk?.S === 'finding#f1')?.expiresAt).toBeUndefined();
     ddb.destroy();
   });

@@ -1,7 +1,9 @@
 import { DescribeNetworkInterfacesCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
-import { ensureIsolationGroups, findGroup, QUARANTINE_GROUP_NAME } from './quarantine-groups';
+import type { AuditRecord } from '../../audit/store';
+import { describeError } from '../../aws/errors';
+import { ensureIsolationGroups, findGroup, QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
 
 const params = z.strictObject({
   /**
@@ -92,37 +94,91 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
         : await ensureIsolationGroups(ec2, vpcId, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work));
     const quarantine = groups.quarantineId;
     const untrack = groups.untrackId;
+    const ours = new Set([quarantine, untrack].filter((g): g is string => g !== undefined));
     const results: ActionOutcome[] = [];
     for (const ni of interfaces) {
       const eniId = ni.NetworkInterfaceId as string;
-      const groups = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
-      if (quarantine && groups.length === 1 && groups[0] === quarantine) {
+      const groupIds = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
+      if (quarantine && onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)) {
         results.push(outcome(this.name, eniId, 'already', `${eniId} of ${instanceId} is already in ${QUARANTINE_GROUP_NAME} (${quarantine})`));
         continue;
       }
-      const prior = { instanceId, networkInterfaceId: eniId, groupIds: groups };
+      // An interface still in one of cordon's groups (a run cut short) keeps
+      // the original groups an earlier delivery recorded, never cordon's own.
+      const original = groupIds.some((g) => ours.has(g) || cordonGroupName(ni.Groups, g)) ? recordedGroups(await ctx.history(), this.name, eniId) : groupIds;
+      const prior = { instanceId, networkInterfaceId: eniId, groupIds: original ?? [] };
+      const unknown = original === undefined ? ' (its original groups are unknown: it was already in a cordon group)' : '';
       if (ctx.dryRun) {
-        results.push(outcome(this.name, eniId, 'planned', `would move ${eniId} of ${instanceId} from [${groups.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}`, { prior }));
+        results.push(outcome(this.name, eniId, 'planned', `would move ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`, { prior }));
         continue;
       }
-      if (untrack) {
-        await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [untrack] }));
-      }
-      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [quarantine as string] }));
-      results.push(
-        outcome(this.name, eniId, 'done', `moved ${eniId} of ${instanceId} from [${groups.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${p.cutTrackedConnections ? ', tracked connections cut' : ''}`, {
-          prior,
-          changed: { groupIds: [quarantine] },
-        }),
-      );
+      results.push(await isolateInterface(ec2, eniId, instanceId, groupIds, quarantine as string, untrack, prior, unknown));
     }
     return results;
   },
 };
 
+/**
+ * Moves one interface to the quarantine group (through the allow-all group
+ * when `untrack` is set). If the final move fails, the interface is put back
+ * in its groups at once rather than left in the allow-all group; the outcome
+ * says whether that worked.
+ */
+async function isolateInterface(
+  ec2: EC2Client,
+  eniId: string,
+  instanceId: string,
+  groupIds: readonly string[],
+  quarantine: string,
+  untrack: string | undefined,
+  prior: { instanceId: string; networkInterfaceId: string; groupIds: string[] },
+  unknown: string,
+): Promise<ActionOutcome> {
+  const name = isolateInstance.name;
+  if (untrack) {
+    try {
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [untrack] }));
+    } catch (err) {
+      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${UNTRACK_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`);
+    }
+  }
+  try {
+    await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [quarantine] }));
+  } catch (err) {
+    if (!untrack) return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`);
+    // Never leave an interface in the allow-all group.
+    try {
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...groupIds] }));
+      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; put back in [${groupIds.join(', ')}]`);
+    } catch (back) {
+      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) nor back to [${groupIds.join(', ')}] (${describeError(back)}): it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`);
+    }
+  }
+  return outcome(name, eniId, 'done', `moved ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', tracked connections cut' : ''}${unknown}`, {
+    prior,
+    changed: { groupIds: [quarantine] },
+  });
+}
+
 /** True when an interface's only group is named `name` (as DescribeNetworkInterfaces reports it). */
 function onlyIn(groups: ReadonlyArray<{ GroupName?: string }> | undefined, name: string): boolean {
   return (groups ?? []).length === 1 && groups?.[0]?.GroupName === name;
+}
+
+/** True when group `id` of an interface is one of cordon's by name. */
+function cordonGroupName(groups: ReadonlyArray<{ GroupId?: string; GroupName?: string }> | undefined, id: string): boolean {
+  const name = groups?.find((g) => g.GroupId === id)?.GroupName;
+  return name === QUARANTINE_GROUP_NAME || name === UNTRACK_GROUP_NAME;
+}
+
+/** The original groups of an interface as an earlier delivery of the finding recorded them. */
+function recordedGroups(history: readonly AuditRecord[], action: string, eniId: string): string[] | undefined {
+  for (const r of history) {
+    if (r.action !== action || r.actor !== 'respond' || r.status !== 'done' || r.resource !== eniId) continue;
+    const ids = stringList(r.prior?.groupIds);
+    if (ids.length > 0) return ids;
+  }
+  return undefined;
 }
 
 function stringList(value: unknown): string[] {

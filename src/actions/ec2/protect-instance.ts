@@ -1,6 +1,6 @@
 import { CreateTagsCommand, DescribeInstanceAttributeCommand, EC2Client, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { outcome, TAG_CONTAINED_AT, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
+import { outcome, PartialActionError, TAG_CONTAINED_AT, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
 
 const params = z.strictObject({
   /** Also turn on stop protection. @default true */
@@ -60,26 +60,45 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
     if (!tagged) needs.push('finding tags');
     if (needs.length === 0) return [outcome(this.name, instanceId, 'already', 'already protected and tagged for this finding', { prior })];
     if (ctx.dryRun) return [outcome(this.name, instanceId, 'planned', `would turn on ${needs.join(', ')}`, { prior })];
-    const results: ActionOutcome[] = [];
-    if (!wasTermination) {
-      await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, DisableApiTermination: { Value: true } }));
+    // Each change is recorded as soon as it is made: a failure later (tags) keeps the protection on record for release.
+    const changed: Record<string, boolean> = {};
+    const made: string[] = [];
+    const unsupported: string[] = [];
+    const result = (): ActionOutcome =>
+      outcome(this.name, instanceId, 'done', `turned on ${made.join(', ') || 'nothing'}${unsupported.length > 0 ? `; ${unsupported.join(', ')} not supported for this instance (a Spot instance?)` : ''}`, { prior, changed: { ...changed } });
+    const turnOn = async (attribute: 'disableApiTermination' | 'disableApiStop', label: string): Promise<void> => {
+      const input = attribute === 'disableApiTermination' ? { DisableApiTermination: { Value: true } } : { DisableApiStop: { Value: true } };
+      try {
+        await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, ...input }));
+      } catch (err) {
+        // Spot instances support neither protection; the tags still matter.
+        if ((err as Error).name !== 'UnsupportedOperation') throw err;
+        unsupported.push(label);
+        return;
+      }
+      changed[attribute] = true;
+      made.push(label);
+    };
+    try {
+      if (!wasTermination) await turnOn('disableApiTermination', 'termination protection');
+      if (p.stopProtection && !wasStop) await turnOn('disableApiStop', 'stop protection');
+      if (!tagged) {
+        await ec2.send(
+          new CreateTagsCommand({
+            Resources: [instanceId],
+            Tags: [
+              { Key: TAG_FINDING_ID, Value: ctx.finding.id },
+              { Key: TAG_FINDING_TYPE, Value: ctx.finding.type },
+              { Key: TAG_CONTAINED_AT, Value: ctx.now.toISOString() },
+            ],
+          }),
+        );
+        made.push('finding tags');
+      }
+    } catch (err) {
+      if (made.length > 0) throw new PartialActionError([result()], err);
+      throw err;
     }
-    if (p.stopProtection && !wasStop) {
-      await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, DisableApiStop: { Value: true } }));
-    }
-    if (!tagged) {
-      await ec2.send(
-        new CreateTagsCommand({
-          Resources: [instanceId],
-          Tags: [
-            { Key: TAG_FINDING_ID, Value: ctx.finding.id },
-            { Key: TAG_FINDING_TYPE, Value: ctx.finding.type },
-            { Key: TAG_CONTAINED_AT, Value: ctx.now.toISOString() },
-          ],
-        }),
-      );
-    }
-    results.push(outcome(this.name, instanceId, 'done', `turned on ${needs.join(', ')}`, { prior, changed: { disableApiTermination: true, disableApiStop: p.stopProtection } }));
-    return results;
+    return [result()];
   },
 };

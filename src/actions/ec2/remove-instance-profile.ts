@@ -1,8 +1,9 @@
 import { DescribeIamInstanceProfileAssociationsCommand, DisassociateIamInstanceProfileCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { existingRevocation, putRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
-import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
+import type { AuditRecord } from '../../audit/store';
+import { applyRevocation, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
+import { collecting, outcome, type ActionDefinition } from '../types';
 
 const params = z.strictObject({
   /** Also deny the instance role's sessions issued before now (the credentials already on the box). @default true */
@@ -33,7 +34,7 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
     kind: 'restore',
     permissions: REMOVE_REVOCATION_PERMISSIONS,
     async run(ctx, record) {
-      if (record.changed.policyName === REVOKE_SESSIONS_POLICY) return [await removeRevocation('ec2.remove-instance-profile', ctx, record.resource)];
+      if (record.changed.policyName === REVOKE_SESSIONS_POLICY) return [await removeRevocation('ec2.remove-instance-profile', ctx, record)];
       // Re-associating needs iam:PassRole on the role, which the member role
       // deliberately lacks; a compromised instance should get its role back by hand.
       const profile = String(record.prior.instanceProfileName ?? record.prior.instanceProfileArn ?? 'the instance profile');
@@ -43,44 +44,55 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
   async run(ctx, p) {
     const instanceId = ctx.finding.instance?.instanceId as string;
     const ec2 = ctx.member(EC2Client);
-    const assoc = await ec2.send(
-      new DescribeIamInstanceProfileAssociationsCommand({
-        Filters: [
-          { Name: 'instance-id', Values: [instanceId] },
-          { Name: 'state', Values: ['associated'] },
-        ],
-      }),
-    );
-    const association = assoc.IamInstanceProfileAssociations?.[0];
-    const results: ActionOutcome[] = [];
-    const profileArn = association?.IamInstanceProfile?.Arn;
-    if (!association?.AssociationId || !profileArn) {
-      return [outcome(this.name, instanceId, 'already', 'no instance profile associated')];
-    }
-    const profileName = profileArn.split('/').pop() as string;
-    let roleName: string | undefined;
-    if (p.revokeSessions) {
-      const profile = await ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }));
-      roleName = profile.InstanceProfile?.Roles?.[0]?.RoleName;
-    }
-    if (ctx.dryRun) {
-      results.push(outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior: { instanceProfileArn: profileArn } }));
-    } else {
-      await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId }));
-      results.push(outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior: { instanceProfileArn: profileArn, instanceProfileName: profileName } }));
-    }
-    if (roleName) {
+    return collecting(async (results) => {
+      const assoc = await ec2.send(
+        new DescribeIamInstanceProfileAssociationsCommand({
+          Filters: [
+            { Name: 'instance-id', Values: [instanceId] },
+            { Name: 'state', Values: ['associated'] },
+          ],
+        }),
+      );
+      const association = assoc.IamInstanceProfileAssociations?.[0];
+      const profileArn = association?.IamInstanceProfile?.Arn;
+      let roleName: string | undefined;
+      if (!association?.AssociationId || !profileArn) {
+        results.push(outcome(this.name, instanceId, 'already', 'no instance profile associated'));
+        // A later delivery (the profile went with the first one): its role's
+        // revocation is still checked, so a revocation that failed then is retried.
+        roleName = roleFromHistory(await ctx.history(), this.name);
+      } else {
+        const profileName = profileArn.split('/').pop() as string;
+        if (p.revokeSessions) {
+          const profile = await ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }));
+          roleName = profile.InstanceProfile?.Roles?.[0]?.RoleName;
+        }
+        const prior = { instanceProfileArn: profileArn, instanceProfileName: profileName, ...(roleName ? { roleName } : {}) };
+        if (ctx.dryRun) {
+          results.push(outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior }));
+        } else {
+          await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId }));
+          results.push(outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior }));
+        }
+      }
+      if (!p.revokeSessions || !roleName) return;
       if (roleName === ctx.responderRoleName) {
         results.push(outcome(this.name, roleName, 'skipped', `refusing to revoke ${roleName}: it is cordon's own member role`));
-      } else if (await existingRevocation(ctx.member(IAMClient), roleName)) {
-        results.push(outcome(this.name, roleName, 'already', `${REVOKE_SESSIONS_POLICY} already attached to ${roleName}`));
-      } else if (ctx.dryRun) {
-        results.push(outcome(this.name, roleName, 'planned', `would deny sessions of ${roleName} issued before ${ctx.now.toISOString()}`));
-      } else {
-        await putRevocation(ctx.member(IAMClient), roleName, ctx.now);
-        results.push(outcome(this.name, roleName, 'done', `sessions of ${roleName} issued before ${ctx.now.toISOString()} denied`, { prior: { roleName, hadPolicy: false }, changed: { policyName: REVOKE_SESSIONS_POLICY } }));
+        return;
       }
-    }
-    return results;
+      const iam = ctx.member(IAMClient);
+      const plan = await planRevocation(iam, roleName, ctx.finding.lastSeenAt, ctx.now);
+      results.push(await applyRevocation(this.name, iam, roleName, plan, ctx.now, ctx.dryRun));
+    });
   },
 };
+
+/** The instance role an earlier delivery of the finding recorded, if any. */
+function roleFromHistory(history: readonly AuditRecord[], action: string): string | undefined {
+  let roleName: string | undefined;
+  for (const r of history) {
+    const recorded = r.prior?.roleName;
+    if (r.action === action && r.actor === 'respond' && typeof recorded === 'string') roleName = recorded;
+  }
+  return roleName;
+}

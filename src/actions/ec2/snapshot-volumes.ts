@@ -1,6 +1,6 @@
 import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { outcome, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
+import { collecting, outcome, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition } from '../types';
 
 const params = z.strictObject({});
 
@@ -43,35 +43,35 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
       const snapshotId = r.changed?.snapshotId;
       if (r.action === this.name && r.status === 'done' && typeof snapshotId === 'string') audited.set(r.resource, snapshotId);
     }
-    const results: ActionOutcome[] = [];
-    for (const { volumeId, device } of volumes) {
-      const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
-      if (prior) {
-        results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
-        continue;
+    return collecting(async (results) => {
+      for (const { volumeId, device } of volumes) {
+        const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
+        if (prior) {
+          results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
+          continue;
+        }
+        if (ctx.dryRun) {
+          results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
+          continue;
+        }
+        const snap = await ec2.send(
+          new CreateSnapshotCommand({
+            VolumeId: volumeId,
+            Description: `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(0, 255),
+            TagSpecifications: [
+              {
+                ResourceType: 'snapshot',
+                Tags: [
+                  { Key: TAG_FINDING_ID, Value: finding.id },
+                  { Key: TAG_FINDING_TYPE, Value: finding.type },
+                  { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
+                ],
+              },
+            ],
+          }),
+        );
+        results.push(outcome(this.name, volumeId, 'done', `snapshot ${snap.SnapshotId} started`, { changed: { snapshotId: snap.SnapshotId } }));
       }
-      if (ctx.dryRun) {
-        results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
-        continue;
-      }
-      const snap = await ec2.send(
-        new CreateSnapshotCommand({
-          VolumeId: volumeId,
-          Description: `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(0, 255),
-          TagSpecifications: [
-            {
-              ResourceType: 'snapshot',
-              Tags: [
-                { Key: TAG_FINDING_ID, Value: finding.id },
-                { Key: TAG_FINDING_TYPE, Value: finding.type },
-                { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
-              ],
-            },
-          ],
-        }),
-      );
-      results.push(outcome(this.name, volumeId, 'done', `snapshot ${snap.SnapshotId} started`, { changed: { snapshotId: snap.SnapshotId } }));
-    }
-    return results;
+    });
   },
 };

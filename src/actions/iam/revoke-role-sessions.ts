@@ -1,14 +1,16 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { outcome, type ActionDefinition } from '../types';
-import { existingRevocation, putRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from './session-revocation';
+import { applyRevocation, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS } from './session-revocation';
 
 const params = z.strictObject({});
 
 /**
  * Revokes the sessions of the IAM role whose temporary credentials the finding
  * names (e.g. an instance role's credentials used from outside AWS): an inline
- * deny on `aws:TokenIssueTime` earlier than now. New sessions keep working.
+ * deny on `aws:TokenIssueTime` earlier than now. New sessions keep working. A
+ * revocation already in place is moved forward when this finding's activity
+ * is later than its cut-off.
  */
 export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
   name: 'iam.revoke-role-sessions',
@@ -20,7 +22,7 @@ export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
     kind: 'restore',
     permissions: REMOVE_REVOCATION_PERMISSIONS,
     async run(ctx, record) {
-      return [await removeRevocation('iam.revoke-role-sessions', ctx, record.resource)];
+      return [await removeRevocation('iam.revoke-role-sessions', ctx, record)];
     },
   },
   async run(ctx) {
@@ -33,15 +35,7 @@ export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
       return [outcome(this.name, roleName, 'skipped', `refusing to revoke ${roleName}: it is cordon's own member role`)];
     }
     const iam = ctx.member(IAMClient);
-    const existing = await existingRevocation(iam, roleName);
-    if (existing) return [outcome(this.name, roleName, 'already', `${REVOKE_SESSIONS_POLICY} already attached to ${roleName}`)];
-    if (ctx.dryRun) return [outcome(this.name, roleName, 'planned', `would deny sessions of ${roleName} issued before ${ctx.now.toISOString()}`)];
-    await putRevocation(iam, roleName, ctx.now);
-    return [
-      outcome(this.name, roleName, 'done', `sessions of ${roleName} issued before ${ctx.now.toISOString()} denied`, {
-        prior: { roleName, hadPolicy: false },
-        changed: { policyName: REVOKE_SESSIONS_POLICY },
-      }),
-    ];
+    const plan = await planRevocation(iam, roleName, ctx.finding.lastSeenAt, ctx.now);
+    return [await applyRevocation(this.name, iam, roleName, plan, ctx.now, ctx.dryRun)];
   },
 };

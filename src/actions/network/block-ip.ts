@@ -1,7 +1,7 @@
 import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client, type NetworkAcl, type NetworkAclEntry } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { describeError } from '../../aws/errors';
-import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
+import { collecting, outcome, type ActionDefinition, type ActionOutcome } from '../types';
 
 /** AWS's default quota of rules per direction in a network ACL (the `*` default rule excluded). */
 export const NACL_RULES_PER_DIRECTION = 20;
@@ -55,12 +55,12 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
       for (const rule of added) {
         const entry = entries.find((e) => e.Egress === rule.egress && e.RuleNumber === rule.ruleNumber);
         if (!entry) continue;
-        if (entry.CidrBlock === cidr && entry.RuleAction === 'deny') ours.push(rule);
+        if (entry.CidrBlock === cidr && entry.RuleAction === 'deny' && entry.Protocol === '-1' && !entry.PortRange) ours.push(rule);
         else others.push(`${rule.egress ? 'outbound' : 'inbound'} #${rule.ruleNumber} (${entry.RuleAction} ${entry.CidrBlock ?? entry.Ipv6CidrBlock})`);
       }
       const label = (rules: typeof added): string => rules.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
-      if (ours.length === 0 && others.length > 0) return [outcome('network.block-ip', record.resource, 'failed', `${REFUSED} ${aclId} now holds other rules at cordon's numbers: ${others.join(', ')}; left untouched`)];
-      if (ours.length === 0) return [outcome('network.block-ip', record.resource, 'already', `cordon's deny of ${cidr} is no longer in ${aclId}`)];
+      // cordon's entries gone and someone's rules at those numbers: nothing of cordon's to restore, theirs stay.
+      if (ours.length === 0) return [outcome('network.block-ip', record.resource, 'already', `cordon's deny of ${cidr} is no longer in ${aclId}${others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : ''}`)];
       if (ctx.dryRun) return [outcome('network.block-ip', record.resource, 'planned', `would delete ${label(ours)} denying ${cidr} from ${aclId}`)];
       for (const rule of ours) await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: rule.ruleNumber, Egress: rule.egress }));
       const kept = others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : '';
@@ -77,26 +77,26 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
     const ec2 = ctx.member(EC2Client);
     const acls = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnets }] }));
     const cidrs = [...new Set(v4.map((r) => `${r.ip}/32`))];
-    const results: ActionOutcome[] = [];
-    for (const acl of acls.NetworkAcls ?? []) {
-      const aclId = acl.NetworkAclId as string;
-      const missing = cidrs.filter((cidr) => !deniedBothWays(acl.Entries ?? [], cidr));
-      for (const cidr of cidrs.filter((c) => !missing.includes(c))) results.push(outcome(this.name, `${aclId}:${cidr}`, 'already', `${cidr} already denied both ways in ${aclId}`));
-      if (missing.length === 0) continue;
-      if (ctx.dryRun) {
-        results.push(...(await denyIn(ec2, acl, missing, p, true)));
-        continue;
+    return collecting(async (results) => {
+      for (const acl of acls.NetworkAcls ?? []) {
+        const aclId = acl.NetworkAclId as string;
+        const missing = cidrs.filter((cidr) => !deniedBothWays(acl.Entries ?? [], cidr));
+        for (const cidr of cidrs.filter((c) => !missing.includes(c))) results.push(outcome(this.name, `${aclId}:${cidr}`, 'already', `${cidr} already denied both ways in ${aclId}`));
+        if (missing.length === 0) continue;
+        if (ctx.dryRun) {
+          results.push(...(await denyIn(ec2, acl, missing, p, true)));
+          continue;
+        }
+        // Rule numbers are chosen from what the ACL holds: two findings about one
+        // subnet (another instance, another Lambda environment) must not choose at once.
+        results.push(
+          ...(await ctx.exclusive(`network-acl:${aclId}`, async () => {
+            const fresh = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0] ?? acl;
+            return denyIn(ec2, fresh, missing, p, false);
+          })),
+        );
       }
-      // Rule numbers are chosen from what the ACL holds: two findings about one
-      // subnet (another instance, another Lambda environment) must not choose at once.
-      results.push(
-        ...(await ctx.exclusive(`network-acl:${aclId}`, async () => {
-          const fresh = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0] ?? acl;
-          return denyIn(ec2, fresh, missing, p, false);
-        })),
-      );
-    }
-    return results;
+    });
   },
 };
 
@@ -127,14 +127,22 @@ async function denyIn(ec2: EC2Client, acl: NetworkAcl, cidrs: readonly string[],
     let problem: string | undefined;
     for (const egress of [false, true]) {
       if (has(egress)) continue;
-      const sameDirection = entries.filter((e) => e.Egress === egress && e.RuleNumber !== 32767);
+      const direction = egress ? 'outbound' : 'inbound';
+      // The quota holds per direction, for IPv4 and IPv6 rules separately, the default (*) rule aside.
+      const sameDirection = entries.filter((e) => e.Egress === egress && e.CidrBlock !== undefined && e.RuleNumber !== DEFAULT_RULE_NUMBER);
       if (sameDirection.length >= p.maxRulesPerDirection) {
-        problem = `${aclId} already holds ${sameDirection.length} ${egress ? 'outbound' : 'inbound'} rules (quota ${p.maxRulesPerDirection}); raise the quota or release older blocks`;
+        problem = `${aclId} already holds ${sameDirection.length} ${direction} IPv4 rules (quota ${p.maxRulesPerDirection}); raise the quota or release older blocks`;
         break;
       }
-      const ruleNumber = freeRuleNumber(entries, egress, p.firstRuleNumber, p.lastRuleNumber, plan);
+      // A deny after an allow that matches the address would never be evaluated.
+      const shadow = lowestAllowFor(entries, egress, cidr);
+      const last = Math.min(p.lastRuleNumber, shadow === undefined ? p.lastRuleNumber : shadow - 1);
+      const ruleNumber = freeRuleNumber(entries, egress, p.firstRuleNumber, last, plan);
       if (ruleNumber === undefined) {
-        problem = `no free ${egress ? 'outbound' : 'inbound'} rule number in ${p.firstRuleNumber}-${p.lastRuleNumber} of ${aclId}`;
+        problem =
+          shadow !== undefined && shadow <= p.lastRuleNumber
+            ? `no free ${direction} rule number in ${p.firstRuleNumber}-${last} of ${aclId} below its allow rule #${shadow}, which matches ${cidr}: a deny after it would have no effect`
+            : `no free ${direction} rule number in ${p.firstRuleNumber}-${p.lastRuleNumber} of ${aclId}`;
         break;
       }
       plan.push({ egress, ruleNumber });
@@ -182,6 +190,36 @@ async function rollBack(ec2: EC2Client, aclId: string, created: ReadonlyArray<{ 
   }
   if (created.length === 0) return '';
   return left.length === 0 ? '; the rule already added was deleted again' : `; cordon's rule ${left.join(', ')} is LEFT in ${aclId}: delete it by hand`;
+}
+
+/** Rule number of the ACL's default rule (`*`). */
+const DEFAULT_RULE_NUMBER = 32767;
+
+/** The lowest-numbered allow rule of a direction whose IPv4 range contains `cidr` (a /32), if any. */
+function lowestAllowFor(entries: readonly NetworkAclEntry[], egress: boolean, cidr: string): number | undefined {
+  const ip = ipv4ToNumber(cidr.split('/')[0] ?? '');
+  let lowest: number | undefined;
+  for (const e of entries) {
+    if (e.Egress !== egress || e.RuleAction !== 'allow' || !e.CidrBlock || e.RuleNumber === undefined) continue;
+    if (ip !== undefined && cidrContains(e.CidrBlock, ip) && (lowest === undefined || e.RuleNumber < lowest)) lowest = e.RuleNumber;
+  }
+  return lowest;
+}
+
+function ipv4ToNumber(ip: string): number | undefined {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return undefined;
+  return (((parts[0] as number) << 24) >>> 0) + ((parts[1] as number) << 16) + ((parts[2] as number) << 8) + (parts[3] as number);
+}
+
+/** True when the IPv4 range `cidr` contains the address `ip` (as a number). */
+export function cidrContains(cidr: string, ip: number): boolean {
+  const [base, bits] = cidr.split('/');
+  const network = ipv4ToNumber(base ?? '');
+  const prefix = Number(bits ?? '32');
+  if (network === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return false;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return ((network & mask) >>> 0) === ((ip & mask) >>> 0);
 }
 
 function freeRuleNumber(

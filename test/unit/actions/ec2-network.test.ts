@@ -1,4 +1,4 @@
-import { DescribeNetworkAclsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, type Instance } from '@aws-sdk/client-ec2';
+import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, type Instance } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { isolateInstance } from '../../../src/actions/ec2/isolate-instance';
 import { blockIp } from '../../../src/actions/network/block-ip';
@@ -11,7 +11,7 @@ const mock = mockClient(ec2);
 const instance: Instance = { InstanceId: 'i-1', VpcId: 'vpc-1', NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', SubnetId: 'subnet-1' }] };
 const finding = {
   id: 'f1', arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false,
-  updatedAt: undefined, detectorId: undefined, resourceRole: 'TARGET', resourceType: 'Instance',
+  updatedAt: undefined, lastSeenAt: undefined, detectorId: undefined, resourceRole: 'TARGET', resourceType: 'Instance',
   instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} }, accessKey: undefined, buckets: [], remoteIps: [{ ip: '203.0.113.9', direction: 'INBOUND' }], origin: { kind: 'guardduty' },
 } as Finding;
 
@@ -51,7 +51,7 @@ describe('network.block-ip rule management', () => {
 
     const outcomes = await blockIp.run(ctx(), { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false });
 
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('already holds 20 inbound rules (quota 20)') })]);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('already holds 20 inbound IPv4 rules (quota 20)') })]);
   });
 
   it('takes the lowest free numbers in its range and plans them in a dry run', async () => {
@@ -62,6 +62,39 @@ describe('network.block-ip rule management', () => {
     expect(outcomes).toEqual([
       expect.objectContaining({ status: 'planned', resource: 'acl-1:203.0.113.9/32', detail: 'would deny 203.0.113.9/32 in acl-1 as inbound #2, outbound #1 (the VPC default ACL: every subnet using it is affected)' }),
     ]);
+  });
+});
+
+describe('network.block-ip against what the ACL already holds', () => {
+  beforeEach(() => mock.reset());
+
+  it('puts the deny before an allow rule that matches the address, or fails saying why', async () => {
+    // Prepare: a custom ACL that allows the world at #5 (inbound) and #50 (outbound)
+    const entries = [
+      { RuleNumber: 5, Egress: false, RuleAction: 'allow' as const, Protocol: '-1', CidrBlock: '0.0.0.0/0' },
+      { RuleNumber: 50, Egress: true, RuleAction: 'allow' as const, Protocol: '-1', CidrBlock: '0.0.0.0/0' },
+    ];
+    mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: entries }] });
+    // Act
+    const planned = await blockIp.run(ctx(true), { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false });
+    const blocked = await blockIp.run(ctx(true), { firstRuleNumber: 10, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false });
+    // Assess: below #5 inbound; with a range starting at 10 there is no effective number
+    expect(planned).toEqual([expect.objectContaining({ status: 'planned', detail: expect.stringContaining('as inbound #1, outbound #1') })]);
+    expect(blocked).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('below its allow rule #5, which matches 203.0.113.9/32: a deny after it would have no effect') })]);
+  });
+
+  it('adds both rules or neither: when the outbound rule fails, the inbound one is deleted again', async () => {
+    // Prepare
+    mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [] }] });
+    mock.on(CreateNetworkAclEntryCommand, { Egress: false }).resolves({});
+    mock.on(CreateNetworkAclEntryCommand, { Egress: true }).rejects(Object.assign(new Error('Rule limit reached'), { name: 'NetworkAclEntryLimitExceeded' }));
+    const scopes: string[] = [];
+    // Act
+    const outcomes = await blockIp.run({ ...ctx(), exclusive: (scope, work) => (scopes.push(scope), work()) }, { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false });
+    // Assess: failed, nothing left behind, and the change ran under the ACL's lease
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('the rule already added was deleted again') })]);
+    expect(mock.commandCalls(DeleteNetworkAclEntryCommand).map((c) => c.args[0].input)).toEqual([{ NetworkAclId: 'acl-1', RuleNumber: 1, Egress: false }]);
+    expect(scopes).toEqual(['network-acl:acl-1']);
   });
 });
 
@@ -99,6 +132,28 @@ describe('undo of ec2.isolate and network.block-ip as AWS reports resources', ()
     mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [{ RuleNumber: 1, Egress: false, RuleAction: 'allow', CidrBlock: '10.0.0.0/8' }] }] });
     const undo = blockIp.undo.kind === 'restore' ? blockIp.undo : undefined;
     const outcomes = await undo?.run({ ...undoCtx({ force: true }) }, { resource: 'acl-1:203.0.113.9/32', prior: { networkAclId: 'acl-1', cidr: '203.0.113.9/32' }, changed: { entriesAdded: [{ egress: false, ruleNumber: 1 }, { egress: true, ruleNumber: 1 }] } });
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('now holds other rules at cordon\'s numbers: inbound #1 (allow 10.0.0.0/8)') })]);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'already', detail: expect.stringContaining("left inbound #1 (allow 10.0.0.0/8) (not cordon's)") })]);
+    expect(mock.commandCalls(DeleteNetworkAclEntryCommand)).toHaveLength(0);
+  });
+
+  it("leaves a narrower deny of the same address at cordon's number (someone's tcp/22 rule), and deletes only cordon's all-traffic deny", async () => {
+    // Prepare
+    mock.on(DescribeNetworkAclsCommand).resolves({
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-1',
+          Entries: [
+            { RuleNumber: 1, Egress: false, RuleAction: 'deny', Protocol: '6', PortRange: { From: 22, To: 22 }, CidrBlock: '203.0.113.9/32' },
+            { RuleNumber: 1, Egress: true, RuleAction: 'deny', Protocol: '-1', CidrBlock: '203.0.113.9/32' },
+          ],
+        },
+      ],
+    });
+    const undo = blockIp.undo.kind === 'restore' ? blockIp.undo : undefined;
+    // Act
+    const outcomes = await undo?.run(undoCtx(), { resource: 'acl-1:203.0.113.9/32', prior: { networkAclId: 'acl-1', cidr: '203.0.113.9/32' }, changed: { entriesAdded: [{ egress: false, ruleNumber: 1 }, { egress: true, ruleNumber: 1 }] } });
+    // Assess
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'done' })]);
+    expect(mock.commandCalls(DeleteNetworkAclEntryCommand).map((c) => c.args[0].input)).toEqual([{ NetworkAclId: 'acl-1', RuleNumber: 1, Egress: true }]);
   });
 });

@@ -105,7 +105,7 @@ describe('decide', () => {
 });
 
 describe('runbook validation', () => {
-  const valid = 'name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.isolate\n';
+  const valid = 'name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.detach\n  - action: ec2.isolate\n';
 
   it('applies defaults (auto, reliability 5)', () => {
     const [rb] = validateRunbooks([{ file: 'a.yaml', text: valid }], ACTION_CATALOGUE);
@@ -115,11 +115,16 @@ describe('runbook validation', () => {
   it.each([
     ['reliability: 11\n', /a\.yaml: runbook "a": reliability: .*(<=10|10)/],
     ['mode: sometimes\n', /a\.yaml: runbook "a": mode: /],
-    ['  - action: ec2.explode\n', /actions\[1\]\.action: unknown action "ec2\.explode"/],
-    ['  - action: ec2.isolate\n    with: { cutTracked: true }\n', /actions\[1\]\.with: Unrecognized key/],
-    ['  - action: ec2.snapshot\n', /ec2\.snapshot must come before ec2\.isolate/],
+    ['  - action: ec2.explode\n', /actions\[2\]\.action: unknown action "ec2\.explode"/],
+    ['  - action: ec2.isolate\n    with: { cutTracked: true }\n', /actions\[2\]\.with: Unrecognized key/],
+    ['  - action: ec2.snapshot\n', /ec2\.snapshot must come before ec2\.detach/],
   ])('rejects %j naming file, runbook and field', (extra, message) => {
     expect(() => validateRunbooks([{ file: 'a.yaml', text: valid + extra }], ACTION_CATALOGUE)).toThrow(message);
+  });
+
+  it('rejects isolating an instance without detaching it first (its health checks would get it terminated)', () => {
+    const isolateOnly = 'name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.isolate\n  - action: ec2.detach\n';
+    expect(() => validateRunbooks([{ file: 'a.yaml', text: isolateOnly }], ACTION_CATALOGUE)).toThrow(/a\.yaml: runbook "a": actions: ec2\.detach must come before ec2\.isolate/);
   });
 
   it('rejects a type claimed by two runbooks and a manual runbook without a custom action', () => {
