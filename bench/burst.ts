@@ -32,7 +32,12 @@ export interface BurstMetrics {
   readonly wallMs: number;
   readonly findingsPerSecond: number;
   readonly calls: { readonly total: number; readonly firstAttempts: number; readonly perFinding: number; readonly byService: Readonly<Record<string, number>>; readonly perFindingByService: Readonly<Record<string, number>> };
-  readonly assumeRole: { readonly calls: number; readonly target: number; readonly perAccountRegion: number };
+  /**
+   * `target`: one per account-region each execution environment acted in
+   * (environments cannot share credentials); `accountRegions` is the
+   * organization-wide count the issue names, reached only with one environment.
+   */
+  readonly assumeRole: { readonly calls: number; readonly target: number; readonly accountRegions: number; readonly perAccountRegion: number; readonly perEnvironmentAccountRegion: number };
   readonly securityHub: { readonly batchUpdateFindings: number; readonly target: number; readonly targetByRegion: Readonly<Record<string, number>>; readonly byRegion: Readonly<Record<string, number>> };
   readonly throttled: { readonly total: number; readonly byService: Readonly<Record<string, number>> };
   readonly retries: number;
@@ -126,7 +131,13 @@ function measure(messages: readonly BenchMessage[], run: QueueRun, calls: readon
     wallMs: Math.round(run.wallMs),
     findingsPerSecond: round1(n / (run.wallMs / 1000)),
     calls: { total: calls.length, firstAttempts, perFinding: round2(calls.length / n), byService, perFindingByService },
-    assumeRole: { calls: assumeRole, target: accountRegions, perAccountRegion: round2(assumeRole / Math.max(1, accountRegions)) },
+    assumeRole: {
+      calls: assumeRole,
+      target: run.environmentAccountRegions,
+      accountRegions,
+      perAccountRegion: round2(assumeRole / Math.max(1, accountRegions)),
+      perEnvironmentAccountRegion: round2(assumeRole / Math.max(1, run.environmentAccountRegions)),
+    },
     securityHub: { batchUpdateFindings: shCalls, target: Object.values(targetByRegion).reduce((a, b) => a + b, 0), targetByRegion, byRegion: shByRegion },
     throttled: { total: throttled, byService: throttledByService },
     retries: calls.length - firstAttempts,

@@ -37,6 +37,12 @@ export interface QueueRun {
   readonly results: readonly LoggedResult[];
   /** Other error lines (unreadable messages, failed batches). */
   readonly errors: readonly string[];
+  /**
+   * Σ over execution environments of the account-regions each one acted in:
+   * the fewest AssumeRole calls possible, since environments share no memory
+   * (and cordon stores no credentials anywhere else).
+   */
+  readonly environmentAccountRegions: number;
   readonly wallMs: number;
 }
 
@@ -83,8 +89,10 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
   const deadLettered: string[] = [];
   let invocations = 0;
   let coldStarts = 0;
+  let environmentAccountRegions = 0;
   const container = async (): Promise<void> => {
     let responder: Responder | undefined;
+    let seen = new Set<string>();
     try {
       while (pending.length > 0) {
         const batch = pending.splice(0, options.batchSize);
@@ -93,7 +101,10 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
           responder?.close();
           responder = options.newResponder();
           coldStarts += 1;
+          environmentAccountRegions += seen.size;
+          seen = new Set();
         }
+        for (const m of batch) if (m.family !== 'low-severity') seen.add(`${m.accountId}|${m.region}`);
         invocations += 1;
         const event: SqsEvent = { Records: batch.map((m) => ({ messageId: m.messageId, body: m.body })) };
         const out = await handleBatch(event, responder);
@@ -107,6 +118,7 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
       }
     } finally {
       responder?.close();
+      environmentAccountRegions += seen.size;
     }
   };
   const { lines } = await capturingLogs(() => Promise.all(Array.from({ length: options.containers }, () => container())));
@@ -124,7 +136,7 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
     if (typeof parsed.findingId === 'string' && typeof parsed.messageId === 'string') results.push(parsed as unknown as LoggedResult);
     else if (parsed.level === 'error') errors.push(line);
   }
-  return { invocations, coldStarts, receives, deadLettered, results, errors, wallMs: performance.now() - started };
+  return { invocations, coldStarts, receives, deadLettered, results, errors, environmentAccountRegions, wallMs: performance.now() - started };
 }
 
 /** How one finding result ended. */

@@ -46,7 +46,12 @@ export function markdown(report: BenchReport): string {
     row('API calls per finding (all attempts)', fmt(c.calls.perFinding), fmt(b.calls.perFinding), ratio(c.calls.perFinding, b.calls.perFinding));
     const services = [...new Set([...Object.keys(c.calls.perFindingByService), ...Object.keys(b.calls.perFindingByService)])].sort();
     for (const s of services) row(`  ${s} calls per finding`, fmt(c.calls.perFindingByService[s] ?? 0), fmt(b.calls.perFindingByService[s] ?? 0), ratio(c.calls.perFindingByService[s] ?? 0, b.calls.perFindingByService[s] ?? 0));
-    row('AssumeRole calls (target: 1 per account-region)', `${fmt(c.assumeRole.calls)} (target ${fmt(c.assumeRole.target)}; ${fmt(c.assumeRole.perAccountRegion)} per account-region)`, `${fmt(b.assumeRole.calls)} (${fmt(b.assumeRole.perAccountRegion)} per account-region)`, ratio(pf(c, c.assumeRole.calls), pf(b, b.assumeRole.calls)) + ' per finding');
+    row(
+      'AssumeRole calls (target: 1 per account-region and execution environment)',
+      `${fmt(c.assumeRole.calls)} (target ${fmt(c.assumeRole.target)}: ${fmt(c.assumeRole.perEnvironmentAccountRegion)} per account-region per environment; ${fmt(c.assumeRole.perAccountRegion)} per account-region over ${fmt(c.assumeRole.accountRegions)})`,
+      `${fmt(b.assumeRole.calls)} (${fmt(b.assumeRole.perAccountRegion)} per account-region)`,
+      ratio(pf(c, c.assumeRole.calls), pf(b, b.assumeRole.calls)) + ' per finding',
+    );
     row('Security Hub BatchUpdateFindings (target: ⌈findings/100⌉ per region)', `${fmt(c.securityHub.batchUpdateFindings)} (target ${fmt(c.securityHub.target)})`, `${fmt(b.securityHub.batchUpdateFindings)} (target ${fmt(b.securityHub.target)})`, ratio(pf(c, c.securityHub.batchUpdateFindings), pf(b, b.securityHub.batchUpdateFindings)) + ' per finding');
     row('throttled answers', describeCounts(c.throttled.total, c.throttled.byService), describeCounts(b.throttled.total, b.throttled.byService));
     row('SDK retries (attempt > 1)', fmt(c.retries), fmt(b.retries));

@@ -1,6 +1,8 @@
-import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CordonConfig } from './config';
+import { EnablerRoleStack } from './enabler-role-stack';
+import { EnablerStack } from './enabler-stack';
 import { ForwarderStack } from './forwarder-stack';
 import { MemberRoleStackSetStack } from './member-role-stackset-stack';
 import { ResponderStack } from './responder-stack';
@@ -10,6 +12,8 @@ export const STACK_NAMES = {
   responder: 'cordon-responder',
   memberRoles: 'cordon-member-roles',
   forwarder: (region: string) => `cordon-forwarder-${region}`,
+  enabler: 'cordon-enabler',
+  enablerRole: 'cordon-enabler-role',
 } as const;
 
 /** The stacks of one cordon deployment. */
@@ -17,25 +21,34 @@ export interface CordonStacks {
   readonly responder: ResponderStack;
   readonly memberRoles: MemberRoleStackSetStack;
   readonly forwarders: readonly ForwarderStack[];
+  /** Present when `cordon:managementAccountId` is set. */
+  readonly enabler?: { readonly function: EnablerStack; readonly role: EnablerRoleStack };
 }
 
 /**
- * Adds cordon's stacks to `app`, all in the security account: the responder
- * and the member-role StackSet in the home region, a forwarder in each other
- * covered region. No stack names an account (the CLI's credentials decide
- * where it goes), so `cdk synth` needs neither credentials nor lookups.
- * cdk-nag's AwsSolutions pack runs on every stack as a CDK validation plugin:
- * an unacknowledged finding fails synth.
+ * Adds cordon's stacks to `app`: the responder and the member-role StackSet in
+ * the home region and a forwarder in each other covered region, all in the
+ * security account (the StackSet stack in the management account with
+ * `stackSetCallAs` SELF); with `managementAccountId`, the enabler in the
+ * management account and the role it assumes in the security account.
+ *
+ * A stack names its account only when the configuration gives it
+ * (`securityAccountId`, `managementAccountId`): CDK then refuses to deploy it
+ * with another account's credentials. Otherwise the CLI's credentials decide.
+ * Either way `cdk synth` needs neither credentials nor lookups. cdk-nag's
+ * AwsSolutions pack runs on every stack as a CDK validation plugin: an
+ * unacknowledged finding fails synth.
  */
 export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
-  const home = { region: config.homeRegion };
+  const security = (region: string): Environment => ({ account: config.securityAccountId, region });
+  const management = (region: string): Environment => ({ account: config.managementAccountId, region });
   const responder = new ResponderStack(app, STACK_NAMES.responder, {
-    env: home,
+    env: security(config.homeRegion),
     description: 'cordon responder: GuardDuty findings and Security Hub custom actions to containment in member accounts',
     config,
   });
   const memberRoles = new MemberRoleStackSetStack(app, STACK_NAMES.memberRoles, {
-    env: home,
+    env: config.stackSetCallAs === 'SELF' ? management(config.homeRegion) : security(config.homeRegion),
     description: 'cordon member roles: a service-managed StackSet deploying the role the responder assumes in every member account',
     config,
   });
@@ -44,12 +57,30 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
     .map(
       (region) =>
         new ForwarderStack(app, STACK_NAMES.forwarder(region), {
-          env: { region },
+          env: security(region),
           description: `cordon forwarder: GuardDuty findings of ${region} to the responder in ${config.homeRegion}`,
           homeRegion: config.homeRegion,
+          alarmEmail: config.alarm.kind === 'email' ? config.alarm.email : undefined,
         }),
     );
-  for (const stack of [responder, memberRoles, ...forwarders]) Tags.of(stack).add('cordon:managed', 'true');
+  const enabler = config.enabler
+    ? {
+        function: new EnablerStack(app, STACK_NAMES.enabler, {
+          env: management(config.homeRegion),
+          description: 'cordon enabler (management account): keeps GuardDuty and Security Hub on in every account and region, on a schedule',
+          config,
+          enabler: config.enabler,
+        }),
+        role: new EnablerRoleStack(app, STACK_NAMES.enablerRole, {
+          env: security(config.homeRegion),
+          description: 'cordon enabler role (security account): the delegated administrator role the enabler assumes',
+          config,
+          enabler: config.enabler,
+        }),
+      }
+    : undefined;
+  const all = [responder, memberRoles, ...forwarders, ...(enabler ? [enabler.function, enabler.role] : [])];
+  for (const stack of all) Tags.of(stack).add('cordon:managed', 'true');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { responder, memberRoles, forwarders };
+  return { responder, memberRoles, forwarders, ...(enabler ? { enabler } : {}) };
 }

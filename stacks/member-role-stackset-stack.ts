@@ -32,6 +32,8 @@ export class MemberRoleStackSetStack extends Stack {
       ResponderRoleArn: `arn:${Aws.PARTITION}:iam::${securityAccount}:role/${config.functionRoleName}`,
       OrganizationId: config.organizationId,
       ExternalId: config.externalId ?? '',
+      EnablerRoleName: config.enablerRoleName,
+      EnablerFunctionRoleName: config.enablerFunctionRoleName,
     };
     this.stackSet = new CfnStackSet(this, 'MemberRoles', {
       stackSetName: MEMBER_ROLE_STACK_NAME,

@@ -1,30 +1,36 @@
 import * as path from 'node:path';
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnActionTarget } from 'aws-cdk-lib/aws-securityhub';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CIRCUIT_METRIC } from '../src/handlers/responder';
+import type { CustomActionSpec } from '../src/runbooks/custom-actions';
 import type { CordonConfig } from './config';
-import { GUARDDUTY_FINDING_PATTERN, REPO_ROOT, warnPlaceholders } from './shared';
+import { createAlarmTopic } from './constructs/alarm-topic';
+import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
+import { GUARDDUTY_FINDING_PATTERN, lambdaBundling, REPO_ROOT, requireLocalEsbuild, warnPlaceholders } from './shared';
 
 /** Where the runbooks are inside the Lambda bundle (CORDON_RUNBOOKS_DIR). */
 export const LAMBDA_RUNBOOKS_DIR = '/var/task/runbooks';
 /** The responder Lambda's timeout. */
 export const RESPONDER_TIMEOUT_SECONDS = 180;
-/** SQS hides a message this many times the Lambda timeout (AWS's advice for SQS event sources: at least 6). */
+/**
+ * SQS hides a message this many times the Lambda timeout, plus the batching
+ * window (AWS's advice for SQS event sources: six times the timeout plus the
+ * window, so that a batch's retries by Lambda fit before the message reappears).
+ */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** Receives of a message before it is dead-lettered (its findings failed that many times). */
 export const MAX_RECEIVE_COUNT = 5;
@@ -32,6 +38,39 @@ export const MAX_RECEIVE_COUNT = 5;
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 /** The DynamoDB attribute holding an item's expiry (epoch seconds); circuit-breaker items use it. */
 export const TTL_ATTRIBUTE = 'expiresAt';
+/** EventBridge's default quota on an event pattern, in characters (adjustable; cordon stays within the default). */
+export const EVENT_PATTERN_MAX_CHARS = 2048;
+/** The longest partition name: custom-action rules are sized for it, whatever the partition. */
+const LONGEST_PARTITION = 'aws-us-gov';
+
+/** Visibility timeout of the findings queue for a batching window, in seconds (see VISIBILITY_TIMEOUT_FACTOR). */
+export function visibilityTimeoutSeconds(maxBatchingWindowSeconds: number): number {
+  return RESPONDER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR + maxBatchingWindowSeconds;
+}
+
+/** The event pattern of a custom-action rule for these ActionTarget ARNs. */
+export function customActionPattern(actionTargetArns: readonly string[]): EventPattern {
+  return { source: ['aws.securityhub'], detailType: [CUSTOM_ACTION_DETAIL_TYPE], resources: [...actionTargetArns] };
+}
+
+/**
+ * Splits custom actions into groups whose rule's event pattern stays within
+ * EVENT_PATTERN_MAX_CHARS once CloudFormation has resolved the ActionTarget
+ * ARNs, sized for the longest partition, a 12-digit account and `region`.
+ * The ARNs are tokens at synth, so the size is computed from what they become.
+ */
+export function customActionRuleGroups(specs: readonly CustomActionSpec[], region: string): CustomActionSpec[][] {
+  const arn = (spec: CustomActionSpec): string => `arn:${LONGEST_PARTITION}:securityhub:${region}:123456789012:action/custom/${spec.id}`;
+  const size = (group: readonly CustomActionSpec[]): number =>
+    JSON.stringify({ source: ['aws.securityhub'], 'detail-type': [CUSTOM_ACTION_DETAIL_TYPE], resources: group.map(arn) }).length;
+  const groups: CustomActionSpec[][] = [];
+  for (const spec of specs) {
+    const last = groups[groups.length - 1];
+    if (last && size([...last, spec]) <= EVENT_PATTERN_MAX_CHARS) last.push(spec);
+    else groups.push([spec]);
+  }
+  return groups;
+}
 
 /** Props of the responder stack. */
 export interface ResponderStackProps extends StackProps {
@@ -58,11 +97,15 @@ export class ResponderStack extends Stack {
   public constructor(scope: Construct, id: string, props: ResponderStackProps) {
     super(scope, id, props);
     const { config } = props;
-    warnPlaceholders(this, config, ['organizationId']);
+    warnPlaceholders(this, config, ['organizationId', 'regions']);
+    for (const key of config.unusedKeys) {
+      Annotations.of(this).addWarningV2(`cordon:unused-${key}`, `cordon:${key} has no effect without cordon:managementAccountId (the enabler stacks are not part of this app).`);
+    }
+    requireLocalEsbuild(this);
 
     this.key = new Key(this, 'Key', {
       alias: 'alias/cordon',
-      description: 'cordon: encrypts the findings queue, its dead-letter queue, the audit table, the alarm topic and the Lambda environment',
+      description: 'cordon: encrypts the findings queue, its dead-letter queue, the audit table, the alarm topic, the logs and the Lambda environment',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -79,7 +122,7 @@ export class ResponderStack extends Stack {
       encryptionMasterKey: this.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(RESPONDER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR),
+      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(config.maxBatchingWindowSeconds)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
@@ -96,7 +139,7 @@ export class ResponderStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const logGroup = new LogGroup(this, 'ResponderLogs', { retention: config.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = createEncryptedLogGroup(this, 'ResponderLogs', { key: this.key, retentionDays: config.logRetentionDays });
     this.functionRole = new Role(this, 'FunctionRole', {
       roleName: config.functionRoleName,
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -126,26 +169,17 @@ export class ResponderStack extends Stack {
         // Stack traces through the bundle's source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        // esbuild from node_modules; there is no Docker fallback on purpose.
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the AWS SDK too: the versions package-lock.json pins, not the runtime's.
-        externalModules: [],
+      bundling: lambdaBundling({
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // The runbooks travel with the code that validated them at synth.
           afterBundling: (_inputDir: string, outputDir: string) => [`cp -R "${config.runbooksDir}" "${outputDir}/runbooks"`],
         },
-      },
+      }),
     });
     // CDK makes the function depend on its role explicitly, besides the GetAtt of its ARN:
-    // cfn-lint's W3005 (redundant DependsOn) is expected here and nowhere else.
+    // cfn-lint's W3005 (redundant DependsOn) is expected on the Lambdas (here and in the enabler stack) only.
     (this.fn.node.defaultChild as CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
     this.fn.addEventSource(
       new SqsEventSource(this.queue, {
@@ -164,22 +198,35 @@ export class ResponderStack extends Stack {
       targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
     });
 
-    const actionTargets = config.customActions.map(
-      (spec) => new CfnActionTarget(this, `CustomAction${spec.id}`, { id: spec.id, name: spec.name, description: spec.description }),
-    );
-    new Rule(this, 'SecurityHubCustomActions', {
-      description: "cordon: Security Hub custom actions (runbooks run by hand, False positive, Release) to the responder queue",
-      eventPattern: {
-        source: ['aws.securityhub'],
-        detailType: [CUSTOM_ACTION_DETAIL_TYPE],
-        resources: actionTargets.map((t) => t.attrActionTargetArn),
-      },
-      targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+    // One rule per group of custom actions: an event pattern holds at most EVENT_PATTERN_MAX_CHARS.
+    // The first rule keeps its original id, so that existing deployments update it in place.
+    customActionRuleGroups(config.customActions, this.region).forEach((group, i) => {
+      const targets = group.map((spec) => new CfnActionTarget(this, `CustomAction${spec.id}`, { id: spec.id, name: spec.name, description: spec.description }));
+      new Rule(this, i === 0 ? 'SecurityHubCustomActions' : `SecurityHubCustomActions${i + 1}`, {
+        description: `cordon: Security Hub custom actions (${group.map((s) => s.name).join(', ')}) to the responder queue`.slice(0, 512),
+        eventPattern: customActionPattern(targets.map((t) => t.attrActionTargetArn)),
+        targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+      });
     });
 
     this.alarmTopic = this.createAlarmTopic(config);
     this.createAlarms();
+    this.addOutputs(logGroup);
     this.addNagSuppressions(config);
+  }
+
+  /** What operators and `npx cordon` need from the stack (`aws cloudformation describe-stacks --stack-name cordon-responder`). */
+  private addOutputs(logGroup: LogGroup): void {
+    const outputs: Record<string, { value: string; description: string }> = {
+      AuditTableName: { value: this.table.tableName, description: 'Audit table: set CORDON_AUDIT_TABLE to it for npx cordon release / status' },
+      LogGroupName: { value: logGroup.logGroupName, description: "The responder's log group (one JSON line per finding handled)" },
+      FunctionName: { value: this.fn.functionName, description: 'The responder Lambda' },
+      QueueUrl: { value: this.queue.queueUrl, description: 'Findings queue (EventBridge to the responder)' },
+      DeadLetterQueueUrl: { value: this.deadLetterQueue.queueUrl, description: 'Dead-letter queue: findings that failed five times, or that EventBridge could not deliver' },
+      AlarmTopicArn: { value: this.alarmTopic.topicArn, description: "Topic of the responder's alarms" },
+      ResponderRoleArn: { value: this.functionRole.roleArn, description: "The responder Lambda's role: the only principal the member roles trust" },
+    };
+    for (const [id, props] of Object.entries(outputs)) new CfnOutput(this, id, props);
   }
 
   /** What the responder calls in the security account (src/guardduty, src/securityhub, src/respond/hydrate.ts, src/audit), and the member roles it assumes. */
@@ -219,20 +266,11 @@ export class ResponderStack extends Stack {
 
   private createAlarmTopic(config: CordonConfig): ITopic {
     if (config.alarm.kind === 'topic') return Topic.fromTopicArn(this, 'AlarmTopic', config.alarm.topicArn);
-    const topic = new Topic(this, 'AlarmTopic', { displayName: 'cordon alarms', masterKey: this.key, enforceSSL: true });
-    // CloudWatch publishes alarms to the encrypted topic.
-    this.key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'CloudWatchAlarmsToEncryptedTopic',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
-    if (config.alarm.kind === 'email') topic.addSubscription(new EmailSubscription(config.alarm.email));
-    else Annotations.of(this).addWarningV2('cordon:no-alarm-subscriber', 'Neither cordon:alarmEmail nor cordon:alarmTopicArn is set: alarms go to a topic nobody is subscribed to.');
-    return topic;
+    return createAlarmTopic(this, 'AlarmTopic', {
+      key: this.key,
+      email: config.alarm.kind === 'email' ? config.alarm.email : undefined,
+      noSubscriberReason: 'Neither cordon:alarmEmail nor cordon:alarmTopicArn is set',
+    });
   }
 
   private createAlarms(): void {

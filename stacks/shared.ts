@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import { Annotations, type Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CONFIG_KEYS, CONTEXT_PREFIX, type ConfigKey, type CordonConfig } from './config';
 
 /** The repository root (the Lambda's project root, where package-lock.json is). */
@@ -21,4 +22,55 @@ export function warnPlaceholders(stack: Stack, config: CordonConfig, keys: reado
       `${CONTEXT_PREFIX}${key} is the example value "${CONFIG_KEYS[key].default}": set the real one (-c ${CONTEXT_PREFIX}${key}=… or a config file) before deploying.`,
     );
   }
+}
+
+/** The message when esbuild cannot be found, so bundling would silently fall back to Docker. */
+export class LocalBundlingError extends Error {
+  public constructor(cause: unknown) {
+    super(
+      'cordon bundles its Lambdas with the esbuild of node_modules, and none can be resolved from the repository root ' +
+        `(${REPO_ROOT}). Run \`npm ci\` there; cordon never falls back to bundling in Docker.`,
+      { cause },
+    );
+    this.name = 'LocalBundlingError';
+  }
+}
+
+/**
+ * Throws LocalBundlingError when `scope`'s stack will be bundled (`cdk synth`,
+ * or `cdk deploy` of that stack) and esbuild is not installed. NodejsFunction
+ * would otherwise print "esbuild cannot run locally. Switching to Docker
+ * bundling." and build elsewhere, with other versions, or fail later on a
+ * machine without Docker.
+ */
+export function requireLocalEsbuild(scope: Stack, resolve: (id: string) => string = (id) => require.resolve(id, { paths: [REPO_ROOT] })): void {
+  if (!Stack.of(scope).bundlingRequired) return;
+  try {
+    // What NodejsFunction itself checks first (the package's own version file).
+    resolve('esbuild/package.json');
+  } catch (err) {
+    throw new LocalBundlingError(err);
+  }
+}
+
+/**
+ * esbuild options shared by cordon's Lambdas: CommonJS for Node 22, minified
+ * but keeping function and class names (the client factory keys SDK clients
+ * by constructor name, and stack traces stay readable), source maps without
+ * sources, and the AWS SDK bundled at the versions package-lock.json pins,
+ * not the runtime's.
+ */
+export function lambdaBundling(extra: Partial<BundlingOptions> = {}): BundlingOptions {
+  return {
+    // Local esbuild only (requireLocalEsbuild checks it is there before CDK could choose Docker).
+    forceDockerBundling: false,
+    format: OutputFormat.CJS,
+    target: 'node22',
+    minify: true,
+    keepNames: true,
+    sourceMap: true,
+    sourcesContent: false,
+    externalModules: [],
+    ...extra,
+  };
 }

@@ -161,9 +161,28 @@ export function memberAllowStatements(actions: readonly string[] = grantedMember
   return statements;
 }
 
-/** ARNs the role may never change: itself, and the StackSet execution role that manages it. */
-export function protectedRoleArns(roleNameRef: string): string[] {
-  return [`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleNameRef}`, 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/stacksets-exec-*'];
+/** Template references (`Fn::Sub` variables, e.g. `${RoleName}`) of the roles the member role must never change. */
+export interface ProtectedRoleRefs {
+  /** The member role's own name. */
+  readonly roleName: string;
+  /** The responder Lambda's role ARN (in the security account, where the member role is also deployed). */
+  readonly responderRoleArn: string;
+  /** Name of the role the enabler assumes in the security account. */
+  readonly enablerRoleName: string;
+  /** Name of the enabler Lambda's role in the management account (where the member role may be deployed by hand). */
+  readonly enablerFunctionRoleName: string;
+}
+
+/**
+ * ARNs the role may never change: itself, the StackSet execution role that
+ * manages it, and cordon's own roles where they live in the same account:
+ * the responder's (it would otherwise rewrite the principal that assumes it),
+ * the enabler's role in the security account and the enabler Lambda's role in
+ * the management account. In other accounts those ARNs match nothing.
+ */
+export function protectedRoleArns(refs: ProtectedRoleRefs): string[] {
+  const role = (name: string): string => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${name}`;
+  return [role(refs.roleName), role('stacksets-exec-*'), refs.responderRoleArn, role(refs.enablerRoleName), role(refs.enablerFunctionRoleName)];
 }
 
 function sidFor(actions: readonly string[], scope: PermissionScope): string {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, CfnCondition, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { DEFAULT_ROLE_NAME } from '../src/aws/credentials';
+import { DEFAULT_ROLE_NAMES } from '../stacks/role-names';
 import { MEMBER_SCOPES, memberAllowStatements, protectedRoleArns, type MemberStatement } from './member-role-policy';
 
 /** Name of the member role stack (and of the StackSet that deploys it). */
@@ -16,6 +16,8 @@ export const MEMBER_ROLE_PARAMETERS = {
   responderRoleArn: 'ResponderRoleArn',
   organizationId: 'OrganizationId',
   externalId: 'ExternalId',
+  enablerRoleName: 'EnablerRoleName',
+  enablerFunctionRoleName: 'EnablerFunctionRoleName',
 } as const;
 
 /**
@@ -24,7 +26,8 @@ export const MEMBER_ROLE_PARAMETERS = {
  * global). Its trust allows only the responder's role, from inside the
  * organization, with the external id when one is set; its permissions are
  * those the code declares (see member-role-policy.ts), and it can change
- * neither itself nor the StackSet execution role that manages it.
+ * neither itself, nor the StackSet execution role that manages it, nor
+ * cordon's other roles (the responder's and the enabler's).
  */
 export class MemberRoleStack extends Stack {
   public constructor(scope: Construct, id: string, props: StackProps = {}) {
@@ -38,7 +41,7 @@ export class MemberRoleStack extends Stack {
 
     const roleName = new CfnParameter(this, MEMBER_ROLE_PARAMETERS.roleName, {
       type: 'String',
-      default: DEFAULT_ROLE_NAME,
+      default: DEFAULT_ROLE_NAMES.member,
       allowedPattern: '^[\\w+=,.@-]{1,64}$',
       description: 'Name of the member role (CORDON_ROLE_NAME of the responder)',
     });
@@ -57,6 +60,19 @@ export class MemberRoleStack extends Stack {
       default: '',
       allowedPattern: '^$|^[\\w+=,.@:/-]{2,1224}$',
       description: 'External id the responder must present (empty: none)',
+    });
+    const roleNamePattern = '^[\\w+=,.@-]{1,64}$';
+    new CfnParameter(this, MEMBER_ROLE_PARAMETERS.enablerRoleName, {
+      type: 'String',
+      default: DEFAULT_ROLE_NAMES.enablerAdmin,
+      allowedPattern: roleNamePattern,
+      description: "Name of the enabler's role in the security account: the member role may never change it",
+    });
+    new CfnParameter(this, MEMBER_ROLE_PARAMETERS.enablerFunctionRoleName, {
+      type: 'String',
+      default: DEFAULT_ROLE_NAMES.enablerFunction,
+      allowedPattern: roleNamePattern,
+      description: "Name of the enabler Lambda's role in the management account: the member role may never change it",
     });
     const hasExternalId = new CfnCondition(this, 'HasExternalId', { expression: Fn.conditionNot(Fn.conditionEquals(externalId.valueAsString, '')) });
 
@@ -89,7 +105,17 @@ export class MemberRoleStack extends Stack {
     const allow = memberAllowStatements();
     const statements: Array<Record<string, unknown>> = [
       ...allow.map(render),
-      render({ Sid: 'NeverChangeItselfOrItsManager', Effect: 'Deny', Action: ['iam:*'], Resource: protectedRoleArns('${RoleName}') }),
+      render({
+        Sid: 'NeverChangeItselfOrItsManager',
+        Effect: 'Deny',
+        Action: ['iam:*'],
+        Resource: protectedRoleArns({
+          roleName: `\${${MEMBER_ROLE_PARAMETERS.roleName}}`,
+          responderRoleArn: `\${${MEMBER_ROLE_PARAMETERS.responderRoleArn}}`,
+          enablerRoleName: `\${${MEMBER_ROLE_PARAMETERS.enablerRoleName}}`,
+          enablerFunctionRoleName: `\${${MEMBER_ROLE_PARAMETERS.enablerFunctionRoleName}}`,
+        }),
+      }),
     ];
     const role = new CfnRole(this, 'MemberRole', {
       roleName: roleName.valueAsString,
@@ -101,7 +127,6 @@ export class MemberRoleStack extends Stack {
     });
     new CfnOutput(this, 'RoleArn', { value: role.attrArn, description: 'The member role cordon assumes' });
     acknowledgeWildcards(role, allow);
-
   }
 }
 

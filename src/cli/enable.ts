@@ -16,10 +16,17 @@ Turns GuardDuty on in every active account and every region of the AWS
 Organization, with the security account as delegated administrator, and keeps
 it on: trusted access, delegated administrator, the security account's
 detector (findings published every 15 minutes), every account as a member
-(batches of 50), organization auto-enable ALL with the protection plans;
-Security Hub likewise, with a finding aggregator in the home region. Run it
-with the management account's credentials (the security account's own
-credentials do the security account's part). A second run changes nothing.
+(batches of 50), organization auto-enable ALL with the protection plans, and
+members missing a plan or whose monitoring was stopped repaired; Security Hub
+likewise, with a finding aggregator in the home region. With opt-in regions,
+the security account is also made AWS Account Management's delegated
+administrator so that it can tell which accounts enabled them.
+
+Run it with the management account's credentials: it assumes
+--admin-role-name in the security account for that account's part. If it
+cannot, the management part is still done; then run it again with the
+security account's own credentials (same flags) for the rest. A second run
+changes nothing. A region no account has enabled is reported, not a gap.
 
   --admin-account ID      the security account (CORDON_ADMIN_ACCOUNT_ID)
   --admin-role-name NAME  role assumed in it (CORDON_ADMIN_ROLE_NAME, default ${DEFAULT_ADMIN_ROLE_NAME})
@@ -30,11 +37,12 @@ credentials do the security account's part). A second run changes nothing.
   --no-security-hub       leave Security Hub alone (CORDON_SECURITY_HUB=false)
   --home-region REGION    Security Hub aggregation region (CORDON_HOME_REGION; default AWS_REGION)
   --concurrency N         regions worked on at once, 1-64 (CORDON_CONCURRENCY, default ${DEFAULT_ENABLE_CONCURRENCY})
-  --dry-run               print the plan; change nothing
+  --dry-run               print the plan; change nothing (CORDON_DRY_RUN=true)
   --json                  print the summary as one JSON object
 
-Exit: 0 every targeted account and region covered (dry run: plan made), 1 gaps
-or failures (listed), 2 bad flags or configuration (nothing changed).`;
+Exit: 0 every targeted account and region covered with every plan (dry run:
+nothing blocks the plan), 1 gaps or failures (listed), 2 bad flags or
+configuration (nothing changed).`;
 
 /** `cordon enable`: argument parsing and printing; the work is in src/org. */
 export async function runEnable(argv: string[], io: CliIo): Promise<number> {
@@ -75,7 +83,7 @@ export async function runEnable(argv: string[], io: CliIo): Promise<number> {
       securityHub,
       homeRegion: flag('home-region', values['home-region']) ?? env.homeRegion,
       concurrency: flag('concurrency', values.concurrency) ?? env.concurrency,
-      dryRun: values['dry-run'] === true,
+      dryRun: values['dry-run'] === true ? { value: 'true', source: '--dry-run' } : env.dryRun,
     });
     json = values.json === true;
   } catch (err) {

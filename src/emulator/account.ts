@@ -17,6 +17,9 @@ import type { OrganizationDirectory } from './organizations';
 import { typed, type CallContext, type Handler } from './service';
 import { key, paginate } from './util';
 
+/** AWS Account Management's service principal in AWS Organizations. */
+export const ACCOUNT_MANAGEMENT_PRINCIPAL = 'account.amazonaws.com';
+
 /** Commercial regions enabled by default in every account. */
 export const DEFAULT_REGIONS: readonly string[] = [
   'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2',
@@ -51,20 +54,34 @@ export class RegionOptStore {
 
 /** The Account API handlers, keyed by operation name. */
 export function accountHandlers(store: RegionOptStore, organizations: OrganizationDirectory): Record<string, Handler> {
+  /**
+   * The account a call is about. AWS (the AccountId member's documentation):
+   * another account may be named only by the management account or the
+   * delegated administrator of AWS Account Management, only for a member
+   * account of the same organization, and only once the organization has
+   * trusted access for account.amazonaws.com; the management account cannot
+   * name itself.
+   */
   const targetAccount = async (ctx: CallContext, requested: string | undefined): Promise<string> => {
-    if (requested === undefined || requested === ctx.accountId) return ctx.accountId;
-    // AWS: the management account, or the delegated administrator of AWS Account Management.
+    if (requested === undefined) return ctx.accountId;
+    const denied = (why: string): ApiError =>
+      new ApiError('AccessDeniedException', `User: arn:aws:sts::${ctx.accountId}:assumed-role/caller is not authorized to perform: account:${ctx.operation} (${why})`);
     const org = await organizations.forCaller(ctx.accountId, ctx.accessKeyId);
-    const allowed =
-      org !== undefined &&
-      org.accountIds.has(requested) &&
-      (org.managementAccountId === ctx.accountId || (await organizations.isDelegatedAdministrator(ctx, 'account.amazonaws.com')));
-    if (!allowed) {
-      throw new ApiError(
-        'AccessDeniedException',
-        `Account ${ctx.accountId} is neither the management account nor the Account Management delegated administrator of an organization that contains ${requested}`,
-      );
+    if (!org) throw denied('the calling account is not in an organization: call without AccountId');
+    if (requested === ctx.accountId && org.managementAccountId === ctx.accountId) {
+      throw new ApiError('ValidationException', "The management account can't specify its own AccountId; call the operation without AccountId.", 400, {
+        reason: 'fieldValidationFailed',
+        fieldList: [{ name: 'AccountId', message: 'the management account cannot specify its own AccountId' }],
+      });
     }
+    if (!(await organizations.hasTrustedAccess(ctx, ACCOUNT_MANAGEMENT_PRINCIPAL))) {
+      throw denied('Your organization must first enable trusted access with AWS Account Management.');
+    }
+    const allowed = org.managementAccountId === ctx.accountId || (await organizations.isDelegatedAdministrator(ctx, ACCOUNT_MANAGEMENT_PRINCIPAL));
+    if (!allowed) {
+      throw denied(`account ${ctx.accountId} is neither the management account nor the AWS Account Management delegated administrator of its organization`);
+    }
+    if (!org.accountIds.has(requested)) throw denied(`account ${requested} is not an active member account of the organization`);
     return requested;
   };
 

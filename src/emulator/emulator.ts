@@ -22,7 +22,8 @@ import { guardDutyOrganizationHandlers } from './guardduty/organization';
 import { GuardDutyStore } from './guardduty/store';
 import { loadServiceModel, locateBotocore } from './model';
 import { OrganizationDirectory, type DelegationRegistry, type OrganizationsLookup } from './organizations';
-import { actionTargetHandlers } from './securityhub/action-targets';
+import { OrganizationsDelegation } from './organizations-delegation';
+import { ACTION_TARGET_LIMITS, actionTargetHandlers } from './securityhub/action-targets';
 import { securityHubFindingHandlers, importAsff } from './securityhub/findings';
 import { hubHandlers } from './securityhub/hub';
 import { securityHubOrganizationHandlers } from './securityhub/organization';
@@ -82,7 +83,12 @@ export interface SeedOrganizationInput {
   readonly managementAccountId?: string;
 }
 
-/** Limits AWS documents that botocore's models do not carry. */
+/**
+ * Limits AWS documents that botocore's models do not carry. Only those: a
+ * limit the model already has (CreateMembers' 50 accounts, BatchImportFindings'
+ * 100 findings) is validated from the model, and repeating it here would
+ * report one violation twice.
+ */
 const LIMITS: Readonly<Record<string, DocumentedLimits>> = {
   guardduty: { shapes: { AccountId: { pattern: '\\d{12}' } } },
   securityhub: {
@@ -96,9 +102,7 @@ const LIMITS: Readonly<Record<string, DocumentedLimits>> = {
         'UserDefinedFields.{key}': { max: 128 },
         'UserDefinedFields.{}': { max: 1024 },
       },
-      BatchImportFindings: { Findings: { min: 1, max: 100 } },
-      CreateActionTarget: { Name: { max: 20 }, Id: { max: 20, pattern: '[A-Za-z0-9]+' } },
-      CreateMembers: { AccountDetails: { min: 1, max: 50 } },
+      ...ACTION_TARGET_LIMITS,
     },
   },
 };
@@ -112,6 +116,7 @@ export class AwsEmulator {
   private readonly sh = new SecurityHubStore();
   private readonly regionOpt = new RegionOptStore();
   private readonly organizations: OrganizationDirectory;
+  private readonly delegation: OrganizationsDelegation;
   private readonly services = new Map<string, EmulatedService>();
   private readonly callLog: CallRecord[] = [];
   private readonly now: () => Date;
@@ -124,6 +129,7 @@ export class AwsEmulator {
     const gdModel = loadServiceModel(botocoreDir, 'guardduty');
     const shModel = loadServiceModel(botocoreDir, 'securityhub');
     const accountModel = loadServiceModel(botocoreDir, 'account');
+    this.delegation = new OrganizationsDelegation(this.organizations, loadServiceModel(botocoreDir, 'organizations'));
     this.gdDeps = {
       store: this.gd,
       model: gdModel,
@@ -192,6 +198,28 @@ export class AwsEmulator {
     return emulated.dispatch(request, { ...caller, now: this.now() }, (ctx: CallContext) => {
       this.recordCall({ service: ctx.service, operation: ctx.operation, accountId: ctx.accountId, region: ctx.region });
     });
+  }
+
+  /**
+   * True when the emulator answers this AWS Organizations request instead of
+   * moto: RegisterDelegatedAdministrator, DeregisterDelegatedAdministrator or
+   * ListDelegatedAdministrators for a service AWS lets an organization
+   * delegate and moto does not (AWS Account Management, Security Hub).
+   * `body` is the raw JSON 1.1 request body.
+   */
+  public handlesOrganizations(operation: string, body: Buffer): boolean {
+    return this.delegation.handles(operation, body);
+  }
+
+  /** Answer an Organizations request {@link handlesOrganizations} accepted (and record it). */
+  public async handleOrganizations(operation: string, body: Buffer, caller: Caller): Promise<EmulatorResponse> {
+    this.recordCall({ service: 'organizations', operation, accountId: caller.accountId, region: caller.region });
+    return this.delegation.dispatch(operation, body, caller, this.now());
+  }
+
+  /** True when the account is a delegated administrator of a service whose delegation the emulator holds (moto cannot). */
+  public isLocallyDelegated(accountId: string): boolean {
+    return this.organizations.localDelegates().has(accountId);
   }
 
   /** Every call seen so far, in order (emulated and, through the local endpoint, proxied to moto). */

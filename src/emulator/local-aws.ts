@@ -67,6 +67,8 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
         register: (key, accountId, principal) => motoClient.registerDelegatedAdministrator(key, accountId, principal),
         deregister: (key, accountId, principal) => motoClient.deregisterDelegatedAdministrator(key, accountId, principal),
         administrators: (key, principal) => motoClient.delegatedAdministrators(key, principal),
+        trustedServices: (key) => motoClient.trustedServices(key),
+        describeAccount: (key, accountId) => motoClient.describeAccount(key, accountId),
       },
     });
   } catch (err) {

@@ -36,17 +36,35 @@ export interface DelegationRegistry {
   register(managementAccessKeyId: string, accountId: string, servicePrincipal: string): Promise<boolean>;
   /** Deregister it, as the management account. */
   deregister(managementAccessKeyId: string, accountId: string, servicePrincipal: string): Promise<void>;
-  /** Accounts registered as delegated administrators of `servicePrincipal` in the caller's organization. */
-  administrators(callerAccessKeyId: string, servicePrincipal: string): Promise<ReadonlySet<string>>;
+  /**
+   * Accounts registered as delegated administrators in the caller's
+   * organization: of `servicePrincipal`, or of any service when omitted.
+   */
+  administrators(callerAccessKeyId: string, servicePrincipal?: string): Promise<ReadonlySet<string>>;
+  /** Service principals with trusted access in the caller's organization (empty outside one). */
+  trustedServices(callerAccessKeyId: string): Promise<ReadonlySet<string>>;
+  /** An account of the caller's organization as Organizations DescribeAccount answers (wire shape), or undefined. */
+  describeAccount(callerAccessKeyId: string, accountId: string): Promise<Readonly<Record<string, unknown>> | undefined>;
 }
+
+/**
+ * Service principals AWS lets an organization delegate but moto does not
+ * (moto's delegation list lacks them): their delegations live in the
+ * {@link OrganizationDirectory}, and the local endpoint answers
+ * Organizations' delegated-administrator operations for them.
+ */
+export const LOCALLY_DELEGATED_PRINCIPALS: ReadonlySet<string> = new Set(['account.amazonaws.com', 'securityhub.amazonaws.com']);
+
+/** Services AWS allows only one delegated administrator per organization (AWS Account Management). */
+export const SINGLE_DELEGATE_PRINCIPALS: ReadonlySet<string> = new Set(['account.amazonaws.com']);
 
 /** Organization facts for the emulated services (seeded first, then moto). */
 export class OrganizationDirectory {
   private seeded: OrganizationView | undefined;
   /** The access key the management account last used, to list accounts later on the admin's behalf. */
   private readonly managementKeys = new Map<string, string>();
-  /** Delegations the registry could not hold: service principal → accounts. */
-  private readonly localDelegations = new Map<string, Set<string>>();
+  /** Delegations the registry cannot hold: service principal → account → when it was delegated. */
+  private readonly localDelegations = new Map<string, Map<string, Date>>();
 
   public constructor(
     private readonly lookup: OrganizationsLookup | undefined,
@@ -61,29 +79,61 @@ export class OrganizationDirectory {
   public async registerDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, adminAccountId: string, servicePrincipal: string): Promise<void> {
     if (adminAccountId === ctx.accountId) return;
     const registered = this.delegation ? await this.delegation.register(ctx.accessKeyId, adminAccountId, servicePrincipal) : false;
-    if (!registered) this.seedDelegatedAdministrator(adminAccountId, servicePrincipal);
+    if (!registered) this.addLocalDelegate(adminAccountId, servicePrincipal, new Date());
   }
 
   /** Remove a service's delegated administrator from AWS Organizations. */
   public async deregisterDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, adminAccountId: string, servicePrincipal: string): Promise<void> {
     if (adminAccountId === ctx.accountId) return;
-    const local = this.localDelegations.get(servicePrincipal);
-    if (local?.delete(adminAccountId)) return;
+    if (this.removeLocalDelegate(adminAccountId, servicePrincipal)) return;
     if (this.delegation) await this.delegation.deregister(ctx.accessKeyId, adminAccountId, servicePrincipal);
   }
 
   /** Declare a delegated administrator directly (tests; services the registry does not support). */
   public seedDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
-    const local = this.localDelegations.get(servicePrincipal) ?? new Set<string>();
-    local.add(accountId);
+    this.addLocalDelegate(accountId, servicePrincipal, new Date());
+  }
+
+  /** Record a delegation the registry cannot hold. */
+  public addLocalDelegate(accountId: string, servicePrincipal: string, at: Date): void {
+    const local = this.localDelegations.get(servicePrincipal) ?? new Map<string, Date>();
+    if (!local.has(accountId)) local.set(accountId, at);
     this.localDelegations.set(servicePrincipal, local);
   }
 
-  /** True when the caller is a delegated administrator of `servicePrincipal`. */
-  public async isDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, servicePrincipal: string): Promise<boolean> {
-    if (this.localDelegations.get(servicePrincipal)?.has(ctx.accountId)) return true;
+  /** Forget a locally held delegation; false when there was none. */
+  public removeLocalDelegate(accountId: string, servicePrincipal: string): boolean {
+    return this.localDelegations.get(servicePrincipal)?.delete(accountId) ?? false;
+  }
+
+  /** Locally held delegations of a service (or of every service): account → when delegated. */
+  public localDelegates(servicePrincipal?: string): ReadonlyMap<string, Date> {
+    if (servicePrincipal !== undefined) return this.localDelegations.get(servicePrincipal) ?? new Map<string, Date>();
+    const all = new Map<string, Date>();
+    for (const delegates of this.localDelegations.values()) for (const [id, at] of delegates) if (!all.has(id)) all.set(id, at);
+    return all;
+  }
+
+  /** True when the caller is a delegated administrator of `servicePrincipal` (of any service when omitted). */
+  public async isDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, servicePrincipal?: string): Promise<boolean> {
+    if (this.localDelegates(servicePrincipal).has(ctx.accountId)) return true;
     if (!this.delegation) return false;
     return (await this.delegation.administrators(ctx.accessKeyId, servicePrincipal)).has(ctx.accountId);
+  }
+
+  /**
+   * True when the caller's organization has trusted access enabled for
+   * `servicePrincipal`. Without a registry (a seeded organization only) no
+   * service has trusted access.
+   */
+  public async hasTrustedAccess(ctx: { accessKeyId: string }, servicePrincipal: string): Promise<boolean> {
+    if (!this.delegation) return false;
+    return (await this.delegation.trustedServices(ctx.accessKeyId)).has(servicePrincipal);
+  }
+
+  /** An account's Organizations description (wire shape), when the registry can tell. */
+  public async describeAccount(ctx: { accessKeyId: string }, accountId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
+    return this.delegation ? this.delegation.describeAccount(ctx.accessKeyId, accountId) : undefined;
   }
 
   /** Declare (or extend) a seeded organization. */

@@ -3,10 +3,11 @@
  * in-process emulator. Each request's SigV4 credential scope
  * (`Credential=AKID/date/REGION/SERVICE/aws4_request`, from the
  * Authorization header or a presigned URL's X-Amz-Credential) names its
- * service and region: GuardDuty, Security Hub and the emulated Account
- * operations go to the emulator; everything else is proxied byte for byte
- * to moto. The caller's account is the one moto maps the access key to,
- * asked once per key with STS GetCallerIdentity.
+ * service and region: GuardDuty, Security Hub, the emulated Account
+ * operations and Organizations' delegated-administrator operations for the
+ * services moto cannot delegate go to the emulator; everything else is
+ * proxied byte for byte to moto. The caller's account is the one moto maps
+ * the access key to, asked once per key with STS GetCallerIdentity.
  */
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -174,6 +175,36 @@ export class MotoClient {
     return new Set((page.DelegatedAdministrators ?? []).map((a) => a.Id ?? '').filter((id) => id !== ''));
   }
 
+  /** Service principals with trusted access in the key's organization in moto (empty outside one). */
+  public async trustedServices(accessKeyId: string): Promise<ReadonlySet<string>> {
+    const management = await this.managementKeyFor(accessKeyId);
+    if (!management) return new Set();
+    const principals = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const listed = await this.organizations(management.key, 'ListAWSServiceAccessForOrganization', nextToken ? { NextToken: nextToken } : {});
+      if (listed.status !== 200) {
+        throw new MotoQueryError(`moto's Organizations ListAWSServiceAccessForOrganization answered ${listed.status}: ${listed.body.slice(0, 300)}`);
+      }
+      const page = JSON.parse(listed.body) as { EnabledServicePrincipals?: Array<{ ServicePrincipal?: string }>; NextToken?: string };
+      for (const p of page.EnabledServicePrincipals ?? []) if (p.ServicePrincipal) principals.add(p.ServicePrincipal);
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return principals;
+  }
+
+  /** An account of the key's organization as moto's DescribeAccount answers it (wire shape), or undefined. */
+  public async describeAccount(accessKeyId: string, accountId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
+    const management = await this.managementKeyFor(accessKeyId);
+    if (!management) return undefined;
+    const described = await this.organizations(management.key, 'DescribeAccount', { AccountId: accountId });
+    if (described.status !== 200) {
+      if (described.body.includes('AccountNotFoundException')) return undefined;
+      throw new MotoQueryError(`moto's Organizations DescribeAccount answered ${described.status}: ${described.body.slice(0, 300)}`);
+    }
+    return (JSON.parse(described.body) as { Account?: Record<string, unknown> }).Account;
+  }
+
   /**
    * Register a delegated administrator (and the service's trusted access) in
    * moto, as GuardDuty and Security Hub do in AWS. Resolves false when moto
@@ -246,6 +277,9 @@ const DELEGATED_ADMIN_READS: ReadonlySet<string> = new Set([
   'DescribeOrganizationalUnit',
 ]);
 
+/** Organizations operations the emulator may answer itself (see AwsEmulator.handlesOrganizations). */
+const DELEGATION_OPERATIONS: ReadonlySet<string> = new Set(['RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator', 'ListDelegatedAdministrators']);
+
 /** The operation name of a request proxied to moto, when it can be read cheaply. */
 function proxiedOperation(req: IncomingMessage, query: URLSearchParams, formBody: Buffer | undefined): string {
   const target = req.headers['x-amz-target'];
@@ -310,17 +344,26 @@ export class LocalRouter {
       res.end(answer.body);
       return;
     }
-    // Small form bodies (query protocol: EC2, IAM, STS…) are read first to name the operation.
+    // Small form bodies (query protocol: EC2, IAM, STS…) are read first to name the operation, and so are
+    // Organizations' delegated-administrator calls, which the emulator answers for services moto cannot delegate.
     const contentType = req.headers['content-type'] ?? '';
-    const formBody = contentType.includes('x-www-form-urlencoded') ? await readBody(req) : undefined;
+    const targetOperation = proxiedOperation(req, url.searchParams, undefined);
+    const buffered =
+      contentType.includes('x-www-form-urlencoded') || (scope?.service === 'organizations' && DELEGATION_OPERATIONS.has(targetOperation)) ? await readBody(req) : undefined;
     let headers = req.headers;
     if (scope) {
       const accountId = await this.moto.accountOf(scope.accessKeyId);
-      const operation = proxiedOperation(req, url.searchParams, formBody);
+      const operation = proxiedOperation(req, url.searchParams, buffered);
+      if (scope.service === 'organizations' && buffered && this.emulator.handlesOrganizations(operation, buffered)) {
+        const answer = await this.emulator.handleOrganizations(operation, buffered, { accountId, region: scope.region, accessKeyId: scope.accessKeyId });
+        res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+        res.end(answer.body);
+        return;
+      }
       this.emulator.recordCall({ service: scope.service, operation, accountId, region: scope.region });
       if (scope.service === 'organizations' && DELEGATED_ADMIN_READS.has(operation)) headers = await this.asManagementIfDelegated(req, scope.accessKeyId, accountId);
     }
-    this.proxy(req, res, formBody, headers);
+    this.proxy(req, res, buffered, headers);
   }
 
   /**
@@ -332,7 +375,8 @@ export class LocalRouter {
   private async asManagementIfDelegated(req: IncomingMessage, accessKeyId: string, accountId: string): Promise<IncomingMessage['headers']> {
     const management = await this.moto.managementKeyFor(accessKeyId);
     if (!management || management.accountId === accountId) return req.headers;
-    if (!(await this.moto.delegatedAdministrators(accessKeyId)).has(accountId)) return req.headers;
+    const delegated = this.emulator.isLocallyDelegated(accountId) || (await this.moto.delegatedAdministrators(accessKeyId)).has(accountId);
+    if (!delegated) return req.headers;
     const headers: IncomingMessage['headers'] = { ...req.headers };
     headers.authorization = String(req.headers.authorization ?? '').replace(`Credential=${accessKeyId}/`, `Credential=${management.key}/`);
     delete headers['x-amz-security-token'];

@@ -10,8 +10,11 @@ let built: { settings: EnablerSettings; clients: OrgClientSet } | undefined;
 /**
  * Lambda entry point of the scheduled enabler (an EventBridge schedule; the
  * event's content is not used). Settings come from environment variables
- * (see `ENABLER_ENV` in src/org/settings.ts); bad ones throw a
- * ConfigurationError before any AWS call. Runs `cordon enable` and returns
+ * (see `ENABLER_ENV` in src/org/settings.ts; `CORDON_DRY_RUN=true` plans and
+ * logs without changing anything); bad ones throw a ConfigurationError
+ * before any AWS call. It runs in the security account, which does its own
+ * part; the management account's part (trusted access, delegated
+ * administrators) is done once by `cordon enable` from that account. Runs `cordon enable` and returns
  * its summary; progress and the summary are logged as JSON lines. Gaps do
  * not throw — the summary says `covered: false` and an error line is logged
  * (alarm on it) — because the next scheduled run retries anyway.

@@ -9,13 +9,16 @@ import {
   CreateMembersCommand,
   EnableOrganizationAdminAccountCommand,
   GuardDutyClient,
+  StartMonitoringMembersCommand,
   UpdateDetectorCommand,
+  UpdateMemberDetectorsCommand,
   UpdateOrganizationConfigurationCommand,
   type DetectorFeatureConfiguration,
   type FindingPublishingFrequency,
+  type MemberFeaturesConfiguration,
   type OrganizationFeatureConfiguration,
 } from '@aws-sdk/client-guardduty';
-import { EnableAWSServiceAccessCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { EnableAWSServiceAccessCommand, OrganizationsClient, RegisterDelegatedAdministratorCommand } from '@aws-sdk/client-organizations';
 import {
   CreateFindingAggregatorCommand,
   CreateMembersCommand as ShCreateMembersCommand,
@@ -28,8 +31,8 @@ import {
 import { CordonError, describeError } from '../aws/errors';
 import type { OrgClients } from './clients';
 import type { ProtectionPlan } from './features';
-import type { Organization, RegionState, RegionStep, StepOutcome, TrustedAccessStep } from './model';
-import { describeStep } from './plan';
+import type { Organization, OrganizationStep, RegionState, RegionStep, StepOutcome } from './model';
+import { ACCOUNT_PRINCIPAL, describeStep } from './plan';
 
 /** Detector-level configuration of plans (the security account's own detector). */
 function detectorFeatures(plans: readonly ProtectionPlan[]): DetectorFeatureConfiguration[] {
@@ -49,27 +52,71 @@ function organizationFeatures(plans: readonly ProtectionPlan[]): OrganizationFea
   }));
 }
 
-/** Enables trusted access for services in AWS Organizations (management account). */
-export async function applyTrustedAccess(clients: OrgClients, region: string, steps: readonly TrustedAccessStep[]): Promise<StepOutcome[]> {
+/** Member-level configuration of plans (UpdateMemberDetectors). */
+function memberFeatures(plans: readonly ProtectionPlan[]): MemberFeaturesConfiguration[] {
+  return plans.map((p) => ({
+    Name: p.feature,
+    Status: 'ENABLED',
+    AdditionalConfiguration: p.additional.length > 0 ? p.additional.map((a) => ({ Name: a, Status: 'ENABLED' })) : undefined,
+  }));
+}
+
+/**
+ * Organization-wide steps in order (management account): trusted access,
+ * then AWS Account Management's delegated administrator, which needs its
+ * trusted access first — after a failed trusted-access step it is skipped.
+ */
+export async function applyOrganizationSteps(clients: OrgClients, region: string, steps: readonly OrganizationStep[]): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
+  const organizations = clients.home(OrganizationsClient, region);
+  const failedPrincipals = new Set<string>();
   for (const step of steps) {
+    const text = describeStep(step);
     try {
-      await clients.home(OrganizationsClient, region).send(new EnableAWSServiceAccessCommand({ ServicePrincipal: step.servicePrincipal }));
-      outcomes.push({ step: describeStep(step), status: 'done' });
+      if (step.kind === 'trusted-access') {
+        await organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: step.servicePrincipal }));
+        outcomes.push({ step: text, status: 'done' });
+      } else if (failedPrincipals.has(ACCOUNT_PRINCIPAL)) {
+        outcomes.push({ step: text, status: 'skipped', detail: `trusted access for ${ACCOUNT_PRINCIPAL} failed` });
+      } else {
+        outcomes.push({ step: text, status: 'done', detail: await registerAccountAdmin(organizations, step.adminAccountId) });
+      }
     } catch (err) {
-      outcomes.push({ step: describeStep(step), status: 'failed', detail: describeError(err) });
+      if (step.kind === 'trusted-access') failedPrincipals.add(step.servicePrincipal);
+      outcomes.push({ step: text, status: 'failed', detail: describeError(err) });
     }
   }
   return outcomes;
 }
 
+/** RegisterDelegatedAdministrator for AWS Account Management; already registered (a concurrent run) is the state wanted. */
+async function registerAccountAdmin(organizations: OrganizationsClient, adminAccountId: string): Promise<string | undefined> {
+  try {
+    await organizations.send(new RegisterDelegatedAdministratorCommand({ AccountId: adminAccountId, ServicePrincipal: ACCOUNT_PRINCIPAL }));
+    return undefined;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'AccountAlreadyRegisteredException') return 'already registered';
+    throw err;
+  }
+}
+
+/** Called after each step that succeeded (progress). */
+export type StepListener = (step: RegionStep) => void;
+
 /**
  * Applies a region's steps in order. After a GuardDuty step fails the
  * remaining GuardDuty steps are skipped (they depend on it); Security Hub
- * steps still run, and the other way round. Accounts a CreateMembers call
- * leaves unprocessed fail that step only.
+ * steps still run, and the other way round. Accounts a member call
+ * (CreateMembers, StartMonitoringMembers, UpdateMemberDetectors) leaves
+ * unprocessed fail that step only.
  */
-export async function applyRegionSteps(clients: OrgClients, org: Organization, state: RegionState, steps: readonly RegionStep[]): Promise<StepOutcome[]> {
+export async function applyRegionSteps(
+  clients: OrgClients,
+  org: Organization,
+  state: RegionState,
+  steps: readonly RegionStep[],
+  onDone: StepListener = () => undefined,
+): Promise<StepOutcome[]> {
   const region = state.region;
   const failed = new Set<'gd' | 'sh'>();
   let detectorId = state.guardDuty.detector?.id;
@@ -85,6 +132,7 @@ export async function applyRegionSteps(clients: OrgClients, org: Organization, s
     try {
       const detail = await applyStep(step);
       outcomes.push({ step: text, status: 'done', detail });
+      onDone(step);
     } catch (err) {
       // Accounts left out of one CreateMembers call do not stop the steps that follow.
       if (!(err instanceof UnprocessedAccountsError)) failed.add(service);
@@ -134,6 +182,16 @@ export async function applyRegionSteps(clients: OrgClients, org: Organization, s
         );
         return unprocessed(out.UnprocessedAccounts?.map((u) => `${u.AccountId ?? '?'}: ${u.Result ?? ''}`));
       }
+      case 'gd-start-monitoring': {
+        const out = await gdAdmin().send(new StartMonitoringMembersCommand({ DetectorId: detector(), AccountIds: [...step.accountIds] }));
+        return unprocessed(out.UnprocessedAccounts?.map((u) => `${u.AccountId ?? '?'}: ${u.Result ?? ''}`));
+      }
+      case 'gd-member-plans': {
+        const out = await gdAdmin().send(
+          new UpdateMemberDetectorsCommand({ DetectorId: detector(), AccountIds: [...step.accountIds], Features: memberFeatures(step.plans) }),
+        );
+        return unprocessed(out.UnprocessedAccounts?.map((u) => `${u.AccountId ?? '?'}: ${u.Result ?? ''}`));
+      }
       case 'gd-org-config':
         await gdAdmin().send(
           new UpdateOrganizationConfigurationCommand({
@@ -177,7 +235,7 @@ function unprocessed(items: readonly string[] | undefined): undefined {
   return undefined;
 }
 
-/** CreateMembers answered with unprocessed accounts. */
+/** A GuardDuty or Security Hub member call answered with unprocessed accounts. */
 export class UnprocessedAccountsError extends CordonError {
   public constructor(public readonly accounts: readonly string[]) {
     super(`${accounts.length} account(s) not processed: ${accounts.join('; ')}`);

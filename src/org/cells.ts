@@ -2,8 +2,7 @@
  * Coverage (pure): each active account in each region, with its GuardDuty
  * status and protection plans, from the state the security account sees.
  */
-import type { ProtectionPlan } from './features';
-import { planKeyOf, PROTECTION_PLANS } from './features';
+import { planKeyOf, planOn, PROTECTION_PLANS, type ProtectionPlan } from './features';
 import { regionDisabled, regionOptState, type CoverageCell, type CoverageStatus, type Organization, type RegionState } from './model';
 
 /** Always on with a detector; not shown as protection plans. */
@@ -25,8 +24,10 @@ function plansOf(features: Iterable<string>): string[] {
 }
 
 /**
- * The cells of one region. `state` undefined means the region could not be
- * read (`error` says why): every targeted account is then `unknown`, a gap.
+ * The cells of one region. `state` undefined, or a GuardDuty state whose
+ * security-account side could not be read, means the region's coverage is
+ * not known (`error`, or the read error, says why): every account reported
+ * there is then `unknown`, a gap.
  */
 export function coverageCells(
   org: Organization,
@@ -39,17 +40,19 @@ export function coverageCells(
     const base = { accountId: account.id, accountName: account.name, region };
     const opt = regionOptState(org, account.id, region);
     if (regionDisabled(opt)) return { ...base, status: 'region-not-enabled', detail: `region opt-in status ${opt}`, plans: [], missingPlans: [], gap: false };
-    if (!state) return { ...base, status: 'unknown', detail: error ?? 'region not read', plans: [], missingPlans: [], gap: true };
+    if (!state || state.guardDuty.readError) {
+      return { ...base, status: 'unknown', detail: state?.guardDuty.readError ?? error ?? 'region not read', plans: [], missingPlans: [], gap: true };
+    }
     const gd = state.guardDuty;
     let status: CoverageStatus;
     let detail: string;
-    let features: Iterable<string> = [];
+    let features: ReadonlyMap<string, ReadonlySet<string>> = new Map();
     if (account.id === org.adminAccountId) {
       if (!gd.detector) [status, detail] = ['not-a-member', 'the security account has no detector'];
       else if (!gd.detector.enabled) [status, detail] = ['detector-disabled', "the security account's detector is disabled"];
       else {
         [status, detail] = ['administrator', gd.delegatedAdmin.status === 'self' ? 'delegated administrator' : 'detector enabled'];
-        features = [...gd.detector.features].filter(([, f]) => f.enabled).map(([name]) => name);
+        features = new Map([...gd.detector.features].filter(([, f]) => f.enabled).map(([name, f]) => [name, f.additional]));
       }
     } else if (gd.delegatedAdmin.status === 'other') {
       [status, detail] = ['not-a-member', `GuardDuty is administered by ${gd.delegatedAdmin.accountId}`];
@@ -66,9 +69,8 @@ export function coverageCells(
       // Not covered, and nobody would say whether the account has enabled the region.
       [status, detail] = ['unknown', `${detail}; opt-in status of ${region} unknown`];
     }
-    const on = new Set(features);
-    const plans = plansOf(on);
-    const missingPlans = COVERED.has(status) ? expectedPlans.filter((p) => !on.has(p.feature)).map((p) => p.key) : [];
+    const plans = plansOf(features.keys());
+    const missingPlans = COVERED.has(status) ? expectedPlans.filter((p) => !planOn(features, p)).map((p) => p.key) : [];
     return { ...base, status, detail, plans, missingPlans, gap: !COVERED.has(status) || missingPlans.length > 0 };
   });
 }

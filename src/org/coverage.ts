@@ -1,7 +1,8 @@
 /**
  * `cordon coverage`: from the security account, every active account in
  * every region with its GuardDuty status and protection plans, gaps first.
- * Read-only: discover → read each region (bounded, isolated) → cells.
+ * Read-only: discover → read each region (bounded, isolated) → cells. A
+ * region no account has enabled is not read (every cell says so, no gap).
  */
 import pLimit from 'p-limit';
 
@@ -10,7 +11,7 @@ import { coverageCells, sortCells } from './cells';
 import type { OrgClientSet } from './clients';
 import { discoverOrganization, resolveRegionOptIn } from './discover';
 import type { CoverageCell } from './model';
-import { reportedAccounts } from './plan';
+import { regionBlocker, regionNotEnabled, reportedAccounts } from './plan';
 import { SILENT_PROGRESS, type Progress } from './progress';
 import type { CoverageSettings } from './settings';
 import { readRegionState } from './state';
@@ -40,7 +41,7 @@ export interface CoverageDeps {
 /** Reads GuardDuty coverage as the security account sees it. */
 export async function surveyCoverage(settings: CoverageSettings, deps: CoverageDeps): Promise<CoverageReport> {
   const progress = deps.progress ?? SILENT_PROGRESS;
-  const discovered = await discoverOrganization((caller) => deps.clients.forCaller(caller), {
+  const discovered = await discoverOrganization(deps.clients, {
     adminAccountId: undefined,
     regions: settings.regions,
     homeRegion: undefined,
@@ -57,13 +58,19 @@ export async function surveyCoverage(settings: CoverageSettings, deps: CoverageD
   const settled = await Promise.allSettled(
     org.regions.map((region) =>
       limit(async () => {
-        try {
-          const state = await readRegionState(clients, org, region, false);
-          return coverageCells(org, region, state, settings.expectedPlans);
-        } catch (err) {
-          const error = describeError(err);
+        const failed = (error: string): CoverageCell[] => {
           errors.push({ region, error });
           return coverageCells(org, region, undefined, settings.expectedPlans, error);
+        };
+        try {
+          if (regionNotEnabled(org, region)) return coverageCells(org, region, undefined, settings.expectedPlans);
+          const blocked = regionBlocker(org, region);
+          if (blocked) return failed(blocked);
+          const state = await readRegionState(clients, org, region, false);
+          if (state.guardDuty.readError) return failed(state.guardDuty.readError);
+          return coverageCells(org, region, state, settings.expectedPlans);
+        } catch (err) {
+          return failed(describeError(err));
         } finally {
           progress.advance(reportedAccounts(org, region).length, region);
         }

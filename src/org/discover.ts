@@ -1,7 +1,9 @@
 /**
- * Discovery: who calls, the organization's accounts (ACTIVE ones covered,
- * the rest skipped), the regions to cover (Account API ListRegions) and, for
- * opt-in regions, which accounts have enabled them. Read-only.
+ * Discovery: who calls (account and partition), the organization's accounts
+ * (ACTIVE ones covered, the rest skipped), the regions to cover (Account API
+ * ListRegions), trusted access and AWS Account Management's delegated
+ * administrator (management caller) and, for opt-in regions, which accounts
+ * have enabled them. Read-only.
  */
 import { AccountClient, paginateListRegions, type Region } from '@aws-sdk/client-account';
 import {
@@ -9,13 +11,15 @@ import {
   OrganizationsClient,
   paginateListAccounts,
   paginateListAWSServiceAccessForOrganization,
+  paginateListDelegatedAdministrators,
 } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 
 import { ConfigurationError, CordonError, describeError } from '../aws/errors';
-import type { OrgClients } from './clients';
+import type { OrgClients, OrgClientSet } from './clients';
 import type { CallerRole, OrgAccount, Organization, RegionOptState } from './model';
+import { ACCOUNT_PRINCIPAL } from './plan';
 import type { RegionSelection } from './settings';
 
 /** Organizations' ListAccounts returns at most 20 accounts a page. */
@@ -54,11 +58,12 @@ export interface Discovery {
  * changed) when the caller or the security account is not what the options
  * say, or a requested region does not exist.
  */
-export async function discoverOrganization(forCaller: (callerAccountId: string) => OrgClients, options: DiscoverOptions): Promise<Discovery> {
+export async function discoverOrganization(clientSet: Pick<OrgClientSet, 'home' | 'forCaller'>, options: DiscoverOptions): Promise<Discovery> {
   const region = options.callerRegion;
-  const identity = await call('STS GetCallerIdentity', () => forCaller('').home(STSClient, region).send(new GetCallerIdentityCommand({})));
+  const identity = await call('STS GetCallerIdentity', () => clientSet.home(STSClient, region).send(new GetCallerIdentityCommand({})));
   const callerAccountId = identity.Account ?? '';
-  const clients = forCaller(callerAccountId);
+  const partition = partitionOf(identity.Arn);
+  const clients = clientSet.forCaller({ accountId: callerAccountId, partition });
   const orgs = clients.home(OrganizationsClient, region);
 
   const described = await call('Organizations DescribeOrganization', () => orgs.send(new DescribeOrganizationCommand({})), {
@@ -105,6 +110,7 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
   }
 
   let trustedAccess: Set<string> | undefined;
+  let accountManagementAdmins: Set<string> | undefined;
   if (callerRole === 'management') {
     trustedAccess = new Set();
     await call('Organizations ListAWSServiceAccessForOrganization', async () => {
@@ -112,6 +118,15 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
         for (const p of page.EnabledServicePrincipals ?? []) if (p.ServicePrincipal) trustedAccess?.add(p.ServicePrincipal);
       }
     });
+    // Only opt-in regions need other accounts' opt-in status, hence AWS Account Management's delegation.
+    if (optInRegions.length > 0) {
+      accountManagementAdmins = new Set();
+      await call('Organizations ListDelegatedAdministrators', async () => {
+        for await (const page of paginateListDelegatedAdministrators({ client: orgs }, { ServicePrincipal: ACCOUNT_PRINCIPAL })) {
+          for (const a of page.DelegatedAdministrators ?? []) if (a.Id) accountManagementAdmins?.add(a.Id);
+        }
+      });
+    }
   }
 
   return {
@@ -119,6 +134,8 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
     organization: {
       callerAccountId,
       callerRole,
+      partition,
+      adminRoleArn: clients.adminRoleArn,
       managementAccountId,
       adminAccountId,
       accounts,
@@ -128,6 +145,7 @@ export async function discoverOrganization(forCaller: (callerAccountId: string) 
       regionStatus,
       optInRegions,
       trustedAccess,
+      accountManagementAdmins,
       warnings: [],
     },
   };
@@ -169,11 +187,11 @@ export async function resolveRegionOptIn(clients: OrgClients, org: Organization,
   if (unknown > 0) {
     const how =
       org.callerRole === 'management'
-        ? 'enable trusted access for account.amazonaws.com'
-        : 'register the security account as delegated administrator for account.amazonaws.com';
+        ? 'the Account API answers for them once trusted access for account.amazonaws.com is enabled, which a run that is not a dry run does first'
+        : "run `cordon enable` once with the management account's credentials: it registers the security account as AWS Account Management delegated administrator";
     warnings.push(
       `opt-in status of ${org.optInRegions.join(', ')} unknown for ${unknown} account(s) (${failed.slice(0, 2).join('; ')}${failed.length > 2 ? '; …' : ''}); ` +
-        `such accounts are added there only once known (${how})`,
+        `such accounts are added there only once known: ${how}`,
     );
   }
   return { ...org, regionStatus, warnings };
@@ -183,6 +201,12 @@ async function listRegions(client: AccountClient, accountId: string | undefined)
   const regions: Region[] = [];
   for await (const page of paginateListRegions({ client, pageSize: 50 }, { AccountId: accountId })) regions.push(...(page.Regions ?? []));
   return regions;
+}
+
+/** The partition of an ARN (`arn:aws-us-gov:sts::…` → `aws-us-gov`); `aws` when there is none (pure). */
+export function partitionOf(arn: string | undefined): string {
+  const partition = /^arn:([a-z-]+):/.exec(arn ?? '')?.[1];
+  return partition ?? 'aws';
 }
 
 /** The regions a selection names, checked against the Account API's list (pure). */

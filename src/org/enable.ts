@@ -1,26 +1,33 @@
 /**
- * `cordon enable` and the scheduled enabler Lambda: discover → per region
- * (in parallel, bounded by p-limit, each region isolated) read → plan →
- * apply → read again → report. A second run plans nothing and calls nothing
- * that changes AWS; a dry run plans and stops.
+ * `cordon enable` and the scheduled enabler Lambda: discover → organization
+ * steps (trusted access, Account Management's delegated administrator) →
+ * per region (in parallel, bounded by p-limit, each region isolated) read →
+ * plan → apply → read again → report. A second run plans nothing and calls
+ * nothing that changes AWS; a dry run plans and stops.
  */
 import pLimit from 'p-limit';
 
 import { describeError } from '../aws/errors';
-import { applyRegionSteps, applyTrustedAccess } from './apply';
-import { coverageCells } from './cells';
+import { applyOrganizationSteps, applyRegionSteps } from './apply';
+import { COVERED, coverageCells } from './cells';
 import type { OrgClients, OrgClientSet } from './clients';
-import { COVERED } from './cells';
 import { discoverOrganization, resolveRegionOptIn } from './discover';
-import type { CallerRole, CoverageCell, Organization, RegionPlan, RegionState, StepOutcome } from './model';
-import { describeStep, planRegion, planTrustedAccess, reportedAccounts, targetAccounts } from './plan';
+import type { CallerRole, CoverageCell, DelegatedAdmin, Organization, RegionPlan, RegionState, RegionStep, StepOutcome } from './model';
+import { describeStep, planOrganization, planRegion, regionBlocker, regionNotEnabled, reportedAccounts, targetAccounts, type PlanOptions } from './plan';
 import { SILENT_PROGRESS, type Progress } from './progress';
 import type { EnablerSettings } from './settings';
 import { readRegionState } from './state';
 
+/**
+ * Apply rounds per region. The second round makes what the first could only
+ * plan once it had run: members, after the security account's own detector
+ * or hub exists and its delegation is confirmed (second-step runs).
+ */
+export const MAX_APPLY_ROUNDS = 2;
+
 /** Security Hub's part of a region's report. */
 export interface SecurityHubReport {
-  /** `self`, `none`, `other <account>` or `unknown`. */
+  /** `self`, `none`, `other <account>`, `unknown` or `error`. */
   readonly admin: string;
   readonly hubEnabled: boolean;
   readonly autoEnable: boolean | undefined;
@@ -34,11 +41,13 @@ export interface SecurityHubReport {
 /** One region after the run. */
 export interface RegionReport {
   readonly region: string;
-  /** GuardDuty delegated administrator: `self`, `none`, `other <account>`, `unknown`; `error` when unread. */
+  /** False when no active account has the region enabled: there is nothing to cover there, and that is not a gap. */
+  readonly enabled: boolean;
+  /** GuardDuty delegated administrator: `self`, `none`, `other <account>`, `unknown`, `error`; `not enabled` for a region enabled nowhere. */
   readonly admin: string;
   /** Accounts × this region covered (administrator or Enabled member). */
   readonly covered: number;
-  /** Accounts that should be covered here (active, region enabled for them). */
+  /** Accounts that should be covered here (active, region enabled for them or unknown). */
   readonly targeted: number;
   /** Plans the organization configuration auto-enables for ALL members (cordon keys). */
   readonly plans: readonly string[];
@@ -48,13 +57,13 @@ export interface RegionReport {
   readonly securityHub: SecurityHubReport | undefined;
   /** Changes made (or, in a dry run, planned). */
   readonly changes: readonly StepOutcome[];
-  /** What is still missing after the run. */
+  /** What is still missing after the run (accounts not covered, plans missing, steps not done). */
   readonly gaps: readonly string[];
-  /** Calls that failed, and why the region could not be worked on. */
+  /** Calls that failed, and the parts of the region that could not be worked on, with what to do. */
   readonly errors: readonly string[];
   readonly notes: readonly string[];
-  /** Accounts not covered here, with why. */
-  readonly uncovered: ReadonlyArray<{ readonly accountId: string; readonly status: string; readonly detail: string }>;
+  /** Accounts not covered here, or covered without every requested plan, with why. */
+  readonly uncovered: ReadonlyArray<{ readonly accountId: string; readonly status: string; readonly detail: string; readonly missingPlans: readonly string[] }>;
 }
 
 /** The outcome of a whole run: what the CLI prints and the Lambda returns. */
@@ -72,7 +81,10 @@ export interface EnableSummary {
   readonly pairs: number;
   /** Accounts skipped because they are not ACTIVE. */
   readonly skippedAccounts: ReadonlyArray<{ readonly accountId: string; readonly name: string; readonly state: string }>;
-  readonly trustedAccess: readonly StepOutcome[];
+  /** Organization-wide changes: trusted access, AWS Account Management's delegated administrator. */
+  readonly organization: readonly StepOutcome[];
+  /** Organization-wide things left as they are on purpose. */
+  readonly notes: readonly string[];
   readonly warnings: readonly string[];
   /** Changes made (or planned, in a dry run). */
   readonly changes: number;
@@ -80,7 +92,7 @@ export interface EnableSummary {
   readonly failures: number;
   /** True when nothing needed changing. */
   readonly nothingToChange: boolean;
-  /** True when every targeted account × region is covered and nothing is missing. */
+  /** True when every targeted account × region is covered with every requested plan and nothing is missing (dry run: nothing blocks the plan). */
   readonly covered: boolean;
 }
 
@@ -98,7 +110,7 @@ export interface EnableDeps {
 /** Turns GuardDuty (and Security Hub) on organization-wide, or plans it (dry run). */
 export async function enableOrganization(settings: EnablerSettings, deps: EnableDeps): Promise<EnableSummary> {
   const progress = deps.progress ?? SILENT_PROGRESS;
-  const discovered = await discoverOrganization((caller) => deps.clients.forCaller(caller), {
+  const discovered = await discoverOrganization(deps.clients, {
     adminAccountId: settings.adminAccountId,
     regions: settings.regions,
     homeRegion: settings.homeRegion,
@@ -107,11 +119,11 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
     allowedRoles: ['management', 'admin'],
   });
   const clients = discovered.clients;
-  const trustedSteps = planTrustedAccess(discovered.organization, settings.securityHub);
-  const trustedAccess = settings.dryRun
-    ? trustedSteps.map((s): StepOutcome => ({ step: describeStep(s), status: 'planned' }))
-    : await applyTrustedAccess(clients, deps.callerRegion, trustedSteps);
-  // After trusted access: the Account API answers the management account about other accounts only then.
+  const orgPlan = planOrganization(discovered.organization, settings.securityHub);
+  const organization = settings.dryRun
+    ? orgPlan.steps.map((s): StepOutcome => ({ step: describeStep(s), status: 'planned' }))
+    : await applyOrganizationSteps(clients, deps.callerRegion, orgPlan.steps);
+  // After trusted access: the Account API answers about other accounts only then.
   const org = await resolveRegionOptIn(clients, discovered.organization, deps.callerRegion, settings.concurrency);
   progress.note(
     `${org.accounts.length} active account(s)${org.skipped.length > 0 ? `, ${org.skipped.length} skipped (${org.skipped.map((a) => `${a.id} ${a.state}`).join(', ')})` : ''}; ` +
@@ -122,32 +134,18 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
 
   progress.start(org.regions.reduce((n, r) => n + reportedAccounts(org, r).length, 0));
   const limit = pLimit(settings.concurrency);
-  const settled = await Promise.allSettled(
-    org.regions.map((region) =>
-      limit(async () => {
-        const report = await runRegion(clients, org, region, settings, deps.batchSize);
-        const outcome = settings.dryRun
-          ? `${report.changes.length} change(s) planned`
-          : report.gaps.length + report.errors.length === 0
-            ? 'covered'
-            : 'gaps remain';
-        progress.advance(report.targeted, `${region}: ${outcome}`);
-        return report;
-      }),
-    ),
-  );
+  const run: RegionRun = { clients, org, settings, options: { plans: settings.plans, securityHub: settings.securityHub, batchSize: deps.batchSize }, progress };
+  const settled = await Promise.allSettled(org.regions.map((region) => limit(() => runRegion(run, region))));
   progress.finish();
   const regions = settled.map((s, i): RegionReport => {
     if (s.status === 'fulfilled') return s.value;
     // runRegion reports its own errors; this is a bug's last line of defence, still reported per region.
-    return failedRegion(org, org.regions[i] ?? '', describeError(s.reason));
+    return failedRegion(org, org.regions[i] ?? '', describeError(s.reason), 'error');
   });
 
-  const allChanges = [...trustedAccess, ...regions.flatMap((r) => r.changes)];
+  const allChanges = [...organization, ...regions.flatMap((r) => r.changes)];
   const failures = allChanges.filter((c) => c.status === 'failed').length;
-  const covered =
-    failures === 0 &&
-    regions.every((r) => (settings.dryRun ? r.errors.length === 0 : r.gaps.length === 0 && r.errors.length === 0));
+  const covered = failures === 0 && regions.every((r) => r.errors.length === 0 && (settings.dryRun || r.gaps.length === 0));
   return {
     dryRun: settings.dryRun,
     callerAccountId: org.callerAccountId,
@@ -159,7 +157,8 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
     accounts: org.accounts.length,
     pairs: regions.reduce((n, r) => n + r.targeted, 0),
     skippedAccounts: org.skipped.map((a) => ({ accountId: a.id, name: a.name, state: a.state })),
-    trustedAccess,
+    organization,
+    notes: orgPlan.notes,
     warnings: org.warnings,
     changes: allChanges.length,
     failures,
@@ -168,57 +167,92 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
   };
 }
 
-/** One region, isolated: any error ends up in its report, never in another region's. */
-async function runRegion(clients: OrgClients, org: Organization, region: string, settings: EnablerSettings, batchSize: number | undefined): Promise<RegionReport> {
-  const options = { plans: settings.plans, securityHub: settings.securityHub, batchSize };
-  let before: RegionState;
-  try {
-    before = await readRegionState(clients, org, region, settings.securityHub);
-  } catch (err) {
-    return failedRegion(org, region, `reading ${region}: ${describeError(err)}`);
-  }
-  const plan = planRegion(org, before, options);
+/** What every region's run shares. */
+interface RegionRun {
+  readonly clients: OrgClients;
+  readonly org: Organization;
+  readonly settings: EnablerSettings;
+  readonly options: PlanOptions;
+  readonly progress: Progress;
+}
+
+/**
+ * One region, isolated: any error ends up in its report, never in another
+ * region's. Progress advances in accounts × regions: as member batches are
+ * added, and for the rest of the region's accounts when it is done.
+ */
+async function runRegion(run: RegionRun, region: string): Promise<RegionReport> {
+  const { clients, org, settings, options, progress } = run;
+  if (regionNotEnabled(org, region)) return notEnabledRegion(region);
+  const todo = reportedAccounts(org, region).length;
+  let done = 0;
+  const advance = (n: number, label: string): void => {
+    const k = Math.max(0, Math.min(n, todo - done));
+    done += k;
+    progress.advance(k, label);
+  };
+  const finish = (report: RegionReport): RegionReport => {
+    const outcome = settings.dryRun
+      ? `${report.changes.length} change(s) planned`
+      : report.gaps.length + report.errors.length === 0
+        ? 'covered'
+        : 'gaps remain';
+    advance(todo - done, `${region}: ${outcome}`);
+    return report;
+  };
+
+  const blocked = regionBlocker(org, region);
+  if (blocked) return finish(failedRegion(org, region, blocked, '-'));
+  let state = await readRegionState(clients, org, region, settings.securityHub);
+  let plan = planRegion(org, state, options);
   if (settings.dryRun || plan.steps.length === 0) {
     const changes = plan.steps.map((s): StepOutcome => ({ step: describeStep(s), status: 'planned' }));
-    return regionReport(org, before, plan, changes, settings, settings.dryRun ? [] : undefined);
+    return finish(regionReport(org, state, plan, changes, settings));
   }
-  const changes = await applyRegionSteps(clients, org, before, plan.steps);
-  let after: RegionState;
-  try {
-    after = await readRegionState(clients, org, region, settings.securityHub);
-  } catch (err) {
-    const report = failedRegion(org, region, `reading ${region} after the changes: ${describeError(err)}`);
-    return { ...report, changes };
+  const changes: StepOutcome[] = [];
+  const applied = new Set<string>();
+  const onDone = (step: RegionStep): void => {
+    if (step.kind === 'gd-add-members' || step.kind === 'gd-start-monitoring') advance(step.accountIds.length, `${region}: ${describeStep(step)}`);
+    else if (step.kind === 'gd-create-detector') advance(1, `${region}: ${describeStep(step)}`);
+  };
+  for (let round = 1; round <= MAX_APPLY_ROUNDS; round += 1) {
+    // A step already made once is not repeated: what it did not fix is reported as a gap.
+    const steps = plan.steps.filter((s) => !applied.has(JSON.stringify(s)));
+    if (steps.length === 0) break;
+    for (const s of steps) applied.add(JSON.stringify(s));
+    const outcomes = await applyRegionSteps(clients, org, state, steps, onDone);
+    changes.push(...outcomes);
+    state = await readRegionState(clients, org, region, settings.securityHub);
+    plan = planRegion(org, state, options);
+    if (outcomes.some((o) => o.status === 'failed')) break;
   }
-  return regionReport(org, after, planRegion(org, after, options), changes, settings, undefined);
+  return finish(regionReport(org, state, plan, changes, settings));
 }
 
 /**
  * The report of a region from its (final) state. `remaining` is the plan of
- * that state: whatever it would still change is a gap, and a reason it is
- * blocked an error. In a dry run the plan is what the run would do, so gaps
- * are not reported (`gapsOverride` = []).
+ * that state: whatever it would still change is a gap, and whatever blocks
+ * it an error. In a dry run the plan is what the run would do, so gaps are
+ * not reported.
  */
-function regionReport(
-  org: Organization,
-  state: RegionState,
-  remaining: RegionPlan,
-  changes: readonly StepOutcome[],
-  settings: EnablerSettings,
-  gapsOverride: string[] | undefined,
-): RegionReport {
+function regionReport(org: Organization, state: RegionState, remaining: RegionPlan, changes: readonly StepOutcome[], settings: EnablerSettings): RegionReport {
   const region = state.region;
   const cells = coverageCells(org, region, state, settings.plans);
   const targeted = cells.filter((c) => c.status !== 'region-not-enabled');
   const coveredCells = targeted.filter((c) => COVERED.has(c.status));
   const uncovered = targeted.filter((c) => !COVERED.has(c.status));
+  const lackingPlans = coveredCells.filter((c) => c.missingPlans.length > 0);
   const gd = state.guardDuty;
-  const gaps = gapsOverride ?? [
-    ...remaining.steps.map((s) => `not done: ${describeStep(s)}`),
-    ...(uncovered.length > 0 ? [`${uncovered.length} account(s) not covered: ${summarizeCells(uncovered)}`] : []),
-  ];
+  const gaps = settings.dryRun
+    ? []
+    : [
+        ...remaining.steps.map((s) => `not done: ${describeStep(s)}`),
+        ...(uncovered.length > 0 ? [`${uncovered.length} account(s) not covered: ${summarizeCells(uncovered)}`] : []),
+        ...(lackingPlans.length > 0 ? [`${lackingPlans.length} account(s) covered without every requested plan: ${summarizeCells(lackingPlans)}`] : []),
+      ];
   const errors = [
     ...(remaining.blocked ? [remaining.blocked] : []),
+    ...remaining.problems,
     ...changes.filter((c) => c.status === 'failed').map((c) => `${c.step}: ${c.detail ?? 'failed'}`),
   ];
   const targets = new Set(targetAccounts(org, region).map((a) => a.id));
@@ -226,11 +260,12 @@ function regionReport(
   const sh = state.securityHub;
   return {
     region,
+    enabled: true,
     admin: adminText(gd.delegatedAdmin),
     covered: coveredCells.length,
     targeted: targeted.length,
     plans: settings.plans.filter((p) => gd.orgConfig?.features.get(p.feature)?.autoEnable === 'ALL').map((p) => p.key),
-    withAllPlans: coveredCells.filter((c) => c.missingPlans.length === 0).length,
+    withAllPlans: coveredCells.length - lackingPlans.length,
     publishingFrequency: gd.detector?.publishingFrequency,
     securityHub: sh && {
       admin: adminText(sh.delegatedAdmin),
@@ -244,16 +279,38 @@ function regionReport(
     gaps,
     errors,
     notes: [...remaining.notes],
-    uncovered: uncovered.map((c) => ({ accountId: c.accountId, status: c.status, detail: c.detail })),
+    uncovered: [...uncovered, ...lackingPlans].map((c) => ({ accountId: c.accountId, status: c.status, detail: c.detail, missingPlans: c.missingPlans })),
   };
 }
 
-function failedRegion(org: Organization, region: string, error: string): RegionReport {
+/** A region no active account has enabled: nothing to do, nothing missing. */
+function notEnabledRegion(region: string): RegionReport {
+  return {
+    region,
+    enabled: false,
+    admin: 'not enabled',
+    covered: 0,
+    targeted: 0,
+    plans: [],
+    withAllPlans: 0,
+    publishingFrequency: undefined,
+    securityHub: undefined,
+    changes: [],
+    gaps: [],
+    errors: [],
+    notes: ['region not enabled in any active account'],
+    uncovered: [],
+  };
+}
+
+/** A region that could not be worked on at all (`error` says why). */
+function failedRegion(org: Organization, region: string, error: string, admin: string): RegionReport {
   const cells = coverageCells(org, region, undefined, [], error);
   const targeted = cells.filter((c) => c.status !== 'region-not-enabled');
   return {
     region,
-    admin: 'error',
+    enabled: true,
+    admin,
     covered: 0,
     targeted: targeted.length,
     plans: [],
@@ -261,18 +318,18 @@ function failedRegion(org: Organization, region: string, error: string): RegionR
     publishingFrequency: undefined,
     securityHub: undefined,
     changes: [],
-    gaps: [`${targeted.length} account(s) not covered: the region could not be read`],
+    gaps: [`${targeted.length} account(s) not covered: the region could not be worked on`],
     errors: [error],
     notes: [],
-    uncovered: targeted.map((c) => ({ accountId: c.accountId, status: c.status, detail: c.detail })),
+    uncovered: targeted.map((c) => ({ accountId: c.accountId, status: c.status, detail: c.detail, missingPlans: [] })),
   };
 }
 
-function adminText(admin: RegionState['guardDuty']['delegatedAdmin']): string {
+function adminText(admin: DelegatedAdmin): string {
   return admin.status === 'other' ? `other ${admin.accountId}` : admin.status;
 }
 
 function summarizeCells(cells: readonly CoverageCell[]): string {
-  const shown = cells.slice(0, 5).map((c) => `${c.accountId} (${c.detail})`);
+  const shown = cells.slice(0, 5).map((c) => `${c.accountId} (${c.missingPlans.length > 0 && COVERED.has(c.status) ? `missing ${c.missingPlans.join(',')}` : c.detail})`);
   return `${shown.join(', ')}${cells.length > 5 ? `, and ${cells.length - 5} more` : ''}`;
 }

@@ -49,3 +49,9 @@ export function findPlan(name: string): ProtectionPlan | undefined {
 export function planKeyOf(feature: string): string {
   return PROTECTION_PLANS.find((p) => p.feature === feature)?.key ?? feature;
 }
+
+/** True when `plan` is on in `enabled` (feature name → its enabled additional configuration). */
+export function planOn(enabled: ReadonlyMap<string, ReadonlySet<string>>, plan: ProtectionPlan): boolean {
+  const extra = enabled.get(plan.feature);
+  return extra !== undefined && plan.additional.every((a) => extra.has(a));
+}

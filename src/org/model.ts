@@ -24,6 +24,10 @@ export type CallerRole = 'management' | 'admin';
 export interface Organization {
   readonly callerAccountId: string;
   readonly callerRole: CallerRole;
+  /** The caller's AWS partition (`aws`, `aws-us-gov`, `aws-cn`), from its identity ARN. */
+  readonly partition: string;
+  /** The role assumed in the security account (management caller only; undefined when the caller is the security account). */
+  readonly adminRoleArn: string | undefined;
   readonly managementAccountId: string;
   readonly adminAccountId: string;
   /** Active accounts, the ones to cover (management and admin included). */
@@ -40,6 +44,12 @@ export interface Organization {
   readonly optInRegions: readonly string[];
   /** Service principals with trusted access (management caller only; undefined otherwise). */
   readonly trustedAccess: ReadonlySet<string> | undefined;
+  /**
+   * AWS Account Management's delegated administrators (at most one): the
+   * account that may read other accounts' region opt-in besides the
+   * management account. Management caller only; undefined otherwise.
+   */
+  readonly accountManagementAdmins: ReadonlySet<string> | undefined;
   /** Things discovery could not find out (no AWS state changed because of them). */
   readonly warnings: readonly string[];
 }
@@ -65,7 +75,9 @@ export type DelegatedAdmin =
   | { readonly status: 'none' }
   | { readonly status: 'other'; readonly accountId: string }
   /** The caller may not ask (the security account cannot list administrators). */
-  | { readonly status: 'unknown' };
+  | { readonly status: 'unknown' }
+  /** The management account asked and the call failed. */
+  | { readonly status: 'error'; readonly error: string };
 
 /** The security account's GuardDuty detector in a region. */
 export interface DetectorState {
@@ -86,8 +98,8 @@ export interface GuardDutyOrgConfig {
 /** A GuardDuty member as the administrator sees it. */
 export interface GuardDutyMember {
   readonly relationship: string;
-  /** Enabled features (GuardDuty names), when read. */
-  readonly features: ReadonlySet<string>;
+  /** Enabled features (GuardDuty names) → their enabled additional configuration; read for Enabled members. */
+  readonly features: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** GuardDuty in one region, from the management and security accounts' points of view. */
@@ -97,6 +109,12 @@ export interface GuardDutyRegionState {
   /** Undefined when the security account is not (yet) the delegated administrator. */
   readonly orgConfig: GuardDutyOrgConfig | undefined;
   readonly members: ReadonlyMap<string, GuardDutyMember>;
+  /**
+   * Why the security account's side (detector, configuration, members) could
+   * not be read — AssumeRole refused, AccessDenied…; those fields are then
+   * empty and nothing is planned as the security account.
+   */
+  readonly readError: string | undefined;
 }
 
 /** Security Hub in one region. */
@@ -109,6 +127,8 @@ export interface SecurityHubRegionState {
   readonly members: ReadonlyMap<string, string>;
   /** The account's finding aggregator, read in the home region only. */
   readonly aggregator: { readonly arn: string; readonly region: string; readonly linkingMode: string } | undefined;
+  /** Why the security account's side could not be read (see {@link GuardDutyRegionState.readError}). */
+  readonly readError: string | undefined;
 }
 
 /** Everything read in one region. */
@@ -119,11 +139,20 @@ export interface RegionState {
   readonly securityHub: SecurityHubRegionState | undefined;
 }
 
-/** Organization-wide change, made once by the management account. */
+/** Organization-wide change, made once by the management account: trusted access for a service. */
 export interface TrustedAccessStep {
   readonly kind: 'trusted-access';
   readonly servicePrincipal: string;
 }
+
+/** Organization-wide change: register the security account as AWS Account Management's delegated administrator. */
+export interface AccountAdminStep {
+  readonly kind: 'account-admin';
+  readonly adminAccountId: string;
+}
+
+/** An organization-wide change (management account, before the regions). */
+export type OrganizationStep = TrustedAccessStep | AccountAdminStep;
 
 /** A change in one region. `as` says whose credentials make it. */
 export type RegionStep =
@@ -137,6 +166,10 @@ export type RegionStep =
       readonly plans: readonly ProtectionPlan[];
     }
   | { readonly kind: 'gd-add-members'; readonly as: 'admin'; readonly accountIds: readonly string[] }
+  /** Members whose monitoring was stopped (relationship Disabled). */
+  | { readonly kind: 'gd-start-monitoring'; readonly as: 'admin'; readonly accountIds: readonly string[] }
+  /** Enabled members missing a requested protection plan. */
+  | { readonly kind: 'gd-member-plans'; readonly as: 'admin'; readonly accountIds: readonly string[]; readonly plans: readonly ProtectionPlan[] }
   | { readonly kind: 'gd-org-config'; readonly as: 'admin'; readonly plans: readonly ProtectionPlan[] }
   | { readonly kind: 'sh-designate-admin'; readonly as: 'management'; readonly adminAccountId: string }
   | { readonly kind: 'sh-enable-hub'; readonly as: 'admin' }
@@ -148,17 +181,18 @@ export type RegionStep =
 export interface RegionPlan {
   readonly region: string;
   readonly steps: readonly RegionStep[];
-  /** Set when the region cannot be worked on (another delegated administrator, region not enabled…). */
+  /** Set when the region cannot be worked on at all (not enabled in the calling or the security account…). */
   readonly blocked: string | undefined;
+  /**
+   * Parts of the region this run cannot work on, with what to do (the
+   * security account's side unreadable, another GuardDuty administrator…):
+   * errors in the report; the rest of the region is still planned.
+   */
+  readonly problems: readonly string[];
   /** Things left as they are on purpose (another administrator, an aggregator elsewhere…). */
   readonly notes: readonly string[];
 }
 
-/** The whole plan. */
-export interface OrganizationPlan {
-  readonly trustedAccess: readonly TrustedAccessStep[];
-  readonly regions: readonly RegionPlan[];
-}
 
 /** The outcome of one change. */
 export interface StepOutcome {

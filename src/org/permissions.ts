@@ -29,14 +29,24 @@ export const ENABLER_CALLS: readonly EnablerCall[] = [
   { action: 'account:ListRegions', accounts: BOTH, direct: true, why: 'regions enabled for the caller and, for opt-in regions, for each account' },
   { action: 'organizations:ListAWSServiceAccessForOrganization', accounts: ['management'], direct: true, why: 'trusted access already enabled' },
   { action: 'organizations:EnableAWSServiceAccess', accounts: ['management'], direct: true, why: 'trusted access for GuardDuty, Security Hub, Account Management' },
+  {
+    action: 'organizations:ListDelegatedAdministrators',
+    accounts: ['management'],
+    direct: true,
+    why: "AWS Account Management's delegated administrator (opt-in regions); GuardDuty/Security Hub also check existing delegations with it",
+  },
+  {
+    action: 'organizations:RegisterDelegatedAdministrator',
+    accounts: ['management'],
+    direct: true,
+    why: 'the security account as AWS Account Management delegated administrator (it then reads accounts\' opt-in regions); GuardDuty/Security Hub register theirs with it',
+  },
   { action: 'sts:AssumeRole', accounts: ['management'], direct: true, why: 'into the security account role (--admin-role-name), through STS regional endpoints' },
   // Delegated administrator designation (management account).
   { action: 'guardduty:ListOrganizationAdminAccounts', accounts: ['management'], direct: true, why: 'current GuardDuty delegated administrator per region' },
   { action: 'guardduty:EnableOrganizationAdminAccount', accounts: ['management'], direct: true, why: 'designate the security account per region' },
   { action: 'securityhub:ListOrganizationAdminAccounts', accounts: ['management'], direct: true, why: 'current Security Hub administrator per region' },
   { action: 'securityhub:EnableOrganizationAdminAccount', accounts: ['management'], direct: true, why: 'designate the security account per region' },
-  { action: 'organizations:RegisterDelegatedAdministrator', accounts: ['management'], direct: false, why: 'GuardDuty/Security Hub register the delegated administrator in Organizations' },
-  { action: 'organizations:ListDelegatedAdministrators', accounts: ['management'], direct: false, why: 'GuardDuty/Security Hub check existing delegations' },
   { action: 'organizations:DescribeAccount', accounts: ['management'], direct: false, why: 'GuardDuty/Security Hub check the designated account' },
   { action: 'organizations:DescribeOrganizationalUnit', accounts: ['management'], direct: false, why: 'GuardDuty checks the organization' },
   // GuardDuty in the security account.
@@ -49,6 +59,8 @@ export const ENABLER_CALLS: readonly EnablerCall[] = [
   { action: 'guardduty:ListMembers', accounts: ['admin'], direct: true, why: 'members and their relationship status' },
   { action: 'guardduty:GetMemberDetectors', accounts: ['admin'], direct: true, why: "members' protection plans (coverage)" },
   { action: 'guardduty:CreateMembers', accounts: ['admin'], direct: true, why: 'add accounts as members, ≤ 50 a call' },
+  { action: 'guardduty:StartMonitoringMembers', accounts: ['admin'], direct: true, why: 'restart members whose monitoring was stopped, ≤ 50 a call' },
+  { action: 'guardduty:UpdateMemberDetectors', accounts: ['admin'], direct: true, why: 'turn requested plans on for members missing them, ≤ 50 a call' },
   // Security Hub in the security account.
   { action: 'securityhub:DescribeHub', accounts: ['admin'], direct: true, why: 'is Security Hub on' },
   { action: 'securityhub:EnableSecurityHub', accounts: ['admin'], direct: true, why: 'turn it on (without default standards)' },

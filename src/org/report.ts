@@ -21,14 +21,23 @@ function securityHubCell(r: RegionReport): string {
   return parts.join(', ');
 }
 
-/** The per-region table. */
+/**
+ * The per-region table: GuardDuty administrator, accounts covered / to
+ * cover, accounts with every requested plan / to cover, plans auto-enabled
+ * for ALL members, publishing frequency, Security Hub, errors.
+ */
 export function regionTable(regions: readonly RegionReport[]): string {
-  const rows = [['REGION', 'GD ADMIN', 'COVERED', 'PLANS (ALL)', 'PUBLISHING', 'SECURITY HUB', 'ERRORS']];
+  const rows = [['REGION', 'GD ADMIN', 'COVERED', 'PLANS', 'AUTO-ENABLED', 'PUBLISHING', 'SECURITY HUB', 'ERRORS']];
   for (const r of regions) {
+    if (!r.enabled) {
+      rows.push([r.region, r.admin, '-', '-', '-', '-', '-', '-']);
+      continue;
+    }
     rows.push([
       r.region,
       r.admin,
       `${r.covered}/${r.targeted}`,
+      `${r.withAllPlans}/${r.targeted}`,
       r.plans.length > 0 ? r.plans.join(',') : '-',
       r.publishingFrequency ?? '-',
       securityHubCell(r),
@@ -42,13 +51,13 @@ export function regionTable(regions: readonly RegionReport[]): string {
 export function formatEnableSummary(s: EnableSummary): string {
   const out: string[] = [];
   const verb = s.dryRun ? 'PLAN' : 'DONE';
-  const changeLines = (label: string, changes: EnableSummary['trustedAccess']): void => {
+  const changeLines = (label: string, changes: EnableSummary['organization']): void => {
     for (const c of changes) {
       const tag = c.status === 'planned' ? verb : c.status.toUpperCase();
       out.push(`${tag.padEnd(7)} ${label}: ${c.step}${c.detail ? ` (${c.detail})` : ''}`);
     }
   };
-  changeLines('organization', s.trustedAccess);
+  changeLines('organization', s.organization);
   for (const r of s.regions) changeLines(r.region, r.changes);
   if (out.length > 0) out.push('');
   out.push(regionTable(s.regions));
@@ -56,16 +65,17 @@ export function formatEnableSummary(s: EnableSummary): string {
     out.push('', `Skipped (not ACTIVE): ${s.skippedAccounts.map((a) => `${a.accountId} ${a.name ? `"${a.name}" ` : ''}${a.state}`).join(', ')}`);
   }
   for (const w of s.warnings) out.push(`Warning: ${w}`);
-  const notes = s.regions.flatMap((r) => r.notes.map((n) => `${r.region}: ${n}`));
+  for (const n of s.notes) out.push(`Note: organization: ${n}`);
+  const notEnabled = s.regions.filter((r) => !r.enabled).map((r) => r.region);
+  if (notEnabled.length > 0) out.push(`Not enabled in any active account (nothing to cover): ${notEnabled.join(', ')}`);
+  const notes = s.regions.filter((r) => r.enabled).flatMap((r) => r.notes.map((n) => `${r.region}: ${n}`));
   for (const n of notes) out.push(`Note: ${n}`);
   const gaps = s.regions.flatMap((r) => [...r.errors.map((e) => `${r.region}: ${e}`), ...r.gaps.map((g) => `${r.region}: ${g}`)]);
   out.push('');
   if (s.dryRun) {
-    out.push(
-      s.nothingToChange
-        ? `Dry run: nothing to change; all ${s.pairs} account×region pairs are covered.`
-        : `Dry run: ${s.changes} change(s) planned; nothing changed.`,
-    );
+    if (!s.nothingToChange) out.push(`Dry run: ${s.changes} change(s) planned; nothing changed.`);
+    else if (s.covered) out.push(`Dry run: nothing to change; all ${s.pairs} account×region pairs are covered.`);
+    else out.push('Dry run: nothing to change, but some parts cannot be worked on:');
     for (const g of gaps) out.push(`  ${g}`);
   } else if (s.covered) {
     out.push(

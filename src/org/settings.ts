@@ -16,6 +16,8 @@ export const ENABLER_ENV = [
   'CORDON_SECURITY_HUB',
   'CORDON_HOME_REGION',
   'CORDON_CONCURRENCY',
+  /** `true`: plan and report, change nothing (the Lambda's dry run). */
+  'CORDON_DRY_RUN',
 ] as const;
 
 /** Role cordon assumes in the security (delegated administrator) account when run from the management account. */
@@ -79,7 +81,8 @@ export interface RawEnablerSettings {
   readonly securityHub?: RawSetting;
   readonly homeRegion?: RawSetting;
   readonly concurrency?: RawSetting;
-  readonly dryRun?: boolean;
+  /** `true`/`false` (also `1`/`0`); `--dry-run` or CORDON_DRY_RUN. */
+  readonly dryRun?: RawSetting;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -101,6 +104,7 @@ export function rawEnablerSettingsFromEnv(env: NodeJS.ProcessEnv): RawEnablerSet
     securityHub: pick('CORDON_SECURITY_HUB'),
     homeRegion: pick('CORDON_HOME_REGION'),
     concurrency: pick('CORDON_CONCURRENCY'),
+    dryRun: pick('CORDON_DRY_RUN'),
   };
 }
 
@@ -135,8 +139,9 @@ export function validateEnablerSettings(raw: RawEnablerSettings): EnablerSetting
     }
   }
   const concurrency = parseConcurrency(raw.concurrency, problems);
+  const dryRun = parseBoolean(raw.dryRun, false, problems);
   if (problems.length > 0) throw new ConfigurationError(problems.join('\n'));
-  return { adminAccountId, adminRoleName, regions, plans, securityHub, homeRegion, concurrency, dryRun: raw.dryRun === true };
+  return { adminAccountId, adminRoleName, regions, plans, securityHub, homeRegion, concurrency, dryRun };
 }
 
 /** Reads and validates the enabler's settings from the environment (the Lambda's form). */

@@ -1,9 +1,17 @@
 /**
  * Reads GuardDuty and Security Hub state in one region: who the delegated
- * administrator is (management account), the security account's detector,
- * organization configuration, members and their protection plans, its hub,
- * Security Hub members and the finding aggregator. Read-only; errors other
- * than the documented "not subscribed / not administrator" answers propagate.
+ * administrator is (asked by the management account), the security
+ * account's detector, organization configuration, members and their
+ * protection plans, its hub, Security Hub members and the finding
+ * aggregator. Read-only.
+ *
+ * Each service, and within it each side (management, security account), is
+ * read on its own: a failure is recorded in the state (`DelegatedAdmin`
+ * status `error`, `readError`) instead of thrown, so that an AccessDenied in
+ * GuardDuty does not hide Security Hub, and a security account that cannot
+ * be reached (AssumeRole refused) does not stop the management account's own
+ * steps. Only the documented "not subscribed / not administrator" answers are
+ * interpreted; every other error is kept with its name.
  */
 import {
   DescribeOrganizationConfigurationCommand,
@@ -24,6 +32,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 
+import { describeError } from '../aws/errors';
 import type { OrgClients } from './clients';
 import type {
   DelegatedAdmin,
@@ -47,10 +56,10 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Reads everything the planner and the coverage report need in one region. */
+/** Reads everything the planner and the coverage report need in one region; service failures end up in the state. */
 export async function readRegionState(clients: OrgClients, org: Organization, region: string, securityHub: boolean): Promise<RegionState> {
-  const guardDuty = await readGuardDuty(clients, org, region);
-  const hub = securityHub ? await readSecurityHub(clients, org, region) : undefined;
+  // Neither read rejects: each records its failures in the state it returns.
+  const [guardDuty, hub] = await Promise.all([readGuardDuty(clients, org, region), securityHub ? readSecurityHub(clients, org, region) : undefined]);
   return { region, guardDuty, securityHub: hub };
 }
 
@@ -61,20 +70,43 @@ function adminFrom(listed: ReadonlyArray<{ id: string | undefined; status: strin
   return other ? { status: 'other', accountId: other } : { status: 'none' };
 }
 
+/** The delegated administrator as the management account sees it; `unknown` for the security account, `error` when the call fails. */
+async function readDelegatedAdmin(
+  org: Organization,
+  what: string,
+  list: () => Promise<Array<{ id: string | undefined; status: string | undefined }>>,
+): Promise<DelegatedAdmin> {
+  if (org.callerRole !== 'management') return { status: 'unknown' };
+  try {
+    return adminFrom(await list(), org.adminAccountId);
+  } catch (err) {
+    return { status: 'error', error: `${what}: ${describeError(err)}` };
+  }
+}
+
 async function readGuardDuty(clients: OrgClients, org: Organization, region: string): Promise<GuardDutyRegionState> {
-  let delegatedAdmin: DelegatedAdmin = { status: 'unknown' };
-  if (org.callerRole === 'management') {
+  const delegatedAdmin = await readDelegatedAdmin(org, 'GuardDuty ListOrganizationAdminAccounts', async () => {
     const listed: Array<{ id: string | undefined; status: string | undefined }> = [];
     for await (const page of paginateListOrganizationAdminAccounts({ client: clients.home(GuardDutyClient, region) }, {})) {
       for (const a of page.AdminAccounts ?? []) listed.push({ id: a.AdminAccountId, status: a.AdminStatus });
     }
-    delegatedAdmin = adminFrom(listed, org.adminAccountId);
+    return listed;
+  });
+  const empty = { detector: undefined, orgConfig: undefined, members: new Map<string, GuardDutyMember>() };
+  if (delegatedAdmin.status === 'other') return { delegatedAdmin, ...empty, readError: undefined };
+  try {
+    return await readGuardDutyAdmin(clients, region, delegatedAdmin);
+  } catch (err) {
+    return { delegatedAdmin, ...empty, readError: describeError(err) };
   }
-  if (delegatedAdmin.status === 'other') return { delegatedAdmin, detector: undefined, orgConfig: undefined, members: new Map() };
+}
 
+/** The security account's side of GuardDuty. */
+async function readGuardDutyAdmin(clients: OrgClients, region: string, known: DelegatedAdmin): Promise<GuardDutyRegionState> {
+  let delegatedAdmin = known;
   const gd = clients.admin(GuardDutyClient, region);
   const detectorId = (await gd.send(new ListDetectorsCommand({}))).DetectorIds?.[0];
-  if (!detectorId) return { delegatedAdmin, detector: undefined, orgConfig: undefined, members: new Map() };
+  if (!detectorId) return { delegatedAdmin, detector: undefined, orgConfig: undefined, members: new Map(), readError: undefined };
   const got = await gd.send(new GetDetectorCommand({ DetectorId: detectorId }));
   const detector: DetectorState = {
     id: detectorId,
@@ -106,8 +138,10 @@ async function readGuardDuty(clients: OrgClients, org: Organization, region: str
       };
       delegatedAdmin = { status: 'self' };
     } catch (err) {
-      // GuardDuty answers BadRequestException to an account that is not the delegated administrator.
-      if (!(err instanceof Error && err.name === 'BadRequestException' && delegatedAdmin.status === 'unknown')) throw err;
+      // GuardDuty answers BadRequestException to an account that is not the delegated administrator;
+      // only a caller that could not ask the management's question learns it this way.
+      const unknownBefore = delegatedAdmin.status === 'unknown' || delegatedAdmin.status === 'error';
+      if (!(err instanceof Error && err.name === 'BadRequestException' && unknownBefore)) throw err;
     }
   }
 
@@ -115,38 +149,53 @@ async function readGuardDuty(clients: OrgClients, org: Organization, region: str
   for await (const page of paginateListMembers({ client: gd, pageSize: 50 }, { DetectorId: detectorId, OnlyAssociated: 'false' })) {
     for (const m of page.Members ?? []) listed.push({ accountId: m.AccountId ?? '', relationship: m.RelationshipStatus ?? 'Unknown' });
   }
-  const features = new Map<string, Set<string>>();
+  const features = new Map<string, Map<string, Set<string>>>();
   const enabled = listed.filter((m) => m.relationship === 'Enabled').map((m) => m.accountId);
   for (const batch of chunk(enabled, MEMBER_BATCH_SIZE)) {
     const out = await gd.send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: batch }));
     for (const c of out.MemberDataSourceConfigurations ?? []) {
-      features.set(c.AccountId ?? '', new Set((c.Features ?? []).filter((f) => f.Status === 'ENABLED').map((f) => f.Name ?? '')));
+      const on = new Map<string, Set<string>>();
+      for (const f of c.Features ?? []) {
+        if (f.Status !== 'ENABLED' || !f.Name) continue;
+        on.set(f.Name, new Set((f.AdditionalConfiguration ?? []).filter((a) => a.Status === 'ENABLED').map((a) => a.Name ?? '')));
+      }
+      features.set(c.AccountId ?? '', on);
     }
   }
   const members = new Map<string, GuardDutyMember>(
-    listed.map((m) => [m.accountId, { relationship: m.relationship, features: features.get(m.accountId) ?? new Set<string>() }]),
+    listed.map((m) => [m.accountId, { relationship: m.relationship, features: features.get(m.accountId) ?? new Map<string, Set<string>>() }]),
   );
-  return { delegatedAdmin, detector, orgConfig, members };
+  return { delegatedAdmin, detector, orgConfig, members, readError: undefined };
 }
 
 async function readSecurityHub(clients: OrgClients, org: Organization, region: string): Promise<SecurityHubRegionState> {
-  let delegatedAdmin: DelegatedAdmin = { status: 'unknown' };
-  if (org.callerRole === 'management') {
+  const delegatedAdmin = await readDelegatedAdmin(org, 'Security Hub ListOrganizationAdminAccounts', async () => {
     const listed: Array<{ id: string | undefined; status: string | undefined }> = [];
     for await (const page of shPaginateListOrganizationAdminAccounts({ client: clients.home(SecurityHubClient, region) }, {})) {
       for (const a of page.AdminAccounts ?? []) listed.push({ id: a.AccountId, status: a.Status });
     }
-    delegatedAdmin = adminFrom(listed, org.adminAccountId);
+    return listed;
+  });
+  const none = { hubEnabled: false, autoEnable: undefined, members: new Map<string, string>(), aggregator: undefined };
+  if (delegatedAdmin.status === 'other') return { delegatedAdmin, ...none, readError: undefined };
+  try {
+    return await readSecurityHubAdmin(clients, org, region, delegatedAdmin);
+  } catch (err) {
+    return { delegatedAdmin, ...none, readError: describeError(err) };
   }
-  const none: SecurityHubRegionState = { delegatedAdmin, hubEnabled: false, autoEnable: undefined, members: new Map(), aggregator: undefined };
-  if (delegatedAdmin.status === 'other') return none;
+}
 
+/** The security account's side of Security Hub. */
+async function readSecurityHubAdmin(clients: OrgClients, org: Organization, region: string, known: DelegatedAdmin): Promise<SecurityHubRegionState> {
+  let delegatedAdmin = known;
   const sh = clients.admin(SecurityHubClient, region);
   try {
     await sh.send(new DescribeHubCommand({}));
   } catch (err) {
     // Security Hub answers InvalidAccessException to an account that has not enabled it.
-    if (err instanceof Error && err.name === 'InvalidAccessException') return none;
+    if (err instanceof Error && err.name === 'InvalidAccessException') {
+      return { delegatedAdmin, hubEnabled: false, autoEnable: undefined, members: new Map(), aggregator: undefined, readError: undefined };
+    }
     throw err;
   }
   let autoEnable: boolean | undefined;
@@ -155,7 +204,8 @@ async function readSecurityHub(clients: OrgClients, org: Organization, region: s
       autoEnable = (await sh.send(new ShDescribeOrganizationConfigurationCommand({}))).AutoEnable ?? false;
       delegatedAdmin = { status: 'self' };
     } catch (err) {
-      if (!(err instanceof Error && err.name === 'InvalidAccessException' && delegatedAdmin.status === 'unknown')) throw err;
+      const unknownBefore = delegatedAdmin.status === 'unknown' || delegatedAdmin.status === 'error';
+      if (!(err instanceof Error && err.name === 'InvalidAccessException' && unknownBefore)) throw err;
     }
   }
   const members = new Map<string, string>();
@@ -170,5 +220,5 @@ async function readSecurityHub(clients: OrgClients, org: Organization, region: s
       aggregator = { arn, region: got.FindingAggregationRegion ?? region, linkingMode: got.RegionLinkingMode ?? 'UNKNOWN' };
     }
   }
-  return { delegatedAdmin, hubEnabled: true, autoEnable, members, aggregator };
+  return { delegatedAdmin, hubEnabled: true, autoEnable, members, aggregator, readError: undefined };
 }

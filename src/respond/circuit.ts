@@ -93,7 +93,7 @@ export class CircuitBreaker {
   ) {}
 
   /** Verdicts for the candidates; records them unless `dryRun` (which takes no lease either). */
-  public async admit(candidates: readonly CircuitCandidate[], now: Date, dryRun: boolean): Promise<Allocation['verdicts']> {
+  public async admit(candidates: readonly CircuitCandidate[], now: Date, dryRun: boolean, deferRelease?: LeaseOptions['deferRelease']): Promise<Allocation['verdicts']> {
     if (candidates.length === 0) return [];
     const decide = async (): Promise<Allocation['verdicts']> => {
       const entries = await this.ledger.circuitEntries(windowStart(now, this.limits).toISOString());
@@ -101,7 +101,7 @@ export class CircuitBreaker {
       if (!dryRun) await this.ledger.recordCircuit(allocation.entries);
       return allocation.verdicts;
     };
-    return dryRun ? decide() : withLease(CIRCUIT_LEASE_KEY, { ...this.leaseOptions, store: this.ledger }, decide);
+    return dryRun ? decide() : withLease(CIRCUIT_LEASE_KEY, { ...this.leaseOptions, ...(deferRelease ? { deferRelease } : {}), store: this.ledger }, decide);
   }
 }
 

@@ -43,6 +43,12 @@ export interface LeaseOptions {
    * @default a process warning on stderr
    */
   readonly onReleaseError?: (key: string, err: unknown) => void;
+  /**
+   * Give the lease back in the background: the release (one call) leaves the
+   * critical path and its promise is handed here, to be awaited before the
+   * invocation ends. @default the release is awaited
+   */
+  readonly deferRelease?: (release: Promise<void>) => void;
 }
 
 /** A lease we hold; give it back with `release` once the change is recorded (never throws). */
@@ -91,6 +97,7 @@ export async function withLease<T>(key: string, options: LeaseOptions, work: () 
   try {
     return await work();
   } finally {
-    await lease.release();
+    if (options.deferRelease) options.deferRelease(lease.release());
+    else await lease.release();
   }
 }

@@ -32,6 +32,9 @@ export interface ResponderDeps extends ExecuteDeps {
   readonly actor?: string;
 }
 
+/** The note of findings being acted on: the same for all, so one call per region covers up to 100 of them. */
+export const IN_PROGRESS_NOTE = 'cordon is containing this finding now; the outcome follows in a later note.';
+
 /** Default number of findings handled at once. */
 export const DEFAULT_CONCURRENCY = 16;
 
@@ -47,7 +50,18 @@ type Resolved =
  * member account → audit record → Security Hub update. Results come back in
  * input order, one per finding.
  */
-export async function respond(items: readonly ParsedItem[], deps: ResponderDeps): Promise<FindingResult[]> {
+export async function respond(items: readonly ParsedItem[], base: ResponderDeps): Promise<FindingResult[]> {
+  // Leases are given back in the background (off the critical path), and all of them before this returns.
+  const releases: Array<Promise<void>> = [];
+  const deps: ResponderDeps = { ...base, leases: { ...base.leases, deferRelease: (p) => releases.push(p) } };
+  try {
+    return await respondTo(items, deps);
+  } finally {
+    await Promise.all(releases);
+  }
+}
+
+async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Promise<FindingResult[]> {
   // Decided from the Security Hub copy alone, before reading GuardDuty.
   const ignored = new Map<FindingRef, string>();
   for (const i of items) {
@@ -142,7 +156,32 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
       }),
     ),
   );
-  // 2. The circuit breaker: automatic containments beyond the caps are held
+  // 2. Findings about the same resource run one after another (a duplicate
+  // sees the first one's work and reports "already"); different resources in
+  // parallel. Across processes and Lambda environments a lease on the
+  // resource does the same: a second delivery of a finding waits for the
+  // first to finish and record what it did. Leases are taken now, while the
+  // circuit breaker decides (independent calls, one round trip saved).
+  const groups = new Map<string, Array<Resolved & { kind: 'finding' }>>();
+  for (const r of acting) {
+    const verdict = screened.get(r)?.verdict;
+    // Exempt, released, or its exemption check failed: decided without acting.
+    if (verdict && !executions.has(r)) executions.set(r, verdict);
+    if (!screened.get(r) || verdict || executions.has(r)) continue;
+    const key = `${r.finding.accountId}|${r.finding.region}|${resourceLabel(r.finding)}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const leaseOptions = { ...deps.leases, store: deps.audit };
+  const leases = new Map<string, Promise<HeldLease | Error>>();
+  if (!deps.dryRun) {
+    for (const key of groups.keys()) leases.set(key, acquireLease(key, leaseOptions).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+  }
+  const giveBack = (lease: HeldLease | Error | undefined): void => {
+    if (!lease || lease instanceof Error) return;
+    if (deps.leases?.deferRelease) deps.leases.deferRelease(lease.release());
+    else void lease.release();
+  };
+  // 3. The circuit breaker: automatic containments beyond the caps are held
   // (custom actions are not capped: an analyst decided).
   const automatic = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict && r.finding.origin.kind !== 'custom-action');
   try {
@@ -150,6 +189,7 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
       automatic.map((r) => ({ accountId: r.finding.accountId, region: r.finding.region, findingId: r.finding.id, resource: resourceLabel(r.finding) })),
       deps.now(),
       deps.dryRun,
+      deps.leases?.deferRelease,
     );
     automatic.forEach((r, i) => {
       const verdict = verdicts[i];
@@ -159,7 +199,7 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     // Without its ledger the breaker cannot count: hold every automatic containment rather than act blind.
     for (const r of automatic) executions.set(r, { exemptReason: undefined, heldReason: `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`, outcomes: [] });
   }
-  // 3. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
+  // 4. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
   const toAct = acting.filter((r) => {
     const s = screened.get(r);
     return s && !s.verdict && !executions.has(r) && hasApplicableStep(s);
@@ -168,33 +208,21 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     deps.dryRun || toAct.length === 0
       ? Promise.resolve()
       : deps.writer
-          .write(toAct.map((r) => ({ findingArn: r.finding.arn, region: r.finding.region, partition: r.finding.partition, workflow: 'NOTIFIED' as const, note: `cordon is running runbook ${r.decision.runbook?.name} on this finding.`, fields: { cordon_result: 'in-progress' } })))
+          .write(toAct.map((r) => ({ findingArn: r.finding.arn, region: r.finding.region, partition: r.finding.partition, workflow: 'NOTIFIED' as const, note: IN_PROGRESS_NOTE, fields: { cordon_result: 'in-progress' } })))
           .then(
             () => undefined,
             () => undefined,
           );
-  // 4. Act. Findings about the same resource run one after another (a
-  // duplicate sees the first one's work and reports "already"); different
-  // resources in parallel. Across processes and Lambda environments, a lease
-  // on the resource does the same: a second delivery of a finding waits for
-  // the first to finish and record what it did.
-  const groups = new Map<string, Array<Resolved & { kind: 'finding' }>>();
-  for (const r of acting) {
-    if (!screened.has(r) || executions.has(r)) continue;
-    const key = `${r.finding.accountId}|${r.finding.region}|${resourceLabel(r.finding)}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
+  // 5. Act, each resource under its lease.
   await Promise.allSettled(
-    [...groups].map(([key, group]) =>
+    [...groups].map(([key, all]) =>
       limit(async () => {
-        let lease: HeldLease | undefined;
-        if (!deps.dryRun) {
-          try {
-            lease = await acquireLease(key, { ...deps.leases, store: deps.audit });
-          } catch (err) {
-            for (const r of group) executions.set(r, failedExecution(r.finding, err));
-            return;
-          }
+        const lease = await leases.get(key);
+        const group = all.filter((r) => !executions.has(r));
+        if (group.length === 0) return giveBack(lease);
+        if (lease instanceof Error) {
+          for (const r of group) executions.set(r, failedExecution(r.finding, lease));
+          return;
         }
         try {
           for (const r of group) {
@@ -216,7 +244,7 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
             executions.set(r, { exemptReason: undefined, outcomes: [...(e?.outcomes ?? []), { action: 'audit', resource: resourceLabel(r.finding), status: 'failed', detail: `the audit trail could not be written (${describeError(err)}): release cannot undo these changes` }] });
           }
         } finally {
-          await lease?.release();
+          giveBack(lease);
         }
       }),
     ),

@@ -49,12 +49,15 @@ export function heldUpdate(finding: Finding, reason: string): FindingUpdate {
   };
 }
 
-/** `ec2.snapshot done; ec2.isolate done+failed`: each action's statuses, without counts. */
+/** How a note words a status: `done` and `already` both mean the containment is in place. */
+const NOTE_STATUS: Readonly<Record<ActionOutcome['status'], string>> = { done: 'in place', already: 'in place', skipped: 'not applicable', failed: 'FAILED', planned: 'planned' };
+
+/** `ec2.snapshot in place; ec2.isolate in place, FAILED`: each action's outcome, without counts or resources. */
 export function statusSummary(actions: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status'>>): string {
   const byAction = new Map<string, Set<string>>();
-  for (const a of actions) byAction.set(a.action, (byAction.get(a.action) ?? new Set()).add(a.status));
+  for (const a of actions) byAction.set(a.action, (byAction.get(a.action) ?? new Set()).add(NOTE_STATUS[a.status]));
   if (byAction.size === 0) return 'no action applied';
-  return [...byAction].map(([action, statuses]) => `${action} ${[...statuses].join('+')}`).join('; ');
+  return [...byAction].map(([action, statuses]) => `${action} ${[...statuses].join(', ')}`).join('; ');
 }
 
 /** `ec2.snapshot 2 done; ec2.isolate 1 done, 1 failed` */

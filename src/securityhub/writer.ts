@@ -44,8 +44,12 @@ export class SecurityHubWriter {
 
   public async write(updates: readonly FindingUpdate[]): Promise<Map<string, UpdateResult>> {
     const results = new Map<string, UpdateResult>();
+    // A finding delivered twice in one batch gets one update (the last): Security
+    // Hub refuses a finding named twice in a call (DuplicatedFindingIdentifier).
+    const latest = new Map<string, FindingUpdate>();
+    for (const u of updates) latest.set(u.findingArn, u);
     const groups = new Map<string, FindingUpdate[]>();
-    for (const u of updates) {
+    for (const u of latest.values()) {
       const key = JSON.stringify([u.region, u.partition, u.workflow ?? null, u.note, Object.entries(u.fields).sort()]);
       const list = groups.get(key) ?? [];
       list.push(u);

@@ -2,22 +2,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { memberRoleTemplate } from '../../stacksets/member-role';
 import { cfnLint, cfnLintVersion, CFN_LINT_INSTALL } from './support/cfn-lint';
-import { cleanUp, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
+import { cleanUp, ENABLER_CONTEXT, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
 
 const VERSION = cfnLintVersion();
 
 describe('cfn-lint', () => {
   let synth: Synthesized;
+  let withEnabler: Synthesized;
   let templates: string[];
 
   beforeAll(() => {
+    // The default shape (accounts from the credentials) and the full one (enabler stacks, every stack pinned to its account).
     synth = synthCordon(TEST_CONTEXT);
-    templates = synth.assembly.stacks.map((s) => path.join(synth.outdir, s.templateFile));
+    withEnabler = synthCordon(ENABLER_CONTEXT);
+    templates = [synth, withEnabler].flatMap((s) => s.assembly.stacks.map((st) => path.join(s.outdir, st.templateFile)));
     const memberRole = path.join(synth.outdir, 'member-role.stackset-template.json');
     fs.writeFileSync(memberRole, JSON.stringify(memberRoleTemplate(), null, 1));
     templates.push(memberRole);
   });
-  afterAll(() => cleanUp(synth));
+  afterAll(() => {
+    cleanUp(synth);
+    cleanUp(withEnabler);
+  });
 
   it('is clean on every synthesized template and on the StackSet template, in every covered region', () => {
     if (!VERSION) {
@@ -29,9 +35,15 @@ describe('cfn-lint', () => {
     const result = cfnLint(templates, synth.config.regions);
     // Assess
     expect(templates.map((t) => path.basename(t)).sort()).toEqual([
+      'cordon-enabler-role.template.json',
+      'cordon-enabler.template.json',
+      'cordon-forwarder-eu-central-1.template.json',
       'cordon-forwarder-eu-central-1.template.json',
       'cordon-forwarder-us-east-1.template.json',
+      'cordon-forwarder-us-east-1.template.json',
       'cordon-member-roles.template.json',
+      'cordon-member-roles.template.json',
+      'cordon-responder.template.json',
       'cordon-responder.template.json',
       'member-role.stackset-template.json',
     ]);

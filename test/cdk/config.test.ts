@@ -3,8 +3,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RESPONDER_ENV } from '../../src/config/settings';
-import { CONFIG_KEYS, DeployConfigError, loadConfig, PLACEHOLDER_ORGANIZATION_ID, PLACEHOLDER_ROOT_ID, type CordonConfig } from '../../stacks/config';
-import { REPO_ROOT, TEST_CONTEXT } from './support/synth';
+import { DEFAULT_ADMIN_ROLE_NAME, enablerSettingsFromEnv } from '../../src/org/settings';
+import {
+  CONFIG_KEYS,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
+  DeployConfigError,
+  loadConfig,
+  parseSchedule,
+  PLACEHOLDER_ORGANIZATION_ID,
+  PLACEHOLDER_ROOT_ID,
+  type CordonConfig,
+} from '../../stacks/config';
+import { ENABLER_CONTEXT, MANAGEMENT_ACCOUNT_ID, REPO_ROOT, SECURITY_ACCOUNT_ID, TEST_CONTEXT } from './support/synth';
 
 /** Loads a config from context entries, as the app does from `-c` flags and cdk.json. */
 function load(context: Record<string, unknown>): CordonConfig {
@@ -36,6 +47,28 @@ describe('deployment configuration (stacks/config.ts)', () => {
     expect(config.responderEnv).toEqual({ CORDON_ROLE_NAME: 'cordon-responder', CORDON_DRY_RUN: 'true' });
     expect(config.runbooksDir).toBe(path.join(REPO_ROOT, 'runbooks'));
     expect(config.customActions.map((a) => a.id)).toEqual(expect.arrayContaining(['CordonFalsePositive', 'CordonRelease']));
+    expect({ batchSize: config.batchSize, window: config.maxBatchingWindowSeconds }).toEqual({ batchSize: 100, window: 2 });
+    expect({ enabler: config.enabler, managementAccountId: config.managementAccountId, unusedKeys: config.unusedKeys }).toEqual({ enabler: undefined, managementAccountId: undefined, unusedKeys: [] });
+    expect({ enablerRoleName: config.enablerRoleName, enablerFunctionRoleName: config.enablerFunctionRoleName }).toEqual({ enablerRoleName: DEFAULT_ADMIN_ROLE_NAME, enablerFunctionRoleName: 'cordon-enabler-lambda' });
+  });
+
+  it('batches 100 findings per invocation by default (BatchUpdateFindings takes 100), and exports the defaults', () => {
+    // Assess
+    expect({ DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCHING_WINDOW_SECONDS }).toEqual({ DEFAULT_BATCH_SIZE: 100, DEFAULT_MAX_BATCHING_WINDOW_SECONDS: 2 });
+    expect([CONFIG_KEYS.batchSize.default, CONFIG_KEYS.maxBatchingWindowSeconds.default]).toEqual([String(DEFAULT_BATCH_SIZE), String(DEFAULT_MAX_BATCHING_WINDOW_SECONDS)]);
+  });
+
+  it('rejects batches above 10 messages without a batching window, naming both keys, before CDK would throw', () => {
+    // Act
+    const noWindow = problemsOf({ 'cordon:batchSize': '100', 'cordon:maxBatchingWindowSeconds': '0' });
+    const tooBig = problemsOf({ 'cordon:batchSize': '1001' });
+    const ten = load({ 'cordon:batchSize': '10', 'cordon:maxBatchingWindowSeconds': '0' });
+    // Assess
+    expect(noWindow).toEqual([
+      "cordon:batchSize and cordon:maxBatchingWindowSeconds: a batch of more than 10 messages needs a batching window of at least 1 second (Lambda's rule for SQS event sources); got batchSize 100 with maxBatchingWindowSeconds 0",
+    ]);
+    expect(tooBig.join('\n')).toMatch(/^cordon:batchSize: expected a whole number from 1 to 1000/m);
+    expect([ten.batchSize, ten.maxBatchingWindowSeconds]).toEqual([10, 0]);
   });
 
   it('reads -c values (strings) and cdk.json values (JSON) alike, and always covers the home region', () => {
@@ -142,10 +175,19 @@ describe('deployment configuration (stacks/config.ts)', () => {
 
   it('keeps the member role and the Lambda role apart, and one alarm destination', () => {
     // Act
-    const problems = problemsOf({ 'cordon:functionRoleName': 'cordon-responder', 'cordon:alarmEmail': 'a@example.com', 'cordon:alarmTopicArn': 'arn:aws:sns:us-east-1:123456789012:alarms' });
+    const problems = problemsOf({
+      'cordon:functionRoleName': 'cordon-responder',
+      'cordon:alarmEmail': 'a@example.com',
+      'cordon:alarmTopicArn': 'arn:aws:sns:us-east-1:123456789012:alarms',
+    });
     const otherRegion = problemsOf({ 'cordon:alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:alarms' });
+    const enablerRoles = problemsOf({ 'cordon:enablerRoleName': 'cordon-responder-lambda', 'cordon:enablerFunctionRoleName': 'cordon-responder-lambda' });
     // Assess
-    expect(problems.join('\n')).toMatch(/^cordon:functionRoleName: must differ from cordon:roleName/m);
+    expect(problems.join('\n')).toMatch(/^cordon:functionRoleName: must differ from cordon:roleName \("cordon-responder"\)/m);
+    expect(enablerRoles).toEqual([
+      `cordon:enablerRoleName: must differ from cordon:functionRoleName ("cordon-responder-lambda"): each of cordon's roles needs its own name, and the member role is also deployed to the security account`,
+      `cordon:enablerFunctionRoleName: must differ from cordon:functionRoleName ("cordon-responder-lambda"): each of cordon's roles needs its own name, and the member role is also deployed to the security account`,
+    ]);
     expect(problems.join('\n')).toMatch(/^cordon:alarmEmail and cordon:alarmTopicArn: set one or the other, not both$/m);
     expect(otherRegion.join('\n')).toMatch(/^cordon:alarmTopicArn: expected a topic in the home region us-east-1/m);
   });
@@ -168,6 +210,104 @@ describe('deployment configuration (stacks/config.ts)', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('adds the enabler only with both account ids, with its environment taken from the configuration', () => {
+    // Act
+    const without = load({ ...TEST_CONTEXT, 'cordon:securityAccountId': SECURITY_ACCOUNT_ID });
+    const config = load({ ...ENABLER_CONTEXT, 'cordon:enableFeatures': 's3, runtime', 'cordon:enableSecurityHub': 'false', 'cordon:enablerSchedule': '6' });
+    // Assess
+    expect(without.enabler).toBeUndefined();
+    expect(config.enabler).toEqual({
+      managementAccountId: MANAGEMENT_ACCOUNT_ID,
+      securityAccountId: SECURITY_ACCOUNT_ID,
+      schedule: 'rate(6 hours)',
+      adminRoleName: DEFAULT_ADMIN_ROLE_NAME,
+      functionRoleName: 'cordon-enabler-lambda',
+      dryRun: false,
+      env: {
+        CORDON_ADMIN_ACCOUNT_ID: SECURITY_ACCOUNT_ID,
+        CORDON_ADMIN_ROLE_NAME: DEFAULT_ADMIN_ROLE_NAME,
+        CORDON_REGIONS: 'eu-west-1,eu-central-1,us-east-1',
+        CORDON_HOME_REGION: 'eu-west-1',
+        CORDON_FEATURES: 's3,runtime',
+        CORDON_SECURITY_HUB: 'false',
+        CORDON_DRY_RUN: 'false',
+      },
+    });
+    // The enabler's own settings read the environment as intended.
+    const settings = enablerSettingsFromEnv(config.enabler?.env ?? {});
+    expect({ admin: settings.adminAccountId, regions: settings.regions, plans: settings.plans.map((p) => p.key), securityHub: settings.securityHub, home: settings.homeRegion }).toEqual({
+      admin: SECURITY_ACCOUNT_ID,
+      regions: { kind: 'list', regions: ['eu-west-1', 'eu-central-1', 'us-east-1'] },
+      plans: ['s3', 'runtime'],
+      securityHub: false,
+      home: 'eu-west-1',
+    });
+  });
+
+  it("deploys the enabler in dry-run when cordon:dryRun is on, and refuses a dry run the enabler would not honour", () => {
+    // Prepare: does the enabler (src/org/settings.ts) read CORDON_DRY_RUN?
+    const honoured = enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: SECURITY_ACCOUNT_ID, CORDON_DRY_RUN: 'true' }).dryRun;
+    const { 'cordon:enablerDryRun': _explicit, ...context } = ENABLER_CONTEXT;
+    // Act / Assess: dryRun defaults to true and enablerDryRun follows it.
+    if (honoured) {
+      const config = load(context);
+      expect([config.enabler?.dryRun, config.enabler?.env.CORDON_DRY_RUN]).toEqual([true, 'true']);
+    } else {
+      expect(problemsOf(context).join('\n')).toMatch(/^cordon:enablerDryRun: the enabler \(src\/org\/settings\.ts\) reads dry run = false from CORDON_DRY_RUN=true/m);
+    }
+    expect(load({ ...context, 'cordon:dryRun': 'true', 'cordon:enablerDryRun': 'false' }).enabler?.dryRun).toBe(false);
+  });
+
+  it("validates the enabler's keys with clear errors, through the enabler's own settings check", () => {
+    // Act
+    const problems = problemsOf({
+      ...ENABLER_CONTEXT,
+      'cordon:enablerSchedule': 'rate(5 minutes)',
+      'cordon:enableFeatures': 's3,bogus',
+      'cordon:enableSecurityHub': 'maybe',
+      'cordon:enablerFunctionRoleName': 'bad name',
+    });
+    const accounts = problemsOf({ ...TEST_CONTEXT, 'cordon:managementAccountId': '1234' });
+    const missingSecurity = problemsOf({ ...TEST_CONTEXT, 'cordon:managementAccountId': MANAGEMENT_ACCOUNT_ID });
+    const same = problemsOf({ ...ENABLER_CONTEXT, 'cordon:managementAccountId': SECURITY_ACCOUNT_ID });
+    // Assess
+    const text = problems.join('\n');
+    expect(text).toMatch(/^cordon:enablerSchedule: expected runs at least 60 minutes apart .* \(got "rate\(5 minutes\)"\)$/m);
+    expect(text).toMatch(/^cordon:enableFeatures: CORDON_FEATURES: unknown protection plan "bogus" \(expected s3, eks, malware, rds, lambda, runtime, all or none\)$/m);
+    expect(text).toMatch(/^cordon:enableSecurityHub: expected true or false \(got "maybe"\)$/m);
+    expect(text).toMatch(/^cordon:enablerFunctionRoleName: expected an IAM role name/m);
+    expect(problems).toHaveLength(4);
+    expect(accounts.join('\n')).toMatch(/^cordon:managementAccountId: expected a 12-digit account id \(got "1234"\)$/m);
+    expect(missingSecurity).toEqual([
+      'cordon:securityAccountId: required with cordon:managementAccountId (the enabler in the management account assumes a role in the security account)',
+    ]);
+    expect(same.join('\n')).toMatch(/^cordon:managementAccountId: must differ from cordon:securityAccountId \(111111111111\)/m);
+  });
+
+  it.each([
+    ['rate(12 hours)', { expression: 'rate(12 hours)' }],
+    ['rate(1 day)', { expression: 'rate(1 day)' }],
+    ['12', { expression: 'rate(12 hours)' }],
+    ['1', { expression: 'rate(1 hour)' }],
+    ['cron(0 */12 * * ? *)', { expression: 'cron(0 */12 * * ? *)' }],
+    ['rate(1 hours)', { problem: expect.stringMatching(/singular unit for 1/) }],
+    ['rate(2 hour)', { problem: expect.stringMatching(/singular unit for 1 and a plural one otherwise/) }],
+    ['rate(30 minutes)', { problem: expect.stringMatching(/at least 60 minutes apart/) }],
+    ['cron(0 12 * * *)', { problem: expect.stringMatching(/six fields/) }],
+    ['cron(0 12 * * MON *)', { problem: expect.stringMatching(/"\?" in exactly one of day-of-month and day-of-week/) }],
+    ['every day', { problem: expect.stringMatching(/^expected rate\(12 hours\), cron/) }],
+  ])('reads the enabler schedule %s', (value, expected) => {
+    // Assess
+    expect(parseSchedule(value)).toEqual(expected);
+  });
+
+  it('notes enabler keys that have no effect without cordon:managementAccountId', () => {
+    // Act
+    const config = load({ ...TEST_CONTEXT, 'cordon:enablerSchedule': 'rate(6 hours)', 'cordon:enableSecurityHub': 'false' });
+    // Assess
+    expect(config.unusedKeys).toEqual(['enablerSchedule', 'enableSecurityHub']);
   });
 
   it('documents every key in docs/deploy.md', () => {

@@ -1,7 +1,13 @@
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ForwarderStack } from '../../stacks/forwarder-stack';
 import { cleanUp, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
+
+function onlyId(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  if (ids.length !== 1) throw new Error(`expected one ${type}, found ${ids.length}`);
+  return ids[0] as string;
+}
 
 describe('region forwarder stacks', () => {
   let synth: Synthesized;
@@ -20,21 +26,79 @@ describe('region forwarder stacks', () => {
     expect(synth.assembly.stacks.map((s) => s.stackName).sort()).toEqual(['cordon-forwarder-eu-central-1', 'cordon-forwarder-us-east-1', 'cordon-member-roles', 'cordon-responder']);
   });
 
-  it("send every GuardDuty finding of their region to the home region's default bus, through a role", () => {
+  it("send every GuardDuty finding of their region to the home region's default bus, through a role, dead-lettering what cannot be delivered", () => {
     for (const stack of synth.stacks.forwarders) {
       // Prepare
       const template = Template.fromStack(stack);
       const homeBus = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:', { Ref: 'AWS::AccountId' }, ':event-bus/default']] };
-      const roleId = Object.keys(template.findResources('AWS::IAM::Role'))[0] as string;
+      const roleId = onlyId(template, 'AWS::IAM::Role');
+      const dlqId = onlyId(template, 'AWS::SQS::Queue');
+      const ruleId = onlyId(template, 'AWS::Events::Rule');
       // Assess
-      template.resourceCountIs('AWS::Events::Rule', 1);
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'] },
-        Targets: [{ Arn: homeBus, Id: 'Target0', RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } }],
+        Targets: [{ Arn: homeBus, Id: 'Target0', RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } } }],
       });
       template.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' } }] } });
       template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: homeBus }] } });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: dlqId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } } }),
+          ]),
+        },
+      });
     }
+  });
+
+  it("encrypt the dead-letter queue with a key EventBridge may use, and alarm on its depth to a topic of the region", () => {
+    for (const stack of synth.stacks.forwarders) {
+      // Prepare
+      const template = Template.fromStack(stack);
+      const keyId = onlyId(template, 'AWS::KMS::Key');
+      const dlqId = onlyId(template, 'AWS::SQS::Queue');
+      const topicId = onlyId(template, 'AWS::SNS::Topic');
+      // Assess
+      template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, MessageRetentionPeriod: 14 * 24 * 3600 });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'EventBridgeToEncryptedDeadLetterQueue',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: topicId }],
+      });
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TEST_CONTEXT['cordon:alarmEmail'] });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudWatchAlarmsPublish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]) },
+      });
+      expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['AlarmTopicArn', 'DeadLetterQueueUrl']);
+    }
+  });
+
+  it('warn when nobody is subscribed to their alarm topic', () => {
+    // Act
+    const stack = new ForwarderStack(new App({ builtinCloudFormationValidation: false }), 'quiet', { env: { region: 'eu-central-1' }, homeRegion: 'eu-west-1' });
+    // Assess
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('cordon:alarmEmail is not set \\(an alarm topic in eu-west-1 cannot receive'));
   });
 
   it('refuses to forward the home region to itself', () => {

@@ -42,7 +42,10 @@ describe('member role StackSet stack', () => {
       ResponderRoleArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${synth.config.functionRoleName}`]] },
       OrganizationId: TEST_CONTEXT['cordon:organizationId'],
       ExternalId: 'cordon-ext-1234',
+      EnablerRoleName: synth.config.enablerRoleName,
+      EnablerFunctionRoleName: synth.config.enablerFunctionRoleName,
     });
+    expect(Object.keys(memberRoleTemplate().Parameters as object).sort()).toEqual(stackSet.Properties.Parameters.map((p) => p.ParameterKey).sort());
     expect(Object.keys(responderRole)).toHaveLength(1);
   });
 

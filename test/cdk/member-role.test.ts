@@ -1,5 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_ROLE_NAME } from '../../src/aws/credentials';
+import { DEFAULT_ADMIN_ROLE_NAME } from '../../src/org/settings';
+import { DEFAULT_ROLE_NAMES } from '../../stacks/role-names';
 import { MANAGED_GROUP_TAG } from '../../stacksets/member-role-policy';
 import { MEMBER_ROLE_PARAMETERS, memberRoleTemplate } from '../../stacksets/member-role';
 import { actionsOf, type TemplateStatement } from './support/iam';
@@ -27,6 +29,8 @@ describe('member role template (stacksets/member-role.ts)', () => {
     template.hasParameter(MEMBER_ROLE_PARAMETERS.responderRoleArn, { Type: 'String', AllowedPattern: Match.stringLikeRegexp('iam') });
     template.hasParameter(MEMBER_ROLE_PARAMETERS.organizationId, { Type: 'String', AllowedPattern: '^o-[a-z0-9]{10,32}$' });
     template.hasParameter(MEMBER_ROLE_PARAMETERS.externalId, { Type: 'String', Default: '' });
+    template.hasParameter(MEMBER_ROLE_PARAMETERS.enablerRoleName, { Type: 'String', Default: DEFAULT_ADMIN_ROLE_NAME });
+    template.hasParameter(MEMBER_ROLE_PARAMETERS.enablerFunctionRoleName, { Type: 'String', Default: DEFAULT_ROLE_NAMES.enablerFunction });
     expect(text).not.toMatch(/\d{12}/);
     expect(text).not.toMatch(/\b(us|eu|ap|sa|ca|me|af|il|mx)-(gov-)?(east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b/);
     expect(text).not.toMatch(/arn:aws:/);
@@ -62,18 +66,26 @@ describe('member role template (stacksets/member-role.ts)', () => {
     });
   });
 
-  it('cannot change itself nor the StackSet execution role that manages it', () => {
+  it("cannot change itself, the StackSet execution role that manages it, nor cordon's own roles where it shares their account", () => {
     // Act
     const deny = statements.filter((s) => s.Effect === 'Deny');
-    // Assess
+    // Assess: in the security account the responder's role and the enabler's role; in the management account the enabler Lambda's.
     expect(deny).toEqual([
       {
         Sid: 'NeverChangeItselfOrItsManager',
         Effect: 'Deny',
         Action: ['iam:*'],
-        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}' }, { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/stacksets-exec-*' }],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/stacksets-exec-*' },
+          { 'Fn::Sub': '${ResponderRoleArn}' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${EnablerRoleName}' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${EnablerFunctionRoleName}' },
+        ],
       },
     ]);
+    // No Allow statement names a role more narrowly than the deny covers (deny wins in IAM anyway).
+    expect(statements.filter((s) => s.Effect === 'Allow' && s.Condition === undefined && JSON.stringify(s.Resource).includes('ResponderRoleArn'))).toEqual([]);
   });
 
   it('grants "*" only to calls that support no resource-level permission, all of them reads', () => {
@@ -118,8 +130,24 @@ describe('member role template (stacksets/member-role.ts)', () => {
 
   it("fits IAM's size limit for a role's inline policies, with room to grow", () => {
     // Prepare: what IAM receives once CloudFormation substitutes the longest partition and an account id.
+    const longest: Record<string, string> = {
+      'AWS::Partition': 'aws-us-gov',
+      'AWS::AccountId': '123456789012',
+      RoleName: 'x'.repeat(64),
+      EnablerRoleName: 'x'.repeat(64),
+      EnablerFunctionRoleName: 'x'.repeat(64),
+      ResponderRoleArn: `arn:aws-us-gov:iam::123456789012:role/${'x'.repeat(64)}`,
+    };
     const policies = JSON.stringify(statements)
-      .replace(/\{"Fn::Sub":"([^"]*)"\}/g, (_m, arn: string) => JSON.stringify(arn.replace('${AWS::Partition}', 'aws-us-gov').replace('${AWS::AccountId}', '123456789012').replace('${RoleName}', 'x'.repeat(64))))
+      .replace(/\{"Fn::Sub":"([^"]*)"\}/g, (_m, arn: string) =>
+        JSON.stringify(
+          arn.replace(/\$\{([^}]+)\}/g, (_v, name: string) => {
+            const value = longest[name];
+            if (value === undefined) throw new Error(`no longest value for \${${name}}`);
+            return value;
+          }),
+        ),
+      )
       .replace(/\s/g, '');
     // Assess
     expect(policies.length).toBeLessThan(IAM_INLINE_POLICY_LIMIT_CHARS * 0.75);

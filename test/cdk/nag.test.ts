@@ -8,7 +8,7 @@ import type { IConstruct } from 'constructs';
 import { loadConfig } from '../../stacks/config';
 import { addCordonStacks } from '../../stacks/cordon-app';
 import { MemberRoleStack } from '../../stacksets/member-role';
-import { cdkJsonContext, cleanUp, REPO_ROOT, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
+import { cdkJsonContext, cleanUp, ENABLER_CONTEXT, REPO_ROOT, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
 
 /** Every acknowledgement recorded in a construct tree: where, which rule, why. */
 function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
@@ -27,16 +27,28 @@ function violations(root: IConstruct): string[] {
 
 describe('cdk-nag AwsSolutions', () => {
   let synth: Synthesized;
+  let pinned: Synthesized;
 
   beforeAll(() => {
     // A non-default member role name: the acknowledgement that names it must follow.
     synth = synthCordon({ ...TEST_CONTEXT, 'cordon:roleName': 'sec-cordon-member' });
+    // Every stack, the enabler's included, each pinned to its account.
+    pinned = synthCordon({ ...ENABLER_CONTEXT, 'cordon:roleName': 'sec-cordon-member' });
   });
-  afterAll(() => cleanUp(synth));
+  afterAll(() => {
+    cleanUp(synth);
+    cleanUp(pinned);
+  });
 
   it('reports no unacknowledged error or warning on any stack of the app', () => {
     // Assess
     expect(violations(synth.app)).toEqual([]);
+  });
+
+  it('reports none on the enabler stacks either, nor when every stack names its account', () => {
+    // Assess
+    expect(pinned.assembly.stacks.map((s) => s.stackName)).toEqual(expect.arrayContaining(['cordon-enabler', 'cordon-enabler-role']));
+    expect(violations(pinned.app)).toEqual([]);
   });
 
   it('reports no unacknowledged error or warning on the member role template', () => {
@@ -50,7 +62,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges findings one by one, each with a written reason', () => {
     // Prepare
     const app = new App();
-    const all = [...acknowledgements(synth.app), ...acknowledgements(new MemberRoleStack(app, 'member-role'))];
+    const all = [...acknowledgements(pinned.app), ...acknowledgements(new MemberRoleStack(app, 'member-role'))];
     const nag = all.filter((a) => a.id.startsWith('AwsSolutions-'));
     // Assess
     expect(nag.length).toBeGreaterThan(0);

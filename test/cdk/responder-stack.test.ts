@@ -1,8 +1,21 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CIRCUIT_METRIC } from '../../src/handlers/responder';
 import { RESPONDER_ENV } from '../../src/config/settings';
-import { LAMBDA_RUNBOOKS_DIR, MAX_RECEIVE_COUNT, RESPONDER_TIMEOUT_SECONDS, VISIBILITY_TIMEOUT_FACTOR } from '../../stacks/responder-stack';
-import { cleanUp, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
+import type { CustomActionSpec } from '../../src/runbooks/custom-actions';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCHING_WINDOW_SECONDS, loadConfig } from '../../stacks/config';
+import {
+  CUSTOM_ACTION_DETAIL_TYPE,
+  customActionRuleGroups,
+  EVENT_PATTERN_MAX_CHARS,
+  LAMBDA_RUNBOOKS_DIR,
+  MAX_RECEIVE_COUNT,
+  RESPONDER_TIMEOUT_SECONDS,
+  ResponderStack,
+  VISIBILITY_TIMEOUT_FACTOR,
+} from '../../stacks/responder-stack';
+import { lambdaBundling, LocalBundlingError, requireLocalEsbuild } from '../../stacks/shared';
+import { cdkJsonContext, cleanUp, REPO_ROOT, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
@@ -62,13 +75,14 @@ describe('responder stack (security account, home region)', () => {
     });
   });
 
-  it('encrypts both queues with the key, redrives after five receives, and hides a message for six Lambda timeouts', () => {
+  it('encrypts both queues with the key, redrives after five receives, and hides a message for six Lambda timeouts plus the batching window', () => {
     // Assess
     expect(resources[queueId]?.Properties).toMatchObject({
       KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: MAX_RECEIVE_COUNT },
-      VisibilityTimeout: RESPONDER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR,
+      VisibilityTimeout: RESPONDER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR + synth.config.maxBatchingWindowSeconds,
     });
+    expect(synth.config.maxBatchingWindowSeconds).toBe(DEFAULT_MAX_BATCHING_WINDOW_SECONDS);
     expect(resources[dlqId]?.Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     expect(MAX_RECEIVE_COUNT).toBe(5);
     expect(VISIBILITY_TIMEOUT_FACTOR).toBeGreaterThanOrEqual(6);
@@ -120,10 +134,80 @@ describe('responder stack (security account, home region)', () => {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       FunctionName: { Ref: fnId },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: synth.config.batchSize,
-      MaximumBatchingWindowInSeconds: synth.config.maxBatchingWindowSeconds,
+      BatchSize: DEFAULT_BATCH_SIZE,
+      MaximumBatchingWindowInSeconds: DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
       ScalingConfig: { MaximumConcurrency: synth.config.reservedConcurrency },
     });
+  });
+
+  it('lets CloudWatch alarms of this account and region publish to the TLS-only, encrypted alarm topic', () => {
+    // Prepare
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    // Assess
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          {
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+            },
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudWatchAlarmsToEncryptedTopic', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+  });
+
+  it("encrypts the responder's logs with the key, which CloudWatch Logs may use for this account's log groups only", () => {
+    // Assess
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: synth.config.logRetentionDays, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'CloudWatchLogsEncryptThisAccountsLogGroups',
+            Effect: 'Allow',
+            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Action: ['kms:Decrypt*', 'kms:Describe*', 'kms:Encrypt*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+            Resource: '*',
+            Condition: {
+              ArnLike: {
+                'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']] },
+              },
+            },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('outputs what operators and `npx cordon` need: the audit table, logs, function, queues, alarm topic and responder role', () => {
+    // Prepare
+    const roleId = logicalIdOf(template, 'AWS::IAM::Role', { RoleName: synth.config.functionRoleName });
+    const logsId = logicalIdOf(template, 'AWS::Logs::LogGroup');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    // Assess
+    const outputs = template.findOutputs('*');
+    expect(Object.fromEntries(Object.entries(outputs).map(([id, o]) => [id, o.Value]))).toEqual({
+      AuditTableName: { Ref: tableId },
+      LogGroupName: { Ref: logsId },
+      FunctionName: { Ref: fnId },
+      QueueUrl: { Ref: queueId },
+      DeadLetterQueueUrl: { Ref: dlqId },
+      AlarmTopicArn: { Ref: topicId },
+      ResponderRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+    });
+    expect(outputs.AuditTableName?.Description).toMatch(/CORDON_AUDIT_TABLE/);
   });
 
   it('passes the validated configuration to the Lambda, plus the audit table and the bundled runbooks', () => {
@@ -219,6 +303,68 @@ describe('responder stack (security account, home region)', () => {
 });
 
 describe('responder stack variants', () => {
+  it('warns about every placeholder it uses, the regions included, and about enabler keys without effect', () => {
+    // Prepare
+    const synth = synthCordon({ 'cordon:enablerSchedule': 'rate(6 hours)' });
+    try {
+      // Act
+      const annotations = Annotations.fromStack(synth.stacks.responder);
+      // Assess
+      annotations.hasWarning('*', Match.stringLikeRegexp('cordon:regions is the example value "us-east-1,us-west-2"'));
+      annotations.hasWarning('*', Match.stringLikeRegexp('cordon:organizationId is the example value'));
+      annotations.hasWarning('*', Match.stringLikeRegexp('cordon:enablerSchedule has no effect without cordon:managementAccountId'));
+    } finally {
+      cleanUp(synth);
+    }
+  });
+
+  it('splits the custom actions over as many rules as EventBridge pattern size requires, each routed to the queue', () => {
+    // Prepare: 45 custom actions with the longest ids Security Hub allows (20 characters).
+    const config = loadConfig({ context: { ...cdkJsonContext(), ...TEST_CONTEXT }, cwd: REPO_ROOT });
+    const many: CustomActionSpec[] = Array.from({ length: 45 }, (_, i) => ({ id: `CordonAction${String(i).padStart(8, '0')}`, name: `Action ${i}`, description: 'test', runs: { kind: 'runbook', runbook: 'x' } }));
+    const app = new App({ builtinCloudFormationValidation: false, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const stack = new ResponderStack(app, 'many', { env: { region: 'ap-southeast-7' }, config: { ...config, customActions: many } });
+    // Act
+    const template = Template.fromStack(stack);
+    const rules = Object.entries(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.securityhub'] } } }));
+    const targetIds = Object.keys(template.findResources('AWS::SecurityHub::ActionTarget'));
+    const routed = rules.flatMap(([, r]) => (r.Properties.EventPattern.resources as Array<{ 'Fn::GetAtt': [string, string] }>).map((ref) => ref['Fn::GetAtt'][0]));
+    const queueArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }), 'Arn'] };
+    // Assess: every action routed exactly once, by rules whose resolved patterns fit EventBridge's default quota.
+    expect(rules.length).toBe(3);
+    expect(rules.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['SecurityHubCustomActions', 'SecurityHubCustomActions2', 'SecurityHubCustomActions3']);
+    expect(routed.sort()).toEqual(targetIds.sort());
+    expect(targetIds).toHaveLength(45);
+    for (const [, rule] of rules) {
+      const resolved = JSON.stringify({ ...rule.Properties.EventPattern, resources: (rule.Properties.EventPattern.resources as unknown[]).map((_r, i) => `arn:aws-us-gov:securityhub:ap-southeast-7:123456789012:action/custom/CordonAction${String(i).padStart(8, '0')}`) });
+      expect(resolved.length).toBeLessThanOrEqual(EVENT_PATTERN_MAX_CHARS);
+      expect(rule.Properties.EventPattern['detail-type']).toEqual([CUSTOM_ACTION_DETAIL_TYPE]);
+      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: queueArn, DeadLetterConfig: expect.anything() })]);
+    }
+  });
+
+  it('keeps the custom actions of the shipped runbooks in one rule', () => {
+    // Prepare
+    const config = loadConfig({ context: TEST_CONTEXT, cwd: REPO_ROOT });
+    // Assess
+    expect(customActionRuleGroups(config.customActions, 'eu-west-1')).toHaveLength(1);
+  });
+
+  it('refuses to bundle without a local esbuild rather than falling back to Docker, and keeps names in the bundles', () => {
+    // Prepare
+    const bundled = new Stack(new App(), 'bundled');
+    const unbundled = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'unbundled');
+    const missing = (): string => {
+      throw new Error("Cannot find module 'esbuild/package.json'");
+    };
+    // Act / Assess
+    expect(() => requireLocalEsbuild(bundled, missing)).toThrow(LocalBundlingError);
+    expect(() => requireLocalEsbuild(bundled, missing)).toThrow(/Run `npm ci` there; cordon never falls back to bundling in Docker/);
+    expect(() => requireLocalEsbuild(unbundled, missing)).not.toThrow();
+    expect(() => requireLocalEsbuild(bundled)).not.toThrow();
+    expect(lambdaBundling()).toMatchObject({ forceDockerBundling: false, keepNames: true, minify: true, externalModules: [] });
+  });
+
   it('uses an existing alarm topic instead of creating one', () => {
     // Prepare
     const topicArn = 'arn:aws:sns:eu-west-1:123456789012:security-alarms';

@@ -44,6 +44,10 @@ describe('npx cdk synth', () => {
       const asset = String(fn?.Properties.Code?.S3Key).replace(/\.zip$/, '');
       const bundle = path.join(outdir, `asset.${asset}`);
       expect(fs.readdirSync(bundle).sort()).toEqual(['index.js', 'index.js.map', 'runbooks']);
+      // Minified, but with names kept: the client factory keys SDK clients by constructor name.
+      const code = fs.readFileSync(path.join(bundle, 'index.js'), 'utf8');
+      expect(code).toMatch(/,"ClientFactory"\)/);
+      expect(code).toMatch(/,"STSClient"\)/);
       const shipped = fs.readdirSync(path.join(bundle, 'runbooks')).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
       const source = fs.readdirSync(path.join(REPO_ROOT, 'runbooks')).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
       expect(shipped).toEqual(source);

@@ -12,6 +12,7 @@ import {
   CreateAccountCommand,
   CreateOrganizationCommand,
   ListAWSServiceAccessForOrganizationCommand,
+  ListDelegatedAdministratorsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import {
@@ -28,7 +29,7 @@ import type { EnableSummary } from '../../src/org/enable';
 import { runCli } from '../support/cli';
 import { startFaultProxy } from '../support/fault-proxy';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
-import { credentialsFor, type Credentials } from './emulator/helpers';
+import { credentialsFor, withCredentials, type Credentials } from './emulator/helpers';
 
 const REGIONS = ['af-south-1', 'ap-southeast-2', 'eu-west-1', 'us-east-1'];
 const OPT_IN = 'af-south-1';
@@ -40,6 +41,8 @@ const CREATED = 55;
 /** Member accounts that opt in to af-south-1 (besides the management and security accounts). */
 const OPTED_IN_MEMBERS = 20;
 const MUTATING = /^(Create|Enable|Update|Delete|Disable|Register|Deregister|Accept|Invite|Start|Stop|Disassociate|Archive|Unarchive|Put|Tag|Untag|Batch|Close|Move|Attach|Detach)/;
+/** The role the management account assumes in the security account (`--admin-role-name`). */
+const ADMIN_ROLE = 'OrgGuardDutyAdmin';
 
 interface Captured {
   readonly region: string;
@@ -50,6 +53,9 @@ interface Captured {
 describe('cordon enable against moto Organizations and the GuardDuty/Security Hub emulator', () => {
   let local: LocalAws;
   let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+  let stsProxy: Awaited<ReturnType<typeof startFaultProxy>>;
+  /** RoleArn of every STS AssumeRole the code under test made, with its region. */
+  const assumed: Array<{ region: string; roleArn: string }> = [];
   let security = '';
   let suspended = '';
   let members: string[] = [];
@@ -57,8 +63,10 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
   let adminCreds: Credentials;
   const captured: Captured[] = [];
   let denyRegion: string | undefined;
+  /** A region where GuardDuty CreateMembers (only) is denied: a failure while applying. */
+  let denyCreateMembersRegion: string | undefined;
 
-  const baseArgs = (): string[] => ['enable', '--admin-account', security, '--regions', REGIONS.join(','), '--home-region', HOME];
+  const baseArgs = (): string[] => ['enable', '--admin-account', security, '--admin-role-name', ADMIN_ROLE, '--regions', REGIONS.join(','), '--home-region', HOME];
   const mutatingCalls = (): string[] =>
     local.emulator
       .calls()
@@ -101,17 +109,17 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     adminCreds = await credentialsFor(local, security);
 
     // Every GuardDuty and Security Hub request passes through a recording proxy (and can be denied per region).
-    proxy = await startFaultProxy(local.endpoint, ({ path, body, authorization }) => {
+    proxy = await startFaultProxy(local.endpoint, ({ path, body, authorization, call }) => {
       const scope = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(authorization);
       const region = scope?.[1] ?? '';
       const service = scope?.[2] === 'securityhub' ? 'securityhub' : 'guardduty';
-      if (service === 'guardduty' && region === denyRegion) {
-        return {
-          status: 403,
-          contentType: 'application/json',
-          body: JSON.stringify({ __type: 'AccessDeniedException', message: `User is not authorized to perform guardduty actions in ${region}` }),
-        };
-      }
+      const denied = (what: string): { status: number; contentType: string; body: string } => ({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({ __type: 'AccessDeniedException', message: `User is not authorized to perform ${what} in ${region}` }),
+      });
+      if (service === 'guardduty' && region === denyRegion) return denied('guardduty actions');
+      if (service === 'guardduty' && region === denyCreateMembersRegion && call?.operation === 'CreateMembers') return denied('guardduty:CreateMembers');
       if (/^\/detector\/[^/]+\/member$/.test(path) || path === '/members') {
         const parsed = JSON.parse(body) as { accountDetails?: unknown[]; AccountDetails?: unknown[] };
         captured.push({ region, service, accounts: (parsed.accountDetails ?? parsed.AccountDetails ?? []).length });
@@ -120,12 +128,20 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     });
     process.env.AWS_ENDPOINT_URL_GUARDDUTY = proxy.endpoint;
     process.env.AWS_ENDPOINT_URL_SECURITYHUB = proxy.endpoint;
+    // STS too, to see which role the management account assumes.
+    stsProxy = await startFaultProxy(local.endpoint, ({ call }) => {
+      if (call?.operation === 'AssumeRole') assumed.push({ region: call.region, roleArn: call.params.get('RoleArn') ?? '' });
+      return undefined;
+    });
+    process.env.AWS_ENDPOINT_URL_STS = stsProxy.endpoint;
   });
 
   afterAll(async () => {
     delete process.env.AWS_ENDPOINT_URL_GUARDDUTY;
     delete process.env.AWS_ENDPOINT_URL_SECURITYHUB;
+    delete process.env.AWS_ENDPOINT_URL_STS;
     await proxy?.stop();
+    await stsProxy?.stop();
     await local?.stop();
   });
 
@@ -139,13 +155,18 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(run.code).toBe(0);
     expect(mutatingCalls()).toEqual([]);
     expect(run.stdout).toContain('PLAN    organization: enable trusted access for guardduty.amazonaws.com in AWS Organizations');
+    expect(run.stdout).toContain('PLAN    organization: enable trusted access for account.amazonaws.com in AWS Organizations');
+    expect(run.stdout).toContain(`PLAN    organization: register ${security} as AWS Account Management delegated administrator (to read accounts' opt-in regions)`);
     for (const region of REGIONS) {
       expect(run.stdout).toContain(`PLAN    ${region}: designate ${security} as GuardDuty delegated administrator`);
       expect(run.stdout).toContain(`PLAN    ${region}: set GuardDuty organization auto-enable to ALL with plans s3,eks,malware,rds,lambda`);
     }
     expect(run.stdout).toContain('PLAN    us-east-1: add 50 account(s) as GuardDuty members');
     expect(run.stdout).toContain(`PLAN    us-east-1: add ${targets('us-east-1').length - 1 - 50} account(s) as GuardDuty members`);
-    expect(run.stdout).toContain(`PLAN    ${OPT_IN}: add ${targets(OPT_IN).length - 1} account(s) as GuardDuty members`);
+    // AWS answers other accounts' opt-in status only after trusted access for Account Management, which a dry run does not
+    // enable: only the management account (which asks about itself) is known to have opted in to af-south-1.
+    expect(run.stdout).toContain(`PLAN    ${OPT_IN}: add 1 account(s) as GuardDuty members`);
+    expect(run.stdout).toMatch(/Warning: opt-in status of af-south-1 unknown for 54 account\(s\) .*Your organization must first enable trusted access with AWS Account Management/);
     expect(run.stdout).toContain('PLAN    us-east-1: create the Security Hub finding aggregator (all regions)');
     expect(run.stdout).not.toContain('PLAN    eu-west-1: create the Security Hub finding aggregator');
     expect(run.stdout).toMatch(/Dry run: \d+ change\(s\) planned; nothing changed\./);
@@ -156,6 +177,7 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
   it('covers every active account in every region, in batches of at most 50', async () => {
     // Act
     local.emulator.resetCalls();
+    assumed.length = 0;
     const run = await runCli([...baseArgs(), '--json']);
     const summary = run.lines[0] as unknown as EnableSummary;
 
@@ -165,8 +187,21 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(summary.covered).toBe(true);
     expect(summary.skippedAccounts).toEqual([{ accountId: suspended, name: 'account-1', state: 'SUSPENDED' }]);
     expect(summary.regions.map((r) => [r.region, r.covered, r.targeted, r.errors])).toEqual(REGIONS.map((r) => [r, targets(r).length, targets(r).length, []]));
-    // One AssumeRole into the security account per region, reused for every call there.
+    // One AssumeRole into the security account's --admin-role-name role per region, reused for every call there.
     expect(local.emulator.calls().filter((c) => c.operation === 'AssumeRole').map((c) => c.region).sort()).toEqual(REGIONS);
+    expect(assumed.map((a) => a.region).sort()).toEqual(REGIONS);
+    expect(new Set(assumed.map((a) => a.roleArn))).toEqual(new Set([`arn:aws:iam::${security}:role/${ADMIN_ROLE}`]));
+    expect(summary.regions.every((r) => r.withAllPlans === r.targeted)).toBe(true);
+
+    // Assess: progress in accounts × regions, advancing as member batches are added, not only per region
+    const progress = run.stderr.split('\n').filter((l) => l.includes('accounts×regions)'));
+    const total = REGIONS.reduce((n, r) => n + targets(r).length, 0);
+    expect(run.stderr).toContain(`cordon enable: ${total} account×region pairs to cover`);
+    expect(progress.filter((l) => l.includes('add 50 account(s) as GuardDuty members'))).toHaveLength(3);
+    const counts = progress.map((l) => Number(/\((\d+)\/\d+ accounts×regions\)/.exec(l)?.[1]));
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBe(total);
+    expect(progress.length).toBeGreaterThan(REGIONS.length);
 
     // Assess: batches
     const gdBatches = captured.filter((c) => c.service === 'guardduty');
@@ -183,7 +218,11 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     // Assess: the state in AWS, region by region
     const orgs = new OrganizationsClient(config(HOME));
     const trusted = await orgs.send(new ListAWSServiceAccessForOrganizationCommand({}));
-    expect(trusted.EnabledServicePrincipals?.map((p) => p.ServicePrincipal)).toEqual(expect.arrayContaining(['guardduty.amazonaws.com', 'securityhub.amazonaws.com']));
+    expect(trusted.EnabledServicePrincipals?.map((p) => p.ServicePrincipal)).toEqual(
+      expect.arrayContaining(['guardduty.amazonaws.com', 'securityhub.amazonaws.com', 'account.amazonaws.com']),
+    );
+    const accountAdmins = await orgs.send(new ListDelegatedAdministratorsCommand({ ServicePrincipal: 'account.amazonaws.com' }));
+    expect(accountAdmins.DelegatedAdministrators?.map((a) => a.Id)).toEqual([security]);
     for (const region of REGIONS) {
       const gdManagement = new GuardDutyClient(config(region));
       expect((await gdManagement.send(new ListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([{ AdminAccountId: security, AdminStatus: 'ENABLED' }]);
@@ -231,6 +270,23 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(aggregator).toMatchObject({ FindingAggregationRegion: HOME, RegionLinkingMode: 'ALL_REGIONS' });
   });
 
+  it('lets the security account see the opt-in region covered right after: cordon coverage exits 0', async () => {
+    // Act: as the security account (Account Management's delegated administrator now), as the scheduled enabler runs.
+    const text = await withCredentials(adminCreds, () => runCli(['coverage', '--regions', REGIONS.join(','), '--features', 's3,eks,malware,rds,lambda']));
+    const json = await withCredentials(adminCreds, () => runCli(['coverage', '--regions', REGIONS.join(','), '--json']));
+
+    // Assess
+    const pairs = REGIONS.reduce((n, r) => n + targets(r).length, 0);
+    expect(text.stderr).not.toContain('unknown');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`Covered: ${pairs} account×region pair(s), no gaps.`);
+    expect(json.code).toBe(0);
+    const optIn = json.lines.filter((c) => c.region === OPT_IN);
+    expect(optIn.filter((c) => c.status === 'member-enabled' || c.status === 'administrator').map((c) => c.accountId).sort()).toEqual([...optedIn].sort());
+    expect(optIn.filter((c) => c.status === 'region-not-enabled')).toHaveLength(CREATED - optedIn.size);
+    expect(json.lines.some((c) => c.gap === true)).toBe(false);
+  });
+
   it('changes nothing on a second run, and says so', async () => {
     // Act
     local.emulator.resetCalls();
@@ -242,45 +298,86 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     const pairs = REGIONS.reduce((n, r) => n + targets(r).length, 0);
     expect(run.stdout).toContain(`Nothing to change: every targeted account and region is covered (${pairs} account×region pairs, ${CREATED} accounts, 4 regions).`);
     expect(run.stdout).not.toMatch(/^DONE/m);
-    expect(run.stdout).toMatch(/^us-east-1\s+self\s+55\/55\s+s3,eks,malware,rds,lambda\s+FIFTEEN_MINUTES\s+admin self, 54\/54 members, auto-enable, aggregator\s+-$/m);
+    expect(run.stdout).toMatch(/^us-east-1\s+self\s+55\/55\s+55\/55\s+s3,eks,malware,rds,lambda\s+FIFTEEN_MINUTES\s+admin self, 54\/54 members, auto-enable, aggregator\s+-$/m);
+    expect(run.stdout).toMatch(/^af-south-1\s+self\s+22\/22\s+22\/22\s+/m);
   });
 
-  it('reports a region that answers AccessDenied and completes the others, picking up a new account', async () => {
+  it('reports a region denied GuardDuty and one failing while applying, completes the rest (Security Hub included), picking up a new account', async () => {
     // Prepare
     const org = new OrganizationsClient(config(HOME));
     const added = (await org.send(new CreateAccountCommand({ AccountName: 'late', Email: 'late@example.com' }))).CreateAccountStatus?.AccountId ?? '';
     members.push(added);
     denyRegion = 'eu-west-1';
+    denyCreateMembersRegion = 'ap-southeast-2';
 
-    // Act
     try {
+      // Act
       local.emulator.resetCalls();
       const run = await runCli([...baseArgs(), '--json']);
       const summary = run.lines[0] as unknown as EnableSummary;
+      const text = await runCli(baseArgs());
 
-      // Assess
+      // Assess: the run as a whole
       expect(run.code).toBe(1);
       expect(summary.covered).toBe(false);
       const byRegion = new Map(summary.regions.map((r) => [r.region, r]));
-      expect(byRegion.get('eu-west-1')?.errors.join()).toContain('AccessDeniedException');
-      expect(byRegion.get('eu-west-1')?.admin).toBe('error');
-      for (const region of REGIONS.filter((r) => r !== 'eu-west-1' && r !== OPT_IN)) {
-        const r = byRegion.get(region);
-        expect(r?.errors).toEqual([]);
-        expect(r?.gaps).toEqual([]);
-        expect(r?.changes.map((c) => [c.step, c.status])).toEqual([
-          ['add 1 account(s) as GuardDuty members', 'done'],
-          ['add 1 account(s) as Security Hub members', 'done'],
-        ]);
-        expect((await gdMembers(region)).get(added)).toBe('Enabled');
+
+      // Assess: GuardDuty denied in eu-west-1 is reported, and Security Hub there still gets the new account.
+      const denied = byRegion.get('eu-west-1');
+      expect(denied?.admin).toBe('error');
+      expect(denied?.errors.join()).toContain('GuardDuty ListOrganizationAdminAccounts: AccessDeniedException');
+      expect(denied?.errors.join()).toContain("the security account's GuardDuty in eu-west-1 could not be read (AccessDeniedException");
+      expect(denied?.changes.map((c) => [c.step, c.status])).toEqual([['add 1 account(s) as Security Hub members', 'done']]);
+      expect(denied?.securityHub).toMatchObject({ admin: 'self', membersEnabled: 55, membersTargeted: 55 });
+
+      // Assess: CreateMembers denied in ap-southeast-2 while applying: that step fails, Security Hub's completes.
+      const failing = byRegion.get('ap-southeast-2');
+      expect(failing?.changes.map((c) => [c.step, c.status])).toEqual([
+        ['add 1 account(s) as GuardDuty members', 'failed'],
+        ['add 1 account(s) as Security Hub members', 'done'],
+      ]);
+      expect(failing?.errors).toEqual([expect.stringMatching(/^add 1 account\(s\) as GuardDuty members: AccessDeniedException: User is not authorized to perform guardduty:CreateMembers/)]);
+      expect(failing?.gaps).toEqual(['not done: add 1 account(s) as GuardDuty members', expect.stringContaining(`1 account(s) not covered: ${added} (not a member)`)]);
+      expect((await gdMembers('ap-southeast-2')).has(added)).toBe(false);
+
+      // Assess: the other regions complete.
+      const us = byRegion.get(HOME);
+      expect(us?.errors).toEqual([]);
+      expect(us?.gaps).toEqual([]);
+      expect(us?.changes.map((c) => [c.step, c.status])).toEqual([
+        ['add 1 account(s) as GuardDuty members', 'done'],
+        ['add 1 account(s) as Security Hub members', 'done'],
+      ]);
+      expect((await gdMembers(HOME)).get(added)).toBe('Enabled');
+      for (const region of [HOME, 'eu-west-1', 'ap-southeast-2']) {
+        const sh = new SecurityHubClient(config(region, adminCreds));
+        const listed: string[] = [];
+        for await (const page of shPaginateListMembers({ client: sh }, { OnlyAssociated: true })) listed.push(...(page.Members ?? []).map((m) => m.AccountId ?? ''));
+        expect(listed).toContain(added);
       }
       // The late account has not opted in to af-south-1: nothing to do there.
       expect(byRegion.get(OPT_IN)?.changes).toEqual([]);
-      const text = await runCli(baseArgs());
+      expect(byRegion.get(OPT_IN)?.gaps).toEqual([]);
+
+      // Assess: the text form lists the gaps.
       expect(text.code).toBe(1);
-      expect(text.stdout).toMatch(/gaps remain:\n(.*\n)*  eu-west-1: reading eu-west-1: AccessDeniedException/);
+      expect(text.stdout).toMatch(/gaps remain:\n(.*\n)*  eu-west-1: GuardDuty's delegated administrator in eu-west-1 could not be read: GuardDuty ListOrganizationAdminAccounts: AccessDeniedException/);
+      expect(text.stdout).toMatch(/^ {2}ap-southeast-2: add 1 account\(s\) as GuardDuty members: AccessDeniedException/m);
     } finally {
       denyRegion = undefined;
+      denyCreateMembersRegion = undefined;
     }
+  });
+
+  it('repairs the denied regions on the next run once access is back', async () => {
+    // Act
+    const run = await runCli([...baseArgs(), '--json']);
+    const summary = run.lines[0] as unknown as EnableSummary;
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(summary.regions.map((r) => [r.region, r.covered, r.targeted])).toEqual(REGIONS.map((r) => [r, targets(r).length, targets(r).length]));
+    const late = members.at(-1) ?? '';
+    for (const region of ['eu-west-1', 'ap-southeast-2']) expect((await gdMembers(region)).get(late)).toBe('Enabled');
   });
 });

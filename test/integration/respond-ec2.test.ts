@@ -88,7 +88,7 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     // Assess: Security Hub and the audit trail
     const hub = await hubFinding(local, finding);
     expect(hub?.Workflow?.Status).toBe('RESOLVED');
-    expect(hub?.Note).toMatchObject({ UpdatedBy: 'cordon', Text: expect.stringContaining('ec2.snapshot done; ec2.protect done; ec2.detach already; ec2.isolate done') });
+    expect(hub?.Note).toMatchObject({ UpdatedBy: 'cordon', Text: expect.stringContaining('ec2.snapshot in place; ec2.protect in place; ec2.detach in place; ec2.isolate in place') });
     expect(hub?.UserDefinedFields).toMatchObject({ cordon_runbook: 'ec2-instance-compromise', cordon_result: 'contained' });
     const records = fs.readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; prior?: { groupIds?: string[]; networkInterfaceId?: string } });
     const isolations = records.filter((r) => r.action === 'ec2.isolate');

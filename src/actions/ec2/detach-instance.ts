@@ -9,6 +9,7 @@ import {
   ElasticLoadBalancingV2Client,
   paginateDescribeTargetGroups,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { collecting, outcome, type ActionDefinition } from '../types';
 
@@ -20,6 +21,32 @@ const params = z.strictObject({
    */
   replace: z.boolean().default(true),
 });
+
+/** Target groups asked about at once (an account may have hundreds; ELB's describe rate is shared). */
+const TARGET_HEALTH_CONCURRENCY = 8;
+
+/** The instance-type target groups the instance is registered in, with its port in each. */
+async function registrations(elb: ElasticLoadBalancingV2Client, instanceId: string): Promise<Array<{ targetGroupArn: string; port: number | undefined }>> {
+  const arns: string[] = [];
+  for await (const page of paginateDescribeTargetGroups({ client: elb }, {})) {
+    for (const tg of page.TargetGroups ?? []) if (tg.TargetType === 'instance' && tg.TargetGroupArn) arns.push(tg.TargetGroupArn);
+  }
+  const limit = pLimit(TARGET_HEALTH_CONCURRENCY);
+  const healths = await Promise.all(
+    arns.map((arn) =>
+      limit(async () => {
+        try {
+          return { arn, targets: (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [] };
+        } catch (err) {
+          // Deleted between the two calls: the instance is not in it.
+          if ((err as Error).name === 'TargetGroupNotFoundException') return { arn, targets: [] };
+          throw err;
+        }
+      }),
+    ),
+  );
+  return healths.flatMap(({ arn, targets }) => targets.filter((d) => d.Target?.Id === instanceId).map((d) => ({ targetGroupArn: arn, port: d.Target?.Port })));
+}
 
 /**
  * Takes the instance out of its Auto Scaling group and every load balancer
@@ -44,9 +71,11 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
   undo: { kind: 'keep', reason: 'not re-attached: Auto Scaling may have replaced the instance; re-attach it by hand once it is clean' },
   async run(ctx, p) {
     const instanceId = ctx.finding.instance?.instanceId as string;
+    const asg = ctx.member(AutoScalingClient);
+    const elb = ctx.member(ElasticLoadBalancingV2Client);
+    // Both lookups at once: they do not depend on each other.
+    const [membership, registered] = await Promise.all([asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })), registrations(elb, instanceId)]);
     return collecting(async (results) => {
-      const asg = ctx.member(AutoScalingClient);
-      const membership = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
       const groupName = membership.AutoScalingInstances?.[0]?.AutoScalingGroupName;
       if (!groupName) {
         results.push(outcome(this.name, instanceId, 'already', 'not in an Auto Scaling group'));
@@ -56,21 +85,7 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
         await asg.send(new DetachInstancesCommand({ InstanceIds: [instanceId], AutoScalingGroupName: groupName, ShouldDecrementDesiredCapacity: !p.replace }));
         results.push(outcome(this.name, `${instanceId}@${groupName}`, 'done', `detached from Auto Scaling group ${groupName} (${p.replace ? 'with' : 'without'} replacement)`, { prior: { autoScalingGroupName: groupName } }));
       }
-
-      const elb = ctx.member(ElasticLoadBalancingV2Client);
-      const registered: Array<{ targetGroupArn: string; port: number | undefined }> = [];
-      for await (const page of paginateDescribeTargetGroups({ client: elb }, {})) {
-        for (const tg of page.TargetGroups ?? []) {
-          if (tg.TargetType !== 'instance' || !tg.TargetGroupArn) continue;
-          const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }));
-          for (const d of health.TargetHealthDescriptions ?? []) {
-            if (d.Target?.Id === instanceId) registered.push({ targetGroupArn: tg.TargetGroupArn, port: d.Target.Port });
-          }
-        }
-      }
-      if (registered.length === 0) {
-        results.push(outcome(this.name, instanceId, 'already', 'not registered in any load balancer target group'));
-      }
+      if (registered.length === 0) results.push(outcome(this.name, instanceId, 'already', 'not registered in any load balancer target group'));
       for (const target of registered) {
         const name = target.targetGroupArn.split(':').pop() ?? target.targetGroupArn;
         if (ctx.dryRun) {

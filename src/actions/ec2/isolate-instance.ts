@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
 import type { AuditRecord } from '../../audit/store';
 import { describeError } from '../../aws/errors';
-import { ensureIsolationGroups, findGroup, QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
+import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
 
 const params = z.strictObject({
   /**
@@ -82,7 +82,8 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
     const vpcId = instance.VpcId;
     if (!vpcId) return [outcome(this.name, instanceId, 'failed', 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
     const ec2 = ctx.member(EC2Client);
-    const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }));
+    // The interfaces and cordon's groups of the VPC, at once.
+    const [enis, found] = await Promise.all([ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] })), findIsolationGroups(ec2, vpcId)]);
     const interfaces = (enis.NetworkInterfaces ?? []).filter((ni) => ni.NetworkInterfaceId);
     if (interfaces.length === 0) return [outcome(this.name, instanceId, 'failed', 'instance has no network interface to isolate')];
 
@@ -90,31 +91,31 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
     // Groups are made only when an interface still has to move (a second delivery changes nothing).
     const groups =
       ctx.dryRun || pending.length === 0
-        ? { quarantineId: (await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME))?.GroupId, untrackId: undefined }
-        : await ensureIsolationGroups(ec2, vpcId, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work));
+        ? { quarantineId: found.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId, untrackId: undefined }
+        : await ensureIsolationGroups(ec2, vpcId, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work), found);
     const quarantine = groups.quarantineId;
     const untrack = groups.untrackId;
     const ours = new Set([quarantine, untrack].filter((g): g is string => g !== undefined));
-    const results: ActionOutcome[] = [];
-    for (const ni of interfaces) {
-      const eniId = ni.NetworkInterfaceId as string;
-      const groupIds = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
-      if (quarantine && onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)) {
-        results.push(outcome(this.name, eniId, 'already', `${eniId} of ${instanceId} is already in ${QUARANTINE_GROUP_NAME} (${quarantine})`));
-        continue;
-      }
-      // An interface still in one of cordon's groups (a run cut short) keeps
-      // the original groups an earlier delivery recorded, never cordon's own.
-      const original = groupIds.some((g) => ours.has(g) || cordonGroupName(ni.Groups, g)) ? recordedGroups(await ctx.history(), this.name, eniId) : groupIds;
-      const prior = { instanceId, networkInterfaceId: eniId, groupIds: original ?? [] };
-      const unknown = original === undefined ? ' (its original groups are unknown: it was already in a cordon group)' : '';
-      if (ctx.dryRun) {
-        results.push(outcome(this.name, eniId, 'planned', `would move ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`, { prior }));
-        continue;
-      }
-      results.push(await isolateInterface(ec2, eniId, instanceId, groupIds, quarantine as string, untrack, prior, unknown));
-    }
-    return results;
+    // Every interface at once (each goes through its own two moves).
+    const perInterface = await Promise.all(
+      interfaces.map(async (ni): Promise<ActionOutcome> => {
+        const eniId = ni.NetworkInterfaceId as string;
+        const groupIds = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
+        if (quarantine && onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)) {
+          return outcome(this.name, eniId, 'already', `${eniId} of ${instanceId} is already in ${QUARANTINE_GROUP_NAME} (${quarantine})`);
+        }
+        // An interface still in one of cordon's groups (a run cut short) keeps
+        // the original groups an earlier delivery recorded, never cordon's own.
+        const original = groupIds.some((g) => ours.has(g) || cordonGroupName(ni.Groups, g)) ? recordedGroups(await ctx.history(), this.name, eniId) : groupIds;
+        const prior = { instanceId, networkInterfaceId: eniId, groupIds: original ?? [] };
+        const unknown = original === undefined ? ' (its original groups are unknown: it was already in a cordon group)' : '';
+        if (ctx.dryRun) {
+          return outcome(this.name, eniId, 'planned', `would move ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`, { prior });
+        }
+        return isolateInterface(ec2, eniId, instanceId, groupIds, quarantine as string, untrack, prior, unknown);
+      }),
+    );
+    return perInterface;
   },
 };
 
@@ -146,12 +147,17 @@ async function isolateInterface(
     await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [quarantine] }));
   } catch (err) {
     if (!untrack) return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`);
-    // Never leave an interface in the allow-all group.
+    // Never leave an interface in the allow-all group: back to its original
+    // groups, not to the allow-all group a cut-short run may have left it in.
+    const originals = prior.groupIds.length > 0 ? prior.groupIds : groupIds.filter((g) => g !== untrack);
+    if (originals.length === 0) {
+      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) and its original groups are unknown: it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`);
+    }
     try {
-      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...groupIds] }));
-      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; put back in [${groupIds.join(', ')}]`);
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...originals] }));
+      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; put back in [${originals.join(', ')}]`);
     } catch (back) {
-      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) nor back to [${groupIds.join(', ')}] (${describeError(back)}): it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`);
+      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) nor back to [${originals.join(', ')}] (${describeError(back)}): it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`);
     }
   }
   return outcome(name, eniId, 'done', `moved ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', tracked connections cut' : ''}${unknown}`, {

@@ -44,14 +44,13 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
   async run(ctx, p) {
     const instanceId = ctx.finding.instance?.instanceId as string;
     const ec2 = ctx.member(EC2Client);
-    const termination = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }));
+    const [termination, stop, instance] = await Promise.all([
+      ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' })),
+      p.stopProtection ? ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiStop' })) : undefined,
+      ctx.instance(),
+    ]);
     const wasTermination = termination.DisableApiTermination?.Value ?? false;
-    let wasStop = false;
-    if (p.stopProtection) {
-      const stop = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiStop' }));
-      wasStop = stop.DisableApiStop?.Value ?? false;
-    }
-    const instance = await ctx.instance();
+    const wasStop = stop?.DisableApiStop?.Value ?? false;
     const tagged = instance.Tags?.some((t) => t.Key === TAG_FINDING_ID && t.Value === ctx.finding.id) ?? false;
     const prior = { disableApiTermination: wasTermination, disableApiStop: wasStop };
     const needs: string[] = [];
@@ -79,25 +78,29 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
       changed[attribute] = true;
       made.push(label);
     };
-    try {
-      if (!wasTermination) await turnOn('disableApiTermination', 'termination protection');
-      if (p.stopProtection && !wasStop) await turnOn('disableApiStop', 'stop protection');
-      if (!tagged) {
-        await ec2.send(
-          new CreateTagsCommand({
-            Resources: [instanceId],
-            Tags: [
-              { Key: TAG_FINDING_ID, Value: ctx.finding.id },
-              { Key: TAG_FINDING_TYPE, Value: ctx.finding.type },
-              { Key: TAG_CONTAINED_AT, Value: ctx.now.toISOString() },
-            ],
-          }),
-        );
-        made.push('finding tags');
-      }
-    } catch (err) {
-      if (made.length > 0) throw new PartialActionError([result()], err);
-      throw err;
+    const tag = async (): Promise<void> => {
+      await ec2.send(
+        new CreateTagsCommand({
+          Resources: [instanceId],
+          Tags: [
+            { Key: TAG_FINDING_ID, Value: ctx.finding.id },
+            { Key: TAG_FINDING_TYPE, Value: ctx.finding.type },
+            { Key: TAG_CONTAINED_AT, Value: ctx.now.toISOString() },
+          ],
+        }),
+      );
+      made.push('finding tags');
+    };
+    // Three independent calls at once (ModifyInstanceAttribute takes one attribute per call).
+    const settled = await Promise.allSettled([
+      !wasTermination ? turnOn('disableApiTermination', 'termination protection') : undefined,
+      p.stopProtection && !wasStop ? turnOn('disableApiStop', 'stop protection') : undefined,
+      !tagged ? tag() : undefined,
+    ]);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      if (made.length > 0) throw new PartialActionError([result()], failure.reason);
+      throw failure.reason;
     }
     return [result()];
   },

@@ -43,21 +43,25 @@ export async function ensureIsolationGroups(
   vpcId: string,
   untrack: boolean,
   exclusive: <T>(scope: string, work: () => Promise<T>) => Promise<T>,
+  found?: readonly SecurityGroup[],
 ): Promise<IsolationGroups> {
-  const ready = async (): Promise<IsolationGroups | undefined> => {
-    const quarantine = await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME);
-    if (!quarantine?.GroupId || (quarantine.IpPermissions ?? []).length > 0 || (quarantine.IpPermissionsEgress ?? []).length > 0) return undefined;
-    if (!untrack) return { quarantineId: quarantine.GroupId, untrackId: undefined };
-    const open = await findGroup(ec2, vpcId, UNTRACK_GROUP_NAME);
-    return open?.GroupId && allowsAll(open) ? { quarantineId: quarantine.GroupId, untrackId: open.GroupId } : undefined;
-  };
-  return (
-    (await ready()) ??
-    exclusive(`vpc-groups:${vpcId}`, async () => ({
-      quarantineId: (await ensureQuarantineGroup(ec2, vpcId)).groupId,
-      untrackId: untrack ? await ensureUntrackGroup(ec2, vpcId) : undefined,
-    }))
-  );
+  const groups = found ?? (await findIsolationGroups(ec2, vpcId));
+  const quarantine = groups.find((g) => g.GroupName === QUARANTINE_GROUP_NAME);
+  const open = groups.find((g) => g.GroupName === UNTRACK_GROUP_NAME);
+  const quarantineReady = quarantine?.GroupId && (quarantine.IpPermissions ?? []).length === 0 && (quarantine.IpPermissionsEgress ?? []).length === 0;
+  const untrackReady = !untrack || (open?.GroupId && allowsAll(open));
+  if (quarantineReady && untrackReady) return { quarantineId: quarantine.GroupId as string, untrackId: untrack ? open?.GroupId : undefined };
+  return exclusive(`vpc-groups:${vpcId}`, async () => {
+    // Both at once: independent groups.
+    const [q, u] = await Promise.all([ensureQuarantineGroup(ec2, vpcId), untrack ? ensureUntrackGroup(ec2, vpcId) : undefined]);
+    return { quarantineId: q.groupId, untrackId: u };
+  });
+}
+
+/** cordon's quarantine and allow-all groups of a VPC as EC2 describes them now (one call for both). */
+export async function findIsolationGroups(ec2: EC2Client, vpcId: string): Promise<SecurityGroup[]> {
+  const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME] }] }));
+  return out.SecurityGroups ?? [];
 }
 
 /** The all-traffic ranges a rule set lacks (IPv4 and IPv6: a flow of either family must be untracked). */

@@ -63,17 +63,16 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
         roleName = roleFromHistory(await ctx.history(), this.name);
       } else {
         const profileName = profileArn.split('/').pop() as string;
-        if (p.revokeSessions) {
-          const profile = await ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }));
-          roleName = profile.InstanceProfile?.Roles?.[0]?.RoleName;
-        }
+        // The profile's role is read while the profile is removed (independent calls).
+        const [profile, removal] = await Promise.allSettled([
+          p.revokeSessions ? ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName })) : Promise.resolve(undefined),
+          ctx.dryRun ? Promise.resolve(undefined) : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId })),
+        ]);
+        if (profile.status === 'fulfilled') roleName = profile.value?.InstanceProfile?.Roles?.[0]?.RoleName;
         const prior = { instanceProfileArn: profileArn, instanceProfileName: profileName, ...(roleName ? { roleName } : {}) };
-        if (ctx.dryRun) {
-          results.push(outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior }));
-        } else {
-          await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId }));
-          results.push(outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior }));
-        }
+        if (removal.status === 'rejected') throw removal.reason;
+        results.push(ctx.dryRun ? outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior }) : outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior }));
+        if (profile.status === 'rejected') throw profile.reason;
       }
       if (!p.revokeSessions || !roleName) return;
       if (roleName === ctx.responderRoleName) {

@@ -1,6 +1,7 @@
 import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { collecting, outcome, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition } from '../types';
+import { CordonError, describeError } from '../../aws/errors';
+import { outcome, PartialActionError, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
 
 const params = z.strictObject({});
 
@@ -43,18 +44,18 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
       const snapshotId = r.changed?.snapshotId;
       if (r.action === this.name && r.status === 'done' && typeof snapshotId === 'string') audited.set(r.resource, snapshotId);
     }
-    return collecting(async (results) => {
-      for (const { volumeId, device } of volumes) {
-        const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
-        if (prior) {
-          results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
-          continue;
-        }
-        if (ctx.dryRun) {
-          results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
-          continue;
-        }
-        const snap = await ec2.send(
+    const results: ActionOutcome[] = [];
+    const toTake: Array<{ volumeId: string; device: string }> = [];
+    for (const { volumeId, device } of volumes) {
+      const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
+      if (prior) results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
+      else if (ctx.dryRun) results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
+      else toTake.push({ volumeId, device });
+    }
+    // All volumes at once: each snapshot is point-in-time when its call returns, so they are taken as close together as possible.
+    const taken = await Promise.allSettled(
+      toTake.map(({ volumeId, device }) =>
+        ec2.send(
           new CreateSnapshotCommand({
             VolumeId: volumeId,
             Description: `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(0, 255),
@@ -69,9 +70,19 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
               },
             ],
           }),
-        );
-        results.push(outcome(this.name, volumeId, 'done', `snapshot ${snap.SnapshotId} started`, { changed: { snapshotId: snap.SnapshotId } }));
-      }
+        ),
+      ),
+    );
+    let failure: unknown;
+    taken.forEach((t, i) => {
+      const volumeId = toTake[i]?.volumeId as string;
+      if (t.status === 'fulfilled') results.push(outcome(this.name, volumeId, 'done', `snapshot ${t.value.SnapshotId} started`, { changed: { snapshotId: t.value.SnapshotId } }));
+      else failure ??= new CordonError(`snapshot of ${volumeId} failed: ${describeError(t.reason)}`, { cause: t.reason });
     });
+    if (failure !== undefined) {
+      if (results.length > 0) throw new PartialActionError(results, failure);
+      throw failure;
+    }
+    return results;
   },
 };

@@ -22,7 +22,23 @@ import { typed, type Handler } from '../service';
 import { iso, paginate } from '../util';
 import type { Detector, GuardDutyStore } from './store';
 
-/** Apply `Features` (or legacy `DataSources`) of a Create/UpdateDetector request. */
+/**
+ * GuardDuty rejects a request that names both Runtime Monitoring and EKS
+ * Runtime Monitoring (CreateDetector, UpdateDetector, UpdateMemberDetectors,
+ * UpdateOrganizationConfiguration: "Specifying both … will cause an error",
+ * since Runtime Monitoring already covers EKS).
+ */
+export function assertNoRuntimeConflict(features: ReadonlyArray<{ readonly Name?: string }> | undefined): void {
+  const names = new Set((features ?? []).map((f) => f.Name));
+  if (names.has('RUNTIME_MONITORING') && names.has('EKS_RUNTIME_MONITORING')) {
+    throw new ApiError(
+      'BadRequestException',
+      'The request is rejected because it specifies both RUNTIME_MONITORING and EKS_RUNTIME_MONITORING; specify only one (Runtime Monitoring includes the threat detection for Amazon EKS resources).',
+    );
+  }
+}
+
+/** Apply `Features` (or legacy `DataSources`) of a Create/UpdateDetector (or UpdateMemberDetectors) request. */
 export function applyDetectorFeatures(
   detector: Detector,
   features: readonly DetectorFeatureConfiguration[] | undefined,
@@ -35,6 +51,7 @@ export function applyDetectorFeatures(
       'The request is rejected because both dataSources and features are specified; use features only.',
     );
   }
+  assertNoRuntimeConflict(features);
   const set = (name: string, enabled: boolean | undefined): void => {
     if (enabled === undefined) return;
     const state = detector.features.get(name) ?? { status: 'DISABLED' as const, updatedAt: now, additional: new Map() };
@@ -97,6 +114,8 @@ export function detectorHandlers(store: GuardDutyStore): Record<string, Handler>
           'The request is rejected because a detector already exists for the current account.',
         );
       }
+      // Checked before the detector exists: a rejected request creates nothing.
+      assertNoRuntimeConflict(input.Features);
       const detector = store.createDetector(ctx.accountId, ctx.region, ctx.now, input.Enable ?? true);
       if (input.FindingPublishingFrequency) detector.findingPublishingFrequency = input.FindingPublishingFrequency;
       detector.tags = { ...(input.Tags ?? {}) };

@@ -9,7 +9,10 @@
  * added with CreateMembers by the delegated administrator is `Enabled` at
  * once and gets a detector; any other account is `Created` (invitation flow,
  * not emulated further). AutoEnableOrganizationMembers=ALL enrolls every
- * current organization account immediately (AWS does it asynchronously).
+ * current organization account that is not a member yet immediately (AWS
+ * does it asynchronously); members whose monitoring was stopped stay
+ * `Disabled` until StartMonitoringMembers. StopMonitoringMembers is refused
+ * for organization accounts while auto-enable is ALL.
  */
 import type {
   AccountDetail,
@@ -34,6 +37,12 @@ import type {
   ListOrganizationAdminAccountsRequest,
   ListOrganizationAdminAccountsResponse,
   Member,
+  StartMonitoringMembersRequest,
+  StartMonitoringMembersResponse,
+  StopMonitoringMembersRequest,
+  StopMonitoringMembersResponse,
+  UpdateMemberDetectorsRequest,
+  UpdateMemberDetectorsResponse,
   OrganizationFeatureConfigurationResult,
   UnprocessedAccount,
   UpdateOrganizationConfigurationRequest,
@@ -43,7 +52,7 @@ import { ApiError } from '../errors';
 import type { OrganizationDirectory } from '../organizations';
 import { typed, type CallContext, type Handler } from '../service';
 import { paginate } from '../util';
-import { dataSourcesResult, featureResults } from './detectors';
+import { applyDetectorFeatures, assertNoRuntimeConflict, dataSourcesResult, featureResults } from './detectors';
 import { OPTIONAL_FEATURES, type Detector, type GuardDutyStore, type MemberRecord, type OrgConfiguration } from './store';
 
 function bad(message: string): ApiError {
@@ -185,9 +194,14 @@ export function guardDutyOrganizationHandlers(
 
     UpdateOrganizationConfiguration: typed<UpdateOrganizationConfigurationRequest, object>(async (ctx, input) => {
       requireDelegatedAdmin(ctx, input.DetectorId ?? '');
+      // "You must provide a value for either autoEnableOrganizationMembers or autoEnable, but not both."
       if (input.AutoEnable !== undefined && input.AutoEnableOrganizationMembers !== undefined) {
         throw bad('The request is rejected because both autoEnable and autoEnableOrganizationMembers are specified; use autoEnableOrganizationMembers only.');
       }
+      if (input.AutoEnable === undefined && input.AutoEnableOrganizationMembers === undefined) {
+        throw bad('The request is rejected because neither autoEnable nor autoEnableOrganizationMembers is specified; provide autoEnableOrganizationMembers.');
+      }
+      assertNoRuntimeConflict(input.Features);
       if (input.Features && input.DataSources) {
         throw bad('The request is rejected because both dataSources and features are specified; use features only.');
       }
@@ -320,6 +334,67 @@ export function guardDutyOrganizationHandlers(
           InvitedAt: membership.invitedAt,
         },
       };
+    }),
+
+    StopMonitoringMembers: typed<StopMonitoringMembersRequest, StopMonitoringMembersResponse>(async (ctx, input) => {
+      store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
+      const members = store.membersOf(ctx.accountId, ctx.region);
+      if (store.orgAdmin(ctx.region)?.adminAccountId === ctx.accountId && store.orgConfig(ctx.accountId, ctx.region).autoEnableOrganizationMembers === 'ALL') {
+        const orgAccounts = await orgAccountsFor(ctx);
+        const inOrg = (input.AccountIds ?? []).filter((id) => orgAccounts.has(id));
+        if (inOrg.length > 0) {
+          throw bad(
+            `The request is rejected because autoEnableOrganizationMembers is ALL: monitoring of organization accounts (${inOrg.join(', ')}) cannot be stopped.`,
+          );
+        }
+      }
+      const unprocessed: UnprocessedAccount[] = [];
+      for (const id of input.AccountIds ?? []) {
+        const m = members.get(id);
+        if (!m || (m.relationshipStatus !== 'Enabled' && m.relationshipStatus !== 'Disabled')) unprocessed.push(notMember(id));
+        else if (m.relationshipStatus === 'Enabled') {
+          m.relationshipStatus = 'Disabled';
+          m.updatedAt = ctx.now.toISOString();
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    }),
+
+    StartMonitoringMembers: typed<StartMonitoringMembersRequest, StartMonitoringMembersResponse>((ctx, input) => {
+      store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
+      const members = store.membersOf(ctx.accountId, ctx.region);
+      const unprocessed: UnprocessedAccount[] = [];
+      for (const id of input.AccountIds ?? []) {
+        const m = members.get(id);
+        if (!m || (m.relationshipStatus !== 'Enabled' && m.relationshipStatus !== 'Disabled')) unprocessed.push(notMember(id));
+        else if (m.relationshipStatus === 'Disabled') {
+          m.relationshipStatus = 'Enabled';
+          m.updatedAt = ctx.now.toISOString();
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    }),
+
+    UpdateMemberDetectors: typed<UpdateMemberDetectorsRequest, UpdateMemberDetectorsResponse>((ctx, input) => {
+      store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
+      // Checked for the whole request first: a rejected request changes no member.
+      assertNoRuntimeConflict(input.Features);
+      if (input.Features && input.DataSources) {
+        throw bad('The request is rejected because both dataSources and features are specified; use features only.');
+      }
+      const members = store.membersOf(ctx.accountId, ctx.region);
+      const unprocessed: UnprocessedAccount[] = [];
+      for (const id of input.AccountIds ?? []) {
+        const m = members.get(id);
+        const detector = m && m.relationshipStatus !== 'Removed' ? store.detectorOf(id, ctx.region) : undefined;
+        if (!detector) {
+          unprocessed.push(notMember(id));
+          continue;
+        }
+        applyDetectorFeatures(detector, input.Features, input.DataSources, ctx.now);
+        detector.updatedAt = ctx.now.toISOString();
+      }
+      return { UnprocessedAccounts: unprocessed };
     }),
 
     DisassociateMembers: typed<DisassociateMembersRequest, DisassociateMembersResponse>((ctx, input) => {

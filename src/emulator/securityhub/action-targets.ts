@@ -15,7 +15,20 @@ import type {
 import { ApiError } from '../errors';
 import { typed, type Handler } from '../service';
 import { paginate } from '../util';
+import type { ExtraConstraint } from '../validate';
 import type { SecurityHubStore } from './store';
+
+/**
+ * CreateActionTarget's limits from the Security Hub API reference, which the
+ * model only states in prose: Id up to 20 alphanumeric characters, Name up to
+ * 20 characters. The model itself requires Name, Description and Id and
+ * rejects blank ones (NonEmptyString, `.*\S.*`). Added to the service's
+ * documented limits (emulator.ts).
+ */
+export const ACTION_TARGET_LIMITS: Readonly<Record<string, Readonly<Record<string, ExtraConstraint>>>> = {
+  // An empty Id or Name is the model's violation (NonEmptyString): these constraints do not report it again.
+  CreateActionTarget: { Id: { max: 20, pattern: '[A-Za-z0-9]*' }, Name: { max: 20 } },
+};
 
 /** The action target handlers, keyed by operation name. */
 export function actionTargetHandlers(store: SecurityHubStore): Record<string, Handler> {

@@ -50,13 +50,26 @@ export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
 export function scanFile(file: string, root: string): SdkCall[] {
   const text = fs.readFileSync(file, 'utf8');
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const imported = new Map<string, string>();
+  // Local name → what it is: `import { CreateTagsCommand as Tag }` binds Tag to CreateTagsCommand.
+  const imported = new Map<string, { readonly pkg: string; readonly name: string }>();
+  // `import * as ec2 from '@aws-sdk/client-ec2'`: ec2.CreateTagsCommand.
+  const namespaces = new Map<string, string>();
   for (const stmt of source.statements) {
     if (!ts.isImportDeclaration(stmt) || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
     const bindings = stmt.importClause?.namedBindings;
+    if (bindings && ts.isNamespaceImport(bindings)) namespaces.set(bindings.name.text, stmt.moduleSpecifier.text);
     if (!bindings || !ts.isNamedImports(bindings)) continue;
-    for (const el of bindings.elements) imported.set(el.name.text, stmt.moduleSpecifier.text);
+    for (const el of bindings.elements) imported.set(el.name.text, { pkg: stmt.moduleSpecifier.text, name: (el.propertyName ?? el.name).text });
   }
+  /** What an expression names: an imported binding, or a member of an imported namespace. */
+  const bindingOf = (expr: ts.Expression): { readonly pkg: string; readonly name: string } | undefined => {
+    if (ts.isIdentifier(expr)) return imported.get(expr.text);
+    if (ts.isPropertyAccessExpression(expr) && ts.isIdentifier(expr.expression)) {
+      const pkg = namespaces.get(expr.expression.text);
+      return pkg ? { pkg, name: expr.name.text } : undefined;
+    }
+    return undefined;
+  };
   const rel = path.relative(root, file);
   const calls: SdkCall[] = [];
   const record = (node: ts.Node, operation: string, via: string, pkg: string): void => {
@@ -66,9 +79,10 @@ export function scanFile(file: string, root: string): SdkCall[] {
     calls.push({ file: rel, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, iamAction: IAM_ACTION_RENAMES[action] ?? action, via, inUndo: insideUndo(node) });
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
-      const name = node.expression.text;
-      const pkg = imported.get(name);
+    if (ts.isNewExpression(node)) {
+      const binding = bindingOf(node.expression);
+      const name = binding?.name ?? '';
+      const pkg = binding?.pkg;
       if (pkg?.startsWith('@aws-sdk/client-') && name.endsWith('Command')) {
         record(node, name.slice(0, -'Command'.length), name, pkg);
         const arg = node.arguments?.[0];
@@ -77,9 +91,10 @@ export function scanFile(file: string, root: string): SdkCall[] {
         }
       }
     }
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
-      const name = node.expression.text;
-      const pkg = imported.get(name);
+    if (ts.isCallExpression(node)) {
+      const binding = bindingOf(node.expression);
+      const name = binding?.name ?? '';
+      const pkg = binding?.pkg;
       if (pkg?.startsWith('@aws-sdk/client-') && /^paginate[A-Z]/.test(name)) record(node, name.slice('paginate'.length), name, pkg);
     }
     ts.forEachChild(node, visit);

@@ -24,6 +24,23 @@ export const TEST_CONTEXT: Readonly<Record<string, string>> = {
   'cordon:alarmEmail': 'security@example.com',
 };
 
+/** Fake account ids of the enabler tests: the security (delegated administrator) and management accounts. */
+export const SECURITY_ACCOUNT_ID = '111111111111';
+export const MANAGEMENT_ACCOUNT_ID = '222222222222';
+
+/**
+ * TEST_CONTEXT plus both account ids: the app adds the enabler stacks and pins
+ * every stack to its account. The enabler runs for real here (not in dry-run),
+ * so that these tests do not depend on the enabler's dry-run switch; the
+ * config tests cover that switch.
+ */
+export const ENABLER_CONTEXT: Readonly<Record<string, string>> = {
+  ...TEST_CONTEXT,
+  'cordon:securityAccountId': SECURITY_ACCOUNT_ID,
+  'cordon:managementAccountId': MANAGEMENT_ACCOUNT_ID,
+  'cordon:enablerDryRun': 'false',
+};
+
 /** One synthesized cordon app. */
 export interface Synthesized {
   readonly app: App;

@@ -76,3 +76,28 @@ export function sampleFinding(overrides: Record<string, unknown> = {}): Record<s
     ...overrides,
   };
 }
+
+/**
+ * Runs `fn` with `credentials` in the environment (AWS_ACCESS_KEY_ID…), the
+ * way a user runs the CLI as another account: the SDK's default credential
+ * chain reads them. The previous values are restored afterwards.
+ */
+export async function withCredentials<T>(credentials: Credentials, fn: () => Promise<T>): Promise<T> {
+  const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+  const saved = names.map((n) => process.env[n]);
+  const values = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken];
+  names.forEach((n, i) => {
+    const v = values[i];
+    if (v === undefined) delete process.env[n];
+    else process.env[n] = v;
+  });
+  try {
+    return await fn();
+  } finally {
+    names.forEach((n, i) => {
+      const v = saved[i];
+      if (v === undefined) delete process.env[n];
+      else process.env[n] = v;
+    });
+  }
+}

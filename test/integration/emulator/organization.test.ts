@@ -10,7 +10,12 @@ import {
   ListDetectorsCommand,
   ListMembersCommand,
   ListOrganizationAdminAccountsCommand,
+  StartMonitoringMembersCommand,
+  StopMonitoringMembersCommand,
+  UpdateDetectorCommand,
+  UpdateMemberDetectorsCommand,
   UpdateOrganizationConfigurationCommand,
+  type UpdateOrganizationConfigurationCommandInput,
 } from '@aws-sdk/client-guardduty';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
@@ -117,6 +122,89 @@ describe('organization-wide enablement against moto Organizations', () => {
       expect(out.UnprocessedAccounts).toEqual([]);
       expect(associated.Members?.map((m) => m.AccountId)).not.toContain('999999999999');
       expect(all.Members?.find((m) => m.AccountId === '999999999999')?.RelationshipStatus).toBe('Created');
+    });
+
+    it('requires exactly one of autoEnable and autoEnableOrganizationMembers, as the API reference says', async () => {
+      // Prepare
+      const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+      const neither = { DetectorId: detectorId, Features: [{ Name: 'S3_DATA_EVENTS', AutoEnable: 'ALL' }] } as UpdateOrganizationConfigurationCommandInput;
+
+      // Act
+      const none = await gd(securityCreds).send(new UpdateOrganizationConfigurationCommand(neither)).catch((err: unknown) => err);
+      const both = await gd(securityCreds)
+        .send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnable: true, AutoEnableOrganizationMembers: 'ALL' }))
+        .catch((err: unknown) => err);
+
+      // Assess
+      expect(none).toMatchObject({ name: 'BadRequestException', message: expect.stringContaining('neither autoEnable nor autoEnableOrganizationMembers') });
+      expect(both).toMatchObject({ name: 'BadRequestException', message: expect.stringContaining('both autoEnable and autoEnableOrganizationMembers') });
+      expect((await gd(securityCreds).send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }))).AutoEnableOrganizationMembers).toBe('ALL');
+    });
+
+    it('rejects Runtime Monitoring together with EKS Runtime Monitoring in every call that configures features, and changes nothing', async () => {
+      // Prepare
+      const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+      const both = [
+        { Name: 'RUNTIME_MONITORING' as const, Status: 'ENABLED' as const },
+        { Name: 'EKS_RUNTIME_MONITORING' as const, Status: 'ENABLED' as const },
+      ];
+      const conflict = { name: 'BadRequestException', message: expect.stringContaining('both RUNTIME_MONITORING and EKS_RUNTIME_MONITORING') };
+
+      // Act + Assess
+      await expect(
+        gd(securityCreds).send(
+          new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'ALL', Features: both.map((f) => ({ Name: f.Name, AutoEnable: 'ALL' })) }),
+        ),
+      ).rejects.toMatchObject(conflict);
+      await expect(gd(securityCreds).send(new UpdateDetectorCommand({ DetectorId: detectorId, Features: both }))).rejects.toMatchObject(conflict);
+      await expect(gd(securityCreds).send(new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload], Features: both }))).rejects.toMatchObject(conflict);
+      await expect(gd(securityCreds, 'eu-central-1').send(new CreateDetectorCommand({ Enable: true, Features: both }))).rejects.toMatchObject(conflict);
+      expect((await gd(securityCreds, 'eu-central-1').send(new ListDetectorsCommand({}))).DetectorIds).toEqual([]);
+      const config = await gd(securityCreds).send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }));
+      expect(config.Features?.find((f) => f.Name === 'RUNTIME_MONITORING')?.AutoEnable).toBe('NONE');
+    });
+
+    it('refuses to stop monitoring organization members while auto-enable is ALL, stops it otherwise, and starts it again', async () => {
+      // Prepare
+      const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+      const relationship = async (): Promise<string | undefined> =>
+        (await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId, OnlyAssociated: 'false' }))).Members?.find((m) => m.AccountId === workload)?.RelationshipStatus;
+
+      // Act + Assess
+      await expect(gd(securityCreds).send(new StopMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload] }))).rejects.toMatchObject({
+        name: 'BadRequestException',
+        message: expect.stringContaining('autoEnableOrganizationMembers is ALL'),
+      });
+      await gd(securityCreds).send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'NEW' }));
+      const stopped = await gd(securityCreds).send(new StopMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload, '999999999998'] }));
+      expect(stopped.UnprocessedAccounts?.map((u) => u.AccountId)).toEqual(['999999999998']);
+      expect(await relationship()).toBe('Disabled');
+      expect((await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId }))).Members?.map((m) => m.AccountId)).not.toContain(workload);
+      const started = await gd(securityCreds).send(new StartMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload] }));
+      expect(started.UnprocessedAccounts).toEqual([]);
+      expect(await relationship()).toBe('Enabled');
+      await gd(securityCreds).send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'ALL' }));
+    });
+
+    it("updates members' protection plans with UpdateMemberDetectors, leaving out accounts that are not members", async () => {
+      // Prepare
+      const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+      const s3 = async (): Promise<string | undefined> =>
+        (await gd(securityCreds).send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload] }))).MemberDataSourceConfigurations?.[0]?.Features?.find(
+          (f) => f.Name === 'S3_DATA_EVENTS',
+        )?.Status;
+
+      // Act
+      const off = await gd(securityCreds).send(
+        new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload, '999999999997'], Features: [{ Name: 'S3_DATA_EVENTS', Status: 'DISABLED' }] }),
+      );
+      const afterOff = await s3();
+      await gd(securityCreds).send(new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload], Features: [{ Name: 'S3_DATA_EVENTS', Status: 'ENABLED' }] }));
+
+      // Assess
+      expect(off.UnprocessedAccounts?.map((u) => u.AccountId)).toEqual(['999999999997']);
+      expect(afterOff).toBe('DISABLED');
+      expect(await s3()).toBe('ENABLED');
     });
   });
 

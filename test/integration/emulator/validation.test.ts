@@ -11,9 +11,11 @@ import {
 import {
   BatchUpdateFindingsCommand,
   CreateActionTargetCommand,
+  CreateMembersCommand as ShCreateMembersCommand,
   EnableSecurityHubCommand,
   GetFindingsCommand,
   SecurityHubClient,
+  type CreateActionTargetCommandInput,
   type NoteUpdate,
   type WorkflowStatus,
 } from '@aws-sdk/client-securityhub';
@@ -115,6 +117,37 @@ describe('request validation from the botocore models', () => {
     it('for an action target name longer than 20 characters', async () => {
       const call = sh.send(new CreateActionTargetCommand({ Name: 'x'.repeat(21), Id: 'ok', Description: 'd' }));
       await expect(call).rejects.toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining("'Name'") });
+    });
+
+    it('for an action target id that is not up to 20 alphanumeric characters, or without a description, and creates a valid one', async () => {
+      // Prepare
+      const noDescription = { Name: 'Isolate', Id: 'isolate' } as CreateActionTargetCommandInput;
+
+      // Act
+      const failure = (err: unknown): unknown => err;
+      const dashed = await sh.send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'isolate-instance', Description: 'd' })).catch(failure);
+      const long = await sh.send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'a'.repeat(21), Description: 'd' })).catch(failure);
+      const missing = await sh.send(new CreateActionTargetCommand(noDescription)).catch(failure);
+      const blank = await sh.send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'isolate', Description: ' ' })).catch(failure);
+      const created = await sh.send(new CreateActionTargetCommand({ Name: 'x'.repeat(20), Id: 'Isolate20CharsMax123', Description: 'Isolate the instance' }));
+
+      // Assess
+      expect(dashed).toMatchObject({
+        name: 'InvalidInputException',
+        message: "1 validation error detected: Value 'isolate-instance' at 'Id' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9]*",
+      });
+      expect(long).toMatchObject({ name: 'InvalidInputException', message: expect.stringMatching(/^1 validation error detected: .*'Id'.*less than or equal to 20$/) });
+      expect(missing).toMatchObject({ name: 'InvalidInputException', message: "1 validation error detected: Value null at 'Description' failed to satisfy constraint: Member must not be null" });
+      expect(blank).toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining("at 'Description' failed to satisfy constraint: Member must satisfy regular expression pattern") });
+      expect(created.ActionTargetArn).toBe('arn:aws:securityhub:us-east-1:123456789012:action/custom/Isolate20CharsMax123');
+    });
+
+    it('for 51 accounts in CreateMembers, reported once (the model carries the limit)', async () => {
+      const accounts = Array.from({ length: 51 }, (_, i) => ({ AccountId: String(100000000000 + i) }));
+      await expect(sh.send(new ShCreateMembersCommand({ AccountDetails: accounts }))).rejects.toMatchObject({
+        name: 'InvalidInputException',
+        message: expect.stringMatching(/^1 validation error detected: .*'AccountDetails' failed to satisfy constraint: Member must have length less than or equal to 50$/),
+      });
     });
 
     it('for a filter the emulator cannot evaluate, naming it instead of ignoring it', async () => {

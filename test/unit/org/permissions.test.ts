@@ -55,13 +55,23 @@ describe('enabler permissions', () => {
         'securityhub:EnableOrganizationAdminAccount',
         'sts:AssumeRole',
         'account:ListRegions',
+        'organizations:ListDelegatedAdministrators',
+        'organizations:RegisterDelegatedAdministrator',
       ]),
     );
     expect(ENABLER_PERMISSIONS.management).not.toContain('guardduty:CreateMembers');
     expect(ENABLER_PERMISSIONS.admin).toEqual(
-      expect.arrayContaining(['guardduty:CreateMembers', 'guardduty:UpdateOrganizationConfiguration', 'securityhub:CreateFindingAggregator', 'organizations:ListAccounts']),
+      expect.arrayContaining([
+        'guardduty:CreateMembers',
+        'guardduty:StartMonitoringMembers',
+        'guardduty:UpdateMemberDetectors',
+        'guardduty:UpdateOrganizationConfiguration',
+        'securityhub:CreateFindingAggregator',
+        'organizations:ListAccounts',
+      ]),
     );
     expect(ENABLER_PERMISSIONS.admin).not.toContain('guardduty:EnableOrganizationAdminAccount');
+    expect(ENABLER_PERMISSIONS.admin).not.toContain('organizations:RegisterDelegatedAdministrator');
     for (const list of [ENABLER_PERMISSIONS.management, ENABLER_PERMISSIONS.admin]) {
       expect([...list].sort()).toEqual(list);
       expect(new Set(list).size).toBe(list.length);

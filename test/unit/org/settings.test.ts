@@ -30,7 +30,18 @@ describe('enabler settings', () => {
       'CORDON_SECURITY_HUB',
       'CORDON_HOME_REGION',
       'CORDON_CONCURRENCY',
+      'CORDON_DRY_RUN',
     ]);
+  });
+
+  it('reads CORDON_DRY_RUN as true or false, off by default, and rejects anything else', () => {
+    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN }).dryRun).toBe(false);
+    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: 'true' }).dryRun).toBe(true);
+    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: ' TRUE ' }).dryRun).toBe(true);
+    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: 'false' }).dryRun).toBe(false);
+    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: '' }).dryRun).toBe(false);
+    expect(problems(() => enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: 'yes' }))).toBe('CORDON_DRY_RUN: "yes" must be true or false');
+    expect(validateEnablerSettings({ adminAccountId: { value: ADMIN, source: '--admin-account' }, dryRun: { value: 'true', source: '--dry-run' } }).dryRun).toBe(true);
   });
 
   it('applies defaults: enabled regions, five plans without runtime monitoring, Security Hub on', () => {
@@ -85,6 +96,7 @@ describe('enabler settings', () => {
         securityHub: { value: 'maybe', source: 'CORDON_SECURITY_HUB' },
         homeRegion: { value: 'eu-west-1', source: '--home-region' },
         concurrency: { value: '0', source: '--concurrency' },
+        dryRun: { value: 'maybe', source: 'CORDON_DRY_RUN' },
       }),
     );
     expect(message.split('\n')).toEqual([
@@ -95,6 +107,7 @@ describe('enabler settings', () => {
       'CORDON_SECURITY_HUB: "maybe" must be true or false',
       '--home-region: home region eu-west-1 is not one of the regions to cover (us-east-1, mars)',
       '--concurrency: "0" must be a whole number from 1 to 64',
+      'CORDON_DRY_RUN: "maybe" must be true or false',
     ]);
   });
 

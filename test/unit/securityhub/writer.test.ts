@@ -72,4 +72,19 @@ describe('SecurityHubWriter', () => {
     expect(results.get(update(1).findingArn)?.status).toBe('updated');
     expect(results.get(eu.findingArn)).toEqual({ status: 'failed', detail: 'AccessDeniedException: not allowed' });
   });
+
+  it('names a finding delivered twice in one batch once per call (Security Hub refuses duplicates), with its last update', async () => {
+    // Prepare
+    mock.on(BatchUpdateFindingsCommand).callsFake((input: { FindingIdentifiers: Array<{ Id: string; ProductArn: string }> }) => ({ ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] }));
+
+    // Act
+    const results = await new SecurityHubWriter(clients).write([update(1, { note: 'first' }), update(2), update(1, { note: 'second' })]);
+
+    // Assess
+    const calls = mock.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input);
+    const named = calls.flatMap((c) => c.FindingIdentifiers?.map((f) => f.Id) ?? []);
+    expect(named.filter((id) => id === update(1).findingArn)).toHaveLength(1);
+    expect(calls.find((c) => c.FindingIdentifiers?.some((f) => f.Id === update(1).findingArn))?.Note?.Text).toBe('second');
+    expect(results.get(update(1).findingArn)?.status).toBe('updated');
+  });
 });
