@@ -24,15 +24,17 @@ export interface BenchScale {
   /** Accounts and regions of the enablement benchmark. */
   readonly enableAccounts: number;
   readonly enableRegions: number;
+  /** Accounts of the enablement baseline (same regions; compared per account×region). */
+  readonly enableBaselineAccounts: number;
 }
 
 const FOUR_REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2'] as const;
 
 /** The sizes by name. */
 export const SCALES: Readonly<Record<BenchScale['name'], BenchScale>> = {
-  quick: { name: 'quick', regions: ['us-east-1', 'eu-west-1'], burstAccounts: 2, burstFindings: 24, baselineAccounts: 1, baselineFindings: 10, containers: 2, enableAccounts: 10, enableRegions: 2 },
-  standard: { name: 'standard', regions: FOUR_REGIONS, burstAccounts: 40, burstFindings: 1_000, baselineAccounts: 4, baselineFindings: 100, containers: 5, enableAccounts: 1_000, enableRegions: 17 },
-  full: { name: 'full', regions: FOUR_REGIONS, burstAccounts: 200, burstFindings: 5_000, baselineAccounts: 10, baselineFindings: 250, containers: 5, enableAccounts: 1_000, enableRegions: 17 },
+  quick: { name: 'quick', regions: ['us-east-1', 'eu-west-1'], burstAccounts: 2, burstFindings: 24, baselineAccounts: 1, baselineFindings: 10, containers: 2, enableAccounts: 10, enableRegions: 2, enableBaselineAccounts: 5 },
+  standard: { name: 'standard', regions: FOUR_REGIONS, burstAccounts: 40, burstFindings: 1_000, baselineAccounts: 4, baselineFindings: 100, containers: 5, enableAccounts: 1_000, enableRegions: 17, enableBaselineAccounts: 50 },
+  full: { name: 'full', regions: FOUR_REGIONS, burstAccounts: 200, burstFindings: 5_000, baselineAccounts: 10, baselineFindings: 250, containers: 5, enableAccounts: 1_000, enableRegions: 17, enableBaselineAccounts: 100 },
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { BurstMetrics } from './burst';
 import type { ContainmentRun } from './containment';
+import type { EnablementReport } from './enablement';
 
 /** Everything one `npm run bench` measured. */
 export interface BenchReport {
@@ -13,7 +14,7 @@ export interface BenchReport {
   readonly world?: { readonly accounts: number; readonly regions: readonly string[]; readonly accountRegions: number; readonly buildMs: number; readonly buildCalls: number; readonly buildCallsPerSecond: number };
   readonly burst?: { readonly latencyMs: number; readonly cordon: BurstMetrics; readonly baseline: BurstMetrics; readonly ratios: Readonly<Record<string, number>> };
   readonly containment?: { readonly latencyMs: number; readonly runs: readonly ContainmentRun[]; readonly ratios: Readonly<Record<string, number>> };
-  readonly enablement?: Readonly<Record<string, unknown>>;
+  readonly enablement?: EnablementReport;
   readonly totalMs: number;
 }
 
@@ -76,14 +77,15 @@ export function markdown(report: BenchReport): string {
     out.push('', `Ratios: ${Object.entries(report.containment.ratios).map(([k, v]) => `${k} ${fmt(v)}×`).join(', ')}`, '');
   }
   if (report.enablement) {
-    out.push('#### 3. Enablement', '');
     const e = report.enablement;
-    if (e.status === 'pending') out.push(`Pending: ${String(e.reason)}`, '');
-    else {
-      out.push('| metric | value |', '|---|---|');
-      for (const [k, v] of Object.entries(e)) out.push(`| ${k} | ${typeof v === 'object' ? JSON.stringify(v) : String(v)} |`);
-      out.push('');
+    out.push(`#### 3. Enablement (${e.latencyMs} ms latency per call, AWS throttling enforced; organization built in ${fmt(Math.round(e.buildMs / 1000))} s)`, '');
+    out.push('| run | accounts × regions | concurrency / accounts per CreateMembers | wall time | ms per account×region | calls (mutating) | calls per account×region | CreateMembers per region (GuardDuty / Security Hub) | AssumeRole | throttled / retries | covered | nothing to change |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of [e.cordon, e.second, e.baseline]) {
+      out.push(
+        `| ${r.label} | ${fmt(r.accounts)} × ${r.regions} | ${r.concurrency} / ${r.membersPerCall} | ${fmt(Math.round(r.wallMs / 100) / 10)} s | ${fmt(r.msPerAccountRegion)} | ${fmt(r.calls.total)} (${fmt(r.calls.mutating)}) | ${fmt(r.calls.perAccountRegion)} | ${fmt(r.createMembersPerRegion.guardduty)} / ${fmt(r.createMembersPerRegion.securityhub)} | ${fmt(r.assumeRole)} | ${fmt(r.throttled)} / ${fmt(r.retries)} | ${fmt(r.coveredAccountRegions)}/${fmt(r.accountRegions)}${r.covered ? '' : ' (gaps)'} | ${r.nothingToChange ? 'yes' : 'no'} |`,
+      );
     }
+    out.push('', `Ratios: ${Object.entries(e.ratios).map(([k, v]) => `${k} ${fmt(v)}×`).join(', ')}`, '');
   }
   return out.join('\n');
 }

@@ -30,15 +30,10 @@ export class FileAuditStore implements ResponderStore {
     const content = JSON.stringify({ key, owner, expiresAtMs: nowMs + ttlMs });
     // Two tries: the second after removing a lease its holder left to expire.
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      try {
-        await fs.writeFile(file, content, { flag: 'wx' });
-        return { taken: true };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+      if (await createExclusive(file, content)) return { taken: true };
       const holder = await readLease(file);
       if (holder && holder.expiresAtMs >= nowMs) return { taken: false, holder };
-      await fs.rm(file, { force: true });
+      if (holder && !(await removeExpiredLease(file, holder, nowMs))) return { taken: false, holder };
     }
     return { taken: false };
   }
@@ -78,8 +73,47 @@ export class FileAuditStore implements ResponderStore {
   }
 }
 
-/** How long an unreadable lease file counts as held. */
+/** How long an unreadable lease file counts as held (and a takeover guard left by a process that died). */
 const UNREADABLE_LEASE_MS = 60_000;
+
+/** Creates `file` with `content` unless it exists; false when it does. */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  try {
+    await fs.writeFile(file, content, { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  }
+}
+
+/**
+ * Removes the expired lease `stale` from `file`, one process at a time: under
+ * a guard file created exclusively, and only if the file still holds that very
+ * lease. Without the guard, a process that read the expired lease could
+ * remove the fresh one another process had just written in its place, and
+ * both would hold the lease. False when another process is taking it over
+ * (a guard older than a minute, left by a process that died, is removed for
+ * the next try).
+ */
+async function removeExpiredLease(file: string, stale: LeaseHolder, nowMs: number): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  if (!(await createExclusive(guard, ''))) {
+    try {
+      if (nowMs - (await fs.stat(guard)).mtimeMs > UNREADABLE_LEASE_MS) await fs.rm(guard, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return false;
+  }
+  try {
+    const current = await readLease(file);
+    if (current?.owner === stale.owner && current.expiresAtMs === stale.expiresAtMs) await fs.rm(file, { force: true });
+    return true;
+  } finally {
+    await fs.rm(guard, { force: true });
+  }
+}
 
 /** The holder recorded in a lease file, or undefined when it is gone or half-written. */
 async function readLease(file: string): Promise<LeaseHolder | undefined> {

@@ -52,6 +52,8 @@ export class MotoClient {
 
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
+  private readonly organizationCache = new Map<string, { readonly atMs: number; readonly view: OrganizationView | undefined }>();
+
   public constructor(private readonly motoEndpoint: string) {}
 
   /** Close pooled connections to moto. */
@@ -234,6 +236,22 @@ export class MotoClient {
    * none to a member account, where AWS lists them to delegated administrators.
    */
   public async organizationOf(accessKeyId: string): Promise<OrganizationView | undefined> {
+    // Listing a thousand accounts is 50 moto calls: remembered until an
+    // Organizations change passes through the local endpoint (or briefly, for
+    // changes made to moto directly).
+    const cached = this.organizationCache.get(accessKeyId);
+    if (cached && Date.now() - cached.atMs < ORGANIZATION_CACHE_MS) return cached.view;
+    const view = await this.listOrganization(accessKeyId);
+    this.organizationCache.set(accessKeyId, { atMs: Date.now(), view });
+    return view;
+  }
+
+  /** Forgets the organizations listed (an Organizations change went through the local endpoint). */
+  public organizationsChanged(): void {
+    this.organizationCache.clear();
+  }
+
+  private async listOrganization(accessKeyId: string): Promise<OrganizationView | undefined> {
     const management = await this.managementKeyFor(accessKeyId);
     if (!management) return undefined;
     const managementAccountId = management.accountId;
@@ -276,6 +294,9 @@ const DELEGATED_ADMIN_READS: ReadonlySet<string> = new Set([
   'ListOrganizationalUnitsForParent',
   'DescribeOrganizationalUnit',
 ]);
+
+/** How long a listed organization is reused when nothing went through the local endpoint to change it. */
+const ORGANIZATION_CACHE_MS = 2_000;
 
 /** Organizations operations the emulator may answer itself (see AwsEmulator.handlesOrganizations). */
 const DELEGATION_OPERATIONS: ReadonlySet<string> = new Set(['RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator', 'ListDelegatedAdministrators']);
@@ -361,6 +382,7 @@ export class LocalRouter {
         return;
       }
       this.emulator.recordCall({ service: scope.service, operation, accountId, region: scope.region });
+      if (scope.service === 'organizations' && !/^(List|Describe)/.test(operation)) this.moto.organizationsChanged();
       if (scope.service === 'organizations' && DELEGATED_ADMIN_READS.has(operation)) headers = await this.asManagementIfDelegated(req, scope.accessKeyId, accountId);
     }
     this.proxy(req, res, buffered, headers);

@@ -152,7 +152,7 @@ async function undoChanges(
       continue;
     }
     try {
-      const others = reliantFindings(await deps.audit.forResource(accountId, region, change.action, change.resource), findingId);
+      const others = reliantFindings(await deps.audit.forResource(accountId, region, change.action, change.resource), findingId, change);
       if (others.length > 0 && !options.force) {
         outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: `${REFUSED} ${others.length === 1 ? 'finding' : 'findings'} ${others.join(', ')} still ${others.length === 1 ? 'relies' : 'rely'} on this containment: release ${others.length === 1 ? 'it' : 'them'} first, or rerun with --force` });
         continue;
@@ -165,11 +165,30 @@ async function undoChanges(
   return outcomes;
 }
 
-/** Other findings whose last record of a resource is a containment in place (pure). */
-export function reliantFindings(records: readonly AuditRecord[], exceptFindingId: string): string[] {
-  const last = new Map<string, AuditRecord>();
-  for (const r of records) if (r.findingId !== exceptFindingId && r.status !== 'failed' && r.status !== 'planned' && r.status !== 'skipped') last.set(r.findingId, r);
-  return [...last.values()].filter((r) => r.actor === 'respond').map((r) => r.findingId);
+/**
+ * Other findings whose last record of a resource (records oldest first) is a
+ * containment in place (pure). Given the `change` about to be undone, a finding
+ * whose last record came before that change, with no release of the resource
+ * in between, relied on the state the change replaced, which the undo puts
+ * back: it does not count. (A revocation cut-off moved forward for a later
+ * finding: releasing the later finding restores the earlier cut-off the first
+ * one relies on. A second finding that only tagged a protected instance:
+ * releasing it leaves the protection the first one turned on.)
+ */
+export function reliantFindings(records: readonly AuditRecord[], exceptFindingId: string, change?: AuditRecord): string[] {
+  const last = new Map<string, number>();
+  records.forEach((r, i) => {
+    if (r.findingId !== exceptFindingId && r.status !== 'failed' && r.status !== 'planned' && r.status !== 'skipped') last.set(r.findingId, i);
+  });
+  const changedAt = change ? records.findIndex((r) => r.findingId === change.findingId && r.actor === 'respond' && r.status === 'done' && r.at === change.at) : -1;
+  return [...last]
+    .filter(([, i]) => {
+      if (records[i]?.actor !== 'respond') return false;
+      if (changedAt < 0 || i > changedAt) return true;
+      // Before the change: it relies on it only if what it relied on was released before the change was made.
+      return records.slice(i + 1, changedAt).some((r) => r.actor === 'release' && r.status === 'done');
+    })
+    .map(([findingId]) => findingId);
 }
 
 /**

@@ -107,6 +107,11 @@ export interface Screened {
   readonly steps: ReadonlyArray<{ action: ActionDefinition<unknown>; params: unknown; when: Runbook['actions'][number]['when'] }>;
   /** Set when nothing should run: the resource is exempt, or the check itself failed. */
   readonly verdict: Execution | undefined;
+  /**
+   * The context to act with once the resource's lease is held (see
+   * `contextUnderLease`). @default `ctx` as screened
+   */
+  readonly underLease?: () => Promise<ActionContext>;
 }
 
 /**
@@ -124,13 +129,10 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
   const targets = new Set(steps.filter((s) => !skipReason(s, finding)).map((s) => s.action.target));
   try {
     // An analyst's release stands: GuardDuty re-publishing the finding must not contain it again automatically.
-    const [exemptReason, released] = await Promise.all([exemption(ctx, targets, deps.exemptTag), finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx)]);
+    const [exemptReason, released, history] = await Promise.all([exemption(ctx, targets, deps.exemptTag), finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx), ctx.history()]);
     if (exemptReason) return { finding, ctx, steps, verdict: { exemptReason, outcomes: [] } };
-    if (released) {
-      const reason = `released by ${released.by ?? 'an analyst'} at ${released.at}: not contained again automatically; run its custom action to contain it again`;
-      return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: reason, outcomes: [] } };
-    }
-    return { finding, ctx, steps, verdict: undefined };
+    if (released) return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } };
+    return { finding, ctx, steps, verdict: undefined, underLease: () => contextUnderLease(finding, deps, ctx, history.length) };
   } catch (err) {
     const why = `cannot check exemptions: ${describeError(err)}`;
     return { finding, ctx, steps, verdict: { exemptReason: undefined, outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })) } };
@@ -138,12 +140,32 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
 }
 
 /**
- * Runs a screened runbook's actions in order. One failed action does not stop
- * the next: its outcome is `failed` with the reason, and containment goes on.
+ * The context to act with once the finding's resource lease is held: the
+ * screened one, unless another delivery recorded work on this finding since it
+ * was screened (it held the lease meanwhile, in another process or Lambda
+ * environment). Then a fresh one, so that the actions see the instance and
+ * the audit trail as that delivery left them (its snapshots, which
+ * DescribeSnapshots may not list yet; its tags; the role it revoked), not as
+ * they were before it.
+ */
+async function contextUnderLease(finding: Finding, deps: ExecuteDeps, screened: ActionContext, seen: number): Promise<ActionContext> {
+  const history = await deps.audit.forFinding(finding.id);
+  if (history.length === seen) return screened;
+  return { ...actionContext(finding, deps), history: async () => history };
+}
+
+/**
+ * Runs a screened runbook's actions in order (under the resource's lease when
+ * not a dry run). One failed action does not stop the next: its outcome is
+ * `failed` with the reason, and containment goes on.
  */
 export async function runSteps(screened: Screened): Promise<Execution> {
   if (screened.verdict) return screened.verdict;
-  const { finding, ctx } = screened;
+  const { finding } = screened;
+  const ctx = screened.underLease ? await screened.underLease() : screened.ctx;
+  // A release that landed while this delivery waited for the lease stands too.
+  const released = ctx !== screened.ctx && finding.origin.kind !== 'custom-action' ? await releasedAt(ctx) : undefined;
+  if (released) return { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] };
   const outcomes: ActionOutcome[] = [];
   for (const step of screened.steps) {
     const why = skipReason(step, finding);
@@ -161,6 +183,10 @@ export async function runSteps(screened: Screened): Promise<Execution> {
     }
   }
   return { exemptReason: undefined, outcomes };
+}
+
+function releasedReason(release: AuditRecord): string {
+  return `released by ${release.by ?? 'an analyst'} at ${release.at}: not contained again automatically; run its custom action to contain it again`;
 }
 
 /** The latest release of the finding in the audit trail, if any (a later automatic containment clears it). */

@@ -231,17 +231,19 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
             } catch (err) {
               executions.set(r, failedExecution(r.finding, err));
             }
-          }
-          // Recorded before the lease is given back, and before the next
-          // resource: the next delivery reads what this one did, and a crash
-          // later in the batch loses nothing of it.
-          await recordAudit(group, executions, deps);
-          for (const r of group) audited.add(r);
-        } catch (err) {
-          // The changes are made but their record is not: say so on each outcome, loudly.
-          for (const r of group) {
-            const e = executions.get(r);
-            executions.set(r, { exemptReason: undefined, outcomes: [...(e?.outcomes ?? []), { action: 'audit', resource: resourceLabel(r.finding), status: 'failed', detail: `the audit trail could not be written (${describeError(err)}): release cannot undo these changes` }] });
+            // Recorded before the next finding about this resource runs (a
+            // duplicate in the same batch reads what this one did: its
+            // snapshots, which DescribeSnapshots may not list yet), before
+            // the lease is given back, and before the next resource: a crash
+            // later in the batch loses nothing of it.
+            try {
+              await recordAudit([r], executions, deps);
+              audited.add(r);
+            } catch (err) {
+              // The changes are made but their record is not: say so on the outcome, loudly.
+              const e = executions.get(r);
+              executions.set(r, { exemptReason: undefined, outcomes: [...(e?.outcomes ?? []), { action: 'audit', resource: resourceLabel(r.finding), status: 'failed', detail: `the audit trail could not be written (${describeError(err)}): release cannot undo these changes` }] });
+            }
           }
         } finally {
           giveBack(lease);

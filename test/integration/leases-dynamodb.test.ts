@@ -1,0 +1,150 @@
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { createAuditTable } from '../../bench/harness';
+import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
+import type { LocalAws } from '../../src/emulator/local-aws';
+import { CircuitBreaker, type CircuitCandidate } from '../../src/respond/circuit';
+import { acquireLease, LeaseBusyError } from '../../src/respond/leases';
+import { HOME_CREDENTIALS, startLocal } from '../support/local';
+
+/**
+ * The DynamoDB store's leases and the circuit breaker's admissions against
+ * moto's DynamoDB: conditional PutItem/DeleteItem as AWS evaluates them.
+ */
+describe('DynamoDB leases and circuit admissions', () => {
+  let local: LocalAws;
+  const table = 'cordon-leases';
+  const clients: DynamoDBClient[] = [];
+  const newClient = (): DynamoDBClient => {
+    const c = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: HOME_CREDENTIALS });
+    clients.push(c);
+    return c;
+  };
+  const T0 = Date.parse('2026-11-24T10:00:00Z');
+  const TTL_MS = 60_000;
+
+  beforeAll(async () => {
+    local = await startLocal();
+    await createAuditTable(local, table);
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await local?.stop();
+  });
+
+  const leaseItem = async (key: string) => (await newClient().send(new GetItemCommand({ TableName: table, ConsistentRead: true, Key: { pk: { S: `lease#${key}` }, sk: { S: 'lease' } } }))).Item;
+
+  it('takes a free lease with a conditional put and refuses another owner while it is unexpired', async () => {
+    // Prepare
+    const store = new DynamoDbAuditStore(newClient(), table);
+
+    // Act
+    const first = await store.tryLease('acct|us-east-1|i-1', 'owner-a', T0, TTL_MS);
+    const second = await store.tryLease('acct|us-east-1|i-1', 'owner-b', T0 + 1_000, TTL_MS);
+    const atExpiry = await store.tryLease('acct|us-east-1|i-1', 'owner-b', T0 + TTL_MS, TTL_MS);
+
+    // Assess: the item holds owner-a, its expiry in ms, and a TTL attribute an hour after it (epoch seconds)
+    expect(first).toEqual({ taken: true });
+    expect(second).toEqual({ taken: false, holder: { owner: 'owner-a', expiresAtMs: T0 + TTL_MS } });
+    expect(atExpiry).toMatchObject({ taken: false });
+    expect(await leaseItem('acct|us-east-1|i-1')).toEqual({
+      pk: { S: 'lease#acct|us-east-1|i-1' },
+      sk: { S: 'lease' },
+      leaseOwner: { S: 'owner-a' },
+      leaseExpiresAtMs: { N: String(T0 + TTL_MS) },
+      expiresAt: { N: String((T0 + TTL_MS) / 1000 + 3600) },
+    });
+  });
+
+  it('lets another owner take over an expired lease, and gives a lease back only for its owner', async () => {
+    // Prepare
+    const store = new DynamoDbAuditStore(newClient(), table);
+    await store.tryLease('k-expire', 'owner-a', T0, TTL_MS);
+
+    // Act
+    const takeover = await store.tryLease('k-expire', 'owner-b', T0 + TTL_MS + 1, TTL_MS);
+    await store.releaseLease('k-expire', 'owner-a'); // slow, thinks it still holds it: must not delete b's
+    const afterStaleRelease = await leaseItem('k-expire');
+    await store.releaseLease('k-expire', 'owner-b');
+    const afterRelease = await leaseItem('k-expire');
+    await store.releaseLease('k-expire', 'owner-b'); // already gone: no error
+
+    // Assess
+    expect(takeover).toEqual({ taken: true });
+    expect(afterStaleRelease?.leaseOwner).toEqual({ S: 'owner-b' });
+    expect(afterRelease).toBeUndefined();
+    expect(await store.tryLease('k-expire', 'owner-c', T0 + TTL_MS + 2, TTL_MS)).toEqual({ taken: true });
+  });
+
+  it('admits exactly one of many owners (separate clients, as separate Lambda environments) at the same moment', async () => {
+    // Prepare
+    const stores = Array.from({ length: 8 }, () => new DynamoDbAuditStore(newClient(), table));
+
+    // Act
+    const results = await Promise.all(stores.map((s, i) => s.tryLease('k-race', `owner-${i}`, T0, TTL_MS)));
+
+    // Assess
+    const winners = results.flatMap((r, i) => (r.taken ? [`owner-${i}`] : []));
+    expect(winners).toHaveLength(1);
+    for (const r of results.filter((x) => !x.taken)) expect(r).toEqual({ taken: false, holder: { owner: winners[0], expiresAtMs: T0 + TTL_MS } });
+    expect((await leaseItem('k-race'))?.leaseOwner).toEqual({ S: winners[0] });
+  });
+
+  it('lets errors other than a failed condition through (a missing table is not "busy")', async () => {
+    const store = new DynamoDbAuditStore(newClient(), 'no-such-table');
+
+    await expect(store.tryLease('k', 'owner-a', T0, TTL_MS)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(store.releaseLease('k', 'owner-a')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('makes a second acquireLease wait, then fail with the holder named; once given back, the lease is free', async () => {
+    // Prepare
+    const a = new DynamoDbAuditStore(newClient(), table);
+    const b = new DynamoDbAuditStore(newClient(), table);
+    const held = await acquireLease('acct|us-east-1|network-acl:acl-1', { store: a });
+
+    // Act
+    const busy = await acquireLease('acct|us-east-1|network-acl:acl-1', { store: b, waitMs: 400 }).catch((e: unknown) => e);
+    await held.release();
+    const taken = await acquireLease('acct|us-east-1|network-acl:acl-1', { store: b, waitMs: 400 });
+
+    // Assess
+    expect(busy).toBeInstanceOf(LeaseBusyError);
+    expect((busy as LeaseBusyError).holder).toEqual({ owner: expect.any(String), expiresAtMs: expect.any(Number) });
+    expect((busy as LeaseBusyError).message).toMatch(/^another cordon invocation is acting on acct\|us-east-1\|network-acl:acl-1 \(held until /);
+    await taken.release();
+    expect(await leaseItem('acct|us-east-1|network-acl:acl-1')).toBeUndefined();
+  });
+
+  it.each([
+    ['one store shared by both breakers', true],
+    ['a store (and client) per breaker, as two Lambda environments', false],
+  ])('admits at most 5 of 5+5 candidates of one account offered at once to two circuit breakers (%s)', async (_label, shared) => {
+    // Prepare: a fresh ledger table; 10 different instances of one account
+    const ledgerTable = `cordon-circuit-${shared ? 'shared' : 'split'}`;
+    await createAuditTable(local, ledgerTable);
+    const storeA = new DynamoDbAuditStore(newClient(), ledgerTable);
+    const storeB = shared ? storeA : new DynamoDbAuditStore(newClient(), ledgerTable);
+    const limits = { perAccount: 5, perOrganization: 50, windowMinutes: 60 };
+    const breakerA = new CircuitBreaker(storeA, limits);
+    const breakerB = new CircuitBreaker(storeB, limits);
+    const candidates = (from: number): CircuitCandidate[] => Array.from({ length: 5 }, (_, i) => ({ accountId: '111122223333', region: 'us-east-1', findingId: `f-${from + i}`, resource: `i-${from + i}` }));
+    const now = new Date();
+
+    // Act
+    const [va, vb] = await Promise.all([breakerA.admit(candidates(0), now, false), breakerB.admit(candidates(5), now, false)]);
+
+    // Assess: 5 admitted in total, the rest held with circuit-open
+    const verdicts = [...va, ...vb];
+    expect(verdicts.filter((v) => v.admitted)).toHaveLength(5);
+    for (const v of verdicts.filter((x) => !x.admitted)) expect(v).toMatchObject({ admitted: false, reason: expect.stringMatching(/^circuit-open: 5 resources of account 111122223333/) });
+    // …and the ledger in DynamoDB agrees: 5 containments and 5 held entries, and no lease left behind
+    const entries = await storeA.circuitEntries(new Date(now.getTime() - 60_000).toISOString());
+    expect(entries.filter((e) => e.kind === 'containment')).toHaveLength(5);
+    expect(entries.filter((e) => e.kind === 'held')).toHaveLength(5);
+    const items = (await newClient().send(new ScanCommand({ TableName: ledgerTable }))).Items ?? [];
+    expect(items.filter((i) => i.pk?.S?.startsWith('lease#'))).toEqual([]);
+    // A third breaker later in the window admits no new resource of that account.
+    const later = await new CircuitBreaker(new DynamoDbAuditStore(newClient(), ledgerTable), limits).admit(candidates(10), now, false);
+    expect(later.filter((v) => v.admitted)).toEqual([]);
+  });
+});

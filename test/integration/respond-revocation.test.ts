@@ -1,0 +1,176 @@
+import * as fs from 'node:fs';
+import { DescribeIamInstanceProfileAssociationsCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, GetRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import type { AuditRecord } from '../../src/audit/store';
+import { responderSettings } from '../../src/config/settings';
+import { guardDutyEvent, sampleFinding } from '../../src/demo/findings';
+import { buildWorld, type World } from '../../src/demo/world';
+import type { LocalAws } from '../../src/emulator/local-aws';
+import { parseInput } from '../../src/findings/parse';
+import { respond } from '../../src/respond/responder';
+import type { FindingResult } from '../../src/respond/result';
+import { buildResponder } from '../../src/respond/wiring';
+import { launchAwsLikeInstance } from '../support/aws-like-instance';
+import { runCli } from '../support/cli';
+import { startFaultProxy } from '../support/fault-proxy';
+import { startLocal } from '../support/local';
+import { auditFile, instanceOf, memberClients } from '../support/world';
+
+/**
+ * Revoking a role's older sessions (an inline deny on aws:TokenIssueTime)
+ * against moto IAM: the cut-off moves forward for later activity, release
+ * puts the earlier cut-off back, and removing an instance profile retries a
+ * revocation that failed.
+ */
+describe('respond: role session revocation and its release', () => {
+  let local: LocalAws;
+  let world: World;
+  let account: string;
+  let iam: IAMClient;
+  let ec2: EC2Client;
+  const region = 'us-east-1';
+  const EXFILTRATION = 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS';
+
+  beforeAll(async () => {
+    local = await startLocal();
+    world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
+    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    account = world.memberAccountIds[0] as string;
+    ({ iam, ec2 } = await memberClients(local, world, account, region));
+  }, 120_000);
+  afterAll(async () => local?.stop());
+
+  /** Runs one delivery through a responder whose clock says `at` (the cut-off cordon writes is its "now"). */
+  const deliver = async (findings: ReadonlyArray<Record<string, unknown>>, audit: string, at: string): Promise<FindingResult[]> => {
+    const responder = buildResponder(responderSettings({ ...process.env, CORDON_AUDIT_FILE: audit }), { now: () => new Date(at), actor: 'test' });
+    try {
+      return await respond(parseInput(findings.map((f) => JSON.stringify(guardDutyEvent(f))).join('\n')), responder.deps);
+    } finally {
+      responder.close();
+    }
+  };
+  /** The cut-off of cordon's revocation policy on a role, read back from IAM, or undefined when there is none. */
+  const cutoffOf = async (roleName: string): Promise<string | undefined> => {
+    try {
+      const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'cordon-revoke-older-sessions' }));
+      const doc = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as { Statement: Array<{ Sid: string; Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }> };
+      expect(doc.Statement).toEqual([expect.objectContaining({ Sid: 'CordonRevokeOlderSessions', Effect: 'Deny', Action: '*' })]);
+      return doc.Statement[0]?.Condition.DateLessThan['aws:TokenIssueTime'];
+    } catch (err) {
+      if ((err as Error).name.startsWith('NoSuchEntity')) return undefined;
+      throw err;
+    }
+  };
+  const records = (audit: string): AuditRecord[] => fs.readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+  const revocation = (r: FindingResult | undefined) => r?.actions.find((a) => a.action === 'iam.revoke-role-sessions');
+
+  it('writes the policy once, moves the cut-off forward for later activity, and release puts the earlier one back, then deletes it', async () => {
+    // Prepare: the instance role's credentials used from outside AWS (last seen 09:58), then again later (last seen 10:30)
+    const audit = auditFile();
+    const credentials = { accessKeyId: 'ASIAEXFILTRATED00001', userName: 'web-instance-role', userType: 'AssumedRole' as const };
+    const first = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: credentials, seed: 'exfil-1' });
+    const later = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: { ...credentials, accessKeyId: 'ASIAEXFILTRATED00002' }, seed: 'exfil-2' });
+    (later.service as Record<string, unknown>).eventLastSeen = '2026-11-24T10:30:00.000Z';
+    for (const f of [first, later]) local.emulator.publishGuardDutyFinding(f);
+
+    // Act + Assess: the first finding writes the policy with its cut-off
+    const [one] = await deliver([first], audit, '2026-11-24T10:05:00.000Z');
+    expect(revocation(one)).toMatchObject({ resource: 'web-instance-role', status: 'done' });
+    expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:05:00.000Z');
+
+    // Act + Assess: a duplicate delivery (same activity, later) changes nothing
+    const [dup] = await deliver([first], audit, '2026-11-24T10:10:00.000Z');
+    expect(revocation(dup)).toMatchObject({ status: 'already', detail: expect.stringContaining('already denies sessions issued before 2026-11-24T10:05:00.000Z') });
+    expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:05:00.000Z');
+
+    // Act + Assess: activity after the cut-off (sessions issued after 10:05 are still valid) moves it to now
+    const [two] = await deliver([later], audit, '2026-11-24T10:35:00.000Z');
+    expect(revocation(two)).toMatchObject({ status: 'done', detail: expect.stringContaining('moving the cut-off from 2026-11-24T10:05:00.000Z') });
+    expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:35:00.000Z');
+    const moved = records(audit).find((r) => r.findingId === later.id && r.action === 'iam.revoke-role-sessions');
+    expect(moved).toMatchObject({ status: 'done', prior: { roleName: 'web-instance-role', hadPolicy: true, previousDocument: expect.stringContaining('2026-11-24T10:05:00.000Z') }, changed: { cutoff: '2026-11-24T10:35:00.000Z' } });
+
+    // Act + Assess: releasing the later finding puts the earlier revocation back (the first finding still relies on it)
+    const releaseLater = await runCli(['release', '--finding', String(later.id), '--json'], { CORDON_AUDIT_FILE: audit });
+    expect(releaseLater.code).toBe(0);
+    expect(releaseLater.lines[0]?.actions).toEqual([expect.objectContaining({ action: 'iam.revoke-role-sessions', status: 'done', detail: expect.stringContaining('put back the earlier revocation of web-instance-role') })]);
+    expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:05:00.000Z');
+
+    // Act + Assess: releasing the first deletes it
+    const releaseFirst = await runCli(['release', '--finding', String(first.id), '--json'], { CORDON_AUDIT_FILE: audit });
+    expect(releaseFirst.code).toBe(0);
+    expect(releaseFirst.lines[0]?.actions).toEqual([expect.objectContaining({ action: 'iam.revoke-role-sessions', status: 'done', detail: expect.stringContaining('deleted cordon-revoke-older-sessions') })]);
+    expect(await cutoffOf('web-instance-role')).toBeUndefined();
+  });
+
+  it('refuses to release the earlier finding while the later one relies on the cut-off it moved', async () => {
+    // Prepare
+    const audit = auditFile();
+    const credentials = { accessKeyId: 'ASIAEXFILTRATED00003', userName: 'web-instance-role', userType: 'AssumedRole' as const };
+    const first = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: credentials, seed: 'exfil-3' });
+    const later = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: credentials, seed: 'exfil-4' });
+    (later.service as Record<string, unknown>).eventLastSeen = '2026-11-24T11:30:00.000Z';
+    await deliver([first], audit, '2026-11-24T11:05:00.000Z');
+    await deliver([later], audit, '2026-11-24T11:35:00.000Z');
+
+    // Act
+    const refused = await runCli(['release', '--finding', String(first.id), '--json'], { CORDON_AUDIT_FILE: audit });
+
+    // Assess: refused, naming the later finding; its cut-off stays
+    expect(refused.code).toBe(1);
+    expect(refused.lines[0]?.actions).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringMatching(new RegExp(`^refused: finding ${String(later.id)} still relies on this containment`)) })]);
+    expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T11:35:00.000Z');
+    // Cleanup for the next test: release both in order.
+    expect((await runCli(['release', '--finding', String(later.id)], { CORDON_AUDIT_FILE: audit })).code).toBe(0);
+    expect((await runCli(['release', '--finding', String(first.id)], { CORDON_AUDIT_FILE: audit })).code).toBe(0);
+    expect(await cutoffOf('web-instance-role')).toBeUndefined();
+  });
+
+  it("a second delivery after the instance profile was removed still revokes the role's sessions when the first could not", async () => {
+    // Prepare: an instance with its own profile and role; IAM refuses PutRolePolicy during the first delivery
+    const audit = auditFile();
+    await iam.send(new CreateRoleCommand({ RoleName: 'batch-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'batch-profile' }));
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'batch-profile', RoleName: 'batch-role' }));
+    const web1 = instanceOf(world, account, region, 'web-1');
+    const web = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [web1.target.vpcId] }, { Name: 'group-name', Values: ['web'] }] }))).SecurityGroups?.[0]?.GroupId as string;
+    const box = await launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], instanceProfileName: 'batch-profile', name: 'batch' });
+    const finding = sampleFinding('CryptoCurrency:EC2/BitcoinTool.B', { accountId: account, region, instance: box });
+    local.emulator.publishGuardDutyFinding(finding);
+    const proxy = await startFaultProxy(local.endpoint, ({ body }) =>
+      body.includes('Action=PutRolePolicy')
+        ? { status: 403, contentType: 'text/xml', body: '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: iam:PutRolePolicy</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>' }
+        : undefined,
+    );
+
+    // Act: the first delivery (PutRolePolicy refused), then a redelivery, then another
+    process.env.AWS_ENDPOINT_URL_IAM = proxy.endpoint;
+    let first: FindingResult[];
+    try {
+      first = await deliver([finding], audit, '2026-11-24T10:05:00.000Z');
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_IAM;
+      await proxy.stop();
+    }
+    const associations = await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [box.instanceId] }] }));
+    const cutoffAfterFirst = await cutoffOf('batch-role');
+    const second = await deliver([finding], audit, '2026-11-24T10:20:00.000Z');
+    const third = await deliver([finding], audit, '2026-11-24T10:40:00.000Z');
+
+    // Assess: the first removed the profile and failed the revocation, keeping the removal on record
+    expect(proxy.faults()).toBe(1);
+    const lines = (r: FindingResult[]) => (r[0]?.actions ?? []).filter((a) => a.action === 'ec2.remove-instance-profile').map((a) => `${a.resource}:${a.status}`);
+    expect(lines(first)).toEqual([`${box.instanceId}:done`, `${box.instanceId}:failed`]);
+    expect(first[0]?.actions.find((a) => a.status === 'failed')?.detail).toContain('AccessDenied');
+    expect((associations.IamInstanceProfileAssociations ?? []).filter((a) => a.State === 'associated')).toEqual([]);
+    expect(cutoffAfterFirst).toBeUndefined();
+    // …the redelivery found no profile, took the role from the audit trail, and revoked its sessions
+    expect(lines(second)).toEqual([`${box.instanceId}:already`, 'batch-role:done']);
+    expect(await cutoffOf('batch-role')).toBe('2026-11-24T10:20:00.000Z');
+    // …and the next one found it done
+    expect(lines(third)).toEqual([`${box.instanceId}:already`, 'batch-role:already']);
+    expect(await cutoffOf('batch-role')).toBe('2026-11-24T10:20:00.000Z');
+    const audited = records(audit).filter((r) => r.action === 'ec2.remove-instance-profile').map((r) => `${r.resource}:${r.status}`);
+    expect(audited).toEqual([`${box.instanceId}:done`, `${box.instanceId}:failed`, `${box.instanceId}:already`, 'batch-role:done', `${box.instanceId}:already`, 'batch-role:already']);
+  });
+});

@@ -1,0 +1,69 @@
+import { ACTION_CATALOGUE, ACTIONS } from '../../../src/actions/registry';
+import { outcome, type ActionContext, type ActionDefinition } from '../../../src/actions/types';
+import { DEFAULT_RUNBOOKS_DIR } from '../../../src/config/settings';
+import type { Finding } from '../../../src/findings/finding';
+import { runSteps, type Screened } from '../../../src/respond/execute';
+import { decide, DEFAULT_POLICY } from '../../../src/runbooks/decide';
+import { loadRunbooks } from '../../../src/runbooks/load';
+
+const runbooks = loadRunbooks(DEFAULT_RUNBOOKS_DIR, ACTION_CATALOGUE);
+
+function bruteForce(resourceRole: Finding['resourceRole']): Finding {
+  return {
+    id: `f-${resourceRole ?? 'none'}`, arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false,
+    updatedAt: undefined, lastSeenAt: undefined, detectorId: undefined, resourceRole, resourceType: 'Instance',
+    instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} }, accessKey: undefined, buckets: [], remoteIps: [{ ip: '198.51.100.7', direction: resourceRole === 'TARGET' ? 'INBOUND' : 'OUTBOUND' }], origin: { kind: 'guardduty' },
+  };
+}
+
+/** The runbook's steps as `screen` builds them, each action replaced by one that records that it ran. */
+function screenedWithRecorder(finding: Finding, ran: string[]): Screened {
+  const decision = decide(finding, runbooks, DEFAULT_POLICY);
+  const ctx = { finding } as ActionContext;
+  const steps = (decision.runbook?.actions ?? []).map((step) => {
+    const real = ACTIONS.get(step.action) as ActionDefinition<unknown>;
+    const recorder: ActionDefinition<unknown> = { ...real, run: async () => (ran.push(real.name), [outcome(real.name, 'i-1', 'done', 'ran')]) };
+    return { action: recorder, params: real.params.parse(step.with), when: step.when };
+  });
+  return { finding, ctx, steps, verdict: undefined };
+}
+
+describe('runbook ec2-attacked-from-ip', () => {
+  it('is chosen for an SSH brute force of severity 2 and acts (reliability 9 + severity 2 > 10)', () => {
+    const decision = decide(bruteForce('TARGET'), runbooks, DEFAULT_POLICY);
+
+    expect(decision).toMatchObject({ decision: 'act', runbook: { name: 'ec2-attacked-from-ip' }, reason: 'reliability 9 + severity 2 = 11 > 10' });
+  });
+
+  it('when the instance is the ACTOR: snapshot, protect, detach, isolate and remove the instance profile, in that order, and no address block', async () => {
+    // Prepare
+    const ran: string[] = [];
+
+    // Act
+    const execution = await runSteps(screenedWithRecorder(bruteForce('ACTOR'), ran));
+
+    // Assess: detach comes before isolate (an Auto Scaling health check must not replace the evidence first)
+    expect(ran).toEqual(['ec2.snapshot', 'ec2.protect', 'ec2.detach', 'ec2.isolate', 'ec2.remove-instance-profile']);
+    expect(execution.outcomes.find((o) => o.action === 'network.block-ip')).toEqual({ action: 'network.block-ip', resource: 'i-1', status: 'skipped', detail: 'runs only when the resource is the TARGET (it is ACTOR)' });
+  });
+
+  it('when the instance is the TARGET: only block the address', async () => {
+    const ran: string[] = [];
+
+    const execution = await runSteps(screenedWithRecorder(bruteForce('TARGET'), ran));
+
+    expect(ran).toEqual(['network.block-ip']);
+    expect(execution.outcomes.filter((o) => o.status === 'skipped').map((o) => o.action)).toEqual(['ec2.snapshot', 'ec2.protect', 'ec2.detach', 'ec2.isolate', 'ec2.remove-instance-profile']);
+    for (const o of execution.outcomes.filter((x) => x.status === 'skipped')) expect(o.detail).toBe('runs only when the resource is the ACTOR (it is TARGET)');
+  });
+
+  it('runs nothing when GuardDuty does not say which role the instance played', async () => {
+    const ran: string[] = [];
+
+    const execution = await runSteps(screenedWithRecorder(bruteForce(undefined), ran));
+
+    expect(ran).toEqual([]);
+    expect(execution.outcomes.map((o) => o.status)).toEqual(Array(6).fill('skipped'));
+    expect(execution.outcomes[0]?.detail).toBe('runs only when the resource is the TARGET (it is unknown)');
+  });
+});
