@@ -3,7 +3,7 @@
  * runs the benchmarks against moto + cordon's emulator behind the fault and
  * latency proxy, prints a Markdown table to stdout and writes the JSON
  * report (default bench/results/latest.json). Progress goes to stderr.
- * See docs/bench.md.
+ * See the README, "Benchmarks".
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -35,7 +35,7 @@ function findingsFor(world: World): Array<Record<string, unknown>> {
     sampleFinding('Backdoor:EC2/C&CActivity.B!DNS', { accountId: m2, region: r2, instance: inst(m2, r2, 'web-2') }),
     sampleFinding('UnauthorizedAccess:EC2/SSHBruteForce', { accountId: m1, region: r2, instance: inst(m1, r2, 'web-2'), resourceRole: 'TARGET', remoteIp: '203.0.113.66' }),
     sampleFinding('UnauthorizedAccess:IAMUser/MaliciousIPCaller', { accountId: m2, region: r1, accessKey: { accessKeyId: key?.accessKeyId ?? '', userName: 'deploy-bot', userType: 'IAMUser' } }),
-    sampleFinding('UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', { accountId: m1, region: r1, accessKey: { accessKeyId: 'ASIAEXAMPLEEXFILTRATED', userName: 'web-instance-role', userType: 'AssumedRole' } }),
+    sampleFinding('UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', { accountId: m1, region: r1, accessKey: { accessKeyId: 'ASIAEXAMPLEEXFILTRATED', userName: 'web-instance-role', userType: 'AssumedRole', sessionName: inst(m1, r1, 'web-2').instanceId } }),
     sampleFinding('Policy:S3/BucketAnonymousAccessGranted', { accountId: m3, region: r1, bucket: world.buckets.find((b) => b.accountId === m3 && b.region === r1)?.name ?? '' }),
     sampleFinding('Impact:EC2/AbusedDomainRequest.Reputation', { accountId: m3, region: r1, instance: inst(m3, r1, 'web-2'), severity: 2 }),
     sampleFinding('CryptoCurrency:EC2/BitcoinTool.B', { accountId: m3, region: r2, instance: inst(m3, r2, 'bastion') }),

@@ -12,7 +12,8 @@ export interface SampleTarget {
     readonly networkInterfaces: ReadonlyArray<{ readonly networkInterfaceId: string; readonly subnetId?: string; readonly groupIds: readonly string[] }>;
     readonly tags?: Readonly<Record<string, string>>;
   };
-  readonly accessKey?: { readonly accessKeyId: string; readonly userName: string; readonly userType: 'IAMUser' | 'AssumedRole' | 'Root' };
+  /** `sessionName`: of an assumed role (an instance profile's credentials carry the instance id). */
+  readonly accessKey?: { readonly accessKeyId: string; readonly userName: string; readonly userType: 'IAMUser' | 'AssumedRole' | 'Root'; readonly sessionName?: string };
   readonly bucket?: string;
   readonly remoteIp?: string;
   readonly resourceRole?: 'TARGET' | 'ACTOR';
@@ -74,7 +75,11 @@ export function sampleFinding(type: string, target: SampleTarget): Record<string
     resource.resourceType = target.instance ? 'Instance' : 'AccessKey';
     resource.accessKeyDetails = {
       accessKeyId: target.accessKey.accessKeyId,
-      principalId: `AIDA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}`,
+      // As GuardDuty reports them: a user's unique id, or a role's followed by the session name.
+      principalId:
+        target.accessKey.userType === 'AssumedRole'
+          ? `AROA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}:${target.accessKey.sessionName ?? 'cordon-demo-session'}`
+          : `AIDA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}`,
       userName: target.accessKey.userName,
       userType: target.accessKey.userType,
     };

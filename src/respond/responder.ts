@@ -160,8 +160,7 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
   // sees the first one's work and reports "already"); different resources in
   // parallel. Across processes and Lambda environments a lease on the
   // resource does the same: a second delivery of a finding waits for the
-  // first to finish and record what it did. Leases are taken now, while the
-  // circuit breaker decides (independent calls, one round trip saved).
+  // first to finish and record what it did.
   const groups = new Map<string, Array<Resolved & { kind: 'finding' }>>();
   for (const r of acting) {
     const verdict = screened.get(r)?.verdict;
@@ -172,52 +171,54 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const leaseOptions = { ...deps.leases, store: deps.audit };
-  const leases = new Map<string, Promise<HeldLease | Error>>();
-  if (!deps.dryRun) {
-    for (const key of groups.keys()) leases.set(key, acquireLease(key, leaseOptions).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
-  }
   const giveBack = (lease: HeldLease | Error | undefined): void => {
     if (!lease || lease instanceof Error) return;
     if (deps.leases?.deferRelease) deps.leases.deferRelease(lease.release());
     else void lease.release();
   };
   // 3. The circuit breaker: automatic containments beyond the caps are held
-  // (custom actions are not capped: an analyst decided).
+  // (custom actions are not capped: an analyst decided). It decides while the
+  // first resources' leases are taken (independent calls, one round trip saved).
   const automatic = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict && r.finding.origin.kind !== 'custom-action');
-  try {
-    const verdicts = await deps.circuit.admit(
-      automatic.map((r) => ({ accountId: r.finding.accountId, region: r.finding.region, findingId: r.finding.id, resource: resourceLabel(r.finding) })),
-      deps.now(),
-      deps.dryRun,
-      deps.leases?.deferRelease,
-    );
-    automatic.forEach((r, i) => {
-      const verdict = verdicts[i];
-      if (verdict && !verdict.admitted) executions.set(r, { exemptReason: undefined, heldReason: verdict.reason, outcomes: [] });
-    });
-  } catch (err) {
-    // Without its ledger the breaker cannot count: hold every automatic containment rather than act blind.
-    for (const r of automatic) executions.set(r, { exemptReason: undefined, heldReason: `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`, outcomes: [] });
-  }
+  const admitted = (async (): Promise<void> => {
+    try {
+      const verdicts = await deps.circuit.admit(
+        automatic.map((r) => ({ accountId: r.finding.accountId, region: r.finding.region, findingId: r.finding.id, resource: resourceLabel(r.finding) })),
+        deps.now(),
+        deps.dryRun,
+        deps.leases?.deferRelease,
+      );
+      automatic.forEach((r, i) => {
+        const verdict = verdicts[i];
+        if (verdict && !verdict.admitted) executions.set(r, { exemptReason: undefined, heldReason: verdict.reason, outcomes: [] });
+      });
+    } catch (err) {
+      // Without its ledger the breaker cannot count: hold every automatic containment rather than act blind.
+      for (const r of automatic) executions.set(r, { exemptReason: undefined, heldReason: `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`, outcomes: [] });
+    }
+  })();
   // 4. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
-  const toAct = acting.filter((r) => {
-    const s = screened.get(r);
-    return s && !s.verdict && !executions.has(r) && hasApplicableStep(s);
+  const inProgress = admitted.then(async () => {
+    const toAct = acting.filter((r) => {
+      const s = screened.get(r);
+      return s && !s.verdict && !executions.has(r) && hasApplicableStep(s);
+    });
+    if (deps.dryRun || toAct.length === 0) return;
+    await deps.writer
+      .write(toAct.map((r) => ({ findingArn: r.finding.arn, region: r.finding.region, partition: r.finding.partition, workflow: 'NOTIFIED' as const, note: IN_PROGRESS_NOTE, fields: { cordon_result: 'in-progress' } })))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   });
-  const inProgress =
-    deps.dryRun || toAct.length === 0
-      ? Promise.resolve()
-      : deps.writer
-          .write(toAct.map((r) => ({ findingArn: r.finding.arn, region: r.finding.region, partition: r.finding.partition, workflow: 'NOTIFIED' as const, note: IN_PROGRESS_NOTE, fields: { cordon_result: 'in-progress' } })))
-          .then(
-            () => undefined,
-            () => undefined,
-          );
-  // 5. Act, each resource under its lease.
+  // 5. Act, each resource under its lease, taken when its turn comes (a lease
+  // is held only while its resource is worked on, never while it waits behind
+  // others in this batch: a duplicate elsewhere would wait for nothing).
   await Promise.allSettled(
     [...groups].map(([key, all]) =>
       limit(async () => {
-        const lease = await leases.get(key);
+        const lease = deps.dryRun ? undefined : await acquireLease(key, leaseOptions).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        await admitted;
         const group = all.filter((r) => !executions.has(r));
         if (group.length === 0) return giveBack(lease);
         if (lease instanceof Error) {

@@ -54,7 +54,8 @@ describe('respond: role session revocation and its release', () => {
     try {
       const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'cordon-revoke-older-sessions' }));
       const doc = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as { Statement: Array<{ Sid: string; Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }> };
-      expect(doc.Statement).toEqual([expect.objectContaining({ Sid: 'CordonRevokeOlderSessions', Effect: 'Deny', Action: '*' })]);
+      // One statement: the role's (role-wide), or one instance's (scoped with ec2:SourceInstanceARN).
+      expect(doc.Statement).toEqual([expect.objectContaining({ Sid: expect.stringMatching(/^CordonRevokeOlderSessions/), Effect: 'Deny', Action: '*' })]);
       return doc.Statement[0]?.Condition.DateLessThan['aws:TokenIssueTime'];
     } catch (err) {
       if ((err as Error).name.startsWith('NoSuchEntity')) return undefined;
@@ -80,7 +81,7 @@ describe('respond: role session revocation and its release', () => {
 
     // Act + Assess: a duplicate delivery (same activity, later) changes nothing
     const [dup] = await deliver([first], audit, '2026-11-24T10:10:00.000Z');
-    expect(revocation(dup)).toMatchObject({ status: 'already', detail: expect.stringContaining('already denies sessions issued before 2026-11-24T10:05:00.000Z') });
+    expect(revocation(dup)).toMatchObject({ status: 'already', detail: expect.stringContaining('already denies sessions of web-instance-role issued before 2026-11-24T10:05:00.000Z') });
     expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:05:00.000Z');
 
     // Act + Assess: activity after the cut-off (sessions issued after 10:05 are still valid) moves it to now
@@ -88,7 +89,7 @@ describe('respond: role session revocation and its release', () => {
     expect(revocation(two)).toMatchObject({ status: 'done', detail: expect.stringContaining('moving the cut-off from 2026-11-24T10:05:00.000Z') });
     expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:35:00.000Z');
     const moved = records(audit).find((r) => r.findingId === later.id && r.action === 'iam.revoke-role-sessions');
-    expect(moved).toMatchObject({ status: 'done', prior: { roleName: 'web-instance-role', hadPolicy: true, previousDocument: expect.stringContaining('2026-11-24T10:05:00.000Z') }, changed: { cutoff: '2026-11-24T10:35:00.000Z' } });
+    expect(moved).toMatchObject({ status: 'done', prior: { roleName: 'web-instance-role', hadPolicy: true, previousStatement: { Sid: 'CordonRevokeOlderSessions', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-24T10:05:00.000Z' } } } }, changed: { sid: 'CordonRevokeOlderSessions', cutoff: '2026-11-24T10:35:00.000Z' } });
 
     // Act + Assess: releasing the later finding puts the earlier revocation back (the first finding still relies on it)
     const releaseLater = await runCli(['release', '--finding', String(later.id), '--json'], { CORDON_AUDIT_FILE: audit });
@@ -172,5 +173,48 @@ describe('respond: role session revocation and its release', () => {
     expect(await cutoffOf('batch-role')).toBe('2026-11-24T10:20:00.000Z');
     const audited = records(audit).filter((r) => r.action === 'ec2.remove-instance-profile').map((r) => `${r.resource}:${r.status}`);
     expect(audited).toEqual([`${box.instanceId}:done`, `${box.instanceId}:failed`, `${box.instanceId}:already`, 'batch-role:done', `${box.instanceId}:already`, 'batch-role:already']);
+  });
+
+  it("revokes only the compromised instances' sessions of a role a fleet shares, and release removes only its own statement", async () => {
+    // Prepare: two instances of one fleet sharing one role and profile
+    const audit = auditFile();
+    await iam.send(new CreateRoleCommand({ RoleName: 'fleet-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'fleet-profile' }));
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'fleet-profile', RoleName: 'fleet-role' }));
+    const web1 = instanceOf(world, account, region, 'web-1');
+    const web = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [web1.target.vpcId] }, { Name: 'group-name', Values: ['web'] }] }))).SecurityGroups?.[0]?.GroupId as string;
+    const [a, b] = await Promise.all(['fleet-a', 'fleet-b'].map((name) => launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], instanceProfileName: 'fleet-profile', name })));
+    const onA = sampleFinding('CryptoCurrency:EC2/BitcoinTool.B', { accountId: account, region, instance: a });
+    // Credentials of b used from outside AWS: the session name is b's instance id.
+    const fromB = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: { accessKeyId: 'ASIAEXFILTRATED00009', userName: 'fleet-role', userType: 'AssumedRole', sessionName: b?.instanceId }, seed: 'exfil-fleet' });
+    for (const f of [onA, fromB]) local.emulator.publishGuardDutyFinding(f);
+    const statements = async (): Promise<Array<{ Sid: string; Condition: Record<string, Record<string, string>> }>> => {
+      try {
+        const out = await iam.send(new GetRolePolicyCommand({ RoleName: 'fleet-role', PolicyName: 'cordon-revoke-older-sessions' }));
+        return (JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as { Statement: Array<{ Sid: string; Condition: Record<string, Record<string, string>> }> }).Statement;
+      } catch (err) {
+        if ((err as Error).name.startsWith('NoSuchEntity')) return [];
+        throw err;
+      }
+    };
+    const arnOf = (id: string | undefined): string => `arn:aws:ec2:${region}:${account}:instance/${id}`;
+
+    // Act
+    await deliver([onA], audit, '2026-11-24T12:05:00.000Z');
+    await deliver([fromB], audit, '2026-11-24T12:10:00.000Z');
+    const both = await statements();
+    const release = await runCli(['release', '--finding', String(onA.id), '--json'], { CORDON_AUDIT_FILE: audit });
+    const left = await statements();
+
+    // Assess: one statement per instance, each scoped to its instance's credentials; none role-wide
+    expect(both.map((st) => [st.Condition.ArnEquals?.['ec2:SourceInstanceARN'], st.Condition.DateLessThan?.['aws:TokenIssueTime']])).toEqual([
+      [arnOf(a?.instanceId), '2026-11-24T12:05:00.000Z'],
+      [arnOf(b?.instanceId), '2026-11-24T12:10:00.000Z'],
+    ]);
+    expect(both.some((st) => st.Sid === 'CordonRevokeOlderSessions')).toBe(false);
+    // …and releasing a's finding removes a's statement only: b's credentials stay revoked
+    expect(release.code).toBe(0);
+    expect(release.lines[0]?.actions).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'ec2.remove-instance-profile', resource: 'fleet-role', status: 'done', detail: expect.stringContaining('removed CordonRevokeOlderSessions') })]));
+    expect(left.map((st) => st.Condition.ArnEquals?.['ec2:SourceInstanceARN'])).toEqual([arnOf(b?.instanceId)]);
   });
 });

@@ -12,8 +12,10 @@ const params = z.strictObject({
 
 /**
  * Removes the instance profile from the instance so it gets no new role
- * credentials, and (by default) revokes the role's sessions issued before now,
- * since credentials already fetched from the metadata service stay valid for hours.
+ * credentials, and (by default) revokes the sessions the role issued to this
+ * instance before now (`ec2:SourceInstanceARN`), since credentials already
+ * fetched from the metadata service stay valid for hours; other instances
+ * sharing the role are not touched.
  */
 export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
   name: 'ec2.remove-instance-profile',
@@ -80,8 +82,10 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
         return;
       }
       const iam = ctx.member(IAMClient);
-      const plan = await planRevocation(iam, roleName, ctx.finding.lastSeenAt, ctx.now);
-      results.push(await applyRevocation(this.name, iam, roleName, plan, ctx.now, ctx.dryRun));
+      // Only this instance's sessions: other instances sharing the role keep working.
+      const scope = { kind: 'instance' as const, instanceId, instanceArn: `arn:${ctx.finding.partition}:ec2:${ctx.finding.region}:${ctx.finding.accountId}:instance/${instanceId}` };
+      const plan = await planRevocation(iam, roleName, scope, ctx.finding.lastSeenAt, ctx.now);
+      results.push(await applyRevocation(this.name, iam, roleName, scope, plan, ctx.now, ctx.dryRun));
     });
   },
 };

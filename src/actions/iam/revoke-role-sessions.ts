@@ -1,9 +1,24 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { outcome, type ActionDefinition } from '../types';
-import { applyRevocation, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS } from './session-revocation';
+import type { Finding } from '../../findings/finding';
+import { applyRevocation, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, type RevocationScope } from './session-revocation';
 
 const params = z.strictObject({});
+
+/**
+ * Instance-profile credentials carry the instance id as their session name
+ * (`principalId` `AROA…:i-0123…`): then only that instance's sessions are
+ * revoked, and the rest of a fleet sharing the role keeps working. Any other
+ * session name: the whole role's.
+ */
+export function sessionScope(finding: Finding): RevocationScope {
+  const session = finding.accessKey?.principalId?.split(':')[1];
+  if (session && /^i-[0-9a-f]{8,17}$/.test(session)) {
+    return { kind: 'instance', instanceId: session, instanceArn: `arn:${finding.partition}:ec2:${finding.region}:${finding.accountId}:instance/${session}` };
+  }
+  return { kind: 'role' };
+}
 
 /**
  * Revokes the sessions of the IAM role whose temporary credentials the finding
@@ -35,7 +50,8 @@ export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
       return [outcome(this.name, roleName, 'skipped', `refusing to revoke ${roleName}: it is cordon's own member role`)];
     }
     const iam = ctx.member(IAMClient);
-    const plan = await planRevocation(iam, roleName, ctx.finding.lastSeenAt, ctx.now);
-    return [await applyRevocation(this.name, iam, roleName, plan, ctx.now, ctx.dryRun)];
+    const scope = sessionScope(ctx.finding);
+    const plan = await planRevocation(iam, roleName, scope, ctx.finding.lastSeenAt, ctx.now);
+    return [await applyRevocation(this.name, iam, roleName, scope, plan, ctx.now, ctx.dryRun)];
   },
 };

@@ -4,20 +4,49 @@ import { outcome, REFUSED, type ActionOutcome, type UndoContext, type UndoRecord
 /** Inline policy cordon attaches to a role to revoke its older sessions. */
 export const REVOKE_SESSIONS_POLICY = 'cordon-revoke-older-sessions';
 
-/** The policy AWS's console "Revoke active sessions" uses: deny everything to tokens issued before `before`. */
-export function revokeSessionsPolicy(before: Date): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'CordonRevokeOlderSessions',
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
-      },
-    ],
-  });
+/** Sid of the statement that revokes every session of the role (the console's "Revoke active sessions"). */
+const ROLE_WIDE_SID = 'CordonRevokeOlderSessions';
+
+/**
+ * Whose sessions a revocation denies. `instance`: only credentials the
+ * instance got from its instance profile (`ec2:SourceInstanceARN`), so that
+ * the other instances sharing the role keep working (a role-wide revocation
+ * of a fleet's role stops every instance until its credentials are renewed,
+ * up to hours later). `role`: every session of the role.
+ */
+export type RevocationScope = { readonly kind: 'role' } | { readonly kind: 'instance'; readonly instanceId: string; readonly instanceArn: string };
+
+/** One statement of cordon's revocation policy. */
+interface RevocationStatement {
+  readonly Sid: string;
+  readonly Effect: 'Deny';
+  readonly Action: '*';
+  readonly Resource: '*';
+  readonly Condition: { readonly DateLessThan: { readonly 'aws:TokenIssueTime': string }; readonly ArnEquals?: { readonly 'ec2:SourceInstanceARN': string } };
+}
+
+/** The statement id of a scope (alphanumeric, as IAM requires). */
+export function revocationSid(scope: RevocationScope): string {
+  return scope.kind === 'role' ? ROLE_WIDE_SID : `${ROLE_WIDE_SID}${scope.instanceId.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+/** Deny everything to tokens of the scope issued before `before`. */
+export function revocationStatement(scope: RevocationScope, before: Date): RevocationStatement {
+  return {
+    Sid: revocationSid(scope),
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
+    Condition: {
+      DateLessThan: { 'aws:TokenIssueTime': before.toISOString() },
+      ...(scope.kind === 'instance' ? { ArnEquals: { 'ec2:SourceInstanceARN': scope.instanceArn } } : {}),
+    },
+  };
+}
+
+/** The revocation policy holding these statements. */
+export function revokeSessionsPolicy(statements: readonly unknown[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
 /** Reads cordon's revocation policy on a role, if present (NoSuchEntity → undefined; other errors propagate). */
@@ -31,62 +60,76 @@ export async function existingRevocation(iam: IAMClient, roleName: string): Prom
   }
 }
 
-/** The cut-off of a revocation policy cordon wrote (`aws:TokenIssueTime` it denies before), or undefined. */
-export function revocationCutoff(document: string | undefined): Date | undefined {
-  if (!document) return undefined;
+/** The statements of a policy document (none when absent or unreadable: it is then rewritten whole). */
+function statementsOf(document: string | undefined): Array<Record<string, unknown>> {
+  if (!document) return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(document);
   } catch {
-    // Not JSON: not a policy cordon wrote; treated as no usable cut-off (it is rewritten).
-    return undefined;
+    // Not JSON: not a policy cordon can read; it is replaced.
+    return [];
   }
   const statements = (parsed as { Statement?: unknown }).Statement;
-  for (const st of Array.isArray(statements) ? statements : [statements]) {
-    const before = (st as { Sid?: unknown; Condition?: { DateLessThan?: Record<string, unknown> } } | undefined)?.Condition?.DateLessThan?.['aws:TokenIssueTime'];
-    if ((st as { Sid?: unknown }).Sid === 'CordonRevokeOlderSessions' && typeof before === 'string' && !Number.isNaN(Date.parse(before))) return new Date(before);
-  }
-  return undefined;
+  const list = Array.isArray(statements) ? statements : statements ? [statements] : [];
+  return list.filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
 }
 
-/** What revoking a role's older sessions takes now. */
+function cutoffOf(statement: Record<string, unknown> | undefined): Date | undefined {
+  const before = (statement?.Condition as { DateLessThan?: Record<string, unknown> } | undefined)?.DateLessThan?.['aws:TokenIssueTime'];
+  return typeof before === 'string' && !Number.isNaN(Date.parse(before)) ? new Date(before) : undefined;
+}
+
+/** The cut-off of the statement with `sid` (default: the role-wide one) in a revocation policy, or undefined. */
+export function revocationCutoff(document: string | undefined, sid = ROLE_WIDE_SID): Date | undefined {
+  return cutoffOf(statementsOf(document).find((s) => s.Sid === sid));
+}
+
+/** What revoking sessions takes now. */
 export type RevocationPlan =
-  | { readonly kind: 'already'; readonly cutoff: Date }
-  /** (Re)write the policy with the cut-off `now`; `previous` is the document it replaces, if any. */
-  | { readonly kind: 'put'; readonly previous: string | undefined; readonly previousCutoff: Date | undefined };
+  | { readonly kind: 'already'; readonly cutoff: Date; readonly roleWide: boolean }
+  /** (Re)write the scope's statement with the cut-off `now`; `previous` is the statement it replaces, if any. */
+  | { readonly kind: 'put'; readonly document: string | undefined; readonly previous: Record<string, unknown> | undefined; readonly previousCutoff: Date | undefined };
 
 /**
- * Decides whether the role's sessions must be revoked again: a revocation in
- * place is enough only when its cut-off is at or after the finding's last
- * activity (`lastSeenAt`); otherwise sessions issued after the old cut-off,
- * such as the ones this finding saw, are still valid, and the cut-off moves to now.
+ * Decides whether the scope's sessions must be revoked again: a revocation in
+ * place (the scope's own statement, or a role-wide one) is enough only when
+ * its cut-off is at or after the finding's last activity (`lastSeenAt`);
+ * otherwise sessions issued after the old cut-off, such as the ones this
+ * finding saw, are still valid, and the cut-off moves to now.
  */
-export async function planRevocation(iam: IAMClient, roleName: string, lastSeenAt: string | undefined, now: Date): Promise<RevocationPlan> {
-  const previous = await existingRevocation(iam, roleName);
-  const cutoff = revocationCutoff(previous);
+export async function planRevocation(iam: IAMClient, roleName: string, scope: RevocationScope, lastSeenAt: string | undefined, now: Date): Promise<RevocationPlan> {
+  const document = await existingRevocation(iam, roleName);
+  const statements = statementsOf(document);
+  const own = statements.find((s) => s.Sid === revocationSid(scope));
+  const roleWide = statements.find((s) => s.Sid === ROLE_WIDE_SID);
   const activity = lastSeenAt && !Number.isNaN(Date.parse(lastSeenAt)) ? new Date(lastSeenAt) : now;
-  if (cutoff && cutoff.getTime() >= activity.getTime()) return { kind: 'already', cutoff };
-  return { kind: 'put', previous, previousCutoff: cutoff };
-}
-
-/** Attaches (or rewrites) the revocation policy. */
-export async function putRevocation(iam: IAMClient, roleName: string, before: Date): Promise<void> {
-  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: revokeSessionsPolicy(before) }));
+  for (const [statement, isRoleWide] of [[own, scope.kind === 'role'], [roleWide, true]] as const) {
+    const cutoff = cutoffOf(statement);
+    if (cutoff && cutoff.getTime() >= activity.getTime()) return { kind: 'already', cutoff, roleWide: isRoleWide };
+  }
+  return { kind: 'put', document, previous: own, previousCutoff: cutoffOf(own) };
 }
 
 /**
  * Runs a revocation plan and describes it as an outcome: `already`, `planned`
- * in a dry run, or `done` with the replaced document as the prior state (so
- * `release` puts back an earlier cut-off rather than deleting it).
+ * in a dry run, or `done` with the statement it replaced as the prior state
+ * (so `release` puts back an earlier cut-off, or removes only this statement,
+ * whatever other findings added to the policy since).
  */
-export async function applyRevocation(action: string, iam: IAMClient, roleName: string, plan: RevocationPlan, now: Date, dryRun: boolean): Promise<ActionOutcome> {
-  if (plan.kind === 'already') return outcome(action, roleName, 'already', `${REVOKE_SESSIONS_POLICY} on ${roleName} already denies sessions issued before ${plan.cutoff.toISOString()}, after this finding's activity`);
+export async function applyRevocation(action: string, iam: IAMClient, roleName: string, scope: RevocationScope, plan: RevocationPlan, now: Date, dryRun: boolean): Promise<ActionOutcome> {
+  const whose = scope.kind === 'instance' ? `sessions of ${roleName} issued to ${scope.instanceId}` : `sessions of ${roleName}`;
+  if (plan.kind === 'already') {
+    return outcome(action, roleName, 'already', `${REVOKE_SESSIONS_POLICY} on ${roleName} already denies ${plan.roleWide && scope.kind === 'instance' ? `every session of ${roleName}` : whose} issued before ${plan.cutoff.toISOString()}, after this finding's activity`);
+  }
   const moving = plan.previous ? ` (moving the cut-off from ${plan.previousCutoff?.toISOString() ?? 'an unreadable one'})` : '';
-  if (dryRun) return outcome(action, roleName, 'planned', `would deny sessions of ${roleName} issued before ${now.toISOString()}${moving}`);
-  await putRevocation(iam, roleName, now);
-  return outcome(action, roleName, 'done', `sessions of ${roleName} issued before ${now.toISOString()} denied${moving}`, {
-    prior: plan.previous ? { roleName, hadPolicy: true, previousDocument: plan.previous } : { roleName, hadPolicy: false },
-    changed: { policyName: REVOKE_SESSIONS_POLICY, cutoff: now.toISOString() },
+  if (dryRun) return outcome(action, roleName, 'planned', `would deny ${whose} issued before ${now.toISOString()}${moving}`);
+  const statement = revocationStatement(scope, now);
+  const others = statementsOf(plan.document).filter((s) => s.Sid !== statement.Sid);
+  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: revokeSessionsPolicy([...others, statement]) }));
+  return outcome(action, roleName, 'done', `${whose} issued before ${now.toISOString()} denied${moving}`, {
+    prior: { roleName, hadPolicy: plan.document !== undefined, ...(plan.previous ? { previousStatement: plan.previous } : {}) },
+    changed: { policyName: REVOKE_SESSIONS_POLICY, sid: statement.Sid, cutoff: now.toISOString() },
   });
 }
 
@@ -94,29 +137,34 @@ export async function applyRevocation(action: string, iam: IAMClient, roleName: 
 export const REMOVE_REVOCATION_PERMISSIONS = ['iam:GetRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy'] as const;
 
 /**
- * Undo of a revocation: deletes cordon's policy from the role, or puts back
- * the earlier revocation it replaced. Refuses (unless forced) when the policy
- * of that name is no longer the one cordon wrote (another cut-off, or not cordon's).
+ * Undo of a revocation: removes cordon's statement from the role's policy,
+ * or puts back the earlier statement it replaced; the policy goes when no
+ * statement is left. Other statements (other instances, other findings) stay.
+ * Refuses (unless forced) when the statement is no longer the one cordon
+ * wrote for this finding (another cut-off since).
  */
 export async function removeRevocation(action: string, ctx: UndoContext, record: UndoRecord): Promise<ActionOutcome> {
   const roleName = record.resource;
   const iam = ctx.member(IAMClient);
   const document = await existingRevocation(iam, roleName);
-  if (document === undefined) return outcome(action, roleName, 'already', `${REVOKE_SESSIONS_POLICY} is no longer on ${roleName}`);
-  const written = typeof record.changed.cutoff === 'string' ? record.changed.cutoff : undefined;
-  const current = revocationCutoff(document);
-  const ours = document.includes('CordonRevokeOlderSessions') && (!written || current?.toISOString() === new Date(written).toISOString());
-  if (!ours && !ctx.force) {
-    return outcome(action, roleName, 'failed', `${REFUSED} ${REVOKE_SESSIONS_POLICY} on ${roleName} is not the policy cordon wrote for this finding (changed since); rerun with --force to restore it anyway`);
+  const sid = typeof record.changed.sid === 'string' ? record.changed.sid : ROLE_WIDE_SID;
+  const statements = statementsOf(document);
+  const current = statements.find((s) => s.Sid === sid);
+  if (document === undefined || !current) return outcome(action, roleName, 'already', `cordon's statement ${sid} is no longer in ${REVOKE_SESSIONS_POLICY} on ${roleName}`);
+  const written = typeof record.changed.cutoff === 'string' ? new Date(record.changed.cutoff).toISOString() : undefined;
+  if (written && cutoffOf(current)?.toISOString() !== written && !ctx.force) {
+    return outcome(action, roleName, 'failed', `${REFUSED} ${sid} on ${roleName} is not the statement cordon wrote for this finding (cut-off changed since); rerun with --force to restore it anyway`);
   }
-  const previous = typeof record.prior.previousDocument === 'string' ? record.prior.previousDocument : undefined;
-  if (previous) {
-    const before = revocationCutoff(previous)?.toISOString() ?? 'an earlier time';
-    if (ctx.dryRun) return outcome(action, roleName, 'planned', `would put back the earlier revocation of ${roleName} (sessions issued before ${before})`);
-    await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: previous }));
-    return outcome(action, roleName, 'done', `put back the earlier revocation of ${roleName} (sessions issued before ${before} stay denied)`, { prior: { document }, changed: { document: previous } });
+  const previous = record.prior.previousStatement as Record<string, unknown> | undefined;
+  const rest = statements.filter((s) => s.Sid !== sid);
+  const next = previous ? [...rest, previous] : rest;
+  const what = previous ? `put back the earlier revocation of ${roleName} (sessions issued before ${cutoffOf(previous)?.toISOString() ?? 'an earlier time'} stay denied)` : `removed ${sid} from ${REVOKE_SESSIONS_POLICY} on ${roleName}: those older sessions work again`;
+  if (ctx.dryRun) return outcome(action, roleName, 'planned', `would ${what.replace(/^(put back|removed)/, (v) => (v === 'put back' ? 'put back' : 'remove'))}${next.length === 0 ? ' and delete the policy' : ''}`);
+  if (next.length === 0) {
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY }));
+    return outcome(action, roleName, 'done', `deleted ${REVOKE_SESSIONS_POLICY} from ${roleName}: its older sessions work again`, { prior: { document }, changed: { policyName: null } });
   }
-  if (ctx.dryRun) return outcome(action, roleName, 'planned', `would delete ${REVOKE_SESSIONS_POLICY} from ${roleName}`);
-  await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY }));
-  return outcome(action, roleName, 'done', `deleted ${REVOKE_SESSIONS_POLICY} from ${roleName}: its older sessions work again`, { prior: { policyName: REVOKE_SESSIONS_POLICY }, changed: { policyName: null } });
+  const updated = revokeSessionsPolicy(next);
+  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: updated }));
+  return outcome(action, roleName, 'done', what, { prior: { document }, changed: { document: updated } });
 }
