@@ -60,6 +60,13 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   readonly params: z.ZodType<P>;
   readonly target: ActionTarget;
   /**
+   * True when it can stop or cut off a workload (isolation, detaching,
+   * disabling credentials, blocking public access): what the blast-radius
+   * circuit breaker counts. Evidence (snapshots, protection, tags), an
+   * attacker's address blocked, an archived finding: false.
+   */
+  readonly disruptive: boolean;
+  /**
    * Every IAM action it calls, in the member account (`member`) or the
    * security account (`home`). The StackSet role is derived from these.
    */

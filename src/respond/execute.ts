@@ -199,6 +199,11 @@ async function releasedAt(ctx: ActionContext): Promise<AuditRecord | undefined> 
   return last;
 }
 
+/** True when a step that applies can stop or cut off a workload: the finding counts against the circuit breaker. */
+export function hasDisruptiveStep(screened: Screened): boolean {
+  return screened.steps.some((s) => s.action.disruptive && !skipReason(s, screened.finding));
+}
+
 /** True when at least one step of the runbook applies to the finding (the others are skipped as not applicable). */
 export function hasApplicableStep(screened: Screened): boolean {
   return screened.steps.some((s) => !skipReason(s, screened.finding));

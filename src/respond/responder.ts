@@ -10,7 +10,7 @@ import { releaseFinding, releaseUpdate } from '../release/release';
 import { BUILTIN_ACTIONS } from '../runbooks/custom-actions';
 import type { FindingUpdate, SecurityHubWriter, UpdateResult } from '../securityhub/writer';
 import type { CircuitBreaker } from './circuit';
-import { hasApplicableStep, resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
+import { hasApplicableStep, hasDisruptiveStep, resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
 import { hydrateRefs } from './hydrate';
 import { acquireLease, type HeldLease } from './leases';
 import type { ActionLine, FindingResult } from './result';
@@ -179,7 +179,11 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
   // 3. The circuit breaker: automatic containments beyond the caps are held
   // (custom actions are not capped: an analyst decided). It decides while the
   // first resources' leases are taken (independent calls, one round trip saved).
-  const automatic = acting.filter((r) => screened.get(r) && !screened.get(r)?.verdict && r.finding.origin.kind !== 'custom-action');
+  // Only what can disrupt a workload counts: a storm of blocked scanners must not use up the cap a crypto-miner's isolation needs.
+  const automatic = acting.filter((r) => {
+    const s = screened.get(r);
+    return s && !s.verdict && r.finding.origin.kind !== 'custom-action' && hasDisruptiveStep(s);
+  });
   const admitted = (async (): Promise<void> => {
     try {
       const verdicts = await deps.circuit.admit(

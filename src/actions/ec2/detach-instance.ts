@@ -58,6 +58,7 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
   summary: 'Detach the instance from its Auto Scaling group and deregister it from load balancer target groups',
   params,
   target: 'instance',
+  disruptive: true,
   permissions: {
     member: [
       'autoscaling:DescribeAutoScalingInstances',

@@ -26,6 +26,7 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
   summary: 'Replace the security groups of every network interface with a no-traffic quarantine group',
   params,
   target: 'instance',
+  disruptive: true,
   permissions: {
     member: [
       'ec2:DescribeInstances',

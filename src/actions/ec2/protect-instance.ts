@@ -17,6 +17,7 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
   summary: 'Turn on termination and stop protection and tag the instance with the finding',
   params,
   target: 'instance',
+  disruptive: false,
   permissions: { member: ['ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags'], home: [] },
   undo: {
     kind: 'restore',

@@ -22,6 +22,7 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
   summary: "Disassociate the instance profile and revoke the instance role's older sessions",
   params,
   target: 'instance',
+  disruptive: true,
   permissions: {
     member: [
       'ec2:DescribeIamInstanceProfileAssociations',

@@ -16,6 +16,7 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
   summary: 'Snapshot every attached EBS volume for forensics, tagged with the finding id',
   params,
   target: 'instance',
+  disruptive: false,
   permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'], home: [] },
   undo: { kind: 'keep', reason: 'snapshots are kept as evidence' },
   async run(ctx) {

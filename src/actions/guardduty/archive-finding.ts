@@ -13,6 +13,7 @@ export const archiveFinding: ActionDefinition<z.infer<typeof params>> = {
   summary: "Archive the finding in the GuardDuty administrator's detector",
   params,
   target: 'finding',
+  disruptive: false,
   permissions: { member: [], home: ['guardduty:ListDetectors', 'guardduty:ArchiveFindings'] },
   undo: { kind: 'keep', reason: 'the finding stays archived in GuardDuty (unarchive it in the console if needed)' },
   async run(ctx) {

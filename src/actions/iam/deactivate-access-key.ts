@@ -13,6 +13,7 @@ export const deactivateAccessKey: ActionDefinition<z.infer<typeof params>> = {
   summary: 'Set the leaked access key of the IAM user to Inactive',
   params,
   target: 'access-key',
+  disruptive: true,
   permissions: { member: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'], home: [] },
   undo: {
     kind: 'restore',

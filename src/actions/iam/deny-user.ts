@@ -13,6 +13,7 @@ export const denyUser: ActionDefinition<z.infer<typeof params>> = {
   summary: 'Attach an inline deny-all policy to the IAM user',
   params,
   target: 'user',
+  disruptive: true,
   permissions: { member: ['iam:GetUserPolicy', 'iam:PutUserPolicy'], home: [] },
   undo: {
     kind: 'restore',

@@ -32,6 +32,7 @@ export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
   summary: "Deny every action to the finding's role sessions issued before now",
   params,
   target: 'role',
+  disruptive: true,
   permissions: { member: ['iam:GetRolePolicy', 'iam:PutRolePolicy'], home: [] },
   undo: {
     kind: 'restore',

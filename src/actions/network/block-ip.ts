@@ -32,6 +32,7 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
   summary: "Deny the attacker's address in the subnet's network ACL, both directions",
   params,
   target: 'remote-ip',
+  disruptive: false,
   permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'], home: [] },
   undo: {
     kind: 'restore',

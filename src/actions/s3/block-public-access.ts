@@ -12,6 +12,7 @@ export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
   summary: 'Turn on Block Public Access for the bucket in the finding',
   params,
   target: 'bucket',
+  disruptive: true,
   permissions: { member: ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'], home: [] },
   undo: { kind: 'keep', reason: 'Block Public Access is left on: turn it off by hand if the bucket must be public' },
   async run(ctx) {

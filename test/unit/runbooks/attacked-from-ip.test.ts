@@ -2,7 +2,7 @@ import { ACTION_CATALOGUE, ACTIONS } from '../../../src/actions/registry';
 import { outcome, type ActionContext, type ActionDefinition } from '../../../src/actions/types';
 import { DEFAULT_RUNBOOKS_DIR } from '../../../src/config/settings';
 import type { Finding } from '../../../src/findings/finding';
-import { runSteps, type Screened } from '../../../src/respond/execute';
+import { hasDisruptiveStep, runSteps, type Screened } from '../../../src/respond/execute';
 import { decide, DEFAULT_POLICY } from '../../../src/runbooks/decide';
 import { loadRunbooks } from '../../../src/runbooks/load';
 
@@ -65,5 +65,23 @@ describe('runbook ec2-attacked-from-ip', () => {
     expect(ran).toEqual([]);
     expect(execution.outcomes.map((o) => o.status)).toEqual(Array(6).fill('skipped'));
     expect(execution.outcomes[0]?.detail).toBe('runs only when the resource is the TARGET (it is unknown)');
+  });
+});
+
+describe('what the circuit breaker counts (hasDisruptiveStep)', () => {
+  it('does not count blocking an attacker at the ACL (TARGET), and counts isolating the attacker instance (ACTOR)', () => {
+    // Prepare
+    const target = screenedWithRecorder(bruteForce('TARGET'), []);
+    const actor = screenedWithRecorder(bruteForce('ACTOR'), []);
+
+    // Act + Assess
+    expect(hasDisruptiveStep(target)).toBe(false);
+    expect(hasDisruptiveStep(actor)).toBe(true);
+  });
+
+  it('marks evidence, protection, address blocks and archiving as not disruptive, and every other action as disruptive', () => {
+    // Assess
+    const calm = [...ACTIONS.values()].filter((a) => !a.disruptive).map((a) => a.name).sort();
+    expect(calm).toEqual(['ec2.protect', 'ec2.snapshot', 'guardduty.archive', 'network.block-ip']);
   });
 });
