@@ -118,7 +118,7 @@ export async function planRevocation(iam: IAMClient, roleName: string, scope: Re
  * whatever other findings added to the policy since).
  */
 export async function applyRevocation(action: string, iam: IAMClient, roleName: string, scope: RevocationScope, plan: RevocationPlan, now: Date, dryRun: boolean): Promise<ActionOutcome> {
-  const whose = scope.kind === 'instance' ? `sessions of ${roleName} issued to ${scope.instanceId}` : `sessions of ${roleName}`;
+  const whose = scope.kind === 'instance' ? `sessions of ${roleName} on ${scope.instanceId}` : `sessions of ${roleName}`;
   if (plan.kind === 'already') {
     return outcome(action, roleName, 'already', `${REVOKE_SESSIONS_POLICY} on ${roleName} already denies ${plan.roleWide && scope.kind === 'instance' ? `every session of ${roleName}` : whose} issued before ${plan.cutoff.toISOString()}, after this finding's activity`);
   }
