@@ -1,6 +1,7 @@
 import { ConfigurationError, describeError } from '../aws/errors';
 import { responderSettings } from '../config/settings';
 import { releaseFinding, releaseUpdate, type Release } from '../release/release';
+import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
 import { parseFlags } from './args';
 import type { CliIo } from './io';
@@ -52,6 +53,7 @@ export async function runRelease(argv: string[], io: CliIo): Promise<number> {
     const settings = responderSettings(io.env, { roleName: values['role-name'], dryRun: values['dry-run'] });
     options = { dryRun: settings.dryRun, force: values.force === true, reactivateKeys: values['reactivate-keys'] === true };
     json = values.json === true;
+    await requireCallerCredentials();
     responder = buildResponder(settings, { actor: 'cli' });
   } catch (err) {
     io.stderr.write(`cordon release: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);

@@ -4,6 +4,7 @@ import { responderSettings } from '../config/settings';
 import { parseInput } from '../findings/parse';
 import { respond } from '../respond/responder';
 import { hasFailure, type FindingResult } from '../respond/result';
+import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
 import { parseFlags } from './args';
 import type { CliIo } from './io';
@@ -46,6 +47,7 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
     flags = { json: values.json === true };
     const settings = responderSettings(io.env, { roleName: values['role-name'], runbooksDir: values.runbooks, dryRun: values['dry-run'] });
     items = parseInput(text);
+    await requireCallerCredentials();
     responder = buildResponder(settings, {
       onHeld: (held) => {
         const accounts = [...new Set(held.map((h) => h.accountId))].join(', ');

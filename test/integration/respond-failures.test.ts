@@ -167,6 +167,22 @@ describe('respond: failures', () => {
       expect(run).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('item 1, detail: accountId: expected a 12-digit AWS account id') });
     });
 
+    it('exits 2 naming the problem when the machine has no AWS credentials, before any AWS call', async () => {
+      // Prepare: no keys, no profile, no home config, no instance metadata
+      const audit = auditFile();
+      const home = path.dirname(audit);
+      const env = { CORDON_AUDIT_FILE: audit, HOME: home, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none') };
+      local.emulator.resetCalls();
+
+      // Act
+      const run = await cordon(['respond', path.join(ROOT, 'test/fixtures/guardduty/crypto-ec2.event.json'), '--json'], env);
+
+      // Assess
+      expect(run).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('no usable AWS credentials for the security account') });
+      expect(local.emulator.calls()).toEqual([]);
+      expect(fs.existsSync(audit)).toBe(false);
+    });
+
     it('does not act on any finding of an input that is partly bad', async () => {
       const [a1] = world.memberAccountIds as [string];
       const web = instanceOf(world, a1, region, 'web-2');
