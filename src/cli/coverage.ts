@@ -1,4 +1,5 @@
 import { ConfigurationError, describeError } from '../aws/errors';
+import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildOrgClients } from '../org/clients';
 import { surveyCoverage } from '../org/coverage';
 import { PROTECTION_PLANS } from '../org/features';
@@ -57,6 +58,7 @@ export async function runCoverage(argv: string[], io: CliIo): Promise<number> {
       concurrency: pick('concurrency', values.concurrency, 'CORDON_CONCURRENCY'),
     });
     json = values.json === true;
+    await requireCallerCredentials();
   } catch (err) {
     io.stderr.write(`cordon coverage: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
     return 2;

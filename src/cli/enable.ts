@@ -1,4 +1,5 @@
 import { ConfigurationError, describeError } from '../aws/errors';
+import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildOrgClients } from '../org/clients';
 import { enableOrganization } from '../org/enable';
 import { PROTECTION_PLANS, DEFAULT_PLAN_KEYS } from '../org/features';
@@ -86,6 +87,7 @@ export async function runEnable(argv: string[], io: CliIo): Promise<number> {
       dryRun: values['dry-run'] === true ? { value: 'true', source: '--dry-run' } : env.dryRun,
     });
     json = values.json === true;
+    await requireCallerCredentials();
   } catch (err) {
     io.stderr.write(`cordon enable: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
     return 2;

@@ -167,7 +167,7 @@ describe('respond: failures', () => {
       expect(run).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('item 1, detail: accountId: expected a 12-digit AWS account id') });
     });
 
-    it('exits 2 naming the problem when the machine has no AWS credentials, before any AWS call', async () => {
+    it('exits 2 naming the problem when the machine has no AWS credentials (respond, enable), before any AWS call', async () => {
       // Prepare: no keys, no profile, no home config, no instance metadata
       const audit = auditFile();
       const home = path.dirname(audit);
@@ -176,9 +176,11 @@ describe('respond: failures', () => {
 
       // Act
       const run = await cordon(['respond', path.join(ROOT, 'test/fixtures/guardduty/crypto-ec2.event.json'), '--json'], env);
+      const enable = await cordon(['enable', '--admin-account', '111122223333', '--regions', 'us-east-1'], env);
 
       // Assess
-      expect(run).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('no usable AWS credentials for the security account') });
+      expect(run).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('cordon respond: no usable AWS credentials') });
+      expect(enable).toMatchObject({ code: 2, stderr: expect.stringContaining('cordon enable: no usable AWS credentials') });
       expect(local.emulator.calls()).toEqual([]);
       expect(fs.existsSync(audit)).toBe(false);
     });
