@@ -11,8 +11,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import * as http from 'node:http';
 import pLimit from 'p-limit';
 import type { LocalAws } from '../src/emulator/local-aws';
-import type { ProxyCall } from './faults';
-import { MAX_RECEIVE_COUNT, SQS_BATCH_SIZE } from './config';
+import { summarize, type ProxyCall } from './faults';
+import { MAX_RECEIVE_COUNT } from './config';
+import { MAX_FINDINGS_PER_UPDATE } from '../src/securityhub/writer';
 import type { BenchMessage, Burst } from './findings';
 import { round1, round2, withMemory } from './harness';
 import { drainQueue, outcomeOf, type QueueRun, type ResultOutcome } from './lambda';
@@ -76,29 +77,17 @@ function measure(messages: readonly BenchMessage[], run: QueueRun, calls: readon
   const inc = (m: Record<string, number>, k: string, by = 1): void => {
     m[k] = (m[k] ?? 0) + by;
   };
-  const byService: Record<string, number> = {};
-  const throttledByService: Record<string, number> = {};
+  const { byService, throttledByService, firstAttempts, retries, byOutcome } = summarize(calls);
+  const throttled = byOutcome.throttled ?? 0;
+  // First attempts only: a retried call is one call the code made.
+  const assumeRole = calls.filter((c) => c.service === 'sts' && c.operation === 'AssumeRole' && c.attempt <= 1).length;
+  const shWrites = calls.filter((c) => c.service === 'securityhub' && c.operation === 'BatchUpdateFindings' && c.attempt <= 1);
+  const shCalls = shWrites.length;
   const shByRegion: Record<string, number> = {};
-  let firstAttempts = 0;
-  let assumeRole = 0;
-  let shCalls = 0;
-  let throttled = 0;
-  for (const c of calls) {
-    inc(byService, c.service);
-    if (c.attempt <= 1) firstAttempts += 1;
-    if (c.outcome === 'throttled') {
-      throttled += 1;
-      inc(throttledByService, c.service);
-    }
-    if (c.service === 'sts' && c.operation === 'AssumeRole' && c.attempt <= 1) assumeRole += 1;
-    if (c.service === 'securityhub' && c.operation === 'BatchUpdateFindings' && c.attempt <= 1) {
-      shCalls += 1;
-      inc(shByRegion, c.region);
-    }
-  }
+  for (const c of shWrites) inc(shByRegion, c.region);
   const perRegion: Record<string, number> = {};
   for (const m of messages) inc(perRegion, m.region);
-  const targetByRegion = Object.fromEntries(Object.entries(perRegion).map(([r, k]) => [r, Math.ceil(k / 100)]));
+  const targetByRegion = Object.fromEntries(Object.entries(perRegion).map(([r, k]) => [r, Math.ceil(k / MAX_FINDINGS_PER_UPDATE)]));
   const accountRegions = new Set(messages.filter((m) => m.family !== 'low-severity').map((m) => `${m.accountId}|${m.region}`)).size;
 
   // The last result logged for each message is how it ended.
@@ -140,7 +129,7 @@ function measure(messages: readonly BenchMessage[], run: QueueRun, calls: readon
     },
     securityHub: { batchUpdateFindings: shCalls, target: Object.values(targetByRegion).reduce((a, b) => a + b, 0), targetByRegion, byRegion: shByRegion },
     throttled: { total: throttled, byService: throttledByService },
-    retries: calls.length - firstAttempts,
+    retries,
     outcomes: outcomes as BurstMetrics['outcomes'],
     securityHubStatus: shStatus,
     redeliveries,
@@ -207,6 +196,3 @@ export function burstRatios(cordon: BurstMetrics, baseline: BurstMetrics): Recor
     securityHubCallsPerFinding: round2(perFinding(cordon, cordon.securityHub.batchUpdateFindings) / perFinding(baseline, baseline.securityHub.batchUpdateFindings)),
   };
 }
-
-/** The SQS batch size used by the Lambda benchmark. */
-export const LAMBDA_BATCH_SIZE = SQS_BATCH_SIZE;

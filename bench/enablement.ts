@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import { buildOrgClients } from '../src/org/clients';
 import { enableOrganization, type EnableSummary } from '../src/org/enable';
 import { validateEnablerSettings } from '../src/org/settings';
-import type { ProxyCall } from './faults';
+import { summarize, type ProxyCall } from './faults';
 import { round1, round2, startHarness, withMemory } from './harness';
 
 /** The 17 regions enabled by default in every account (no opt-in). */
@@ -174,13 +174,9 @@ async function measureEnable(
     clients.close();
   }
   const calls = proxy.calls();
-  const byService: Record<string, number> = {};
-  const byOperation: Record<string, number> = {};
-  for (const c of calls) {
-    byService[c.service] = (byService[c.service] ?? 0) + 1;
-    const op = `${c.service}:${c.operation}`;
-    byOperation[op] = (byOperation[op] ?? 0) + 1;
-  }
+  const traffic = summarize(calls);
+  // Keyed `service:Operation` in the JSON report.
+  const byOperation: Record<string, number> = Object.fromEntries(Object.entries(traffic.byOperation).map(([op, n]) => [op.replace(' ', ':'), n]));
   const accountRegions = accounts * regions.length;
   return {
     label,
@@ -193,12 +189,12 @@ async function measureEnable(
     msPerAccountRegion: round2(wallMs / accountRegions),
     covered: summary.covered,
     coveredAccountRegions: summary.regions.reduce((n, r) => n + r.covered, 0),
-    calls: { total: calls.length, mutating: calls.filter((c) => MUTATING.test(c.operation) && c.attempt <= 1).length, perAccountRegion: round2(calls.length / accountRegions), byService, byOperation },
+    calls: { total: calls.length, mutating: calls.filter((c) => MUTATING.test(c.operation) && c.attempt <= 1).length, perAccountRegion: round2(calls.length / accountRegions), byService: traffic.byService, byOperation },
     assumeRole: calls.filter((c) => c.service === 'sts' && c.operation === 'AssumeRole' && c.attempt <= 1).length,
     createMembersPerRegion: { guardduty: round1((byOperation['guardduty:CreateMembers'] ?? 0) / regions.length), securityhub: round1((byOperation['securityhub:CreateMembers'] ?? 0) / regions.length) },
     nothingToChange: summary.nothingToChange,
-    throttled: calls.filter((c) => c.outcome === 'throttled').length,
-    retries: calls.filter((c) => c.attempt > 1).length,
+    throttled: traffic.byOutcome.throttled ?? 0,
+    retries: traffic.retries,
     peakRssMb: round1(peakRssMb),
   };
 }

@@ -153,6 +153,8 @@ export const PLACEHOLDER_ROOT_ID = 'r-exampleroot';
  * batches of 10 cost about one call per finding.
  */
 export const DEFAULT_BATCH_SIZE = 100;
+/** Receives of a message before the responder queue dead-letters it (its findings failed that many times). */
+export const MAX_RECEIVE_COUNT = 5;
 /** Default seconds SQS gathers a batch (Lambda requires at least 1 for batches above 10). */
 export const DEFAULT_MAX_BATCHING_WINDOW_SECONDS = 2;
 /** Largest batch Lambda accepts without a batching window (SQS event sources). */

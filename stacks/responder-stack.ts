@@ -17,7 +17,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CIRCUIT_METRIC } from '../src/handlers/responder';
 import type { CustomActionSpec } from '../src/runbooks/custom-actions';
-import type { CordonConfig } from './config';
+import { MAX_RECEIVE_COUNT, type CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
 import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
 import { GUARDDUTY_FINDING_PATTERN, lambdaBundling, REPO_ROOT, requireLocalEsbuild, warnPlaceholders } from './shared';
@@ -32,8 +32,8 @@ export const RESPONDER_TIMEOUT_SECONDS = 180;
  * window, so that a batch's retries by Lambda fit before the message reappears).
  */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** Receives of a message before it is dead-lettered (its findings failed that many times). */
-export const MAX_RECEIVE_COUNT = 5;
+/** Receives of a message before it is dead-lettered (defined with the other queue settings). */
+export { MAX_RECEIVE_COUNT };
 /** Detail type of Security Hub custom action events. */
 export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
 /** The DynamoDB attribute holding an item's expiry (epoch seconds); circuit-breaker items use it. */

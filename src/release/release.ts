@@ -4,7 +4,7 @@ import type { AuditRecord, AuditStore, LeaseStore } from '../audit/store';
 import type { ClientFactory } from '../aws/clients';
 import type { MemberCredentialsCache } from '../aws/credentials';
 import { describeError } from '../aws/errors';
-import { withLease, type LeaseOptions } from '../respond/leases';
+import { leaseKey, withLease, type LeaseOptions } from '../respond/leases';
 import { summarizeActions } from '../respond/summary';
 import type { FindingUpdate } from '../securityhub/writer';
 
@@ -113,7 +113,7 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
     }
     return outcomes;
   };
-  const outcomes = subject && !options.dryRun ? await withLease(`${accountId}|${region}|${subject}`, { ...deps.leases, store: deps.audit }, run) : await run();
+  const outcomes = subject && !options.dryRun ? await withLease(leaseKey(accountId, region, subject), { ...deps.leases, store: deps.audit }, run) : await run();
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   return { ...base, actions: outcomes, summary: `${options.dryRun ? 'release planned' : 'released'}: ${summarizeActions(outcomes)}${failed > 0 ? ` (${failed} not restored: see details)` : ''}` };
 }

@@ -8,7 +8,7 @@ import type { GuardDutyArchiver } from '../guardduty/archiver';
 import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
 import { exemption, type ExemptTag } from './exemptions';
-import { withLease, type LeaseOptions } from './leases';
+import { leaseKey, withLease, type LeaseOptions } from './leases';
 
 /** The instance named in a finding no longer exists (or is not visible to the member role). */
 export class InstanceNotFoundError extends CordonError {
@@ -54,7 +54,7 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
     },
     exclusive(scope, work) {
       if (deps.dryRun) return work();
-      return withLease(`${finding.accountId}|${finding.region}|${scope}`, { ...deps.leases, store: deps.audit }, work);
+      return withLease(leaseKey(finding.accountId, finding.region, scope), { ...deps.leases, store: deps.audit }, work);
     },
   };
 }

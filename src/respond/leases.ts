@@ -91,13 +91,27 @@ function warnRelease(key: string, err: unknown): void {
   process.emitWarning(`cordon could not give back its lease on ${key} (${describeError(err)}); it expires in ${LEASE_TTL_MS / 60_000} min`);
 }
 
+/**
+ * The key of a lease on something in one account and region: a finding's
+ * resource (the responder and release lock the same key), a network ACL, a
+ * VPC's isolation groups.
+ */
+export function leaseKey(accountId: string, region: string, scope: string): string {
+  return `${accountId}|${region}|${scope}`;
+}
+
+/** Gives a lease back: in the background when `deferRelease` is set, otherwise now. */
+export async function giveBack(lease: HeldLease, options: Pick<LeaseOptions, 'deferRelease'>): Promise<void> {
+  if (options.deferRelease) options.deferRelease(lease.release());
+  else await lease.release();
+}
+
 /** Runs `work` holding the lease on `key`, and gives it back whatever happens. */
 export async function withLease<T>(key: string, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
   const lease = await acquireLease(key, options);
   try {
     return await work();
   } finally {
-    if (options.deferRelease) options.deferRelease(lease.release());
-    else await lease.release();
+    await giveBack(lease, options);
   }
 }

@@ -12,7 +12,7 @@ import type { FindingUpdate, SecurityHubWriter, UpdateResult } from '../security
 import type { CircuitBreaker } from './circuit';
 import { hasApplicableStep, hasDisruptiveStep, resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
 import { hydrateRefs } from './hydrate';
-import { acquireLease, type HeldLease } from './leases';
+import { acquireLease, giveBack, leaseKey, type HeldLease } from './leases';
 import type { ActionLine, FindingResult } from './result';
 import { heldUpdate, securityHubUpdate } from './summary';
 
@@ -167,14 +167,12 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     // Exempt, released, or its exemption check failed: decided without acting.
     if (verdict && !executions.has(r)) executions.set(r, verdict);
     if (!screened.get(r) || verdict || executions.has(r)) continue;
-    const key = `${r.finding.accountId}|${r.finding.region}|${resourceLabel(r.finding)}`;
+    const key = leaseKey(r.finding.accountId, r.finding.region, resourceLabel(r.finding));
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const leaseOptions = { ...deps.leases, store: deps.audit };
-  const giveBack = (lease: HeldLease | Error | undefined): void => {
-    if (!lease || lease instanceof Error) return;
-    if (deps.leases?.deferRelease) deps.leases.deferRelease(lease.release());
-    else void lease.release();
+  const release = async (lease: HeldLease | Error | undefined): Promise<void> => {
+    if (lease && !(lease instanceof Error)) await giveBack(lease, leaseOptions);
   };
   // 3. The circuit breaker: automatic containments beyond the caps are held
   // (custom actions are not capped: an analyst decided). It decides while the
@@ -224,7 +222,7 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
         const lease = deps.dryRun ? undefined : await acquireLease(key, leaseOptions).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
         await admitted;
         const group = all.filter((r) => !executions.has(r));
-        if (group.length === 0) return giveBack(lease);
+        if (group.length === 0) return release(lease);
         if (lease instanceof Error) {
           for (const r of group) executions.set(r, failedExecution(r.finding, lease));
           return;
@@ -251,7 +249,7 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
             }
           }
         } finally {
-          giveBack(lease);
+          await release(lease);
         }
       }),
     ),

@@ -88,6 +88,16 @@ function allTrafficRule(families: ReadonlyArray<'v4' | 'v6'>): IpPermission[] {
   ];
 }
 
+/** Creates one of cordon's groups (tagged cordon:managed=true as it is created) and describes it, default rules included. */
+async function createGroup(ec2: EC2Client, vpcId: string, name: string, description: string): Promise<SecurityGroup> {
+  const out = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: name, Description: description, VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }] }),
+  );
+  const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
+  if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
+  return group;
+}
+
 /**
  * Finds or creates the quarantine group of a VPC: no inbound rule and no
  * outbound rule (the default allow-all egress rule is removed). If an existing
@@ -97,17 +107,8 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Prom
   let group = await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME);
   let created = false;
   if (!group) {
-    const out = await ec2.send(
-      new CreateSecurityGroupCommand({
-        GroupName: QUARANTINE_GROUP_NAME,
-        Description: 'cordon: isolates compromised instances (no inbound, no outbound)',
-        VpcId: vpcId,
-        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
-      }),
-    );
+    group = await createGroup(ec2, vpcId, QUARANTINE_GROUP_NAME, 'cordon: isolates compromised instances (no inbound, no outbound)');
     created = true;
-    group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
-    if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
   }
   const groupId = group.GroupId as string;
   if ((group.IpPermissionsEgress ?? []).length > 0) {
@@ -128,18 +129,7 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Prom
  */
 export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string): Promise<string> {
   let group = await findGroup(ec2, vpcId, UNTRACK_GROUP_NAME);
-  if (!group?.GroupId) {
-    const out = await ec2.send(
-      new CreateSecurityGroupCommand({
-        GroupName: UNTRACK_GROUP_NAME,
-        Description: 'cordon: allow-all for an instant so that tracked connections become untracked before quarantine',
-        VpcId: vpcId,
-        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
-      }),
-    );
-    group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
-    if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
-  }
+  if (!group?.GroupId) group = await createGroup(ec2, vpcId, UNTRACK_GROUP_NAME, 'cordon: allow-all for an instant so that tracked connections become untracked before quarantine');
   const groupId = group.GroupId as string;
   const inbound = missingRanges(group.IpPermissions);
   const outbound = missingRanges(group.IpPermissionsEgress);

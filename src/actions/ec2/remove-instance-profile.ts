@@ -2,7 +2,7 @@ import { DescribeIamInstanceProfileAssociationsCommand, DisassociateIamInstanceP
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import type { AuditRecord } from '../../audit/store';
-import { applyRevocation, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
+import { applyRevocation, instanceScope, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
 import { collecting, outcome, type ActionDefinition } from '../types';
 
 const params = z.strictObject({
@@ -84,7 +84,7 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
       }
       const iam = ctx.member(IAMClient);
       // Only this instance's sessions: other instances sharing the role keep working.
-      const scope = { kind: 'instance' as const, instanceId, instanceArn: `arn:${ctx.finding.partition}:ec2:${ctx.finding.region}:${ctx.finding.accountId}:instance/${instanceId}` };
+      const scope = instanceScope(ctx.finding, instanceId);
       const plan = await planRevocation(iam, roleName, scope, ctx.finding.lastSeenAt, ctx.now);
       results.push(await applyRevocation(this.name, iam, roleName, scope, plan, ctx.now, ctx.dryRun));
     });

@@ -2,7 +2,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { outcome, type ActionDefinition } from '../types';
 import type { Finding } from '../../findings/finding';
-import { applyRevocation, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, type RevocationScope } from './session-revocation';
+import { applyRevocation, instanceScope, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, type RevocationScope } from './session-revocation';
 
 const params = z.strictObject({});
 
@@ -14,10 +14,7 @@ const params = z.strictObject({});
  */
 export function sessionScope(finding: Finding): RevocationScope {
   const session = finding.accessKey?.principalId?.split(':')[1];
-  if (session && /^i-[0-9a-f]{8,17}$/.test(session)) {
-    return { kind: 'instance', instanceId: session, instanceArn: `arn:${finding.partition}:ec2:${finding.region}:${finding.accountId}:instance/${session}` };
-  }
-  return { kind: 'role' };
+  return session && /^i-[0-9a-f]{8,17}$/.test(session) ? instanceScope(finding, session) : { kind: 'role' };
 }
 
 /**

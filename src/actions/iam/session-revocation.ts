@@ -1,4 +1,5 @@
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import type { Finding } from '../../findings/finding';
 import { outcome, REFUSED, type ActionOutcome, type UndoContext, type UndoRecord } from '../types';
 
 /** Inline policy cordon attaches to a role to revoke its older sessions. */
@@ -15,6 +16,11 @@ const ROLE_WIDE_SID = 'CordonRevokeOlderSessions';
  * up to hours later). `role`: every session of the role.
  */
 export type RevocationScope = { readonly kind: 'role' } | { readonly kind: 'instance'; readonly instanceId: string; readonly instanceArn: string };
+
+/** The scope of one instance's sessions (its instance-profile credentials). */
+export function instanceScope(finding: Pick<Finding, 'partition' | 'region' | 'accountId'>, instanceId: string): RevocationScope {
+  return { kind: 'instance', instanceId, instanceArn: `arn:${finding.partition}:ec2:${finding.region}:${finding.accountId}:instance/${instanceId}` };
+}
 
 /** One statement of cordon's revocation policy. */
 interface RevocationStatement {
