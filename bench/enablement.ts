@@ -10,6 +10,7 @@
  */
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
+import { LOCAL_CREDENTIALS } from '../src/emulator/sdk-env';
 import { buildOrgClients } from '../src/org/clients';
 import { enableOrganization, type EnableSummary } from '../src/org/enable';
 import { validateEnablerSettings } from '../src/org/settings';
@@ -128,7 +129,7 @@ export async function runEnablement(options: {
  * endpoint (not measured). Returns the security account: the first created.
  */
 async function buildAccounts(endpoint: string, accounts: number): Promise<string> {
-  const org = new OrganizationsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const org = new OrganizationsClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   try {
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const limit = pLimit(8);

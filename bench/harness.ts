@@ -8,6 +8,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { responderSettings } from '../src/config/settings';
 import { startLocalAws, type LocalAws } from '../src/emulator/local-aws';
+import { pointSdkAt } from '../src/emulator/sdk-env';
 import { buildResponder, type Responder } from '../src/respond/wiring';
 import { startFaultyEndpoint, type FaultProxy, type FaultProxyOptions } from './faults';
 import { buildBenchWorld, SECURITY_CREDENTIALS, type BenchWorld } from './world';
@@ -30,12 +31,7 @@ export async function startHarness(proxyOptions: Omit<FaultProxyOptions, 'target
     await local.stop();
     throw err;
   }
-  process.env.AWS_ENDPOINT_URL = proxy.endpoint;
-  process.env.AWS_ACCESS_KEY_ID = SECURITY_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = SECURITY_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = 'us-east-1';
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
+  pointSdkAt(proxy.endpoint);
   return {
     local,
     proxy,

@@ -19,10 +19,11 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import * as http from 'node:http';
 import pLimit from 'p-limit';
 import { DEFAULT_ROLE_NAME } from '../src/aws/credentials';
-import type { SampleTarget } from '../src/demo/findings';
+import { instanceTarget, type SampleTarget } from '../src/demo/findings';
+import { LOCAL_CREDENTIALS } from '../src/emulator/sdk-env';
 
 /** Credentials of the security account (moto's default account). */
-export const SECURITY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+export const SECURITY_CREDENTIALS = LOCAL_CREDENTIALS;
 
 /** One member account and region of the bench organization, with what findings name. */
 export interface BenchSite {
@@ -164,15 +165,5 @@ export async function buildBenchWorld(options: BenchWorldOptions): Promise<Bench
 }
 
 function target(instance: Instance, vpcId: string, subnetId: string): NonNullable<SampleTarget['instance']> {
-  return {
-    instanceId: instance.InstanceId as string,
-    vpcId,
-    subnetId,
-    networkInterfaces: (instance.NetworkInterfaces ?? []).map((ni) => ({
-      networkInterfaceId: ni.NetworkInterfaceId as string,
-      subnetId: ni.SubnetId,
-      groupIds: (ni.Groups ?? []).map((g) => g.GroupId as string),
-    })),
-    tags: Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key as string, t.Value ?? ''])),
-  };
+  return instanceTarget(instance.InstanceId as string, vpcId, subnetId, instance);
 }

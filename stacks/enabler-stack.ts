@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,16 +5,17 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CordonConfig, EnablerDeployment } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
+import { createCordonFunction } from './constructs/cordon-function';
 import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
 import { managementStatements } from './enabler-permissions';
-import { lambdaBundling, REPO_ROOT, requireLocalEsbuild, warnPlaceholders } from './shared';
+import { requireLocalEsbuild, warnPlaceholders } from './shared';
 
 /** The enabler Lambda's timeout: Lambda's maximum (an organization of thousands of accounts in every region). */
 export const ENABLER_TIMEOUT_SECONDS = 900;
@@ -75,25 +75,17 @@ export class EnablerStack extends Stack {
     for (const statement of managementStatements(adminRoleArn)) this.functionRole.addToPolicy(statement);
     logGroup.grantWrite(this.functionRole);
 
-    this.fn = new NodejsFunction(this, 'Enabler', {
+    this.fn = createCordonFunction(this, 'Enabler', {
       description: 'cordon: keeps GuardDuty and Security Hub on in every account and region of the organization',
-      entry: path.join(REPO_ROOT, 'src/handlers/enable.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 512,
+      handlerFile: 'src/handlers/enable.ts',
       timeout: Duration.seconds(ENABLER_TIMEOUT_SECONDS),
       // One run at a time: a manual invocation during a scheduled run waits in Lambda's async queue.
       reservedConcurrentExecutions: 1,
       role: this.functionRole,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
-      environment: { ...enabler.env, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: lambdaBundling(),
+      environment: enabler.env,
     });
-    (this.fn.node.defaultChild as CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
 
     this.rule = new Rule(this, 'Schedule', {
       description: `cordon: runs the enabler (${enabler.schedule})`,
@@ -160,10 +152,6 @@ export class EnablerStack extends Stack {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         "The organization-wide calls of ENABLER_PERMISSIONS.management (Organizations' DescribeOrganization, ListAccounts, trusted access and delegated-administrator calls; GuardDuty's and Security Hub's List/EnableOrganizationAdminAccount; Account ListRegions) support no resource-level permission.",
-    });
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime cordon is built, bundled (esbuild target node22) and tested for, as the deployment contract requires; it is supported by Lambda, and moving runtime is a deliberate, tested change.',
     });
   }
 }

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,7 +6,7 @@ import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -19,8 +18,9 @@ import { CIRCUIT_METRIC } from '../src/handlers/responder';
 import type { CustomActionSpec } from '../src/runbooks/custom-actions';
 import { MAX_RECEIVE_COUNT, type CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
+import { createCordonFunction } from './constructs/cordon-function';
 import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
-import { GUARDDUTY_FINDING_PATTERN, lambdaBundling, REPO_ROOT, requireLocalEsbuild, warnPlaceholders } from './shared';
+import { GUARDDUTY_FINDING_PATTERN, requireLocalEsbuild, warnPlaceholders } from './shared';
 
 /** Where the runbooks are inside the Lambda bundle (CORDON_RUNBOOKS_DIR). */
 export const LAMBDA_RUNBOOKS_DIR = '/var/task/runbooks';
@@ -147,15 +147,9 @@ export class ResponderStack extends Stack {
     });
     this.grantResponderPermissions(config, logGroup);
 
-    this.fn = new NodejsFunction(this, 'Responder', {
+    this.fn = createCordonFunction(this, 'Responder', {
       description: 'cordon: contains the resources named in GuardDuty findings, as the runbooks say',
-      entry: path.join(REPO_ROOT, 'src/handlers/responder.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 512,
+      handlerFile: 'src/handlers/responder.ts',
       timeout: Duration.seconds(RESPONDER_TIMEOUT_SECONDS),
       role: this.functionRole,
       logGroup,
@@ -166,21 +160,16 @@ export class ResponderStack extends Stack {
         ...config.responderEnv,
         CORDON_AUDIT_TABLE: this.table.tableName,
         CORDON_RUNBOOKS_DIR: LAMBDA_RUNBOOKS_DIR,
-        // Stack traces through the bundle's source map.
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: lambdaBundling({
+      bundling: {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // The runbooks travel with the code that validated them at synth.
           afterBundling: (_inputDir: string, outputDir: string) => [`cp -R "${config.runbooksDir}" "${outputDir}/runbooks"`],
         },
-      }),
+      },
     });
-    // CDK makes the function depend on its role explicitly, besides the GetAtt of its ARN:
-    // cfn-lint's W3005 (redundant DependsOn) is expected on the Lambdas (here and in the enabler stack) only.
-    (this.fn.node.defaultChild as CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
     this.fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: config.batchSize,
@@ -334,9 +323,5 @@ export class ResponderStack extends Stack {
         reason: "CDK's encrypt/decrypt grant on the stack's own key, as DynamoDB's customer-managed-key guidance lists it; the resource is that one key.",
       },
     );
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime cordon is built, bundled (esbuild target node22) and tested for, as the deployment contract requires; it is supported by Lambda, and moving runtime is a deliberate, tested change.',
-    });
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Instance } from '@aws-sdk/client-ec2';
 
 /** What a sample finding is about; ids come from the resources the demo (or a test) created. */
 export interface SampleTarget {
@@ -21,6 +22,21 @@ export interface SampleTarget {
   readonly severity?: number;
   /** Seed of the finding id, so the same sample is the same finding. */
   readonly seed?: string;
+}
+
+/** What a finding says of an instance, from EC2's description of it (interfaces with their groups, tags). */
+export function instanceTarget(instanceId: string, vpcId: string, subnetId: string, described: Instance | undefined): NonNullable<SampleTarget['instance']> {
+  return {
+    instanceId,
+    vpcId,
+    subnetId,
+    networkInterfaces: (described?.NetworkInterfaces ?? []).map((ni) => ({
+      networkInterfaceId: ni.NetworkInterfaceId as string,
+      subnetId: ni.SubnetId,
+      groupIds: (ni.Groups ?? []).map((g) => g.GroupId as string),
+    })),
+    tags: Object.fromEntries((described?.Tags ?? []).map((t) => [t.Key as string, t.Value ?? ''])),
+  };
 }
 
 /** A 32-hex-digit GuardDuty-like id derived from a seed. */

@@ -5,7 +5,8 @@ import { CreateBucketCommand, PutPublicAccessBlockCommand, S3Client } from '@aws
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { DEFAULT_ROLE_NAME } from '../aws/credentials';
-import type { SampleTarget } from './findings';
+import { instanceTarget, type SampleTarget } from './findings';
+import { LOCAL_CREDENTIALS } from '../emulator/sdk-env';
 
 /** An instance the world created, with what a finding needs to name it. */
 export interface WorldInstance {
@@ -37,7 +38,7 @@ export interface WorldOptions {
   readonly regions?: readonly string[];
 }
 
-const HOME_CREDS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const HOME_CREDS = LOCAL_CREDENTIALS;
 
 /**
  * Builds an organization in moto: the caller's account (the security
@@ -129,17 +130,7 @@ export async function buildWorld(options: WorldOptions): Promise<World> {
           accountId,
           region,
           name,
-          target: {
-            instanceId,
-            vpcId,
-            subnetId,
-            networkInterfaces: (inst?.NetworkInterfaces ?? []).map((ni) => ({
-              networkInterfaceId: ni.NetworkInterfaceId as string,
-              subnetId: ni.SubnetId,
-              groupIds: (ni.Groups ?? []).map((g) => g.GroupId as string),
-            })),
-            tags: Object.fromEntries((inst?.Tags ?? []).map((t) => [t.Key as string, t.Value ?? ''])),
-          },
+          target: instanceTarget(instanceId, vpcId, subnetId, inst),
         });
       }
       const s3 = new S3Client({ endpoint: options.endpoint, region, credentials, forcePathStyle: true });

@@ -32,8 +32,12 @@ import type { EmulatorResponse } from './service';
 import { paginate } from './util';
 import { describeViolations, validateInput } from './validate';
 
-/** The operations answered here (for locally delegated principals). */
-const OPERATIONS: ReadonlySet<string> = new Set(['RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator', 'ListDelegatedAdministrators']);
+/**
+ * The operations answered here (for locally delegated principals). The local
+ * endpoint reads the body of these requests before proxying, so that
+ * {@link OrganizationsDelegation.handles} can see their service principal.
+ */
+export const DELEGATION_OPERATIONS: ReadonlySet<string> = new Set(['RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator', 'ListDelegatedAdministrators']);
 
 /** Who calls. */
 export interface OrganizationsCaller {
@@ -54,7 +58,7 @@ export class OrganizationsDelegation {
    * delegated service principal. `body` is the raw JSON 1.1 request body.
    */
   public handles(operation: string, body: Buffer): boolean {
-    if (!OPERATIONS.has(operation)) return false;
+    if (!DELEGATION_OPERATIONS.has(operation)) return false;
     const principal = parseBody(body)?.['ServicePrincipal'];
     return typeof principal === 'string' && LOCALLY_DELEGATED_PRINCIPALS.has(principal);
   }

@@ -14,6 +14,8 @@ import { Agent, createServer, request, type IncomingMessage, type Server, type S
 import type { AwsEmulator } from './emulator';
 import { EmulatorError } from './errors';
 import type { OrganizationView } from './organizations';
+import { DELEGATION_OPERATIONS } from './organizations-delegation';
+import type { EmulatorResponse } from './service';
 
 /** The SigV4 credential scope of a request. */
 export interface CredentialScope {
@@ -109,6 +111,27 @@ export class MotoClient {
     return account;
   }
 
+  /** The error for a moto Organizations answer the endpoint cannot use (one wording for every operation). */
+  private static motoError(op: string, answer: MotoAnswer): MotoQueryError {
+    return new MotoQueryError(`moto's Organizations ${op} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+  }
+
+  /**
+   * Every page of a paginated Organizations list operation in moto, called as
+   * `managementKey`; `eachPage` reads one parsed page. A page moto refuses
+   * throws: a partial list would pass for the whole organization.
+   */
+  private async listAll<P extends { NextToken?: string }>(managementKey: string, op: string, eachPage: (page: P) => void): Promise<void> {
+    let nextToken: string | undefined;
+    do {
+      const listed = await this.organizations(managementKey, op, nextToken ? { NextToken: nextToken } : {});
+      if (listed.status !== 200) throw MotoClient.motoError(op, listed);
+      const page = JSON.parse(listed.body) as P;
+      eachPage(page);
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+
   private async organizations(accessKeyId: string, target: string, payload: object): Promise<MotoAnswer> {
     return this.send(
       'POST',
@@ -127,7 +150,7 @@ export class MotoClient {
     const described = await this.organizations(accessKeyId, 'DescribeOrganization', {});
     if (described.status !== 200) {
       if (described.body.includes('AWSOrganizationsNotInUseException')) return undefined;
-      throw new MotoQueryError(`moto's Organizations DescribeOrganization answered ${described.status}: ${described.body.slice(0, 300)}`);
+      throw MotoClient.motoError('DescribeOrganization', described);
     }
     const org = JSON.parse(described.body) as { Organization?: { MasterAccountId?: string } };
     return org.Organization?.MasterAccountId;
@@ -172,7 +195,7 @@ export class MotoClient {
     const listed = await this.organizations(management.key, 'ListDelegatedAdministrators', servicePrincipal ? { ServicePrincipal: servicePrincipal } : {});
     // A service moto cannot delegate has no delegated administrator in moto.
     if (listed.status !== 200 && listed.body.includes('unrecognized service principal')) return new Set();
-    if (listed.status !== 200) throw new MotoQueryError(`moto's Organizations ListDelegatedAdministrators answered ${listed.status}: ${listed.body.slice(0, 300)}`);
+    if (listed.status !== 200) throw MotoClient.motoError('ListDelegatedAdministrators', listed);
     const page = JSON.parse(listed.body) as { DelegatedAdministrators?: Array<{ Id?: string }> };
     return new Set((page.DelegatedAdministrators ?? []).map((a) => a.Id ?? '').filter((id) => id !== ''));
   }
@@ -182,16 +205,9 @@ export class MotoClient {
     const management = await this.managementKeyFor(accessKeyId);
     if (!management) return new Set();
     const principals = new Set<string>();
-    let nextToken: string | undefined;
-    do {
-      const listed = await this.organizations(management.key, 'ListAWSServiceAccessForOrganization', nextToken ? { NextToken: nextToken } : {});
-      if (listed.status !== 200) {
-        throw new MotoQueryError(`moto's Organizations ListAWSServiceAccessForOrganization answered ${listed.status}: ${listed.body.slice(0, 300)}`);
-      }
-      const page = JSON.parse(listed.body) as { EnabledServicePrincipals?: Array<{ ServicePrincipal?: string }>; NextToken?: string };
+    await this.listAll<{ EnabledServicePrincipals?: Array<{ ServicePrincipal?: string }>; NextToken?: string }>(management.key, 'ListAWSServiceAccessForOrganization', (page) => {
       for (const p of page.EnabledServicePrincipals ?? []) if (p.ServicePrincipal) principals.add(p.ServicePrincipal);
-      nextToken = page.NextToken;
-    } while (nextToken);
+    });
     return principals;
   }
 
@@ -202,7 +218,7 @@ export class MotoClient {
     const described = await this.organizations(management.key, 'DescribeAccount', { AccountId: accountId });
     if (described.status !== 200) {
       if (described.body.includes('AccountNotFoundException')) return undefined;
-      throw new MotoQueryError(`moto's Organizations DescribeAccount answered ${described.status}: ${described.body.slice(0, 300)}`);
+      throw MotoClient.motoError('DescribeAccount', described);
     }
     return (JSON.parse(described.body) as { Account?: Record<string, unknown> }).Account;
   }
@@ -215,18 +231,18 @@ export class MotoClient {
    */
   public async registerDelegatedAdministrator(managementKey: string, accountId: string, servicePrincipal: string): Promise<boolean> {
     const access = await this.organizations(managementKey, 'EnableAWSServiceAccess', { ServicePrincipal: servicePrincipal });
-    if (access.status !== 200) throw new MotoQueryError(`moto's Organizations EnableAWSServiceAccess answered ${access.status}: ${access.body.slice(0, 300)}`);
+    if (access.status !== 200) throw MotoClient.motoError('EnableAWSServiceAccess', access);
     const registered = await this.organizations(managementKey, 'RegisterDelegatedAdministrator', { AccountId: accountId, ServicePrincipal: servicePrincipal });
     if (registered.status === 200 || registered.body.includes('AccountAlreadyRegisteredException')) return true;
     if (registered.body.includes('unrecognized service principal')) return false;
-    throw new MotoQueryError(`moto's Organizations RegisterDelegatedAdministrator answered ${registered.status}: ${registered.body.slice(0, 300)}`);
+    throw MotoClient.motoError('RegisterDelegatedAdministrator', registered);
   }
 
   /** Deregister a delegated administrator in moto. */
   public async deregisterDelegatedAdministrator(managementKey: string, accountId: string, servicePrincipal: string): Promise<void> {
     const answer = await this.organizations(managementKey, 'DeregisterDelegatedAdministrator', { AccountId: accountId, ServicePrincipal: servicePrincipal });
     if (answer.status !== 200 && !answer.body.includes('AccountNotRegisteredException')) {
-      throw new MotoQueryError(`moto's Organizations DeregisterDelegatedAdministrator answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+      throw MotoClient.motoError('DeregisterDelegatedAdministrator', answer);
     }
   }
 
@@ -256,19 +272,18 @@ export class MotoClient {
     if (!management) return undefined;
     const managementAccountId = management.accountId;
     const accountIds = new Set<string>();
-    let nextToken: string | undefined;
-    do {
-      const listed = await this.organizations(management.key, 'ListAccounts', nextToken ? { NextToken: nextToken } : {});
-      if (listed.status !== 200) {
-        throw new MotoQueryError(`moto's Organizations ListAccounts answered ${listed.status}: ${listed.body.slice(0, 300)}`);
-      }
-      const page = JSON.parse(listed.body) as { Accounts?: Array<{ Id?: string; State?: string; Status?: string }>; NextToken?: string };
+    await this.listAll<{ Accounts?: Array<{ Id?: string; State?: string; Status?: string }>; NextToken?: string }>(management.key, 'ListAccounts', (page) => {
       // Suspended (closed) accounts cannot run GuardDuty or Security Hub: for the emulated services they have left.
       for (const a of page.Accounts ?? []) if (a.Id && (a.State ?? a.Status ?? 'ACTIVE') === 'ACTIVE') accountIds.add(a.Id);
-      nextToken = page.NextToken;
-    } while (nextToken);
+    });
     return { managementAccountId, accountIds };
   }
+}
+
+/** Send an emulator answer to the client as is (the length is the body's, in bytes). */
+function writeAnswer(res: ServerResponse, answer: EmulatorResponse): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+  res.end(answer.body);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -297,9 +312,6 @@ const DELEGATED_ADMIN_READS: ReadonlySet<string> = new Set([
 
 /** How long a listed organization is reused when nothing went through the local endpoint to change it. */
 const ORGANIZATION_CACHE_MS = 2_000;
-
-/** Organizations operations the emulator may answer itself (see AwsEmulator.handlesOrganizations). */
-const DELEGATION_OPERATIONS: ReadonlySet<string> = new Set(['RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator', 'ListDelegatedAdministrators']);
 
 /** The operation name of a request proxied to moto, when it can be read cheaply. */
 function proxiedOperation(req: IncomingMessage, query: URLSearchParams, formBody: Buffer | undefined): string {
@@ -361,8 +373,7 @@ export class LocalRouter {
         { method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
         { accountId, region: scope.region, accessKeyId: scope.accessKeyId },
       );
-      res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
-      res.end(answer.body);
+      writeAnswer(res, answer);
       return;
     }
     // Small form bodies (query protocol: EC2, IAM, STS…) are read first to name the operation, and so are
@@ -377,8 +388,7 @@ export class LocalRouter {
       const operation = proxiedOperation(req, url.searchParams, buffered);
       if (scope.service === 'organizations' && buffered && this.emulator.handlesOrganizations(operation, buffered)) {
         const answer = await this.emulator.handleOrganizations(operation, buffered, { accountId, region: scope.region, accessKeyId: scope.accessKeyId });
-        res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
-        res.end(answer.body);
+        writeAnswer(res, answer);
         return;
       }
       this.emulator.recordCall({ service: scope.service, operation, accountId, region: scope.region });

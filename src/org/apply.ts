@@ -13,10 +13,10 @@ import {
   UpdateDetectorCommand,
   UpdateMemberDetectorsCommand,
   UpdateOrganizationConfigurationCommand,
-  type DetectorFeatureConfiguration,
   type FindingPublishingFrequency,
   type MemberFeaturesConfiguration,
   type OrganizationFeatureConfiguration,
+  type UnprocessedAccount,
 } from '@aws-sdk/client-guardduty';
 import { EnableAWSServiceAccessCommand, OrganizationsClient, RegisterDelegatedAdministratorCommand } from '@aws-sdk/client-organizations';
 import {
@@ -34,8 +34,13 @@ import type { ProtectionPlan } from './features';
 import type { Organization, OrganizationStep, RegionState, RegionStep, StepOutcome } from './model';
 import { ACCOUNT_PRINCIPAL, describeStep } from './plan';
 
-/** Detector-level configuration of plans (the security account's own detector). */
-function detectorFeatures(plans: readonly ProtectionPlan[]): DetectorFeatureConfiguration[] {
+/**
+ * Detector-level configuration of plans: the security account's own detector
+ * (Create/UpdateDetector) and members' detectors (UpdateMemberDetectors).
+ * Typed as the member shape: plans name organization features, which every
+ * detector accepts too (the detector's feature names are a superset).
+ */
+function detectorFeatures(plans: readonly ProtectionPlan[]): MemberFeaturesConfiguration[] {
   return plans.map((p) => ({
     Name: p.feature,
     Status: 'ENABLED',
@@ -49,15 +54,6 @@ function organizationFeatures(plans: readonly ProtectionPlan[]): OrganizationFea
     Name: p.feature,
     AutoEnable: 'ALL',
     AdditionalConfiguration: p.additional.length > 0 ? p.additional.map((a) => ({ Name: a, AutoEnable: 'ALL' })) : undefined,
-  }));
-}
-
-/** Member-level configuration of plans (UpdateMemberDetectors). */
-function memberFeatures(plans: readonly ProtectionPlan[]): MemberFeaturesConfiguration[] {
-  return plans.map((p) => ({
-    Name: p.feature,
-    Status: 'ENABLED',
-    AdditionalConfiguration: p.additional.length > 0 ? p.additional.map((a) => ({ Name: a, Status: 'ENABLED' })) : undefined,
   }));
 }
 
@@ -180,17 +176,17 @@ export async function applyRegionSteps(
             AccountDetails: step.accountIds.map((id) => ({ AccountId: id, Email: emails.get(id) || `${id}@organization.invalid` })),
           }),
         );
-        return unprocessed(out.UnprocessedAccounts?.map((u) => `${u.AccountId ?? '?'}: ${u.Result ?? ''}`));
+        return gdUnprocessed(out.UnprocessedAccounts);
       }
       case 'gd-start-monitoring': {
         const out = await gdAdmin().send(new StartMonitoringMembersCommand({ DetectorId: detector(), AccountIds: [...step.accountIds] }));
-        return unprocessed(out.UnprocessedAccounts?.map((u) => `${u.AccountId ?? '?'}: ${u.Result ?? ''}`));
+        return gdUnprocessed(out.UnprocessedAccounts);
       }
       case 'gd-member-plans': {
         const out = await gdAdmin().send(
-          new UpdateMemberDetectorsCommand({ DetectorId: detector(), AccountIds: [...step.accountIds], Features: memberFeatures(step.plans) }),
+          new UpdateMemberDetectorsCommand({ DetectorId: detector(), AccountIds: [...step.accountIds], Features: detectorFeatures(step.plans) }),
         );
-        return unprocessed(out.UnprocessedAccounts?.map((u) => `${u.AccountId ?? '?'}: ${u.Result ?? ''}`));
+        return gdUnprocessed(out.UnprocessedAccounts);
       }
       case 'gd-org-config':
         await gdAdmin().send(
@@ -227,6 +223,11 @@ export async function applyRegionSteps(
       }
     }
   }
+}
+
+/** {@link unprocessed} for a GuardDuty member call's answer (GuardDuty names the reason `Result`). */
+function gdUnprocessed(accounts: readonly UnprocessedAccount[] | undefined): undefined {
+  return unprocessed(accounts?.map((u) => `${u.AccountId ?? '?'}: ${u.Result ?? ''}`));
 }
 
 /** Accounts a CreateMembers call did not process make the step fail, naming them. */

@@ -3,7 +3,7 @@
  * status and protection plans, from the state the security account sees.
  */
 import { planKeyOf, planOn, PROTECTION_PLANS, type ProtectionPlan } from './features';
-import { regionDisabled, regionOptState, type CoverageCell, type CoverageStatus, type Organization, type RegionState } from './model';
+import { enabledFeatures, regionDisabled, regionOptState, type CoverageCell, type CoverageStatus, type Organization, type RegionState } from './model';
 
 /** Always on with a detector; not shown as protection plans. */
 const FOUNDATIONAL = new Set(['CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS']);
@@ -52,7 +52,7 @@ export function coverageCells(
       else if (!gd.detector.enabled) [status, detail] = ['detector-disabled', "the security account's detector is disabled"];
       else {
         [status, detail] = ['administrator', gd.delegatedAdmin.status === 'self' ? 'delegated administrator' : 'detector enabled'];
-        features = new Map([...gd.detector.features].filter(([, f]) => f.enabled).map(([name, f]) => [name, f.additional]));
+        features = enabledFeatures(gd.detector);
       }
     } else if (gd.delegatedAdmin.status === 'other') {
       [status, detail] = ['not-a-member', `GuardDuty is administered by ${gd.delegatedAdmin.accountId}`];

@@ -88,6 +88,15 @@ export interface DetectorState {
   readonly features: ReadonlyMap<string, { readonly enabled: boolean; readonly additional: ReadonlySet<string> }>;
 }
 
+/**
+ * The detector's enabled features → their enabled additional configuration:
+ * the shape `planOn` (features.ts) reads, and a member's features have, so
+ * the detector and members are judged by one rule.
+ */
+export function enabledFeatures(detector: DetectorState): ReadonlyMap<string, ReadonlySet<string>> {
+  return new Map([...detector.features].filter(([, f]) => f.enabled).map(([name, f]) => [name, f.additional]));
+}
+
 /** The delegated administrator's GuardDuty organization configuration in a region. */
 export interface GuardDutyOrgConfig {
   readonly autoEnableMembers: string;

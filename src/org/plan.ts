@@ -14,6 +14,7 @@
  */
 import { planOn, type ProtectionPlan } from './features';
 import {
+  enabledFeatures,
   regionDisabled,
   regionEnabled,
   regionOptState,
@@ -167,10 +168,8 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
       if (!gd.detector) {
         steps.push({ kind: 'gd-create-detector', as: 'admin', plans: options.plans, publishingFrequency: PUBLISHING_FREQUENCY });
       } else {
-        const missingPlans = options.plans.filter((p) => {
-          const f = gd.detector?.features.get(p.feature);
-          return !f?.enabled || p.additional.some((a) => !f.additional.has(a));
-        });
+        const on = enabledFeatures(gd.detector);
+        const missingPlans = options.plans.filter((p) => !planOn(on, p));
         const frequency = gd.detector.publishingFrequency === PUBLISHING_FREQUENCY ? undefined : PUBLISHING_FREQUENCY;
         if (!gd.detector.enabled || frequency || missingPlans.length > 0) {
           steps.push({ kind: 'gd-update-detector', as: 'admin', enable: !gd.detector.enabled, publishingFrequency: frequency, plans: missingPlans });

@@ -101,6 +101,11 @@ async function readGuardDuty(clients: OrgClients, org: Organization, region: str
   }
 }
 
+/** Names of a GuardDuty feature's additional configuration that is enabled (detector and member answers alike). */
+function enabledAdditional(feature: { readonly AdditionalConfiguration?: ReadonlyArray<{ readonly Name?: string; readonly Status?: string }> }): Set<string> {
+  return new Set((feature.AdditionalConfiguration ?? []).filter((a) => a.Status === 'ENABLED').map((a) => a.Name ?? ''));
+}
+
 /** The security account's side of GuardDuty. */
 async function readGuardDutyAdmin(clients: OrgClients, region: string, known: DelegatedAdmin): Promise<GuardDutyRegionState> {
   let delegatedAdmin = known;
@@ -115,10 +120,7 @@ async function readGuardDutyAdmin(clients: OrgClients, region: string, known: De
     features: new Map(
       (got.Features ?? []).map((f) => [
         f.Name ?? '',
-        {
-          enabled: f.Status === 'ENABLED',
-          additional: new Set((f.AdditionalConfiguration ?? []).filter((a) => a.Status === 'ENABLED').map((a) => a.Name ?? '')),
-        },
+        { enabled: f.Status === 'ENABLED', additional: enabledAdditional(f) },
       ]),
     ),
   };
@@ -157,7 +159,7 @@ async function readGuardDutyAdmin(clients: OrgClients, region: string, known: De
       const on = new Map<string, Set<string>>();
       for (const f of c.Features ?? []) {
         if (f.Status !== 'ENABLED' || !f.Name) continue;
-        on.set(f.Name, new Set((f.AdditionalConfiguration ?? []).filter((a) => a.Status === 'ENABLED').map((a) => a.Name ?? '')));
+        on.set(f.Name, enabledAdditional(f));
       }
       features.set(c.AccountId ?? '', on);
     }

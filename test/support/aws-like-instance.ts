@@ -8,7 +8,7 @@ import {
   ModifyNetworkInterfaceAttributeCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import type { SampleTarget } from '../../src/demo/findings';
+import { instanceTarget, type SampleTarget } from '../../src/demo/findings';
 
 /** What {@link launchAwsLikeInstance} makes. */
 export interface AwsLikeInstanceOptions {
@@ -55,13 +55,7 @@ export async function launchAwsLikeInstance(ec2: EC2Client, options: AwsLikeInst
   }
   if (options.instanceProfileName) await ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: instanceId, IamInstanceProfile: { Name: options.instanceProfileName } }));
   const described = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
-  return {
-    instanceId,
-    vpcId: options.vpcId,
-    subnetId: options.subnetId,
-    networkInterfaces: (described?.NetworkInterfaces ?? []).map((ni) => ({ networkInterfaceId: ni.NetworkInterfaceId as string, subnetId: ni.SubnetId, groupIds: (ni.Groups ?? []).map((g) => g.GroupId as string) })),
-    tags: Object.fromEntries((described?.Tags ?? []).map((t) => [t.Key as string, t.Value ?? ''])),
-  };
+  return instanceTarget(instanceId, options.vpcId, options.subnetId, described);
 }
 
 /** Each interface of an instance and its groups, sorted (as DescribeNetworkInterfaces reports them). */

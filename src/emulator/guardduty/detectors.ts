@@ -38,6 +38,20 @@ export function assertNoRuntimeConflict(features: ReadonlyArray<{ readonly Name?
   }
 }
 
+/**
+ * GuardDuty rejects a request that names both `Features` and the deprecated
+ * `DataSources` (detector, member and organization updates alike): the two
+ * would configure the same protection plans.
+ */
+export function assertNotBothDataSourcesAndFeatures(features: object | undefined, dataSources: object | undefined): void {
+  if (features && dataSources) {
+    throw new ApiError(
+      'BadRequestException',
+      'The request is rejected because both dataSources and features are specified; use features only.',
+    );
+  }
+}
+
 /** Apply `Features` (or legacy `DataSources`) of a Create/UpdateDetector (or UpdateMemberDetectors) request. */
 export function applyDetectorFeatures(
   detector: Detector,
@@ -45,12 +59,7 @@ export function applyDetectorFeatures(
   dataSources: DataSourceConfigurations | undefined,
   now: Date,
 ): void {
-  if (features && dataSources) {
-    throw new ApiError(
-      'BadRequestException',
-      'The request is rejected because both dataSources and features are specified; use features only.',
-    );
-  }
+  assertNotBothDataSourcesAndFeatures(features, dataSources);
   assertNoRuntimeConflict(features);
   const set = (name: string, enabled: boolean | undefined): void => {
     if (enabled === undefined) return;

@@ -52,7 +52,7 @@ import { ApiError } from '../errors';
 import type { OrganizationDirectory } from '../organizations';
 import { typed, type CallContext, type Handler } from '../service';
 import { paginate } from '../util';
-import { applyDetectorFeatures, assertNoRuntimeConflict, dataSourcesResult, featureResults } from './detectors';
+import { applyDetectorFeatures, assertNoRuntimeConflict, assertNotBothDataSourcesAndFeatures, dataSourcesResult, featureResults } from './detectors';
 import { OPTIONAL_FEATURES, type Detector, type GuardDutyStore, type MemberRecord, type OrgConfiguration } from './store';
 
 function bad(message: string): ApiError {
@@ -152,6 +152,25 @@ export function guardDutyOrganizationHandlers(
     Result: 'The request is rejected because the input account ID is not associated with the current account.',
   });
 
+  /**
+   * Stop (`to` Disabled) or start (`to` Enabled) monitoring of the caller's
+   * members: an Enabled or Disabled member moves to `to` (already there, it
+   * is left as it is); any other account is unprocessed.
+   */
+  const setMonitoring = (ctx: CallContext, accountIds: readonly string[] | undefined, to: 'Enabled' | 'Disabled'): UnprocessedAccount[] => {
+    const members = store.membersOf(ctx.accountId, ctx.region);
+    const unprocessed: UnprocessedAccount[] = [];
+    for (const id of accountIds ?? []) {
+      const m = members.get(id);
+      if (!m || (m.relationshipStatus !== 'Enabled' && m.relationshipStatus !== 'Disabled')) unprocessed.push(notMember(id));
+      else if (m.relationshipStatus !== to) {
+        m.relationshipStatus = to;
+        m.updatedAt = ctx.now.toISOString();
+      }
+    }
+    return unprocessed;
+  };
+
   return {
     EnableOrganizationAdminAccount: typed<EnableOrganizationAdminAccountRequest, object>(async (ctx, input) => {
       await requireManagement(ctx);
@@ -202,9 +221,7 @@ export function guardDutyOrganizationHandlers(
         throw bad('The request is rejected because neither autoEnable nor autoEnableOrganizationMembers is specified; provide autoEnableOrganizationMembers.');
       }
       assertNoRuntimeConflict(input.Features);
-      if (input.Features && input.DataSources) {
-        throw bad('The request is rejected because both dataSources and features are specified; use features only.');
-      }
+      assertNotBothDataSourcesAndFeatures(input.Features, input.DataSources);
       const config = store.orgConfig(ctx.accountId, ctx.region);
       if (input.AutoEnableOrganizationMembers) config.autoEnableOrganizationMembers = input.AutoEnableOrganizationMembers;
       else if (input.AutoEnable !== undefined) config.autoEnableOrganizationMembers = input.AutoEnable ? 'NEW' : 'NONE';
@@ -338,7 +355,6 @@ export function guardDutyOrganizationHandlers(
 
     StopMonitoringMembers: typed<StopMonitoringMembersRequest, StopMonitoringMembersResponse>(async (ctx, input) => {
       store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
-      const members = store.membersOf(ctx.accountId, ctx.region);
       if (store.orgAdmin(ctx.region)?.adminAccountId === ctx.accountId && store.orgConfig(ctx.accountId, ctx.region).autoEnableOrganizationMembers === 'ALL') {
         const orgAccounts = await orgAccountsFor(ctx);
         const inOrg = (input.AccountIds ?? []).filter((id) => orgAccounts.has(id));
@@ -348,40 +364,19 @@ export function guardDutyOrganizationHandlers(
           );
         }
       }
-      const unprocessed: UnprocessedAccount[] = [];
-      for (const id of input.AccountIds ?? []) {
-        const m = members.get(id);
-        if (!m || (m.relationshipStatus !== 'Enabled' && m.relationshipStatus !== 'Disabled')) unprocessed.push(notMember(id));
-        else if (m.relationshipStatus === 'Enabled') {
-          m.relationshipStatus = 'Disabled';
-          m.updatedAt = ctx.now.toISOString();
-        }
-      }
-      return { UnprocessedAccounts: unprocessed };
+      return { UnprocessedAccounts: setMonitoring(ctx, input.AccountIds, 'Disabled') };
     }),
 
     StartMonitoringMembers: typed<StartMonitoringMembersRequest, StartMonitoringMembersResponse>((ctx, input) => {
       store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
-      const members = store.membersOf(ctx.accountId, ctx.region);
-      const unprocessed: UnprocessedAccount[] = [];
-      for (const id of input.AccountIds ?? []) {
-        const m = members.get(id);
-        if (!m || (m.relationshipStatus !== 'Enabled' && m.relationshipStatus !== 'Disabled')) unprocessed.push(notMember(id));
-        else if (m.relationshipStatus === 'Disabled') {
-          m.relationshipStatus = 'Enabled';
-          m.updatedAt = ctx.now.toISOString();
-        }
-      }
-      return { UnprocessedAccounts: unprocessed };
+      return { UnprocessedAccounts: setMonitoring(ctx, input.AccountIds, 'Enabled') };
     }),
 
     UpdateMemberDetectors: typed<UpdateMemberDetectorsRequest, UpdateMemberDetectorsResponse>((ctx, input) => {
       store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
       // Checked for the whole request first: a rejected request changes no member.
       assertNoRuntimeConflict(input.Features);
-      if (input.Features && input.DataSources) {
-        throw bad('The request is rejected because both dataSources and features are specified; use features only.');
-      }
+      assertNotBothDataSourcesAndFeatures(input.Features, input.DataSources);
       const members = store.membersOf(ctx.accountId, ctx.region);
       const unprocessed: UnprocessedAccount[] = [];
       for (const id of input.AccountIds ?? []) {
