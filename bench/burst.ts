@@ -32,14 +32,31 @@ export interface BurstMetrics {
   readonly coldStarts: number;
   readonly wallMs: number;
   readonly findingsPerSecond: number;
-  readonly calls: { readonly total: number; readonly firstAttempts: number; readonly perFinding: number; readonly byService: Readonly<Record<string, number>>; readonly perFindingByService: Readonly<Record<string, number>> };
+  readonly calls: {
+    readonly total: number;
+    readonly firstAttempts: number;
+    readonly perFinding: number;
+    readonly byService: Readonly<Record<string, number>>;
+    readonly perFindingByService: Readonly<Record<string, number>>;
+  };
   /**
    * `target`: one per account-region each execution environment acted in
    * (environments cannot share credentials); `accountRegions` is the
    * organization-wide count the issue names, reached only with one environment.
    */
-  readonly assumeRole: { readonly calls: number; readonly target: number; readonly accountRegions: number; readonly perAccountRegion: number; readonly perEnvironmentAccountRegion: number };
-  readonly securityHub: { readonly batchUpdateFindings: number; readonly target: number; readonly targetByRegion: Readonly<Record<string, number>>; readonly byRegion: Readonly<Record<string, number>> };
+  readonly assumeRole: {
+    readonly calls: number;
+    readonly target: number;
+    readonly accountRegions: number;
+    readonly perAccountRegion: number;
+    readonly perEnvironmentAccountRegion: number;
+  };
+  readonly securityHub: {
+    readonly batchUpdateFindings: number;
+    readonly target: number;
+    readonly targetByRegion: Readonly<Record<string, number>>;
+    readonly byRegion: Readonly<Record<string, number>>;
+  };
   readonly throttled: { readonly total: number; readonly byService: Readonly<Record<string, number>> };
   readonly retries: number;
   readonly outcomes: Readonly<Record<ResultOutcome | 'lost' | 'dead-lettered', number>>;
@@ -47,7 +64,13 @@ export interface BurstMetrics {
   readonly redeliveries: number;
   readonly deadLettered: number;
   readonly memory: { readonly peakRssMb: number; readonly peakHeapMb: number };
-  readonly duplicates?: { readonly sitesChecked: number; readonly snapshots: number; readonly duplicateSnapshots: number; readonly naclDenyRules: number; readonly duplicateNaclRules: number };
+  readonly duplicates?: {
+    readonly sitesChecked: number;
+    readonly snapshots: number;
+    readonly duplicateSnapshots: number;
+    readonly naclDenyRules: number;
+    readonly duplicateNaclRules: number;
+  };
 }
 
 /**
@@ -65,14 +88,34 @@ export async function runQueue(options: {
 }): Promise<{ run: QueueRun; metrics: BurstMetrics }> {
   options.resetCalls();
   const measured = await withMemory(() =>
-    drainQueue({ messages: options.messages, containers: options.containers, batchSize: options.batchSize, maxReceiveCount: MAX_RECEIVE_COUNT, newResponder: options.newResponder, freshPerInvocation: options.freshPerInvocation }),
+    drainQueue({
+      messages: options.messages,
+      containers: options.containers,
+      batchSize: options.batchSize,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      newResponder: options.newResponder,
+      freshPerInvocation: options.freshPerInvocation,
+    }),
   );
   const run = measured.value;
   const calls = options.calls();
-  return { run, metrics: measure(options.messages, run, calls, { containers: options.containers, batchSize: options.batchSize, peakRssMb: measured.peakRssMb, peakHeapMb: measured.peakHeapMb }) };
+  return {
+    run,
+    metrics: measure(options.messages, run, calls, {
+      containers: options.containers,
+      batchSize: options.batchSize,
+      peakRssMb: measured.peakRssMb,
+      peakHeapMb: measured.peakHeapMb,
+    }),
+  };
 }
 
-function measure(messages: readonly BenchMessage[], run: QueueRun, calls: readonly ProxyCall[], shape: { containers: number; batchSize: number; peakRssMb: number; peakHeapMb: number }): BurstMetrics {
+function measure(
+  messages: readonly BenchMessage[],
+  run: QueueRun,
+  calls: readonly ProxyCall[],
+  shape: { containers: number; batchSize: number; peakRssMb: number; peakHeapMb: number },
+): BurstMetrics {
   const n = messages.length;
   const inc = (m: Record<string, number>, k: string, by = 1): void => {
     m[k] = (m[k] ?? 0) + by;
@@ -93,7 +136,16 @@ function measure(messages: readonly BenchMessage[], run: QueueRun, calls: readon
   // The last result logged for each message is how it ended.
   const last = new Map<string, (typeof run.results)[number]>();
   for (const r of run.results) last.set(r.messageId, r);
-  const outcomes: Record<string, number> = { contained: 0, failed: 0, held: 0, skipped: 0, exempt: 0, 'nothing-to-do': 0, lost: 0, 'dead-lettered': run.deadLettered.length };
+  const outcomes: Record<string, number> = {
+    contained: 0,
+    failed: 0,
+    held: 0,
+    skipped: 0,
+    exempt: 0,
+    'nothing-to-do': 0,
+    lost: 0,
+    'dead-lettered': run.deadLettered.length,
+  };
   const shStatus: Record<string, number> = {};
   const dead = new Set(run.deadLettered);
   for (const m of messages) {
@@ -127,7 +179,12 @@ function measure(messages: readonly BenchMessage[], run: QueueRun, calls: readon
       perAccountRegion: round2(assumeRole / Math.max(1, accountRegions)),
       perEnvironmentAccountRegion: round2(assumeRole / Math.max(1, run.environmentAccountRegions)),
     },
-    securityHub: { batchUpdateFindings: shCalls, target: Object.values(targetByRegion).reduce((a, b) => a + b, 0), targetByRegion, byRegion: shByRegion },
+    securityHub: {
+      batchUpdateFindings: shCalls,
+      target: Object.values(targetByRegion).reduce((a, b) => a + b, 0),
+      targetByRegion,
+      byRegion: shByRegion,
+    },
     throttled: { total: throttled, byService: throttledByService },
     retries,
     outcomes: outcomes as BurstMetrics['outcomes'],
@@ -143,7 +200,11 @@ function measure(messages: readonly BenchMessage[], run: QueueRun, calls: readon
  * containment: two snapshots of one volume for one finding, or two deny rules
  * for one address and direction in one network ACL.
  */
-export async function countDuplicates(local: LocalAws, world: BenchWorld, sites: readonly BenchSite[]): Promise<NonNullable<BurstMetrics['duplicates']>> {
+export async function countDuplicates(
+  local: LocalAws,
+  world: BenchWorld,
+  sites: readonly BenchSite[],
+): Promise<NonNullable<BurstMetrics['duplicates']>> {
   const requestHandler = new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16 }) });
   const limit = pLimit(8);
   let snapshots = 0;
@@ -153,8 +214,15 @@ export async function countDuplicates(local: LocalAws, world: BenchWorld, sites:
   await Promise.all(
     sites.map((site) =>
       limit(async () => {
-        const ec2 = new EC2Client({ endpoint: local.endpoint, region: site.region, credentials: await world.credentialsFor(site.accountId), requestHandler });
-        const snaps = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag-key', Values: ['cordon:finding-id'] }] }));
+        const ec2 = new EC2Client({
+          endpoint: local.endpoint,
+          region: site.region,
+          credentials: await world.credentialsFor(site.accountId),
+          requestHandler,
+        });
+        const snaps = await ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag-key', Values: ['cordon:finding-id'] }] }),
+        );
         const perKey = new Map<string, number>();
         for (const s of snaps.Snapshots ?? []) {
           const finding = s.Tags?.find((t) => t.Key === 'cordon:finding-id')?.Value ?? '';
@@ -193,6 +261,8 @@ export function burstRatios(cordon: BurstMetrics, baseline: BurstMetrics): Recor
     throughput: round2(cordon.findingsPerSecond / baseline.findingsPerSecond),
     callsPerFinding: round2(cordon.calls.perFinding / baseline.calls.perFinding),
     assumeRolePerFinding: round2(perFinding(cordon, cordon.assumeRole.calls) / perFinding(baseline, baseline.assumeRole.calls)),
-    securityHubCallsPerFinding: round2(perFinding(cordon, cordon.securityHub.batchUpdateFindings) / perFinding(baseline, baseline.securityHub.batchUpdateFindings)),
+    securityHubCallsPerFinding: round2(
+      perFinding(cordon, cordon.securityHub.batchUpdateFindings) / perFinding(baseline, baseline.securityHub.batchUpdateFindings),
+    ),
   };
 }

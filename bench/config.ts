@@ -32,9 +32,42 @@ const FOUR_REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2'] a
 
 /** The sizes by name. */
 export const SCALES: Readonly<Record<BenchScale['name'], BenchScale>> = {
-  quick: { name: 'quick', regions: ['us-east-1', 'eu-west-1'], burstAccounts: 2, burstFindings: 24, baselineAccounts: 1, baselineFindings: 10, containers: 2, enableAccounts: 10, enableRegions: 2, enableBaselineAccounts: 5 },
-  standard: { name: 'standard', regions: FOUR_REGIONS, burstAccounts: 40, burstFindings: 1_000, baselineAccounts: 4, baselineFindings: 100, containers: 5, enableAccounts: 1_000, enableRegions: 17, enableBaselineAccounts: 50 },
-  full: { name: 'full', regions: FOUR_REGIONS, burstAccounts: 200, burstFindings: 5_000, baselineAccounts: 10, baselineFindings: 250, containers: 5, enableAccounts: 1_000, enableRegions: 17, enableBaselineAccounts: 100 },
+  quick: {
+    name: 'quick',
+    regions: ['us-east-1', 'eu-west-1'],
+    burstAccounts: 2,
+    burstFindings: 24,
+    baselineAccounts: 1,
+    baselineFindings: 10,
+    containers: 2,
+    enableAccounts: 10,
+    enableRegions: 2,
+    enableBaselineAccounts: 5,
+  },
+  standard: {
+    name: 'standard',
+    regions: FOUR_REGIONS,
+    burstAccounts: 40,
+    burstFindings: 1_000,
+    baselineAccounts: 4,
+    baselineFindings: 100,
+    containers: 5,
+    enableAccounts: 1_000,
+    enableRegions: 17,
+    enableBaselineAccounts: 50,
+  },
+  full: {
+    name: 'full',
+    regions: FOUR_REGIONS,
+    burstAccounts: 200,
+    burstFindings: 5_000,
+    baselineAccounts: 10,
+    baselineFindings: 250,
+    containers: 5,
+    enableAccounts: 1_000,
+    enableRegions: 17,
+    enableBaselineAccounts: 100,
+  },
 };
 
 /**
@@ -64,7 +97,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   let name: BenchScale['name'] = 'standard';
   const fromEnv = env.BENCH_SCALE;
   if (fromEnv) {
-    if (fromEnv !== 'quick' && fromEnv !== 'standard' && fromEnv !== 'full') throw new Error(`BENCH_SCALE must be quick, standard or full, got "${fromEnv}"`);
+    if (fromEnv !== 'quick' && fromEnv !== 'standard' && fromEnv !== 'full')
+      throw new Error(`BENCH_SCALE must be quick, standard or full, got "${fromEnv}"`);
     name = fromEnv;
   }
   let only: Set<'burst' | 'containment' | 'enablement'> = new Set(['burst', 'containment', 'enablement']);

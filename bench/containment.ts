@@ -52,7 +52,9 @@ export async function measureContainment(options: {
   options.local.emulator.publishGuardDutyFinding(finding);
   options.resetCalls();
   const t0 = performance.now();
-  const { lines } = await capturingLogs(() => handleBatch({ Records: [{ messageId: `ttc-${options.label}`, body: JSON.stringify(guardDutyEvent(finding)) }] }, options.responder));
+  const { lines } = await capturingLogs(() =>
+    handleBatch({ Records: [{ messageId: `ttc-${options.label}`, body: JSON.stringify(guardDutyEvent(finding)) }] }, options.responder),
+  );
   const handlerMs = performance.now() - t0;
   const calls = options.calls();
   const result = lines.map((l) => JSON.parse(l) as LoggedResult).find((r) => r.findingId === finding.id);

@@ -53,7 +53,13 @@ export interface EnableRunMetrics {
   readonly msPerAccountRegion: number;
   readonly covered: boolean;
   readonly coveredAccountRegions: number;
-  readonly calls: { readonly total: number; readonly mutating: number; readonly perAccountRegion: number; readonly byService: Readonly<Record<string, number>>; readonly byOperation: Readonly<Record<string, number>> };
+  readonly calls: {
+    readonly total: number;
+    readonly mutating: number;
+    readonly perAccountRegion: number;
+    readonly byService: Readonly<Record<string, number>>;
+    readonly byOperation: Readonly<Record<string, number>>;
+  };
   readonly assumeRole: number;
   /** GuardDuty and Security Hub CreateMembers calls per region (batches of up to `membersPerCall`). */
   readonly createMembersPerRegion: { readonly guardduty: number; readonly securityhub: number };
@@ -82,7 +88,8 @@ export async function runEnablement(options: {
   readonly progress: (line: string) => void;
 }): Promise<EnablementReport> {
   const regions = DEFAULT_REGIONS.slice(0, options.regions);
-  if (regions.length < options.regions) throw new Error(`the enablement benchmark knows ${DEFAULT_REGIONS.length} default regions, asked for ${options.regions}`);
+  if (regions.length < options.regions)
+    throw new Error(`the enablement benchmark knows ${DEFAULT_REGIONS.length} default regions, asked for ${options.regions}`);
 
   options.progress(`enablement: ${options.accounts} accounts × ${regions.length} regions…`);
   const main = await startHarness({ throttle: true, latencyMs: options.latencyMs });
@@ -96,17 +103,25 @@ export async function runEnablement(options: {
     options.progress(`  organization built in ${Math.round(buildMs / 1000)} s; enabling…`);
     cordon = await measureEnable('cordon', main.proxy, security, regions, options.accounts, { concurrency: 8, membersPerCall: 50 });
     options.progress(`  cordon: ${Math.round(cordon.wallMs / 1000)} s; second run…`);
-    second = await measureEnable('cordon, second run (nothing to change)', main.proxy, security, regions, options.accounts, { concurrency: 8, membersPerCall: 50 });
+    second = await measureEnable('cordon, second run (nothing to change)', main.proxy, security, regions, options.accounts, {
+      concurrency: 8,
+      membersPerCall: 50,
+    });
   } finally {
     await main.stop();
   }
 
-  options.progress(`enablement baseline: ${options.baselineAccounts} accounts × ${regions.length} regions, one region and one account per call at a time…`);
+  options.progress(
+    `enablement baseline: ${options.baselineAccounts} accounts × ${regions.length} regions, one region and one account per call at a time…`,
+  );
   const base = await startHarness({ throttle: true, latencyMs: options.latencyMs });
   let baseline: EnableRunMetrics;
   try {
     const security = await buildAccounts(base.local.endpoint, options.baselineAccounts);
-    baseline = await measureEnable('baseline (sequential, unbatched)', base.proxy, security, regions, options.baselineAccounts, { concurrency: 1, membersPerCall: 1 });
+    baseline = await measureEnable('baseline (sequential, unbatched)', base.proxy, security, regions, options.baselineAccounts, {
+      concurrency: 1,
+      membersPerCall: 1,
+    });
   } finally {
     await base.stop();
   }
@@ -135,7 +150,11 @@ async function buildAccounts(endpoint: string, accounts: number): Promise<string
     const limit = pLimit(8);
     const ids = await Promise.all(
       Array.from({ length: accounts - 1 }, (_, i) =>
-        limit(async () => (await org.send(new CreateAccountCommand({ AccountName: `bench-${i}`, Email: `bench-${i}@example.com` }))).CreateAccountStatus?.AccountId ?? ''),
+        limit(
+          async () =>
+            (await org.send(new CreateAccountCommand({ AccountName: `bench-${i}`, Email: `bench-${i}@example.com` }))).CreateAccountStatus
+              ?.AccountId ?? '',
+        ),
       ),
     );
     const security = ids[0];
@@ -160,14 +179,20 @@ async function measureEnable(
     homeRegion: { value: 'us-east-1', source: 'bench' },
     concurrency: { value: String(shape.concurrency), source: 'bench' },
   });
-  const clients = buildOrgClients({ adminAccountId: settings.adminAccountId, adminRoleName: settings.adminRoleName, concurrency: settings.concurrency });
+  const clients = buildOrgClients({
+    adminAccountId: settings.adminAccountId,
+    adminRoleName: settings.adminRoleName,
+    concurrency: settings.concurrency,
+  });
   proxy.resetCalls();
   let summary: EnableSummary;
   let wallMs: number;
   let peakRssMb: number;
   try {
     const started = performance.now();
-    const measured = await withMemory(() => enableOrganization(settings, { clients, callerRegion: 'us-east-1', batchSize: shape.membersPerCall }));
+    const measured = await withMemory(() =>
+      enableOrganization(settings, { clients, callerRegion: 'us-east-1', batchSize: shape.membersPerCall }),
+    );
     wallMs = performance.now() - started;
     summary = measured.value;
     peakRssMb = measured.peakRssMb;
@@ -177,7 +202,9 @@ async function measureEnable(
   const calls = proxy.calls();
   const traffic = summarize(calls);
   // Keyed `service:Operation` in the JSON report.
-  const byOperation: Record<string, number> = Object.fromEntries(Object.entries(traffic.byOperation).map(([op, n]) => [op.replace(' ', ':'), n]));
+  const byOperation: Record<string, number> = Object.fromEntries(
+    Object.entries(traffic.byOperation).map(([op, n]) => [op.replace(' ', ':'), n]),
+  );
   const accountRegions = accounts * regions.length;
   return {
     label,
@@ -190,9 +217,18 @@ async function measureEnable(
     msPerAccountRegion: round2(wallMs / accountRegions),
     covered: summary.covered,
     coveredAccountRegions: summary.regions.reduce((n, r) => n + r.covered, 0),
-    calls: { total: calls.length, mutating: calls.filter((c) => MUTATING.test(c.operation) && c.attempt <= 1).length, perAccountRegion: round2(calls.length / accountRegions), byService: traffic.byService, byOperation },
+    calls: {
+      total: calls.length,
+      mutating: calls.filter((c) => MUTATING.test(c.operation) && c.attempt <= 1).length,
+      perAccountRegion: round2(calls.length / accountRegions),
+      byService: traffic.byService,
+      byOperation,
+    },
     assumeRole: calls.filter((c) => c.service === 'sts' && c.operation === 'AssumeRole' && c.attempt <= 1).length,
-    createMembersPerRegion: { guardduty: round1((byOperation['guardduty:CreateMembers'] ?? 0) / regions.length), securityhub: round1((byOperation['securityhub:CreateMembers'] ?? 0) / regions.length) },
+    createMembersPerRegion: {
+      guardduty: round1((byOperation['guardduty:CreateMembers'] ?? 0) / regions.length),
+      securityhub: round1((byOperation['securityhub:CreateMembers'] ?? 0) / regions.length),
+    },
     nothingToChange: summary.nothingToChange,
     throttled: traffic.byOutcome.throttled ?? 0,
     retries: traffic.retries,

@@ -47,7 +47,12 @@ export function findingFor(family: Family, site: BenchSite, index: number): Reco
       return sampleFinding(COMPROMISE_TYPES[index % COMPROMISE_TYPES.length] as string, { ...base, instance: site.compromised });
     case 'ec2-attacked':
       // A distinct attacker per site: each site's subnet ACL gets its own deny rules.
-      return sampleFinding('UnauthorizedAccess:EC2/SSHBruteForce', { ...base, instance: site.attacked, resourceRole: 'TARGET', remoteIp: `198.51.100.${(index % 250) + 1}` });
+      return sampleFinding('UnauthorizedAccess:EC2/SSHBruteForce', {
+        ...base,
+        instance: site.attacked,
+        resourceRole: 'TARGET',
+        remoteIp: `198.51.100.${(index % 250) + 1}`,
+      });
     case 'iam-credentials':
       return sampleFinding('Exfiltration:IAMUser/AnomalousBehavior', { ...base, accessKey: { ...site.user, userType: 'IAMUser' } });
     case 's3-exposure':
@@ -94,7 +99,11 @@ export function buildBurst(sites: readonly BenchSite[], total: number, seed: num
       messages.push(message(pick.finding, pick.family, 'duplicate'));
     } else {
       const service = pick.finding.service as Record<string, unknown>;
-      const again = { ...pick.finding, updatedAt: '2026-11-24T10:05:00.000Z', service: { ...service, count: Number(service.count ?? 1) + 1 + i, eventLastSeen: '2026-11-24T10:04:00.000Z' } };
+      const again = {
+        ...pick.finding,
+        updatedAt: '2026-11-24T10:05:00.000Z',
+        service: { ...service, count: Number(service.count ?? 1) + 1 + i, eventLastSeen: '2026-11-24T10:04:00.000Z' },
+      };
       published.push(again);
       messages.push(message(again, pick.family, 'republished'));
     }

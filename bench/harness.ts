@@ -43,7 +43,12 @@ export async function startHarness(proxyOptions: Omit<FaultProxyOptions, 'target
 }
 
 /** Builds the organization (directly against the endpoint: setup is not measured) and seeds GuardDuty/Security Hub administration. */
-export async function buildOrganization(local: LocalAws, accounts: number, regions: readonly string[], progress?: (line: string) => void): Promise<BenchWorld> {
+export async function buildOrganization(
+  local: LocalAws,
+  accounts: number,
+  regions: readonly string[],
+  progress?: (line: string) => void,
+): Promise<BenchWorld> {
   let last = 0;
   const world = await buildBenchWorld({
     endpoint: local.endpoint,
@@ -100,7 +105,9 @@ export function responderFactory(table: string, extraEnv: NodeJS.ProcessEnv = {}
 }
 
 /** Peak memory of this process while `work` runs (sampled every 50 ms), and the process's peak RSS so far. */
-export async function withMemory<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number; peakHeapMb: number; maxRssMbSinceStart: number }> {
+export async function withMemory<T>(
+  work: () => Promise<T>,
+): Promise<{ value: T; peakRssMb: number; peakHeapMb: number; maxRssMbSinceStart: number }> {
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
   const timer = setInterval(() => {
@@ -110,7 +117,12 @@ export async function withMemory<T>(work: () => Promise<T>): Promise<{ value: T;
   }, 50);
   try {
     const value = await work();
-    return { value, peakRssMb: round1(peakRss / 2 ** 20), peakHeapMb: round1(peakHeap / 2 ** 20), maxRssMbSinceStart: round1(process.resourceUsage().maxRSS / 1024) };
+    return {
+      value,
+      peakRssMb: round1(peakRss / 2 ** 20),
+      peakHeapMb: round1(peakHeap / 2 ** 20),
+      maxRssMbSinceStart: round1(process.resourceUsage().maxRSS / 1024),
+    };
   } finally {
     clearInterval(timer);
   }

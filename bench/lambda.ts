@@ -136,7 +136,16 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
     if (typeof parsed.findingId === 'string' && typeof parsed.messageId === 'string') results.push(parsed as unknown as LoggedResult);
     else if (parsed.level === 'error') errors.push(line);
   }
-  return { invocations, coldStarts, receives, deadLettered, results, errors, environmentAccountRegions, wallMs: performance.now() - started };
+  return {
+    invocations,
+    coldStarts,
+    receives,
+    deadLettered,
+    results,
+    errors,
+    environmentAccountRegions,
+    wallMs: performance.now() - started,
+  };
 }
 
 /** How one finding result ended. */

@@ -40,7 +40,14 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
       const accounts = scale.burstAccounts + scale.baselineAccounts + containmentAccounts;
       progress(`building ${accounts} accounts × ${scale.regions.length} regions in moto…`);
       const world = await buildOrganization(local, accounts, scale.regions, progress);
-      report.world = { accounts, regions: scale.regions, accountRegions: world.sites.length, buildMs: Math.round(world.buildMs), buildCalls: world.buildCalls, buildCallsPerSecond: round1(world.buildCalls / (world.buildMs / 1000)) };
+      report.world = {
+        accounts,
+        regions: scale.regions,
+        accountRegions: world.sites.length,
+        buildMs: Math.round(world.buildMs),
+        buildCalls: world.buildCalls,
+        buildCallsPerSecond: round1(world.buildCalls / (world.buildMs / 1000)),
+      };
       const byAccount = (from: number, count: number) => {
         const ids = new Set(world.memberAccountIds.slice(from, from + count));
         return world.sites.filter((s) => ids.has(s.accountId));
@@ -55,15 +62,36 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
         const burst = buildBurst(burstSites, scale.burstFindings, BENCH_SEED);
         publishBurst(local, burst);
         progress(`burst: ${burst.messages.length} messages, ${scale.containers} execution environments × batches of ${SQS_BATCH_SIZE}…`);
-        const cordon = await runQueue({ messages: burst.messages, containers: scale.containers, batchSize: SQS_BATCH_SIZE, newResponder: responderFactory('cordon-bench-burst'), freshPerInvocation: false, calls: () => proxy.calls(), resetCalls: () => proxy.resetCalls() });
+        const cordon = await runQueue({
+          messages: burst.messages,
+          containers: scale.containers,
+          batchSize: SQS_BATCH_SIZE,
+          newResponder: responderFactory('cordon-bench-burst'),
+          freshPerInvocation: false,
+          calls: () => proxy.calls(),
+          resetCalls: () => proxy.resetCalls(),
+        });
         progress(`  cordon: ${Math.round(cordon.metrics.wallMs / 1000)} s; checking AWS for duplicated containment…`);
         const cordonMetrics = { ...cordon.metrics, duplicates: await countDuplicates(local, world, burstSites) };
         const baseBurst = buildBurst(baselineSites, scale.baselineFindings, BENCH_SEED + 1);
         publishBurst(local, baseBurst);
         progress(`baseline: ${baseBurst.messages.length} messages, one at a time, fresh responder each…`);
-        const baseline = await runQueue({ messages: baseBurst.messages, containers: 1, batchSize: 1, newResponder: responderFactory('cordon-bench-baseline', { CORDON_CONCURRENCY: '1' }), freshPerInvocation: true, calls: () => proxy.calls(), resetCalls: () => proxy.resetCalls() });
+        const baseline = await runQueue({
+          messages: baseBurst.messages,
+          containers: 1,
+          batchSize: 1,
+          newResponder: responderFactory('cordon-bench-baseline', { CORDON_CONCURRENCY: '1' }),
+          freshPerInvocation: true,
+          calls: () => proxy.calls(),
+          resetCalls: () => proxy.resetCalls(),
+        });
         const baselineMetrics = { ...baseline.metrics, duplicates: await countDuplicates(local, world, baselineSites) };
-        report.burst = { latencyMs: BURST_LATENCY_MS, cordon: cordonMetrics, baseline: baselineMetrics, ratios: burstRatios(cordonMetrics, baselineMetrics) };
+        report.burst = {
+          latencyMs: BURST_LATENCY_MS,
+          cordon: cordonMetrics,
+          baseline: baselineMetrics,
+          ratios: burstRatios(cordonMetrics, baselineMetrics),
+        };
       }
 
       if (args.only.has('containment')) {
@@ -83,11 +111,15 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
         // Warm-up: another finding in the same account and region (credentials and clients cached).
         const warmUp = findingFor('s3-exposure', warm, 0);
         local.emulator.publishGuardDutyFinding(warmUp);
-        await capturingLogs(() => handleBatch({ Records: [{ messageId: 'warm-up', body: JSON.stringify(guardDutyEvent(warmUp)) }] }, warmResponder));
+        await capturingLogs(() =>
+          handleBatch({ Records: [{ messageId: 'warm-up', body: JSON.stringify(guardDutyEvent(warmUp)) }] }, warmResponder),
+        );
         runs.push(await measureContainment({ ...common, label: 'cordon, warm environment', site: warm, responder: warmResponder }));
         warmResponder.close();
         const baseResponder = responderFactory('cordon-bench-containment', { CORDON_CONCURRENCY: '1' })();
-        runs.push(await measureContainment({ ...common, label: 'baseline (fresh responder, concurrency 1)', site: base, responder: baseResponder }));
+        runs.push(
+          await measureContainment({ ...common, label: 'baseline (fresh responder, concurrency 1)', site: base, responder: baseResponder }),
+        );
         baseResponder.close();
         proxy.setLatency(BURST_LATENCY_MS);
         const [c0, c1, c2] = runs as [ContainmentRun, ContainmentRun, ContainmentRun];
@@ -95,7 +127,8 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
           latencyMs: CONTAINMENT_LATENCY_MS,
           runs,
           ratios: {
-            'baseline/cordon-warm round trips to containment': Math.round((c2.roundTripsToContainment / c1.roundTripsToContainment) * 100) / 100,
+            'baseline/cordon-warm round trips to containment':
+              Math.round((c2.roundTripsToContainment / c1.roundTripsToContainment) * 100) / 100,
             'baseline/cordon-warm time to containment': Math.round((c2.containedMs / c1.containedMs) * 100) / 100,
             'baseline/cordon-cold time to containment': Math.round((c2.containedMs / c0.containedMs) * 100) / 100,
           },
@@ -107,7 +140,13 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
   }
   if (args.only.has('enablement')) {
     // Organizations of their own, in fresh emulators: the burst's world has GuardDuty administration seeded.
-    report.enablement = await runEnablement({ accounts: scale.enableAccounts, regions: scale.enableRegions, baselineAccounts: scale.enableBaselineAccounts, latencyMs: BURST_LATENCY_MS, progress });
+    report.enablement = await runEnablement({
+      accounts: scale.enableAccounts,
+      regions: scale.enableRegions,
+      baselineAccounts: scale.enableBaselineAccounts,
+      latencyMs: BURST_LATENCY_MS,
+      progress,
+    });
   }
   report.totalMs = Math.round(performance.now() - started);
   return report;

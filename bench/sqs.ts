@@ -71,22 +71,40 @@ export class SqsWire {
   }
 
   public async attributes(queueUrl: string, names: readonly string[]): Promise<Record<string, string>> {
-    return (await this.call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', { QueueUrl: queueUrl, AttributeNames: names })).Attributes ?? {};
+    return (
+      (await this.call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', { QueueUrl: queueUrl, AttributeNames: names }))
+        .Attributes ?? {}
+    );
   }
 
   /** Sends bodies in one batch (≤ 10); returns their message ids in order. */
   public async sendBatch(queueUrl: string, bodies: readonly string[]): Promise<string[]> {
-    const out = await this.call<{ Successful?: Array<{ Id: string; MessageId: string }>; Failed?: unknown[] }>('SendMessageBatch', { QueueUrl: queueUrl, Entries: bodies.map((b, i) => ({ Id: `m${i}`, MessageBody: b })) });
+    const out = await this.call<{ Successful?: Array<{ Id: string; MessageId: string }>; Failed?: unknown[] }>('SendMessageBatch', {
+      QueueUrl: queueUrl,
+      Entries: bodies.map((b, i) => ({ Id: `m${i}`, MessageBody: b })),
+    });
     if (out.Failed && out.Failed.length > 0) throw new Error(`SendMessageBatch failed for ${JSON.stringify(out.Failed)}`);
     return bodies.map((_, i) => out.Successful?.find((s) => s.Id === `m${i}`)?.MessageId as string);
   }
 
   public async receive(queueUrl: string, max = 10, waitSeconds = 0): Promise<SqsMessage[]> {
-    return (await this.call<{ Messages?: SqsMessage[] }>('ReceiveMessage', { QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['ApproximateReceiveCount'] })).Messages ?? [];
+    return (
+      (
+        await this.call<{ Messages?: SqsMessage[] }>('ReceiveMessage', {
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        })
+      ).Messages ?? []
+    );
   }
 
   public async deleteBatch(queueUrl: string, receiptHandles: readonly string[]): Promise<void> {
     if (receiptHandles.length === 0) return;
-    await this.call('DeleteMessageBatch', { QueueUrl: queueUrl, Entries: receiptHandles.map((h, i) => ({ Id: String(i), ReceiptHandle: h })) });
+    await this.call('DeleteMessageBatch', {
+      QueueUrl: queueUrl,
+      Entries: receiptHandles.map((h, i) => ({ Id: String(i), ReceiptHandle: h })),
+    });
   }
 }

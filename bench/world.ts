@@ -9,8 +9,23 @@
  * integration tests), accounts are built in parallel under a limit, and
  * each region costs six calls, so a few hundred accounts take a minute or two.
  */
-import { AssociateIamInstanceProfileCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
-import { AddRoleToInstanceProfileCommand, CreateAccessKeyCommand, CreateInstanceProfileCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  AssociateIamInstanceProfileCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+  RunInstancesCommand,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateAccessKeyCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, PutPublicAccessBlockCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -73,7 +88,13 @@ export async function buildBenchWorld(options: BenchWorldOptions): Promise<Bench
   // One keep-alive handler for every setup client: building hundreds of clients must not open thousands of sockets.
   const requestHandler = new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }) });
   let calls = 0;
-  const cfg = (region: string, credentials: AwsCredentialIdentity = SECURITY_CREDENTIALS) => ({ endpoint: options.endpoint, region, credentials, requestHandler, maxAttempts: 3 });
+  const cfg = (region: string, credentials: AwsCredentialIdentity = SECURITY_CREDENTIALS) => ({
+    endpoint: options.endpoint,
+    region,
+    credentials,
+    requestHandler,
+    maxAttempts: 3,
+  });
   const count = <T>(p: Promise<T>): Promise<T> => {
     calls += 1;
     return p;
@@ -99,7 +120,14 @@ export async function buildBenchWorld(options: BenchWorldOptions): Promise<Bench
   const credentialsFor = (accountId: string): Promise<AwsCredentialIdentity> => {
     let c = creds.get(accountId);
     if (!c) {
-      c = count(sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: 'cordon-bench-setup' }))).then((out) => ({
+      c = count(
+        sts.send(
+          new AssumeRoleCommand({
+            RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
+            RoleSessionName: 'cordon-bench-setup',
+          }),
+        ),
+      ).then((out) => ({
         accessKeyId: out.Credentials?.AccessKeyId as string,
         secretAccessKey: out.Credentials?.SecretAccessKey as string,
         sessionToken: out.Credentials?.SessionToken,
@@ -116,19 +144,37 @@ export async function buildBenchWorld(options: BenchWorldOptions): Promise<Bench
       limit(async () => {
         const credentials = await credentialsFor(accountId);
         const iam = new IAMClient(cfg(home, credentials));
-        const trust = (principal: Record<string, string>): string => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
-        await count(iam.send(new CreateRoleCommand({ RoleName: DEFAULT_ROLE_NAME, AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${securityAccountId}:root` }) })));
-        await count(iam.send(new CreateRoleCommand({ RoleName: 'web-instance-role', AssumeRolePolicyDocument: trust({ Service: 'ec2.amazonaws.com' }) })));
+        const trust = (principal: Record<string, string>): string =>
+          JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
+        await count(
+          iam.send(
+            new CreateRoleCommand({
+              RoleName: DEFAULT_ROLE_NAME,
+              AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${securityAccountId}:root` }),
+            }),
+          ),
+        );
+        await count(
+          iam.send(
+            new CreateRoleCommand({ RoleName: 'web-instance-role', AssumeRolePolicyDocument: trust({ Service: 'ec2.amazonaws.com' }) }),
+          ),
+        );
         await count(iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: BENCH_INSTANCE_PROFILE })));
-        await count(iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: BENCH_INSTANCE_PROFILE, RoleName: 'web-instance-role' })));
+        await count(
+          iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: BENCH_INSTANCE_PROFILE, RoleName: 'web-instance-role' })),
+        );
         await count(iam.send(new CreateUserCommand({ UserName: BENCH_USER })));
         const key = await count(iam.send(new CreateAccessKeyCommand({ UserName: BENCH_USER })));
         const user = { userName: BENCH_USER, accessKeyId: key.AccessKey?.AccessKeyId as string };
         for (const region of options.regions) {
           const ec2 = new EC2Client(cfg(region, credentials));
           const vpcId = (await count(ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' })))).Vpc?.VpcId as string;
-          const subnetId = (await count(ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${region}a` })))).Subnet?.SubnetId as string;
-          const groupId = (await count(ec2.send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web servers', VpcId: vpcId })))).GroupId as string;
+          const subnetId = (
+            await count(ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: `${region}a` })))
+          ).Subnet?.SubnetId as string;
+          const groupId = (
+            await count(ec2.send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web servers', VpcId: vpcId })))
+          ).GroupId as string;
           const run = await count(
             ec2.send(
               new RunInstancesCommand({
@@ -138,19 +184,58 @@ export async function buildBenchWorld(options: BenchWorldOptions): Promise<Bench
                 MaxCount: 2,
                 SubnetId: subnetId,
                 SecurityGroupIds: [groupId],
-                BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } }, { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 20 } }],
+                BlockDeviceMappings: [
+                  { DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } },
+                  { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 20 } },
+                ],
                 TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'team', Value: `team-${a + 1}` }] }],
               }),
             ),
           );
           const [first, second] = run.Instances ?? [];
-          if (!first?.InstanceId || !second?.InstanceId) throw new Error(`moto RunInstances returned fewer than 2 instances in ${accountId} ${region}`);
-          await count(ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: first.InstanceId, IamInstanceProfile: { Name: BENCH_INSTANCE_PROFILE } })));
+          if (!first?.InstanceId || !second?.InstanceId)
+            throw new Error(`moto RunInstances returned fewer than 2 instances in ${accountId} ${region}`);
+          await count(
+            ec2.send(
+              new AssociateIamInstanceProfileCommand({
+                InstanceId: first.InstanceId,
+                IamInstanceProfile: { Name: BENCH_INSTANCE_PROFILE },
+              }),
+            ),
+          );
           const s3 = new S3Client({ ...cfg(region, credentials), forcePathStyle: true });
           const bucket = `bench-${accountId}-${region}`;
-          await count(s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) })));
-          await count(s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false } })));
-          sites.push({ accountId, region, compromised: target(first, vpcId, subnetId), attacked: target(second, vpcId, subnetId), bucket, user });
+          await count(
+            s3.send(
+              new CreateBucketCommand({
+                Bucket: bucket,
+                ...(region === 'us-east-1'
+                  ? {}
+                  : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+              }),
+            ),
+          );
+          await count(
+            s3.send(
+              new PutPublicAccessBlockCommand({
+                Bucket: bucket,
+                PublicAccessBlockConfiguration: {
+                  BlockPublicAcls: false,
+                  IgnorePublicAcls: false,
+                  BlockPublicPolicy: false,
+                  RestrictPublicBuckets: false,
+                },
+              }),
+            ),
+          );
+          sites.push({
+            accountId,
+            region,
+            compromised: target(first, vpcId, subnetId),
+            attacked: target(second, vpcId, subnetId),
+            bucket,
+            user,
+          });
         }
         done += 1;
         options.onAccount?.(done, memberAccountIds.length);
@@ -160,8 +245,20 @@ export async function buildBenchWorld(options: BenchWorldOptions): Promise<Bench
   requestHandler.destroy();
   // Sites in a stable order (accounts were built in parallel).
   const order = new Map(memberAccountIds.map((id, i) => [id, i]));
-  sites.sort((x, y) => (order.get(x.accountId) ?? 0) - (order.get(y.accountId) ?? 0) || options.regions.indexOf(x.region) - options.regions.indexOf(y.region));
-  return { securityAccountId, memberAccountIds, regions: options.regions, sites, credentialsFor, buildMs: performance.now() - started, buildCalls: calls };
+  sites.sort(
+    (x, y) =>
+      (order.get(x.accountId) ?? 0) - (order.get(y.accountId) ?? 0) ||
+      options.regions.indexOf(x.region) - options.regions.indexOf(y.region),
+  );
+  return {
+    securityAccountId,
+    memberAccountIds,
+    regions: options.regions,
+    sites,
+    credentialsFor,
+    buildMs: performance.now() - started,
+    buildCalls: calls,
+  };
 }
 
 function target(instance: Instance, vpcId: string, subnetId: string): NonNullable<SampleTarget['instance']> {

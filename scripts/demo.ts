@@ -33,20 +33,52 @@ function findingsFor(world: World): Array<Record<string, unknown>> {
   return [
     sampleFinding('CryptoCurrency:EC2/BitcoinTool.B!DNS', { accountId: m1, region: r1, instance: inst(m1, r1, 'web-1') }),
     sampleFinding('Backdoor:EC2/C&CActivity.B!DNS', { accountId: m2, region: r2, instance: inst(m2, r2, 'web-2') }),
-    sampleFinding('UnauthorizedAccess:EC2/SSHBruteForce', { accountId: m1, region: r2, instance: inst(m1, r2, 'web-2'), resourceRole: 'TARGET', remoteIp: '203.0.113.66' }),
-    sampleFinding('UnauthorizedAccess:IAMUser/MaliciousIPCaller', { accountId: m2, region: r1, accessKey: { accessKeyId: key?.accessKeyId ?? '', userName: 'deploy-bot', userType: 'IAMUser' } }),
-    sampleFinding('UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', { accountId: m1, region: r1, accessKey: { accessKeyId: 'ASIAEXAMPLEEXFILTRATED', userName: 'web-instance-role', userType: 'AssumedRole', sessionName: inst(m1, r1, 'web-2').instanceId } }),
-    sampleFinding('Policy:S3/BucketAnonymousAccessGranted', { accountId: m3, region: r1, bucket: world.buckets.find((b) => b.accountId === m3 && b.region === r1)?.name ?? '' }),
+    sampleFinding('UnauthorizedAccess:EC2/SSHBruteForce', {
+      accountId: m1,
+      region: r2,
+      instance: inst(m1, r2, 'web-2'),
+      resourceRole: 'TARGET',
+      remoteIp: '203.0.113.66',
+    }),
+    sampleFinding('UnauthorizedAccess:IAMUser/MaliciousIPCaller', {
+      accountId: m2,
+      region: r1,
+      accessKey: { accessKeyId: key?.accessKeyId ?? '', userName: 'deploy-bot', userType: 'IAMUser' },
+    }),
+    sampleFinding('UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', {
+      accountId: m1,
+      region: r1,
+      accessKey: {
+        accessKeyId: 'ASIAEXAMPLEEXFILTRATED',
+        userName: 'web-instance-role',
+        userType: 'AssumedRole',
+        sessionName: inst(m1, r1, 'web-2').instanceId,
+      },
+    }),
+    sampleFinding('Policy:S3/BucketAnonymousAccessGranted', {
+      accountId: m3,
+      region: r1,
+      bucket: world.buckets.find((b) => b.accountId === m3 && b.region === r1)?.name ?? '',
+    }),
     sampleFinding('Impact:EC2/AbusedDomainRequest.Reputation', { accountId: m3, region: r1, instance: inst(m3, r1, 'web-2'), severity: 2 }),
     sampleFinding('CryptoCurrency:EC2/BitcoinTool.B', { accountId: m3, region: r2, instance: inst(m3, r2, 'bastion') }),
-    sampleFinding('Stealth:IAMUser/PasswordPolicyChange', { accountId: m3, region: r1, accessKey: { accessKeyId: exemptKey?.accessKeyId ?? '', userName: 'break-glass', userType: 'IAMUser' }, severity: 8 }),
+    sampleFinding('Stealth:IAMUser/PasswordPolicyChange', {
+      accountId: m3,
+      region: r1,
+      accessKey: { accessKeyId: exemptKey?.accessKeyId ?? '', userName: 'break-glass', userType: 'IAMUser' },
+      severity: 8,
+    }),
     sampleFinding('Execution:Runtime/NewBinaryExecuted', { accountId: m2, region: r1, instance: inst(m2, r1, 'web-1'), severity: 5 }),
   ];
 }
 
 function runCordon(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/cordon.cjs'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/cordon.cjs'), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? 1));
   });
@@ -67,9 +99,17 @@ async function main(): Promise<number> {
   try {
     console.log(`== local AWS at ${local.endpoint} (moto_server + cordon's GuardDuty/Security Hub emulator)`);
     const world = await buildWorld({ endpoint: local.endpoint });
-    console.log(`== organization: security account ${world.securityAccountId}, members ${world.memberAccountIds.join(', ')}, regions ${world.regions.join(', ')}`);
-    console.log(`   ${world.instances.length} instances (2 EBS volumes each), ${world.users.length} IAM users with keys, ${world.buckets.length} buckets`);
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    console.log(
+      `== organization: security account ${world.securityAccountId}, members ${world.memberAccountIds.join(', ')}, regions ${world.regions.join(', ')}`,
+    );
+    console.log(
+      `   ${world.instances.length} instances (2 EBS volumes each), ${world.users.length} IAM users with keys, ${world.buckets.length} buckets`,
+    );
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
     const findings = findingsFor(world);
     for (const f of findings) local.emulator.publishGuardDutyFinding(f);
     const file = path.join(work, 'findings.jsonl');
@@ -96,11 +136,17 @@ async function main(): Promise<number> {
 
     console.log('\n== Security Hub, as analysts see it (security account)');
     for (const region of world.regions) {
-      const hub = new SecurityHubClient({ endpoint: local.endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      const hub = new SecurityHubClient({
+        endpoint: local.endpoint,
+        region,
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      });
       const out = await hub.send(new GetFindingsCommand({ MaxResults: 100 }));
       for (const f of out.Findings ?? []) {
         const type = f.Types?.[0]?.split('/').pop() ?? '';
-        console.log(`   ${region} ${f.AwsAccountId} ${(f.Workflow?.Status ?? '').padEnd(8)} ${type.padEnd(58)} ${f.Note?.Text?.slice(0, 90) ?? ''}`);
+        console.log(
+          `   ${region} ${f.AwsAccountId} ${(f.Workflow?.Status ?? '').padEnd(8)} ${type.padEnd(58)} ${f.Note?.Text?.slice(0, 90) ?? ''}`,
+        );
       }
       hub.destroy();
     }

@@ -50,7 +50,8 @@ export interface CordonConfig {
   /** The Security Hub custom actions those runbooks (and cordon's built-ins) offer. */
   readonly customActions: readonly CustomActionSpec[];
   /** Where alarms go: a new topic with an e-mail subscription, an existing topic, or a new topic without subscriber. */
-  readonly alarm: { readonly kind: 'email'; readonly email: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
+  readonly alarm:
+    { readonly kind: 'email'; readonly email: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
   /** Report what would be done and change nothing. @default true (a first rollout should watch before it acts) */
   readonly dryRun: boolean;
   /** Reserved concurrency of the responder, also its SQS maximum concurrency. @default 5 */
@@ -167,11 +168,21 @@ export const DEFAULT_ENABLER_SCHEDULE = 'rate(12 hours)';
 export const MIN_ENABLER_INTERVAL_MINUTES = 60;
 
 /** Every key, its default and what it means (docs/deploy.md lists the same table). */
-export const CONFIG_KEYS: Readonly<Record<ConfigKey, { readonly default: string | undefined; readonly placeholder?: true; readonly summary: string }>> = {
+export const CONFIG_KEYS: Readonly<
+  Record<ConfigKey, { readonly default: string | undefined; readonly placeholder?: true; readonly summary: string }>
+> = {
   homeRegion: { default: 'us-east-1', summary: 'region of the responder; make it your Security Hub aggregation region' },
-  regions: { default: 'us-east-1,us-west-2', placeholder: true, summary: 'every region GuardDuty covers (comma-separated); the home region is always included' },
+  regions: {
+    default: 'us-east-1,us-west-2',
+    placeholder: true,
+    summary: 'every region GuardDuty covers (comma-separated); the home region is always included',
+  },
   organizationId: { default: PLACEHOLDER_ORGANIZATION_ID, placeholder: true, summary: 'organization id (o-…)' },
-  deploymentTargets: { default: PLACEHOLDER_ROOT_ID, placeholder: true, summary: 'root id (r-…) or OU ids (ou-…), comma-separated, that get the member role' },
+  deploymentTargets: {
+    default: PLACEHOLDER_ROOT_ID,
+    placeholder: true,
+    summary: 'root id (r-…) or OU ids (ou-…), comma-separated, that get the member role',
+  },
   roleName: { default: DEFAULT_ROLE_NAMES.member, summary: 'member role name in every member account' },
   externalId: { default: '', summary: 'external id the member role requires (empty: none)' },
   functionRoleName: { default: DEFAULT_ROLE_NAMES.responderFunction, summary: "responder Lambda's role name in the security account" },
@@ -183,18 +194,43 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, { readonly default: string 
   exemptAccounts: { default: '', summary: 'account ids never contained, comma-separated' },
   exemptTag: { default: undefined, summary: 'tag key=value that exempts a resource (responder default cordon:exempt=true)' },
   reservedConcurrency: { default: '5', summary: 'reserved concurrency of the responder Lambda (2-1000), also its SQS maximum concurrency' },
-  batchSize: { default: String(DEFAULT_BATCH_SIZE), summary: `SQS messages per invocation (1-${MAX_BATCH_SIZE}; above ${MAX_BATCH_SIZE_WITHOUT_WINDOW} needs maxBatchingWindowSeconds of 1 or more)` },
+  batchSize: {
+    default: String(DEFAULT_BATCH_SIZE),
+    summary: `SQS messages per invocation (1-${MAX_BATCH_SIZE}; above ${MAX_BATCH_SIZE_WITHOUT_WINDOW} needs maxBatchingWindowSeconds of 1 or more)`,
+  },
   maxBatchingWindowSeconds: { default: String(DEFAULT_MAX_BATCHING_WINDOW_SECONDS), summary: 'seconds SQS gathers a batch (0-300)' },
   logRetentionDays: { default: '365', summary: 'CloudWatch Logs retention of the responder, in days' },
-  stackSetCallAs: { default: 'DELEGATED_ADMIN', summary: 'DELEGATED_ADMIN (StackSet stack in the security account) or SELF (in the management account)' },
-  securityAccountId: { default: undefined, summary: 'security account id; required when stackSetCallAs is SELF and for the enabler; pins the security-account stacks to it' },
-  managementAccountId: { default: undefined, summary: 'management account id; when set (with securityAccountId) the app adds the enabler stacks cordon-enabler and cordon-enabler-role' },
-  enablerSchedule: { default: DEFAULT_ENABLER_SCHEDULE, summary: `when the enabler runs: rate(…), cron(…) or a number of hours; at least ${MIN_ENABLER_INTERVAL_MINUTES} minutes apart` },
-  enableFeatures: { default: undefined, summary: `GuardDuty protection plans the enabler turns on org-wide: plan keys (comma-separated), all or none (enabler default ${DEFAULT_PLAN_KEYS.join(',')})` },
-  enableSecurityHub: { default: 'true', summary: 'the enabler also sets up Security Hub (administrator, members, auto-enable, aggregator in the home region)' },
+  stackSetCallAs: {
+    default: 'DELEGATED_ADMIN',
+    summary: 'DELEGATED_ADMIN (StackSet stack in the security account) or SELF (in the management account)',
+  },
+  securityAccountId: {
+    default: undefined,
+    summary: 'security account id; required when stackSetCallAs is SELF and for the enabler; pins the security-account stacks to it',
+  },
+  managementAccountId: {
+    default: undefined,
+    summary:
+      'management account id; when set (with securityAccountId) the app adds the enabler stacks cordon-enabler and cordon-enabler-role',
+  },
+  enablerSchedule: {
+    default: DEFAULT_ENABLER_SCHEDULE,
+    summary: `when the enabler runs: rate(…), cron(…) or a number of hours; at least ${MIN_ENABLER_INTERVAL_MINUTES} minutes apart`,
+  },
+  enableFeatures: {
+    default: undefined,
+    summary: `GuardDuty protection plans the enabler turns on org-wide: plan keys (comma-separated), all or none (enabler default ${DEFAULT_PLAN_KEYS.join(',')})`,
+  },
+  enableSecurityHub: {
+    default: 'true',
+    summary: 'the enabler also sets up Security Hub (administrator, members, auto-enable, aggregator in the home region)',
+  },
   enablerDryRun: { default: undefined, summary: 'the enabler only reports what it would change (default: the value of dryRun)' },
   enablerRoleName: { default: DEFAULT_ROLE_NAMES.enablerAdmin, summary: 'role the enabler assumes in the security account' },
-  enablerFunctionRoleName: { default: DEFAULT_ROLE_NAMES.enablerFunction, summary: "enabler Lambda's role name in the management account (the only principal the enabler role trusts)" },
+  enablerFunctionRoleName: {
+    default: DEFAULT_ROLE_NAMES.enablerFunction,
+    summary: "enabler Lambda's role name in the management account (the only principal the enabler role trusts)",
+  },
 };
 
 /** Keys that only the enabler stacks use. */
@@ -300,7 +336,10 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   const roleKeys: readonly ConfigKey[] = ['roleName', 'functionRoleName', 'enablerRoleName', 'enablerFunctionRoleName'];
   roleKeys.forEach((key, i) => {
     const earlier = roleKeys.slice(0, i).find((k) => text(get(k)) === text(get(key)));
-    if (earlier) problems.push(`${label(key)}: must differ from ${label(earlier)} ("${text(get(key))}"): each of cordon's roles needs its own name, and the member role is also deployed to the security account`);
+    if (earlier)
+      problems.push(
+        `${label(key)}: must differ from ${label(earlier)} ("${text(get(key))}"): each of cordon's roles needs its own name, and the member role is also deployed to the security account`,
+      );
   });
 
   const runbooksDir = path.resolve(cwd, text(get('runbooksDir')));
@@ -322,7 +361,8 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   } else if (alarmTopicArn) {
     const m = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[\w-]{1,256}$/.exec(alarmTopicArn);
     if (!m) bad('alarmTopicArn', 'expected an SNS topic ARN');
-    else if (m[1] !== homeRegion) bad('alarmTopicArn', `expected a topic in the home region ${homeRegion} (CloudWatch alarms notify topics of their own region)`);
+    else if (m[1] !== homeRegion)
+      bad('alarmTopicArn', `expected a topic in the home region ${homeRegion} (CloudWatch alarms notify topics of their own region)`);
     alarm = { kind: 'topic', topicArn: alarmTopicArn };
   }
 
@@ -346,22 +386,30 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     );
   }
   const logRetentionDays = int('logRetentionDays', 1, 3653);
-  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) bad('logRetentionDays', `expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+    bad('logRetentionDays', `expected one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`);
 
   const callAs = text(get('stackSetCallAs'));
   if (callAs !== 'DELEGATED_ADMIN' && callAs !== 'SELF') bad('stackSetCallAs', 'expected DELEGATED_ADMIN or SELF');
   const securityAccountId = optionalText(get('securityAccountId'));
   if (securityAccountId !== undefined && !ACCOUNT_ID.test(securityAccountId)) bad('securityAccountId', 'expected a 12-digit account id');
   if (callAs === 'SELF' && securityAccountId === undefined) {
-    problems.push(`${label('securityAccountId')}: required when ${label('stackSetCallAs')} is SELF (the StackSet stack then runs in the management account and cannot derive the responder role's account)`);
+    problems.push(
+      `${label('securityAccountId')}: required when ${label('stackSetCallAs')} is SELF (the StackSet stack then runs in the management account and cannot derive the responder role's account)`,
+    );
   }
   const managementAccountId = optionalText(get('managementAccountId'));
-  if (managementAccountId !== undefined && !ACCOUNT_ID.test(managementAccountId)) bad('managementAccountId', 'expected a 12-digit account id');
+  if (managementAccountId !== undefined && !ACCOUNT_ID.test(managementAccountId))
+    bad('managementAccountId', 'expected a 12-digit account id');
   if (managementAccountId !== undefined && securityAccountId === undefined) {
-    problems.push(`${label('securityAccountId')}: required with ${label('managementAccountId')} (the enabler in the management account assumes a role in the security account)`);
+    problems.push(
+      `${label('securityAccountId')}: required with ${label('managementAccountId')} (the enabler in the management account assumes a role in the security account)`,
+    );
   }
   if (managementAccountId !== undefined && managementAccountId === securityAccountId) {
-    problems.push(`${label('managementAccountId')}: must differ from ${label('securityAccountId')} (${managementAccountId}): the delegated administrator must be a member account, not the management account`);
+    problems.push(
+      `${label('managementAccountId')}: must differ from ${label('securityAccountId')} (${managementAccountId}): the delegated administrator must be a member account, not the management account`,
+    );
   }
 
   // The responder's environment: keys above, then pass-through variables.
@@ -442,7 +490,11 @@ export function loadConfig(source: ConfigSource): CordonConfig {
 }
 
 /** Raw values by key (context over file), and pass-through responder variables. */
-function collectRaw(context: Readonly<Record<string, unknown>>, cwd: string, problems: string[]): { values: Map<ConfigKey, unknown>; env: Map<ResponderEnvVar, string> } {
+function collectRaw(
+  context: Readonly<Record<string, unknown>>,
+  cwd: string,
+  problems: string[],
+): { values: Map<ConfigKey, unknown>; env: Map<ResponderEnvVar, string> } {
   const values = new Map<ConfigKey, unknown>();
   const env = new Map<ResponderEnvVar, string>();
   const accept = (key: string, value: unknown, where: string, name: string): void => {
@@ -457,7 +509,8 @@ function collectRaw(context: Readonly<Record<string, unknown>>, cwd: string, pro
       if (!envKey) problems.push(`${where}${name}: not a responder environment variable (known: ${RESPONDER_ENV.join(', ')})`);
       else if (own) problems.push(`${where}${name}: set ${CONTEXT_PREFIX}${own} instead (one place per setting)`);
       else if (managed) problems.push(`${where}${name}: cannot be set, ${managed.why}`);
-      else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') problems.push(`${where}${name}: expected a string, number or boolean`);
+      else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+        problems.push(`${where}${name}: expected a string, number or boolean`);
       else env.set(envKey, String(value));
       return;
     }
@@ -474,7 +527,8 @@ function collectRaw(context: Readonly<Record<string, unknown>>, cwd: string, pro
       problems.push(`${CONFIG_FILE_KEY}: cannot read ${filePath} as JSON: ${(err as Error).message}`);
     }
     if (parsed !== undefined) {
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`${CONFIG_FILE_KEY}: ${filePath} must hold a JSON object`);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        problems.push(`${CONFIG_FILE_KEY}: ${filePath} must hold a JSON object`);
       else for (const [k, v] of Object.entries(parsed)) accept(k, v, `${filePath}: `, k);
     }
   }
@@ -491,14 +545,21 @@ function collectRaw(context: Readonly<Record<string, unknown>>, cwd: string, pro
  * so a bad threshold or exemption tag fails synth with the responder's
  * message, named after the key that set it.
  */
-function validateResponderEnv(env: Partial<Record<ResponderEnvVar, string>>, homeRegion: string, runbooksDir: string, problems: string[]): void {
+function validateResponderEnv(
+  env: Partial<Record<ResponderEnvVar, string>>,
+  homeRegion: string,
+  runbooksDir: string,
+  problems: string[],
+): void {
   try {
     responderSettings({ ...env, AWS_REGION: homeRegion, CORDON_AUDIT_TABLE: 'cordon-audit', CORDON_RUNBOOKS_DIR: runbooksDir });
   } catch (err) {
     if (!(err instanceof ConfigurationError)) throw err;
     for (const line of err.message.split('\n')) {
       const names = line.split(': ')[0] ?? '';
-      const keys = Object.entries(ENV_KEYS).filter(([name]) => names.split('/').includes(name)).map(([, key]) => `${CONTEXT_PREFIX}${key}`);
+      const keys = Object.entries(ENV_KEYS)
+        .filter(([name]) => names.split('/').includes(name))
+        .map(([, key]) => `${CONTEXT_PREFIX}${key}`);
       problems.push(keys.length > 0 ? `${keys.join('/')}: ${line}` : line);
     }
   }
@@ -546,16 +607,21 @@ export function parseSchedule(value: string): { readonly expression: string } | 
     const n = Number(rate[1]);
     const unit = rate[2] ?? '';
     if (n < 1) return { problem: 'expected a rate of at least 1' };
-    if ((n === 1) !== !unit.endsWith('s')) return { problem: `EventBridge expects a singular unit for 1 and a plural one otherwise, e.g. rate(1 hour), rate(12 hours)` };
+    if ((n === 1) !== !unit.endsWith('s'))
+      return { problem: `EventBridge expects a singular unit for 1 and a plural one otherwise, e.g. rate(1 hour), rate(12 hours)` };
     const minutes = n * ({ minute: 1, hour: 60, day: 1440 }[unit.replace(/s$/, '') as 'minute' | 'hour' | 'day'] ?? 1);
-    if (minutes < MIN_ENABLER_INTERVAL_MINUTES) return { problem: `expected runs at least ${MIN_ENABLER_INTERVAL_MINUTES} minutes apart (each run may take 15 minutes and calls every region)` };
+    if (minutes < MIN_ENABLER_INTERVAL_MINUTES)
+      return {
+        problem: `expected runs at least ${MIN_ENABLER_INTERVAL_MINUTES} minutes apart (each run may take 15 minutes and calls every region)`,
+      };
     return { expression };
   }
   const cron = /^cron\((.+)\)$/.exec(expression);
   if (cron) {
     const fields = (cron[1] ?? '').trim().split(/\s+/);
     if (fields.length !== 6) return { problem: 'expected cron(minutes hours day-of-month month day-of-week year), six fields' };
-    if ((fields[2] === '?') === (fields[4] === '?')) return { problem: 'expected "?" in exactly one of day-of-month and day-of-week (EventBridge cron rule)' };
+    if ((fields[2] === '?') === (fields[4] === '?'))
+      return { problem: 'expected "?" in exactly one of day-of-month and day-of-week (EventBridge cron rule)' };
     return { expression };
   }
   return { problem: 'expected rate(12 hours), cron(0 */12 * * ? *) or a number of hours' };

@@ -67,7 +67,8 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
     ? {
         function: new EnablerStack(app, STACK_NAMES.enabler, {
           env: management(config.homeRegion),
-          description: 'cordon enabler (management account): keeps GuardDuty and Security Hub on in every account and region, on a schedule',
+          description:
+            'cordon enabler (management account): keeps GuardDuty and Security Hub on in every account and region, on a schedule',
           config,
           enabler: config.enabler,
         }),

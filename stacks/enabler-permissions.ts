@@ -12,7 +12,11 @@ import { GUARDDUTY_PRINCIPAL, SECURITY_HUB_PRINCIPAL } from '../src/org/plan';
  */
 
 /** The services whose service-linked roles the enabler's calls create in the security account (see ENABLER_CALLS' iam:CreateServiceLinkedRole). */
-export const ENABLER_SERVICE_LINKED_ROLE_SERVICES: readonly string[] = [GUARDDUTY_PRINCIPAL, 'malware-protection.guardduty.amazonaws.com', SECURITY_HUB_PRINCIPAL];
+export const ENABLER_SERVICE_LINKED_ROLE_SERVICES: readonly string[] = [
+  GUARDDUTY_PRINCIPAL,
+  'malware-protection.guardduty.amazonaws.com',
+  SECURITY_HUB_PRINCIPAL,
+];
 
 const ASSUME_ROLE = 'sts:AssumeRole';
 const CREATE_SLR = 'iam:CreateServiceLinkedRole';

@@ -39,7 +39,10 @@ export class EnablerRoleStack extends Stack {
       }),
       inlinePolicies: { 'cordon-enabler': new PolicyDocument({ statements: adminStatements() }) },
     });
-    new CfnOutput(this, 'EnablerRoleArn', { value: this.role.roleArn, description: 'The role the enabler assumes in the security account' });
+    new CfnOutput(this, 'EnablerRoleArn', {
+      value: this.role.roleArn,
+      description: 'The role the enabler assumes in the security account',
+    });
     Validations.of(this.role).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -48,7 +51,8 @@ export class EnablerRoleStack extends Stack {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*]',
-        reason: "iam:CreateServiceLinkedRole for the roles GuardDuty, its Malware Protection and Security Hub create when turned on; limited to those services by iam:AWSServiceName, and a service-linked role's name is the service's.",
+        reason:
+          "iam:CreateServiceLinkedRole for the roles GuardDuty, its Malware Protection and Security Hub create when turned on; limited to those services by iam:AWSServiceName, and a service-linked role's name is the service's.",
       },
     );
   }

@@ -70,7 +70,8 @@ export class EnablerStack extends Stack {
     this.functionRole = new Role(this, 'FunctionRole', {
       roleName: enabler.functionRoleName,
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cordon enabler: turns GuardDuty and Security Hub on across the organization, and assumes the enabler role in the security account',
+      description:
+        'cordon enabler: turns GuardDuty and Security Hub on across the organization, and assumes the enabler role in the security account',
     });
     for (const statement of managementStatements(adminRoleArn)) this.functionRole.addToPolicy(statement);
     logGroup.grantWrite(this.functionRole);
@@ -104,7 +105,8 @@ export class EnablerStack extends Stack {
     const action = new SnsAction(this.alarmTopic);
     const alarms = [
       new Alarm(this, 'EnablerGaps', {
-        alarmDescription: "cordon: the enabler left an account or region without GuardDuty or Security Hub, or failed (see its log group's ERROR lines)",
+        alarmDescription:
+          "cordon: the enabler left an account or region without GuardDuty or Security Hub, or failed (see its log group's ERROR lines)",
         metric: errorLines.metric({ statistic: 'Sum', period: Duration.minutes(15) }),
         threshold: 1,
         evaluationPeriods: 1,
@@ -122,9 +124,15 @@ export class EnablerStack extends Stack {
     ];
     for (const alarm of alarms) alarm.addAlarmAction(action);
 
-    new CfnOutput(this, 'EnablerFunctionName', { value: this.fn.functionName, description: 'The enabler Lambda (invoke it once after deploying: aws lambda invoke --invocation-type Event)' });
+    new CfnOutput(this, 'EnablerFunctionName', {
+      value: this.fn.functionName,
+      description: 'The enabler Lambda (invoke it once after deploying: aws lambda invoke --invocation-type Event)',
+    });
     new CfnOutput(this, 'EnablerLogGroupName', { value: logGroup.logGroupName, description: "The enabler's log group" });
-    new CfnOutput(this, 'EnablerFunctionRoleArn', { value: this.functionRole.roleArn, description: 'The only principal the enabler role in the security account trusts' });
+    new CfnOutput(this, 'EnablerFunctionRoleArn', {
+      value: this.functionRole.roleArn,
+      description: 'The only principal the enabler role in the security account trusts',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: "Topic of the enabler's alarms" });
     this.addNagSuppressions();
   }
@@ -142,7 +150,9 @@ export class EnablerStack extends Stack {
       key,
       email: config.alarm.kind === 'email' ? config.alarm.email : undefined,
       noSubscriberReason:
-        config.alarm.kind === 'topic' ? 'cordon:alarmTopicArn is not in the management account and cordon:alarmEmail is not set' : 'cordon:alarmEmail is not set',
+        config.alarm.kind === 'topic'
+          ? 'cordon:alarmTopicArn is not in the management account and cordon:alarmEmail is not set'
+          : 'cordon:alarmEmail is not set',
       displayName: 'cordon enabler alarms',
     });
   }

@@ -39,7 +39,8 @@ export class ForwarderStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: ForwarderStackProps) {
     super(scope, id, props);
-    if (props.homeRegion === this.region) throw new Error(`ForwarderStack ${id}: a forwarder in the home region ${props.homeRegion} would deliver every finding twice`);
+    if (props.homeRegion === this.region)
+      throw new Error(`ForwarderStack ${id}: a forwarder in the home region ${props.homeRegion} would deliver every finding twice`);
 
     const key = new Key(this, 'Key', {
       description: `cordon forwarder: encrypts the dead-letter queue and alarm topic of the findings forwarded to ${props.homeRegion}`,
@@ -65,10 +66,15 @@ export class ForwarderStack extends Stack {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: "This queue is the dead-letter queue of the forwarding rule's target (EventBridge's DeadLetterConfig), which cdk-nag does not recognise as dead-letter use; a dead-letter queue has no queue of its own behind it.",
+      reason:
+        "This queue is the dead-letter queue of the forwarding rule's target (EventBridge's DeadLetterConfig), which cdk-nag does not recognise as dead-letter use; a dead-letter queue has no queue of its own behind it.",
     });
 
-    const homeBus = EventBus.fromEventBusArn(this, 'HomeBus', `arn:${Aws.PARTITION}:events:${props.homeRegion}:${Aws.ACCOUNT_ID}:event-bus/default`);
+    const homeBus = EventBus.fromEventBusArn(
+      this,
+      'HomeBus',
+      `arn:${Aws.PARTITION}:events:${props.homeRegion}:${Aws.ACCOUNT_ID}:event-bus/default`,
+    );
     this.rule = new Rule(this, 'ForwardGuardDutyFindings', {
       description: `cordon: GuardDuty findings of this region to the responder in ${props.homeRegion}`,
       eventPattern: GUARDDUTY_FINDING_PATTERN,
@@ -89,7 +95,10 @@ export class ForwarderStack extends Stack {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(new SnsAction(this.alarmTopic));
 
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Findings EventBridge could not forward to the home region' });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: 'Findings EventBridge could not forward to the home region',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: "Topic of this region's forwarder alarm" });
   }
 }

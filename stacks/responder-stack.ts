@@ -99,13 +99,17 @@ export class ResponderStack extends Stack {
     const { config } = props;
     warnPlaceholders(this, config, ['organizationId', 'regions']);
     for (const key of config.unusedKeys) {
-      Annotations.of(this).addWarningV2(`cordon:unused-${key}`, `cordon:${key} has no effect without cordon:managementAccountId (the enabler stacks are not part of this app).`);
+      Annotations.of(this).addWarningV2(
+        `cordon:unused-${key}`,
+        `cordon:${key} has no effect without cordon:managementAccountId (the enabler stacks are not part of this app).`,
+      );
     }
     requireLocalEsbuild(this);
 
     this.key = new Key(this, 'Key', {
       alias: 'alias/cordon',
-      description: 'cordon: encrypts the findings queue, its dead-letter queue, the audit table, the alarm topic, the logs and the Lambda environment',
+      description:
+        'cordon: encrypts the findings queue, its dead-letter queue, the audit table, the alarm topic, the logs and the Lambda environment',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -190,7 +194,9 @@ export class ResponderStack extends Stack {
     // One rule per group of custom actions: an event pattern holds at most EVENT_PATTERN_MAX_CHARS.
     // The first rule keeps its original id, so that existing deployments update it in place.
     customActionRuleGroups(config.customActions, this.region).forEach((group, i) => {
-      const targets = group.map((spec) => new CfnActionTarget(this, `CustomAction${spec.id}`, { id: spec.id, name: spec.name, description: spec.description }));
+      const targets = group.map(
+        (spec) => new CfnActionTarget(this, `CustomAction${spec.id}`, { id: spec.id, name: spec.name, description: spec.description }),
+      );
       new Rule(this, i === 0 ? 'SecurityHubCustomActions' : `SecurityHubCustomActions${i + 1}`, {
         description: `cordon: Security Hub custom actions (${group.map((s) => s.name).join(', ')}) to the responder queue`.slice(0, 512),
         eventPattern: customActionPattern(targets.map((t) => t.attrActionTargetArn)),
@@ -207,13 +213,22 @@ export class ResponderStack extends Stack {
   /** What operators and `npx cordon` need from the stack (`aws cloudformation describe-stacks --stack-name cordon-responder`). */
   private addOutputs(logGroup: LogGroup): void {
     const outputs: Record<string, { value: string; description: string }> = {
-      AuditTableName: { value: this.table.tableName, description: 'Audit table: set CORDON_AUDIT_TABLE to it for npx cordon release / status' },
+      AuditTableName: {
+        value: this.table.tableName,
+        description: 'Audit table: set CORDON_AUDIT_TABLE to it for npx cordon release / status',
+      },
       LogGroupName: { value: logGroup.logGroupName, description: "The responder's log group (one JSON line per finding handled)" },
       FunctionName: { value: this.fn.functionName, description: 'The responder Lambda' },
       QueueUrl: { value: this.queue.queueUrl, description: 'Findings queue (EventBridge to the responder)' },
-      DeadLetterQueueUrl: { value: this.deadLetterQueue.queueUrl, description: 'Dead-letter queue: findings that failed five times, or that EventBridge could not deliver' },
+      DeadLetterQueueUrl: {
+        value: this.deadLetterQueue.queueUrl,
+        description: 'Dead-letter queue: findings that failed five times, or that EventBridge could not deliver',
+      },
       AlarmTopicArn: { value: this.alarmTopic.topicArn, description: "Topic of the responder's alarms" },
-      ResponderRoleArn: { value: this.functionRole.roleArn, description: "The responder Lambda's role: the only principal the member roles trust" },
+      ResponderRoleArn: {
+        value: this.functionRole.roleArn,
+        description: "The responder Lambda's role: the only principal the member roles trust",
+      },
     };
     for (const [id, props] of Object.entries(outputs)) new CfnOutput(this, id, props);
   }
@@ -266,7 +281,8 @@ export class ResponderStack extends Stack {
     const action = new SnsAction(this.alarmTopic);
     const alarms = [
       new Alarm(this, 'DeadLetterQueueNotEmpty', {
-        alarmDescription: 'cordon: findings the responder failed on five times, or EventBridge could not deliver, are in the dead-letter queue',
+        alarmDescription:
+          'cordon: findings the responder failed on five times, or EventBridge could not deliver, are in the dead-letter queue',
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
         threshold: 1,
         evaluationPeriods: 1,
@@ -274,9 +290,15 @@ export class ResponderStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'CircuitOpen', {
-        alarmDescription: 'cordon: the circuit breaker held automatic containments (too many in an account or the organization); see the responder logs',
+        alarmDescription:
+          'cordon: the circuit breaker held automatic containments (too many in an account or the organization); see the responder logs',
         // The handler emits it as an Embedded Metric Format log line (no PutMetricData permission needed).
-        metric: new Metric({ namespace: CIRCUIT_METRIC.namespace, metricName: CIRCUIT_METRIC.name, statistic: 'Sum', period: Duration.minutes(5) }),
+        metric: new Metric({
+          namespace: CIRCUIT_METRIC.namespace,
+          metricName: CIRCUIT_METRIC.name,
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -300,27 +322,33 @@ export class ResponderStack extends Stack {
     role.acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.roleName}]`,
-        reason: 'The member role exists in every member account, unknown in advance; the role name is fixed and aws:ResourceOrgID keeps AssumeRole inside the organization.',
+        reason:
+          'The member role exists in every member account, unknown in advance; the role name is fixed and aws:ResourceOrgID keeps AssumeRole inside the organization.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'guardduty:ListDetectors and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
+        reason:
+          'guardduty:ListDetectors and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:*:<AWS::AccountId>:detector/*]',
-        reason: "GetFindings/ArchiveFindings on this account's administrator detector in every region: findings come from every covered region and the detector id is read at run time (ListDetectors).",
+        reason:
+          "GetFindings/ArchiveFindings on this account's administrator detector in every region: findings come from every covered region and the detector id is read at run time (ListDetectors).",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
-        reason: "BatchUpdateFindings on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the call.",
+        reason:
+          "BatchUpdateFindings on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the call.",
       },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason: "CDK's encrypt/decrypt grant on the stack's own key (DynamoDB table with a customer managed key, the queue and the Lambda environment); the resource is that one key.",
+        reason:
+          "CDK's encrypt/decrypt grant on the stack's own key (DynamoDB table with a customer managed key, the queue and the Lambda environment); the resource is that one key.",
       },
       {
         id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        reason: "CDK's encrypt/decrypt grant on the stack's own key, as DynamoDB's customer-managed-key guidance lists it; the resource is that one key.",
+        reason:
+          "CDK's encrypt/decrypt grant on the stack's own key, as DynamoDB's customer-managed-key guidance lists it; the resource is that one key.",
       },
     );
   }

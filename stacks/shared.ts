@@ -43,7 +43,10 @@ export class LocalBundlingError extends Error {
  * bundling." and build elsewhere, with other versions, or fail later on a
  * machine without Docker.
  */
-export function requireLocalEsbuild(scope: Stack, resolve: (id: string) => string = (id) => require.resolve(id, { paths: [REPO_ROOT] })): void {
+export function requireLocalEsbuild(
+  scope: Stack,
+  resolve: (id: string) => string = (id) => require.resolve(id, { paths: [REPO_ROOT] }),
+): void {
   if (!Stack.of(scope).bundlingRequired) return;
   try {
     // What NodejsFunction itself checks first (the package's own version file).

@@ -38,8 +38,14 @@ const NO_RESOURCE_LEVEL = 'the API supports no resource-level permission (List/D
 /** The tag cordon puts on the security groups it creates (src/actions/ec2/quarantine-groups.ts). */
 export const MANAGED_GROUP_TAG = { key: 'cordon:managed', value: 'true' } as const;
 
-const managedGroup: PermissionScope = { resources: [ec2('security-group/*')], conditions: { StringEquals: { [`aws:ResourceTag/${MANAGED_GROUP_TAG.key}`]: MANAGED_GROUP_TAG.value } } };
-const sameAccountBuckets: PermissionScope = { resources: ['arn:${AWS::Partition}:s3:::*'], conditions: { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } } };
+const managedGroup: PermissionScope = {
+  resources: [ec2('security-group/*')],
+  conditions: { StringEquals: { [`aws:ResourceTag/${MANAGED_GROUP_TAG.key}`]: MANAGED_GROUP_TAG.value } },
+};
+const sameAccountBuckets: PermissionScope = {
+  resources: ['arn:${AWS::Partition}:s3:::*'],
+  conditions: { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } },
+};
 
 /**
  * The reviewed scope of every IAM action the member role may be granted. An
@@ -58,12 +64,18 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   'ec2:CreateSecurityGroup': {
     scopes: [
       { resources: [ec2('vpc/*')] },
-      { resources: [ec2('security-group/*')], conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_GROUP_TAG.key}`]: MANAGED_GROUP_TAG.value } } },
+      {
+        resources: [ec2('security-group/*')],
+        conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_GROUP_TAG.key}`]: MANAGED_GROUP_TAG.value } },
+      },
     ],
     why: 'only groups tagged cordon:managed=true at creation (the quarantine and untrack groups), in any VPC of the account',
   },
   'ec2:AuthorizeSecurityGroupIngress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
-  'ec2:AuthorizeSecurityGroupEgress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true): the allow-all group's IPv6 outbound rule" },
+  'ec2:AuthorizeSecurityGroupEgress': {
+    scopes: [managedGroup],
+    why: "only cordon's own groups (tag cordon:managed=true): the allow-all group's IPv6 outbound rule",
+  },
   'ec2:RevokeSecurityGroupIngress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
   'ec2:RevokeSecurityGroupEgress': { scopes: [managedGroup], why: "only cordon's own groups (tag cordon:managed=true)" },
   'ec2:CreateTags': {
@@ -71,7 +83,10 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
       { resources: [ec2('instance/*')], conditions: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } } },
       // Groups and snapshots are tagged only as cordon creates them: an existing
       // group tagged cordon:managed would otherwise become one cordon may open.
-      { resources: [ec2('security-group/*'), SNAPSHOTS], conditions: { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } } },
+      {
+        resources: [ec2('security-group/*'), SNAPSHOTS],
+        conditions: { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } },
+      },
     ],
     why: 'only cordon:* tag keys on existing instances; security groups and snapshots only when cordon creates them',
   },
@@ -79,13 +94,25 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
     scopes: [{ resources: [ec2('network-interface/*'), ec2('security-group/*')] }],
     why: 'any interface of the account may need isolating, and release restores its original (any) groups',
   },
-  'ec2:ModifyInstanceAttribute': { scopes: [{ resources: [ec2('instance/*')] }], why: 'termination and stop protection of any instance of the account' },
+  'ec2:ModifyInstanceAttribute': {
+    scopes: [{ resources: [ec2('instance/*')] }],
+    why: 'termination and stop protection of any instance of the account',
+  },
   'ec2:CreateSnapshot': {
-    scopes: [{ resources: [ec2('volume/*')] }, { resources: [SNAPSHOTS], conditions: { Null: { 'aws:RequestTag/cordon:finding-id': 'false' } } }],
+    scopes: [
+      { resources: [ec2('volume/*')] },
+      { resources: [SNAPSHOTS], conditions: { Null: { 'aws:RequestTag/cordon:finding-id': 'false' } } },
+    ],
     why: 'any volume of the account; only snapshots tagged with the finding id at creation',
   },
-  'ec2:CreateNetworkAclEntry': { scopes: [{ resources: [ec2('network-acl/*')] }], why: 'any network ACL of the account may hold the subnet of an attacked instance' },
-  'ec2:DeleteNetworkAclEntry': { scopes: [{ resources: [ec2('network-acl/*')] }], why: 'release removes the entries cordon added, in any network ACL of the account' },
+  'ec2:CreateNetworkAclEntry': {
+    scopes: [{ resources: [ec2('network-acl/*')] }],
+    why: 'any network ACL of the account may hold the subnet of an attacked instance',
+  },
+  'ec2:DeleteNetworkAclEntry': {
+    scopes: [{ resources: [ec2('network-acl/*')] }],
+    why: 'release removes the entries cordon added, in any network ACL of the account',
+  },
   'ec2:DisassociateIamInstanceProfile': { scopes: [{ resources: [ec2('instance/*')] }], why: 'any instance of the account' },
   'autoscaling:DescribeAutoScalingInstances': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'autoscaling:DetachInstances': {
@@ -101,16 +128,31 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   'iam:ListAccessKeys': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
   'iam:UpdateAccessKey': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
   'iam:GetUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
-  'iam:PutUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account (IAM cannot condition on the policy name or content)' },
+  'iam:PutUserPolicy': {
+    scopes: [{ resources: [iam('user/*')] }],
+    why: 'users of the account (IAM cannot condition on the policy name or content)',
+  },
   'iam:DeleteUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: "release removes cordon's deny policy; users of the account" },
   'iam:ListUserTags': { scopes: [{ resources: [iam('user/*')] }], why: 'exemption check; users of the account' },
   'iam:GetRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: 'roles of the account; never its own role (denied)' },
-  'iam:PutRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: 'roles of the account; never its own role nor the StackSet execution role (denied)' },
-  'iam:DeleteRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: "release removes cordon's revocation policy; never its own role (denied)" },
+  'iam:PutRolePolicy': {
+    scopes: [{ resources: [iam('role/*')] }],
+    why: 'roles of the account; never its own role nor the StackSet execution role (denied)',
+  },
+  'iam:DeleteRolePolicy': {
+    scopes: [{ resources: [iam('role/*')] }],
+    why: "release removes cordon's revocation policy; never its own role (denied)",
+  },
   'iam:ListRoleTags': { scopes: [{ resources: [iam('role/*')] }], why: 'exemption check; roles of the account' },
   'iam:GetInstanceProfile': { scopes: [{ resources: [iam('instance-profile/*')] }], why: 'instance profiles of the account' },
-  's3:GetBucketPublicAccessBlock': { scopes: [sameAccountBuckets], why: "buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)" },
-  's3:PutBucketPublicAccessBlock': { scopes: [sameAccountBuckets], why: "buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)" },
+  's3:GetBucketPublicAccessBlock': {
+    scopes: [sameAccountBuckets],
+    why: 'buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)',
+  },
+  's3:PutBucketPublicAccessBlock': {
+    scopes: [sameAccountBuckets],
+    why: 'buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)',
+  },
   's3:GetBucketTagging': { scopes: [sameAccountBuckets], why: 'exemption check; buckets owned by the account' },
 };
 
@@ -182,14 +224,26 @@ export interface ProtectedRoleRefs {
  */
 export function protectedRoleArns(refs: ProtectedRoleRefs): string[] {
   const role = (name: string): string => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${name}`;
-  return [role(refs.roleName), role('stacksets-exec-*'), refs.responderRoleArn, role(refs.enablerRoleName), role(refs.enablerFunctionRoleName)];
+  return [
+    role(refs.roleName),
+    role('stacksets-exec-*'),
+    refs.responderRoleArn,
+    role(refs.enablerRoleName),
+    role(refs.enablerFunctionRoleName),
+  ];
 }
 
 function sidFor(actions: readonly string[], scope: PermissionScope): string {
   const services = [...new Set(actions.map((a) => a.split(':')[0] ?? ''))];
   const svc = services.map((s) => s.replace(/(^|[^a-z])([a-z])/g, (_m, _p: string, c: string) => c.toUpperCase())).join('');
   const kind = scope.resources.includes('*') ? 'Read' : scope.conditions ? 'Scoped' : 'Account';
-  const what = scope.resources.includes('*') ? '' : (scope.resources[0] ?? '').split(':').pop()?.split('/')[0]?.replace(/[^A-Za-z0-9]/g, '') ?? '';
+  const what = scope.resources.includes('*')
+    ? ''
+    : ((scope.resources[0] ?? '')
+        .split(':')
+        .pop()
+        ?.split('/')[0]
+        ?.replace(/[^A-Za-z0-9]/g, '') ?? '');
   return `${svc}${kind}${what.charAt(0).toUpperCase()}${what.slice(1)}`;
 }
 

@@ -74,7 +74,9 @@ export class MemberRoleStack extends Stack {
       allowedPattern: roleNamePattern,
       description: "Name of the enabler Lambda's role in the management account: the member role may never change it",
     });
-    const hasExternalId = new CfnCondition(this, 'HasExternalId', { expression: Fn.conditionNot(Fn.conditionEquals(externalId.valueAsString, '')) });
+    const hasExternalId = new CfnCondition(this, 'HasExternalId', {
+      expression: Fn.conditionNot(Fn.conditionEquals(externalId.valueAsString, '')),
+    });
 
     // The account root is the principal and aws:PrincipalArn names the role:
     // unlike a role ARN as principal, this neither requires the responder role
@@ -133,15 +135,19 @@ export class MemberRoleStack extends Stack {
 /** Renders a statement's ARNs as `Fn::Sub` (they hold `${AWS::Partition}`, `${AWS::AccountId}` or `${RoleName}`). */
 function render(s: MemberStatement): Record<string, unknown> {
   const resources = s.Resource.map((r) => (r.includes('${') ? Fn.sub(r) : r));
-  return { Sid: s.Sid, Effect: s.Effect, Action: [...s.Action], Resource: resources, ...(s.Condition ? { Condition: substituteConditions(s.Condition) } : {}) };
+  return {
+    Sid: s.Sid,
+    Effect: s.Effect,
+    Action: [...s.Action],
+    Resource: resources,
+    ...(s.Condition ? { Condition: substituteConditions(s.Condition) } : {}),
+  };
 }
 
 function substituteConditions(conditions: NonNullable<MemberStatement['Condition']>): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [op, entries] of Object.entries(conditions)) {
-    out[op] = Object.fromEntries(
-      Object.entries(entries).map(([k, v]) => [k, typeof v === 'string' && v.includes('${') ? Fn.sub(v) : v]),
-    );
+    out[op] = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, typeof v === 'string' && v.includes('${') ? Fn.sub(v) : v]));
   }
   return out;
 }
@@ -157,7 +163,12 @@ export function memberRoleTemplate(): Record<string, unknown> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-member-role-'));
   try {
     // postCliContext: the CDK CLI's own context (path metadata on) must not reach this template.
-    const app = new App({ outdir, analyticsReporting: false, builtinCloudFormationValidation: false, postCliContext: { 'aws:cdk:enable-path-metadata': false } });
+    const app = new App({
+      outdir,
+      analyticsReporting: false,
+      builtinCloudFormationValidation: false,
+      postCliContext: { 'aws:cdk:enable-path-metadata': false },
+    });
     new MemberRoleStack(app, MEMBER_ROLE_STACK_NAME);
     return app.synth().getStackByName(MEMBER_ROLE_STACK_NAME).template as Record<string, unknown>;
   } finally {
@@ -178,7 +189,10 @@ function acknowledgeWildcards(role: CfnRole, statements: readonly MemberStatemen
   }
   for (const [resource, actions] of users) {
     const whys = [...new Set([...actions].map((a) => MEMBER_SCOPES[a]?.why ?? 'not yet reviewed (see member-role-policy.ts)'))];
-    const kind = resource === '*' ? 'No resource-level permission exists for these calls' : 'A resource type within this account: cordon acts on whichever resource a finding names, unknown in advance';
+    const kind =
+      resource === '*'
+        ? 'No resource-level permission exists for these calls'
+        : 'A resource type within this account: cordon acts on whichever resource a finding names, unknown in advance';
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`,
       reason: `${kind}. ${[...actions].sort().join(', ')}: ${whys.join('; ')}.`,

@@ -38,7 +38,11 @@ export interface RawRequest {
 }
 
 /** The services whose operations are named by their botocore REST route. */
-export const REST_JSON_SERVICES: Readonly<Record<string, string>> = { guardduty: 'guardduty', securityhub: 'securityhub', account: 'account' };
+export const REST_JSON_SERVICES: Readonly<Record<string, string>> = {
+  guardduty: 'guardduty',
+  securityhub: 'securityhub',
+  account: 'account',
+};
 
 const QUERY_SERVICES = new Set(['sts', 'iam', 'autoscaling', 'elasticloadbalancing', 'cloudformation', 'sns', 'rds', 'cloudwatch']);
 
@@ -56,13 +60,18 @@ export const botocoreRoutes: RouteTable = (service) => {
   if (!modelName) return undefined;
   if (!defaultRoutes) {
     const dir = locateBotocore();
-    defaultRoutes = new Map(Object.entries(REST_JSON_SERVICES).map(([signing, model]) => [signing, compileRoutes(loadServiceModel(dir, model))]));
+    defaultRoutes = new Map(
+      Object.entries(REST_JSON_SERVICES).map(([signing, model]) => [signing, compileRoutes(loadServiceModel(dir, model))]),
+    );
   }
   return defaultRoutes.get(service);
 };
 
 /** The SigV4 credential scope of a request (Authorization header, or a presigned query). */
-export function credentialScope(authorization: string | undefined, query: URLSearchParams): { accessKeyId: string; region: string; service: string } | undefined {
+export function credentialScope(
+  authorization: string | undefined,
+  query: URLSearchParams,
+): { accessKeyId: string; region: string; service: string } | undefined {
   const fromHeader = authorization ? /Credential=([^,\s]+)/.exec(authorization)?.[1] : undefined;
   const credential = fromHeader ?? query.get('X-Amz-Credential') ?? undefined;
   if (!credential) return undefined;
@@ -95,7 +104,10 @@ export function classifyRequest(req: RawRequest, routes: RouteTable = botocoreRo
   }
   const contentType = header(req.headers, 'content-type') ?? '';
   if (contentType.includes('x-www-form-urlencoded') || url.searchParams.has('Action')) {
-    const params = new Map<string, string>([...url.searchParams, ...new URLSearchParams(contentType.includes('x-www-form-urlencoded') ? req.body.toString('utf8') : '')]);
+    const params = new Map<string, string>([
+      ...url.searchParams,
+      ...new URLSearchParams(contentType.includes('x-www-form-urlencoded') ? req.body.toString('utf8') : ''),
+    ]);
     const action = params.get('Action');
     if (action) return { ...base, protocol: scope.service === 'ec2' ? 'ec2' : 'query', operation: action, params };
   }
@@ -114,9 +126,31 @@ function s3Operation(method: string, url: URL): string {
   const hasKey = url.pathname.split('/').filter(Boolean).length > 1;
   const verb = method.toUpperCase();
   if (sub) {
-    const name = sub === 'publicAccessBlock' ? 'PublicAccessBlock' : sub === 'location' ? 'BucketLocation' : `Bucket${sub[0]?.toUpperCase()}${sub.slice(1)}`;
+    const name =
+      sub === 'publicAccessBlock'
+        ? 'PublicAccessBlock'
+        : sub === 'location'
+          ? 'BucketLocation'
+          : `Bucket${sub[0]?.toUpperCase()}${sub.slice(1)}`;
     return `${verb === 'GET' ? 'Get' : verb === 'PUT' ? 'Put' : verb === 'DELETE' ? 'Delete' : verb}${name}`;
   }
-  if (hasKey) return verb === 'GET' ? 'GetObject' : verb === 'PUT' ? 'PutObject' : verb === 'HEAD' ? 'HeadObject' : verb === 'DELETE' ? 'DeleteObject' : `HTTP ${verb}`;
-  return verb === 'PUT' ? 'CreateBucket' : verb === 'HEAD' ? 'HeadBucket' : verb === 'GET' ? 'ListObjects' : verb === 'DELETE' ? 'DeleteBucket' : `HTTP ${verb}`;
+  if (hasKey)
+    return verb === 'GET'
+      ? 'GetObject'
+      : verb === 'PUT'
+        ? 'PutObject'
+        : verb === 'HEAD'
+          ? 'HeadObject'
+          : verb === 'DELETE'
+            ? 'DeleteObject'
+            : `HTTP ${verb}`;
+  return verb === 'PUT'
+    ? 'CreateBucket'
+    : verb === 'HEAD'
+      ? 'HeadBucket'
+      : verb === 'GET'
+        ? 'ListObjects'
+        : verb === 'DELETE'
+          ? 'DeleteBucket'
+          : `HTTP ${verb}`;
 }

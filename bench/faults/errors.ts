@@ -50,11 +50,20 @@ function restJsonError(status: number, code: string, message: string): Fault {
 }
 
 function jsonError(status: number, code: string, message: string): Fault {
-  return { status, contentType: 'application/x-amz-json-1.1', headers: { 'x-amzn-requestid': randomUUID() }, body: JSON.stringify({ __type: code, message }) };
+  return {
+    status,
+    contentType: 'application/x-amz-json-1.1',
+    headers: { 'x-amzn-requestid': randomUUID() },
+    body: JSON.stringify({ __type: code, message }),
+  };
 }
 
 function s3Error(status: number, code: string, message: string): Fault {
-  return { status, contentType: 'application/xml', body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>` };
+  return {
+    status,
+    contentType: 'application/xml',
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`,
+  };
 }
 
 /**
@@ -82,7 +91,11 @@ export function throttleFault(call: Pick<CallIdentity, 'service' | 'protocol'>):
 
 /** An internal server error as each service reports it (HTTP 500; the SDK retries it as transient). */
 export function serverFault(call: Pick<CallIdentity, 'service' | 'protocol'>): Fault {
-  const restCode: Record<string, string> = { guardduty: 'InternalServerErrorException', securityhub: 'InternalException', account: 'InternalServerException' };
+  const restCode: Record<string, string> = {
+    guardduty: 'InternalServerErrorException',
+    securityhub: 'InternalException',
+    account: 'InternalServerException',
+  };
   const byProtocol: Record<WireProtocol, () => Fault> = {
     ec2: () => ec2Error(500, 'InternalError', 'An internal error has occurred'),
     query: () => queryError(call.service, 500, 'Receiver', 'InternalFailure', 'An internal error occurred'),

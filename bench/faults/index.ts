@@ -3,8 +3,29 @@
  * tests: a proxy in front of the local AWS endpoint that adds latency,
  * enforces AWS's documented throttling and injects faults deterministically.
  */
-export { startFaultyEndpoint, summarize, type FaultProxy, type FaultProxyOptions, type FaultInjection, type FaultKind, type FaultRule, type ProxyCall, type ProxySummary, type ResolvedCall, type ThrottleOptions, type CallOutcome } from './proxy';
-export { classifyRequest, credentialScope, botocoreRoutes, type CallIdentity, type RawRequest, type RouteTable, type WireProtocol } from './classify';
+export {
+  startFaultyEndpoint,
+  summarize,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultInjection,
+  type FaultKind,
+  type FaultRule,
+  type ProxyCall,
+  type ProxySummary,
+  type ResolvedCall,
+  type ThrottleOptions,
+  type CallOutcome,
+} from './proxy';
+export {
+  classifyRequest,
+  credentialScope,
+  botocoreRoutes,
+  type CallIdentity,
+  type RawRequest,
+  type RouteTable,
+  type WireProtocol,
+} from './classify';
 export { throttleFault, serverFault, type Fault } from './errors';
 export { throttleLimitFor, ec2Limit, type ThrottleLimit } from './limits';
 export { TokenBucket } from './token-bucket';

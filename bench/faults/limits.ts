@@ -36,7 +36,15 @@ export const S3_PERFORMANCE_DOC = 'https://docs.aws.amazon.com/AmazonS3/latest/u
 export const IAM_STS_THROTTLING_DOC = 'https://repost.aws/knowledge-center/iam-sts-throttling-error';
 
 /** EC2 "Unfiltered and unpaginated non-mutating actions": a smaller bucket when called without a filter or pagination. */
-export const EC2_UNFILTERED_SUBSET: ReadonlySet<string> = new Set(['DescribeInstances', 'DescribeInstanceStatus', 'DescribeNetworkInterfaces', 'DescribeSecurityGroups', 'DescribeSnapshots', 'DescribeSpotInstanceRequests', 'DescribeVolumes']);
+export const EC2_UNFILTERED_SUBSET: ReadonlySet<string> = new Set([
+  'DescribeInstances',
+  'DescribeInstanceStatus',
+  'DescribeNetworkInterfaces',
+  'DescribeSecurityGroups',
+  'DescribeSnapshots',
+  'DescribeSpotInstanceRequests',
+  'DescribeVolumes',
+]);
 
 /** EC2 "Resource-intensive actions". */
 export const EC2_RESOURCE_INTENSIVE: ReadonlySet<string> = new Set([
@@ -93,14 +101,40 @@ export function ec2FilteredOrPaginated(params: ReadonlyMap<string, string>): boo
  */
 export function ec2Limit(operation: string, params: ReadonlyMap<string, string>): ThrottleLimit {
   const own = EC2_UNCATEGORIZED[operation];
-  if (own) return { bucket: operation, capacity: own[0], refillPerSecond: own[1], documented: true, source: `${EC2_THROTTLING_DOC} (uncategorized actions)` };
+  if (own)
+    return {
+      bucket: operation,
+      capacity: own[0],
+      refillPerSecond: own[1],
+      documented: true,
+      source: `${EC2_THROTTLING_DOC} (uncategorized actions)`,
+    };
   if (/^(Describe|List|Search|Get)/.test(operation)) {
     if (EC2_UNFILTERED_SUBSET.has(operation) && !ec2FilteredOrPaginated(params)) {
-      return { bucket: `${operation}:unfiltered`, capacity: 50, refillPerSecond: 10, documented: true, source: `${EC2_THROTTLING_DOC} (unfiltered and unpaginated non-mutating actions)` };
+      return {
+        bucket: `${operation}:unfiltered`,
+        capacity: 50,
+        refillPerSecond: 10,
+        documented: true,
+        source: `${EC2_THROTTLING_DOC} (unfiltered and unpaginated non-mutating actions)`,
+      };
     }
-    return { bucket: operation, capacity: 100, refillPerSecond: 20, documented: true, source: `${EC2_THROTTLING_DOC} (non-mutating actions)` };
+    return {
+      bucket: operation,
+      capacity: 100,
+      refillPerSecond: 20,
+      documented: true,
+      source: `${EC2_THROTTLING_DOC} (non-mutating actions)`,
+    };
   }
-  if (EC2_RESOURCE_INTENSIVE.has(operation)) return { bucket: operation, capacity: 50, refillPerSecond: 5, documented: true, source: `${EC2_THROTTLING_DOC} (resource-intensive actions)` };
+  if (EC2_RESOURCE_INTENSIVE.has(operation))
+    return {
+      bucket: operation,
+      capacity: 50,
+      refillPerSecond: 5,
+      documented: true,
+      source: `${EC2_THROTTLING_DOC} (resource-intensive actions)`,
+    };
   return { bucket: operation, capacity: 50, refillPerSecond: 5, documented: true, source: `${EC2_THROTTLING_DOC} (mutating actions)` };
 }
 
@@ -112,14 +146,23 @@ const READ_PREFIX = /^(Describe|List|Get|Search|Head)/;
  * Global services (IAM, the Account API) are keyed by account only: the
  * caller uses `global` as the region.
  */
-export function throttleLimitFor(call: Pick<CallIdentity, 'service' | 'operation' | 'params'>): (ThrottleLimit & { readonly global: boolean }) | undefined {
+export function throttleLimitFor(
+  call: Pick<CallIdentity, 'service' | 'operation' | 'params'>,
+): (ThrottleLimit & { readonly global: boolean }) | undefined {
   const { service, operation } = call;
   switch (service) {
     case 'ec2':
       return { ...ec2Limit(operation, call.params), global: false };
     case 'securityhub': {
       const [rate, burst] = SECURITY_HUB_LIMITS[operation] ?? [10, 30];
-      return { bucket: SECURITY_HUB_LIMITS[operation] ? operation : 'other-operations', capacity: burst, refillPerSecond: rate, documented: true, source: SECURITY_HUB_THROTTLING_DOC, global: false };
+      return {
+        bucket: SECURITY_HUB_LIMITS[operation] ? operation : 'other-operations',
+        capacity: burst,
+        refillPerSecond: rate,
+        documented: true,
+        source: SECURITY_HUB_THROTTLING_DOC,
+        global: false,
+      };
     }
     case 'account':
       if (operation === 'ListRegions' || operation === 'GetRegionOptStatus') {
@@ -128,21 +171,70 @@ export function throttleLimitFor(call: Pick<CallIdentity, 'service' | 'operation
       return undefined;
     case 'guardduty':
       // GuardDuty publishes no API rate; assumed like Security Hub's default (10/s, burst 30) per operation.
-      return { bucket: operation, capacity: 30, refillPerSecond: 10, documented: false, source: 'assumed: GuardDuty publishes no API request rate', global: false };
+      return {
+        bucket: operation,
+        capacity: 30,
+        refillPerSecond: 10,
+        documented: false,
+        source: 'assumed: GuardDuty publishes no API request rate',
+        global: false,
+      };
     case 'sts':
       // STS throttles per account per (regional) endpoint but publishes no number; assumed generous.
-      return { bucket: 'all-operations', capacity: 200, refillPerSecond: 100, documented: false, source: `assumed: ${IAM_STS_THROTTLING_DOC} documents token buckets, not their sizes`, global: false };
+      return {
+        bucket: 'all-operations',
+        capacity: 200,
+        refillPerSecond: 100,
+        documented: false,
+        source: `assumed: ${IAM_STS_THROTTLING_DOC} documents token buckets, not their sizes`,
+        global: false,
+      };
     case 'iam':
       // IAM is global: one bucket set per account, whatever the signing region.
       return READ_PREFIX.test(operation)
-        ? { bucket: 'read', capacity: 100, refillPerSecond: 20, documented: false, source: `assumed: ${IAM_STS_THROTTLING_DOC}`, global: true }
-        : { bucket: 'write', capacity: 40, refillPerSecond: 10, documented: false, source: `assumed: ${IAM_STS_THROTTLING_DOC}`, global: true };
+        ? {
+            bucket: 'read',
+            capacity: 100,
+            refillPerSecond: 20,
+            documented: false,
+            source: `assumed: ${IAM_STS_THROTTLING_DOC}`,
+            global: true,
+          }
+        : {
+            bucket: 'write',
+            capacity: 40,
+            refillPerSecond: 10,
+            documented: false,
+            source: `assumed: ${IAM_STS_THROTTLING_DOC}`,
+            global: true,
+          };
     case 's3':
       return READ_PREFIX.test(operation)
-        ? { bucket: 'read', capacity: 5500, refillPerSecond: 5500, documented: true, source: `${S3_PERFORMANCE_DOC} (5,500 GET/HEAD per second per prefix)`, global: false }
-        : { bucket: 'write', capacity: 3500, refillPerSecond: 3500, documented: true, source: `${S3_PERFORMANCE_DOC} (3,500 PUT/COPY/POST/DELETE per second per prefix)`, global: false };
+        ? {
+            bucket: 'read',
+            capacity: 5500,
+            refillPerSecond: 5500,
+            documented: true,
+            source: `${S3_PERFORMANCE_DOC} (5,500 GET/HEAD per second per prefix)`,
+            global: false,
+          }
+        : {
+            bucket: 'write',
+            capacity: 3500,
+            refillPerSecond: 3500,
+            documented: true,
+            source: `${S3_PERFORMANCE_DOC} (3,500 PUT/COPY/POST/DELETE per second per prefix)`,
+            global: false,
+          };
     case 'organizations':
-      return { bucket: 'all-operations', capacity: 20, refillPerSecond: 10, documented: false, source: 'assumed: Organizations publishes no API request rate', global: true };
+      return {
+        bucket: 'all-operations',
+        capacity: 20,
+        refillPerSecond: 10,
+        documented: false,
+        source: 'assumed: Organizations publishes no API request rate',
+        global: true,
+      };
     default:
       return undefined;
   }

@@ -21,7 +21,9 @@ export function mulberry32(seed: number): () => number {
  * request (same parts) gets the same draw however requests interleave.
  */
 export function drawFor(seed: number, ...parts: ReadonlyArray<string | number>): number {
-  const digest = createHash('sha256').update(`${seed}\u0000${parts.join('\u0000')}`).digest();
+  const digest = createHash('sha256')
+    .update(`${seed}\u0000${parts.join('\u0000')}`)
+    .digest();
   return digest.readUInt32BE(0) / 4294967296;
 }
 

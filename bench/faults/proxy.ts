@@ -110,7 +110,12 @@ export interface Interception {
 }
 
 /** A legacy per-request rule: answer this request with a canned fault, or undefined to go on. */
-export type FaultRule = (request: { readonly path: string; readonly body: string; readonly authorization: string; readonly call: ResolvedCall | undefined }) => Fault | undefined;
+export type FaultRule = (request: {
+  readonly path: string;
+  readonly body: string;
+  readonly authorization: string;
+  readonly call: ResolvedCall | undefined;
+}) => Fault | undefined;
 
 /** Options of {@link startFaultyEndpoint}. */
 export interface FaultProxyOptions {
@@ -238,10 +243,27 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     const record = (outcome: CallOutcome, status: number, bucket?: string): void => {
       if (!call) return;
       seq += 1;
-      calls.push({ seq, service: call.service, operation: call.operation, accountId: call.accountId, region: call.region, attempt: call.attempt, invocationId: call.invocationId, outcome, status, startMs, endMs: now(), bucket });
+      calls.push({
+        seq,
+        service: call.service,
+        operation: call.operation,
+        accountId: call.accountId,
+        region: call.region,
+        attempt: call.attempt,
+        invocationId: call.invocationId,
+        outcome,
+        status,
+        startMs,
+        endMs: now(),
+        bucket,
+      });
     };
     const answer = (fault: Fault, outcome: CallOutcome, bucket?: string): void => {
-      res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/xml', 'content-length': String(Buffer.byteLength(fault.body)), ...fault.headers });
+      res.writeHead(fault.status, {
+        'content-type': fault.contentType ?? 'text/xml',
+        'content-length': String(Buffer.byteLength(fault.body)),
+        ...fault.headers,
+      });
       res.end(fault.body);
       record(outcome, fault.status, bucket);
     };
@@ -249,7 +271,12 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     const wait = typeof latency === 'function' ? (call ? latency(call) : 0) : latency;
     await sleep(wait);
 
-    const ruled = options.rule?.({ path: req.url ?? '/', body: body.toString('utf8'), authorization: String(req.headers.authorization ?? ''), call });
+    const ruled = options.rule?.({
+      path: req.url ?? '/',
+      body: body.toString('utf8'),
+      authorization: String(req.headers.authorization ?? ''),
+      call,
+    });
     if (ruled) {
       faultCount += 1;
       answer(ruled, 'rule');
@@ -296,15 +323,35 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
   const forward = (req: IncomingMessage, body: Buffer): Promise<UpstreamAnswer> =>
     new Promise((resolve) => {
       const out = request(
-        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) }, agent },
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, 'content-length': String(body.length) },
+          agent,
+        },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (c: Buffer) => chunks.push(c));
           answer.on('end', () => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }));
-          answer.on('error', (err) => resolve({ status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`fault proxy: upstream answer failed: ${err.message}`) }));
+          answer.on('error', (err) =>
+            resolve({
+              status: 502,
+              headers: { 'content-type': 'text/plain' },
+              body: Buffer.from(`fault proxy: upstream answer failed: ${err.message}`),
+            }),
+          );
         },
       );
-      out.on('error', (err) => resolve({ status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`fault proxy: upstream failed: ${err.message}`) }));
+      out.on('error', (err) =>
+        resolve({
+          status: 502,
+          headers: { 'content-type': 'text/plain' },
+          body: Buffer.from(`fault proxy: upstream failed: ${err.message}`),
+        }),
+      );
       out.end(body);
     });
 
@@ -364,5 +411,13 @@ export function summarize(calls: readonly ProxyCall[]): ProxySummary {
     if (c.outcome === 'throttled') inc(throttledByService, c.service);
     if (c.attempt <= 1) firstAttempts += 1;
   }
-  return { calls: calls.length, firstAttempts, retries: calls.length - firstAttempts, byOutcome, byService, byOperation, throttledByService };
+  return {
+    calls: calls.length,
+    firstAttempts,
+    retries: calls.length - firstAttempts,
+    byOutcome,
+    byService,
+    byOperation,
+    throttledByService,
+  };
 }

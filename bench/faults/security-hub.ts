@@ -29,10 +29,13 @@ export interface UnprocessedOptions {
  * An `intercept` for the fault proxy; each finding is checked against the
  * rules in order. `failed()` lists the ids left unprocessed so far.
  */
-export function unprocessedFindings(rules: UnprocessedOptions | readonly UnprocessedOptions[]): ((call: ResolvedCall, body: Buffer) => Interception | undefined) & { failed: () => readonly string[] } {
+export function unprocessedFindings(
+  rules: UnprocessedOptions | readonly UnprocessedOptions[],
+): ((call: ResolvedCall, body: Buffer) => Interception | undefined) & { failed: () => readonly string[] } {
   const list = Array.isArray(rules) ? rules : [rules as UnprocessedOptions];
   const failedIds: string[] = [];
-  const ruleFor = (id: string): UnprocessedOptions | undefined => list.find((r) => r.select(id) && (r.once === false || !failedIds.includes(id)));
+  const ruleFor = (id: string): UnprocessedOptions | undefined =>
+    list.find((r) => r.select(id) && (r.once === false || !failedIds.includes(id)));
   const intercept = (call: ResolvedCall, body: Buffer): Interception | undefined => {
     if (call.service !== 'securityhub' || call.operation !== 'BatchUpdateFindings') return undefined;
     const request = JSON.parse(body.toString('utf8')) as { FindingIdentifiers?: Identifier[] } & Record<string, unknown>;
@@ -45,18 +48,36 @@ export function unprocessedFindings(rules: UnprocessedOptions | readonly Unproce
         remaining.push(f);
         continue;
       }
-      unprocessed.push({ FindingIdentifier: f, ErrorCode: rule.errorCode, ErrorMessage: rule.errorMessage ?? 'Injected by the bench fault proxy' });
+      unprocessed.push({
+        FindingIdentifier: f,
+        ErrorCode: rule.errorCode,
+        ErrorMessage: rule.errorMessage ?? 'Injected by the bench fault proxy',
+      });
     }
     if (unprocessed.length === 0) return undefined;
     failedIds.push(...unprocessed.map((u) => u.FindingIdentifier.Id as string));
     if (remaining.length === 0) {
       // Nothing left to send (BatchUpdateFindings needs at least one identifier): answer as Security Hub would.
-      return { reply: { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ ProcessedFindings: [], UnprocessedFindings: unprocessed })) } };
+      return {
+        reply: {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify({ ProcessedFindings: [], UnprocessedFindings: unprocessed })),
+        },
+      };
     }
     const addUnprocessed = (up: UpstreamAnswer): UpstreamAnswer => {
       if (up.status !== 200) return up;
       const out = JSON.parse(up.body.toString('utf8')) as { ProcessedFindings?: Identifier[]; UnprocessedFindings?: unknown[] };
-      return { ...up, body: Buffer.from(JSON.stringify({ ProcessedFindings: out.ProcessedFindings ?? [], UnprocessedFindings: [...(out.UnprocessedFindings ?? []), ...unprocessed] })) };
+      return {
+        ...up,
+        body: Buffer.from(
+          JSON.stringify({
+            ProcessedFindings: out.ProcessedFindings ?? [],
+            UnprocessedFindings: [...(out.UnprocessedFindings ?? []), ...unprocessed],
+          }),
+        ),
+      };
     };
     return { body: Buffer.from(JSON.stringify({ ...request, FindingIdentifiers: remaining })), answer: addUnprocessed };
   };

@@ -19,8 +19,10 @@ export class TokenBucket {
     public readonly refillPerSecond: number,
     private readonly nowMs: () => number = () => performance.now(),
   ) {
-    if (!Number.isFinite(capacity) || capacity < 1) throw new RangeError(`capacity must be a number of tokens >= 1, got ${String(capacity)}`);
-    if (!Number.isFinite(refillPerSecond) || refillPerSecond <= 0) throw new RangeError(`refillPerSecond must be > 0, got ${String(refillPerSecond)}`);
+    if (!Number.isFinite(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be a number of tokens >= 1, got ${String(capacity)}`);
+    if (!Number.isFinite(refillPerSecond) || refillPerSecond <= 0)
+      throw new RangeError(`refillPerSecond must be > 0, got ${String(refillPerSecond)}`);
     this.tokens = capacity;
     this.lastMs = nowMs();
   }

@@ -1,4 +1,11 @@
-import { type AttributeValue, BatchWriteItemCommand, DeleteItemCommand, type DynamoDBClient, paginateQuery, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  paginateQuery,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { AuditRecord, CircuitEntry, LeaseHolder, ResponderStore } from './store';
 
 /** DynamoDB's BatchWriteItem limit. */
@@ -48,7 +55,13 @@ export class DynamoDbAuditStore implements ResponderStore {
         const seq = String((this.seq += 1)).padStart(6, '0');
         const record = { S: JSON.stringify(r) };
         return [
-          { pk: { S: `finding#${r.findingId}` }, sk: { S: `${r.at}#${seq}#${r.action}#${r.resource}` }, accountId: { S: r.accountId }, region: { S: r.region }, record },
+          {
+            pk: { S: `finding#${r.findingId}` },
+            sk: { S: `${r.at}#${seq}#${r.action}#${r.resource}` },
+            accountId: { S: r.accountId },
+            region: { S: r.region },
+            record,
+          },
           // The same record under its resource: release asks which other findings still rely on a change.
           { pk: { S: resourceKey(r.accountId, r.region, r.action, r.resource) }, sk: { S: `${r.at}#${seq}#${r.findingId}` }, record },
         ];
@@ -77,7 +90,12 @@ export class DynamoDbAuditStore implements ResponderStore {
     const entries: CircuitEntry[] = [];
     const pages = paginateQuery(
       { client: this.client },
-      { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'pk = :pk AND sk >= :since', ExpressionAttributeValues: { ':pk': { S: CIRCUIT_PK }, ':since': { S: since } } },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'pk = :pk AND sk >= :since',
+        ExpressionAttributeValues: { ':pk': { S: CIRCUIT_PK }, ':since': { S: since } },
+      },
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.record?.S) entries.push(JSON.parse(item.record.S) as CircuitEntry);
@@ -99,7 +117,12 @@ export class DynamoDbAuditStore implements ResponderStore {
     }
   }
 
-  public async tryLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
+  public async tryLease(
+    key: string,
+    owner: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
     const expiresAtMs = nowMs + ttlMs;
     try {
       await this.client.send(
@@ -121,7 +144,10 @@ export class DynamoDbAuditStore implements ResponderStore {
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       const item = (err as { Item?: Record<string, AttributeValue> }).Item;
-      const holder = item?.leaseOwner?.S && item.leaseExpiresAtMs?.N ? { owner: item.leaseOwner.S, expiresAtMs: Number(item.leaseExpiresAtMs.N) } : undefined;
+      const holder =
+        item?.leaseOwner?.S && item.leaseExpiresAtMs?.N
+          ? { owner: item.leaseOwner.S, expiresAtMs: Number(item.leaseExpiresAtMs.N) }
+          : undefined;
       return holder ? { taken: false, holder } : { taken: false };
     }
   }
@@ -148,7 +174,15 @@ export class DynamoDbAuditStore implements ResponderStore {
 
   private async query(pk: string): Promise<AuditRecord[]> {
     const records: AuditRecord[] = [];
-    const pages = paginateQuery({ client: this.client }, { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } });
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+      },
+    );
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.record?.S) records.push(JSON.parse(item.record.S) as AuditRecord);
     }

@@ -24,7 +24,12 @@ export class FileAuditStore implements ResponderStore {
     this.leaseDir = `${stem}.leases`;
   }
 
-  public async tryLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
+  public async tryLease(
+    key: string,
+    owner: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
     await fs.mkdir(this.leaseDir, { recursive: true });
     const file = this.leaseFile(key);
     const content = JSON.stringify({ key, owner, expiresAtMs: nowMs + ttlMs });
@@ -59,7 +64,9 @@ export class FileAuditStore implements ResponderStore {
   }
 
   public async forResource(accountId: string, region: string, action: string, resource: string): Promise<AuditRecord[]> {
-    return (await readLines<AuditRecord>(this.file)).filter((r) => r.accountId === accountId && r.region === region && r.action === action && r.resource === resource);
+    return (await readLines<AuditRecord>(this.file)).filter(
+      (r) => r.accountId === accountId && r.region === region && r.action === action && r.resource === resource,
+    );
   }
 
   public async circuitEntries(since: string): Promise<CircuitEntry[]> {
@@ -126,7 +133,9 @@ async function readLease(file: string): Promise<LeaseHolder | undefined> {
   }
   try {
     const parsed = JSON.parse(text) as { owner?: unknown; expiresAtMs?: unknown };
-    return typeof parsed.owner === 'string' && typeof parsed.expiresAtMs === 'number' ? { owner: parsed.owner, expiresAtMs: parsed.expiresAtMs } : undefined;
+    return typeof parsed.owner === 'string' && typeof parsed.expiresAtMs === 'number'
+      ? { owner: parsed.owner, expiresAtMs: parsed.expiresAtMs }
+      : undefined;
   } catch {
     // Being written by another process (or left half-written by one that died): held for a minute after it was written.
     try {

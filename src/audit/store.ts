@@ -71,7 +71,12 @@ export interface LeaseHolder {
  */
 export interface LeaseStore {
   /** Takes `key` for `ttlMs` unless another owner holds an unexpired lease on it. */
-  tryLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<{ readonly taken: true } | { readonly taken: false; readonly holder?: LeaseHolder }>;
+  tryLease(
+    key: string,
+    owner: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<{ readonly taken: true } | { readonly taken: false; readonly holder?: LeaseHolder }>;
   /** Gives the lease back if `owner` still holds it (an expired lease taken over by another owner is left alone). */
   releaseLease(key: string, owner: string): Promise<void>;
 }

@@ -71,12 +71,7 @@ export class ClientFactory {
     this.clients.clear();
   }
 
-  private get<C>(
-    ctor: ClientConstructor<C>,
-    account: string,
-    region: string,
-    credentials: AwsCredentialIdentityProvider | undefined,
-  ): C {
+  private get<C>(ctor: ClientConstructor<C>, account: string, region: string, credentials: AwsCredentialIdentityProvider | undefined): C {
     const key = `${ctor.name}|${account}|${region}`;
     let client = this.clients.get(key) as C | undefined;
     if (!client) {

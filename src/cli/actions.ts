@@ -25,7 +25,12 @@ export async function runActions(argv: string[], io: CliIo): Promise<number> {
   let flags: { deployed: boolean; json: boolean };
   try {
     if (sub !== 'list') throw new ConfigurationError(`actions: unknown subcommand "${sub}" (expected list)`);
-    const { values } = parseFlags('actions list', rest, { runbooks: { type: 'string' }, deployed: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, false);
+    const { values } = parseFlags(
+      'actions list',
+      rest,
+      { runbooks: { type: 'string' }, deployed: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+      false,
+    );
     specs = customActions(loadRunbooks(responderSettings(io.env, { runbooksDir: values.runbooks }).runbooksDir, ACTION_CATALOGUE));
     flags = { deployed: values.deployed === true, json: values.json === true };
   } catch (err) {
@@ -60,8 +65,10 @@ export async function runActions(argv: string[], io: CliIo): Promise<number> {
     const idWidth = Math.max(2, ...rows.map((r) => r.id.length)) + 2;
     const nameWidth = Math.max(4, ...rows.map((r) => r.name.length)) + 2;
     io.stdout.write(`${'ID'.padEnd(idWidth)}${'NAME'.padEnd(nameWidth)}${deployed ? 'DEPLOYED  ' : ''}RUNS\n`);
-    for (const r of rows) io.stdout.write(`${r.id.padEnd(idWidth)}${r.name.padEnd(nameWidth)}${deployed ? (r.deployed ? 'yes' : 'MISSING').padEnd(10) : ''}${r.runs}\n`);
+    for (const r of rows)
+      io.stdout.write(
+        `${r.id.padEnd(idWidth)}${r.name.padEnd(nameWidth)}${deployed ? (r.deployed ? 'yes' : 'MISSING').padEnd(10) : ''}${r.runs}\n`,
+      );
   }
   return deployed && rows.some((r) => r.deployed === false) ? 1 : 0;
 }
-

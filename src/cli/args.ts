@@ -2,7 +2,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigurationError } from '../aws/errors';
 
 /** `node:util` parseArgs in strict mode, with its errors turned into ConfigurationError (exit 2). */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T, allowPositionals = true) {
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = true,
+) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (err) {

@@ -5,7 +5,13 @@ import { enableOrganization } from '../org/enable';
 import { PROTECTION_PLANS, DEFAULT_PLAN_KEYS } from '../org/features';
 import { streamProgress } from '../org/progress';
 import { formatEnableSummary } from '../org/report';
-import { DEFAULT_ADMIN_ROLE_NAME, DEFAULT_ENABLE_CONCURRENCY, rawEnablerSettingsFromEnv, validateEnablerSettings, type RawSetting } from '../org/settings';
+import {
+  DEFAULT_ADMIN_ROLE_NAME,
+  DEFAULT_ENABLE_CONCURRENCY,
+  rawEnablerSettingsFromEnv,
+  validateEnablerSettings,
+  type RawSetting,
+} from '../org/settings';
 import { parseFlags } from './args';
 import type { CliIo } from './io';
 
@@ -72,10 +78,16 @@ export async function runEnable(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${HELP}\n`);
       return 0;
     }
-    if (values['security-hub'] && values['no-security-hub']) throw new ConfigurationError('enable: --security-hub and --no-security-hub contradict each other');
-    const flag = (name: string, value: string | undefined): RawSetting | undefined => (value === undefined ? undefined : { value, source: `--${name}` });
+    if (values['security-hub'] && values['no-security-hub'])
+      throw new ConfigurationError('enable: --security-hub and --no-security-hub contradict each other');
+    const flag = (name: string, value: string | undefined): RawSetting | undefined =>
+      value === undefined ? undefined : { value, source: `--${name}` };
     const env = rawEnablerSettingsFromEnv(io.env);
-    const securityHub = values['no-security-hub'] ? { value: 'false', source: '--no-security-hub' } : values['security-hub'] ? { value: 'true', source: '--security-hub' } : env.securityHub;
+    const securityHub = values['no-security-hub']
+      ? { value: 'false', source: '--no-security-hub' }
+      : values['security-hub']
+        ? { value: 'true', source: '--security-hub' }
+        : env.securityHub;
     settings = validateEnablerSettings({
       adminAccountId: flag('admin-account', values['admin-account']) ?? env.adminAccountId,
       adminRoleName: flag('admin-role-name', values['admin-role-name']) ?? env.adminRoleName,

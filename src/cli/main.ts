@@ -32,12 +32,15 @@ function usage(): string {
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `npx cordon <command> --help` for a command\'s options.',
+    "Run `npx cordon <command> --help` for a command's options.",
   ].join('\n');
 }
 
 /** Entry point of `npx cordon`. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(`${usage()}\n`);

@@ -69,14 +69,22 @@ export async function runRelease(argv: string[], io: CliIo): Promise<number> {
     }
     let code = 0;
     for (const r of releases) {
-      const securityHub = options.dryRun ? 'skipped (dry run)' : r.findingArn && notes.has(r.findingArn) ? notes.get(r.findingArn) : 'not written (nothing released)';
+      const securityHub = options.dryRun
+        ? 'skipped (dry run)'
+        : r.findingArn && notes.has(r.findingArn)
+          ? notes.get(r.findingArn)
+          : 'not written (nothing released)';
       // Not found (no audit record) or not fully restored; a finding cordon changed nothing for is released as it is.
       if (r.findingArn === undefined || r.actions.some((a) => a.status === 'failed')) code = 1;
       if (json) {
-        io.stdout.write(`${JSON.stringify({ findingId: r.findingId, accountId: r.accountId, region: r.region, type: r.findingType, summary: r.summary, actions: r.actions.map(({ action, resource, status, detail }) => ({ action, resource, status, detail })), securityHub })}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ findingId: r.findingId, accountId: r.accountId, region: r.region, type: r.findingType, summary: r.summary, actions: r.actions.map(({ action, resource, status, detail }) => ({ action, resource, status, detail })), securityHub })}\n`,
+        );
         continue;
       }
-      io.stdout.write(`${options.dryRun ? 'PLAN' : 'RELEASE'} ${r.findingId}${r.accountId ? ` in ${r.accountId}/${r.region} (${r.findingType})` : ''}\n     ${r.summary}\n`);
+      io.stdout.write(
+        `${options.dryRun ? 'PLAN' : 'RELEASE'} ${r.findingId}${r.accountId ? ` in ${r.accountId}/${r.region} (${r.findingType})` : ''}\n     ${r.summary}\n`,
+      );
       for (const a of r.actions) io.stdout.write(`     ${a.status.padEnd(7)} ${a.action} ${a.resource}: ${a.detail}\n`);
       io.stdout.write(`     security hub: ${securityHub}\n`);
     }
@@ -94,6 +102,7 @@ export async function runRelease(argv: string[], io: CliIo): Promise<number> {
 function findingIdOf(value: string): string {
   const arn = /^arn:[^:]+:guardduty:[^:]+:\d{12}:detector\/[^/]+\/finding\/([^/]+)$/.exec(value);
   const id = arn ? (arn[1] as string) : value;
-  if (!/^[A-Za-z0-9_-]{1,300}$/.test(id)) throw new ConfigurationError(`release: --finding "${value}" is not a GuardDuty finding id or ARN`);
+  if (!/^[A-Za-z0-9_-]{1,300}$/.test(id))
+    throw new ConfigurationError(`release: --finding "${value}" is not a GuardDuty finding id or ARN`);
   return id;
 }

@@ -41,7 +41,8 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${HELP}\n`);
       return 0;
     }
-    if (positionals.length > 1) throw new ConfigurationError(`respond: expected at most one input file, got ${positionals.length}: ${positionals.join(' ')}`);
+    if (positionals.length > 1)
+      throw new ConfigurationError(`respond: expected at most one input file, got ${positionals.length}: ${positionals.join(' ')}`);
     const source = positionals[0] ?? '-';
     text = readInput(source);
     flags = { json: values.json === true };
@@ -51,7 +52,9 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
     responder = buildResponder(settings, {
       onHeld: (held) => {
         const accounts = [...new Set(held.map((h) => h.accountId))].join(', ');
-        io.stderr.write(`cordon respond: CIRCUIT OPEN: ${held.length} finding(s) in ${accounts} held for a manual decision (blast-radius cap reached; see \`cordon status\`)\n`);
+        io.stderr.write(
+          `cordon respond: CIRCUIT OPEN: ${held.length} finding(s) in ${accounts} held for a manual decision (blast-radius cap reached; see \`cordon status\`)\n`,
+        );
       },
     });
   } catch (err) {

@@ -42,7 +42,10 @@ function validate(argv: string[], io: CliIo): number {
   const dir = path.resolve(positionals[0] ?? responderSettings(io.env).runbooksDir);
   const runbooks = loadRunbooks(dir, ACTION_CATALOGUE);
   io.stdout.write(`${runbooks.length} runbook(s) in ${dir} are valid:\n`);
-  for (const rb of runbooks) io.stdout.write(`  ${rb.name} (${rb.mode}, reliability ${rb.reliability}): ${rb.findingTypes.length} type pattern(s), ${rb.actions.length} action(s)\n`);
+  for (const rb of runbooks)
+    io.stdout.write(
+      `  ${rb.name} (${rb.mode}, reliability ${rb.reliability}): ${rb.findingTypes.length} type pattern(s), ${rb.actions.length} action(s)\n`,
+    );
   return 0;
 }
 
@@ -50,7 +53,9 @@ function list(argv: string[], io: CliIo): number {
   const { values } = parseFlags('runbooks list', argv, { runbooks: { type: 'string' } }, false);
   const settings = responderSettings(io.env, { runbooksDir: values.runbooks });
   for (const rb of loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE)) {
-    io.stdout.write(`${rb.name} [${rb.mode}, reliability ${rb.reliability}${rb.customAction ? `, custom action "${rb.customAction.name}"` : ''}]\n`);
+    io.stdout.write(
+      `${rb.name} [${rb.mode}, reliability ${rb.reliability}${rb.customAction ? `, custom action "${rb.customAction.name}"` : ''}]\n`,
+    );
     io.stdout.write(`  types:   ${rb.findingTypes.join(', ')}\n`);
     io.stdout.write(`  actions: ${rb.actions.map((a) => a.action).join(' → ')}\n`);
   }
@@ -58,7 +63,10 @@ function list(argv: string[], io: CliIo): number {
 }
 
 function explain(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseFlags('runbooks explain', argv, { runbooks: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const { values, positionals } = parseFlags('runbooks explain', argv, {
+    runbooks: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
   if (positionals.length !== 1) throw new ConfigurationError('runbooks explain: expected one FINDING.json file (or - for standard input)');
   const source = positionals[0] as string;
   let text: string;
@@ -71,7 +79,9 @@ function explain(argv: string[], io: CliIo): number {
   const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
   for (const item of parseInput(text)) {
     if (item.kind !== 'finding') {
-      throw new ConfigurationError(`${item.where}: explain needs the GuardDuty finding itself; a Security Hub finding only points to it (run \`aws guardduty get-findings\` in the administrator account)`);
+      throw new ConfigurationError(
+        `${item.where}: explain needs the GuardDuty finding itself; a Security Hub finding only points to it (run \`aws guardduty get-findings\` in the administrator account)`,
+      );
     }
     const f = item.finding;
     const match = matchRunbook(runbooks, f.type);
@@ -82,11 +92,15 @@ function explain(argv: string[], io: CliIo): number {
       return { action: s.action, applies: !why, why: why ?? action?.summary ?? '' };
     });
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ findingId: f.id, type: f.type, severity: f.severity, runbook: d.runbook?.name ?? null, pattern: match?.pattern ?? null, decision: d.decision, reason: d.reason, actions: steps })}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ findingId: f.id, type: f.type, severity: f.severity, runbook: d.runbook?.name ?? null, pattern: match?.pattern ?? null, decision: d.decision, reason: d.reason, actions: steps })}\n`,
+      );
       continue;
     }
     io.stdout.write(`${f.type} (severity ${f.severity}) in ${f.accountId}/${f.region}, finding ${f.id}\n`);
-    io.stdout.write(`  runbook:  ${d.runbook ? `${d.runbook.name}, matched by "${match?.pattern}" in ${path.basename(d.runbook.file)}` : 'none'}\n`);
+    io.stdout.write(
+      `  runbook:  ${d.runbook ? `${d.runbook.name}, matched by "${match?.pattern}" in ${path.basename(d.runbook.file)}` : 'none'}\n`,
+    );
     io.stdout.write(`  decision: ${d.decision}: ${d.reason}\n`);
     for (const s of steps) io.stdout.write(`  ${s.applies ? '→' : '×'} ${s.action}: ${s.why}\n`);
     io.stdout.write('  (resource exemption tags are checked live when cordon responds)\n');

@@ -19,7 +19,12 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   let responder: ReturnType<typeof buildResponder>;
   let json: boolean;
   try {
-    const { values } = parseFlags('status', argv, { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, false);
+    const { values } = parseFlags(
+      'status',
+      argv,
+      { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      false,
+    );
     if (values.help) {
       io.stdout.write(`${HELP}\n`);
       return 0;
@@ -40,19 +45,27 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       return open ? 1 : 0;
     }
     const l = status.limits;
-    io.stdout.write(`Circuit breaker (${audit.description}): at most ${l.perAccount} automatic containments per account and ${l.perOrganization} per organization per ${l.windowMinutes} min.\n`);
-    io.stdout.write(`Organization: ${status.organization.contained} contained since ${status.windowStart} — circuit ${status.organization.open ? 'OPEN' : 'closed'}.\n`);
+    io.stdout.write(
+      `Circuit breaker (${audit.description}): at most ${l.perAccount} automatic containments per account and ${l.perOrganization} per organization per ${l.windowMinutes} min.\n`,
+    );
+    io.stdout.write(
+      `Organization: ${status.organization.contained} contained since ${status.windowStart} — circuit ${status.organization.open ? 'OPEN' : 'closed'}.\n`,
+    );
     if (status.accounts.length === 0) {
       io.stdout.write('No automatic containment in the window.\n');
       return open ? 1 : 0;
     }
     io.stdout.write(`\n${'account'.padEnd(14)}${'circuit'.padEnd(9)}${'contained'.padEnd(11)}${'held'.padEnd(6)}closes at\n`);
     for (const a of status.accounts) {
-      io.stdout.write(`${a.accountId.padEnd(14)}${(a.open ? 'OPEN' : 'closed').padEnd(9)}${String(a.contained).padEnd(11)}${String(a.held).padEnd(6)}${a.closesAt ?? '-'}\n`);
+      io.stdout.write(
+        `${a.accountId.padEnd(14)}${(a.open ? 'OPEN' : 'closed').padEnd(9)}${String(a.contained).padEnd(11)}${String(a.held).padEnd(6)}${a.closesAt ?? '-'}\n`,
+      );
     }
     io.stdout.write('\nRecent (newest first):\n');
     for (const e of status.recent.slice(0, 20)) {
-      io.stdout.write(`  ${e.at}  ${e.kind === 'containment' ? 'contained' : 'HELD     '}  ${e.accountId}/${e.region}  ${e.resource}  (finding ${e.findingId})\n`);
+      io.stdout.write(
+        `  ${e.at}  ${e.kind === 'containment' ? 'contained' : 'HELD     '}  ${e.accountId}/${e.region}  ${e.resource}  (finding ${e.findingId})\n`,
+      );
     }
     if (status.recent.length > 20) io.stdout.write(`  … ${status.recent.length - 20} more (--json for all)\n`);
     return open ? 1 : 0;

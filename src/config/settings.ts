@@ -17,7 +17,8 @@ export interface ResponderSettings {
   readonly exemptTag: ExemptTag;
   readonly concurrency: number;
   /** `{ kind: 'dynamodb', table, region }` or `{ kind: 'file', file }`. */
-  readonly audit: { readonly kind: 'dynamodb'; readonly table: string; readonly region: string } | { readonly kind: 'file'; readonly file: string };
+  readonly audit:
+    { readonly kind: 'dynamodb'; readonly table: string; readonly region: string } | { readonly kind: 'file'; readonly file: string };
   readonly dryRun: boolean;
   /** Blast-radius caps on automatic containments. */
   readonly circuit: CircuitLimits;
@@ -47,19 +48,50 @@ export const RESPONDER_ENV = [
  * Reads and validates settings; every problem is reported at once in a
  * ConfigurationError that names the flag or variable.
  */
-export function responderSettings(env: NodeJS.ProcessEnv, flags: { roleName?: string; runbooksDir?: string; dryRun?: boolean } = {}): ResponderSettings {
+export function responderSettings(
+  env: NodeJS.ProcessEnv,
+  flags: { roleName?: string; runbooksDir?: string; dryRun?: boolean } = {},
+): ResponderSettings {
   const problems: string[] = [];
   const roleName = flags.roleName ?? env.CORDON_ROLE_NAME ?? DEFAULT_ROLE_NAME;
   const externalId = env.CORDON_EXTERNAL_ID || undefined;
-  problems.push(...validateRoleSettings({ roleName, externalId }).map((p) => `${flags.roleName ? '--role-name' : 'CORDON_ROLE_NAME'}/CORDON_EXTERNAL_ID: ${p}`));
+  problems.push(
+    ...validateRoleSettings({ roleName, externalId }).map(
+      (p) => `${flags.roleName ? '--role-name' : 'CORDON_ROLE_NAME'}/CORDON_EXTERNAL_ID: ${p}`,
+    ),
+  );
 
   const threshold = numberSetting(env.CORDON_ACTION_THRESHOLD, DEFAULT_ACTION_THRESHOLD, 'CORDON_ACTION_THRESHOLD', 0, 20, false, problems);
   const concurrency = numberSetting(env.CORDON_CONCURRENCY, DEFAULT_CONCURRENCY, 'CORDON_CONCURRENCY', 1, 256, true, problems);
 
   const circuit: CircuitLimits = {
-    perAccount: numberSetting(env.CORDON_CIRCUIT_ACCOUNT_LIMIT, DEFAULT_CIRCUIT_LIMITS.perAccount, 'CORDON_CIRCUIT_ACCOUNT_LIMIT', 1, 1_000_000, true, problems),
-    perOrganization: numberSetting(env.CORDON_CIRCUIT_ORG_LIMIT, DEFAULT_CIRCUIT_LIMITS.perOrganization, 'CORDON_CIRCUIT_ORG_LIMIT', 1, 1_000_000, true, problems),
-    windowMinutes: numberSetting(env.CORDON_CIRCUIT_WINDOW_MINUTES, DEFAULT_CIRCUIT_LIMITS.windowMinutes, 'CORDON_CIRCUIT_WINDOW_MINUTES', 1, 7 * 24 * 60, true, problems),
+    perAccount: numberSetting(
+      env.CORDON_CIRCUIT_ACCOUNT_LIMIT,
+      DEFAULT_CIRCUIT_LIMITS.perAccount,
+      'CORDON_CIRCUIT_ACCOUNT_LIMIT',
+      1,
+      1_000_000,
+      true,
+      problems,
+    ),
+    perOrganization: numberSetting(
+      env.CORDON_CIRCUIT_ORG_LIMIT,
+      DEFAULT_CIRCUIT_LIMITS.perOrganization,
+      'CORDON_CIRCUIT_ORG_LIMIT',
+      1,
+      1_000_000,
+      true,
+      problems,
+    ),
+    windowMinutes: numberSetting(
+      env.CORDON_CIRCUIT_WINDOW_MINUTES,
+      DEFAULT_CIRCUIT_LIMITS.windowMinutes,
+      'CORDON_CIRCUIT_WINDOW_MINUTES',
+      1,
+      7 * 24 * 60,
+      true,
+      problems,
+    ),
   };
   const exemptAccounts = new Set<string>();
   for (const raw of (env.CORDON_EXEMPT_ACCOUNTS ?? '').split(',')) {
@@ -79,14 +111,16 @@ export function responderSettings(env: NodeJS.ProcessEnv, flags: { roleName?: st
   let audit: ResponderSettings['audit'];
   if (env.CORDON_AUDIT_TABLE) {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (!region) problems.push('CORDON_AUDIT_TABLE is set but AWS_REGION is not: the table\'s region is unknown');
-    if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(env.CORDON_AUDIT_TABLE)) problems.push(`CORDON_AUDIT_TABLE: "${env.CORDON_AUDIT_TABLE}" is not a valid DynamoDB table name`);
+    if (!region) problems.push("CORDON_AUDIT_TABLE is set but AWS_REGION is not: the table's region is unknown");
+    if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(env.CORDON_AUDIT_TABLE))
+      problems.push(`CORDON_AUDIT_TABLE: "${env.CORDON_AUDIT_TABLE}" is not a valid DynamoDB table name`);
     audit = { kind: 'dynamodb', table: env.CORDON_AUDIT_TABLE, region: region ?? '' };
   } else {
     audit = { kind: 'file', file: path.resolve(env.CORDON_AUDIT_FILE ?? DEFAULT_AUDIT_FILE) };
   }
   const dryRunEnv = (env.CORDON_DRY_RUN ?? '').toLowerCase();
-  if (dryRunEnv && !['true', 'false', '1', '0'].includes(dryRunEnv)) problems.push(`CORDON_DRY_RUN: "${env.CORDON_DRY_RUN}" must be true or false`);
+  if (dryRunEnv && !['true', 'false', '1', '0'].includes(dryRunEnv))
+    problems.push(`CORDON_DRY_RUN: "${env.CORDON_DRY_RUN}" must be true or false`);
   if (problems.length > 0) throw new ConfigurationError(problems.join('\n'));
   return {
     roleName,
@@ -102,7 +136,15 @@ export function responderSettings(env: NodeJS.ProcessEnv, flags: { roleName?: st
   };
 }
 
-function numberSetting(raw: string | undefined, fallback: number, name: string, min: number, max: number, integer: boolean, problems: string[]): number {
+function numberSetting(
+  raw: string | undefined,
+  fallback: number,
+  name: string,
+  min: number,
+  max: number,
+  integer: boolean,
+  problems: string[],
+): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {

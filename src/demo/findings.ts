@@ -10,11 +10,20 @@ export interface SampleTarget {
     readonly instanceId: string;
     readonly vpcId: string;
     readonly subnetId: string;
-    readonly networkInterfaces: ReadonlyArray<{ readonly networkInterfaceId: string; readonly subnetId?: string; readonly groupIds: readonly string[] }>;
+    readonly networkInterfaces: ReadonlyArray<{
+      readonly networkInterfaceId: string;
+      readonly subnetId?: string;
+      readonly groupIds: readonly string[];
+    }>;
     readonly tags?: Readonly<Record<string, string>>;
   };
   /** `sessionName`: of an assumed role (an instance profile's credentials carry the instance id). */
-  readonly accessKey?: { readonly accessKeyId: string; readonly userName: string; readonly userType: 'IAMUser' | 'AssumedRole' | 'Root'; readonly sessionName?: string };
+  readonly accessKey?: {
+    readonly accessKeyId: string;
+    readonly userName: string;
+    readonly userType: 'IAMUser' | 'AssumedRole' | 'Root';
+    readonly sessionName?: string;
+  };
   readonly bucket?: string;
   readonly remoteIp?: string;
   readonly resourceRole?: 'TARGET' | 'ACTOR';
@@ -25,7 +34,12 @@ export interface SampleTarget {
 }
 
 /** What a finding says of an instance, from EC2's description of it (interfaces with their groups, tags). */
-export function instanceTarget(instanceId: string, vpcId: string, subnetId: string, described: Instance | undefined): NonNullable<SampleTarget['instance']> {
+export function instanceTarget(
+  instanceId: string,
+  vpcId: string,
+  subnetId: string,
+  described: Instance | undefined,
+): NonNullable<SampleTarget['instance']> {
   return {
     instanceId,
     vpcId,
@@ -59,7 +73,10 @@ function defaultSeverity(type: string): number {
  */
 export function sampleFinding(type: string, target: SampleTarget): Record<string, unknown> {
   const detectorId = target.detectorId ?? findingIdFor(`detector-${target.accountId}-${target.region}`);
-  const id = findingIdFor(target.seed ?? `${type}-${target.accountId}-${target.region}-${target.instance?.instanceId ?? target.accessKey?.accessKeyId ?? target.bucket ?? ''}`);
+  const id = findingIdFor(
+    target.seed ??
+      `${type}-${target.accountId}-${target.region}-${target.instance?.instanceId ?? target.accessKey?.accessKeyId ?? target.bucket ?? ''}`,
+  );
   const now = '2026-11-24T10:00:00.000Z';
   const resource: Record<string, unknown> = {};
   if (target.instance) {
@@ -143,19 +160,41 @@ export function sampleFinding(type: string, target: SampleTarget): Record<string
 }
 
 function actionFor(type: string, target: SampleTarget): Record<string, unknown> {
-  const remote = { ipAddressV4: target.remoteIp ?? '203.0.113.66', organization: { asn: '64496', asnOrg: 'EXAMPLE', isp: 'Example', org: 'Example' }, country: { countryName: 'Example' } };
+  const remote = {
+    ipAddressV4: target.remoteIp ?? '203.0.113.66',
+    organization: { asn: '64496', asnOrg: 'EXAMPLE', isp: 'Example', org: 'Example' },
+    country: { countryName: 'Example' },
+  };
   if (type.startsWith('Recon:EC2/PortProbe')) {
-    return { actionType: 'PORT_PROBE', portProbeAction: { blocked: false, portProbeDetails: [{ localPortDetails: { port: 22, portName: 'SSH' }, remoteIpDetails: remote }] } };
+    return {
+      actionType: 'PORT_PROBE',
+      portProbeAction: { blocked: false, portProbeDetails: [{ localPortDetails: { port: 22, portName: 'SSH' }, remoteIpDetails: remote }] },
+    };
   }
-  if (type.includes('BruteForce') || type.startsWith('UnauthorizedAccess:EC2/Tor') || type.startsWith('Backdoor:EC2') || type.startsWith('Trojan:EC2')) {
+  if (
+    type.includes('BruteForce') ||
+    type.startsWith('UnauthorizedAccess:EC2/Tor') ||
+    type.startsWith('Backdoor:EC2') ||
+    type.startsWith('Trojan:EC2')
+  ) {
     const inbound = (target.resourceRole ?? 'TARGET') === 'TARGET' && type.includes('BruteForce');
     return {
       actionType: 'NETWORK_CONNECTION',
-      networkConnectionAction: { blocked: false, connectionDirection: inbound ? 'INBOUND' : 'OUTBOUND', protocol: 'TCP', localPortDetails: { port: 22, portName: 'SSH' }, remotePortDetails: { port: 40000, portName: 'Unknown' }, remoteIpDetails: remote },
+      networkConnectionAction: {
+        blocked: false,
+        connectionDirection: inbound ? 'INBOUND' : 'OUTBOUND',
+        protocol: 'TCP',
+        localPortDetails: { port: 22, portName: 'SSH' },
+        remotePortDetails: { port: 40000, portName: 'Unknown' },
+        remoteIpDetails: remote,
+      },
     };
   }
   if (type.includes(':IAMUser/') || type.includes(':S3/')) {
-    return { actionType: 'AWS_API_CALL', awsApiCallAction: { api: 'GetObject', serviceName: 's3.amazonaws.com', callerType: 'Remote IP', remoteIpDetails: remote } };
+    return {
+      actionType: 'AWS_API_CALL',
+      awsApiCallAction: { api: 'GetObject', serviceName: 's3.amazonaws.com', callerType: 'Remote IP', remoteIpDetails: remote },
+    };
   }
   return { actionType: 'DNS_REQUEST', dnsRequestAction: { domain: 'pool.minergate.example', protocol: 'UDP', blocked: false } };
 }
@@ -164,7 +203,10 @@ function actionFor(type: string, target: SampleTarget): Record<string, unknown> 
 export function guardDutyEvent(finding: Record<string, unknown>): Record<string, unknown> {
   return {
     version: '0',
-    id: findingIdFor(`event-${String(finding.id)}-${String((finding.service as { count?: number }).count)}`).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/, '$1-$2-$3-$4-$5'),
+    id: findingIdFor(`event-${String(finding.id)}-${String((finding.service as { count?: number }).count)}`).replace(
+      /^(.{8})(.{4})(.{4})(.{4})(.{12}).*/,
+      '$1-$2-$3-$4-$5',
+    ),
     'detail-type': 'GuardDuty Finding',
     source: 'aws.guardduty',
     account: finding.accountId,

@@ -1,5 +1,25 @@
-import { AttachNetworkInterfaceCommand, AuthorizeSecurityGroupIngressCommand, CreateNetworkInterfaceCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, AssociateIamInstanceProfileCommand } from '@aws-sdk/client-ec2';
-import { AddRoleToInstanceProfileCommand, CreateAccessKeyCommand, CreateInstanceProfileCommand, CreateRoleCommand, CreateUserCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
+import {
+  AttachNetworkInterfaceCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkInterfaceCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  CreateVpcCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  AssociateIamInstanceProfileCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateAccessKeyCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -64,8 +84,17 @@ export async function buildWorld(options: WorldOptions): Promise<World> {
   const credentialsFor = async (accountId: string): Promise<AwsCredentialIdentity> => {
     let c = creds.get(accountId);
     if (!c) {
-      const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: 'cordon-demo-setup' }));
-      c = { accessKeyId: out.Credentials?.AccessKeyId as string, secretAccessKey: out.Credentials?.SecretAccessKey as string, sessionToken: out.Credentials?.SessionToken };
+      const out = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
+          RoleSessionName: 'cordon-demo-setup',
+        }),
+      );
+      c = {
+        accessKeyId: out.Credentials?.AccessKeyId as string,
+        secretAccessKey: out.Credentials?.SecretAccessKey as string,
+        sessionToken: out.Credentials?.SessionToken,
+      };
       creds.set(accountId, c);
     }
     return c;
@@ -79,9 +108,25 @@ export async function buildWorld(options: WorldOptions): Promise<World> {
     const credentials = await credentialsFor(accountId);
     const iam = new IAMClient({ endpoint: options.endpoint, region: home, credentials });
     // The role the StackSet deploys (moto does not check its trust policy).
-    await iam.send(new CreateRoleCommand({ RoleName: DEFAULT_ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${security}:root` }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: DEFAULT_ROLE_NAME,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${security}:root` }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
     const roleName = 'web-instance-role';
-    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'web-instance-profile' }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'web-instance-profile', RoleName: roleName }));
     instanceRoles.push({ accountId, roleName });
@@ -100,7 +145,12 @@ export async function buildWorld(options: WorldOptions): Promise<World> {
       const subnetId = subnet.Subnet?.SubnetId as string;
       const web = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web servers', VpcId: vpcId }));
       const webSg = web.GroupId as string;
-      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: webSg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: webSg,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        }),
+      );
       const admin = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'admin', Description: 'admin access', VpcId: vpcId }));
       const adminSg = admin.GroupId as string;
       for (const name of ['web-1', 'web-2', 'bastion']) {
@@ -112,16 +162,34 @@ export async function buildWorld(options: WorldOptions): Promise<World> {
             MaxCount: 1,
             SubnetId: subnetId,
             SecurityGroupIds: [webSg],
-            BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } }, { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 20 } }],
-            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }, ...(name === 'bastion' ? [{ Key: 'cordon:exempt', Value: 'true' }] : [])] }],
+            BlockDeviceMappings: [
+              { DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } },
+              { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 20 } },
+            ],
+            TagSpecifications: [
+              {
+                ResourceType: 'instance',
+                Tags: [{ Key: 'Name', Value: name }, ...(name === 'bastion' ? [{ Key: 'cordon:exempt', Value: 'true' }] : [])],
+              },
+            ],
           }),
         );
         const instanceId = run.Instances?.[0]?.InstanceId as string;
         if (name === 'web-1') {
           // A second interface, in another group: isolation must reach it too.
-          const eni = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Groups: [adminSg], Description: 'admin interface' }));
-          await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId, InstanceId: instanceId, DeviceIndex: 1 }));
-          await ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: instanceId, IamInstanceProfile: { Name: 'web-instance-profile' } }));
+          const eni = await ec2.send(
+            new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Groups: [adminSg], Description: 'admin interface' }),
+          );
+          await ec2.send(
+            new AttachNetworkInterfaceCommand({
+              NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId,
+              InstanceId: instanceId,
+              DeviceIndex: 1,
+            }),
+          );
+          await ec2.send(
+            new AssociateIamInstanceProfileCommand({ InstanceId: instanceId, IamInstanceProfile: { Name: 'web-instance-profile' } }),
+          );
         }
         await ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: 'team', Value: `team-${a + 1}` }] }));
         const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
@@ -135,8 +203,23 @@ export async function buildWorld(options: WorldOptions): Promise<World> {
       }
       const s3 = new S3Client({ endpoint: options.endpoint, region, credentials, forcePathStyle: true });
       const bucket = `workload-${a + 1}-${region}-assets`;
-      await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }) }));
-      await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false } }));
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+        }),
+      );
+      await s3.send(
+        new PutPublicAccessBlockCommand({
+          Bucket: bucket,
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: false,
+            IgnorePublicAcls: false,
+            BlockPublicPolicy: false,
+            RestrictPublicBuckets: false,
+          },
+        }),
+      );
       buckets.push({ accountId, region, name: bucket });
     }
   }

@@ -22,16 +22,44 @@ export const ACCOUNT_MANAGEMENT_PRINCIPAL = 'account.amazonaws.com';
 
 /** Commercial regions enabled by default in every account. */
 export const DEFAULT_REGIONS: readonly string[] = [
-  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2',
-  'ca-central-1', 'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1',
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
 ];
 
 /** Commercial opt-in regions (disabled until an account opts in). */
 export const OPT_IN_REGIONS: readonly string[] = [
-  'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5',
-  'ap-southeast-6', 'ap-southeast-7', 'ca-west-1', 'eu-central-2', 'eu-south-1', 'eu-south-2', 'il-central-1',
-  'me-central-1', 'me-south-1', 'mx-central-1',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
 ];
 
 /** Every commercial region the emulator knows, sorted. */
@@ -65,21 +93,32 @@ export function accountHandlers(store: RegionOptStore, organizations: Organizati
   const targetAccount = async (ctx: CallContext, requested: string | undefined): Promise<string> => {
     if (requested === undefined) return ctx.accountId;
     const denied = (why: string): ApiError =>
-      new ApiError('AccessDeniedException', `User: arn:aws:sts::${ctx.accountId}:assumed-role/caller is not authorized to perform: account:${ctx.operation} (${why})`);
+      new ApiError(
+        'AccessDeniedException',
+        `User: arn:aws:sts::${ctx.accountId}:assumed-role/caller is not authorized to perform: account:${ctx.operation} (${why})`,
+      );
     const org = await organizations.forCaller(ctx.accountId, ctx.accessKeyId);
     if (!org) throw denied('the calling account is not in an organization: call without AccountId');
     if (requested === ctx.accountId && org.managementAccountId === ctx.accountId) {
-      throw new ApiError('ValidationException', "The management account can't specify its own AccountId; call the operation without AccountId.", 400, {
-        reason: 'fieldValidationFailed',
-        fieldList: [{ name: 'AccountId', message: 'the management account cannot specify its own AccountId' }],
-      });
+      throw new ApiError(
+        'ValidationException',
+        "The management account can't specify its own AccountId; call the operation without AccountId.",
+        400,
+        {
+          reason: 'fieldValidationFailed',
+          fieldList: [{ name: 'AccountId', message: 'the management account cannot specify its own AccountId' }],
+        },
+      );
     }
     if (!(await organizations.hasTrustedAccess(ctx, ACCOUNT_MANAGEMENT_PRINCIPAL))) {
       throw denied('Your organization must first enable trusted access with AWS Account Management.');
     }
-    const allowed = org.managementAccountId === ctx.accountId || (await organizations.isDelegatedAdministrator(ctx, ACCOUNT_MANAGEMENT_PRINCIPAL));
+    const allowed =
+      org.managementAccountId === ctx.accountId || (await organizations.isDelegatedAdministrator(ctx, ACCOUNT_MANAGEMENT_PRINCIPAL));
     if (!allowed) {
-      throw denied(`account ${ctx.accountId} is neither the management account nor the AWS Account Management delegated administrator of its organization`);
+      throw denied(
+        `account ${ctx.accountId} is neither the management account nor the AWS Account Management delegated administrator of its organization`,
+      );
     }
     if (!org.accountIds.has(requested)) throw denied(`account ${requested} is not an active member account of the organization`);
     return requested;
@@ -88,7 +127,8 @@ export function accountHandlers(store: RegionOptStore, organizations: Organizati
   return {
     ListRegions: typed<ListRegionsRequest, ListRegionsResponse>(async (ctx, input) => {
       const accountId = await targetAccount(ctx, input.AccountId);
-      const wanted = input.RegionOptStatusContains && input.RegionOptStatusContains.length > 0 ? new Set(input.RegionOptStatusContains) : undefined;
+      const wanted =
+        input.RegionOptStatusContains && input.RegionOptStatusContains.length > 0 ? new Set(input.RegionOptStatusContains) : undefined;
       const regions = ALL_REGIONS.map((r) => ({ RegionName: r, RegionOptStatus: store.status(accountId, r) })).filter(
         (r) => !wanted || wanted.has(r.RegionOptStatus),
       );

@@ -69,10 +69,7 @@ function resourcesOf(f: Finding, partition: string, region: string, accountId: s
         AwsEc2Instance: {
           Type: instance.InstanceType,
           ImageId: instance.ImageId,
-          IpV4Addresses: nics.flatMap((n) => [
-            ...(n.PrivateIpAddress ? [n.PrivateIpAddress] : []),
-            ...(n.PublicIp ? [n.PublicIp] : []),
-          ]),
+          IpV4Addresses: nics.flatMap((n) => [...(n.PrivateIpAddress ? [n.PrivateIpAddress] : []), ...(n.PublicIp ? [n.PublicIp] : [])]),
           IamInstanceProfileArn: instance.IamInstanceProfile?.Arn,
           VpcId: nics[0]?.VpcId,
           SubnetId: nics[0]?.SubnetId,

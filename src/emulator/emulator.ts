@@ -261,7 +261,11 @@ export class AwsEmulator {
    * for tests that do not run the enable flow.
    */
   public seedOrganization(input: SeedOrganizationInput): void {
-    const accounts = [input.administratorAccountId, ...input.memberAccountIds, ...(input.managementAccountId ? [input.managementAccountId] : [])];
+    const accounts = [
+      input.administratorAccountId,
+      ...input.memberAccountIds,
+      ...(input.managementAccountId ? [input.managementAccountId] : []),
+    ];
     const bad = accounts.filter((a) => !isAccountId(a));
     if (bad.length > 0) throw new SeedInputError(`seedOrganization: account ids must be 12 digits: ${bad.join(', ')}`);
     const badRegions = input.regions.filter((r) => !ALL_REGIONS.includes(r));

@@ -25,18 +25,7 @@ export interface ShapeRef {
 
 /** One botocore shape (only the fields the emulator uses). */
 export interface Shape {
-  readonly type:
-    | 'structure'
-    | 'list'
-    | 'map'
-    | 'string'
-    | 'integer'
-    | 'long'
-    | 'float'
-    | 'double'
-    | 'boolean'
-    | 'timestamp'
-    | 'blob';
+  readonly type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'blob';
   readonly members?: Readonly<Record<string, ShapeRef>>;
   readonly required?: readonly string[];
   readonly member?: ShapeRef;
@@ -173,12 +162,7 @@ function compileRoute(operation: Operation): Route {
 }
 
 /** Match a method + raw path + query against compiled routes. */
-export function matchRoute(
-  routes: readonly Route[],
-  method: string,
-  rawPath: string,
-  query: URLSearchParams,
-): RouteMatch | undefined {
+export function matchRoute(routes: readonly Route[], method: string, rawPath: string, query: URLSearchParams): RouteMatch | undefined {
   for (const route of routes) {
     if (route.method !== method.toUpperCase()) continue;
     const m = route.pathPattern.exec(rawPath);

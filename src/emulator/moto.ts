@@ -96,7 +96,11 @@ export async function startMoto(log: (line: string) => void = () => undefined): 
 
   const spawnError = new Promise<Error>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
-      resolve(err.code === 'ENOENT' ? new MotoMissingError('moto_server is not on PATH', { cause: err }) : new MotoStartError(`cannot spawn moto_server: ${err.message}`, { cause: err }));
+      resolve(
+        err.code === 'ENOENT'
+          ? new MotoMissingError('moto_server is not on PATH', { cause: err })
+          : new MotoStartError(`cannot spawn moto_server: ${err.message}`, { cause: err }),
+      );
     });
     child.once('exit', (code, signal) => {
       // 127: a shell or pyenv shim found no moto_server for the active Python.

@@ -37,7 +37,11 @@ import { describeViolations, validateInput } from './validate';
  * endpoint reads the body of these requests before proxying, so that
  * {@link OrganizationsDelegation.handles} can see their service principal.
  */
-export const DELEGATION_OPERATIONS: ReadonlySet<string> = new Set(['RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator', 'ListDelegatedAdministrators']);
+export const DELEGATION_OPERATIONS: ReadonlySet<string> = new Set([
+  'RegisterDelegatedAdministrator',
+  'DeregisterDelegatedAdministrator',
+  'ListDelegatedAdministrators',
+]);
 
 /** Who calls. */
 export interface OrganizationsCaller {
@@ -72,14 +76,19 @@ export class OrganizationsDelegation {
       const input = inputShape ? (fromWire(this.model, { shape: inputShape }, raw) as Fields) : {};
       const violations = validateInput(this.model, operation, inputShape, input);
       if (violations.length > 0) {
-        throw new ApiError('InvalidInputException', describeViolations(violations), 400, { Reason: invalidInputReason(violations[0]?.message ?? '') });
+        throw new ApiError('InvalidInputException', describeViolations(violations), 400, {
+          Reason: invalidInputReason(violations[0]?.message ?? ''),
+        });
       }
       const output = await this.run(operation, input, caller, now);
       const outputShape = this.model.operations[operation]?.output?.shape;
       const wire = outputShape ? toWire(this.model, { shape: outputShape }, output) : {};
       return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(wire ?? {}) };
     } catch (err) {
-      const apiError = err instanceof ApiError ? err : new ApiError('ServiceException', `cordon emulator bug: ${err instanceof Error ? err.message : String(err)}`, 500);
+      const apiError =
+        err instanceof ApiError
+          ? err
+          : new ApiError('ServiceException', `cordon emulator bug: ${err instanceof Error ? err.message : String(err)}`, 500);
       return {
         status: apiError.status,
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': apiError.code },
@@ -108,7 +117,10 @@ export class OrganizationsDelegation {
     const org = await this.directory.forCaller(caller.accountId, caller.accessKeyId);
     if (!org) throw new ApiError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
     if (org.managementAccountId !== caller.accountId) {
-      throw new ApiError('AccessDeniedException', "You don't have permissions to access this resource. Only the organization's management account can call this operation.");
+      throw new ApiError(
+        'AccessDeniedException',
+        "You don't have permissions to access this resource. Only the organization's management account can call this operation.",
+      );
     }
     return { managementAccountId: org.managementAccountId, accountIds: org.accountIds };
   }
@@ -118,12 +130,18 @@ export class OrganizationsDelegation {
     const accountId = input.AccountId ?? '';
     const principal = input.ServicePrincipal ?? '';
     if (accountId === org.managementAccountId) {
-      throw constraint('CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR', 'You cannot register the management account as a delegated administrator for your organization.');
+      throw constraint(
+        'CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR',
+        'You cannot register the management account as a delegated administrator for your organization.',
+      );
     }
     if (!org.accountIds.has(accountId)) {
       const described = await this.directory.describeAccount(caller, accountId);
       if (described) {
-        throw constraint('CANNOT_REGISTER_SUSPENDED_ACCOUNT_AS_DELEGATED_ADMINISTRATOR', `Account ${accountId} is not ACTIVE and cannot be registered as a delegated administrator.`);
+        throw constraint(
+          'CANNOT_REGISTER_SUSPENDED_ACCOUNT_AS_DELEGATED_ADMINISTRATOR',
+          `Account ${accountId} is not ACTIVE and cannot be registered as a delegated administrator.`,
+        );
       }
       throw new ApiError('AccountNotFoundException', `You specified an account (${accountId}) that doesn't exist in your organization.`);
     }
@@ -131,9 +149,16 @@ export class OrganizationsDelegation {
       throw constraint('SERVICE_ACCESS_NOT_ENABLED', `You must first enable trusted access for ${principal} in your organization.`);
     }
     const current = this.directory.localDelegates(principal);
-    if (current.has(accountId)) throw new ApiError('AccountAlreadyRegisteredException', `The account ${accountId} is already registered as a delegated administrator for ${principal}.`);
+    if (current.has(accountId))
+      throw new ApiError(
+        'AccountAlreadyRegisteredException',
+        `The account ${accountId} is already registered as a delegated administrator for ${principal}.`,
+      );
     if (SINGLE_DELEGATE_PRINCIPALS.has(principal) && current.size > 0) {
-      throw constraint('MAX_DELEGATED_ADMINISTRATORS_FOR_SERVICE_LIMIT_EXCEEDED', `${principal} already has a delegated administrator (${[...current.keys()].join(', ')}); it allows one per organization.`);
+      throw constraint(
+        'MAX_DELEGATED_ADMINISTRATORS_FOR_SERVICE_LIMIT_EXCEEDED',
+        `${principal} already has a delegated administrator (${[...current.keys()].join(', ')}); it allows one per organization.`,
+      );
     }
     this.directory.addLocalDelegate(accountId, principal, now);
   }
@@ -143,7 +168,10 @@ export class OrganizationsDelegation {
     const accountId = input.AccountId ?? '';
     const principal = input.ServicePrincipal ?? '';
     if (!this.directory.removeLocalDelegate(accountId, principal)) {
-      throw new ApiError('AccountNotRegisteredException', `The account ${accountId} is not registered as a delegated administrator for ${principal}.`);
+      throw new ApiError(
+        'AccountNotRegisteredException',
+        `The account ${accountId} is not registered as a delegated administrator for ${principal}.`,
+      );
     }
   }
 
@@ -151,13 +179,19 @@ export class OrganizationsDelegation {
     const org = await this.directory.forCaller(caller.accountId, caller.accessKeyId);
     if (!org) throw new ApiError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
     if (org.managementAccountId !== caller.accountId && !(await this.directory.isDelegatedAdministrator(caller))) {
-      throw new ApiError('AccessDeniedException', "You don't have permissions to access this resource. Only the management account or a delegated administrator can call this operation.");
+      throw new ApiError(
+        'AccessDeniedException',
+        "You don't have permissions to access this resource. Only the management account or a delegated administrator can call this operation.",
+      );
     }
     const delegates = [...this.directory.localDelegates(input.ServicePrincipal)].sort(([a], [b]) => a.localeCompare(b));
     const all: DelegatedAdministrator[] = [];
     for (const [accountId, delegatedAt] of delegates) {
       const described = (await this.directory.describeAccount(caller, accountId)) ?? { Id: accountId };
-      all.push({ ...(fromWire(this.model, { shape: 'Account' }, described) as DelegatedAdministrator), DelegationEnabledDate: delegatedAt });
+      all.push({
+        ...(fromWire(this.model, { shape: 'Account' }, described) as DelegatedAdministrator),
+        DelegationEnabledDate: delegatedAt,
+      });
     }
     const page = paginate(all, input.MaxResults, input.NextToken, 20, 'InvalidInputException');
     return { DelegatedAdministrators: page.items, NextToken: page.nextToken };

@@ -76,14 +76,22 @@ export class OrganizationDirectory {
    * the management account itself). Without a registry, or for a service the
    * registry does not support, the directory remembers it.
    */
-  public async registerDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, adminAccountId: string, servicePrincipal: string): Promise<void> {
+  public async registerDelegatedAdministrator(
+    ctx: { accountId: string; accessKeyId: string },
+    adminAccountId: string,
+    servicePrincipal: string,
+  ): Promise<void> {
     if (adminAccountId === ctx.accountId) return;
     const registered = this.delegation ? await this.delegation.register(ctx.accessKeyId, adminAccountId, servicePrincipal) : false;
     if (!registered) this.addLocalDelegate(adminAccountId, servicePrincipal, new Date());
   }
 
   /** Remove a service's delegated administrator from AWS Organizations. */
-  public async deregisterDelegatedAdministrator(ctx: { accountId: string; accessKeyId: string }, adminAccountId: string, servicePrincipal: string): Promise<void> {
+  public async deregisterDelegatedAdministrator(
+    ctx: { accountId: string; accessKeyId: string },
+    adminAccountId: string,
+    servicePrincipal: string,
+  ): Promise<void> {
     if (adminAccountId === ctx.accountId) return;
     if (this.removeLocalDelegate(adminAccountId, servicePrincipal)) return;
     if (this.delegation) await this.delegation.deregister(ctx.accessKeyId, adminAccountId, servicePrincipal);

@@ -66,12 +66,16 @@ export class MotoClient {
   /** Send one request to moto and read the whole answer. */
   public send(method: string, path: string, headers: Record<string, string>, body: string): Promise<MotoAnswer> {
     return new Promise((resolve, reject) => {
-      const req = request(`${this.motoEndpoint}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
+      const req = request(
+        `${this.motoEndpoint}${path}`,
+        { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -171,11 +175,20 @@ export class MotoClient {
     const answer = await this.send(
       'POST',
       '/',
-      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization: MotoClient.authorization('local-endpoint', 'sts') },
-      new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: `arn:aws:iam::${accountId}:role/cordon-local-endpoint`, RoleSessionName: 'local-endpoint' }).toString(),
+      {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        authorization: MotoClient.authorization('local-endpoint', 'sts'),
+      },
+      new URLSearchParams({
+        Action: 'AssumeRole',
+        Version: '2011-06-15',
+        RoleArn: `arn:aws:iam::${accountId}:role/cordon-local-endpoint`,
+        RoleSessionName: 'local-endpoint',
+      }).toString(),
     );
     const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer.body)?.[1];
-    if (answer.status !== 200 || !key) throw new MotoQueryError(`moto's STS AssumeRole into ${accountId} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+    if (answer.status !== 200 || !key)
+      throw new MotoQueryError(`moto's STS AssumeRole into ${accountId} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
     this.accounts.set(key, Promise.resolve(accountId));
     return key;
   }
@@ -192,7 +205,11 @@ export class MotoClient {
   public async delegatedAdministrators(accessKeyId: string, servicePrincipal?: string): Promise<ReadonlySet<string>> {
     const management = await this.managementKeyFor(accessKeyId);
     if (!management) return new Set();
-    const listed = await this.organizations(management.key, 'ListDelegatedAdministrators', servicePrincipal ? { ServicePrincipal: servicePrincipal } : {});
+    const listed = await this.organizations(
+      management.key,
+      'ListDelegatedAdministrators',
+      servicePrincipal ? { ServicePrincipal: servicePrincipal } : {},
+    );
     // A service moto cannot delegate has no delegated administrator in moto.
     if (listed.status !== 200 && listed.body.includes('unrecognized service principal')) return new Set();
     if (listed.status !== 200) throw MotoClient.motoError('ListDelegatedAdministrators', listed);
@@ -205,9 +222,13 @@ export class MotoClient {
     const management = await this.managementKeyFor(accessKeyId);
     if (!management) return new Set();
     const principals = new Set<string>();
-    await this.listAll<{ EnabledServicePrincipals?: Array<{ ServicePrincipal?: string }>; NextToken?: string }>(management.key, 'ListAWSServiceAccessForOrganization', (page) => {
-      for (const p of page.EnabledServicePrincipals ?? []) if (p.ServicePrincipal) principals.add(p.ServicePrincipal);
-    });
+    await this.listAll<{ EnabledServicePrincipals?: Array<{ ServicePrincipal?: string }>; NextToken?: string }>(
+      management.key,
+      'ListAWSServiceAccessForOrganization',
+      (page) => {
+        for (const p of page.EnabledServicePrincipals ?? []) if (p.ServicePrincipal) principals.add(p.ServicePrincipal);
+      },
+    );
     return principals;
   }
 
@@ -232,7 +253,10 @@ export class MotoClient {
   public async registerDelegatedAdministrator(managementKey: string, accountId: string, servicePrincipal: string): Promise<boolean> {
     const access = await this.organizations(managementKey, 'EnableAWSServiceAccess', { ServicePrincipal: servicePrincipal });
     if (access.status !== 200) throw MotoClient.motoError('EnableAWSServiceAccess', access);
-    const registered = await this.organizations(managementKey, 'RegisterDelegatedAdministrator', { AccountId: accountId, ServicePrincipal: servicePrincipal });
+    const registered = await this.organizations(managementKey, 'RegisterDelegatedAdministrator', {
+      AccountId: accountId,
+      ServicePrincipal: servicePrincipal,
+    });
     if (registered.status === 200 || registered.body.includes('AccountAlreadyRegisteredException')) return true;
     if (registered.body.includes('unrecognized service principal')) return false;
     throw MotoClient.motoError('RegisterDelegatedAdministrator', registered);
@@ -240,7 +264,10 @@ export class MotoClient {
 
   /** Deregister a delegated administrator in moto. */
   public async deregisterDelegatedAdministrator(managementKey: string, accountId: string, servicePrincipal: string): Promise<void> {
-    const answer = await this.organizations(managementKey, 'DeregisterDelegatedAdministrator', { AccountId: accountId, ServicePrincipal: servicePrincipal });
+    const answer = await this.organizations(managementKey, 'DeregisterDelegatedAdministrator', {
+      AccountId: accountId,
+      ServicePrincipal: servicePrincipal,
+    });
     if (answer.status !== 200 && !answer.body.includes('AccountNotRegisteredException')) {
       throw MotoClient.motoError('DeregisterDelegatedAdministrator', answer);
     }
@@ -272,10 +299,14 @@ export class MotoClient {
     if (!management) return undefined;
     const managementAccountId = management.accountId;
     const accountIds = new Set<string>();
-    await this.listAll<{ Accounts?: Array<{ Id?: string; State?: string; Status?: string }>; NextToken?: string }>(management.key, 'ListAccounts', (page) => {
-      // Suspended (closed) accounts cannot run GuardDuty or Security Hub: for the emulated services they have left.
-      for (const a of page.Accounts ?? []) if (a.Id && (a.State ?? a.Status ?? 'ACTIVE') === 'ACTIVE') accountIds.add(a.Id);
-    });
+    await this.listAll<{ Accounts?: Array<{ Id?: string; State?: string; Status?: string }>; NextToken?: string }>(
+      management.key,
+      'ListAccounts',
+      (page) => {
+        // Suspended (closed) accounts cannot run GuardDuty or Security Hub: for the emulated services they have left.
+        for (const a of page.Accounts ?? []) if (a.Id && (a.State ?? a.Status ?? 'ACTIVE') === 'ACTIVE') accountIds.add(a.Id);
+      },
+    );
     return { managementAccountId, accountIds };
   }
 }
@@ -381,19 +412,26 @@ export class LocalRouter {
     const contentType = req.headers['content-type'] ?? '';
     const targetOperation = proxiedOperation(req, url.searchParams, undefined);
     const buffered =
-      contentType.includes('x-www-form-urlencoded') || (scope?.service === 'organizations' && DELEGATION_OPERATIONS.has(targetOperation)) ? await readBody(req) : undefined;
+      contentType.includes('x-www-form-urlencoded') || (scope?.service === 'organizations' && DELEGATION_OPERATIONS.has(targetOperation))
+        ? await readBody(req)
+        : undefined;
     let headers = req.headers;
     if (scope) {
       const accountId = await this.moto.accountOf(scope.accessKeyId);
       const operation = proxiedOperation(req, url.searchParams, buffered);
       if (scope.service === 'organizations' && buffered && this.emulator.handlesOrganizations(operation, buffered)) {
-        const answer = await this.emulator.handleOrganizations(operation, buffered, { accountId, region: scope.region, accessKeyId: scope.accessKeyId });
+        const answer = await this.emulator.handleOrganizations(operation, buffered, {
+          accountId,
+          region: scope.region,
+          accessKeyId: scope.accessKeyId,
+        });
         writeAnswer(res, answer);
         return;
       }
       this.emulator.recordCall({ service: scope.service, operation, accountId, region: scope.region });
       if (scope.service === 'organizations' && !/^(List|Describe)/.test(operation)) this.moto.organizationsChanged();
-      if (scope.service === 'organizations' && DELEGATED_ADMIN_READS.has(operation)) headers = await this.asManagementIfDelegated(req, scope.accessKeyId, accountId);
+      if (scope.service === 'organizations' && DELEGATED_ADMIN_READS.has(operation))
+        headers = await this.asManagementIfDelegated(req, scope.accessKeyId, accountId);
     }
     this.proxy(req, res, buffered, headers);
   }
@@ -415,7 +453,12 @@ export class LocalRouter {
     return headers;
   }
 
-  private proxy(req: IncomingMessage, res: ServerResponse, bufferedBody: Buffer | undefined, headers: IncomingMessage['headers'] = req.headers): void {
+  private proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bufferedBody: Buffer | undefined,
+    headers: IncomingMessage['headers'] = req.headers,
+  ): void {
     const upstream = request(
       {
         protocol: this.motoUrl.protocol,
@@ -445,7 +488,11 @@ export class LocalRouter {
       return;
     }
     const body = JSON.stringify({ __type: 'InternalFailure', message: `cordon local endpoint: ${message}` });
-    res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure', 'content-length': String(Buffer.byteLength(body)) });
+    res.writeHead(500, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': 'InternalFailure',
+      'content-length': String(Buffer.byteLength(body)),
+    });
     res.end(body);
   }
 }

@@ -167,7 +167,7 @@ export class EmulatedService {
         ? err
         : new ApiError(
             'InternalServerErrorException',
-            `cordon emulator bug: ${err instanceof Error ? err.stack ?? err.message : String(err)}`,
+            `cordon emulator bug: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
             500,
           );
     const body = {

@@ -202,7 +202,14 @@ function checkExtra(value: unknown, path: string, c: ExtraConstraint, out: Viola
   const fail = (constraint: string): void => {
     out.push({ path, message: `Value '${show(value)}' at '${path}' failed to satisfy constraint: ${constraint}` });
   };
-  const size = typeof value === 'string' ? [...value].length : Array.isArray(value) ? value.length : isFields(value) ? Object.keys(value).length : undefined;
+  const size =
+    typeof value === 'string'
+      ? [...value].length
+      : Array.isArray(value)
+        ? value.length
+        : isFields(value)
+          ? Object.keys(value).length
+          : undefined;
   if (size !== undefined) checkBounds(size, c, 'length', fail);
   if (c.pattern && typeof value === 'string') {
     const re = compilePattern(c.pattern);

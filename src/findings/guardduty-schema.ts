@@ -26,7 +26,11 @@ export const guardDutyFindingSchema = z.looseObject({
   partition: z.string().optional(),
   id: z.string().min(1).max(300),
   arn: z.string().startsWith('arn:', 'expected a GuardDuty finding ARN'),
-  type: z.string().min(3).max(100).regex(/^[A-Za-z0-9]+:[A-Za-z0-9]+\/\S+$/, 'expected a GuardDuty finding type such as Backdoor:EC2/C&CActivity.B'),
+  type: z
+    .string()
+    .min(3)
+    .max(100)
+    .regex(/^[A-Za-z0-9]+:[A-Za-z0-9]+\/\S+$/, 'expected a GuardDuty finding type such as Backdoor:EC2/C&CActivity.B'),
   severity: z.number().min(0).max(10),
   title: z.string().optional(),
   description: z.string().optional(),
@@ -70,15 +74,11 @@ export const guardDutyFindingSchema = z.looseObject({
       action: z
         .looseObject({
           actionType: z.string().optional(),
-          networkConnectionAction: z
-            .looseObject({ connectionDirection: z.string().optional(), remoteIpDetails })
-            .optional(),
+          networkConnectionAction: z.looseObject({ connectionDirection: z.string().optional(), remoteIpDetails }).optional(),
           awsApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
           kubernetesApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
           rdsLoginAttemptAction: z.looseObject({ remoteIpDetails }).optional(),
-          portProbeAction: z
-            .looseObject({ portProbeDetails: z.array(z.looseObject({ remoteIpDetails })).optional() })
-            .optional(),
+          portProbeAction: z.looseObject({ portProbeDetails: z.array(z.looseObject({ remoteIpDetails })).optional() }).optional(),
         })
         .optional(),
     })

@@ -52,7 +52,8 @@ export function parseInput(text: string): ParsedItem[] {
 
 function splitJson(text: string): unknown[] {
   const trimmed = text.trim();
-  if (trimmed === '') throw new InputError('input is empty: expected a GuardDuty or Security Hub event, a finding, or a JSON array or JSON lines of them');
+  if (trimmed === '')
+    throw new InputError('input is empty: expected a GuardDuty or Security Hub event, a finding, or a JSON array or JSON lines of them');
   try {
     const whole: unknown = JSON.parse(trimmed);
     return Array.isArray(whole) ? whole : [whole];
@@ -76,7 +77,9 @@ function splitJson(text: string): unknown[] {
 
 function parseValue(value: unknown, where: string): ParsedItem[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InputError(`${where}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+    throw new InputError(
+      `${where}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+    );
   }
   const obj = value as Record<string, unknown>;
   if ('detail-type' in obj || 'source' in obj) return parseEvent(obj, where);
@@ -121,7 +124,11 @@ function parseEvent(obj: Record<string, unknown>, where: string): ParsedItem[] {
           };
       const region = asff.Region ?? asff.Id.split(':')[3] ?? '';
       if (!/\/guardduty$/.test(asff.ProductArn)) {
-        return { kind: 'foreign', where: at, foreign: { id: asff.Id, accountId: asff.AwsAccountId, region, productArn: asff.ProductArn, origin } } as const;
+        return {
+          kind: 'foreign',
+          where: at,
+          foreign: { id: asff.Id, accountId: asff.AwsAccountId, region, productArn: asff.ProductArn, origin },
+        } as const;
       }
       const m = /^arn:([^:]+):guardduty:([^:]+):(\d{12}):detector\/[^/]+\/finding\/([^/]+)$/.exec(asff.Id);
       if (!m) throw new InputError(`${at}: Id: expected a GuardDuty finding ARN for a GuardDuty product finding, got "${asff.Id}"`);
@@ -140,7 +147,9 @@ function parseEvent(obj: Record<string, unknown>, where: string): ParsedItem[] {
       } as const;
     });
   }
-  throw new InputError(`${where}: events of source "${source}" and detail-type "${detailType}" are not handled; expected "GuardDuty Finding" from aws.guardduty or "Security Hub Findings - Custom Action"/"- Imported" from aws.securityhub`);
+  throw new InputError(
+    `${where}: events of source "${source}" and detail-type "${detailType}" are not handled; expected "GuardDuty Finding" from aws.guardduty or "Security Hub Findings - Custom Action"/"- Imported" from aws.securityhub`,
+  );
 }
 
 function bareFinding(raw: unknown, where: string): ParsedItem {
@@ -154,7 +163,9 @@ function check<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   const issue = result.error.issues[0];
   const path = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
   const message = issue?.message ?? 'invalid';
-  throw new InputError(`${where}: ${path}: ${/received undefined$/.test(message) ? `required field is missing (${message.replace(/^Invalid input: /, '')})` : message}`);
+  throw new InputError(
+    `${where}: ${path}: ${/received undefined$/.test(message) ? `required field is missing (${message.replace(/^Invalid input: /, '')})` : message}`,
+  );
 }
 
 function numberOrUndefined(text: string | undefined): number | undefined {

@@ -64,7 +64,9 @@ export class GuardDutyArchiver {
     try {
       const detectorId = await this.detectorId(region);
       this.calls += 1;
-      await this.clients.home(GuardDutyClient, region).send(new ArchiveFindingsCommand({ DetectorId: detectorId, FindingIds: [...new Set(batch.map((p) => p.findingId))] }));
+      await this.clients
+        .home(GuardDutyClient, region)
+        .send(new ArchiveFindingsCommand({ DetectorId: detectorId, FindingIds: [...new Set(batch.map((p) => p.findingId))] }));
       for (const p of batch) p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);

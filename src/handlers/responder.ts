@@ -89,7 +89,12 @@ export function emitCircuitOpen(held: ReadonlyArray<{ accountId: string; finding
   }
   console.log(
     JSON.stringify({
-      _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: CIRCUIT_METRIC.namespace, Dimensions: [[]], Metrics: [{ Name: CIRCUIT_METRIC.name, Unit: 'Count' }] }] },
+      _aws: {
+        Timestamp: now.getTime(),
+        CloudWatchMetrics: [
+          { Namespace: CIRCUIT_METRIC.namespace, Dimensions: [[]], Metrics: [{ Name: CIRCUIT_METRIC.name, Unit: 'Count' }] },
+        ],
+      },
       [CIRCUIT_METRIC.name]: held.length,
     }),
   );

@@ -62,7 +62,11 @@ function organizationFeatures(plans: readonly ProtectionPlan[]): OrganizationFea
  * then AWS Account Management's delegated administrator, which needs its
  * trusted access first — after a failed trusted-access step it is skipped.
  */
-export async function applyOrganizationSteps(clients: OrgClients, region: string, steps: readonly OrganizationStep[]): Promise<StepOutcome[]> {
+export async function applyOrganizationSteps(
+  clients: OrgClients,
+  region: string,
+  steps: readonly OrganizationStep[],
+): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
   const organizations = clients.home(OrganizationsClient, region);
   const failedPrincipals = new Set<string>();
@@ -146,7 +150,9 @@ export async function applyRegionSteps(
     };
     switch (step.kind) {
       case 'gd-designate-admin':
-        await clients.home(GuardDutyClient, region).send(new EnableOrganizationAdminAccountCommand({ AdminAccountId: step.adminAccountId }));
+        await clients
+          .home(GuardDutyClient, region)
+          .send(new EnableOrganizationAdminAccountCommand({ AdminAccountId: step.adminAccountId }));
         return undefined;
       case 'gd-create-detector': {
         const out = await gdAdmin().send(
@@ -184,7 +190,11 @@ export async function applyRegionSteps(
       }
       case 'gd-member-plans': {
         const out = await gdAdmin().send(
-          new UpdateMemberDetectorsCommand({ DetectorId: detector(), AccountIds: [...step.accountIds], Features: detectorFeatures(step.plans) }),
+          new UpdateMemberDetectorsCommand({
+            DetectorId: detector(),
+            AccountIds: [...step.accountIds],
+            Features: detectorFeatures(step.plans),
+          }),
         );
         return gdUnprocessed(out.UnprocessedAccounts);
       }
@@ -198,7 +208,9 @@ export async function applyRegionSteps(
         );
         return undefined;
       case 'sh-designate-admin':
-        await clients.home(SecurityHubClient, region).send(new ShEnableOrganizationAdminAccountCommand({ AdminAccountId: step.adminAccountId }));
+        await clients
+          .home(SecurityHubClient, region)
+          .send(new ShEnableOrganizationAdminAccountCommand({ AdminAccountId: step.adminAccountId }));
         return undefined;
       case 'sh-enable-hub':
         try {

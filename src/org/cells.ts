@@ -3,7 +3,15 @@
  * status and protection plans, from the state the security account sees.
  */
 import { planKeyOf, planOn, PROTECTION_PLANS, type ProtectionPlan } from './features';
-import { enabledFeatures, regionDisabled, regionOptState, type CoverageCell, type CoverageStatus, type Organization, type RegionState } from './model';
+import {
+  enabledFeatures,
+  regionDisabled,
+  regionOptState,
+  type CoverageCell,
+  type CoverageStatus,
+  type Organization,
+  type RegionState,
+} from './model';
 
 /** Always on with a detector; not shown as protection plans. */
 const FOUNDATIONAL = new Set(['CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS']);
@@ -12,7 +20,14 @@ const FOUNDATIONAL = new Set(['CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS']);
 export const COVERED: ReadonlySet<CoverageStatus> = new Set<CoverageStatus>(['administrator', 'member-enabled']);
 
 /** Order of statuses in reports: gaps first. */
-const STATUS_ORDER: readonly CoverageStatus[] = ['unknown', 'not-a-member', 'detector-disabled', 'member-enabled', 'administrator', 'region-not-enabled'];
+const STATUS_ORDER: readonly CoverageStatus[] = [
+  'unknown',
+  'not-a-member',
+  'detector-disabled',
+  'member-enabled',
+  'administrator',
+  'region-not-enabled',
+];
 
 function plansOf(features: Iterable<string>): string[] {
   const on = [...features].filter((f) => f !== '' && !FOUNDATIONAL.has(f));
@@ -39,9 +54,17 @@ export function coverageCells(
   return org.accounts.map((account): CoverageCell => {
     const base = { accountId: account.id, accountName: account.name, region };
     const opt = regionOptState(org, account.id, region);
-    if (regionDisabled(opt)) return { ...base, status: 'region-not-enabled', detail: `region opt-in status ${opt}`, plans: [], missingPlans: [], gap: false };
+    if (regionDisabled(opt))
+      return { ...base, status: 'region-not-enabled', detail: `region opt-in status ${opt}`, plans: [], missingPlans: [], gap: false };
     if (!state || state.guardDuty.readError) {
-      return { ...base, status: 'unknown', detail: state?.guardDuty.readError ?? error ?? 'region not read', plans: [], missingPlans: [], gap: true };
+      return {
+        ...base,
+        status: 'unknown',
+        detail: state?.guardDuty.readError ?? error ?? 'region not read',
+        plans: [],
+        missingPlans: [],
+        gap: true,
+      };
     }
     const gd = state.guardDuty;
     let status: CoverageStatus;

@@ -68,13 +68,20 @@ export function buildOrgClients(options: OrgClientOptions): OrgClientSet {
     forCaller(caller: CallerIdentity): OrgClients {
       const adminAccountId = options.adminAccountId;
       if (adminAccountId === undefined || caller.accountId === adminAccountId) {
-        return { home: (ctor, region) => factory.home(ctor, region), admin: (ctor, region) => factory.home(ctor, region), adminRoleArn: undefined };
+        return {
+          home: (ctor, region) => factory.home(ctor, region),
+          admin: (ctor, region) => factory.home(ctor, region),
+          adminRoleArn: undefined,
+        };
       }
       if (credentials && credentials.partition !== caller.partition) {
         throw new Error(`these clients serve partition ${credentials.partition}, not ${caller.partition}`);
       }
       credentials ??= {
-        cache: new MemberCredentialsCache((region) => factory.home(STSClient, region), { roleName: options.adminRoleName, partition: caller.partition }),
+        cache: new MemberCredentialsCache((region) => factory.home(STSClient, region), {
+          roleName: options.adminRoleName,
+          partition: caller.partition,
+        }),
         partition: caller.partition,
       };
       const cache = credentials.cache;

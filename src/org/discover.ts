@@ -58,7 +58,10 @@ export interface Discovery {
  * changed) when the caller or the security account is not what the options
  * say, or a requested region does not exist.
  */
-export async function discoverOrganization(clientSet: Pick<OrgClientSet, 'home' | 'forCaller'>, options: DiscoverOptions): Promise<Discovery> {
+export async function discoverOrganization(
+  clientSet: Pick<OrgClientSet, 'home' | 'forCaller'>,
+  options: DiscoverOptions,
+): Promise<Discovery> {
   const region = options.callerRegion;
   const identity = await call('STS GetCallerIdentity', () => clientSet.home(STSClient, region).send(new GetCallerIdentityCommand({})));
   const callerAccountId = identity.Account ?? '';
@@ -74,10 +77,14 @@ export async function discoverOrganization(clientSet: Pick<OrgClientSet, 'home' 
   const callerRole: CallerRole | undefined =
     callerAccountId === managementAccountId ? 'management' : callerAccountId === adminAccountId ? 'admin' : undefined;
   if (!options.adminAccountId && callerRole === 'management') {
-    throw new ConfigurationError(`the credentials are of the management account ${callerAccountId}; run with those of the security (GuardDuty delegated administrator) account`);
+    throw new ConfigurationError(
+      `the credentials are of the management account ${callerAccountId}; run with those of the security (GuardDuty delegated administrator) account`,
+    );
   }
   if (!callerRole || !options.allowedRoles.includes(callerRole)) {
-    const wanted = options.allowedRoles.map((r) => (r === 'management' ? `the management account ${managementAccountId}` : `the security account ${adminAccountId}`));
+    const wanted = options.allowedRoles.map((r) =>
+      r === 'management' ? `the management account ${managementAccountId}` : `the security account ${adminAccountId}`,
+    );
     throw new ConfigurationError(`the credentials are of account ${callerAccountId}; run with those of ${wanted.join(' or ')}`);
   }
 
@@ -93,7 +100,10 @@ export async function discoverOrganization(clientSet: Pick<OrgClientSet, 'home' 
   const accounts = all.filter((a) => a.state === 'ACTIVE');
   const skipped = all.filter((a) => a.state !== 'ACTIVE');
   const admin = all.find((a) => a.id === adminAccountId);
-  if (!admin) throw new ConfigurationError(`the security account ${adminAccountId} is not an account of organization ${described.Organization?.Id ?? ''}`);
+  if (!admin)
+    throw new ConfigurationError(
+      `the security account ${adminAccountId} is not an account of organization ${described.Organization?.Id ?? ''}`,
+    );
   if (admin.state !== 'ACTIVE') throw new ConfigurationError(`the security account ${adminAccountId} is ${admin.state}, not ACTIVE`);
 
   const account = clients.home(AccountClient, region);
@@ -106,7 +116,8 @@ export async function discoverOrganization(clientSet: Pick<OrgClientSet, 'home' 
   const optInRegions = regions.filter((r) => ownStatus.get(r) !== 'ENABLED_BY_DEFAULT');
   const regionStatus = new Map<string, ReadonlyMap<string, RegionOptState>>([[callerAccountId, ownStatus]]);
   for (const a of accounts) {
-    if (a.id !== callerAccountId && optInRegions.length > 0) regionStatus.set(a.id, new Map(optInRegions.map((r) => [r, 'UNKNOWN' as const])));
+    if (a.id !== callerAccountId && optInRegions.length > 0)
+      regionStatus.set(a.id, new Map(optInRegions.map((r) => [r, 'UNKNOWN' as const])));
   }
 
   let trustedAccess: Set<string> | undefined;
@@ -158,7 +169,12 @@ export async function discoverOrganization(clientSet: Pick<OrgClientSet, 'home' 
  * delegated administrator). Accounts it will not answer for keep UNKNOWN,
  * with a warning.
  */
-export async function resolveRegionOptIn(clients: OrgClients, org: Organization, callerRegion: string, concurrency: number): Promise<Organization> {
+export async function resolveRegionOptIn(
+  clients: OrgClients,
+  org: Organization,
+  callerRegion: string,
+  concurrency: number,
+): Promise<Organization> {
   if (org.optInRegions.length === 0) return org;
   const account = clients.home(AccountClient, callerRegion);
   const regionStatus = new Map(org.regionStatus);
@@ -214,22 +230,32 @@ export function selectRegions(listed: readonly Region[], selection: RegionSelect
   const known = new Map(listed.map((r) => [r.RegionName ?? '', r.RegionOptStatus ?? 'UNKNOWN']));
   if (selection.kind === 'all') return [...known.keys()].filter((r) => r !== '').sort();
   if (selection.kind === 'enabled') {
-    return [...known].filter(([, s]) => s === 'ENABLED' || s === 'ENABLED_BY_DEFAULT').map(([r]) => r).sort();
+    return [...known]
+      .filter(([, s]) => s === 'ENABLED' || s === 'ENABLED_BY_DEFAULT')
+      .map(([r]) => r)
+      .sort();
   }
   const unknown = selection.regions.filter((r) => !known.has(r));
-  if (unknown.length > 0) throw new ConfigurationError(`--regions/CORDON_REGIONS: unknown region(s) ${unknown.join(', ')} (the Account API lists ${[...known.keys()].sort().join(', ')})`);
+  if (unknown.length > 0)
+    throw new ConfigurationError(
+      `--regions/CORDON_REGIONS: unknown region(s) ${unknown.join(', ')} (the Account API lists ${[...known.keys()].sort().join(', ')})`,
+    );
   return [...selection.regions].sort();
 }
 
 /** The Security Hub home region (pure): the explicit one, else the caller's region if covered, else the first region. */
 export function chooseHomeRegion(regions: readonly string[], explicit: string | undefined, callerRegion: string): string {
   if (explicit !== undefined) {
-    if (!regions.includes(explicit)) throw new ConfigurationError(`--home-region/CORDON_HOME_REGION: ${explicit} is not one of the regions to cover (${regions.join(', ')})`);
+    if (!regions.includes(explicit))
+      throw new ConfigurationError(
+        `--home-region/CORDON_HOME_REGION: ${explicit} is not one of the regions to cover (${regions.join(', ')})`,
+      );
     return explicit;
   }
   if (regions.includes(callerRegion)) return callerRegion;
   const first = regions[0];
-  if (first === undefined) throw new ConfigurationError('no region to cover: the Account API lists no region matching --regions/CORDON_REGIONS');
+  if (first === undefined)
+    throw new ConfigurationError('no region to cover: the Account API lists no region matching --regions/CORDON_REGIONS');
   return first;
 }
 

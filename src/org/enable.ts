@@ -13,7 +13,16 @@ import { COVERED, coverageCells } from './cells';
 import type { OrgClients, OrgClientSet } from './clients';
 import { discoverOrganization, resolveRegionOptIn } from './discover';
 import type { CallerRole, CoverageCell, DelegatedAdmin, Organization, RegionPlan, RegionState, RegionStep, StepOutcome } from './model';
-import { describeStep, planOrganization, planRegion, regionBlocker, regionNotEnabled, reportedAccounts, targetAccounts, type PlanOptions } from './plan';
+import {
+  describeStep,
+  planOrganization,
+  planRegion,
+  regionBlocker,
+  regionNotEnabled,
+  reportedAccounts,
+  targetAccounts,
+  type PlanOptions,
+} from './plan';
 import { SILENT_PROGRESS, type Progress } from './progress';
 import type { EnablerSettings } from './settings';
 import { readRegionState } from './state';
@@ -63,7 +72,12 @@ export interface RegionReport {
   readonly errors: readonly string[];
   readonly notes: readonly string[];
   /** Accounts not covered here, or covered without every requested plan, with why. */
-  readonly uncovered: ReadonlyArray<{ readonly accountId: string; readonly status: string; readonly detail: string; readonly missingPlans: readonly string[] }>;
+  readonly uncovered: ReadonlyArray<{
+    readonly accountId: string;
+    readonly status: string;
+    readonly detail: string;
+    readonly missingPlans: readonly string[];
+  }>;
 }
 
 /** The outcome of a whole run: what the CLI prints and the Lambda returns. */
@@ -134,7 +148,13 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
 
   progress.start(org.regions.reduce((n, r) => n + reportedAccounts(org, r).length, 0));
   const limit = pLimit(settings.concurrency);
-  const run: RegionRun = { clients, org, settings, options: { plans: settings.plans, securityHub: settings.securityHub, batchSize: deps.batchSize }, progress };
+  const run: RegionRun = {
+    clients,
+    org,
+    settings,
+    options: { plans: settings.plans, securityHub: settings.securityHub, batchSize: deps.batchSize },
+    progress,
+  };
   const settled = await Promise.allSettled(org.regions.map((region) => limit(() => runRegion(run, region))));
   progress.finish();
   const regions = settled.map((s, i): RegionReport => {
@@ -212,7 +232,8 @@ async function runRegion(run: RegionRun, region: string): Promise<RegionReport> 
   const changes: StepOutcome[] = [];
   const applied = new Set<string>();
   const onDone = (step: RegionStep): void => {
-    if (step.kind === 'gd-add-members' || step.kind === 'gd-start-monitoring') advance(step.accountIds.length, `${region}: ${describeStep(step)}`);
+    if (step.kind === 'gd-add-members' || step.kind === 'gd-start-monitoring')
+      advance(step.accountIds.length, `${region}: ${describeStep(step)}`);
     else if (step.kind === 'gd-create-detector') advance(1, `${region}: ${describeStep(step)}`);
   };
   for (let round = 1; round <= MAX_APPLY_ROUNDS; round += 1) {
@@ -235,7 +256,13 @@ async function runRegion(run: RegionRun, region: string): Promise<RegionReport> 
  * it an error. In a dry run the plan is what the run would do, so gaps are
  * not reported.
  */
-function regionReport(org: Organization, state: RegionState, remaining: RegionPlan, changes: readonly StepOutcome[], settings: EnablerSettings): RegionReport {
+function regionReport(
+  org: Organization,
+  state: RegionState,
+  remaining: RegionPlan,
+  changes: readonly StepOutcome[],
+  settings: EnablerSettings,
+): RegionReport {
   const region = state.region;
   const cells = coverageCells(org, region, state, settings.plans);
   const targeted = cells.filter((c) => c.status !== 'region-not-enabled');
@@ -248,7 +275,9 @@ function regionReport(org: Organization, state: RegionState, remaining: RegionPl
     : [
         ...remaining.steps.map((s) => `not done: ${describeStep(s)}`),
         ...(uncovered.length > 0 ? [`${uncovered.length} account(s) not covered: ${summarizeCells(uncovered)}`] : []),
-        ...(lackingPlans.length > 0 ? [`${lackingPlans.length} account(s) covered without every requested plan: ${summarizeCells(lackingPlans)}`] : []),
+        ...(lackingPlans.length > 0
+          ? [`${lackingPlans.length} account(s) covered without every requested plan: ${summarizeCells(lackingPlans)}`]
+          : []),
       ];
   const errors = [
     ...(remaining.blocked ? [remaining.blocked] : []),
@@ -279,7 +308,12 @@ function regionReport(org: Organization, state: RegionState, remaining: RegionPl
     gaps,
     errors,
     notes: [...remaining.notes],
-    uncovered: [...uncovered, ...lackingPlans].map((c) => ({ accountId: c.accountId, status: c.status, detail: c.detail, missingPlans: c.missingPlans })),
+    uncovered: [...uncovered, ...lackingPlans].map((c) => ({
+      accountId: c.accountId,
+      status: c.status,
+      detail: c.detail,
+      missingPlans: c.missingPlans,
+    })),
   };
 }
 
@@ -330,6 +364,10 @@ function adminText(admin: DelegatedAdmin): string {
 }
 
 function summarizeCells(cells: readonly CoverageCell[]): string {
-  const shown = cells.slice(0, 5).map((c) => `${c.accountId} (${c.missingPlans.length > 0 && COVERED.has(c.status) ? `missing ${c.missingPlans.join(',')}` : c.detail})`);
+  const shown = cells
+    .slice(0, 5)
+    .map(
+      (c) => `${c.accountId} (${c.missingPlans.length > 0 && COVERED.has(c.status) ? `missing ${c.missingPlans.join(',')}` : c.detail})`,
+    );
   return `${shown.join(', ')}${cells.length > 5 ? `, and ${cells.length - 5} more` : ''}`;
 }

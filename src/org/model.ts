@@ -166,7 +166,12 @@ export type OrganizationStep = TrustedAccessStep | AccountAdminStep;
 /** A change in one region. `as` says whose credentials make it. */
 export type RegionStep =
   | { readonly kind: 'gd-designate-admin'; readonly as: 'management'; readonly adminAccountId: string }
-  | { readonly kind: 'gd-create-detector'; readonly as: 'admin'; readonly plans: readonly ProtectionPlan[]; readonly publishingFrequency: string }
+  | {
+      readonly kind: 'gd-create-detector';
+      readonly as: 'admin';
+      readonly plans: readonly ProtectionPlan[];
+      readonly publishingFrequency: string;
+    }
   | {
       readonly kind: 'gd-update-detector';
       readonly as: 'admin';
@@ -178,7 +183,12 @@ export type RegionStep =
   /** Members whose monitoring was stopped (relationship Disabled). */
   | { readonly kind: 'gd-start-monitoring'; readonly as: 'admin'; readonly accountIds: readonly string[] }
   /** Enabled members missing a requested protection plan. */
-  | { readonly kind: 'gd-member-plans'; readonly as: 'admin'; readonly accountIds: readonly string[]; readonly plans: readonly ProtectionPlan[] }
+  | {
+      readonly kind: 'gd-member-plans';
+      readonly as: 'admin';
+      readonly accountIds: readonly string[];
+      readonly plans: readonly ProtectionPlan[];
+    }
   | { readonly kind: 'gd-org-config'; readonly as: 'admin'; readonly plans: readonly ProtectionPlan[] }
   | { readonly kind: 'sh-designate-admin'; readonly as: 'management'; readonly adminAccountId: string }
   | { readonly kind: 'sh-enable-hub'; readonly as: 'admin' }
@@ -201,7 +211,6 @@ export interface RegionPlan {
   /** Things left as they are on purpose (another administrator, an aggregator elsewhere…). */
   readonly notes: readonly string[];
 }
-
 
 /** The outcome of one change. */
 export interface StepOutcome {

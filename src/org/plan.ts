@@ -71,14 +71,16 @@ export function planOrganization(org: Organization, securityHub: boolean): Organ
   if (org.callerRole !== 'management' || !org.trustedAccess) return { steps: [], notes: [] };
   const optIn = org.optInRegions.length > 0;
   const wanted = [GUARDDUTY_PRINCIPAL, ...(securityHub ? [SECURITY_HUB_PRINCIPAL] : []), ...(optIn ? [ACCOUNT_PRINCIPAL] : [])];
-  const steps: OrganizationStep[] = wanted.filter((p) => !org.trustedAccess?.has(p)).map((servicePrincipal) => ({ kind: 'trusted-access', servicePrincipal }));
+  const steps: OrganizationStep[] = wanted
+    .filter((p) => !org.trustedAccess?.has(p))
+    .map((servicePrincipal) => ({ kind: 'trusted-access', servicePrincipal }));
   const notes: string[] = [];
   const admins = org.accountManagementAdmins ?? new Set<string>();
   if (optIn && org.adminAccountId !== org.managementAccountId && !admins.has(org.adminAccountId)) {
     if (admins.size > 0) {
       notes.push(
         `AWS Account Management's delegated administrator is ${[...admins].join(', ')}, not the security account ${org.adminAccountId} (one is allowed per organization); ` +
-          'cordon does not replace it, so runs from the security account cannot read other accounts\' opt-in regions',
+          "cordon does not replace it, so runs from the security account cannot read other accounts' opt-in regions",
       );
     } else {
       steps.push({ kind: 'account-admin', adminAccountId: org.adminAccountId });
@@ -130,7 +132,8 @@ function adminSideHint(org: Organization, readError: string): string {
   if (org.callerRole === 'management' && assumeFailed) {
     return `run \`cordon enable --admin-account ${org.adminAccountId}\` with the security account's credentials to do its part, or let the management account assume ${org.adminRoleArn ?? 'the --admin-role-name role'}`;
   }
-  const whose = org.callerRole === 'management' ? `the role ${org.adminRoleArn ?? ''} in the security account` : "the security account's credentials";
+  const whose =
+    org.callerRole === 'management' ? `the role ${org.adminRoleArn ?? ''} in the security account` : "the security account's credentials";
   return `check that ${whose} may make the enabler's calls there (ENABLER_PERMISSIONS.admin)`;
 }
 
@@ -159,11 +162,14 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
       `GuardDuty's delegated administrator in ${region} is ${gd.delegatedAdmin.accountId}, not ${admin}; cordon does not replace it (DisableOrganizationAdminAccount first)`,
     );
   } else {
-    if (gd.delegatedAdmin.status === 'error') problems.push(`GuardDuty's delegated administrator in ${region} could not be read: ${gd.delegatedAdmin.error}`);
+    if (gd.delegatedAdmin.status === 'error')
+      problems.push(`GuardDuty's delegated administrator in ${region} could not be read: ${gd.delegatedAdmin.error}`);
     const designating = gd.delegatedAdmin.status === 'none';
     if (designating) management.push({ kind: 'gd-designate-admin', as: 'management', adminAccountId: admin });
     if (gd.readError) {
-      problems.push(`the security account's GuardDuty in ${region} could not be read (${gd.readError}); ${adminSideHint(org, gd.readError)}`);
+      problems.push(
+        `the security account's GuardDuty in ${region} could not be read (${gd.readError}); ${adminSideHint(org, gd.readError)}`,
+      );
     } else {
       if (!gd.detector) {
         steps.push({ kind: 'gd-create-detector', as: 'admin', plans: options.plans, publishingFrequency: PUBLISHING_FREQUENCY });
@@ -172,14 +178,24 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
         const missingPlans = options.plans.filter((p) => !planOn(on, p));
         const frequency = gd.detector.publishingFrequency === PUBLISHING_FREQUENCY ? undefined : PUBLISHING_FREQUENCY;
         if (!gd.detector.enabled || frequency || missingPlans.length > 0) {
-          steps.push({ kind: 'gd-update-detector', as: 'admin', enable: !gd.detector.enabled, publishingFrequency: frequency, plans: missingPlans });
+          steps.push({
+            kind: 'gd-update-detector',
+            as: 'admin',
+            enable: !gd.detector.enabled,
+            publishingFrequency: frequency,
+            plans: missingPlans,
+          });
         }
       }
       if (!delegationKnown(gd.delegatedAdmin, designating, gd.orgConfig !== undefined)) {
         if (gd.detector) {
-          problems.push(`the security account is not GuardDuty's delegated administrator in ${region}: run \`cordon enable\` once with the management account's credentials`);
+          problems.push(
+            `the security account is not GuardDuty's delegated administrator in ${region}: run \`cordon enable\` once with the management account's credentials`,
+          );
         } else {
-          notes.push(`GuardDuty members in ${region} are planned once the security account's detector exists and its delegation is confirmed`);
+          notes.push(
+            `GuardDuty members in ${region} are planned once the security account's detector exists and its delegation is confirmed`,
+          );
         }
       } else {
         steps.push(...planGuardDutyMembers(state, targets, options, batchSize));
@@ -193,29 +209,41 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
     if (sh.delegatedAdmin.status === 'other') {
       notes.push(`Security Hub's administrator in ${region} is ${sh.delegatedAdmin.accountId}, not ${admin}; cordon does not replace it`);
     } else {
-      if (sh.delegatedAdmin.status === 'error') problems.push(`Security Hub's administrator in ${region} could not be read: ${sh.delegatedAdmin.error}`);
+      if (sh.delegatedAdmin.status === 'error')
+        problems.push(`Security Hub's administrator in ${region} could not be read: ${sh.delegatedAdmin.error}`);
       const designating = sh.delegatedAdmin.status === 'none';
       if (designating) management.push({ kind: 'sh-designate-admin', as: 'management', adminAccountId: admin });
       if (sh.readError) {
-        problems.push(`the security account's Security Hub in ${region} could not be read (${sh.readError}); ${adminSideHint(org, sh.readError)}`);
+        problems.push(
+          `the security account's Security Hub in ${region} could not be read (${sh.readError}); ${adminSideHint(org, sh.readError)}`,
+        );
       } else {
         if (!sh.hubEnabled) steps.push({ kind: 'sh-enable-hub', as: 'admin' });
         if (!delegationKnown(sh.delegatedAdmin, designating, sh.autoEnable !== undefined)) {
           if (sh.hubEnabled) {
-            problems.push(`the security account is not Security Hub's administrator in ${region}: run \`cordon enable\` once with the management account's credentials`);
+            problems.push(
+              `the security account is not Security Hub's administrator in ${region}: run \`cordon enable\` once with the management account's credentials`,
+            );
           } else {
-            notes.push(`Security Hub members in ${region} are planned once the security account's hub is enabled and its administration confirmed`);
+            notes.push(
+              `Security Hub members in ${region} are planned once the security account's hub is enabled and its administration confirmed`,
+            );
           }
         } else {
           const shAdd = targets.filter((a) => {
             const status = sh.members.get(a.id);
             return status === undefined || READDABLE_SH.has(status);
           });
-          for (const batch of chunk(shAdd.map((a) => a.id), batchSize)) steps.push({ kind: 'sh-add-members', as: 'admin', accountIds: batch });
+          for (const batch of chunk(
+            shAdd.map((a) => a.id),
+            batchSize,
+          ))
+            steps.push({ kind: 'sh-add-members', as: 'admin', accountIds: batch });
           if (sh.autoEnable !== true) steps.push({ kind: 'sh-org-config', as: 'admin' });
           if (region === org.homeRegion) {
             if (!sh.aggregator) steps.push({ kind: 'sh-aggregator', as: 'admin' });
-            else if (sh.aggregator.region !== region) notes.push(`the finding aggregator is in ${sh.aggregator.region}, not ${region}; it is kept`);
+            else if (sh.aggregator.region !== region)
+              notes.push(`the finding aggregator is in ${sh.aggregator.region}, not ${region}; it is kept`);
           }
         }
       }
@@ -232,9 +260,17 @@ function planGuardDutyMembers(state: RegionState, targets: readonly OrgAccount[]
     const m = gd.members.get(a.id);
     return !m || READDABLE_GD.has(m.relationship);
   });
-  for (const batch of chunk(toAdd.map((a) => a.id), batchSize)) steps.push({ kind: 'gd-add-members', as: 'admin', accountIds: batch });
+  for (const batch of chunk(
+    toAdd.map((a) => a.id),
+    batchSize,
+  ))
+    steps.push({ kind: 'gd-add-members', as: 'admin', accountIds: batch });
   const stopped = targets.filter((a) => STOPPED_GD.has(gd.members.get(a.id)?.relationship ?? ''));
-  for (const batch of chunk(stopped.map((a) => a.id), batchSize)) steps.push({ kind: 'gd-start-monitoring', as: 'admin', accountIds: batch });
+  for (const batch of chunk(
+    stopped.map((a) => a.id),
+    batchSize,
+  ))
+    steps.push({ kind: 'gd-start-monitoring', as: 'admin', accountIds: batch });
   const config = gd.orgConfig;
   const configOk =
     config !== undefined &&
@@ -249,7 +285,11 @@ function planGuardDutyMembers(state: RegionState, targets: readonly OrgAccount[]
     const m = gd.members.get(a.id);
     return m?.relationship === 'Enabled' && options.plans.some((p) => !planOn(m.features, p));
   });
-  for (const batch of chunk(lacking.map((a) => a.id), batchSize)) steps.push({ kind: 'gd-member-plans', as: 'admin', accountIds: batch, plans: options.plans });
+  for (const batch of chunk(
+    lacking.map((a) => a.id),
+    batchSize,
+  ))
+    steps.push({ kind: 'gd-member-plans', as: 'admin', accountIds: batch, plans: options.plans });
   return steps;
 }
 
@@ -283,7 +323,7 @@ export function describeStep(step: RegionStep | OrganizationStep): string {
     case 'sh-designate-admin':
       return `designate ${step.adminAccountId} as Security Hub administrator`;
     case 'sh-enable-hub':
-      return "enable Security Hub in the security account";
+      return 'enable Security Hub in the security account';
     case 'sh-add-members':
       return `add ${step.accountIds.length} account(s) as Security Hub members`;
     case 'sh-org-config':

@@ -16,7 +16,12 @@ export interface Progress {
 }
 
 /** Progress that goes nowhere. */
-export const SILENT_PROGRESS: Progress = { start: () => undefined, advance: () => undefined, note: () => undefined, finish: () => undefined };
+export const SILENT_PROGRESS: Progress = {
+  start: () => undefined,
+  advance: () => undefined,
+  note: () => undefined,
+  finish: () => undefined,
+};
 
 /** Width of the bar in characters. */
 const BAR_WIDTH = 30;

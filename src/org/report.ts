@@ -9,7 +9,14 @@ import type { CoverageCell } from './model';
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function securityHubCell(r: RegionReport): string {
@@ -62,7 +69,10 @@ export function formatEnableSummary(s: EnableSummary): string {
   if (out.length > 0) out.push('');
   out.push(regionTable(s.regions));
   if (s.skippedAccounts.length > 0) {
-    out.push('', `Skipped (not ACTIVE): ${s.skippedAccounts.map((a) => `${a.accountId} ${a.name ? `"${a.name}" ` : ''}${a.state}`).join(', ')}`);
+    out.push(
+      '',
+      `Skipped (not ACTIVE): ${s.skippedAccounts.map((a) => `${a.accountId} ${a.name ? `"${a.name}" ` : ''}${a.state}`).join(', ')}`,
+    );
   }
   for (const w of s.warnings) out.push(`Warning: ${w}`);
   for (const n of s.notes) out.push(`Note: organization: ${n}`);
@@ -91,7 +101,11 @@ export function formatEnableSummary(s: EnableSummary): string {
 }
 
 /** The coverage table, gaps first (cells already sorted). */
-export function formatCoverage(cells: readonly CoverageCell[], skipped: ReadonlyArray<{ accountId: string; state: string }>, warnings: readonly string[]): string {
+export function formatCoverage(
+  cells: readonly CoverageCell[],
+  skipped: ReadonlyArray<{ accountId: string; state: string }>,
+  warnings: readonly string[],
+): string {
   const rows = [['GAP', 'ACCOUNT', 'NAME', 'REGION', 'STATUS', 'PLANS', 'DETAIL']];
   for (const c of cells) {
     const plans = c.plans.length > 0 ? c.plans.join(',') : '-';
@@ -110,6 +124,9 @@ export function formatCoverage(cells: readonly CoverageCell[], skipped: Readonly
   for (const w of warnings) out.push(`Warning: ${w}`);
   const gaps = cells.filter((c) => c.gap).length;
   const counted = cells.filter((c) => c.status !== 'region-not-enabled').length;
-  out.push('', gaps === 0 ? `Covered: ${counted} account×region pair(s), no gaps.` : `${gaps} gap(s) among ${counted} account×region pair(s).`);
+  out.push(
+    '',
+    gaps === 0 ? `Covered: ${counted} account×region pair(s), no gaps.` : `${gaps} gap(s) among ${counted} account×region pair(s).`,
+  );
   return `${out.join('\n')}\n`;
 }

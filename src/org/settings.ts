@@ -124,7 +124,9 @@ export function validateEnablerSettings(raw: RawEnablerSettings): EnablerSetting
   }
   const adminRoleName = raw.adminRoleName?.value.trim() ?? DEFAULT_ADMIN_ROLE_NAME;
   if (raw.adminRoleName && !ROLE_NAME.test(adminRoleName)) {
-    problems.push(`${raw.adminRoleName.source}: "${raw.adminRoleName.value}" is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)`);
+    problems.push(
+      `${raw.adminRoleName.source}: "${raw.adminRoleName.value}" is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)`,
+    );
   }
   const regions = parseRegions(raw.regions, problems);
   const plans = parsePlans(raw.features, DEFAULT_PLAN_KEYS, problems);
@@ -135,7 +137,9 @@ export function validateEnablerSettings(raw: RawEnablerSettings): EnablerSetting
     if (!REGION_NAME.test(homeRegion)) {
       problems.push(`${raw.homeRegion.source}: "${raw.homeRegion.value}" is not a region name (e.g. us-east-1)`);
     } else if (regions.kind === 'list' && !regions.regions.includes(homeRegion)) {
-      problems.push(`${raw.homeRegion.source}: home region ${homeRegion} is not one of the regions to cover (${regions.regions.join(', ')})`);
+      problems.push(
+        `${raw.homeRegion.source}: home region ${homeRegion} is not one of the regions to cover (${regions.regions.join(', ')})`,
+      );
     }
   }
   const concurrency = parseConcurrency(raw.concurrency, problems);
@@ -164,7 +168,10 @@ function parseRegions(raw: RawSetting | undefined, problems: string[]): RegionSe
   const text = raw.value.trim();
   if (text === 'all') return { kind: 'all' };
   if (text === 'enabled') return { kind: 'enabled' };
-  const names = text.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  const names = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
   const bad = names.filter((r) => !REGION_NAME.test(r));
   if (names.length === 0) problems.push(`${raw.source}: expected a comma-separated list of regions, "all" or "enabled"`);
   for (const r of bad) problems.push(`${raw.source}: "${r}" is not a region name (e.g. us-east-1), "all" or "enabled"`);
@@ -178,15 +185,21 @@ function parsePlans(raw: RawSetting | undefined, defaults: readonly string[], pr
   if (text === 'all') return [...PROTECTION_PLANS];
   const plans: ProtectionPlan[] = [];
   const before = problems.length;
-  for (const name of text.split(',').map((f) => f.trim()).filter((f) => f !== '')) {
+  for (const name of text
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '')) {
     const plan = findPlan(name);
     if (!plan) {
-      problems.push(`${raw?.source ?? 'features'}: unknown protection plan "${name}" (expected ${PROTECTION_PLANS.map((p) => p.key).join(', ')}, all or none)`);
+      problems.push(
+        `${raw?.source ?? 'features'}: unknown protection plan "${name}" (expected ${PROTECTION_PLANS.map((p) => p.key).join(', ')}, all or none)`,
+      );
     } else if (!plans.includes(plan)) {
       plans.push(plan);
     }
   }
-  if (plans.length === 0 && problems.length === before) problems.push(`${raw?.source ?? 'features'}: expected a comma-separated list of protection plans, all or none`);
+  if (plans.length === 0 && problems.length === before)
+    problems.push(`${raw?.source ?? 'features'}: expected a comma-separated list of protection plans, all or none`);
   return plans;
 }
 

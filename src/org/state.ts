@@ -59,7 +59,10 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 /** Reads everything the planner and the coverage report need in one region; service failures end up in the state. */
 export async function readRegionState(clients: OrgClients, org: Organization, region: string, securityHub: boolean): Promise<RegionState> {
   // Neither read rejects: each records its failures in the state it returns.
-  const [guardDuty, hub] = await Promise.all([readGuardDuty(clients, org, region), securityHub ? readSecurityHub(clients, org, region) : undefined]);
+  const [guardDuty, hub] = await Promise.all([
+    readGuardDuty(clients, org, region),
+    securityHub ? readSecurityHub(clients, org, region) : undefined,
+  ]);
   return { region, guardDuty, securityHub: hub };
 }
 
@@ -102,7 +105,9 @@ async function readGuardDuty(clients: OrgClients, org: Organization, region: str
 }
 
 /** Names of a GuardDuty feature's additional configuration that is enabled (detector and member answers alike). */
-function enabledAdditional(feature: { readonly AdditionalConfiguration?: ReadonlyArray<{ readonly Name?: string; readonly Status?: string }> }): Set<string> {
+function enabledAdditional(feature: {
+  readonly AdditionalConfiguration?: ReadonlyArray<{ readonly Name?: string; readonly Status?: string }>;
+}): Set<string> {
   return new Set((feature.AdditionalConfiguration ?? []).filter((a) => a.Status === 'ENABLED').map((a) => a.Name ?? ''));
 }
 
@@ -118,10 +123,7 @@ async function readGuardDutyAdmin(clients: OrgClients, region: string, known: De
     enabled: got.Status === 'ENABLED',
     publishingFrequency: got.FindingPublishingFrequency,
     features: new Map(
-      (got.Features ?? []).map((f) => [
-        f.Name ?? '',
-        { enabled: f.Status === 'ENABLED', additional: enabledAdditional(f) },
-      ]),
+      (got.Features ?? []).map((f) => [f.Name ?? '', { enabled: f.Status === 'ENABLED', additional: enabledAdditional(f) }]),
     ),
   };
 
@@ -134,7 +136,10 @@ async function readGuardDutyAdmin(clients: OrgClients, region: string, known: De
         features: new Map(
           (config.Features ?? []).map((f) => [
             f.Name ?? '',
-            { autoEnable: f.AutoEnable ?? 'NONE', additional: new Map((f.AdditionalConfiguration ?? []).map((a) => [a.Name ?? '', a.AutoEnable ?? 'NONE'])) },
+            {
+              autoEnable: f.AutoEnable ?? 'NONE',
+              additional: new Map((f.AdditionalConfiguration ?? []).map((a) => [a.Name ?? '', a.AutoEnable ?? 'NONE'])),
+            },
           ]),
         ),
       };
@@ -165,7 +170,10 @@ async function readGuardDutyAdmin(clients: OrgClients, region: string, known: De
     }
   }
   const members = new Map<string, GuardDutyMember>(
-    listed.map((m) => [m.accountId, { relationship: m.relationship, features: features.get(m.accountId) ?? new Map<string, Set<string>>() }]),
+    listed.map((m) => [
+      m.accountId,
+      { relationship: m.relationship, features: features.get(m.accountId) ?? new Map<string, Set<string>>() },
+    ]),
   );
   return { delegatedAdmin, detector, orgConfig, members, readError: undefined };
 }
@@ -188,7 +196,12 @@ async function readSecurityHub(clients: OrgClients, org: Organization, region: s
 }
 
 /** The security account's side of Security Hub. */
-async function readSecurityHubAdmin(clients: OrgClients, org: Organization, region: string, known: DelegatedAdmin): Promise<SecurityHubRegionState> {
+async function readSecurityHubAdmin(
+  clients: OrgClients,
+  org: Organization,
+  region: string,
+  known: DelegatedAdmin,
+): Promise<SecurityHubRegionState> {
   let delegatedAdmin = known;
   const sh = clients.admin(SecurityHubClient, region);
   try {

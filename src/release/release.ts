@@ -53,7 +53,13 @@ export interface Release {
 export async function releaseFinding(findingId: string, deps: ReleaseDeps, options: ReleaseOptions): Promise<Release> {
   const records = await deps.audit.forFinding(findingId);
   const first = records[0];
-  const base = { findingId, findingArn: first?.findingArn, accountId: first?.accountId, region: first?.region, findingType: first?.findingType };
+  const base = {
+    findingId,
+    findingArn: first?.findingArn,
+    accountId: first?.accountId,
+    region: first?.region,
+    findingType: first?.findingType,
+  };
   // Per resource, an episode opens with cordon's first change and closes with
   // a release. A resource changed again within an episode (a re-applied
   // change) is restored from the first change's prior state: later ones
@@ -71,7 +77,9 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   }
   const changes = [...open.values()].reverse();
   if (!first || (changes.length === 0 && closed.size === 0)) {
-    const why = first ? 'cordon changed nothing for this finding (every action was skipped, already done or failed)' : `no audit record of this finding in ${deps.audit.description}`;
+    const why = first
+      ? 'cordon changed nothing for this finding (every action was skipped, already done or failed)'
+      : `no audit record of this finding in ${deps.audit.description}`;
     // A finding that found its resources already contained still counted as
     // relying on them: record that it no longer does, so others can be released.
     if (first && !options.dryRun) await deps.audit.append(releaseMarkers(records, deps));
@@ -113,9 +121,16 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
     }
     return outcomes;
   };
-  const outcomes = subject && !options.dryRun ? await withLease(leaseKey(accountId, region, subject), { ...deps.leases, store: deps.audit }, run) : await run();
+  const outcomes =
+    subject && !options.dryRun
+      ? await withLease(leaseKey(accountId, region, subject), { ...deps.leases, store: deps.audit }, run)
+      : await run();
   const failed = outcomes.filter((o) => o.status === 'failed').length;
-  return { ...base, actions: outcomes, summary: `${options.dryRun ? 'release planned' : 'released'}: ${summarizeActions(outcomes)}${failed > 0 ? ` (${failed} not restored: see details)` : ''}` };
+  return {
+    ...base,
+    actions: outcomes,
+    summary: `${options.dryRun ? 'release planned' : 'released'}: ${summarizeActions(outcomes)}${failed > 0 ? ` (${failed} not restored: see details)` : ''}`,
+  };
 }
 
 /**
@@ -144,7 +159,12 @@ async function undoChanges(
   for (const change of changes) {
     const action = ACTIONS.get(change.action);
     if (!action) {
-      outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: `action ${change.action} is unknown to this version of cordon: restore by hand (${change.detail})` });
+      outcomes.push({
+        action: change.action,
+        resource: change.resource,
+        status: 'failed',
+        detail: `action ${change.action} is unknown to this version of cordon: restore by hand (${change.detail})`,
+      });
       continue;
     }
     if (action.undo.kind === 'keep') {
@@ -154,10 +174,17 @@ async function undoChanges(
     try {
       const others = reliantFindings(await deps.audit.forResource(accountId, region, change.action, change.resource), findingId, change);
       if (others.length > 0 && !options.force) {
-        outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: `${REFUSED} ${others.length === 1 ? 'finding' : 'findings'} ${others.join(', ')} still ${others.length === 1 ? 'relies' : 'rely'} on this containment: release ${others.length === 1 ? 'it' : 'them'} first, or rerun with --force` });
+        outcomes.push({
+          action: change.action,
+          resource: change.resource,
+          status: 'failed',
+          detail: `${REFUSED} ${others.length === 1 ? 'finding' : 'findings'} ${others.join(', ')} still ${others.length === 1 ? 'relies' : 'rely'} on this containment: release ${others.length === 1 ? 'it' : 'them'} first, or rerun with --force`,
+        });
         continue;
       }
-      outcomes.push(...(await action.undo.run(ctx, { resource: change.resource, prior: change.prior ?? {}, changed: change.changed ?? {} })));
+      outcomes.push(
+        ...(await action.undo.run(ctx, { resource: change.resource, prior: change.prior ?? {}, changed: change.changed ?? {} })),
+      );
     } catch (err) {
       outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: describeError(err) });
     }
@@ -178,9 +205,12 @@ async function undoChanges(
 export function reliantFindings(records: readonly AuditRecord[], exceptFindingId: string, change?: AuditRecord): string[] {
   const last = new Map<string, number>();
   records.forEach((r, i) => {
-    if (r.findingId !== exceptFindingId && r.status !== 'failed' && r.status !== 'planned' && r.status !== 'skipped') last.set(r.findingId, i);
+    if (r.findingId !== exceptFindingId && r.status !== 'failed' && r.status !== 'planned' && r.status !== 'skipped')
+      last.set(r.findingId, i);
   });
-  const changedAt = change ? records.findIndex((r) => r.findingId === change.findingId && r.actor === 'respond' && r.status === 'done' && r.at === change.at) : -1;
+  const changedAt = change
+    ? records.findIndex((r) => r.findingId === change.findingId && r.actor === 'respond' && r.status === 'done' && r.at === change.at)
+    : -1;
   return [...last]
     .filter(([, i]) => {
       if (records[i]?.actor !== 'respond') return false;
@@ -202,7 +232,13 @@ function releaseMarkers(records: readonly AuditRecord[], deps: ReleaseDeps): Aud
   const at = deps.now().toISOString();
   return [...last.values()]
     .filter((r) => r.actor === 'respond' && r.status === 'already')
-    .map(({ prior: _prior, changed: _changed, request: _request, ...r }) => ({ ...r, detail: 'released: this finding no longer relies on it', at, actor: 'release' as const, by: deps.actor }));
+    .map(({ prior: _prior, changed: _changed, request: _request, ...r }) => ({
+      ...r,
+      detail: 'released: this finding no longer relies on it',
+      at,
+      actor: 'release' as const,
+      by: deps.actor,
+    }));
 }
 
 /** The Security Hub note of a release (workflow unchanged: the analyst decides what the finding is now). */

@@ -37,7 +37,12 @@ export interface Allocation {
  * delivered twice, or two findings about one instance); past a cap, the
  * candidate is held with a reason that starts with `circuit-open`.
  */
-export function allocate(ledger: readonly CircuitEntry[], candidates: readonly CircuitCandidate[], limits: CircuitLimits, now: Date): Allocation {
+export function allocate(
+  ledger: readonly CircuitEntry[],
+  candidates: readonly CircuitCandidate[],
+  limits: CircuitLimits,
+  now: Date,
+): Allocation {
   const since = windowStart(now, limits).toISOString();
   const at = now.toISOString();
   const perAccount = new Map<string, Set<string>>();
@@ -93,7 +98,12 @@ export class CircuitBreaker {
   ) {}
 
   /** Verdicts for the candidates; records them unless `dryRun` (which takes no lease either). */
-  public async admit(candidates: readonly CircuitCandidate[], now: Date, dryRun: boolean, deferRelease?: LeaseOptions['deferRelease']): Promise<Allocation['verdicts']> {
+  public async admit(
+    candidates: readonly CircuitCandidate[],
+    now: Date,
+    dryRun: boolean,
+    deferRelease?: LeaseOptions['deferRelease'],
+  ): Promise<Allocation['verdicts']> {
     if (candidates.length === 0) return [];
     const decide = async (): Promise<Allocation['verdicts']> => {
       const entries = await this.ledger.circuitEntries(windowStart(now, this.limits).toISOString());
@@ -101,7 +111,9 @@ export class CircuitBreaker {
       if (!dryRun) await this.ledger.recordCircuit(allocation.entries);
       return allocation.verdicts;
     };
-    return dryRun ? decide() : withLease(CIRCUIT_LEASE_KEY, { ...this.leaseOptions, ...(deferRelease ? { deferRelease } : {}), store: this.ledger }, decide);
+    return dryRun
+      ? decide()
+      : withLease(CIRCUIT_LEASE_KEY, { ...this.leaseOptions, ...(deferRelease ? { deferRelease } : {}), store: this.ledger }, decide);
   }
 }
 
@@ -111,7 +123,13 @@ export interface CircuitStatus {
   readonly limits: CircuitLimits;
   readonly organization: { readonly contained: number; readonly open: boolean };
   /** Accounts with at least one containment or held finding in the window, open circuits first. */
-  readonly accounts: ReadonlyArray<{ readonly accountId: string; readonly contained: number; readonly held: number; readonly open: boolean; readonly closesAt: string | undefined }>;
+  readonly accounts: ReadonlyArray<{
+    readonly accountId: string;
+    readonly contained: number;
+    readonly held: number;
+    readonly open: boolean;
+    readonly closesAt: string | undefined;
+  }>;
   /** Containments and held findings in the window, newest first. */
   readonly recent: readonly CircuitEntry[];
 }

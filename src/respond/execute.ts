@@ -129,13 +129,26 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
   const targets = new Set(steps.filter((s) => !skipReason(s, finding)).map((s) => s.action.target));
   try {
     // An analyst's release stands: GuardDuty re-publishing the finding must not contain it again automatically.
-    const [exemptReason, released, history] = await Promise.all([exemption(ctx, targets, deps.exemptTag), finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx), ctx.history()]);
+    const [exemptReason, released, history] = await Promise.all([
+      exemption(ctx, targets, deps.exemptTag),
+      finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx),
+      ctx.history(),
+    ]);
     if (exemptReason) return { finding, ctx, steps, verdict: { exemptReason, outcomes: [] } };
-    if (released) return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } };
+    if (released)
+      return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } };
     return { finding, ctx, steps, verdict: undefined, underLease: () => contextUnderLease(finding, deps, ctx, history.length) };
   } catch (err) {
     const why = `cannot check exemptions: ${describeError(err)}`;
-    return { finding, ctx, steps, verdict: { exemptReason: undefined, outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })) } };
+    return {
+      finding,
+      ctx,
+      steps,
+      verdict: {
+        exemptReason: undefined,
+        outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })),
+      },
+    };
   }
 }
 
@@ -214,7 +227,10 @@ export async function executeRunbook(finding: Finding, runbook: Runbook, deps: E
   return runSteps(await screen(finding, runbook, deps));
 }
 
-function skipReason(step: { action: ActionDefinition<unknown>; when: Runbook['actions'][number]['when'] }, finding: Finding): string | undefined {
+function skipReason(
+  step: { action: ActionDefinition<unknown>; when: Runbook['actions'][number]['when'] },
+  finding: Finding,
+): string | undefined {
   if (step.when && finding.resourceRole !== step.when.resourceRole) {
     return `runs only when the resource is the ${step.when.resourceRole} (it is ${finding.resourceRole ?? 'unknown'})`;
   }

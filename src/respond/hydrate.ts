@@ -31,19 +31,31 @@ export async function hydrateRefs(
         const client = clients.home(GuardDutyClient, region);
         for (let i = 0; i < list.length; i += MAX_GET_FINDINGS_IDS) {
           const chunk = list.slice(i, i + MAX_GET_FINDINGS_IDS);
-          const res = await client.send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: [...new Set(chunk.map((r) => r.findingId))] }));
+          const res = await client.send(
+            new GetFindingsCommand({ DetectorId: detectorId, FindingIds: [...new Set(chunk.map((r) => r.findingId))] }),
+          );
           for (const ref of chunk) {
             const raw = res.Findings?.find((f) => f.Id === ref.findingId);
             if (!raw) {
-              out.set(ref.arn, new Error(`GuardDuty finding ${ref.findingId} not found in the administrator detector ${detectorId} in ${region}`));
+              out.set(
+                ref.arn,
+                new Error(`GuardDuty finding ${ref.findingId} not found in the administrator detector ${detectorId} in ${region}`),
+              );
               continue;
             }
             const parsed = guardDutyFindingSchema.safeParse(camelCaseKeys(raw));
-            out.set(ref.arn, parsed.success ? normalizeGuardDutyFinding(parsed.data, ref.origin) : new Error(`GuardDuty returned a finding cordon cannot read: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
+            out.set(
+              ref.arn,
+              parsed.success
+                ? normalizeGuardDutyFinding(parsed.data, ref.origin)
+                : new Error(`GuardDuty returned a finding cordon cannot read: ${parsed.error.issues[0]?.message ?? 'invalid'}`),
+            );
           }
         }
       } catch (err) {
-        for (const ref of list) if (!out.has(ref.arn)) out.set(ref.arn, new Error(`cannot read GuardDuty finding ${ref.findingId} in ${region}: ${describeError(err)}`));
+        for (const ref of list)
+          if (!out.has(ref.arn))
+            out.set(ref.arn, new Error(`cannot read GuardDuty finding ${ref.findingId} in ${region}: ${describeError(err)}`));
       }
     }),
   );

@@ -10,7 +10,16 @@ import { releaseFinding, releaseUpdate } from '../release/release';
 import { BUILTIN_ACTIONS } from '../runbooks/custom-actions';
 import type { FindingUpdate, SecurityHubWriter, UpdateResult } from '../securityhub/writer';
 import type { CircuitBreaker } from './circuit';
-import { hasApplicableStep, hasDisruptiveStep, resourceLabel, runSteps, screen, type ExecuteDeps, type Execution, type Screened } from './execute';
+import {
+  hasApplicableStep,
+  hasDisruptiveStep,
+  resourceLabel,
+  runSteps,
+  screen,
+  type ExecuteDeps,
+  type Execution,
+  type Screened,
+} from './execute';
 import { hydrateRefs } from './hydrate';
 import { acquireLease, giveBack, leaseKey, type HeldLease } from './leases';
 import type { ActionLine, FindingResult } from './result';
@@ -90,31 +99,97 @@ async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Pro
   const audited = new Set<Resolved>();
   const executions = await executeAll(acting, deps, audited);
 
-  const partial: Array<Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean; held?: boolean; update?: FindingUpdate; hubSkip?: string }> = resolved.map((r) => {
+  const partial: Array<
+    Omit<FindingResult, 'securityHub'> & { finding?: Finding; exempt: boolean; held?: boolean; update?: FindingUpdate; hubSkip?: string }
+  > = resolved.map((r) => {
     if (r.kind === 'foreign') {
-      return { findingId: r.foreign.id, findingArn: r.foreign.id, accountId: r.foreign.accountId, region: r.foreign.region, type: `(not GuardDuty: ${r.foreign.productArn})`, severity: null, runbook: null, decision: 'skip', reason: 'not a GuardDuty finding', actions: [], exempt: false };
+      return {
+        findingId: r.foreign.id,
+        findingArn: r.foreign.id,
+        accountId: r.foreign.accountId,
+        region: r.foreign.region,
+        type: `(not GuardDuty: ${r.foreign.productArn})`,
+        severity: null,
+        runbook: null,
+        decision: 'skip',
+        reason: 'not a GuardDuty finding',
+        actions: [],
+        exempt: false,
+      };
     }
     if (r.kind === 'ignored') {
-      return { findingId: r.ref.findingId, findingArn: r.ref.arn, accountId: r.ref.accountId, region: r.ref.region, type: '(imported Security Hub update)', severity: null, runbook: null, decision: 'skip', reason: r.reason, actions: [], exempt: false, hubSkip: 'not written: an imported update cordon does not act on (a write would echo)' };
+      return {
+        findingId: r.ref.findingId,
+        findingArn: r.ref.arn,
+        accountId: r.ref.accountId,
+        region: r.ref.region,
+        type: '(imported Security Hub update)',
+        severity: null,
+        runbook: null,
+        decision: 'skip',
+        reason: r.reason,
+        actions: [],
+        exempt: false,
+        hubSkip: 'not written: an imported update cordon does not act on (a write would echo)',
+      };
     }
     if (r.kind === 'unreadable') {
-      return { findingId: r.ref.findingId, findingArn: r.ref.arn, accountId: r.ref.accountId, region: r.ref.region, type: '(unknown)', severity: null, runbook: null, decision: 'skip', reason: r.error.message, actions: [{ action: 'guardduty.get-finding', resource: r.ref.arn, status: 'failed', detail: r.error.message }], exempt: false };
+      return {
+        findingId: r.ref.findingId,
+        findingArn: r.ref.arn,
+        accountId: r.ref.accountId,
+        region: r.ref.region,
+        type: '(unknown)',
+        severity: null,
+        runbook: null,
+        decision: 'skip',
+        reason: r.error.message,
+        actions: [{ action: 'guardduty.get-finding', resource: r.ref.arn, status: 'failed', detail: r.error.message }],
+        exempt: false,
+      };
     }
     const { finding, decision } = r;
     const execution = executions.get(r);
-    const base = { findingId: finding.id, findingArn: finding.arn, accountId: finding.accountId, region: finding.region, type: finding.type, severity: finding.severity, runbook: decision.runbook?.name ?? null, finding };
+    const base = {
+      findingId: finding.id,
+      findingArn: finding.arn,
+      accountId: finding.accountId,
+      region: finding.region,
+      type: finding.type,
+      severity: finding.severity,
+      runbook: decision.runbook?.name ?? null,
+      finding,
+    };
     const builtin = builtins.get(r);
-    if (builtin) return { ...base, runbook: `builtin:${decision.builtin}`, decision: 'act', reason: decision.reason, actions: builtin.actions, exempt: false, update: builtin.update };
+    if (builtin)
+      return {
+        ...base,
+        runbook: `builtin:${decision.builtin}`,
+        decision: 'act',
+        reason: decision.reason,
+        actions: builtin.actions,
+        exempt: false,
+        update: builtin.update,
+      };
     if (!execution) return { ...base, decision: 'skip', reason: decision.reason, actions: [], exempt: false };
     if (execution.exemptReason) return { ...base, decision: 'skip', reason: execution.exemptReason, actions: [], exempt: true };
     if (execution.heldReason) return { ...base, decision: 'skip', reason: execution.heldReason, actions: [], exempt: false, held: true };
     if (execution.skippedReason) return { ...base, decision: 'skip', reason: execution.skippedReason, actions: [], exempt: false };
-    const actions: ActionLine[] = execution.outcomes.map((o) => ({ action: o.action, resource: o.resource, status: o.status, detail: o.detail }));
+    const actions: ActionLine[] = execution.outcomes.map((o) => ({
+      action: o.action,
+      resource: o.resource,
+      status: o.status,
+      detail: o.detail,
+    }));
     return { ...base, decision: 'act', reason: decision.reason, actions, exempt: false };
   });
 
   // What acted was audited as each resource finished; the rest (skips, holds, exemptions) now.
-  await recordAudit(resolved.filter((r) => !audited.has(r)), executions, deps);
+  await recordAudit(
+    resolved.filter((r) => !audited.has(r)),
+    executions,
+    deps,
+  );
 
   let written = new Map<string, UpdateResult>();
   if (!deps.dryRun) {
@@ -139,7 +214,11 @@ async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Pro
   }));
 }
 
-async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps, audited: Set<Resolved>): Promise<Map<Resolved, Execution>> {
+async function executeAll(
+  acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
+  deps: ResponderDeps,
+  audited: Set<Resolved>,
+): Promise<Map<Resolved, Execution>> {
   const limit = pLimit(deps.concurrency);
   // 1. Screen (read-only: live exemption tags), all findings in parallel.
   const screened = new Map<Resolved, Screened>();
@@ -185,7 +264,12 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
   const admitted = (async (): Promise<void> => {
     try {
       const verdicts = await deps.circuit.admit(
-        automatic.map((r) => ({ accountId: r.finding.accountId, region: r.finding.region, findingId: r.finding.id, resource: resourceLabel(r.finding) })),
+        automatic.map((r) => ({
+          accountId: r.finding.accountId,
+          region: r.finding.region,
+          findingId: r.finding.id,
+          resource: resourceLabel(r.finding),
+        })),
         deps.now(),
         deps.dryRun,
         deps.leases?.deferRelease,
@@ -196,7 +280,12 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
       });
     } catch (err) {
       // Without its ledger the breaker cannot count: hold every automatic containment rather than act blind.
-      for (const r of automatic) executions.set(r, { exemptReason: undefined, heldReason: `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`, outcomes: [] });
+      for (const r of automatic)
+        executions.set(r, {
+          exemptReason: undefined,
+          heldReason: `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`,
+          outcomes: [],
+        });
     }
   })();
   // 4. Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
@@ -207,7 +296,16 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
     });
     if (deps.dryRun || toAct.length === 0) return;
     await deps.writer
-      .write(toAct.map((r) => ({ findingArn: r.finding.arn, region: r.finding.region, partition: r.finding.partition, workflow: 'NOTIFIED' as const, note: IN_PROGRESS_NOTE, fields: { cordon_result: 'in-progress' } })))
+      .write(
+        toAct.map((r) => ({
+          findingArn: r.finding.arn,
+          region: r.finding.region,
+          partition: r.finding.partition,
+          workflow: 'NOTIFIED' as const,
+          note: IN_PROGRESS_NOTE,
+          fields: { cordon_result: 'in-progress' },
+        })),
+      )
       .then(
         () => undefined,
         () => undefined,
@@ -219,7 +317,9 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
   await Promise.allSettled(
     [...groups].map(([key, all]) =>
       limit(async () => {
-        const lease = deps.dryRun ? undefined : await acquireLease(key, leaseOptions).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        const lease = deps.dryRun
+          ? undefined
+          : await acquireLease(key, leaseOptions).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
         await admitted;
         const group = all.filter((r) => !executions.has(r));
         if (group.length === 0) return release(lease);
@@ -245,7 +345,18 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
             } catch (err) {
               // The changes are made but their record is not: say so on the outcome, loudly.
               const e = executions.get(r);
-              executions.set(r, { exemptReason: undefined, outcomes: [...(e?.outcomes ?? []), { action: 'audit', resource: resourceLabel(r.finding), status: 'failed', detail: `the audit trail could not be written (${describeError(err)}): release cannot undo these changes` }] });
+              executions.set(r, {
+                exemptReason: undefined,
+                outcomes: [
+                  ...(e?.outcomes ?? []),
+                  {
+                    action: 'audit',
+                    resource: resourceLabel(r.finding),
+                    status: 'failed',
+                    detail: `the audit trail could not be written (${describeError(err)}): release cannot undo these changes`,
+                  },
+                ],
+              });
             }
           }
         } finally {
@@ -259,7 +370,10 @@ async function executeAll(acting: ReadonlyArray<Resolved & { kind: 'finding' }>,
 }
 
 function failedExecution(finding: Finding, err: unknown): Execution {
-  return { exemptReason: undefined, outcomes: [{ action: 'runbook', resource: resourceLabel(finding), status: 'failed', detail: describeError(err) }] };
+  return {
+    exemptReason: undefined,
+    outcomes: [{ action: 'runbook', resource: resourceLabel(finding), status: 'failed', detail: describeError(err) }],
+  };
 }
 
 async function recordAudit(resolved: readonly Resolved[], executions: Map<Resolved, Execution>, deps: ResponderDeps): Promise<void> {
@@ -269,17 +383,43 @@ async function recordAudit(resolved: readonly Resolved[], executions: Map<Resolv
   for (const r of resolved) {
     if (r.kind !== 'finding') continue;
     const execution = executions.get(r);
-    const base = { findingId: r.finding.id, findingArn: r.finding.arn, accountId: r.finding.accountId, region: r.finding.region, findingType: r.finding.type, runbook: r.decision.runbook?.name ?? null, at, actor: 'respond' as const, by: deps.actor, subject: resourceLabel(r.finding) };
+    const base = {
+      findingId: r.finding.id,
+      findingArn: r.finding.arn,
+      accountId: r.finding.accountId,
+      region: r.finding.region,
+      findingType: r.finding.type,
+      runbook: r.decision.runbook?.name ?? null,
+      at,
+      actor: 'respond' as const,
+      by: deps.actor,
+      subject: resourceLabel(r.finding),
+    };
     if (r.decision.builtin) continue; // built-ins audit themselves
     if (!execution || execution.exemptReason || execution.heldReason || execution.skippedReason) {
-      records.push({ ...base, action: 'decision', resource: resourceLabel(r.finding), status: 'skipped', detail: execution?.exemptReason ?? execution?.heldReason ?? execution?.skippedReason ?? r.decision.reason });
+      records.push({
+        ...base,
+        action: 'decision',
+        resource: resourceLabel(r.finding),
+        status: 'skipped',
+        detail: execution?.exemptReason ?? execution?.heldReason ?? execution?.skippedReason ?? r.decision.reason,
+      });
       continue;
     }
     const steps = r.decision.runbook?.actions ?? [];
     for (const o of execution.outcomes) {
       const step = steps.find((st) => st.action === o.action);
       const request = step ? { action: step.action, params: step.with ?? {}, dryRun: deps.dryRun } : undefined;
-      records.push({ ...base, action: o.action, resource: o.resource, status: o.status, detail: o.detail, ...(request ? { request } : {}), prior: o.prior, changed: o.changed });
+      records.push({
+        ...base,
+        action: o.action,
+        resource: o.resource,
+        status: o.status,
+        detail: o.detail,
+        ...(request ? { request } : {}),
+        prior: o.prior,
+        changed: o.changed,
+      });
     }
   }
   await deps.audit.append(records);
@@ -290,7 +430,10 @@ async function recordAudit(resolved: readonly Resolved[], executions: Map<Resolv
  * and suppress it in Security Hub with the analyst's note. Release: undo what
  * cordon changed for the finding (src/release). Both are audited.
  */
-async function runBuiltins(findings: ReadonlyArray<Resolved & { kind: 'finding' }>, deps: ResponderDeps): Promise<Map<Resolved, { actions: ActionLine[]; update: FindingUpdate | undefined }>> {
+async function runBuiltins(
+  findings: ReadonlyArray<Resolved & { kind: 'finding' }>,
+  deps: ResponderDeps,
+): Promise<Map<Resolved, { actions: ActionLine[]; update: FindingUpdate | undefined }>> {
   const done = new Map<Resolved, { actions: ActionLine[]; update: FindingUpdate | undefined }>();
   const audit: AuditRecord[] = [];
   const at = deps.now().toISOString();
@@ -298,16 +441,21 @@ async function runBuiltins(findings: ReadonlyArray<Resolved & { kind: 'finding' 
     findings.map(async (r) => {
       const f = r.finding;
       if (r.decision.builtin === 'release') {
-        const release = await releaseFinding(f.id, deps, { dryRun: deps.dryRun, force: false, reactivateKeys: false }).catch((err: unknown) => ({
-          findingId: f.id,
-          findingArn: f.arn,
-          accountId: f.accountId,
-          region: f.region,
-          findingType: f.type,
-          actions: [{ action: 'release', resource: resourceLabel(f), status: 'failed' as const, detail: describeError(err) }],
-          summary: `release failed: ${describeError(err)}`,
-        }));
-        const actions = release.actions.length > 0 ? release.actions.map(line) : [{ action: 'release', resource: resourceLabel(f), status: 'skipped' as const, detail: release.summary }];
+        const release = await releaseFinding(f.id, deps, { dryRun: deps.dryRun, force: false, reactivateKeys: false }).catch(
+          (err: unknown) => ({
+            findingId: f.id,
+            findingArn: f.arn,
+            accountId: f.accountId,
+            region: f.region,
+            findingType: f.type,
+            actions: [{ action: 'release', resource: resourceLabel(f), status: 'failed' as const, detail: describeError(err) }],
+            summary: `release failed: ${describeError(err)}`,
+          }),
+        );
+        const actions =
+          release.actions.length > 0
+            ? release.actions.map(line)
+            : [{ action: 'release', resource: resourceLabel(f), status: 'skipped' as const, detail: release.summary }];
         done.set(r, { actions, update: releaseUpdate({ ...release, findingArn: f.arn, region: f.region }) });
         return;
       }
@@ -315,7 +463,8 @@ async function runBuiltins(findings: ReadonlyArray<Resolved & { kind: 'finding' 
       const note = f.origin.kind === 'custom-action' ? f.origin.analystNote : undefined;
       let action: ActionLine;
       if (f.archived) action = { action: 'guardduty.archive', resource: f.id, status: 'already', detail: 'already archived in GuardDuty' };
-      else if (deps.dryRun) action = { action: 'guardduty.archive', resource: f.id, status: 'planned', detail: 'would archive in the administrator detector' };
+      else if (deps.dryRun)
+        action = { action: 'guardduty.archive', resource: f.id, status: 'planned', detail: 'would archive in the administrator detector' };
       else {
         try {
           await deps.archiver.archive(f);
@@ -324,7 +473,21 @@ async function runBuiltins(findings: ReadonlyArray<Resolved & { kind: 'finding' 
           action = { action: 'guardduty.archive', resource: f.id, status: 'failed', detail: describeError(err) };
         }
       }
-      audit.push({ findingId: f.id, findingArn: f.arn, accountId: f.accountId, region: f.region, findingType: f.type, runbook: null, action: action.action, resource: action.resource, status: action.status, detail: `${BUILTIN_ACTIONS.falsePositive.name}: ${action.detail}${note ? ` (analyst note: ${note})` : ''}`, at, actor: 'respond', by: deps.actor });
+      audit.push({
+        findingId: f.id,
+        findingArn: f.arn,
+        accountId: f.accountId,
+        region: f.region,
+        findingType: f.type,
+        runbook: null,
+        action: action.action,
+        resource: action.resource,
+        status: action.status,
+        detail: `${BUILTIN_ACTIONS.falsePositive.name}: ${action.detail}${note ? ` (analyst note: ${note})` : ''}`,
+        at,
+        actor: 'respond',
+        by: deps.actor,
+      });
       done.set(r, {
         actions: [action],
         update: {

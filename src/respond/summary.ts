@@ -50,7 +50,13 @@ export function heldUpdate(finding: Finding, reason: string): FindingUpdate {
 }
 
 /** How a note words a status: `done` and `already` both mean the containment is in place. */
-const NOTE_STATUS: Readonly<Record<ActionOutcome['status'], string>> = { done: 'in place', already: 'in place', skipped: 'not applicable', failed: 'FAILED', planned: 'planned' };
+const NOTE_STATUS: Readonly<Record<ActionOutcome['status'], string>> = {
+  done: 'in place',
+  already: 'in place',
+  skipped: 'not applicable',
+  failed: 'FAILED',
+  planned: 'planned',
+};
 
 /** `ec2.snapshot in place; ec2.isolate in place, FAILED`: each action's outcome, without counts or resources. */
 export function statusSummary(actions: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status'>>): string {
@@ -69,7 +75,5 @@ export function summarizeActions(actions: ReadonlyArray<Pick<ActionOutcome, 'act
     byAction.set(a.action, counts);
   }
   if (byAction.size === 0) return 'no action applied';
-  return [...byAction]
-    .map(([action, counts]) => `${action} ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`)
-    .join('; ');
+  return [...byAction].map(([action, counts]) => `${action} ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`).join('; ');
 }

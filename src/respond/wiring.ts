@@ -26,14 +26,20 @@ export interface Responder {
  * account and region), the audit store and the Security Hub writer.
  * Loads and validates the runbooks first, so bad configuration fails before any AWS call.
  */
-export function buildResponder(settings: ResponderSettings, overrides: { now?: () => Date; actor?: string; onHeld?: ResponderDeps['onHeld'] } = {}): Responder {
+export function buildResponder(
+  settings: ResponderSettings,
+  overrides: { now?: () => Date; actor?: string; onHeld?: ResponderDeps['onHeld'] } = {},
+): Responder {
   const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
   const clients: ClientFactory = new ClientFactory({
     maxSockets: Math.max(16, settings.concurrency * 2),
     // Only called once a member client is requested, after `credentials` exists.
     memberCredentials: (accountId, region) => credentials.provider(accountId, region),
   });
-  const credentials = new MemberCredentialsCache((region) => clients.home(STSClient, region), { roleName: settings.roleName, externalId: settings.externalId });
+  const credentials = new MemberCredentialsCache((region) => clients.home(STSClient, region), {
+    roleName: settings.roleName,
+    externalId: settings.externalId,
+  });
   const audit: ResponderStore =
     settings.audit.kind === 'dynamodb'
       ? new DynamoDbAuditStore(clients.home(DynamoDBClient, settings.audit.region), settings.audit.table)

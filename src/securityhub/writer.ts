@@ -27,7 +27,13 @@ export interface UpdateResult {
 }
 
 /** Error codes in UnprocessedFindings worth one more try. */
-const TRANSIENT_CODES = new Set(['InternalFailure', 'InternalException', 'ThrottlingException', 'TooManyRequestsException', 'LimitExceededException']);
+const TRANSIENT_CODES = new Set([
+  'InternalFailure',
+  'InternalException',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+]);
 
 /**
  * Writes cordon's results to Security Hub with BatchUpdateFindings from the
@@ -83,7 +89,8 @@ export class SecurityHubWriter {
           UserDefinedFields: Object.keys(first.fields).length > 0 ? { ...first.fields } : undefined,
         }),
       );
-      for (const p of out.ProcessedFindings ?? []) if (p.Id) results.set(p.Id, { status: 'updated', detail: first.workflow ? `workflow ${first.workflow}` : 'note added' });
+      for (const p of out.ProcessedFindings ?? [])
+        if (p.Id) results.set(p.Id, { status: 'updated', detail: first.workflow ? `workflow ${first.workflow}` : 'note added' });
       const retry: FindingUpdate[] = [];
       for (const u of out.UnprocessedFindings ?? []) {
         const id = u.FindingIdentifier?.Id;

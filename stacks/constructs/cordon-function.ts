@@ -6,7 +6,10 @@ import type { Construct } from 'constructs';
 import { lambdaBundling, REPO_ROOT } from '../shared';
 
 /** Props of one of cordon's Lambdas: what differs between them; the rest is fixed here. */
-export interface CordonFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'runtime' | 'architecture' | 'bundling'> {
+export interface CordonFunctionProps extends Omit<
+  NodejsFunctionProps,
+  'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'runtime' | 'architecture' | 'bundling'
+> {
   /** The handler module, relative to the repository root (its export `handler` is the entry point). */
   readonly handlerFile: string;
   /** Extra esbuild options (command hooks) on top of cordon's shared ones. @default none */
@@ -39,7 +42,8 @@ export function createCordonFunction(scope: Construct, id: string, props: Cordon
   (fn.node.defaultChild as CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',
-    reason: 'nodejs22.x is the runtime cordon is built, bundled (esbuild target node22) and tested for, as the deployment contract requires; it is supported by Lambda, and moving runtime is a deliberate, tested change.',
+    reason:
+      'nodejs22.x is the runtime cordon is built, bundled (esbuild target node22) and tested for, as the deployment contract requires; it is supported by Lambda, and moving runtime is a deliberate, tested change.',
   });
   return fn;
 }

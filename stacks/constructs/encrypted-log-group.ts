@@ -26,8 +26,14 @@ export function createEncryptedLogGroup(scope: Construct, id: string, props: Enc
       principals: [new ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` } },
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` },
+      },
     }),
   );
-  return new LogGroup(scope, id, { retention: props.retentionDays as RetentionDays, encryptionKey: props.key, removalPolicy: RemovalPolicy.DESTROY });
+  return new LogGroup(scope, id, {
+    retention: props.retentionDays as RetentionDays,
+    encryptionKey: props.key,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
 }

@@ -48,14 +48,27 @@ describe('deployment configuration (stacks/config.ts)', () => {
     expect(config.runbooksDir).toBe(path.join(REPO_ROOT, 'runbooks'));
     expect(config.customActions.map((a) => a.id)).toEqual(expect.arrayContaining(['CordonFalsePositive', 'CordonRelease']));
     expect({ batchSize: config.batchSize, window: config.maxBatchingWindowSeconds }).toEqual({ batchSize: 100, window: 2 });
-    expect({ enabler: config.enabler, managementAccountId: config.managementAccountId, unusedKeys: config.unusedKeys }).toEqual({ enabler: undefined, managementAccountId: undefined, unusedKeys: [] });
-    expect({ enablerRoleName: config.enablerRoleName, enablerFunctionRoleName: config.enablerFunctionRoleName }).toEqual({ enablerRoleName: DEFAULT_ADMIN_ROLE_NAME, enablerFunctionRoleName: 'cordon-enabler-lambda' });
+    expect({ enabler: config.enabler, managementAccountId: config.managementAccountId, unusedKeys: config.unusedKeys }).toEqual({
+      enabler: undefined,
+      managementAccountId: undefined,
+      unusedKeys: [],
+    });
+    expect({ enablerRoleName: config.enablerRoleName, enablerFunctionRoleName: config.enablerFunctionRoleName }).toEqual({
+      enablerRoleName: DEFAULT_ADMIN_ROLE_NAME,
+      enablerFunctionRoleName: 'cordon-enabler-lambda',
+    });
   });
 
   it('batches 100 findings per invocation by default (BatchUpdateFindings takes 100), and exports the defaults', () => {
     // Assess
-    expect({ DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCHING_WINDOW_SECONDS }).toEqual({ DEFAULT_BATCH_SIZE: 100, DEFAULT_MAX_BATCHING_WINDOW_SECONDS: 2 });
-    expect([CONFIG_KEYS.batchSize.default, CONFIG_KEYS.maxBatchingWindowSeconds.default]).toEqual([String(DEFAULT_BATCH_SIZE), String(DEFAULT_MAX_BATCHING_WINDOW_SECONDS)]);
+    expect({ DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCHING_WINDOW_SECONDS }).toEqual({
+      DEFAULT_BATCH_SIZE: 100,
+      DEFAULT_MAX_BATCHING_WINDOW_SECONDS: 2,
+    });
+    expect([CONFIG_KEYS.batchSize.default, CONFIG_KEYS.maxBatchingWindowSeconds.default]).toEqual([
+      String(DEFAULT_BATCH_SIZE),
+      String(DEFAULT_MAX_BATCHING_WINDOW_SECONDS),
+    ]);
   });
 
   it('rejects batches above 10 messages without a batching window, naming both keys, before CDK would throw', () => {
@@ -73,8 +86,18 @@ describe('deployment configuration (stacks/config.ts)', () => {
 
   it('reads -c values (strings) and cdk.json values (JSON) alike, and always covers the home region', () => {
     // Act
-    const fromCli = load({ 'cordon:homeRegion': 'eu-west-1', 'cordon:regions': 'eu-central-1, us-east-1', 'cordon:dryRun': 'false', 'cordon:reservedConcurrency': '8' });
-    const fromJson = load({ 'cordon:homeRegion': 'eu-west-1', 'cordon:regions': ['eu-central-1', 'us-east-1'], 'cordon:dryRun': false, 'cordon:reservedConcurrency': 8 });
+    const fromCli = load({
+      'cordon:homeRegion': 'eu-west-1',
+      'cordon:regions': 'eu-central-1, us-east-1',
+      'cordon:dryRun': 'false',
+      'cordon:reservedConcurrency': '8',
+    });
+    const fromJson = load({
+      'cordon:homeRegion': 'eu-west-1',
+      'cordon:regions': ['eu-central-1', 'us-east-1'],
+      'cordon:dryRun': false,
+      'cordon:reservedConcurrency': 8,
+    });
     // Assess
     for (const config of [fromCli, fromJson]) {
       expect(config.regions).toEqual(['eu-west-1', 'eu-central-1', 'us-east-1']);
@@ -137,7 +160,12 @@ describe('deployment configuration (stacks/config.ts)', () => {
 
   it("validates responder settings with the responder's own rules, naming the key that set them", () => {
     // Act
-    const problems = problemsOf({ 'cordon:actionThreshold': 'high', 'cordon:exemptAccounts': '1234', CORDON_CIRCUIT_ORG_LIMIT: '0', 'cordon:roleName': 'no spaces allowed' });
+    const problems = problemsOf({
+      'cordon:actionThreshold': 'high',
+      'cordon:exemptAccounts': '1234',
+      CORDON_CIRCUIT_ORG_LIMIT: '0',
+      'cordon:roleName': 'no spaces allowed',
+    });
     // Assess
     const text = problems.join('\n');
     expect(text).toMatch(/^cordon:actionThreshold: CORDON_ACTION_THRESHOLD: "high" must be a number from 0 to 20$/m);
@@ -160,7 +188,10 @@ describe('deployment configuration (stacks/config.ts)', () => {
   it('validates the runbooks at synth and names the folder key', () => {
     // Prepare
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-runbooks-'));
-    fs.writeFileSync(path.join(dir, 'bad.yaml'), 'name: bad\ndescription: x\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.explode\n');
+    fs.writeFileSync(
+      path.join(dir, 'bad.yaml'),
+      'name: bad\ndescription: x\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.explode\n',
+    );
     try {
       // Act
       const missing = problemsOf({ 'cordon:runbooksDir': path.join(dir, 'nope') });
@@ -181,7 +212,10 @@ describe('deployment configuration (stacks/config.ts)', () => {
       'cordon:alarmTopicArn': 'arn:aws:sns:us-east-1:123456789012:alarms',
     });
     const otherRegion = problemsOf({ 'cordon:alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:alarms' });
-    const enablerRoles = problemsOf({ 'cordon:enablerRoleName': 'cordon-responder-lambda', 'cordon:enablerFunctionRoleName': 'cordon-responder-lambda' });
+    const enablerRoles = problemsOf({
+      'cordon:enablerRoleName': 'cordon-responder-lambda',
+      'cordon:enablerFunctionRoleName': 'cordon-responder-lambda',
+    });
     // Assess
     expect(problems.join('\n')).toMatch(/^cordon:functionRoleName: must differ from cordon:roleName \("cordon-responder"\)/m);
     expect(enablerRoles).toEqual([
@@ -196,7 +230,15 @@ describe('deployment configuration (stacks/config.ts)', () => {
     // Prepare
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-config-'));
     const file = path.join(dir, 'cordon.config.json');
-    fs.writeFileSync(file, JSON.stringify({ homeRegion: 'eu-west-1', organizationId: 'o-fromfile00', deploymentTargets: ['ou-ab12-33333333'], CORDON_CIRCUIT_ACCOUNT_LIMIT: 3 }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        homeRegion: 'eu-west-1',
+        organizationId: 'o-fromfile00',
+        deploymentTargets: ['ou-ab12-33333333'],
+        CORDON_CIRCUIT_ACCOUNT_LIMIT: 3,
+      }),
+    );
     try {
       // Act
       const config = load({ 'cordon:configFile': file, 'cordon:organizationId': 'o-fromcontext1' });
@@ -215,7 +257,12 @@ describe('deployment configuration (stacks/config.ts)', () => {
   it('adds the enabler only with both account ids, with its environment taken from the configuration', () => {
     // Act
     const without = load({ ...TEST_CONTEXT, 'cordon:securityAccountId': SECURITY_ACCOUNT_ID });
-    const config = load({ ...ENABLER_CONTEXT, 'cordon:enableFeatures': 's3, runtime', 'cordon:enableSecurityHub': 'false', 'cordon:enablerSchedule': '6' });
+    const config = load({
+      ...ENABLER_CONTEXT,
+      'cordon:enableFeatures': 's3, runtime',
+      'cordon:enableSecurityHub': 'false',
+      'cordon:enablerSchedule': '6',
+    });
     // Assess
     expect(without.enabler).toBeUndefined();
     expect(config.enabler).toEqual({
@@ -237,7 +284,13 @@ describe('deployment configuration (stacks/config.ts)', () => {
     });
     // The enabler's own settings read the environment as intended.
     const settings = enablerSettingsFromEnv(config.enabler?.env ?? {});
-    expect({ admin: settings.adminAccountId, regions: settings.regions, plans: settings.plans.map((p) => p.key), securityHub: settings.securityHub, home: settings.homeRegion }).toEqual({
+    expect({
+      admin: settings.adminAccountId,
+      regions: settings.regions,
+      plans: settings.plans.map((p) => p.key),
+      securityHub: settings.securityHub,
+      home: settings.homeRegion,
+    }).toEqual({
       admin: SECURITY_ACCOUNT_ID,
       regions: { kind: 'list', regions: ['eu-west-1', 'eu-central-1', 'us-east-1'] },
       plans: ['s3', 'runtime'],
@@ -246,7 +299,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
     });
   });
 
-  it("deploys the enabler in dry-run when cordon:dryRun is on, and refuses a dry run the enabler would not honour", () => {
+  it('deploys the enabler in dry-run when cordon:dryRun is on, and refuses a dry run the enabler would not honour', () => {
     // Prepare: does the enabler (src/org/settings.ts) read CORDON_DRY_RUN?
     const honoured = enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: SECURITY_ACCOUNT_ID, CORDON_DRY_RUN: 'true' }).dryRun;
     const { 'cordon:enablerDryRun': _explicit, ...context } = ENABLER_CONTEXT;
@@ -255,7 +308,9 @@ describe('deployment configuration (stacks/config.ts)', () => {
       const config = load(context);
       expect([config.enabler?.dryRun, config.enabler?.env.CORDON_DRY_RUN]).toEqual([true, 'true']);
     } else {
-      expect(problemsOf(context).join('\n')).toMatch(/^cordon:enablerDryRun: the enabler \(src\/org\/settings\.ts\) reads dry run = false from CORDON_DRY_RUN=true/m);
+      expect(problemsOf(context).join('\n')).toMatch(
+        /^cordon:enablerDryRun: the enabler \(src\/org\/settings\.ts\) reads dry run = false from CORDON_DRY_RUN=true/m,
+      );
     }
     expect(load({ ...context, 'cordon:dryRun': 'true', 'cordon:enablerDryRun': 'false' }).enabler?.dryRun).toBe(false);
   });
@@ -275,7 +330,9 @@ describe('deployment configuration (stacks/config.ts)', () => {
     // Assess
     const text = problems.join('\n');
     expect(text).toMatch(/^cordon:enablerSchedule: expected runs at least 60 minutes apart .* \(got "rate\(5 minutes\)"\)$/m);
-    expect(text).toMatch(/^cordon:enableFeatures: CORDON_FEATURES: unknown protection plan "bogus" \(expected s3, eks, malware, rds, lambda, runtime, all or none\)$/m);
+    expect(text).toMatch(
+      /^cordon:enableFeatures: CORDON_FEATURES: unknown protection plan "bogus" \(expected s3, eks, malware, rds, lambda, runtime, all or none\)$/m,
+    );
     expect(text).toMatch(/^cordon:enableSecurityHub: expected true or false \(got "maybe"\)$/m);
     expect(text).toMatch(/^cordon:enablerFunctionRoleName: expected an IAM role name/m);
     expect(problems).toHaveLength(4);
@@ -322,7 +379,12 @@ describe('deployment configuration (stacks/config.ts)', () => {
     const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'stacks/app.ts'], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CDK_CONTEXT_JSON: JSON.stringify({ 'cordon:organizationId': 'my-org' }), CDK_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-bad-')) },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'cordon:organizationId': 'my-org' }),
+        CDK_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-bad-')),
+      },
     });
     // Assess
     expect(run.status).toBe(2);

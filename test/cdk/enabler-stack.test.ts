@@ -6,7 +6,16 @@ import { ENABLER_SERVICE_LINKED_ROLE_SERVICES } from '../../stacks/enabler-permi
 import { ENABLER_ERROR_FILTER, ENABLER_ERROR_METRIC, ENABLER_TIMEOUT_SECONDS } from '../../stacks/enabler-stack';
 import { actionsOf, allowedActions, isGranted, type TemplateStatement } from './support/iam';
 import { reachableFiles, scanFile } from './support/sdk-calls';
-import { cleanUp, ENABLER_CONTEXT, MANAGEMENT_ACCOUNT_ID, REPO_ROOT, SECURITY_ACCOUNT_ID, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
+import {
+  cleanUp,
+  ENABLER_CONTEXT,
+  MANAGEMENT_ACCOUNT_ID,
+  REPO_ROOT,
+  SECURITY_ACCOUNT_ID,
+  synthCordon,
+  TEST_CONTEXT,
+  type Synthesized,
+} from './support/synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -29,9 +38,13 @@ function enablerOf(s: Synthesized): NonNullable<Synthesized['stacks']['enabler']
 /** Every statement granted to a role: its inline policies and the AWS::IAM::Policy resources attached to it. */
 function roleStatements(template: Template, roleId: string): TemplateStatement[] {
   const resources = (template.toJSON() as { Resources: Resources }).Resources;
-  const inline = ((resources[roleId]?.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: TemplateStatement[] } }>).flatMap((p) => p.PolicyDocument.Statement);
+  const inline = ((resources[roleId]?.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: TemplateStatement[] } }>).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
   const attached = Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && ((r.Properties.Roles ?? []) as Array<{ Ref: string }>).some((ref) => ref.Ref === roleId))
+    .filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && ((r.Properties.Roles ?? []) as Array<{ Ref: string }>).some((ref) => ref.Ref === roleId),
+    )
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: TemplateStatement[] }).Statement);
   return [...inline, ...attached];
 }
@@ -50,7 +63,10 @@ describe('enabler stacks (management account, and the role it assumes in the sec
     fnTemplate = Template.fromStack(enabler.function);
     roleTemplate = Template.fromStack(enabler.role);
     fnId = onlyId(fnTemplate, 'AWS::Lambda::Function', { Handler: 'index.handler' });
-    fnRoleStatements = roleStatements(fnTemplate, enabler.function.getLogicalId(enabler.function.functionRole.node.defaultChild as CfnElement));
+    fnRoleStatements = roleStatements(
+      fnTemplate,
+      enabler.function.getLogicalId(enabler.function.functionRole.node.defaultChild as CfnElement),
+    );
     adminStatements = roleStatements(roleTemplate, onlyId(roleTemplate, 'AWS::IAM::Role'));
   });
   afterAll(() => cleanUp(synth));
@@ -102,7 +118,10 @@ describe('enabler stacks (management account, and the role it assumes in the sec
       },
     });
     expect(ENABLER_TIMEOUT_SECONDS).toBe(900);
-    fnTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: synth.config.logRetentionDays, KmsKeyId: { 'Fn::GetAtt': [onlyId(fnTemplate, 'AWS::KMS::Key'), 'Arn'] } });
+    fnTemplate.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: synth.config.logRetentionDays,
+      KmsKeyId: { 'Fn::GetAtt': [onlyId(fnTemplate, 'AWS::KMS::Key'), 'Arn'] },
+    });
   });
 
   it('invokes it on the configured schedule, every 12 hours by default', () => {
@@ -110,9 +129,19 @@ describe('enabler stacks (management account, and the role it assumes in the sec
     const custom = synthCordon({ ...ENABLER_CONTEXT, 'cordon:enablerSchedule': 'cron(0 6 * * ? *)' });
     try {
       // Assess
-      fnTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(12 hours)', State: 'ENABLED', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })] });
-      fnTemplate.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } });
-      Template.fromStack(enablerOf(custom).function).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 6 * * ? *)' });
+      fnTemplate.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(12 hours)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+      });
+      fnTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      });
+      Template.fromStack(enablerOf(custom).function).hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(0 6 * * ? *)',
+      });
     } finally {
       cleanUp(custom);
     }
@@ -120,16 +149,25 @@ describe('enabler stacks (management account, and the role it assumes in the sec
 
   it("grants the Lambda's role exactly ENABLER_PERMISSIONS.management, sts:AssumeRole only on the enabler role, and its own log writes", () => {
     // Prepare
-    const adminRoleArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${SECURITY_ACCOUNT_ID}:role/${synth.config.enablerRoleName}`]] };
+    const adminRoleArn = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${SECURITY_ACCOUNT_ID}:role/${synth.config.enablerRoleName}`]],
+    };
     const assume = fnRoleStatements.filter((s) => actionsOf(s).includes('sts:AssumeRole'));
     const logs = fnRoleStatements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
     // Assess: both directions, nothing listed by hand.
-    expect(allowedActions(fnRoleStatements)).toEqual([...new Set([...ENABLER_PERMISSIONS.management, 'sts:AssumeRole', ...LAMBDA_LOG_ACTIONS])].sort());
+    expect(allowedActions(fnRoleStatements)).toEqual(
+      [...new Set([...ENABLER_PERMISSIONS.management, 'sts:AssumeRole', ...LAMBDA_LOG_ACTIONS])].sort(),
+    );
     expect(ENABLER_PERMISSIONS.management.filter((a) => !isGranted(fnRoleStatements, a))).toEqual([]);
-    expect(assume).toEqual([{ Sid: 'AssumeEnablerRoleInSecurityAccount', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: adminRoleArn }]);
+    expect(assume).toEqual([
+      { Sid: 'AssumeEnablerRoleInSecurityAccount', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: adminRoleArn },
+    ]);
     expect(logs.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [onlyId(fnTemplate, 'AWS::Logs::LogGroup'), 'Arn'] }]);
     expect(fnRoleStatements.filter((s) => s.Effect !== 'Allow')).toEqual([]);
-    fnTemplate.hasResourceProperties('AWS::IAM::Role', { RoleName: synth.config.enablerFunctionRoleName, AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } });
+    fnTemplate.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: synth.config.enablerFunctionRoleName,
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
+    });
   });
 
   it('trusts the enabler role in the security account only to the enabler Lambda, from inside the organization', () => {
@@ -145,7 +183,14 @@ describe('enabler stacks (management account, and the role it assumes in the sec
             Action: 'sts:AssumeRole',
             Principal: { AWS: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:root` },
             Condition: {
-              ArnEquals: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${MANAGEMENT_ACCOUNT_ID}:role/${synth.config.enablerFunctionRoleName}`]] } },
+              ArnEquals: {
+                'aws:PrincipalArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, `:iam::${MANAGEMENT_ACCOUNT_ID}:role/${synth.config.enablerFunctionRoleName}`],
+                  ],
+                },
+              },
               StringEquals: { 'aws:PrincipalOrgID': TEST_CONTEXT['cordon:organizationId'] },
             },
           },
@@ -164,18 +209,25 @@ describe('enabler stacks (management account, and the role it assumes in the sec
         Sid: 'CreateServiceLinkedRoles',
         Effect: 'Allow',
         Action: 'iam:CreateServiceLinkedRole',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/aws-service-role/*']] },
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/aws-service-role/*']],
+        },
         Condition: { StringEquals: { 'iam:AWSServiceName': [...ENABLER_SERVICE_LINKED_ROLE_SERVICES] } },
       },
     ]);
-    expect(roleTemplate.findOutputs('EnablerRoleArn')).toEqual({ EnablerRoleArn: expect.objectContaining({ Value: { 'Fn::GetAtt': [onlyId(roleTemplate, 'AWS::IAM::Role'), 'Arn'] } }) });
+    expect(roleTemplate.findOutputs('EnablerRoleArn')).toEqual({
+      EnablerRoleArn: expect.objectContaining({ Value: { 'Fn::GetAtt': [onlyId(roleTemplate, 'AWS::IAM::Role'), 'Arn'] } }),
+    });
   });
 
   it("grants every AWS call the enabler's code makes to one of its two roles (read from the source)", () => {
     // Prepare
     const calls = reachableFiles(ENABLER_HANDLER).flatMap((f) => scanFile(f, REPO_ROOT));
     // Act
-    const notGranted = calls.filter((c) => !UNGRANTED_CALLS.includes(c.iamAction) && !isGranted(fnRoleStatements, c.iamAction) && !isGranted(adminStatements, c.iamAction));
+    const notGranted = calls.filter(
+      (c) =>
+        !UNGRANTED_CALLS.includes(c.iamAction) && !isGranted(fnRoleStatements, c.iamAction) && !isGranted(adminStatements, c.iamAction),
+    );
     // Assess
     expect(calls.length).toBeGreaterThan(20);
     expect(notGranted.map((c) => `${c.iamAction} (${c.via}, ${c.file}:${c.line})`)).toEqual([]);
@@ -201,12 +253,30 @@ describe('enabler stacks (management account, and the role it assumes in the sec
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: topicId }],
     });
-    fnTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }], AlarmActions: [{ Ref: topicId }] });
-    fnTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TEST_CONTEXT['cordon:alarmEmail'], TopicArn: { Ref: topicId } });
-    fnTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudWatchAlarmsPublish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]) },
+    fnTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      AlarmActions: [{ Ref: topicId }],
     });
-    expect(Object.keys(fnTemplate.findOutputs('*')).sort()).toEqual(['AlarmTopicArn', 'EnablerFunctionName', 'EnablerFunctionRoleArn', 'EnablerLogGroupName']);
+    fnTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: TEST_CONTEXT['cordon:alarmEmail'],
+      TopicArn: { Ref: topicId },
+    });
+    fnTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'CloudWatchAlarmsPublish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+        ]),
+      },
+    });
+    expect(Object.keys(fnTemplate.findOutputs('*')).sort()).toEqual([
+      'AlarmTopicArn',
+      'EnablerFunctionName',
+      'EnablerFunctionRoleArn',
+      'EnablerLogGroupName',
+    ]);
   });
 
   it('uses cordon:alarmTopicArn for its alarms only when that topic is in the management account', () => {

@@ -23,37 +23,62 @@ describe('region forwarder stacks', () => {
       ['cordon-forwarder-eu-central-1', 'eu-central-1'],
       ['cordon-forwarder-us-east-1', 'us-east-1'],
     ]);
-    expect(synth.assembly.stacks.map((s) => s.stackName).sort()).toEqual(['cordon-forwarder-eu-central-1', 'cordon-forwarder-us-east-1', 'cordon-member-roles', 'cordon-responder']);
+    expect(synth.assembly.stacks.map((s) => s.stackName).sort()).toEqual([
+      'cordon-forwarder-eu-central-1',
+      'cordon-forwarder-us-east-1',
+      'cordon-member-roles',
+      'cordon-responder',
+    ]);
   });
 
   it("send every GuardDuty finding of their region to the home region's default bus, through a role, dead-lettering what cannot be delivered", () => {
     for (const stack of synth.stacks.forwarders) {
       // Prepare
       const template = Template.fromStack(stack);
-      const homeBus = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:', { Ref: 'AWS::AccountId' }, ':event-bus/default']] };
+      const homeBus = {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:', { Ref: 'AWS::AccountId' }, ':event-bus/default']],
+      };
       const roleId = onlyId(template, 'AWS::IAM::Role');
       const dlqId = onlyId(template, 'AWS::SQS::Queue');
       const ruleId = onlyId(template, 'AWS::Events::Rule');
       // Assess
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'] },
-        Targets: [{ Arn: homeBus, Id: 'Target0', RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } } }],
+        Targets: [
+          {
+            Arn: homeBus,
+            Id: 'Target0',
+            RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+          },
+        ],
       });
-      template.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' } }] } });
-      template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: homeBus }] } });
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' } }],
+        },
+      });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: homeBus }] },
+      });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: dlqId }],
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+            }),
           ]),
         },
       });
     }
   });
 
-  it("encrypt the dead-letter queue with a key EventBridge may use, and alarm on its depth to a topic of the region", () => {
+  it('encrypt the dead-letter queue with a key EventBridge may use, and alarm on its depth to a topic of the region', () => {
     for (const stack of synth.stacks.forwarders) {
       // Prepare
       const template = Template.fromStack(stack);
@@ -61,7 +86,10 @@ describe('region forwarder stacks', () => {
       const dlqId = onlyId(template, 'AWS::SQS::Queue');
       const topicId = onlyId(template, 'AWS::SNS::Topic');
       // Assess
-      template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, MessageRetentionPeriod: 14 * 24 * 3600 });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
       template.hasResourceProperties('AWS::KMS::Key', {
         EnableKeyRotation: true,
         KeyPolicy: {
@@ -88,7 +116,11 @@ describe('region forwarder stacks', () => {
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TEST_CONTEXT['cordon:alarmEmail'] });
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudWatchAlarmsPublish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Sid: 'CloudWatchAlarmsPublish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+          ]),
+        },
       });
       expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['AlarmTopicArn', 'DeadLetterQueueUrl']);
     }
@@ -96,13 +128,21 @@ describe('region forwarder stacks', () => {
 
   it('warn when nobody is subscribed to their alarm topic', () => {
     // Act
-    const stack = new ForwarderStack(new App({ builtinCloudFormationValidation: false }), 'quiet', { env: { region: 'eu-central-1' }, homeRegion: 'eu-west-1' });
+    const stack = new ForwarderStack(new App({ builtinCloudFormationValidation: false }), 'quiet', {
+      env: { region: 'eu-central-1' },
+      homeRegion: 'eu-west-1',
+    });
     // Assess
-    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('cordon:alarmEmail is not set \\(an alarm topic in eu-west-1 cannot receive'));
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('cordon:alarmEmail is not set \\(an alarm topic in eu-west-1 cannot receive'),
+    );
   });
 
   it('refuses to forward the home region to itself', () => {
     // Assess
-    expect(() => new ForwarderStack(new App(), 'loop', { env: { region: 'eu-west-1' }, homeRegion: 'eu-west-1' })).toThrow(/would deliver every finding twice/);
+    expect(() => new ForwarderStack(new App(), 'loop', { env: { region: 'eu-west-1' }, homeRegion: 'eu-west-1' })).toThrow(
+      /would deliver every finding twice/,
+    );
   });
 });

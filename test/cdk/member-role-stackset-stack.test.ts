@@ -33,25 +33,41 @@ describe('member role StackSet stack', () => {
 
   it("deploys the member role template, with the responder's role, the organization and the external id as parameters", () => {
     // Prepare
-    const stackSet = Object.values(template.findResources('AWS::CloudFormation::StackSet'))[0] as { Properties: { TemplateBody: string; Parameters: Array<{ ParameterKey: string; ParameterValue: unknown }> } };
-    const responderRole = Template.fromStack(synth.stacks.responder).findResources('AWS::IAM::Role', { Properties: { RoleName: synth.config.functionRoleName } });
+    const stackSet = Object.values(template.findResources('AWS::CloudFormation::StackSet'))[0] as {
+      Properties: { TemplateBody: string; Parameters: Array<{ ParameterKey: string; ParameterValue: unknown }> };
+    };
+    const responderRole = Template.fromStack(synth.stacks.responder).findResources('AWS::IAM::Role', {
+      Properties: { RoleName: synth.config.functionRoleName },
+    });
     // Assess
     expect(JSON.parse(stackSet.Properties.TemplateBody)).toEqual(memberRoleTemplate());
     expect(Object.fromEntries(stackSet.Properties.Parameters.map((p) => [p.ParameterKey, p.ParameterValue]))).toEqual({
       RoleName: 'cordon-responder',
-      ResponderRoleArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${synth.config.functionRoleName}`]] },
+      ResponderRoleArn: {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${synth.config.functionRoleName}`],
+        ],
+      },
       OrganizationId: TEST_CONTEXT['cordon:organizationId'],
       ExternalId: 'cordon-ext-1234',
       EnablerRoleName: synth.config.enablerRoleName,
       EnablerFunctionRoleName: synth.config.enablerFunctionRoleName,
     });
-    expect(Object.keys(memberRoleTemplate().Parameters as object).sort()).toEqual(stackSet.Properties.Parameters.map((p) => p.ParameterKey).sort());
+    expect(Object.keys(memberRoleTemplate().Parameters as object).sort()).toEqual(
+      stackSet.Properties.Parameters.map((p) => p.ParameterKey).sort(),
+    );
     expect(Object.keys(responderRole)).toHaveLength(1);
   });
 
   it('can target the organization root, and be created from the management account', () => {
     // Prepare
-    const variant = synthCordon({ ...TEST_CONTEXT, 'cordon:deploymentTargets': 'r-ab12', 'cordon:stackSetCallAs': 'SELF', 'cordon:securityAccountId': '210987654321' });
+    const variant = synthCordon({
+      ...TEST_CONTEXT,
+      'cordon:deploymentTargets': 'r-ab12',
+      'cordon:stackSetCallAs': 'SELF',
+      'cordon:securityAccountId': '210987654321',
+    });
     try {
       // Act
       const t = Template.fromStack(variant.stacks.memberRoles);
@@ -60,7 +76,12 @@ describe('member role StackSet stack', () => {
         CallAs: 'SELF',
         StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['r-ab12'] }, Regions: ['eu-west-1'] }],
         Parameters: Match.arrayWith([
-          { ParameterKey: 'ResponderRoleArn', ParameterValue: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::210987654321:role/${variant.config.functionRoleName}`]] } },
+          {
+            ParameterKey: 'ResponderRoleArn',
+            ParameterValue: {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::210987654321:role/${variant.config.functionRoleName}`]],
+            },
+          },
           { ParameterKey: 'ExternalId', ParameterValue: '' },
         ]),
       });

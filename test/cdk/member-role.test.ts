@@ -17,7 +17,9 @@ describe('member role template (stacksets/member-role.ts)', () => {
   beforeAll(() => {
     json = memberRoleTemplate();
     template = Template.fromJSON(json);
-    const role = Object.values(template.findResources('AWS::IAM::Role'))[0] as { Properties: { Policies: Array<{ PolicyDocument: { Statement: TemplateStatement[] } }> } };
+    const role = Object.values(template.findResources('AWS::IAM::Role'))[0] as {
+      Properties: { Policies: Array<{ PolicyDocument: { Statement: TemplateStatement[] } }> };
+    };
     statements = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
   });
 
@@ -32,7 +34,9 @@ describe('member role template (stacksets/member-role.ts)', () => {
     template.hasParameter(MEMBER_ROLE_PARAMETERS.enablerRoleName, { Type: 'String', Default: DEFAULT_ADMIN_ROLE_NAME });
     template.hasParameter(MEMBER_ROLE_PARAMETERS.enablerFunctionRoleName, { Type: 'String', Default: DEFAULT_ROLE_NAMES.enablerFunction });
     expect(text).not.toMatch(/\d{12}/);
-    expect(text).not.toMatch(/\b(us|eu|ap|sa|ca|me|af|il|mx)-(gov-)?(east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b/);
+    expect(text).not.toMatch(
+      /\b(us|eu|ap|sa|ca|me|af|il|mx)-(gov-)?(east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b/,
+    );
     expect(text).not.toMatch(/arn:aws:/);
     expect(Object.keys(json)).not.toContain('Rules');
     expect(JSON.stringify(json.Parameters ?? {})).not.toContain('BootstrapVersion');
@@ -56,9 +60,20 @@ describe('member role template (stacksets/member-role.ts)', () => {
             Sid: 'CordonResponderOnly',
             Effect: 'Allow',
             Action: 'sts:AssumeRole',
-            Principal: { AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${Account}:root', { Account: { 'Fn::Select': [4, { 'Fn::Split': [':', { Ref: 'ResponderRoleArn' }] }] } }] } },
+            Principal: {
+              AWS: {
+                'Fn::Sub': [
+                  'arn:${AWS::Partition}:iam::${Account}:root',
+                  { Account: { 'Fn::Select': [4, { 'Fn::Split': [':', { Ref: 'ResponderRoleArn' }] }] } },
+                ],
+              },
+            },
             Condition: {
-              'Fn::If': ['HasExternalId', { ...base, StringEquals: { ...base.StringEquals, 'sts:ExternalId': { Ref: 'ExternalId' } } }, base],
+              'Fn::If': [
+                'HasExternalId',
+                { ...base, StringEquals: { ...base.StringEquals, 'sts:ExternalId': { Ref: 'ExternalId' } } },
+                base,
+              ],
             },
           },
         ],
@@ -85,7 +100,11 @@ describe('member role template (stacksets/member-role.ts)', () => {
       },
     ]);
     // No Allow statement names a role more narrowly than the deny covers (deny wins in IAM anyway).
-    expect(statements.filter((s) => s.Effect === 'Allow' && s.Condition === undefined && JSON.stringify(s.Resource).includes('ResponderRoleArn'))).toEqual([]);
+    expect(
+      statements.filter(
+        (s) => s.Effect === 'Allow' && s.Condition === undefined && JSON.stringify(s.Resource).includes('ResponderRoleArn'),
+      ),
+    ).toEqual([]);
   });
 
   it('grants "*" only to calls that support no resource-level permission, all of them reads', () => {
@@ -107,23 +126,38 @@ describe('member role template (stacksets/member-role.ts)', () => {
     expect(byAction('ec2:CreateSecurityGroup').map((s) => [s.Resource, s.Condition ?? null])).toEqual(
       expect.arrayContaining([
         [[{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc/*' }], null],
-        [[{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*' }], { StringEquals: { 'aws:RequestTag/cordon:managed': 'true' } }],
+        [
+          [{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*' }],
+          { StringEquals: { 'aws:RequestTag/cordon:managed': 'true' } },
+        ],
       ]),
     );
     // cordon:* keys on existing instances; groups and snapshots only as cordon creates them (never an existing group tagged cordon:managed)
     expect(byAction('ec2:CreateTags').map((s) => [s.Resource, s.Condition])).toEqual([
-      [[{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*' }], { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } }],
-      [expect.arrayContaining([{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*' }]), { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } }],
+      [
+        [{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*' }],
+        { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } },
+      ],
+      [
+        expect.arrayContaining([{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*' }]),
+        { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } },
+      ],
     ]);
-    expect(byAction('ec2:CreateSnapshot').map((s) => s.Condition ?? null)).toEqual(expect.arrayContaining([{ Null: { 'aws:RequestTag/cordon:finding-id': 'false' } }]));
+    expect(byAction('ec2:CreateSnapshot').map((s) => s.Condition ?? null)).toEqual(
+      expect.arrayContaining([{ Null: { 'aws:RequestTag/cordon:finding-id': 'false' } }]),
+    );
     for (const action of ['s3:PutBucketPublicAccessBlock', 's3:GetBucketPublicAccessBlock', 's3:GetBucketTagging']) {
-      expect(byAction(action).map((s) => s.Condition)).toEqual([{ StringEquals: { 'aws:ResourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } }]);
+      expect(byAction(action).map((s) => s.Condition)).toEqual([
+        { StringEquals: { 'aws:ResourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } },
+      ]);
     }
     const scopedWrites = statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource) !== '["*"]');
     for (const s of scopedWrites) {
       for (const r of s.Resource as Array<{ 'Fn::Sub': string }>) {
         // Every ARN is this account's, except S3 and EC2 snapshot ARNs, which carry no account.
-        expect(r['Fn::Sub']).toMatch(/\$\{AWS::AccountId\}|^arn:\$\{AWS::Partition\}:s3:::\*$|^arn:\$\{AWS::Partition\}:ec2:\*::snapshot\/\*$/);
+        expect(r['Fn::Sub']).toMatch(
+          /\$\{AWS::AccountId\}|^arn:\$\{AWS::Partition\}:s3:::\*$|^arn:\$\{AWS::Partition\}:ec2:\*::snapshot\/\*$/,
+        );
       }
     }
   });

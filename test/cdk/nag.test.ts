@@ -12,17 +12,27 @@ import { cdkJsonContext, cleanUp, ENABLER_CONTEXT, REPO_ROOT, synthCordon, TEST_
 
 /** Every acknowledgement recorded in a construct tree: where, which rule, why. */
 function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
-  return root.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason }))),
-  );
+  return root.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+            path: c.node.path,
+            id: id.replace(/^annotation::/i, ''),
+            reason,
+          })),
+        ),
+    );
 }
 
 function violations(root: IConstruct): string[] {
   return new AwsSolutionsChecks(root, { verbose: true })
     .validateScope(root)
-    .violations.map((v) => `${v.ruleName} (${v.severity}) at ${v.violatingResources.map((r) => r.constructPath).join(', ')}: ${v.description}`);
+    .violations.map(
+      (v) => `${v.ruleName} (${v.severity}) at ${v.violatingResources.map((r) => r.constructPath).join(', ')}: ${v.description}`,
+    );
 }
 
 describe('cdk-nag AwsSolutions', () => {
@@ -74,7 +84,11 @@ describe('cdk-nag AwsSolutions', () => {
   it('runs as a validation plugin of the app, so an unacknowledged finding fails `cdk synth`', () => {
     // Prepare: the real app plus one queue that breaks AwsSolutions-SQS4 (no TLS-only policy).
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-nag-'));
-    const app = new App({ outdir, builtinCloudFormationValidation: false, context: { ...cdkJsonContext(), ...TEST_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      outdir,
+      builtinCloudFormationValidation: false,
+      context: { ...cdkJsonContext(), ...TEST_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+    });
     const stacks = addCordonStacks(app, loadConfig({ context: app.node.getAllContext(), cwd: REPO_ROOT }));
     new Queue(stacks.responder, 'Careless', { encryption: QueueEncryption.SQS_MANAGED });
     try {

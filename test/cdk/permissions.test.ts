@@ -24,7 +24,9 @@ const REGISTRY = path.join(REPO_ROOT, 'src/actions/registry.ts');
 const HANDLER = path.join(REPO_ROOT, 'src/handlers/responder.ts');
 
 function memberStatements(): TemplateStatement[] {
-  const template = memberRoleTemplate() as { Resources: Record<string, { Type: string; Properties: { Policies: Array<{ PolicyDocument: { Statement: TemplateStatement[] } }> } }> };
+  const template = memberRoleTemplate() as {
+    Resources: Record<string, { Type: string; Properties: { Policies: Array<{ PolicyDocument: { Statement: TemplateStatement[] } }> } }>;
+  };
   const role = Object.values(template.Resources).find((r) => r.Type === 'AWS::IAM::Role');
   if (!role) throw new Error('the member role template holds no AWS::IAM::Role');
   return role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
@@ -58,7 +60,12 @@ describe('member role permissions, derived from the code', () => {
     statements = memberStatements();
     files = await actionFiles();
     synth = synthCordon();
-    const responder = Template.fromStack(synth.stacks.responder).toJSON() as { Resources: Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: TemplateStatement[] }; Roles?: Array<{ Ref: string }> } }> };
+    const responder = Template.fromStack(synth.stacks.responder).toJSON() as {
+      Resources: Record<
+        string,
+        { Type: string; Properties: { PolicyDocument?: { Statement: TemplateStatement[] }; Roles?: Array<{ Ref: string }> } }
+      >;
+    };
     const roleId = synth.stacks.responder.getLogicalId(synth.stacks.responder.functionRole.node.defaultChild as CfnElement);
     responderStatements = Object.values(responder.Resources)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles ?? []).some((ref) => ref.Ref === roleId))
@@ -109,7 +116,7 @@ describe('member role permissions, derived from the code', () => {
     expect(describeCalls(notGranted)).toBe('');
   });
 
-  it("grants every call the responder Lambda can make in a member account, and each grant is used by some call", () => {
+  it('grants every call the responder Lambda can make in a member account, and each grant is used by some call', () => {
     // Prepare
     const calls = reachableFiles(HANDLER).flatMap((f) => scanFile(f, REPO_ROOT));
     const memberCalls = calls.filter((c) => MEMBER_SERVICES.has(c.iamAction.split(':')[0] ?? ''));
@@ -130,11 +137,15 @@ describe('member role permissions, derived from the code', () => {
     // Act
     const unclassified = [...services].filter((s) => !MEMBER_SERVICES.has(s) && !HOME_SERVICES.has(s));
     const notGranted = homeCalls.filter((c) => !isGranted(responderStatements, c.iamAction));
-    const unused = allowedActions(responderStatements).filter((a) => HOME_SERVICES.has(a.split(':')[0] ?? '') && !homeCalls.some((c) => c.iamAction === a));
+    const unused = allowedActions(responderStatements).filter(
+      (a) => HOME_SERVICES.has(a.split(':')[0] ?? '') && !homeCalls.some((c) => c.iamAction === a),
+    );
     // Assess
     expect(unclassified).toEqual([]);
     expect(unused).toEqual([]);
-    expect(homeCalls.map((c) => c.iamAction)).toEqual(expect.arrayContaining(['sts:AssumeRole', 'guardduty:GetFindings', 'guardduty:ArchiveFindings', 'securityhub:BatchUpdateFindings']));
+    expect(homeCalls.map((c) => c.iamAction)).toEqual(
+      expect.arrayContaining(['sts:AssumeRole', 'guardduty:GetFindings', 'guardduty:ArchiveFindings', 'securityhub:BatchUpdateFindings']),
+    );
     expect(describeCalls(notGranted)).toBe('');
   });
 

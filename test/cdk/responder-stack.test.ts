@@ -17,7 +17,10 @@ import {
 import { lambdaBundling, LocalBundlingError, requireLocalEsbuild } from '../../stacks/shared';
 import { cdkJsonContext, cleanUp, REPO_ROOT, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+>;
 
 function logicalIdOf(template: Template, type: string, props: Record<string, unknown> = {}): string {
   const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
@@ -52,7 +55,9 @@ describe('responder stack (security account, home region)', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'] },
       State: 'ENABLED',
-      Targets: [{ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } }, Id: Match.anyValue() }],
+      Targets: [
+        { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } }, Id: Match.anyValue() },
+      ],
     });
     expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(2);
   });
@@ -62,7 +67,9 @@ describe('responder stack (security account, home region)', () => {
     const specs = synth.config.customActions;
     const targets = template.findResources('AWS::SecurityHub::ActionTarget');
     // Assess
-    expect(Object.values(targets).map((t) => t.Properties)).toEqual(specs.map((s) => ({ Id: s.id, Name: s.name, Description: s.description })));
+    expect(Object.values(targets).map((t) => t.Properties)).toEqual(
+      specs.map((s) => ({ Id: s.id, Name: s.name, Description: s.description })),
+    );
     expect(specs.map((s) => s.id)).toEqual(expect.arrayContaining(['CordonFalsePositive', 'CordonRelease']));
     expect(specs.filter((s) => s.runs.kind === 'runbook')).toHaveLength(synth.config.runbooks.filter((r) => r.customAction).length);
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -71,7 +78,9 @@ describe('responder stack (security account, home region)', () => {
         'detail-type': ['Security Hub Findings - Custom Action'],
         resources: Object.keys(targets).map((id) => ({ 'Fn::GetAtt': [id, 'ActionTargetArn'] })),
       },
-      Targets: [{ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } }, Id: Match.anyValue() }],
+      Targets: [
+        { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } }, Id: Match.anyValue() },
+      ],
     });
   });
 
@@ -91,7 +100,14 @@ describe('responder stack (security account, home region)', () => {
 
   it('lets only EventBridge of this account send to the queue, only the two rules dead-letter, over TLS only', () => {
     // Prepare
-    const tlsOnly = (id: string) => Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Principal: { AWS: '*' }, Resource: { 'Fn::GetAtt': [id, 'Arn'] } });
+    const tlsOnly = (id: string) =>
+      Match.objectLike({
+        Effect: 'Deny',
+        Action: 'sqs:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Principal: { AWS: '*' },
+        Resource: { 'Fn::GetAtt': [id, 'Arn'] },
+      });
     const rules = Object.keys(template.findResources('AWS::Events::Rule'));
     // Assess
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -114,7 +130,12 @@ describe('responder stack (security account, home region)', () => {
         Statement: [
           tlsOnly(dlqId),
           ...rules.map((rule) =>
-            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+            }),
           ),
         ],
       },
@@ -157,20 +178,38 @@ describe('responder stack (security account, home region)', () => {
             Resource: { Ref: topicId },
             Condition: {
               StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*'],
+                  ],
+                },
+              },
             },
           },
         ]),
       },
     });
     template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudWatchAlarmsToEncryptedTopic', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'CloudWatchAlarmsToEncryptedTopic',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
     });
   });
 
   it("encrypts the responder's logs with the key, which CloudWatch Logs may use for this account's log groups only", () => {
     // Assess
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: synth.config.logRetentionDays, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: synth.config.logRetentionDays,
+      KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -182,7 +221,12 @@ describe('responder stack (security account, home region)', () => {
             Resource: '*',
             Condition: {
               ArnLike: {
-                'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']] },
+                'kms:EncryptionContext:aws:logs:arn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*'],
+                  ],
+                },
               },
             },
           },
@@ -280,11 +324,13 @@ describe('responder stack (security account, home region)', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: synth.config.logRetentionDays });
   });
 
-  it("lets the responder assume only the member role, only inside the organization", () => {
+  it('lets the responder assume only the member role, only inside the organization', () => {
     // Assess
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: synth.config.functionRoleName,
-      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' })] },
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' })],
+      },
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -321,22 +367,40 @@ describe('responder stack variants', () => {
   it('splits the custom actions over as many rules as EventBridge pattern size requires, each routed to the queue', () => {
     // Prepare: 45 custom actions with the longest ids Security Hub allows (20 characters).
     const config = loadConfig({ context: { ...cdkJsonContext(), ...TEST_CONTEXT }, cwd: REPO_ROOT });
-    const many: CustomActionSpec[] = Array.from({ length: 45 }, (_, i) => ({ id: `CordonAction${String(i).padStart(8, '0')}`, name: `Action ${i}`, description: 'test', runs: { kind: 'runbook', runbook: 'x' } }));
+    const many: CustomActionSpec[] = Array.from({ length: 45 }, (_, i) => ({
+      id: `CordonAction${String(i).padStart(8, '0')}`,
+      name: `Action ${i}`,
+      description: 'test',
+      runs: { kind: 'runbook', runbook: 'x' },
+    }));
     const app = new App({ builtinCloudFormationValidation: false, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
     const stack = new ResponderStack(app, 'many', { env: { region: 'ap-southeast-7' }, config: { ...config, customActions: many } });
     // Act
     const template = Template.fromStack(stack);
-    const rules = Object.entries(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.securityhub'] } } }));
+    const rules = Object.entries(
+      template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.securityhub'] } } }),
+    );
     const targetIds = Object.keys(template.findResources('AWS::SecurityHub::ActionTarget'));
-    const routed = rules.flatMap(([, r]) => (r.Properties.EventPattern.resources as Array<{ 'Fn::GetAtt': [string, string] }>).map((ref) => ref['Fn::GetAtt'][0]));
+    const routed = rules.flatMap(([, r]) =>
+      (r.Properties.EventPattern.resources as Array<{ 'Fn::GetAtt': [string, string] }>).map((ref) => ref['Fn::GetAtt'][0]),
+    );
     const queueArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }), 'Arn'] };
     // Assess: every action routed exactly once, by rules whose resolved patterns fit EventBridge's default quota.
     expect(rules.length).toBe(3);
-    expect(rules.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['SecurityHubCustomActions', 'SecurityHubCustomActions2', 'SecurityHubCustomActions3']);
+    expect(rules.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'SecurityHubCustomActions',
+      'SecurityHubCustomActions2',
+      'SecurityHubCustomActions3',
+    ]);
     expect(routed.sort()).toEqual(targetIds.sort());
     expect(targetIds).toHaveLength(45);
     for (const [, rule] of rules) {
-      const resolved = JSON.stringify({ ...rule.Properties.EventPattern, resources: (rule.Properties.EventPattern.resources as unknown[]).map((_r, i) => `arn:aws-us-gov:securityhub:ap-southeast-7:123456789012:action/custom/CordonAction${String(i).padStart(8, '0')}`) });
+      const resolved = JSON.stringify({
+        ...rule.Properties.EventPattern,
+        resources: (rule.Properties.EventPattern.resources as unknown[]).map(
+          (_r, i) => `arn:aws-us-gov:securityhub:ap-southeast-7:123456789012:action/custom/CordonAction${String(i).padStart(8, '0')}`,
+        ),
+      });
       expect(resolved.length).toBeLessThanOrEqual(EVENT_PATTERN_MAX_CHARS);
       expect(rule.Properties.EventPattern['detail-type']).toEqual([CUSTOM_ACTION_DETAIL_TYPE]);
       expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: queueArn, DeadLetterConfig: expect.anything() })]);
@@ -376,7 +440,9 @@ describe('responder stack variants', () => {
       // Assess
       template.resourceCountIs('AWS::SNS::Topic', 0);
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
-      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CORDON_DRY_RUN: 'false' }) } });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ CORDON_DRY_RUN: 'false' }) },
+      });
     } finally {
       cleanUp(synth);
     }

@@ -16,7 +16,11 @@ import {
   ListDelegatedAdministratorsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { ListOrganizationAdminAccountsCommand as ShListOrganizationAdminAccountsCommand, paginateListMembers as shPaginateListMembers, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  ListOrganizationAdminAccountsCommand as ShListOrganizationAdminAccountsCommand,
+  paginateListMembers as shPaginateListMembers,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 
 import { DEFAULT_REGIONS } from '../../src/emulator/account';
 import type { LocalAws } from '../../src/emulator/local-aws';
@@ -48,7 +52,12 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
   let adminCreds: Credentials;
   let optedIn: Set<string>;
 
-  const config = (region: string, credentials: Credentials = HOME_CREDENTIALS): Record<string, unknown> => ({ endpoint: local.endpoint, region, credentials, maxAttempts: 1 });
+  const config = (region: string, credentials: Credentials = HOME_CREDENTIALS): Record<string, unknown> => ({
+    endpoint: local.endpoint,
+    region,
+    credentials,
+    maxAttempts: 1,
+  });
   /** Accounts that should be covered in a region (active, region enabled). */
   const targets = (region: string): string[] => [MANAGEMENT, security, ...members].filter((id) => region !== OPT_IN || optedIn.has(id));
   const mutatingCalls = (): string[] =>
@@ -57,10 +66,14 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
       .filter((c) => MUTATING.test(c.operation))
       .map((c) => `${c.service}:${c.operation}@${c.region}`);
   const gd = (region: string): GuardDutyClient => new GuardDutyClient(config(region, adminCreds));
-  const detectorIn = async (region: string): Promise<string> => (await gd(region).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+  const detectorIn = async (region: string): Promise<string> =>
+    (await gd(region).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
   async function gdMembers(region: string): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for await (const page of paginateListMembers({ client: gd(region) }, { DetectorId: await detectorIn(region), OnlyAssociated: 'false' })) {
+    for await (const page of paginateListMembers(
+      { client: gd(region) },
+      { DetectorId: await detectorIn(region), OnlyAssociated: 'false' },
+    )) {
       for (const m of page.Members ?? []) out.set(m.AccountId ?? '', m.RelationshipStatus ?? '');
     }
     return out;
@@ -77,7 +90,10 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const created: string[] = [];
     for (let i = 0; i < 6; i += 1) {
-      created.push((await org.send(new CreateAccountCommand({ AccountName: `account-${i}`, Email: `account-${i}@example.com` }))).CreateAccountStatus?.AccountId ?? '');
+      created.push(
+        (await org.send(new CreateAccountCommand({ AccountName: `account-${i}`, Email: `account-${i}@example.com` }))).CreateAccountStatus
+          ?.AccountId ?? '',
+      );
     }
     [security = '', suspended = '', ...members] = created;
     await org.send(new CloseAccountCommand({ AccountId: suspended }));
@@ -123,7 +139,9 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
         ]);
         expect(r.errors).toEqual([
           expect.stringMatching(
-            new RegExp(`^the security account's GuardDuty in ${r.region} could not be read \\(AssumeRoleError: cannot assume ${roleArn} in ${r.region}: AccessDenied: .*\\); run \`cordon enable --admin-account ${security}\` with the security account's credentials to do its part, or let the management account assume ${roleArn}$`),
+            new RegExp(
+              `^the security account's GuardDuty in ${r.region} could not be read \\(AssumeRoleError: cannot assume ${roleArn} in ${r.region}: AccessDenied: .*\\); run \`cordon enable --admin-account ${security}\` with the security account's credentials to do its part, or let the management account assume ${roleArn}$`,
+            ),
           ),
           expect.stringContaining(`the security account's Security Hub in ${r.region} could not be read (AssumeRoleError`),
         ]);
@@ -131,12 +149,22 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
 
       // Assess: the state in AWS — delegation done everywhere, nothing of the security account's part.
       const orgs = new OrganizationsClient(config(HOME));
-      const trusted = (await orgs.send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals?.map((p) => p.ServicePrincipal);
+      const trusted = (await orgs.send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals?.map(
+        (p) => p.ServicePrincipal,
+      );
       expect(trusted).toEqual(expect.arrayContaining(['guardduty.amazonaws.com', 'securityhub.amazonaws.com', 'account.amazonaws.com']));
-      expect((await orgs.send(new ListDelegatedAdministratorsCommand({ ServicePrincipal: 'account.amazonaws.com' }))).DelegatedAdministrators?.map((a) => a.Id)).toEqual([security]);
+      expect(
+        (
+          await orgs.send(new ListDelegatedAdministratorsCommand({ ServicePrincipal: 'account.amazonaws.com' }))
+        ).DelegatedAdministrators?.map((a) => a.Id),
+      ).toEqual([security]);
       for (const region of ENABLED_REGIONS) {
-        expect((await new GuardDutyClient(config(region)).send(new ListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([{ AdminAccountId: security, AdminStatus: 'ENABLED' }]);
-        expect((await new SecurityHubClient(config(region)).send(new ShListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([{ AccountId: security, Status: 'ENABLED' }]);
+        expect((await new GuardDutyClient(config(region)).send(new ListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([
+          { AdminAccountId: security, AdminStatus: 'ENABLED' },
+        ]);
+        expect((await new SecurityHubClient(config(region)).send(new ShListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([
+          { AccountId: security, Status: 'ENABLED' },
+        ]);
         expect(await detectorIn(region)).toBe('');
       }
     } finally {
@@ -168,12 +196,15 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
 
     // Assess: the state, including the opt-in region the security account learnt about as Account Management's delegated administrator.
     for (const region of [HOME, 'eu-west-1', OPT_IN]) {
-      const expected = targets(region).filter((id) => id !== security).sort();
+      const expected = targets(region)
+        .filter((id) => id !== security)
+        .sort();
       const status = await gdMembers(region);
       expect([...status].map(([id, s]) => `${id}:${s}`).sort()).toEqual(expected.map((id) => `${id}:Enabled`));
       const sh = new SecurityHubClient(config(region, adminCreds));
       const listed: string[] = [];
-      for await (const page of shPaginateListMembers({ client: sh }, { OnlyAssociated: true })) listed.push(...(page.Members ?? []).map((m) => m.AccountId ?? ''));
+      for await (const page of shPaginateListMembers({ client: sh }, { OnlyAssociated: true }))
+        listed.push(...(page.Members ?? []).map((m) => m.AccountId ?? ''));
       expect(listed.sort()).toEqual(expected);
     }
   });
@@ -186,9 +217,16 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
     const detectorId = await detectorIn(HOME);
     await gd(HOME).send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'NEW' }));
     await gd(HOME).send(new StopMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [stopped] }));
-    await gd(HOME).send(new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [lacking], Features: [{ Name: 'S3_DATA_EVENTS', Status: 'DISABLED' }] }));
+    await gd(HOME).send(
+      new UpdateMemberDetectorsCommand({
+        DetectorId: detectorId,
+        AccountIds: [lacking],
+        Features: [{ Name: 'S3_DATA_EVENTS', Status: 'DISABLED' }],
+      }),
+    );
     const org = new OrganizationsClient(config(HOME));
-    const added = (await org.send(new CreateAccountCommand({ AccountName: 'late', Email: 'late@example.com' }))).CreateAccountStatus?.AccountId ?? '';
+    const added =
+      (await org.send(new CreateAccountCommand({ AccountName: 'late', Email: 'late@example.com' }))).CreateAccountStatus?.AccountId ?? '';
     members.push(added);
 
     // Act
@@ -204,14 +242,29 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
 
     // Assess: the table, gaps first
     expect(text.code).toBe(1);
-    const rows = text.stdout.split('\n').slice(1).filter((l) => /^(GAP)?\s+\d{12}|^GAP/.test(l));
+    const rows = text.stdout
+      .split('\n')
+      .slice(1)
+      .filter((l) => /^(GAP)?\s+\d{12}|^GAP/.test(l));
     const firstClean = rows.findIndex((l) => !l.startsWith('GAP'));
     expect(rows.slice(firstClean).some((l) => l.startsWith('GAP'))).toBe(false);
     expect(rows.slice(0, firstClean).filter((l) => l.includes(added))).toHaveLength(DEFAULT_REGIONS.length);
-    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^GAP\\s+${stopped}\\s+account-2\\s+${HOME}\\s+detector-disabled\\s+-\\s+member, monitoring stopped \\(Disabled\\)$`)));
-    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^GAP\\s+${lacking}\\s+account-3\\s+${HOME}\\s+member-enabled\\s+eks,malware,rds,lambda \\(missing s3\\)\\s+member, Enabled$`)));
+    expect(rows).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^GAP\\s+${stopped}\\s+account-2\\s+${HOME}\\s+detector-disabled\\s+-\\s+member, monitoring stopped \\(Disabled\\)$`),
+      ),
+    );
+    expect(rows).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^GAP\\s+${lacking}\\s+account-3\\s+${HOME}\\s+member-enabled\\s+eks,malware,rds,lambda \\(missing s3\\)\\s+member, Enabled$`,
+        ),
+      ),
+    );
     expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^\\s+${added}\\s+late\\s+${OPT_IN}\\s+region-not-enabled`)));
-    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(`${DEFAULT_REGIONS.length + 2} gap(s) among ${pairs + DEFAULT_REGIONS.length} account×region pair(s).`);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `${DEFAULT_REGIONS.length + 2} gap(s) among ${pairs + DEFAULT_REGIONS.length} account×region pair(s).`,
+    );
 
     // Assess: --json, one cell per line, gaps first; without --features no plan is required
     expect(json.code).toBe(1);
@@ -219,7 +272,11 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
     expect(gaps.indexOf(false)).toBe(DEFAULT_REGIONS.length + 1);
     expect(gaps.slice(gaps.indexOf(false)).includes(true)).toBe(false);
     expect(json.lines[0]).toMatchObject({ status: 'not-a-member', gap: true, missingPlans: [] });
-    expect(json.lines.find((c) => c.accountId === lacking && c.region === HOME)).toMatchObject({ status: 'member-enabled', gap: false, missingPlans: [] });
+    expect(json.lines.find((c) => c.accountId === lacking && c.region === HOME)).toMatchObject({
+      status: 'member-enabled',
+      gap: false,
+      missingPlans: [],
+    });
 
     // Assess: wrong caller and bad flags are configuration errors
     expect(asManagement.code).toBe(2);
@@ -307,11 +364,15 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
     expect(summary.regions).toHaveLength(ENABLED_REGIONS.length + notEnabled.length);
     expect(notEnabled).toContain('me-south-1');
     expect(notEnabled).not.toContain(OPT_IN);
-    expect(summary.regions.filter((r) => !r.enabled).every((r) => r.errors.length === 0 && r.gaps.length === 0 && r.admin === 'not enabled')).toBe(true);
+    expect(
+      summary.regions.filter((r) => !r.enabled).every((r) => r.errors.length === 0 && r.gaps.length === 0 && r.admin === 'not enabled'),
+    ).toBe(true);
     expect(calledThere).toEqual([]);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^me-south-1\s+-\s+0\/1\s+/m);
-    expect(text.stdout).toContain(`  me-south-1: me-south-1 is enabled in 1 account(s) but not in the calling account ${MANAGEMENT} (DISABLED): enable it there, or leave it out of --regions`);
+    expect(text.stdout).toContain(
+      `  me-south-1: me-south-1 is enabled in 1 account(s) but not in the calling account ${MANAGEMENT} (DISABLED): enable it there, or leave it out of --regions`,
+    );
     expect(text.stdout).toMatch(/^Not enabled in any active account \(nothing to cover\): .*ap-east-1/m);
   });
 });

@@ -40,7 +40,8 @@ const MANAGEMENT = '123456789012';
 const CREATED = 55;
 /** Member accounts that opt in to af-south-1 (besides the management and security accounts). */
 const OPTED_IN_MEMBERS = 20;
-const MUTATING = /^(Create|Enable|Update|Delete|Disable|Register|Deregister|Accept|Invite|Start|Stop|Disassociate|Archive|Unarchive|Put|Tag|Untag|Batch|Close|Move|Attach|Detach)/;
+const MUTATING =
+  /^(Create|Enable|Update|Delete|Disable|Register|Deregister|Accept|Invite|Start|Stop|Disassociate|Archive|Unarchive|Put|Tag|Untag|Batch|Close|Move|Attach|Detach)/;
 /** The role the management account assumes in the security account (`--admin-role-name`). */
 const ADMIN_ROLE = 'OrgGuardDutyAdmin';
 
@@ -66,7 +67,17 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
   /** A region where GuardDuty CreateMembers (only) is denied: a failure while applying. */
   let denyCreateMembersRegion: string | undefined;
 
-  const baseArgs = (): string[] => ['enable', '--admin-account', security, '--admin-role-name', ADMIN_ROLE, '--regions', REGIONS.join(','), '--home-region', HOME];
+  const baseArgs = (): string[] => [
+    'enable',
+    '--admin-account',
+    security,
+    '--admin-role-name',
+    ADMIN_ROLE,
+    '--regions',
+    REGIONS.join(','),
+    '--home-region',
+    HOME,
+  ];
   const mutatingCalls = (): string[] =>
     local.emulator
       .calls()
@@ -119,7 +130,8 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
         body: JSON.stringify({ __type: 'AccessDeniedException', message: `User is not authorized to perform ${what} in ${region}` }),
       });
       if (service === 'guardduty' && region === denyRegion) return denied('guardduty actions');
-      if (service === 'guardduty' && region === denyCreateMembersRegion && call?.operation === 'CreateMembers') return denied('guardduty:CreateMembers');
+      if (service === 'guardduty' && region === denyCreateMembersRegion && call?.operation === 'CreateMembers')
+        return denied('guardduty:CreateMembers');
       if (/^\/detector\/[^/]+\/member$/.test(path) || path === '/members') {
         const parsed = JSON.parse(body) as { accountDetails?: unknown[]; AccountDetails?: unknown[] };
         captured.push({ region, service, accounts: (parsed.accountDetails ?? parsed.AccountDetails ?? []).length });
@@ -156,7 +168,9 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(mutatingCalls()).toEqual([]);
     expect(run.stdout).toContain('PLAN    organization: enable trusted access for guardduty.amazonaws.com in AWS Organizations');
     expect(run.stdout).toContain('PLAN    organization: enable trusted access for account.amazonaws.com in AWS Organizations');
-    expect(run.stdout).toContain(`PLAN    organization: register ${security} as AWS Account Management delegated administrator (to read accounts' opt-in regions)`);
+    expect(run.stdout).toContain(
+      `PLAN    organization: register ${security} as AWS Account Management delegated administrator (to read accounts' opt-in regions)`,
+    );
     for (const region of REGIONS) {
       expect(run.stdout).toContain(`PLAN    ${region}: designate ${security} as GuardDuty delegated administrator`);
       expect(run.stdout).toContain(`PLAN    ${region}: set GuardDuty organization auto-enable to ALL with plans s3,eks,malware,rds,lambda`);
@@ -166,7 +180,9 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     // AWS answers other accounts' opt-in status only after trusted access for Account Management, which a dry run does not
     // enable: only the management account (which asks about itself) is known to have opted in to af-south-1.
     expect(run.stdout).toContain(`PLAN    ${OPT_IN}: add 1 account(s) as GuardDuty members`);
-    expect(run.stdout).toMatch(/Warning: opt-in status of af-south-1 unknown for 54 account\(s\) .*Your organization must first enable trusted access with AWS Account Management/);
+    expect(run.stdout).toMatch(
+      /Warning: opt-in status of af-south-1 unknown for 54 account\(s\) .*Your organization must first enable trusted access with AWS Account Management/,
+    );
     expect(run.stdout).toContain('PLAN    us-east-1: create the Security Hub finding aggregator (all regions)');
     expect(run.stdout).not.toContain('PLAN    eu-west-1: create the Security Hub finding aggregator');
     expect(run.stdout).toMatch(/Dry run: \d+ change\(s\) planned; nothing changed\./);
@@ -186,9 +202,17 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(run.code).toBe(0);
     expect(summary.covered).toBe(true);
     expect(summary.skippedAccounts).toEqual([{ accountId: suspended, name: 'account-1', state: 'SUSPENDED' }]);
-    expect(summary.regions.map((r) => [r.region, r.covered, r.targeted, r.errors])).toEqual(REGIONS.map((r) => [r, targets(r).length, targets(r).length, []]));
+    expect(summary.regions.map((r) => [r.region, r.covered, r.targeted, r.errors])).toEqual(
+      REGIONS.map((r) => [r, targets(r).length, targets(r).length, []]),
+    );
     // One AssumeRole into the security account's --admin-role-name role per region, reused for every call there.
-    expect(local.emulator.calls().filter((c) => c.operation === 'AssumeRole').map((c) => c.region).sort()).toEqual(REGIONS);
+    expect(
+      local.emulator
+        .calls()
+        .filter((c) => c.operation === 'AssumeRole')
+        .map((c) => c.region)
+        .sort(),
+    ).toEqual(REGIONS);
     expect(assumed.map((a) => a.region).sort()).toEqual(REGIONS);
     expect(new Set(assumed.map((a) => a.roleArn))).toEqual(new Set([`arn:aws:iam::${security}:role/${ADMIN_ROLE}`]));
     expect(summary.regions.every((r) => r.withAllPlans === r.targeted)).toBe(true);
@@ -225,18 +249,33 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(accountAdmins.DelegatedAdministrators?.map((a) => a.Id)).toEqual([security]);
     for (const region of REGIONS) {
       const gdManagement = new GuardDutyClient(config(region));
-      expect((await gdManagement.send(new ListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([{ AdminAccountId: security, AdminStatus: 'ENABLED' }]);
+      expect((await gdManagement.send(new ListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([
+        { AdminAccountId: security, AdminStatus: 'ENABLED' },
+      ]);
       const shManagement = new SecurityHubClient(config(region));
-      expect((await shManagement.send(new ShListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([{ AccountId: security, Status: 'ENABLED' }]);
+      expect((await shManagement.send(new ShListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([
+        { AccountId: security, Status: 'ENABLED' },
+      ]);
 
       const gd = new GuardDutyClient(config(region, adminCreds));
       const detectorId = (await gd.send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
       const detector = await gd.send(new GetDetectorCommand({ DetectorId: detectorId }));
       expect(detector.Status).toBe('ENABLED');
       expect(detector.FindingPublishingFrequency).toBe('FIFTEEN_MINUTES');
-      expect(detector.Features?.filter((f) => f.Status === 'ENABLED').map((f) => f.Name).sort()).toEqual(
-        ['CLOUD_TRAIL', 'DNS_LOGS', 'EBS_MALWARE_PROTECTION', 'EKS_AUDIT_LOGS', 'FLOW_LOGS', 'LAMBDA_NETWORK_LOGS', 'RDS_LOGIN_EVENTS', 'S3_DATA_EVENTS'],
-      );
+      expect(
+        detector.Features?.filter((f) => f.Status === 'ENABLED')
+          .map((f) => f.Name)
+          .sort(),
+      ).toEqual([
+        'CLOUD_TRAIL',
+        'DNS_LOGS',
+        'EBS_MALWARE_PROTECTION',
+        'EKS_AUDIT_LOGS',
+        'FLOW_LOGS',
+        'LAMBDA_NETWORK_LOGS',
+        'RDS_LOGIN_EVENTS',
+        'S3_DATA_EVENTS',
+      ]);
       const orgConfig = await gd.send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }));
       expect(orgConfig.AutoEnableOrganizationMembers).toBe('ALL');
       expect(Object.fromEntries((orgConfig.Features ?? []).map((f) => [f.Name, f.AutoEnable]))).toMatchObject({
@@ -248,8 +287,15 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
         RUNTIME_MONITORING: 'NONE',
       });
       const gdStatus = await gdMembers(region);
-      const expected = targets(region).filter((id) => id !== security).sort();
-      expect([...gdStatus].filter(([, s]) => s === 'Enabled').map(([id]) => id).sort()).toEqual(expected);
+      const expected = targets(region)
+        .filter((id) => id !== security)
+        .sort();
+      expect(
+        [...gdStatus]
+          .filter(([, s]) => s === 'Enabled')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(expected);
       expect(gdStatus.has(suspended)).toBe(false);
       const memberDetectors = await gd.send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: expected.slice(0, 3) }));
       for (const m of memberDetectors.MemberDataSourceConfigurations ?? []) {
@@ -272,7 +318,9 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
 
   it('lets the security account see the opt-in region covered right after: cordon coverage exits 0', async () => {
     // Act: as the security account (Account Management's delegated administrator now), as the scheduled enabler runs.
-    const text = await withCredentials(adminCreds, () => runCli(['coverage', '--regions', REGIONS.join(','), '--features', 's3,eks,malware,rds,lambda']));
+    const text = await withCredentials(adminCreds, () =>
+      runCli(['coverage', '--regions', REGIONS.join(','), '--features', 's3,eks,malware,rds,lambda']),
+    );
     const json = await withCredentials(adminCreds, () => runCli(['coverage', '--regions', REGIONS.join(','), '--json']));
 
     // Assess
@@ -282,7 +330,12 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(text.stdout).toContain(`Covered: ${pairs} account×region pair(s), no gaps.`);
     expect(json.code).toBe(0);
     const optIn = json.lines.filter((c) => c.region === OPT_IN);
-    expect(optIn.filter((c) => c.status === 'member-enabled' || c.status === 'administrator').map((c) => c.accountId).sort()).toEqual([...optedIn].sort());
+    expect(
+      optIn
+        .filter((c) => c.status === 'member-enabled' || c.status === 'administrator')
+        .map((c) => c.accountId)
+        .sort(),
+    ).toEqual([...optedIn].sort());
     expect(optIn.filter((c) => c.status === 'region-not-enabled')).toHaveLength(CREATED - optedIn.size);
     expect(json.lines.some((c) => c.gap === true)).toBe(false);
   });
@@ -296,16 +349,21 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
     expect(run.code).toBe(0);
     expect(mutatingCalls()).toEqual([]);
     const pairs = REGIONS.reduce((n, r) => n + targets(r).length, 0);
-    expect(run.stdout).toContain(`Nothing to change: every targeted account and region is covered (${pairs} account×region pairs, ${CREATED} accounts, 4 regions).`);
+    expect(run.stdout).toContain(
+      `Nothing to change: every targeted account and region is covered (${pairs} account×region pairs, ${CREATED} accounts, 4 regions).`,
+    );
     expect(run.stdout).not.toMatch(/^DONE/m);
-    expect(run.stdout).toMatch(/^us-east-1\s+self\s+55\/55\s+55\/55\s+s3,eks,malware,rds,lambda\s+FIFTEEN_MINUTES\s+admin self, 54\/54 members, auto-enable, aggregator\s+-$/m);
+    expect(run.stdout).toMatch(
+      /^us-east-1\s+self\s+55\/55\s+55\/55\s+s3,eks,malware,rds,lambda\s+FIFTEEN_MINUTES\s+admin self, 54\/54 members, auto-enable, aggregator\s+-$/m,
+    );
     expect(run.stdout).toMatch(/^af-south-1\s+self\s+22\/22\s+22\/22\s+/m);
   });
 
   it('reports a region denied GuardDuty and one failing while applying, completes the rest (Security Hub included), picking up a new account', async () => {
     // Prepare
     const org = new OrganizationsClient(config(HOME));
-    const added = (await org.send(new CreateAccountCommand({ AccountName: 'late', Email: 'late@example.com' }))).CreateAccountStatus?.AccountId ?? '';
+    const added =
+      (await org.send(new CreateAccountCommand({ AccountName: 'late', Email: 'late@example.com' }))).CreateAccountStatus?.AccountId ?? '';
     members.push(added);
     denyRegion = 'eu-west-1';
     denyCreateMembersRegion = 'ap-southeast-2';
@@ -336,8 +394,15 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
         ['add 1 account(s) as GuardDuty members', 'failed'],
         ['add 1 account(s) as Security Hub members', 'done'],
       ]);
-      expect(failing?.errors).toEqual([expect.stringMatching(/^add 1 account\(s\) as GuardDuty members: AccessDeniedException: User is not authorized to perform guardduty:CreateMembers/)]);
-      expect(failing?.gaps).toEqual(['not done: add 1 account(s) as GuardDuty members', expect.stringContaining(`1 account(s) not covered: ${added} (not a member)`)]);
+      expect(failing?.errors).toEqual([
+        expect.stringMatching(
+          /^add 1 account\(s\) as GuardDuty members: AccessDeniedException: User is not authorized to perform guardduty:CreateMembers/,
+        ),
+      ]);
+      expect(failing?.gaps).toEqual([
+        'not done: add 1 account(s) as GuardDuty members',
+        expect.stringContaining(`1 account(s) not covered: ${added} (not a member)`),
+      ]);
       expect((await gdMembers('ap-southeast-2')).has(added)).toBe(false);
 
       // Assess: the other regions complete.
@@ -352,7 +417,8 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
       for (const region of [HOME, 'eu-west-1', 'ap-southeast-2']) {
         const sh = new SecurityHubClient(config(region, adminCreds));
         const listed: string[] = [];
-        for await (const page of shPaginateListMembers({ client: sh }, { OnlyAssociated: true })) listed.push(...(page.Members ?? []).map((m) => m.AccountId ?? ''));
+        for await (const page of shPaginateListMembers({ client: sh }, { OnlyAssociated: true }))
+          listed.push(...(page.Members ?? []).map((m) => m.AccountId ?? ''));
         expect(listed).toContain(added);
       }
       // The late account has not opted in to af-south-1: nothing to do there.
@@ -361,7 +427,9 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
 
       // Assess: the text form lists the gaps.
       expect(text.code).toBe(1);
-      expect(text.stdout).toMatch(/gaps remain:\n(.*\n)*  eu-west-1: GuardDuty's delegated administrator in eu-west-1 could not be read: GuardDuty ListOrganizationAdminAccounts: AccessDeniedException/);
+      expect(text.stdout).toMatch(
+        /gaps remain:\n(.*\n)*  eu-west-1: GuardDuty's delegated administrator in eu-west-1 could not be read: GuardDuty ListOrganizationAdminAccounts: AccessDeniedException/,
+      );
       expect(text.stdout).toMatch(/^ {2}ap-southeast-2: add 1 account\(s\) as GuardDuty members: AccessDeniedException/m);
     } finally {
       denyRegion = undefined;
@@ -376,7 +444,9 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
 
     // Assess
     expect(run.code).toBe(0);
-    expect(summary.regions.map((r) => [r.region, r.covered, r.targeted])).toEqual(REGIONS.map((r) => [r, targets(r).length, targets(r).length]));
+    expect(summary.regions.map((r) => [r.region, r.covered, r.targeted])).toEqual(
+      REGIONS.map((r) => [r, targets(r).length, targets(r).length]),
+    );
     const late = members.at(-1) ?? '';
     for (const region of ['eu-west-1', 'ap-southeast-2']) expect((await gdMembers(region)).get(late)).toBe('Enabled');
   });

@@ -28,7 +28,14 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     proxy = await startFaultyEndpoint({
       target: local.endpoint,
       motoEndpoint: local.motoEndpoint,
-      throttle: { override: (_call, documented) => documented && { ...documented, capacity: Math.max(1, Math.floor(documented.capacity / 10)), refillPerSecond: Math.max(1, documented.refillPerSecond / 10) } },
+      throttle: {
+        override: (_call, documented) =>
+          documented && {
+            ...documented,
+            capacity: Math.max(1, Math.floor(documented.capacity / 10)),
+            refillPerSecond: Math.max(1, documented.refillPerSecond / 10),
+          },
+      },
       intercept: (call, body) => intercept?.(call, body),
     });
     process.env.AWS_ENDPOINT_URL = proxy.endpoint;
@@ -37,7 +44,11 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     process.env.AWS_REGION = 'us-east-1';
     // Setup talks to the endpoint directly: only cordon's calls go through the proxy.
     world = await buildBenchWorld({ endpoint: local.endpoint, accounts: 4, regions: ['us-east-1', 'eu-west-1'] });
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
     await createAuditTable(local, 'cordon-faults');
   }, 60_000);
   afterAll(async () => {
@@ -58,7 +69,13 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     proxy.resetCalls();
 
     // Act: 3 execution environments, SQS batches of 10, redelivery up to 5 receives
-    const run = await drainQueue({ messages: burst.messages, containers: 3, batchSize: 10, maxReceiveCount: 5, newResponder: responderFactory('cordon-faults') });
+    const run = await drainQueue({
+      messages: burst.messages,
+      containers: 3,
+      batchSize: 10,
+      maxReceiveCount: 5,
+      newResponder: responderFactory('cordon-faults'),
+    });
     const summary = proxy.summary();
     proxy.setFaults(undefined);
 
@@ -69,7 +86,10 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     // …every message ended with a result: contained, failed (reported), or skipped by policy (low severity); none lost
     const last = new Map<string, LoggedResult>();
     for (const r of run.results) last.set(r.messageId, r);
-    const outcomes = burst.messages.map((m) => ({ family: m.family, outcome: last.get(m.messageId) ? outcomeOf(last.get(m.messageId) as LoggedResult) : 'lost' }));
+    const outcomes = burst.messages.map((m) => ({
+      family: m.family,
+      outcome: last.get(m.messageId) ? outcomeOf(last.get(m.messageId) as LoggedResult) : 'lost',
+    }));
     expect(outcomes.filter((o) => o.outcome === 'lost')).toEqual([]);
     for (const o of outcomes) expect(o.family === 'low-severity' ? ['skipped'] : ['contained', 'failed']).toContain(o.outcome);
     // A failed finding is reported: logged at error level and its message retried, then dead-lettered.
@@ -81,7 +101,9 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     for (const accountId of new Set(sites.map((s) => s.accountId))) {
       const iam = new IAMClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: await world.credentialsFor(accountId) });
       expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'deploy-bot' }))).PolicyNames).toEqual(['cordon-deny-all']);
-      expect((await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata?.map((k) => k.Status)).toEqual(['Inactive']);
+      expect((await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata?.map((k) => k.Status)).toEqual([
+        'Inactive',
+      ]);
     }
   }, 90_000);
 
@@ -90,12 +112,19 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     const sqs = new SqsWire(local.endpoint);
     const dlqUrl = await sqs.createQueue('cordon-responder-dlq');
     const dlqArn = (await sqs.attributes(dlqUrl, ['QueueArn'])).QueueArn as string;
-    const queueUrl = await sqs.createQueue('cordon-responder', { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) });
+    const queueUrl = await sqs.createQueue('cordon-responder', {
+      VisibilityTimeout: '1',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+    });
     const [site] = sitesOf(2) as [BenchSite];
     const good = findingFor('iam-credentials', site, 0);
     const gone = findingFor('ec2-compromise', { ...site, compromised: { ...site.compromised, instanceId: 'i-0deadbeef00000000' } }, 0);
     for (const f of [good, gone]) local.emulator.publishGuardDutyFinding(f);
-    const [goodId, unreadableId, goneId] = (await sqs.sendBatch(queueUrl, [JSON.stringify(guardDutyEvent(good)), '{"detail-type": "GuardDuty Finding", "source": "aws.guardduty", "detail": {', JSON.stringify(guardDutyEvent(gone))])) as [string, string, string];
+    const [goodId, unreadableId, goneId] = (await sqs.sendBatch(queueUrl, [
+      JSON.stringify(guardDutyEvent(good)),
+      '{"detail-type": "GuardDuty Finding", "source": "aws.guardduty", "detail": {',
+      JSON.stringify(guardDutyEvent(gone)),
+    ])) as [string, string, string];
     const poison = new Set([unreadableId, goneId]);
     const responder = responderFactory('cordon-faults')();
 
@@ -110,10 +139,15 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
         continue;
       }
       for (const m of messages) received.set(m.MessageId, (received.get(m.MessageId) ?? 0) + 1);
-      const { value } = await capturingLogs(() => handleBatch({ Records: messages.map((m) => ({ messageId: m.MessageId, body: m.Body })) }, responder));
+      const { value } = await capturingLogs(() =>
+        handleBatch({ Records: messages.map((m) => ({ messageId: m.MessageId, body: m.Body })) }, responder),
+      );
       const failed = value.batchItemFailures.map((f) => f.itemIdentifier);
       failuresPerInvocation.push(failed);
-      await sqs.deleteBatch(queueUrl, messages.filter((m) => !failed.includes(m.MessageId)).map((m) => m.ReceiptHandle));
+      await sqs.deleteBatch(
+        queueUrl,
+        messages.filter((m) => !failed.includes(m.MessageId)).map((m) => m.ReceiptHandle),
+      );
     }
     responder.close();
     const dead = await sqs.receive(dlqUrl, 10);
@@ -130,7 +164,9 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
   it('retries the findings Security Hub leaves unprocessed with a transient error, and reports those it keeps refusing', async () => {
     // Prepare: four findings in one region; Security Hub refuses two of them once (transient), one always (not found)
     const [site] = sitesOf(3) as [BenchSite];
-    const findings = (['ec2-compromise', 'ec2-attacked', 'iam-credentials', 's3-exposure'] as const).map((family) => findingFor(family, site, 0));
+    const findings = (['ec2-compromise', 'ec2-attacked', 'iam-credentials', 's3-exposure'] as const).map((family) =>
+      findingFor(family, site, 0),
+    );
     for (const f of findings) local.emulator.publishGuardDutyFinding(f);
     const [transient1, transient2, , refused] = findings.map((f) => String(f.arn)) as [string, string, string, string];
     const partial = unprocessedFindings([
@@ -142,7 +178,9 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     const responder = responderFactory('cordon-faults')();
 
     // Act
-    const { value, lines } = await capturingLogs(() => handleBatch({ Records: findings.map((f, i) => ({ messageId: `m${i}`, body: JSON.stringify(guardDutyEvent(f)) })) }, responder));
+    const { value, lines } = await capturingLogs(() =>
+      handleBatch({ Records: findings.map((f, i) => ({ messageId: `m${i}`, body: JSON.stringify(guardDutyEvent(f)) })) }, responder),
+    );
     responder.close();
     intercept = undefined;
 
@@ -158,7 +196,9 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     expect(byArn.get(refused)?.securityHub).toEqual({ status: 'unprocessed', detail: 'FindingNotFound: Finding Not Found' });
     expect(outcomeOf(byArn.get(refused) as LoggedResult)).toBe('contained');
     expect(value.batchItemFailures).toEqual([]);
-    const writes = proxy.calls().filter((c) => c.service === 'securityhub' && c.operation === 'BatchUpdateFindings' && c.outcome === 'forwarded');
+    const writes = proxy
+      .calls()
+      .filter((c) => c.service === 'securityhub' && c.operation === 'BatchUpdateFindings' && c.outcome === 'forwarded');
     expect(writes.length).toBeGreaterThan(1);
   }, 60_000);
 });

@@ -31,7 +31,12 @@ describe('DynamoDB leases and circuit admissions', () => {
     await local?.stop();
   });
 
-  const leaseItem = async (key: string) => (await newClient().send(new GetItemCommand({ TableName: table, ConsistentRead: true, Key: { pk: { S: `lease#${key}` }, sk: { S: 'lease' } } }))).Item;
+  const leaseItem = async (key: string) =>
+    (
+      await newClient().send(
+        new GetItemCommand({ TableName: table, ConsistentRead: true, Key: { pk: { S: `lease#${key}` }, sk: { S: 'lease' } } }),
+      )
+    ).Item;
 
   it('takes a free lease with a conditional put and refuses another owner while it is unexpired', async () => {
     // Prepare
@@ -85,7 +90,8 @@ describe('DynamoDB leases and circuit admissions', () => {
     // Assess
     const winners = results.flatMap((r, i) => (r.taken ? [`owner-${i}`] : []));
     expect(winners).toHaveLength(1);
-    for (const r of results.filter((x) => !x.taken)) expect(r).toEqual({ taken: false, holder: { owner: winners[0], expiresAtMs: T0 + TTL_MS } });
+    for (const r of results.filter((x) => !x.taken))
+      expect(r).toEqual({ taken: false, holder: { owner: winners[0], expiresAtMs: T0 + TTL_MS } });
     expect((await leaseItem('k-race'))?.leaseOwner).toEqual({ S: winners[0] });
   });
 
@@ -110,7 +116,9 @@ describe('DynamoDB leases and circuit admissions', () => {
     // Assess
     expect(busy).toBeInstanceOf(LeaseBusyError);
     expect((busy as LeaseBusyError).holder).toEqual({ owner: expect.any(String), expiresAtMs: expect.any(Number) });
-    expect((busy as LeaseBusyError).message).toMatch(/^another cordon invocation is acting on acct\|us-east-1\|network-acl:acl-1 \(held until /);
+    expect((busy as LeaseBusyError).message).toMatch(
+      /^another cordon invocation is acting on acct\|us-east-1\|network-acl:acl-1 \(held until /,
+    );
     await taken.release();
     expect(await leaseItem('acct|us-east-1|network-acl:acl-1')).toBeUndefined();
   });
@@ -127,7 +135,13 @@ describe('DynamoDB leases and circuit admissions', () => {
     const limits = { perAccount: 5, perOrganization: 50, windowMinutes: 60 };
     const breakerA = new CircuitBreaker(storeA, limits);
     const breakerB = new CircuitBreaker(storeB, limits);
-    const candidates = (from: number): CircuitCandidate[] => Array.from({ length: 5 }, (_, i) => ({ accountId: '111122223333', region: 'us-east-1', findingId: `f-${from + i}`, resource: `i-${from + i}` }));
+    const candidates = (from: number): CircuitCandidate[] =>
+      Array.from({ length: 5 }, (_, i) => ({
+        accountId: '111122223333',
+        region: 'us-east-1',
+        findingId: `f-${from + i}`,
+        resource: `i-${from + i}`,
+      }));
     const now = new Date();
 
     // Act
@@ -136,7 +150,8 @@ describe('DynamoDB leases and circuit admissions', () => {
     // Assess: 5 admitted in total, the rest held with circuit-open
     const verdicts = [...va, ...vb];
     expect(verdicts.filter((v) => v.admitted)).toHaveLength(5);
-    for (const v of verdicts.filter((x) => !x.admitted)) expect(v).toMatchObject({ admitted: false, reason: expect.stringMatching(/^circuit-open: 5 resources of account 111122223333/) });
+    for (const v of verdicts.filter((x) => !x.admitted))
+      expect(v).toMatchObject({ admitted: false, reason: expect.stringMatching(/^circuit-open: 5 resources of account 111122223333/) });
     // …and the ledger in DynamoDB agrees: 5 containments and 5 held entries, and no lease left behind
     const entries = await storeA.circuitEntries(new Date(now.getTime() - 60_000).toISOString());
     expect(entries.filter((e) => e.kind === 'containment')).toHaveLength(5);

@@ -32,20 +32,47 @@ describe('release: shared containments and released findings', () => {
   beforeAll(async () => {
     local = await startLocal();
     world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
     account = world.memberAccountIds[0] as string;
     ec2 = (await memberClients(local, world, account, region)).ec2;
     ({ vpcId, subnetId } = instanceOf(world, account, region, 'web-1').target);
-    const id = async (name: string) => (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }))).SecurityGroups?.[0]?.GroupId as string;
+    const id = async (name: string) =>
+      (
+        await ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [
+              { Name: 'vpc-id', Values: [vpcId] },
+              { Name: 'group-name', Values: [name] },
+            ],
+          }),
+        )
+      ).SecurityGroups?.[0]?.GroupId as string;
     groups = { web: await id('web'), admin: await id('admin') };
   }, 120_000);
   afterAll(async () => local?.stop());
 
-  const launch = (name: string) => launchAwsLikeInstance(ec2, { vpcId, subnetId, groupIds: [groups.web], secondInterfaceGroupIds: [groups.admin], name });
+  const launch = (name: string) =>
+    launchAwsLikeInstance(ec2, { vpcId, subnetId, groupIds: [groups.web], secondInterfaceGroupIds: [groups.admin], name });
   const quarantineId = async () =>
-    (groups.quarantine ??= (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: ['cordon-quarantine'] }] }))).SecurityGroups?.[0]?.GroupId as string);
-  const isolated = async (instanceId: string) => Object.values(await interfaceGroups(ec2, instanceId)).every((g) => g.length === 1 && g[0] === groups.quarantine);
-  const termination = async (instanceId: string) => (await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }))).DisableApiTermination?.Value;
+    (groups.quarantine ??= (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'group-name', Values: ['cordon-quarantine'] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0]?.GroupId as string);
+  const isolated = async (instanceId: string) =>
+    Object.values(await interfaceGroups(ec2, instanceId)).every((g) => g.length === 1 && g[0] === groups.quarantine);
+  const termination = async (instanceId: string) =>
+    (await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' })))
+      .DisableApiTermination?.Value;
   const actions = (run: { lines: Array<Record<string, unknown>> }, i = 0): Line[] => (run.lines[i]?.actions as Line[] | undefined) ?? [];
 
   /** Contains an instance with two findings of different types, one after the other (two deliveries). */
@@ -59,8 +86,16 @@ describe('release: shared containments and released findings', () => {
     expect([first.code, second.code]).toEqual([0, 0]);
     await quarantineId();
     // The second finding found the interfaces isolated by the first.
-    expect(actions(first).filter((a) => a.action === 'ec2.isolate').map((a) => a.status)).toEqual(['done', 'done']);
-    expect(actions(second).filter((a) => a.action === 'ec2.isolate').map((a) => a.status)).toEqual(['already', 'already']);
+    expect(
+      actions(first)
+        .filter((a) => a.action === 'ec2.isolate')
+        .map((a) => a.status),
+    ).toEqual(['done', 'done']);
+    expect(
+      actions(second)
+        .filter((a) => a.action === 'ec2.isolate')
+        .map((a) => a.status),
+    ).toEqual(['already', 'already']);
     expect(await isolated(box.instanceId)).toBe(true);
     return { box, before, crypto, backdoor };
   };
@@ -80,13 +115,26 @@ describe('release: shared containments and released findings', () => {
     expect(refused.code).toBe(1);
     const refusals = actions(refused).filter((a) => a.action === 'ec2.isolate');
     expect(refusals).toHaveLength(2);
-    for (const a of refusals) expect(a).toMatchObject({ status: 'failed', detail: expect.stringMatching(new RegExp(`^refused: finding ${String(backdoor.id)} still relies on this containment: release it first, or rerun with --force$`)) });
-    expect(actions(refused).find((a) => a.action === 'ec2.protect')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^refused: /) });
+    for (const a of refusals)
+      expect(a).toMatchObject({
+        status: 'failed',
+        detail: expect.stringMatching(
+          new RegExp(`^refused: finding ${String(backdoor.id)} still relies on this containment: release it first, or rerun with --force$`),
+        ),
+      });
+    expect(actions(refused).find((a) => a.action === 'ec2.protect')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^refused: /),
+    });
     expect(stillIsolated).toBe(true);
     expect(stillProtected).toBe(true);
     // --force restores the interfaces' own groups and the protection
     expect(forced.code).toBe(0);
-    expect(actions(forced).filter((a) => a.action === 'ec2.isolate').map((a) => a.status)).toEqual(['done', 'done']);
+    expect(
+      actions(forced)
+        .filter((a) => a.action === 'ec2.isolate')
+        .map((a) => a.status),
+    ).toEqual(['done', 'done']);
     expect(await interfaceGroups(ec2, box.instanceId)).toEqual(before);
     expect(await termination(box.instanceId)).toBe(false);
   });
@@ -110,12 +158,25 @@ describe('release: shared containments and released findings', () => {
     // …then the first's release restores every interface and the protection
     expect(first.code).toBe(0);
     expect(actions(first).filter((a) => a.status === 'failed')).toEqual([]);
-    expect(actions(first).filter((a) => a.action === 'ec2.isolate').map((a) => a.status)).toEqual(['done', 'done']);
+    expect(
+      actions(first)
+        .filter((a) => a.action === 'ec2.isolate')
+        .map((a) => a.status),
+    ).toEqual(['done', 'done']);
     expect(await interfaceGroups(ec2, box.instanceId)).toEqual(before);
     expect(await termination(box.instanceId)).toBe(false);
     // Evidence stays: the snapshots of both findings.
-    const records = fs.readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { findingId: string; action: string; status: string; actor: string });
-    expect(records.filter((r) => r.action === 'ec2.snapshot' && r.status === 'done' && r.actor === 'respond').map((r) => r.findingId).sort()).toEqual([String(crypto.id), String(crypto.id), String(backdoor.id), String(backdoor.id)].sort());
+    const records = fs
+      .readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { findingId: string; action: string; status: string; actor: string });
+    expect(
+      records
+        .filter((r) => r.action === 'ec2.snapshot' && r.status === 'done' && r.actor === 'respond')
+        .map((r) => r.findingId)
+        .sort(),
+    ).toEqual([String(crypto.id), String(crypto.id), String(backdoor.id), String(backdoor.id)].sort());
   });
 
   it('does not contain a released finding again when GuardDuty publishes it again; its custom action still does', async () => {
@@ -128,7 +189,10 @@ describe('release: shared containments and released findings', () => {
     expect((await runCli(['release', '--finding', String(finding.id)], { CORDON_AUDIT_FILE: audit })).code).toBe(0);
     expect(await interfaceGroups(ec2, box.instanceId)).toEqual(before);
     // GuardDuty sees the activity again: same finding, higher count, later update
-    const again = { ...sampleFinding('Trojan:EC2/BlackholeTraffic', { accountId: account, region, instance: box, count: 7 }), updatedAt: '2026-11-24T16:00:00.000Z' };
+    const again = {
+      ...sampleFinding('Trojan:EC2/BlackholeTraffic', { accountId: account, region, instance: box, count: 7 }),
+      updatedAt: '2026-11-24T16:00:00.000Z',
+    };
     local.emulator.publishGuardDutyFinding(again);
 
     // Act
@@ -155,12 +219,18 @@ describe('release: shared containments and released findings', () => {
     // Assess: the re-published finding is skipped, saying who released it, and nothing changed
     expect(republished.code).toBe(0);
     expect(republished.lines[0]).toMatchObject({ findingId: String(finding.id), decision: 'skip', actions: [] });
-    expect(String(republished.lines[0]?.reason)).toMatch(/^released by cli at \d{4}-\d\d-\d\dT.*: not contained again automatically; run its custom action to contain it again$/);
+    expect(String(republished.lines[0]?.reason)).toMatch(
+      /^released by cli at \d{4}-\d\d-\d\dT.*: not contained again automatically; run its custom action to contain it again$/,
+    );
     expect(afterRepublish).toEqual(before);
     // …and the analyst's custom action contains it again
     expect(analyst.code).toBe(0);
     expect(analyst.lines[0]).toMatchObject({ decision: 'act', reason: 'analyst chose custom action "Isolate EC2"' });
-    expect(actions(analyst).filter((a) => a.action === 'ec2.isolate').map((a) => a.status)).toEqual(['done', 'done']);
+    expect(
+      actions(analyst)
+        .filter((a) => a.action === 'ec2.isolate')
+        .map((a) => a.status),
+    ).toEqual(['done', 'done']);
     expect(await isolated(box.instanceId)).toBe(true);
   });
 
@@ -179,9 +249,17 @@ describe('release: shared containments and released findings', () => {
 
     // Assess
     expect(nothing.code).toBe(0);
-    expect(nothing.lines[0]).toMatchObject({ findingId: String(low.id), actions: [], summary: 'nothing to release: cordon changed nothing for this finding (every action was skipped, already done or failed)', securityHub: 'not written (nothing released)' });
+    expect(nothing.lines[0]).toMatchObject({
+      findingId: String(low.id),
+      actions: [],
+      summary: 'nothing to release: cordon changed nothing for this finding (every action was skipped, already done or failed)',
+      securityHub: 'not written (nothing released)',
+    });
     expect(await interfaceGroups(ec2, web2.target.instanceId)).toEqual(groupsBefore);
     expect(unknown.code).toBe(1);
-    expect(unknown.lines[0]).toMatchObject({ findingId: '0123456789abcdef0123456789abcdef', summary: expect.stringMatching(/^nothing to release: no audit record of this finding in file /) });
+    expect(unknown.lines[0]).toMatchObject({
+      findingId: '0123456789abcdef0123456789abcdef',
+      summary: expect.stringMatching(/^nothing to release: no audit record of this finding in file /),
+    });
   });
 });

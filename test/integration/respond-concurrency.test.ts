@@ -1,5 +1,12 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateSubnetCommand, CreateVpcCommand, DescribeNetworkAclsCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeNetworkAclsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { createAuditTable } from '../../bench/harness';
 import { startFaultyEndpoint, type FaultProxy } from '../support/fault-proxy';
@@ -33,25 +40,50 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
   const responders: Responder[] = [];
 
   const environment = (name: string): Responder => {
-    const settings = responderSettings({ ...process.env, CORDON_AUDIT_TABLE: table, CORDON_CIRCUIT_ACCOUNT_LIMIT: '1000', CORDON_CIRCUIT_ORG_LIMIT: '1000' });
+    const settings = responderSettings({
+      ...process.env,
+      CORDON_AUDIT_TABLE: table,
+      CORDON_CIRCUIT_ACCOUNT_LIMIT: '1000',
+      CORDON_CIRCUIT_ORG_LIMIT: '1000',
+    });
     const r = buildResponder(settings, { actor: name });
     responders.push(r);
     return r;
   };
   const deliver = (responder: Responder, findings: ReadonlyArray<Record<string, unknown>>): Promise<FindingResult[]> =>
     respond(parseInput(findings.map((f) => JSON.stringify(guardDutyEvent(f))).join('\n')), responder.deps);
-  const statuses = (result: FindingResult | undefined, action: string): string[] => (result?.actions ?? []).filter((a) => a.action === action).map((a) => a.status).sort();
+  const statuses = (result: FindingResult | undefined, action: string): string[] =>
+    (result?.actions ?? [])
+      .filter((a) => a.action === action)
+      .map((a) => a.status)
+      .sort();
   const groupId = async (vpcId: string, name: string): Promise<string> =>
-    (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }))).SecurityGroups?.[0]?.GroupId as string;
+    (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'group-name', Values: [name] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0]?.GroupId as string;
   const denies = async (subnetId: string, cidr: string) => {
-    const acl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }))).NetworkAcls?.[0];
-    return (acl?.Entries ?? []).filter((e) => e.CidrBlock === cidr && e.RuleAction === 'deny').map((e) => ({ egress: e.Egress, ruleNumber: e.RuleNumber }));
+    const acl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] })))
+      .NetworkAcls?.[0];
+    return (acl?.Entries ?? [])
+      .filter((e) => e.CidrBlock === cidr && e.RuleAction === 'deny')
+      .map((e) => ({ egress: e.Egress, ruleNumber: e.RuleNumber }));
   };
 
   beforeAll(async () => {
     local = await startLocal();
     world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
     await createAuditTable(local, table);
     account = world.memberAccountIds[0] as string;
     ec2 = (await memberClients(local, world, account, region)).ec2;
@@ -68,17 +100,35 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     const web2 = instanceOf(world, account, region, 'web-2');
     const vpcId = web2.target.vpcId;
     const [web, admin] = [await groupId(vpcId, 'web'), await groupId(vpcId, 'admin')];
-    const miner = await launchAwsLikeInstance(ec2, { vpcId, subnetId: web2.target.subnetId, groupIds: [web], secondInterfaceGroupIds: [admin], instanceProfileName: 'web-instance-profile', name: 'miner' });
+    const miner = await launchAwsLikeInstance(ec2, {
+      vpcId,
+      subnetId: web2.target.subnetId,
+      groupIds: [web],
+      secondInterfaceGroupIds: [admin],
+      instanceProfileName: 'web-instance-profile',
+      name: 'miner',
+    });
     const before = await interfaceGroups(ec2, miner.instanceId);
     const crypto = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B!DNS', { accountId: account, region, instance: miner });
-    const brute = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', { accountId: account, region, instance: web2.target, resourceRole: 'TARGET', remoteIp: '198.51.100.50' });
+    const brute = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', {
+      accountId: account,
+      region,
+      instance: web2.target,
+      resourceRole: 'TARGET',
+      remoteIp: '198.51.100.50',
+    });
     const [envA, envB] = [environment('lambda-env-a'), environment('lambda-env-b')];
 
     // Act: both environments receive both findings at the same moment (an SQS redelivery racing the first delivery)
     const [a, b] = await Promise.all([deliver(envA, [crypto, brute]), deliver(envB, [crypto, brute])]);
 
     // Assess: AWS holds each containment once
-    const snapshots = (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(crypto.id)] }] }))).Snapshots ?? [];
+    const snapshots =
+      (
+        await ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(crypto.id)] }] }),
+        )
+      ).Snapshots ?? [];
     expect(snapshots).toHaveLength(2);
     expect(new Set(snapshots.map((s) => s.VolumeId)).size).toBe(2);
     expect((await denies(web2.target.subnetId, '198.51.100.50/32')).sort((x, y) => Number(x.egress) - Number(y.egress))).toEqual([
@@ -89,7 +139,11 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(Object.values(await interfaceGroups(ec2, miner.instanceId))).toEqual([[quarantine], [quarantine]]);
 
     // Assess: whichever environment went first did it; the other found it done
-    const [first, second] = [a, b].sort((x, y) => statuses(y[0], 'ec2.snapshot').filter((s) => s === 'done').length - statuses(x[0], 'ec2.snapshot').filter((s) => s === 'done').length) as [FindingResult[], FindingResult[]];
+    const [first, second] = [a, b].sort(
+      (x, y) =>
+        statuses(y[0], 'ec2.snapshot').filter((s) => s === 'done').length -
+        statuses(x[0], 'ec2.snapshot').filter((s) => s === 'done').length,
+    ) as [FindingResult[], FindingResult[]];
     expect(first.map((r) => r.decision)).toEqual(['act', 'act']);
     expect(second.map((r) => r.decision)).toEqual(['act', 'act']);
     expect(statuses(first[0], 'ec2.snapshot')).toEqual(['done', 'done']);
@@ -113,7 +167,9 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(Object.fromEntries(isolations.map((r) => [r.resource, (r.prior?.groupIds as string[]).slice().sort()]))).toEqual(before);
     expect(new Set(records.map((r) => r.by))).toEqual(new Set(['lambda-env-a', 'lambda-env-b']));
     const { iam } = await memberClients(local, world, account, region);
-    await expect(iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' }))).resolves.toBeDefined();
+    await expect(
+      iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' })),
+    ).resolves.toBeDefined();
     // Every lease was given back.
     const items = (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [];
     expect(items.filter((i) => i.pk?.S?.startsWith('lease#'))).toEqual([]);
@@ -123,9 +179,27 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     // Prepare
     const web1 = instanceOf(world, account, region, 'web-1');
     const web = await groupId(web1.target.vpcId, 'web');
-    const other = await launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], name: 'web-3' });
-    const onWeb1 = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', { accountId: account, region, instance: web1.target, resourceRole: 'TARGET', remoteIp: '198.51.100.60' });
-    const onOther = publish(local, 'UnauthorizedAccess:EC2/RDPBruteForce', { accountId: account, region, instance: other, resourceRole: 'TARGET', remoteIp: '198.51.100.60', severity: 5 });
+    const other = await launchAwsLikeInstance(ec2, {
+      vpcId: web1.target.vpcId,
+      subnetId: web1.target.subnetId,
+      groupIds: [web],
+      name: 'web-3',
+    });
+    const onWeb1 = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', {
+      accountId: account,
+      region,
+      instance: web1.target,
+      resourceRole: 'TARGET',
+      remoteIp: '198.51.100.60',
+    });
+    const onOther = publish(local, 'UnauthorizedAccess:EC2/RDPBruteForce', {
+      accountId: account,
+      region,
+      instance: other,
+      resourceRole: 'TARGET',
+      remoteIp: '198.51.100.60',
+      severity: 5,
+    });
     const rulesBefore = await denies(web1.target.subnetId, '198.51.100.50/32');
 
     // Act
@@ -137,7 +211,9 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(rules.map((r) => r.ruleNumber)).toEqual([2, 2]);
     expect([statuses(a[0], 'network.block-ip'), statuses(b[0], 'network.block-ip')].sort()).toEqual([['already'], ['done']]);
     expect(await denies(web1.target.subnetId, '198.51.100.50/32')).toEqual(rulesBefore);
-    const acl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [web1.target.subnetId] }] }))).NetworkAcls?.[0];
+    const acl = (
+      await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [web1.target.subnetId] }] }))
+    ).NetworkAcls?.[0];
     const keys = (acl?.Entries ?? []).map((e) => `${e.Egress}:${e.RuleNumber}`);
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -148,12 +224,25 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     // consistent): only the audit trail can tell that a snapshot was taken.
     const web1 = instanceOf(world, account, region, 'web-1');
     const web = await groupId(web1.target.vpcId, 'web');
-    const box = await launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], name: 'lagging' });
+    const box = await launchAwsLikeInstance(ec2, {
+      vpcId: web1.target.vpcId,
+      subnetId: web1.target.subnetId,
+      groupIds: [web],
+      name: 'lagging',
+    });
     const finding = publish(local, 'Trojan:EC2/DNSDataExfiltration', { accountId: account, region, instance: box });
     const proxy: FaultProxy = await startFaultyEndpoint({
       target: local.endpoint,
       motoEndpoint: local.motoEndpoint,
-      intercept: (call) => (call.operation === 'DescribeSnapshots' ? { answer: (up) => ({ ...up, body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')) }) } : undefined),
+      intercept: (call) =>
+        call.operation === 'DescribeSnapshots'
+          ? {
+              answer: (up) => ({
+                ...up,
+                body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')),
+              }),
+            }
+          : undefined,
     });
     process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
     let first: FindingResult[];
@@ -169,7 +258,12 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
 
     // Assess: the proxy hid the snapshots from every look-up, and still one snapshot per volume
     expect(proxy.calls().filter((c) => c.operation === 'DescribeSnapshots').length).toBeGreaterThanOrEqual(3);
-    const snapshots = (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(finding.id)] }] }))).Snapshots ?? [];
+    const snapshots =
+      (
+        await ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(finding.id)] }] }),
+        )
+      ).Snapshots ?? [];
     expect(snapshots).toHaveLength(2);
     expect(statuses(first[0], 'ec2.snapshot')).toEqual(['done', 'done']);
     expect(statuses(first[1], 'ec2.snapshot')).toEqual(['already', 'already']);
@@ -183,24 +277,42 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
   it('two instances of one VPC isolated at once in two environments: one quarantine group and one allow-all group', async () => {
     // Prepare: a VPC cordon has not isolated anything in yet
     const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }))).Vpc?.VpcId as string;
-    const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.1.1.0/24', AvailabilityZone: `${region}a` }))).Subnet?.SubnetId as string;
-    const [defaultGroup] = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).SecurityGroups ?? [];
+    const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.1.1.0/24', AvailabilityZone: `${region}a` })))
+      .Subnet?.SubnetId as string;
+    const [defaultGroup] =
+      (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).SecurityGroups ?? [];
     const [one, two] = [
       await launchAwsLikeInstance(ec2, { vpcId, subnetId, groupIds: [defaultGroup?.GroupId as string], name: 'batch-1' }),
       await launchAwsLikeInstance(ec2, { vpcId, subnetId, groupIds: [defaultGroup?.GroupId as string], name: 'batch-2' }),
     ];
-    const findings = [one, two].map((instance) => publish(local, 'Backdoor:EC2/C&CActivity.B!DNS', { accountId: account, region, instance }));
+    const findings = [one, two].map((instance) =>
+      publish(local, 'Backdoor:EC2/C&CActivity.B!DNS', { accountId: account, region, instance }),
+    );
 
     // Act
-    const [a, b] = await Promise.all([deliver(environment('lambda-env-e'), [findings[0] as Record<string, unknown>]), deliver(environment('lambda-env-f'), [findings[1] as Record<string, unknown>])]);
+    const [a, b] = await Promise.all([
+      deliver(environment('lambda-env-e'), [findings[0] as Record<string, unknown>]),
+      deliver(environment('lambda-env-f'), [findings[1] as Record<string, unknown>]),
+    ]);
 
     // Assess
-    const named = async (name: string) => (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }))).SecurityGroups ?? [];
+    const named = async (name: string) =>
+      (
+        await ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [
+              { Name: 'vpc-id', Values: [vpcId] },
+              { Name: 'group-name', Values: [name] },
+            ],
+          }),
+        )
+      ).SecurityGroups ?? [];
     const quarantine = await named('cordon-quarantine');
     expect(quarantine).toHaveLength(1);
     expect(await named('cordon-untrack')).toHaveLength(1);
     expect(quarantine[0]).toMatchObject({ IpPermissions: [], IpPermissionsEgress: [] });
-    for (const instance of [one, two]) expect(Object.values(await interfaceGroups(ec2, instance.instanceId))).toEqual([[quarantine[0]?.GroupId]]);
+    for (const instance of [one, two])
+      expect(Object.values(await interfaceGroups(ec2, instance.instanceId))).toEqual([[quarantine[0]?.GroupId]]);
     expect([...statuses(a[0], 'ec2.isolate'), ...statuses(b[0], 'ec2.isolate')]).toEqual(['done', 'done']);
   });
 });

@@ -1,4 +1,10 @@
-import { DescribeInstanceAttributeCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstanceAttributeCommand,
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+} from '@aws-sdk/client-ec2';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import * as fs from 'node:fs';
 import { buildWorld, type World } from '../../src/demo/world';
@@ -15,22 +21,34 @@ describe('respond: an EC2 instance compromise in a member account', () => {
   beforeAll(async () => {
     local = await startLocal();
     world = await buildWorld({ endpoint: local.endpoint, memberCount: 2, regions: ['us-east-1', 'eu-west-1'] });
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
     audit = auditFile();
   }, 120_000);
   afterAll(async () => local?.stop());
 
   const groupsOf = async (accountId: string, region: string, instanceId: string) => {
     const { ec2 } = await memberClients(local, world, accountId, region);
-    const out = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }));
-    return Object.fromEntries((out.NetworkInterfaces ?? []).map((ni) => [ni.NetworkInterfaceId, (ni.Groups ?? []).map((g) => g.GroupId).sort()]));
+    const out = await ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }),
+    );
+    return Object.fromEntries(
+      (out.NetworkInterfaces ?? []).map((ni) => [ni.NetworkInterfaceId, (ni.Groups ?? []).map((g) => g.GroupId).sort()]),
+    );
   };
 
   it('plans in dry-run and changes nothing', async () => {
     // Prepare
     const [account] = world.memberAccountIds as [string];
     const web1 = instanceOf(world, account, 'eu-west-1', 'web-1');
-    const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B!DNS', { accountId: account, region: 'eu-west-1', instance: web1.target });
+    const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B!DNS', {
+      accountId: account,
+      region: 'eu-west-1',
+      instance: web1.target,
+    });
     const before = await groupsOf(account, 'eu-west-1', web1.target.instanceId);
 
     // Act
@@ -45,7 +63,13 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     expect(actions.every((a) => a.status === 'planned' || a.status === 'already')).toBe(true);
     expect(await groupsOf(account, 'eu-west-1', web1.target.instanceId)).toEqual(before);
     const { ec2 } = await memberClients(local, world, account, 'eu-west-1');
-    expect((await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(finding.id)] }] }))).Snapshots ?? []).toHaveLength(0);
+    expect(
+      (
+        await ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(finding.id)] }] }),
+        )
+      ).Snapshots ?? [],
+    ).toHaveLength(0);
     expect((await hubFinding(local, finding))?.Workflow?.Status).toBe('NEW');
     expect(fs.existsSync(audit)).toBe(false);
   });
@@ -54,7 +78,11 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     // Prepare
     const [account] = world.memberAccountIds as [string];
     const web1 = instanceOf(world, account, 'us-east-1', 'web-1');
-    const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B!DNS', { accountId: account, region: 'us-east-1', instance: web1.target });
+    const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B!DNS', {
+      accountId: account,
+      region: 'us-east-1',
+      instance: web1.target,
+    });
     const before = await groupsOf(account, 'us-east-1', web1.target.instanceId);
     expect(Object.keys(before)).toHaveLength(2);
 
@@ -65,41 +93,81 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const [line] = run.lines;
-    expect(line).toMatchObject({ accountId: account, region: 'us-east-1', decision: 'act', runbook: 'ec2-instance-compromise', securityHub: { status: 'updated' } });
+    expect(line).toMatchObject({
+      accountId: account,
+      region: 'us-east-1',
+      decision: 'act',
+      runbook: 'ec2-instance-compromise',
+      securityHub: { status: 'updated' },
+    });
     expect((line?.actions as Array<{ status: string }>).filter((a) => a.status === 'failed')).toEqual([]);
 
     // Assess: AWS state in the member account
     const { ec2, iam } = await memberClients(local, world, account, 'us-east-1');
-    const snapshots = (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(finding.id)] }] }))).Snapshots ?? [];
+    const snapshots =
+      (
+        await ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(finding.id)] }] }),
+        )
+      ).Snapshots ?? [];
     expect(snapshots).toHaveLength(2);
-    const quarantine = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['cordon-quarantine'] }, { Name: 'vpc-id', Values: [web1.target.vpcId] }] }))).SecurityGroups?.[0];
+    const quarantine = (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'group-name', Values: ['cordon-quarantine'] },
+            { Name: 'vpc-id', Values: [web1.target.vpcId] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0];
     expect(quarantine?.IpPermissions).toEqual([]);
     expect(quarantine?.IpPermissionsEgress).toEqual([]);
     // moto reports an attached interface's groups unioned with the instance's; AWS reports the interface's own.
     const after = await groupsOf(account, 'us-east-1', web1.target.instanceId);
     for (const groups of Object.values(after)) expect(groups).toContain(quarantine?.GroupId);
-    const protection = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: web1.target.instanceId, Attribute: 'disableApiTermination' }));
+    const protection = await ec2.send(
+      new DescribeInstanceAttributeCommand({ InstanceId: web1.target.instanceId, Attribute: 'disableApiTermination' }),
+    );
     expect(protection.DisableApiTermination?.Value).toBe(true);
-    const profiles = await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [web1.target.instanceId] }] }));
+    const profiles = await ec2.send(
+      new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [web1.target.instanceId] }] }),
+    );
     expect((profiles.IamInstanceProfileAssociations ?? []).filter((a) => a.State === 'associated')).toEqual([]);
-    const revocation = await iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' }));
+    const revocation = await iam.send(
+      new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' }),
+    );
     expect(decodeURIComponent(revocation.PolicyDocument ?? '')).toContain('aws:TokenIssueTime');
 
     // Assess: Security Hub and the audit trail
     const hub = await hubFinding(local, finding);
     expect(hub?.Workflow?.Status).toBe('RESOLVED');
-    expect(hub?.Note).toMatchObject({ UpdatedBy: 'cordon', Text: expect.stringContaining('ec2.snapshot in place; ec2.protect in place; ec2.detach in place; ec2.isolate in place') });
+    expect(hub?.Note).toMatchObject({
+      UpdatedBy: 'cordon',
+      Text: expect.stringContaining('ec2.snapshot in place; ec2.protect in place; ec2.detach in place; ec2.isolate in place'),
+    });
     expect(hub?.UserDefinedFields).toMatchObject({ cordon_runbook: 'ec2-instance-compromise', cordon_result: 'contained' });
-    const records = fs.readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; prior?: { groupIds?: string[]; networkInterfaceId?: string } });
+    const records = fs
+      .readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; prior?: { groupIds?: string[]; networkInterfaceId?: string } });
     const isolations = records.filter((r) => r.action === 'ec2.isolate');
-    expect(isolations.map((r) => [r.prior?.networkInterfaceId, r.prior?.groupIds?.slice().sort()])).toEqual(expect.arrayContaining(Object.entries(before)));
+    expect(isolations.map((r) => [r.prior?.networkInterfaceId, r.prior?.groupIds?.slice().sort()])).toEqual(
+      expect.arrayContaining(Object.entries(before)),
+    );
   });
 
   it('does nothing twice when the finding is delivered again with a higher count', async () => {
     // Prepare
     const [account] = world.memberAccountIds as [string];
     const web1 = instanceOf(world, account, 'us-east-1', 'web-1');
-    const again = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B!DNS', { accountId: account, region: 'us-east-1', instance: web1.target, count: 4 });
+    const again = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B!DNS', {
+      accountId: account,
+      region: 'us-east-1',
+      instance: web1.target,
+      count: 4,
+    });
 
     // Act
     const run = await runCli(['respond', eventsFile([again, again]), '--json'], { CORDON_AUDIT_FILE: audit });
@@ -110,13 +178,24 @@ describe('respond: an EC2 instance compromise in a member account', () => {
       // moto reports an attached interface's groups unioned with the instance's launch
       // groups, so the quarantine-only check cannot see the isolation and ec2.isolate
       // repeats (a no-op in effect). In AWS it reports "already"; see the unit test.
-      const statuses = (line.actions as Array<{ action: string; status: string }>).filter((a) => a.action !== 'ec2.isolate').map((a) => `${a.action}:${a.status}`);
+      const statuses = (line.actions as Array<{ action: string; status: string }>)
+        .filter((a) => a.action !== 'ec2.isolate')
+        .map((a) => `${a.action}:${a.status}`);
       expect(statuses.length).toBeGreaterThan(3);
       expect(statuses.filter((s) => s.endsWith(':done') || s.endsWith(':failed'))).toEqual([]);
     }
     const { ec2 } = await memberClients(local, world, account, 'us-east-1');
-    expect((await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(again.id)] }] }))).Snapshots).toHaveLength(2);
-    expect((await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['cordon-quarantine'] }] }))).SecurityGroups).toHaveLength(1);
+    expect(
+      (
+        await ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [String(again.id)] }] }),
+        )
+      ).Snapshots,
+    ).toHaveLength(2);
+    expect(
+      (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['cordon-quarantine'] }] })))
+        .SecurityGroups,
+    ).toHaveLength(1);
   });
 
   it('skips an instance tagged cordon:exempt=true and leaves it untouched', async () => {
@@ -128,7 +207,11 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: audit });
 
     expect(run.code).toBe(0);
-    expect(run.lines[0]).toMatchObject({ decision: 'skip', reason: `instance ${bastion.target.instanceId} is exempt (tag cordon:exempt=true)`, actions: [] });
+    expect(run.lines[0]).toMatchObject({
+      decision: 'skip',
+      reason: `instance ${bastion.target.instanceId} is exempt (tag cordon:exempt=true)`,
+      actions: [],
+    });
     expect(await groupsOf(account, 'us-east-1', bastion.target.instanceId)).toEqual(before);
     const hub = await hubFinding(local, finding);
     expect(hub?.Workflow?.Status).toBe('NEW');
@@ -138,12 +221,22 @@ describe('respond: an EC2 instance compromise in a member account', () => {
   it('skips a type no runbook covers and still notes it in Security Hub', async () => {
     const [, account] = world.memberAccountIds as [string, string];
     const web2 = instanceOf(world, account, 'eu-west-1', 'web-2');
-    const finding = publish(local, 'Execution:Runtime/NewBinaryExecuted', { accountId: account, region: 'eu-west-1', instance: web2.target, severity: 8 });
+    const finding = publish(local, 'Execution:Runtime/NewBinaryExecuted', {
+      accountId: account,
+      region: 'eu-west-1',
+      instance: web2.target,
+      severity: 8,
+    });
 
     const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: audit });
 
     expect(run.code).toBe(0);
-    expect(run.lines[0]).toMatchObject({ decision: 'skip', runbook: null, reason: 'no runbook for Execution:Runtime/NewBinaryExecuted', securityHub: { status: 'updated' } });
+    expect(run.lines[0]).toMatchObject({
+      decision: 'skip',
+      runbook: null,
+      reason: 'no runbook for Execution:Runtime/NewBinaryExecuted',
+      securityHub: { status: 'updated' },
+    });
     const hub = await hubFinding(local, finding);
     expect(hub?.Workflow?.Status).toBe('NEW');
     expect(hub?.Note).toMatchObject({ UpdatedBy: 'cordon', Text: expect.stringContaining('no runbook') });

@@ -16,7 +16,11 @@ describe('respond: credentials, buckets and attacker addresses', () => {
   beforeAll(async () => {
     local = await startLocal();
     world = await buildWorld({ endpoint: local.endpoint, memberCount: 2, regions: [region] });
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
     audit = auditFile();
   }, 120_000);
   afterAll(async () => local?.stop());
@@ -26,8 +30,17 @@ describe('respond: credentials, buckets and attacker addresses', () => {
     const [a1, a2] = world.memberAccountIds as [string, string];
     const bot = world.users.find((u) => u.accountId === a1 && u.userName === 'deploy-bot');
     const glass = world.users.find((u) => u.accountId === a2 && u.userName === 'break-glass');
-    const leaked = publish(local, 'UnauthorizedAccess:IAMUser/MaliciousIPCaller', { accountId: a1, region, accessKey: { accessKeyId: bot?.accessKeyId ?? '', userName: 'deploy-bot', userType: 'IAMUser' } });
-    const exempt = publish(local, 'CredentialAccess:IAMUser/AnomalousBehavior', { accountId: a2, region, accessKey: { accessKeyId: glass?.accessKeyId ?? '', userName: 'break-glass', userType: 'IAMUser' }, severity: 8 });
+    const leaked = publish(local, 'UnauthorizedAccess:IAMUser/MaliciousIPCaller', {
+      accountId: a1,
+      region,
+      accessKey: { accessKeyId: bot?.accessKeyId ?? '', userName: 'deploy-bot', userType: 'IAMUser' },
+    });
+    const exempt = publish(local, 'CredentialAccess:IAMUser/AnomalousBehavior', {
+      accountId: a2,
+      region,
+      accessKey: { accessKeyId: glass?.accessKeyId ?? '', userName: 'break-glass', userType: 'IAMUser' },
+      severity: 8,
+    });
 
     // Act
     const run = await runCli(['respond', eventsFile([leaked, exempt]), '--json'], { CORDON_AUDIT_FILE: audit });
@@ -40,24 +53,44 @@ describe('respond: credentials, buckets and attacker addresses', () => {
     const keys = await m1.iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }));
     expect(keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === bot?.accessKeyId)?.Status).toBe('Inactive');
     const deny = await m1.iam.send(new GetUserPolicyCommand({ UserName: 'deploy-bot', PolicyName: 'cordon-deny-all' }));
-    expect(JSON.parse(decodeURIComponent(deny.PolicyDocument ?? '{}'))).toMatchObject({ Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] });
+    expect(JSON.parse(decodeURIComponent(deny.PolicyDocument ?? '{}'))).toMatchObject({
+      Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
+    });
     const m2 = await memberClients(local, world, a2, region);
     const glassKeys = await m2.iam.send(new ListAccessKeysCommand({ UserName: 'break-glass' }));
     expect(glassKeys.AccessKeyMetadata?.[0]?.Status).toBe('Active');
-    await expect(m2.iam.send(new GetUserPolicyCommand({ UserName: 'break-glass', PolicyName: 'cordon-deny-all' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    await expect(m2.iam.send(new GetUserPolicyCommand({ UserName: 'break-glass', PolicyName: 'cordon-deny-all' }))).rejects.toMatchObject({
+      name: 'NoSuchEntityException',
+    });
   });
 
   it("revokes an instance role's older sessions when its credentials are exfiltrated", async () => {
     const [, a2] = world.memberAccountIds as [string, string];
-    const finding = publish(local, 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', { accountId: a2, region, accessKey: { accessKeyId: 'ASIAEXFILTRATED00001', userName: 'web-instance-role', userType: 'AssumedRole' } });
+    const finding = publish(local, 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', {
+      accountId: a2,
+      region,
+      accessKey: { accessKeyId: 'ASIAEXFILTRATED00001', userName: 'web-instance-role', userType: 'AssumedRole' },
+    });
 
     const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: audit });
 
     expect(run.code).toBe(0);
-    expect(run.lines[0]).toMatchObject({ runbook: 'iam-instance-credential-exfiltration', actions: [{ action: 'iam.revoke-role-sessions', resource: 'web-instance-role', status: 'done' }] });
+    expect(run.lines[0]).toMatchObject({
+      runbook: 'iam-instance-credential-exfiltration',
+      actions: [{ action: 'iam.revoke-role-sessions', resource: 'web-instance-role', status: 'done' }],
+    });
     const { iam } = await memberClients(local, world, a2, region);
-    const policy = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' }))).PolicyDocument ?? '{}'));
-    expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Action: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } } });
+    const policy = JSON.parse(
+      decodeURIComponent(
+        (await iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' })))
+          .PolicyDocument ?? '{}',
+      ),
+    );
+    expect(policy.Statement[0]).toMatchObject({
+      Effect: 'Deny',
+      Action: '*',
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } },
+    });
   });
 
   it("turns on Block Public Access for the finding's bucket", async () => {
@@ -67,10 +100,18 @@ describe('respond: credentials, buckets and attacker addresses', () => {
 
     const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: audit });
 
-    expect(run.lines[0]).toMatchObject({ decision: 'act', actions: [{ action: 's3.block-public-access', resource: bucket, status: 'done' }] });
+    expect(run.lines[0]).toMatchObject({
+      decision: 'act',
+      actions: [{ action: 's3.block-public-access', resource: bucket, status: 'done' }],
+    });
     const { s3 } = await memberClients(local, world, a1, region);
     const bpa = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
-    expect(bpa.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect(bpa.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
     expect((await hubFinding(local, finding))?.Workflow?.Status).toBe('RESOLVED');
   });
 
@@ -78,17 +119,32 @@ describe('respond: credentials, buckets and attacker addresses', () => {
     // Prepare
     const [a1] = world.memberAccountIds as [string];
     const web2 = instanceOf(world, a1, region, 'web-2');
-    const first = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', { accountId: a1, region, instance: web2.target, resourceRole: 'TARGET', remoteIp: '198.51.100.7' });
-    const second = publish(local, 'Recon:EC2/PortProbeUnprotectedPort', { accountId: a1, region, instance: web2.target, remoteIp: '198.51.100.8' });
+    const first = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', {
+      accountId: a1,
+      region,
+      instance: web2.target,
+      resourceRole: 'TARGET',
+      remoteIp: '198.51.100.7',
+    });
+    const second = publish(local, 'Recon:EC2/PortProbeUnprotectedPort', {
+      accountId: a1,
+      region,
+      instance: web2.target,
+      remoteIp: '198.51.100.8',
+    });
 
     // Act: two attackers, then the first again
     const run = await runCli(['respond', eventsFile([first, second, first]), '--json'], { CORDON_AUDIT_FILE: audit });
 
     // Assess
     expect(run.code).toBe(0);
-    expect(run.lines.map((l) => (l.actions as Array<{ action: string; status: string }>).find((a) => a.action === 'network.block-ip')?.status)).toEqual(['done', 'done', 'already']);
+    expect(
+      run.lines.map((l) => (l.actions as Array<{ action: string; status: string }>).find((a) => a.action === 'network.block-ip')?.status),
+    ).toEqual(['done', 'done', 'already']);
     const { ec2 } = await memberClients(local, world, a1, region);
-    const acl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [web2.target.subnetId] }] }))).NetworkAcls?.[0];
+    const acl = (
+      await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [web2.target.subnetId] }] }))
+    ).NetworkAcls?.[0];
     const denies = (acl?.Entries ?? []).filter((e) => e.RuleAction === 'deny' && e.CidrBlock?.startsWith('198.51.100.'));
     expect(denies.map((e) => [e.CidrBlock, e.Egress, e.RuleNumber]).sort()).toEqual([
       ['198.51.100.7/32', false, 1],

@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import { DescribeIamInstanceProfileAssociationsCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, GetRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
 import type { AuditRecord } from '../../src/audit/store';
 import { responderSettings } from '../../src/config/settings';
 import { guardDutyEvent, sampleFinding } from '../../src/demo/findings';
@@ -34,7 +40,11 @@ describe('respond: role session revocation and its release', () => {
   beforeAll(async () => {
     local = await startLocal();
     world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
     account = world.memberAccountIds[0] as string;
     ({ iam, ec2 } = await memberClients(local, world, account, region));
   }, 120_000);
@@ -42,7 +52,10 @@ describe('respond: role session revocation and its release', () => {
 
   /** Runs one delivery through a responder whose clock says `at` (the cut-off cordon writes is its "now"). */
   const deliver = async (findings: ReadonlyArray<Record<string, unknown>>, audit: string, at: string): Promise<FindingResult[]> => {
-    const responder = buildResponder(responderSettings({ ...process.env, CORDON_AUDIT_FILE: audit }), { now: () => new Date(at), actor: 'test' });
+    const responder = buildResponder(responderSettings({ ...process.env, CORDON_AUDIT_FILE: audit }), {
+      now: () => new Date(at),
+      actor: 'test',
+    });
     try {
       return await respond(parseInput(findings.map((f) => JSON.stringify(guardDutyEvent(f))).join('\n')), responder.deps);
     } finally {
@@ -53,16 +66,25 @@ describe('respond: role session revocation and its release', () => {
   const cutoffOf = async (roleName: string): Promise<string | undefined> => {
     try {
       const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'cordon-revoke-older-sessions' }));
-      const doc = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as { Statement: Array<{ Sid: string; Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }> };
+      const doc = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as {
+        Statement: Array<{ Sid: string; Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }>;
+      };
       // One statement: the role's (role-wide), or one instance's (scoped with ec2:SourceInstanceARN).
-      expect(doc.Statement).toEqual([expect.objectContaining({ Sid: expect.stringMatching(/^CordonRevokeOlderSessions/), Effect: 'Deny', Action: '*' })]);
+      expect(doc.Statement).toEqual([
+        expect.objectContaining({ Sid: expect.stringMatching(/^CordonRevokeOlderSessions/), Effect: 'Deny', Action: '*' }),
+      ]);
       return doc.Statement[0]?.Condition.DateLessThan['aws:TokenIssueTime'];
     } catch (err) {
       if ((err as Error).name.startsWith('NoSuchEntity')) return undefined;
       throw err;
     }
   };
-  const records = (audit: string): AuditRecord[] => fs.readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+  const records = (audit: string): AuditRecord[] =>
+    fs
+      .readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
   const revocation = (r: FindingResult | undefined) => r?.actions.find((a) => a.action === 'iam.revoke-role-sessions');
 
   it('writes the policy once, moves the cut-off forward for later activity, and release puts the earlier one back, then deletes it', async () => {
@@ -70,7 +92,12 @@ describe('respond: role session revocation and its release', () => {
     const audit = auditFile();
     const credentials = { accessKeyId: 'ASIAEXFILTRATED00001', userName: 'web-instance-role', userType: 'AssumedRole' as const };
     const first = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: credentials, seed: 'exfil-1' });
-    const later = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: { ...credentials, accessKeyId: 'ASIAEXFILTRATED00002' }, seed: 'exfil-2' });
+    const later = sampleFinding(EXFILTRATION, {
+      accountId: account,
+      region,
+      accessKey: { ...credentials, accessKeyId: 'ASIAEXFILTRATED00002' },
+      seed: 'exfil-2',
+    });
     (later.service as Record<string, unknown>).eventLastSeen = '2026-11-24T10:30:00.000Z';
     for (const f of [first, later]) local.emulator.publishGuardDutyFinding(f);
 
@@ -81,26 +108,55 @@ describe('respond: role session revocation and its release', () => {
 
     // Act + Assess: a duplicate delivery (same activity, later) changes nothing
     const [dup] = await deliver([first], audit, '2026-11-24T10:10:00.000Z');
-    expect(revocation(dup)).toMatchObject({ status: 'already', detail: expect.stringContaining('already denies sessions of web-instance-role issued before 2026-11-24T10:05:00.000Z') });
+    expect(revocation(dup)).toMatchObject({
+      status: 'already',
+      detail: expect.stringContaining('already denies sessions of web-instance-role issued before 2026-11-24T10:05:00.000Z'),
+    });
     expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:05:00.000Z');
 
     // Act + Assess: activity after the cut-off (sessions issued after 10:05 are still valid) moves it to now
     const [two] = await deliver([later], audit, '2026-11-24T10:35:00.000Z');
-    expect(revocation(two)).toMatchObject({ status: 'done', detail: expect.stringContaining('moving the cut-off from 2026-11-24T10:05:00.000Z') });
+    expect(revocation(two)).toMatchObject({
+      status: 'done',
+      detail: expect.stringContaining('moving the cut-off from 2026-11-24T10:05:00.000Z'),
+    });
     expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:35:00.000Z');
     const moved = records(audit).find((r) => r.findingId === later.id && r.action === 'iam.revoke-role-sessions');
-    expect(moved).toMatchObject({ status: 'done', prior: { roleName: 'web-instance-role', hadPolicy: true, previousStatement: { Sid: 'CordonRevokeOlderSessions', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-24T10:05:00.000Z' } } } }, changed: { sid: 'CordonRevokeOlderSessions', cutoff: '2026-11-24T10:35:00.000Z' } });
+    expect(moved).toMatchObject({
+      status: 'done',
+      prior: {
+        roleName: 'web-instance-role',
+        hadPolicy: true,
+        previousStatement: {
+          Sid: 'CordonRevokeOlderSessions',
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-24T10:05:00.000Z' } },
+        },
+      },
+      changed: { sid: 'CordonRevokeOlderSessions', cutoff: '2026-11-24T10:35:00.000Z' },
+    });
 
     // Act + Assess: releasing the later finding puts the earlier revocation back (the first finding still relies on it)
     const releaseLater = await runCli(['release', '--finding', String(later.id), '--json'], { CORDON_AUDIT_FILE: audit });
     expect(releaseLater.code).toBe(0);
-    expect(releaseLater.lines[0]?.actions).toEqual([expect.objectContaining({ action: 'iam.revoke-role-sessions', status: 'done', detail: expect.stringContaining('put back the earlier revocation of web-instance-role') })]);
+    expect(releaseLater.lines[0]?.actions).toEqual([
+      expect.objectContaining({
+        action: 'iam.revoke-role-sessions',
+        status: 'done',
+        detail: expect.stringContaining('put back the earlier revocation of web-instance-role'),
+      }),
+    ]);
     expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T10:05:00.000Z');
 
     // Act + Assess: releasing the first deletes it
     const releaseFirst = await runCli(['release', '--finding', String(first.id), '--json'], { CORDON_AUDIT_FILE: audit });
     expect(releaseFirst.code).toBe(0);
-    expect(releaseFirst.lines[0]?.actions).toEqual([expect.objectContaining({ action: 'iam.revoke-role-sessions', status: 'done', detail: expect.stringContaining('deleted cordon-revoke-older-sessions') })]);
+    expect(releaseFirst.lines[0]?.actions).toEqual([
+      expect.objectContaining({
+        action: 'iam.revoke-role-sessions',
+        status: 'done',
+        detail: expect.stringContaining('deleted cordon-revoke-older-sessions'),
+      }),
+    ]);
     expect(await cutoffOf('web-instance-role')).toBeUndefined();
   });
 
@@ -119,7 +175,12 @@ describe('respond: role session revocation and its release', () => {
 
     // Assess: refused, naming the later finding; its cut-off stays
     expect(refused.code).toBe(1);
-    expect(refused.lines[0]?.actions).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringMatching(new RegExp(`^refused: finding ${String(later.id)} still relies on this containment`)) })]);
+    expect(refused.lines[0]?.actions).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        detail: expect.stringMatching(new RegExp(`^refused: finding ${String(later.id)} still relies on this containment`)),
+      }),
+    ]);
     expect(await cutoffOf('web-instance-role')).toBe('2026-11-24T11:35:00.000Z');
     // Cleanup for the next test: release both in order.
     expect((await runCli(['release', '--finding', String(later.id)], { CORDON_AUDIT_FILE: audit })).code).toBe(0);
@@ -130,17 +191,44 @@ describe('respond: role session revocation and its release', () => {
   it("a second delivery after the instance profile was removed still revokes the role's sessions when the first could not", async () => {
     // Prepare: an instance with its own profile and role; IAM refuses PutRolePolicy during the first delivery
     const audit = auditFile();
-    await iam.send(new CreateRoleCommand({ RoleName: 'batch-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'batch-role',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'batch-profile' }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'batch-profile', RoleName: 'batch-role' }));
     const web1 = instanceOf(world, account, region, 'web-1');
-    const web = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [web1.target.vpcId] }, { Name: 'group-name', Values: ['web'] }] }))).SecurityGroups?.[0]?.GroupId as string;
-    const box = await launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], instanceProfileName: 'batch-profile', name: 'batch' });
+    const web = (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [web1.target.vpcId] },
+            { Name: 'group-name', Values: ['web'] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0]?.GroupId as string;
+    const box = await launchAwsLikeInstance(ec2, {
+      vpcId: web1.target.vpcId,
+      subnetId: web1.target.subnetId,
+      groupIds: [web],
+      instanceProfileName: 'batch-profile',
+      name: 'batch',
+    });
     const finding = sampleFinding('CryptoCurrency:EC2/BitcoinTool.B', { accountId: account, region, instance: box });
     local.emulator.publishGuardDutyFinding(finding);
     const proxy = await startFaultProxy(local.endpoint, ({ body }) =>
       body.includes('Action=PutRolePolicy')
-        ? { status: 403, contentType: 'text/xml', body: '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: iam:PutRolePolicy</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>' }
+        ? {
+            status: 403,
+            contentType: 'text/xml',
+            body: '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: iam:PutRolePolicy</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>',
+          }
         : undefined,
     );
 
@@ -153,14 +241,17 @@ describe('respond: role session revocation and its release', () => {
       delete process.env.AWS_ENDPOINT_URL_IAM;
       await proxy.stop();
     }
-    const associations = await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [box.instanceId] }] }));
+    const associations = await ec2.send(
+      new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [box.instanceId] }] }),
+    );
     const cutoffAfterFirst = await cutoffOf('batch-role');
     const second = await deliver([finding], audit, '2026-11-24T10:20:00.000Z');
     const third = await deliver([finding], audit, '2026-11-24T10:40:00.000Z');
 
     // Assess: the first removed the profile and failed the revocation, keeping the removal on record
     expect(proxy.faults()).toBe(1);
-    const lines = (r: FindingResult[]) => (r[0]?.actions ?? []).filter((a) => a.action === 'ec2.remove-instance-profile').map((a) => `${a.resource}:${a.status}`);
+    const lines = (r: FindingResult[]) =>
+      (r[0]?.actions ?? []).filter((a) => a.action === 'ec2.remove-instance-profile').map((a) => `${a.resource}:${a.status}`);
     expect(lines(first)).toEqual([`${box.instanceId}:done`, `${box.instanceId}:failed`]);
     expect(first[0]?.actions.find((a) => a.status === 'failed')?.detail).toContain('AccessDenied');
     expect((associations.IamInstanceProfileAssociations ?? []).filter((a) => a.State === 'associated')).toEqual([]);
@@ -171,27 +262,72 @@ describe('respond: role session revocation and its release', () => {
     // …and the next one found it done
     expect(lines(third)).toEqual([`${box.instanceId}:already`, 'batch-role:already']);
     expect(await cutoffOf('batch-role')).toBe('2026-11-24T10:20:00.000Z');
-    const audited = records(audit).filter((r) => r.action === 'ec2.remove-instance-profile').map((r) => `${r.resource}:${r.status}`);
-    expect(audited).toEqual([`${box.instanceId}:done`, `${box.instanceId}:failed`, `${box.instanceId}:already`, 'batch-role:done', `${box.instanceId}:already`, 'batch-role:already']);
+    const audited = records(audit)
+      .filter((r) => r.action === 'ec2.remove-instance-profile')
+      .map((r) => `${r.resource}:${r.status}`);
+    expect(audited).toEqual([
+      `${box.instanceId}:done`,
+      `${box.instanceId}:failed`,
+      `${box.instanceId}:already`,
+      'batch-role:done',
+      `${box.instanceId}:already`,
+      'batch-role:already',
+    ]);
   });
 
   it("revokes only the compromised instances' sessions of a role a fleet shares, and release removes only its own statement", async () => {
     // Prepare: two instances of one fleet sharing one role and profile
     const audit = auditFile();
-    await iam.send(new CreateRoleCommand({ RoleName: 'fleet-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'fleet-role',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'fleet-profile' }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'fleet-profile', RoleName: 'fleet-role' }));
     const web1 = instanceOf(world, account, region, 'web-1');
-    const web = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [web1.target.vpcId] }, { Name: 'group-name', Values: ['web'] }] }))).SecurityGroups?.[0]?.GroupId as string;
-    const [a, b] = await Promise.all(['fleet-a', 'fleet-b'].map((name) => launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], instanceProfileName: 'fleet-profile', name })));
+    const web = (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [web1.target.vpcId] },
+            { Name: 'group-name', Values: ['web'] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0]?.GroupId as string;
+    const [a, b] = await Promise.all(
+      ['fleet-a', 'fleet-b'].map((name) =>
+        launchAwsLikeInstance(ec2, {
+          vpcId: web1.target.vpcId,
+          subnetId: web1.target.subnetId,
+          groupIds: [web],
+          instanceProfileName: 'fleet-profile',
+          name,
+        }),
+      ),
+    );
     const onA = sampleFinding('CryptoCurrency:EC2/BitcoinTool.B', { accountId: account, region, instance: a });
     // Credentials of b used from outside AWS: the session name is b's instance id.
-    const fromB = sampleFinding(EXFILTRATION, { accountId: account, region, accessKey: { accessKeyId: 'ASIAEXFILTRATED00009', userName: 'fleet-role', userType: 'AssumedRole', sessionName: b?.instanceId }, seed: 'exfil-fleet' });
+    const fromB = sampleFinding(EXFILTRATION, {
+      accountId: account,
+      region,
+      accessKey: { accessKeyId: 'ASIAEXFILTRATED00009', userName: 'fleet-role', userType: 'AssumedRole', sessionName: b?.instanceId },
+      seed: 'exfil-fleet',
+    });
     for (const f of [onA, fromB]) local.emulator.publishGuardDutyFinding(f);
     const statements = async (): Promise<Array<{ Sid: string; Condition: Record<string, Record<string, string>> }>> => {
       try {
         const out = await iam.send(new GetRolePolicyCommand({ RoleName: 'fleet-role', PolicyName: 'cordon-revoke-older-sessions' }));
-        return (JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as { Statement: Array<{ Sid: string; Condition: Record<string, Record<string, string>> }> }).Statement;
+        return (
+          JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as {
+            Statement: Array<{ Sid: string; Condition: Record<string, Record<string, string>> }>;
+          }
+        ).Statement;
       } catch (err) {
         if ((err as Error).name.startsWith('NoSuchEntity')) return [];
         throw err;
@@ -207,14 +343,25 @@ describe('respond: role session revocation and its release', () => {
     const left = await statements();
 
     // Assess: one statement per instance, each scoped to its instance's credentials; none role-wide
-    expect(both.map((st) => [st.Condition.ArnEquals?.['ec2:SourceInstanceARN'], st.Condition.DateLessThan?.['aws:TokenIssueTime']])).toEqual([
+    expect(
+      both.map((st) => [st.Condition.ArnEquals?.['ec2:SourceInstanceARN'], st.Condition.DateLessThan?.['aws:TokenIssueTime']]),
+    ).toEqual([
       [arnOf(a?.instanceId), '2026-11-24T12:05:00.000Z'],
       [arnOf(b?.instanceId), '2026-11-24T12:10:00.000Z'],
     ]);
     expect(both.some((st) => st.Sid === 'CordonRevokeOlderSessions')).toBe(false);
     // …and releasing a's finding removes a's statement only: b's credentials stay revoked
     expect(release.code).toBe(0);
-    expect(release.lines[0]?.actions).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'ec2.remove-instance-profile', resource: 'fleet-role', status: 'done', detail: expect.stringContaining('removed CordonRevokeOlderSessions') })]));
+    expect(release.lines[0]?.actions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'ec2.remove-instance-profile',
+          resource: 'fleet-role',
+          status: 'done',
+          detail: expect.stringContaining('removed CordonRevokeOlderSessions'),
+        }),
+      ]),
+    );
     expect(left.map((st) => st.Condition.ArnEquals?.['ec2:SourceInstanceARN'])).toEqual([arnOf(b?.instanceId)]);
   });
 });

@@ -24,7 +24,11 @@ function writeJson(value: unknown): string {
   return file;
 }
 
-function securityHubEvent(detailType: 'Security Hub Findings - Custom Action' | 'Security Hub Findings - Imported', findings: readonly AwsSecurityFinding[], action?: { id: string; name: string; account: string }) {
+function securityHubEvent(
+  detailType: 'Security Hub Findings - Custom Action' | 'Security Hub Findings - Imported',
+  findings: readonly AwsSecurityFinding[],
+  action?: { id: string; name: string; account: string },
+) {
   return {
     version: '0',
     id: '7bf73129-1428-4cd3-a780-95db273d1602',
@@ -46,7 +50,11 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
   beforeAll(async () => {
     local = await startLocal();
     world = await buildWorld({ endpoint: local.endpoint, memberCount: 2, regions: [region] });
-    local.emulator.seedOrganization({ administratorAccountId: world.securityAccountId, memberAccountIds: world.memberAccountIds, regions: world.regions });
+    local.emulator.seedOrganization({
+      administratorAccountId: world.securityAccountId,
+      memberAccountIds: world.memberAccountIds,
+      regions: world.regions,
+    });
   }, 120_000);
   afterAll(async () => local?.stop());
 
@@ -56,11 +64,33 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
     const web = instanceOf(world, a1, region, 'web-2');
     const ec2Finding = publish(local, 'Recon:EC2/Portscan', { accountId: a1, region, instance: web.target, severity: 2 });
     const bot = world.users.find((u) => u.accountId === a2 && u.userName === 'deploy-bot');
-    const iamFinding = publish(local, 'Persistence:IAMUser/AnomalousBehavior', { accountId: a2, region, accessKey: { accessKeyId: bot?.accessKeyId ?? '', userName: 'deploy-bot', userType: 'IAMUser' }, severity: 5 });
+    const iamFinding = publish(local, 'Persistence:IAMUser/AnomalousBehavior', {
+      accountId: a2,
+      region,
+      accessKey: { accessKeyId: bot?.accessKeyId ?? '', userName: 'deploy-bot', userType: 'IAMUser' },
+      severity: 5,
+    });
     const asff = [(await hubFinding(local, ec2Finding)) as AwsSecurityFinding, (await hubFinding(local, iamFinding)) as AwsSecurityFinding];
-    const inspector = { ...asff[0], Id: `arn:aws:inspector2:${region}:${a1}:finding/0123456789abcdef`, ProductArn: `arn:aws:securityhub:${region}::product/aws/inspector`, ProductName: 'Inspector' } as AwsSecurityFinding;
-    const isolate = writeJson(securityHubEvent('Security Hub Findings - Custom Action', [...asff, inspector], { id: 'IsolateEC2', name: 'Isolate EC2', account: world.securityAccountId }));
-    const disable = writeJson(securityHubEvent('Security Hub Findings - Custom Action', [asff[1] as AwsSecurityFinding], { id: 'DisableIAMCreds', name: 'Disable IAM creds', account: world.securityAccountId }));
+    const inspector = {
+      ...asff[0],
+      Id: `arn:aws:inspector2:${region}:${a1}:finding/0123456789abcdef`,
+      ProductArn: `arn:aws:securityhub:${region}::product/aws/inspector`,
+      ProductName: 'Inspector',
+    } as AwsSecurityFinding;
+    const isolate = writeJson(
+      securityHubEvent('Security Hub Findings - Custom Action', [...asff, inspector], {
+        id: 'IsolateEC2',
+        name: 'Isolate EC2',
+        account: world.securityAccountId,
+      }),
+    );
+    const disable = writeJson(
+      securityHubEvent('Security Hub Findings - Custom Action', [asff[1] as AwsSecurityFinding], {
+        id: 'DisableIAMCreds',
+        name: 'Disable IAM creds',
+        account: world.securityAccountId,
+      }),
+    );
 
     // Act
     const first = await runCli(['respond', isolate, '--json'], { CORDON_AUDIT_FILE: auditFile() });
@@ -77,36 +107,63 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
     expect((first.lines[1]?.actions as Array<{ status: string }>).every((a) => a.status === 'skipped')).toBe(true);
     expect(first.lines[2]).toMatchObject({ reason: 'not a GuardDuty finding', securityHub: { status: 'skipped' } });
     const { ec2 } = await memberClients(local, world, a1, region);
-    const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [web.target.instanceId] }] }));
+    const enis = await ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [web.target.instanceId] }] }),
+    );
     expect(enis.NetworkInterfaces?.every((ni) => ni.Groups?.some((g) => g.GroupName === 'cordon-quarantine'))).toBe(true);
     expect((await hubFinding(local, ec2Finding))?.Workflow?.Status).toBe('RESOLVED');
 
     expect(second.lines[0]).toMatchObject({ runbook: 'iam-credential-misuse', decision: 'act' });
     const { iam } = await memberClients(local, world, a2, region);
-    expect((await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === bot?.accessKeyId)?.Status).toBe('Inactive');
+    expect(
+      (await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata?.find(
+        (k) => k.AccessKeyId === bot?.accessKeyId,
+      )?.Status,
+    ).toBe('Inactive');
   });
 
   it("acts on imported findings while NEW and never on its own update's Imported event", async () => {
     const [, a2] = world.memberAccountIds as [string, string];
-    const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B', { accountId: a2, region, instance: instanceOf(world, a2, region, 'web-1').target });
-    const imported = writeJson(securityHubEvent('Security Hub Findings - Imported', [(await hubFinding(local, finding)) as AwsSecurityFinding]));
+    const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B', {
+      accountId: a2,
+      region,
+      instance: instanceOf(world, a2, region, 'web-1').target,
+    });
+    const imported = writeJson(
+      securityHubEvent('Security Hub Findings - Imported', [(await hubFinding(local, finding)) as AwsSecurityFinding]),
+    );
 
     const first = await runCli(['respond', imported, '--json'], { CORDON_AUDIT_FILE: auditFile() });
     // BatchUpdateFindings emits an Imported event carrying cordon's own update.
-    const echo = writeJson(securityHubEvent('Security Hub Findings - Imported', [(await hubFinding(local, finding)) as AwsSecurityFinding]));
+    const echo = writeJson(
+      securityHubEvent('Security Hub Findings - Imported', [(await hubFinding(local, finding)) as AwsSecurityFinding]),
+    );
     const second = await runCli(['respond', echo, '--json'], { CORDON_AUDIT_FILE: auditFile() });
 
     expect(first.lines[0]).toMatchObject({ decision: 'act', runbook: 'ec2-instance-compromise' });
-    expect(second.lines[0]).toMatchObject({ decision: 'skip', reason: 'Security Hub workflow is RESOLVED: imported findings are acted on only while NEW', actions: [] });
+    expect(second.lines[0]).toMatchObject({
+      decision: 'skip',
+      reason: 'Security Hub workflow is RESOLVED: imported findings are acted on only while NEW',
+      actions: [],
+    });
   });
 
   it('archives findings in the administrator detector when a runbook says so', async () => {
     const [a1, a2] = world.memberAccountIds as [string, string];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-runbooks-'));
-    fs.writeFileSync(path.join(dir, 'archive.yaml'), 'name: archive-probes\ndescription: archive noise\nreliability: 10\nfindingTypes: ["Recon:EC2/PortProbeEMRUnprotectedPort"]\nactions:\n  - action: guardduty.archive\n');
+    fs.writeFileSync(
+      path.join(dir, 'archive.yaml'),
+      'name: archive-probes\ndescription: archive noise\nreliability: 10\nfindingTypes: ["Recon:EC2/PortProbeEMRUnprotectedPort"]\nactions:\n  - action: guardduty.archive\n',
+    );
     // Three different instances, so the three findings are handled in parallel and share one call.
-    const targets = [instanceOf(world, a1, region, 'web-1'), instanceOf(world, a1, region, 'web-2'), instanceOf(world, a2, region, 'web-2')];
-    const findings = targets.map((t, i) => publish(local, 'Recon:EC2/PortProbeEMRUnprotectedPort', { accountId: t.accountId, region, instance: t.target, seed: `probe-${i}` }));
+    const targets = [
+      instanceOf(world, a1, region, 'web-1'),
+      instanceOf(world, a1, region, 'web-2'),
+      instanceOf(world, a2, region, 'web-2'),
+    ];
+    const findings = targets.map((t, i) =>
+      publish(local, 'Recon:EC2/PortProbeEMRUnprotectedPort', { accountId: t.accountId, region, instance: t.target, seed: `probe-${i}` }),
+    );
     const file = writeJson(findings.map((f) => ({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: f })));
 
     const run = await runCli(['respond', file, '--json', '--runbooks', dir], { CORDON_AUDIT_FILE: auditFile() });
@@ -124,10 +181,29 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
   it('runs as the Lambda handler on SQS batches: DynamoDB audit, partial batch failures for poison messages', async () => {
     // Prepare
     const dynamo = new DynamoDBClient({ endpoint: local.endpoint, region, credentials: HOME_CREDENTIALS });
-    await dynamo.send(new CreateTableCommand({ TableName: 'cordon-audit', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }] }));
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: 'cordon-audit',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
     const [a1] = world.memberAccountIds as [string];
-    const finding = publish(local, 'Trojan:EC2/DropPoint', { accountId: a1, region, instance: instanceOf(world, a1, region, 'web-1').target });
-    const responder = buildResponder(responderSettings({ ...process.env, CORDON_AUDIT_TABLE: 'cordon-audit', CORDON_RUNBOOKS_DIR: path.join(ROOT, 'runbooks') }));
+    const finding = publish(local, 'Trojan:EC2/DropPoint', {
+      accountId: a1,
+      region,
+      instance: instanceOf(world, a1, region, 'web-1').target,
+    });
+    const responder = buildResponder(
+      responderSettings({ ...process.env, CORDON_AUDIT_TABLE: 'cordon-audit', CORDON_RUNBOOKS_DIR: path.join(ROOT, 'runbooks') }),
+    );
 
     const logged: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(line));
@@ -150,11 +226,17 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-poison' }] });
     expect(logged.map((l) => JSON.parse(l) as { level: string; messageId: string })).toEqual(
-      expect.arrayContaining([expect.objectContaining({ level: 'error', messageId: 'm-poison' }), expect.objectContaining({ level: 'info', messageId: 'm-1', decision: 'act' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ level: 'error', messageId: 'm-poison' }),
+        expect.objectContaining({ level: 'info', messageId: 'm-1', decision: 'act' }),
+      ]),
     );
     const records = await new DynamoDbAuditStore(dynamo, 'cordon-audit').forFinding(String(finding.id));
     expect(records.map((r) => r.action)).toEqual(expect.arrayContaining(['ec2.snapshot', 'ec2.protect', 'ec2.isolate']));
-    expect(records.find((r) => r.action === 'ec2.isolate')?.prior).toMatchObject({ groupIds: expect.any(Array), networkInterfaceId: expect.stringMatching(/^eni-/) });
+    expect(records.find((r) => r.action === 'ec2.isolate')?.prior).toMatchObject({
+      groupIds: expect.any(Array),
+      networkInterfaceId: expect.stringMatching(/^eni-/),
+    });
     dynamo.destroy();
   });
 });

@@ -31,7 +31,10 @@ export interface AwsLikeInstanceOptions {
  * instance launched without groups (moto then keeps none on the instance) and
  * whose interfaces get their groups afterwards reports them exactly.
  */
-export async function launchAwsLikeInstance(ec2: EC2Client, options: AwsLikeInstanceOptions): Promise<NonNullable<SampleTarget['instance']>> {
+export async function launchAwsLikeInstance(
+  ec2: EC2Client,
+  options: AwsLikeInstanceOptions,
+): Promise<NonNullable<SampleTarget['instance']>> {
   const run = await ec2.send(
     new RunInstancesCommand({
       ImageId: 'ami-12c6146b',
@@ -50,10 +53,25 @@ export async function launchAwsLikeInstance(ec2: EC2Client, options: AwsLikeInst
   const primary = run.Instances?.[0]?.NetworkInterfaces?.[0]?.NetworkInterfaceId as string;
   await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: primary, Groups: [...options.groupIds] }));
   if (options.secondInterfaceGroupIds) {
-    const eni = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: options.subnetId, Groups: [...options.secondInterfaceGroupIds], Description: `${options.name} second interface` }));
-    await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId, InstanceId: instanceId, DeviceIndex: 1 }));
+    const eni = await ec2.send(
+      new CreateNetworkInterfaceCommand({
+        SubnetId: options.subnetId,
+        Groups: [...options.secondInterfaceGroupIds],
+        Description: `${options.name} second interface`,
+      }),
+    );
+    await ec2.send(
+      new AttachNetworkInterfaceCommand({
+        NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId,
+        InstanceId: instanceId,
+        DeviceIndex: 1,
+      }),
+    );
   }
-  if (options.instanceProfileName) await ec2.send(new AssociateIamInstanceProfileCommand({ InstanceId: instanceId, IamInstanceProfile: { Name: options.instanceProfileName } }));
+  if (options.instanceProfileName)
+    await ec2.send(
+      new AssociateIamInstanceProfileCommand({ InstanceId: instanceId, IamInstanceProfile: { Name: options.instanceProfileName } }),
+    );
   const described = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
   return instanceTarget(instanceId, options.vpcId, options.subnetId, described);
 }
@@ -61,5 +79,7 @@ export async function launchAwsLikeInstance(ec2: EC2Client, options: AwsLikeInst
 /** Each interface of an instance and its groups, sorted (as DescribeNetworkInterfaces reports them). */
 export async function interfaceGroups(ec2: EC2Client, instanceId: string): Promise<Record<string, string[]>> {
   const out = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }));
-  return Object.fromEntries((out.NetworkInterfaces ?? []).map((ni) => [ni.NetworkInterfaceId as string, (ni.Groups ?? []).map((g) => g.GroupId as string).sort()]));
+  return Object.fromEntries(
+    (out.NetworkInterfaces ?? []).map((ni) => [ni.NetworkInterfaceId as string, (ni.Groups ?? []).map((g) => g.GroupId as string).sort()]),
+  );
 }

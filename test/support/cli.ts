@@ -27,6 +27,11 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   const err = sink();
   const code = await main(args, { stdout: out.stream, stderr: err.stream, env: { ...process.env, ...env } });
   const stdout = out.text();
-  const lines = args.includes('--json') ? stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+  const lines = args.includes('--json')
+    ? stdout
+        .split('\n')
+        .filter((l) => l.trim().startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
   return { code, stdout, stderr: err.text(), lines };
 }

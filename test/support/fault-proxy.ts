@@ -2,7 +2,14 @@ import { startFaultyEndpoint, type Fault, type FaultRule } from '../../bench/fau
 
 export type { Fault, FaultRule } from '../../bench/faults';
 /** The full fault and latency layer (throttling, latency, injected faults, call log): see bench/faults. */
-export { startFaultyEndpoint, throttleFault, serverFault, type FaultProxy, type FaultProxyOptions, type ProxyCall } from '../../bench/faults';
+export {
+  startFaultyEndpoint,
+  throttleFault,
+  serverFault,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type ProxyCall,
+} from '../../bench/faults';
 
 /**
  * A loopback HTTP proxy in front of the local AWS endpoint that answers some
@@ -10,7 +17,10 @@ export { startFaultyEndpoint, throttleFault, serverFault, type FaultProxy, type 
  * so the real SDK sees real wire errors. Point one service at it with
  * `AWS_ENDPOINT_URL_<SERVICE>`. (A thin form of `startFaultyEndpoint` with only a rule.)
  */
-export async function startFaultProxy(target: string, rule: FaultRule): Promise<{ endpoint: string; faults: () => number; stop: () => Promise<void> }> {
+export async function startFaultProxy(
+  target: string,
+  rule: FaultRule,
+): Promise<{ endpoint: string; faults: () => number; stop: () => Promise<void> }> {
   const proxy = await startFaultyEndpoint({ target, rule });
   return { endpoint: proxy.endpoint, faults: () => proxy.faults(), stop: () => proxy.stop() };
 }

@@ -1,8 +1,4 @@
-import {
-  AutoScalingClient,
-  DescribeAutoScalingInstancesCommand,
-  DetachInstancesCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingInstancesCommand, DetachInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
@@ -26,7 +22,10 @@ const params = z.strictObject({
 const TARGET_HEALTH_CONCURRENCY = 8;
 
 /** The instance-type target groups the instance is registered in, with its port in each. */
-async function registrations(elb: ElasticLoadBalancingV2Client, instanceId: string): Promise<Array<{ targetGroupArn: string; port: number | undefined }>> {
+async function registrations(
+  elb: ElasticLoadBalancingV2Client,
+  instanceId: string,
+): Promise<Array<{ targetGroupArn: string; port: number | undefined }>> {
   const arns: string[] = [];
   for await (const page of paginateDescribeTargetGroups({ client: elb }, {})) {
     for (const tg of page.TargetGroups ?? []) if (tg.TargetType === 'instance' && tg.TargetGroupArn) arns.push(tg.TargetGroupArn);
@@ -36,7 +35,10 @@ async function registrations(elb: ElasticLoadBalancingV2Client, instanceId: stri
     arns.map((arn) =>
       limit(async () => {
         try {
-          return { arn, targets: (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [] };
+          return {
+            arn,
+            targets: (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [],
+          };
         } catch (err) {
           // Deleted between the two calls: the instance is not in it.
           if ((err as Error).name === 'TargetGroupNotFoundException') return { arn, targets: [] };
@@ -45,7 +47,9 @@ async function registrations(elb: ElasticLoadBalancingV2Client, instanceId: stri
       }),
     ),
   );
-  return healths.flatMap(({ arn, targets }) => targets.filter((d) => d.Target?.Id === instanceId).map((d) => ({ targetGroupArn: arn, port: d.Target?.Port })));
+  return healths.flatMap(({ arn, targets }) =>
+    targets.filter((d) => d.Target?.Id === instanceId).map((d) => ({ targetGroupArn: arn, port: d.Target?.Port })),
+  );
 }
 
 /**
@@ -75,26 +79,57 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
     const asg = ctx.member(AutoScalingClient);
     const elb = ctx.member(ElasticLoadBalancingV2Client);
     // Both lookups at once: they do not depend on each other.
-    const [membership, registered] = await Promise.all([asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })), registrations(elb, instanceId)]);
+    const [membership, registered] = await Promise.all([
+      asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+      registrations(elb, instanceId),
+    ]);
     return collecting(async (results) => {
       const groupName = membership.AutoScalingInstances?.[0]?.AutoScalingGroupName;
       if (!groupName) {
         results.push(outcome(this.name, instanceId, 'already', 'not in an Auto Scaling group'));
       } else if (ctx.dryRun) {
-        results.push(outcome(this.name, `${instanceId}@${groupName}`, 'planned', `would detach from Auto Scaling group ${groupName} (${p.replace ? 'with' : 'without'} replacement)`));
+        results.push(
+          outcome(
+            this.name,
+            `${instanceId}@${groupName}`,
+            'planned',
+            `would detach from Auto Scaling group ${groupName} (${p.replace ? 'with' : 'without'} replacement)`,
+          ),
+        );
       } else {
-        await asg.send(new DetachInstancesCommand({ InstanceIds: [instanceId], AutoScalingGroupName: groupName, ShouldDecrementDesiredCapacity: !p.replace }));
-        results.push(outcome(this.name, `${instanceId}@${groupName}`, 'done', `detached from Auto Scaling group ${groupName} (${p.replace ? 'with' : 'without'} replacement)`, { prior: { autoScalingGroupName: groupName } }));
+        await asg.send(
+          new DetachInstancesCommand({
+            InstanceIds: [instanceId],
+            AutoScalingGroupName: groupName,
+            ShouldDecrementDesiredCapacity: !p.replace,
+          }),
+        );
+        results.push(
+          outcome(
+            this.name,
+            `${instanceId}@${groupName}`,
+            'done',
+            `detached from Auto Scaling group ${groupName} (${p.replace ? 'with' : 'without'} replacement)`,
+            { prior: { autoScalingGroupName: groupName } },
+          ),
+        );
       }
-      if (registered.length === 0) results.push(outcome(this.name, instanceId, 'already', 'not registered in any load balancer target group'));
+      if (registered.length === 0)
+        results.push(outcome(this.name, instanceId, 'already', 'not registered in any load balancer target group'));
       for (const target of registered) {
         const name = target.targetGroupArn.split(':').pop() ?? target.targetGroupArn;
         if (ctx.dryRun) {
           results.push(outcome(this.name, `${instanceId}@${name}`, 'planned', `would deregister from ${name}`));
           continue;
         }
-        await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: target.targetGroupArn, Targets: [{ Id: instanceId, Port: target.port }] }));
-        results.push(outcome(this.name, `${instanceId}@${name}`, 'done', `deregistered from ${name}`, { prior: { targetGroupArn: target.targetGroupArn, port: target.port } }));
+        await elb.send(
+          new DeregisterTargetsCommand({ TargetGroupArn: target.targetGroupArn, Targets: [{ Id: instanceId, Port: target.port }] }),
+        );
+        results.push(
+          outcome(this.name, `${instanceId}@${name}`, 'done', `deregistered from ${name}`, {
+            prior: { targetGroupArn: target.targetGroupArn, port: target.port },
+          }),
+        );
       }
     });
   },

@@ -57,34 +57,56 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
       const eniId = String(record.prior.networkInterfaceId ?? record.resource);
       const original = stringList(record.prior.groupIds);
       const quarantine = stringList(record.changed.groupIds)[0];
-      if (original.length === 0 || !quarantine) return [outcome('ec2.isolate', eniId, 'failed', 'the audit record holds no original groups to restore')];
+      if (original.length === 0 || !quarantine)
+        return [outcome('ec2.isolate', eniId, 'failed', 'the audit record holds no original groups to restore')];
       const ec2 = ctx.member(EC2Client);
       let current: string[];
       try {
         const out = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
         current = (out.NetworkInterfaces?.[0]?.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
       } catch (err) {
-        if ((err as Error).name === 'InvalidNetworkInterfaceID.NotFound') return [outcome('ec2.isolate', eniId, 'skipped', `${eniId} no longer exists`)];
+        if ((err as Error).name === 'InvalidNetworkInterfaceID.NotFound')
+          return [outcome('ec2.isolate', eniId, 'skipped', `${eniId} no longer exists`)];
         throw err;
       }
-      if (!current.includes(quarantine) && sameSet(current, original)) return [outcome('ec2.isolate', eniId, 'already', `${eniId} is already in its original groups [${original.join(', ')}]`)];
+      if (!current.includes(quarantine) && sameSet(current, original))
+        return [outcome('ec2.isolate', eniId, 'already', `${eniId} is already in its original groups [${original.join(', ')}]`)];
       const foreign = current.filter((g) => g !== quarantine && !original.includes(g));
       if ((!current.includes(quarantine) || foreign.length > 0) && !ctx.force) {
-        return [outcome('ec2.isolate', eniId, 'failed', `${REFUSED} ${eniId} is now in [${current.join(', ')}], not only cordon's quarantine ${quarantine}: someone changed it since; restore it by hand or rerun with --force`)];
+        return [
+          outcome(
+            'ec2.isolate',
+            eniId,
+            'failed',
+            `${REFUSED} ${eniId} is now in [${current.join(', ')}], not only cordon's quarantine ${quarantine}: someone changed it since; restore it by hand or rerun with --force`,
+          ),
+        ];
       }
-      if (ctx.dryRun) return [outcome('ec2.isolate', eniId, 'planned', `would move ${eniId} from [${current.join(', ')}] back to [${original.join(', ')}]`)];
+      if (ctx.dryRun)
+        return [
+          outcome('ec2.isolate', eniId, 'planned', `would move ${eniId} from [${current.join(', ')}] back to [${original.join(', ')}]`),
+        ];
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: original }));
-      return [outcome('ec2.isolate', eniId, 'done', `moved ${eniId} back to [${original.join(', ')}]`, { prior: { groupIds: current }, changed: { groupIds: original } })];
+      return [
+        outcome('ec2.isolate', eniId, 'done', `moved ${eniId} back to [${original.join(', ')}]`, {
+          prior: { groupIds: current },
+          changed: { groupIds: original },
+        }),
+      ];
     },
   },
   async run(ctx, p) {
     const instance = await ctx.instance();
     const instanceId = instance.InstanceId as string;
     const vpcId = instance.VpcId;
-    if (!vpcId) return [outcome(this.name, instanceId, 'failed', 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
+    if (!vpcId)
+      return [outcome(this.name, instanceId, 'failed', 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
     const ec2 = ctx.member(EC2Client);
     // The interfaces and cordon's groups of the VPC, at once.
-    const [enis, found] = await Promise.all([ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] })), findIsolationGroups(ec2, vpcId)]);
+    const [enis, found] = await Promise.all([
+      ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] })),
+      findIsolationGroups(ec2, vpcId),
+    ]);
     const interfaces = (enis.NetworkInterfaces ?? []).filter((ni) => ni.NetworkInterfaceId);
     if (interfaces.length === 0) return [outcome(this.name, instanceId, 'failed', 'instance has no network interface to isolate')];
 
@@ -107,11 +129,19 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
         }
         // An interface still in one of cordon's groups (a run cut short) keeps
         // the original groups an earlier delivery recorded, never cordon's own.
-        const original = groupIds.some((g) => ours.has(g) || cordonGroupName(ni.Groups, g)) ? recordedGroups(await ctx.history(), this.name, eniId) : groupIds;
+        const original = groupIds.some((g) => ours.has(g) || cordonGroupName(ni.Groups, g))
+          ? recordedGroups(await ctx.history(), this.name, eniId)
+          : groupIds;
         const prior = { instanceId, networkInterfaceId: eniId, groupIds: original ?? [] };
         const unknown = original === undefined ? ' (its original groups are unknown: it was already in a cordon group)' : '';
         if (ctx.dryRun) {
-          return outcome(this.name, eniId, 'planned', `would move ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`, { prior });
+          return outcome(
+            this.name,
+            eniId,
+            'planned',
+            `would move ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`,
+            { prior },
+          );
         }
         return isolateInterface(ec2, eniId, instanceId, groupIds, quarantine as string, untrack, prior, unknown);
       }),
@@ -141,30 +171,62 @@ async function isolateInterface(
     try {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [untrack] }));
     } catch (err) {
-      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${UNTRACK_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`);
+      return outcome(
+        name,
+        eniId,
+        'failed',
+        `could not move ${eniId} of ${instanceId} to ${UNTRACK_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`,
+      );
     }
   }
   try {
     await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [quarantine] }));
   } catch (err) {
-    if (!untrack) return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`);
+    if (!untrack)
+      return outcome(
+        name,
+        eniId,
+        'failed',
+        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`,
+      );
     // Never leave an interface in the allow-all group: back to its original
     // groups, not to the allow-all group a cut-short run may have left it in.
     const originals = prior.groupIds.length > 0 ? prior.groupIds : groupIds.filter((g) => g !== untrack);
     if (originals.length === 0) {
-      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) and its original groups are unknown: it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`);
+      return outcome(
+        name,
+        eniId,
+        'failed',
+        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) and its original groups are unknown: it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`,
+      );
     }
     try {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...originals] }));
-      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; put back in [${originals.join(', ')}]`);
+      return outcome(
+        name,
+        eniId,
+        'failed',
+        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; put back in [${originals.join(', ')}]`,
+      );
     } catch (back) {
-      return outcome(name, eniId, 'failed', `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) nor back to [${originals.join(', ')}] (${describeError(back)}): it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`);
+      return outcome(
+        name,
+        eniId,
+        'failed',
+        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) nor back to [${originals.join(', ')}] (${describeError(back)}): it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`,
+      );
     }
   }
-  return outcome(name, eniId, 'done', `moved ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', tracked connections cut' : ''}${unknown}`, {
-    prior,
-    changed: { groupIds: [quarantine] },
-  });
+  return outcome(
+    name,
+    eniId,
+    'done',
+    `moved ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', tracked connections cut' : ''}${unknown}`,
+    {
+      prior,
+      changed: { groupIds: [quarantine] },
+    },
+  );
 }
 
 /** True when an interface's only group is named `name` (as DescribeNetworkInterfaces reports it). */

@@ -1,6 +1,14 @@
 import { CreateTagsCommand, DescribeInstanceAttributeCommand, EC2Client, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { outcome, PartialActionError, TAG_CONTAINED_AT, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
+import {
+  outcome,
+  PartialActionError,
+  TAG_CONTAINED_AT,
+  TAG_FINDING_ID,
+  TAG_FINDING_TYPE,
+  type ActionDefinition,
+  type ActionOutcome,
+} from '../types';
 
 const params = z.strictObject({
   /** Also turn on stop protection. @default true */
@@ -33,13 +41,19 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
         if (on) turnOff.push(attribute);
       }
       const label = (a: string): string => (a === 'disableApiTermination' ? 'termination protection' : 'stop protection');
-      if (turnOff.length === 0) return [outcome('ec2.protect', instanceId, 'already', 'protection is already as it was before cordon (tags kept as evidence)')];
+      if (turnOff.length === 0)
+        return [outcome('ec2.protect', instanceId, 'already', 'protection is already as it was before cordon (tags kept as evidence)')];
       if (ctx.dryRun) return [outcome('ec2.protect', instanceId, 'planned', `would turn off ${turnOff.map(label).join(', ')}`)];
       for (const attribute of turnOff) {
-        const input = attribute === 'disableApiTermination' ? { DisableApiTermination: { Value: false } } : { DisableApiStop: { Value: false } };
+        const input =
+          attribute === 'disableApiTermination' ? { DisableApiTermination: { Value: false } } : { DisableApiStop: { Value: false } };
         await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, ...input }));
       }
-      return [outcome('ec2.protect', instanceId, 'done', `turned off ${turnOff.map(label).join(', ')} as before cordon (tags kept as evidence)`, { changed: Object.fromEntries(turnOff.map((a) => [a, false])) })];
+      return [
+        outcome('ec2.protect', instanceId, 'done', `turned off ${turnOff.map(label).join(', ')} as before cordon (tags kept as evidence)`, {
+          changed: Object.fromEntries(turnOff.map((a) => [a, false])),
+        }),
+      ];
     },
   },
   async run(ctx, p) {
@@ -47,7 +61,9 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
     const ec2 = ctx.member(EC2Client);
     const [termination, stop, instance] = await Promise.all([
       ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' })),
-      p.stopProtection ? ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiStop' })) : undefined,
+      p.stopProtection
+        ? ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiStop' }))
+        : undefined,
       ctx.instance(),
     ]);
     const wasTermination = termination.DisableApiTermination?.Value ?? false;
@@ -65,9 +81,16 @@ export const protectInstance: ActionDefinition<z.infer<typeof params>> = {
     const made: string[] = [];
     const unsupported: string[] = [];
     const result = (): ActionOutcome =>
-      outcome(this.name, instanceId, 'done', `turned on ${made.join(', ') || 'nothing'}${unsupported.length > 0 ? `; ${unsupported.join(', ')} not supported for this instance (a Spot instance?)` : ''}`, { prior, changed: { ...changed } });
+      outcome(
+        this.name,
+        instanceId,
+        'done',
+        `turned on ${made.join(', ') || 'nothing'}${unsupported.length > 0 ? `; ${unsupported.join(', ')} not supported for this instance (a Spot instance?)` : ''}`,
+        { prior, changed: { ...changed } },
+      );
     const turnOn = async (attribute: 'disableApiTermination' | 'disableApiStop', label: string): Promise<void> => {
-      const input = attribute === 'disableApiTermination' ? { DisableApiTermination: { Value: true } } : { DisableApiStop: { Value: true } };
+      const input =
+        attribute === 'disableApiTermination' ? { DisableApiTermination: { Value: true } } : { DisableApiStop: { Value: true } };
       try {
         await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, ...input }));
       } catch (err) {

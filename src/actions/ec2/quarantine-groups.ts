@@ -15,11 +15,15 @@ export const QUARANTINE_GROUP_NAME = 'cordon-quarantine';
 /** Name of the allow-all group used for a moment to make tracked connections untracked. */
 export const UNTRACK_GROUP_NAME = 'cordon-untrack';
 
-
 /** Finds a group cordon created in a VPC by name. */
 export async function findGroup(ec2: EC2Client, vpcId: string, name: string): Promise<SecurityGroup | undefined> {
   const out = await ec2.send(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }),
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'group-name', Values: [name] },
+      ],
+    }),
   );
   return out.SecurityGroups?.[0];
 }
@@ -48,9 +52,11 @@ export async function ensureIsolationGroups(
   const groups = found ?? (await findIsolationGroups(ec2, vpcId));
   const quarantine = groups.find((g) => g.GroupName === QUARANTINE_GROUP_NAME);
   const open = groups.find((g) => g.GroupName === UNTRACK_GROUP_NAME);
-  const quarantineReady = quarantine?.GroupId && (quarantine.IpPermissions ?? []).length === 0 && (quarantine.IpPermissionsEgress ?? []).length === 0;
+  const quarantineReady =
+    quarantine?.GroupId && (quarantine.IpPermissions ?? []).length === 0 && (quarantine.IpPermissionsEgress ?? []).length === 0;
   const untrackReady = !untrack || (open?.GroupId && allowsAll(open));
-  if (quarantineReady && untrackReady) return { quarantineId: quarantine.GroupId as string, untrackId: untrack ? open?.GroupId : undefined };
+  if (quarantineReady && untrackReady)
+    return { quarantineId: quarantine.GroupId as string, untrackId: untrack ? open?.GroupId : undefined };
   return exclusive(`vpc-groups:${vpcId}`, async () => {
     // Both at once: independent groups.
     const [q, u] = await Promise.all([ensureQuarantineGroup(ec2, vpcId), untrack ? ensureUntrackGroup(ec2, vpcId) : undefined]);
@@ -60,7 +66,14 @@ export async function ensureIsolationGroups(
 
 /** cordon's quarantine and allow-all groups of a VPC as EC2 describes them now (one call for both). */
 export async function findIsolationGroups(ec2: EC2Client, vpcId: string): Promise<SecurityGroup[]> {
-  const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME] }] }));
+  const out = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'group-name', Values: [QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME] },
+      ],
+    }),
+  );
   return out.SecurityGroups ?? [];
 }
 
@@ -91,7 +104,12 @@ function allTrafficRule(families: ReadonlyArray<'v4' | 'v6'>): IpPermission[] {
 /** Creates one of cordon's groups (tagged cordon:managed=true as it is created) and describes it, default rules included. */
 async function createGroup(ec2: EC2Client, vpcId: string, name: string, description: string): Promise<SecurityGroup> {
   const out = await ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: name, Description: description, VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }] }),
+    new CreateSecurityGroupCommand({
+      GroupName: name,
+      Description: description,
+      VpcId: vpcId,
+      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
+    }),
   );
   const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
   if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
@@ -129,12 +147,20 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Prom
  */
 export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string): Promise<string> {
   let group = await findGroup(ec2, vpcId, UNTRACK_GROUP_NAME);
-  if (!group?.GroupId) group = await createGroup(ec2, vpcId, UNTRACK_GROUP_NAME, 'cordon: allow-all for an instant so that tracked connections become untracked before quarantine');
+  if (!group?.GroupId)
+    group = await createGroup(
+      ec2,
+      vpcId,
+      UNTRACK_GROUP_NAME,
+      'cordon: allow-all for an instant so that tracked connections become untracked before quarantine',
+    );
   const groupId = group.GroupId as string;
   const inbound = missingRanges(group.IpPermissions);
   const outbound = missingRanges(group.IpPermissionsEgress);
-  if (inbound.length > 0) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(inbound) }));
+  if (inbound.length > 0)
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(inbound) }));
   // A new group's default outbound rule covers IPv4 only.
-  if (outbound.length > 0) await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(outbound) }));
+  if (outbound.length > 0)
+    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(outbound) }));
   return groupId;
 }

@@ -2,7 +2,14 @@ import { DescribeIamInstanceProfileAssociationsCommand, DisassociateIamInstanceP
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import type { AuditRecord } from '../../audit/store';
-import { applyRevocation, instanceScope, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, REVOKE_SESSIONS_POLICY } from '../iam/session-revocation';
+import {
+  applyRevocation,
+  instanceScope,
+  planRevocation,
+  removeRevocation,
+  REMOVE_REVOCATION_PERMISSIONS,
+  REVOKE_SESSIONS_POLICY,
+} from '../iam/session-revocation';
 import { collecting, outcome, type ActionDefinition } from '../types';
 
 const params = z.strictObject({
@@ -41,7 +48,14 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
       // Re-associating needs iam:PassRole on the role, which the member role
       // deliberately lacks; a compromised instance should get its role back by hand.
       const profile = String(record.prior.instanceProfileName ?? record.prior.instanceProfileArn ?? 'the instance profile');
-      return [outcome('ec2.remove-instance-profile', record.resource, 'skipped', `${profile} not re-associated (needs iam:PassRole): re-associate it by hand once the instance is clean`)];
+      return [
+        outcome(
+          'ec2.remove-instance-profile',
+          record.resource,
+          'skipped',
+          `${profile} not re-associated (needs iam:PassRole): re-associate it by hand once the instance is clean`,
+        ),
+      ];
     },
   },
   async run(ctx, p) {
@@ -68,13 +82,21 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
         const profileName = profileArn.split('/').pop() as string;
         // The profile's role is read while the profile is removed (independent calls).
         const [profile, removal] = await Promise.allSettled([
-          p.revokeSessions ? ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName })) : Promise.resolve(undefined),
-          ctx.dryRun ? Promise.resolve(undefined) : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId })),
+          p.revokeSessions
+            ? ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))
+            : Promise.resolve(undefined),
+          ctx.dryRun
+            ? Promise.resolve(undefined)
+            : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId })),
         ]);
         if (profile.status === 'fulfilled') roleName = profile.value?.InstanceProfile?.Roles?.[0]?.RoleName;
         const prior = { instanceProfileArn: profileArn, instanceProfileName: profileName, ...(roleName ? { roleName } : {}) };
         if (removal.status === 'rejected') throw removal.reason;
-        results.push(ctx.dryRun ? outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior }) : outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior }));
+        results.push(
+          ctx.dryRun
+            ? outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior })
+            : outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior }),
+        );
         if (profile.status === 'rejected') throw profile.reason;
       }
       if (!p.revokeSessions || !roleName) return;

@@ -22,7 +22,9 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
   async run(ctx) {
     const { finding } = ctx;
     const instance = await ctx.instance();
-    const volumes = (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [{ volumeId: m.Ebs.VolumeId, device: m.DeviceName ?? '' }] : []));
+    const volumes = (instance.BlockDeviceMappings ?? []).flatMap((m) =>
+      m.Ebs?.VolumeId ? [{ volumeId: m.Ebs.VolumeId, device: m.DeviceName ?? '' }] : [],
+    );
     if (volumes.length === 0) return [outcome(this.name, finding.instance?.instanceId ?? '', 'skipped', 'instance has no EBS volume')];
     const ec2 = ctx.member(EC2Client);
     // Two sources, read together: EC2's tags (a snapshot taken outside this
@@ -49,8 +51,12 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
     const toTake: Array<{ volumeId: string; device: string }> = [];
     for (const { volumeId, device } of volumes) {
       const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
-      if (prior) results.push(outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
-      else if (ctx.dryRun) results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
+      if (prior)
+        results.push(
+          outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }),
+        );
+      else if (ctx.dryRun)
+        results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
       else toTake.push({ volumeId, device });
     }
     // All volumes at once: each snapshot is point-in-time when its call returns, so they are taken as close together as possible.
@@ -59,7 +65,11 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
         ec2.send(
           new CreateSnapshotCommand({
             VolumeId: volumeId,
-            Description: `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(0, 255),
+            Description:
+              `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(
+                0,
+                255,
+              ),
             TagSpecifications: [
               {
                 ResourceType: 'snapshot',
@@ -77,7 +87,10 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
     let failure: unknown;
     taken.forEach((t, i) => {
       const volumeId = toTake[i]?.volumeId as string;
-      if (t.status === 'fulfilled') results.push(outcome(this.name, volumeId, 'done', `snapshot ${t.value.SnapshotId} started`, { changed: { snapshotId: t.value.SnapshotId } }));
+      if (t.status === 'fulfilled')
+        results.push(
+          outcome(this.name, volumeId, 'done', `snapshot ${t.value.SnapshotId} started`, { changed: { snapshotId: t.value.SnapshotId } }),
+        );
       else failure ??= new CordonError(`snapshot of ${volumeId} failed: ${describeError(t.reason)}`, { cause: t.reason });
     });
     if (failure !== undefined) {

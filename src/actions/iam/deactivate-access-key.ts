@@ -22,17 +22,31 @@ export const deactivateAccessKey: ActionDefinition<z.infer<typeof params>> = {
       const keyId = record.resource;
       const userName = String(record.prior.userName ?? '');
       if (!ctx.reactivateKeys) {
-        return [outcome('iam.deactivate-access-key', keyId, 'skipped', `${keyId} left Inactive: a leaked key should stay off (rotate it); pass --reactivate-keys to turn it back on`)];
+        return [
+          outcome(
+            'iam.deactivate-access-key',
+            keyId,
+            'skipped',
+            `${keyId} left Inactive: a leaked key should stay off (rotate it); pass --reactivate-keys to turn it back on`,
+          ),
+        ];
       }
-      if (record.prior.status !== 'Active') return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} was ${String(record.prior.status)} before cordon acted`)];
+      if (record.prior.status !== 'Active')
+        return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} was ${String(record.prior.status)} before cordon acted`)];
       const iam = ctx.member(IAMClient);
       const keys = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
       const found = keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId);
       if (!found) return [outcome('iam.deactivate-access-key', keyId, 'skipped', `access key ${keyId} no longer exists on ${userName}`)];
-      if (found.Status === 'Active') return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} of ${userName} is already Active`)];
+      if (found.Status === 'Active')
+        return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} of ${userName} is already Active`)];
       if (ctx.dryRun) return [outcome('iam.deactivate-access-key', keyId, 'planned', `would re-activate ${keyId} of ${userName}`)];
       await iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: keyId, Status: 'Active' }));
-      return [outcome('iam.deactivate-access-key', keyId, 'done', `re-activated ${keyId} of ${userName}`, { prior: { status: 'Inactive' }, changed: { status: 'Active' } })];
+      return [
+        outcome('iam.deactivate-access-key', keyId, 'done', `re-activated ${keyId} of ${userName}`, {
+          prior: { status: 'Inactive' },
+          changed: { status: 'Active' },
+        }),
+      ];
     },
   },
   async run(ctx) {
@@ -40,15 +54,32 @@ export const deactivateAccessKey: ActionDefinition<z.infer<typeof params>> = {
     const keyId = key?.accessKeyId;
     if (!keyId || !key.userName) return [outcome(this.name, keyId ?? '', 'skipped', 'finding names no access key and user')];
     if (key.userType !== 'IAMUser') {
-      return [outcome(this.name, keyId, 'skipped', `${key.userType ?? 'unknown'} credentials are not an IAM user's long-term key; revoke the role's sessions instead`)];
+      return [
+        outcome(
+          this.name,
+          keyId,
+          'skipped',
+          `${key.userType ?? 'unknown'} credentials are not an IAM user's long-term key; revoke the role's sessions instead`,
+        ),
+      ];
     }
     const iam = ctx.member(IAMClient);
     const keys = await iam.send(new ListAccessKeysCommand({ UserName: key.userName }));
     const found = keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId);
     if (!found) return [outcome(this.name, keyId, 'failed', `access key ${keyId} not found on user ${key.userName} (deleted already?)`)];
     if (found.Status === 'Inactive') return [outcome(this.name, keyId, 'already', `${keyId} of ${key.userName} is already Inactive`)];
-    if (ctx.dryRun) return [outcome(this.name, keyId, 'planned', `would deactivate ${keyId} of ${key.userName}`, { prior: { userName: key.userName, status: found.Status } })];
+    if (ctx.dryRun)
+      return [
+        outcome(this.name, keyId, 'planned', `would deactivate ${keyId} of ${key.userName}`, {
+          prior: { userName: key.userName, status: found.Status },
+        }),
+      ];
     await iam.send(new UpdateAccessKeyCommand({ UserName: key.userName, AccessKeyId: keyId, Status: 'Inactive' }));
-    return [outcome(this.name, keyId, 'done', `deactivated ${keyId} of ${key.userName}`, { prior: { userName: key.userName, status: found.Status }, changed: { status: 'Inactive' } })];
+    return [
+      outcome(this.name, keyId, 'done', `deactivated ${keyId} of ${key.userName}`, {
+        prior: { userName: key.userName, status: found.Status },
+        changed: { status: 'Inactive' },
+      }),
+    ];
   },
 };

@@ -32,11 +32,23 @@ export const denyUser: ActionDefinition<z.infer<typeof params>> = {
         throw err;
       }
       if (!document.includes('CordonDenyAll') && !ctx.force) {
-        return [outcome('iam.deny-user', userName, 'failed', `${REFUSED} ${DENY_ALL_POLICY} on ${userName} is not the policy cordon wrote (changed since); rerun with --force to delete it anyway`)];
+        return [
+          outcome(
+            'iam.deny-user',
+            userName,
+            'failed',
+            `${REFUSED} ${DENY_ALL_POLICY} on ${userName} is not the policy cordon wrote (changed since); rerun with --force to delete it anyway`,
+          ),
+        ];
       }
       if (ctx.dryRun) return [outcome('iam.deny-user', userName, 'planned', `would delete ${DENY_ALL_POLICY} from ${userName}`)];
       await iam.send(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: DENY_ALL_POLICY }));
-      return [outcome('iam.deny-user', userName, 'done', `deleted ${DENY_ALL_POLICY} from ${userName}`, { prior: { policyName: DENY_ALL_POLICY }, changed: { policyName: null } })];
+      return [
+        outcome('iam.deny-user', userName, 'done', `deleted ${DENY_ALL_POLICY} from ${userName}`, {
+          prior: { policyName: DENY_ALL_POLICY },
+          changed: { policyName: null },
+        }),
+      ];
     },
   },
   async run(ctx) {
@@ -57,9 +69,17 @@ export const denyUser: ActionDefinition<z.infer<typeof params>> = {
       new PutUserPolicyCommand({
         UserName: userName,
         PolicyName: DENY_ALL_POLICY,
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'CordonDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }] }),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Sid: 'CordonDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }],
+        }),
       }),
     );
-    return [outcome(this.name, userName, 'done', `attached ${DENY_ALL_POLICY} to ${userName}`, { prior: { userName, hadPolicy: false }, changed: { policyName: DENY_ALL_POLICY } })];
+    return [
+      outcome(this.name, userName, 'done', `attached ${DENY_ALL_POLICY} to ${userName}`, {
+        prior: { userName, hadPolicy: false },
+        changed: { policyName: DENY_ALL_POLICY },
+      }),
+    ];
   },
 };

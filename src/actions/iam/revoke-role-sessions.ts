@@ -2,7 +2,14 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { outcome, type ActionDefinition } from '../types';
 import type { Finding } from '../../findings/finding';
-import { applyRevocation, instanceScope, planRevocation, removeRevocation, REMOVE_REVOCATION_PERMISSIONS, type RevocationScope } from './session-revocation';
+import {
+  applyRevocation,
+  instanceScope,
+  planRevocation,
+  removeRevocation,
+  REMOVE_REVOCATION_PERMISSIONS,
+  type RevocationScope,
+} from './session-revocation';
 
 const params = z.strictObject({});
 
@@ -42,7 +49,14 @@ export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
     const key = ctx.finding.accessKey;
     const roleName = key?.userName;
     if (!roleName || key?.userType !== 'AssumedRole') {
-      return [outcome(this.name, roleName ?? '', 'skipped', `credentials in the finding are not a role's (user type ${key?.userType ?? 'unknown'})`)];
+      return [
+        outcome(
+          this.name,
+          roleName ?? '',
+          'skipped',
+          `credentials in the finding are not a role's (user type ${key?.userType ?? 'unknown'})`,
+        ),
+      ];
     }
     if (roleName === ctx.responderRoleName) {
       return [outcome(this.name, roleName, 'skipped', `refusing to revoke ${roleName}: it is cordon's own member role`)];

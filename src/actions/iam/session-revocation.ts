@@ -15,11 +15,16 @@ const ROLE_WIDE_SID = 'CordonRevokeOlderSessions';
  * of a fleet's role stops every instance until its credentials are renewed,
  * up to hours later). `role`: every session of the role.
  */
-export type RevocationScope = { readonly kind: 'role' } | { readonly kind: 'instance'; readonly instanceId: string; readonly instanceArn: string };
+export type RevocationScope =
+  { readonly kind: 'role' } | { readonly kind: 'instance'; readonly instanceId: string; readonly instanceArn: string };
 
 /** The scope of one instance's sessions (its instance-profile credentials). */
 export function instanceScope(finding: Pick<Finding, 'partition' | 'region' | 'accountId'>, instanceId: string): RevocationScope {
-  return { kind: 'instance', instanceId, instanceArn: `arn:${finding.partition}:ec2:${finding.region}:${finding.accountId}:instance/${instanceId}` };
+  return {
+    kind: 'instance',
+    instanceId,
+    instanceArn: `arn:${finding.partition}:ec2:${finding.region}:${finding.accountId}:instance/${instanceId}`,
+  };
 }
 
 /** One statement of cordon's revocation policy. */
@@ -28,7 +33,10 @@ interface RevocationStatement {
   readonly Effect: 'Deny';
   readonly Action: '*';
   readonly Resource: '*';
-  readonly Condition: { readonly DateLessThan: { readonly 'aws:TokenIssueTime': string }; readonly ArnEquals?: { readonly 'ec2:SourceInstanceARN': string } };
+  readonly Condition: {
+    readonly DateLessThan: { readonly 'aws:TokenIssueTime': string };
+    readonly ArnEquals?: { readonly 'ec2:SourceInstanceARN': string };
+  };
 }
 
 /** The statement id of a scope (alphanumeric, as IAM requires). */
@@ -95,7 +103,12 @@ export function revocationCutoff(document: string | undefined, sid = ROLE_WIDE_S
 export type RevocationPlan =
   | { readonly kind: 'already'; readonly cutoff: Date; readonly roleWide: boolean }
   /** (Re)write the scope's statement with the cut-off `now`; `previous` is the statement it replaces, if any. */
-  | { readonly kind: 'put'; readonly document: string | undefined; readonly previous: Record<string, unknown> | undefined; readonly previousCutoff: Date | undefined };
+  | {
+      readonly kind: 'put';
+      readonly document: string | undefined;
+      readonly previous: Record<string, unknown> | undefined;
+      readonly previousCutoff: Date | undefined;
+    };
 
 /**
  * Decides whether the scope's sessions must be revoked again: a revocation in
@@ -104,13 +117,22 @@ export type RevocationPlan =
  * otherwise sessions issued after the old cut-off, such as the ones this
  * finding saw, are still valid, and the cut-off moves to now.
  */
-export async function planRevocation(iam: IAMClient, roleName: string, scope: RevocationScope, lastSeenAt: string | undefined, now: Date): Promise<RevocationPlan> {
+export async function planRevocation(
+  iam: IAMClient,
+  roleName: string,
+  scope: RevocationScope,
+  lastSeenAt: string | undefined,
+  now: Date,
+): Promise<RevocationPlan> {
   const document = await existingRevocation(iam, roleName);
   const statements = statementsOf(document);
   const own = statements.find((s) => s.Sid === revocationSid(scope));
   const roleWide = statements.find((s) => s.Sid === ROLE_WIDE_SID);
   const activity = lastSeenAt && !Number.isNaN(Date.parse(lastSeenAt)) ? new Date(lastSeenAt) : now;
-  for (const [statement, isRoleWide] of [[own, scope.kind === 'role'], [roleWide, true]] as const) {
+  for (const [statement, isRoleWide] of [
+    [own, scope.kind === 'role'],
+    [roleWide, true],
+  ] as const) {
     const cutoff = cutoffOf(statement);
     if (cutoff && cutoff.getTime() >= activity.getTime()) return { kind: 'already', cutoff, roleWide: isRoleWide };
   }
@@ -123,16 +145,35 @@ export async function planRevocation(iam: IAMClient, roleName: string, scope: Re
  * (so `release` puts back an earlier cut-off, or removes only this statement,
  * whatever other findings added to the policy since).
  */
-export async function applyRevocation(action: string, iam: IAMClient, roleName: string, scope: RevocationScope, plan: RevocationPlan, now: Date, dryRun: boolean): Promise<ActionOutcome> {
+export async function applyRevocation(
+  action: string,
+  iam: IAMClient,
+  roleName: string,
+  scope: RevocationScope,
+  plan: RevocationPlan,
+  now: Date,
+  dryRun: boolean,
+): Promise<ActionOutcome> {
   const whose = scope.kind === 'instance' ? `sessions of ${roleName} on ${scope.instanceId}` : `sessions of ${roleName}`;
   if (plan.kind === 'already') {
-    return outcome(action, roleName, 'already', `${REVOKE_SESSIONS_POLICY} on ${roleName} already denies ${plan.roleWide && scope.kind === 'instance' ? `every session of ${roleName}` : whose} issued before ${plan.cutoff.toISOString()}, after this finding's activity`);
+    return outcome(
+      action,
+      roleName,
+      'already',
+      `${REVOKE_SESSIONS_POLICY} on ${roleName} already denies ${plan.roleWide && scope.kind === 'instance' ? `every session of ${roleName}` : whose} issued before ${plan.cutoff.toISOString()}, after this finding's activity`,
+    );
   }
   const moving = plan.previous ? ` (moving the cut-off from ${plan.previousCutoff?.toISOString() ?? 'an unreadable one'})` : '';
   if (dryRun) return outcome(action, roleName, 'planned', `would deny ${whose} issued before ${now.toISOString()}${moving}`);
   const statement = revocationStatement(scope, now);
   const others = statementsOf(plan.document).filter((s) => s.Sid !== statement.Sid);
-  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: revokeSessionsPolicy([...others, statement]) }));
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: REVOKE_SESSIONS_POLICY,
+      PolicyDocument: revokeSessionsPolicy([...others, statement]),
+    }),
+  );
   return outcome(action, roleName, 'done', `${whose} issued before ${now.toISOString()} denied${moving}`, {
     prior: { roleName, hadPolicy: plan.document !== undefined, ...(plan.previous ? { previousStatement: plan.previous } : {}) },
     changed: { policyName: REVOKE_SESSIONS_POLICY, sid: statement.Sid, cutoff: now.toISOString() },
@@ -156,19 +197,36 @@ export async function removeRevocation(action: string, ctx: UndoContext, record:
   const sid = typeof record.changed.sid === 'string' ? record.changed.sid : ROLE_WIDE_SID;
   const statements = statementsOf(document);
   const current = statements.find((s) => s.Sid === sid);
-  if (document === undefined || !current) return outcome(action, roleName, 'already', `cordon's statement ${sid} is no longer in ${REVOKE_SESSIONS_POLICY} on ${roleName}`);
+  if (document === undefined || !current)
+    return outcome(action, roleName, 'already', `cordon's statement ${sid} is no longer in ${REVOKE_SESSIONS_POLICY} on ${roleName}`);
   const written = typeof record.changed.cutoff === 'string' ? new Date(record.changed.cutoff).toISOString() : undefined;
   if (written && cutoffOf(current)?.toISOString() !== written && !ctx.force) {
-    return outcome(action, roleName, 'failed', `${REFUSED} ${sid} on ${roleName} is not the statement cordon wrote for this finding (cut-off changed since); rerun with --force to restore it anyway`);
+    return outcome(
+      action,
+      roleName,
+      'failed',
+      `${REFUSED} ${sid} on ${roleName} is not the statement cordon wrote for this finding (cut-off changed since); rerun with --force to restore it anyway`,
+    );
   }
   const previous = record.prior.previousStatement as Record<string, unknown> | undefined;
   const rest = statements.filter((s) => s.Sid !== sid);
   const next = previous ? [...rest, previous] : rest;
-  const what = previous ? `put back the earlier revocation of ${roleName} (sessions issued before ${cutoffOf(previous)?.toISOString() ?? 'an earlier time'} stay denied)` : `removed ${sid} from ${REVOKE_SESSIONS_POLICY} on ${roleName}: those older sessions work again`;
-  if (ctx.dryRun) return outcome(action, roleName, 'planned', `would ${what.replace(/^(put back|removed)/, (v) => (v === 'put back' ? 'put back' : 'remove'))}${next.length === 0 ? ' and delete the policy' : ''}`);
+  const what = previous
+    ? `put back the earlier revocation of ${roleName} (sessions issued before ${cutoffOf(previous)?.toISOString() ?? 'an earlier time'} stay denied)`
+    : `removed ${sid} from ${REVOKE_SESSIONS_POLICY} on ${roleName}: those older sessions work again`;
+  if (ctx.dryRun)
+    return outcome(
+      action,
+      roleName,
+      'planned',
+      `would ${what.replace(/^(put back|removed)/, (v) => (v === 'put back' ? 'put back' : 'remove'))}${next.length === 0 ? ' and delete the policy' : ''}`,
+    );
   if (next.length === 0) {
     await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY }));
-    return outcome(action, roleName, 'done', `deleted ${REVOKE_SESSIONS_POLICY} from ${roleName}: its older sessions work again`, { prior: { document }, changed: { policyName: null } });
+    return outcome(action, roleName, 'done', `deleted ${REVOKE_SESSIONS_POLICY} from ${roleName}: its older sessions work again`, {
+      prior: { document },
+      changed: { policyName: null },
+    });
   }
   const updated = revokeSessionsPolicy(next);
   await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: updated }));

@@ -1,4 +1,11 @@
-import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client, type NetworkAcl, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import {
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  EC2Client,
+  type NetworkAcl,
+  type NetworkAclEntry,
+} from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { describeError } from '../../aws/errors';
 import { collecting, outcome, type ActionDefinition, type ActionOutcome } from '../types';
@@ -33,7 +40,10 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
   params,
   target: 'remote-ip',
   disruptive: false,
-  permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'], home: [] },
+  permissions: {
+    member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'],
+    home: [],
+  },
   undo: {
     kind: 'restore',
     permissions: ['ec2:DescribeNetworkAcls', 'ec2:DeleteNetworkAclEntry'],
@@ -41,14 +51,17 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
     async run(ctx, record) {
       const aclId = String(record.prior.networkAclId ?? '');
       const cidr = String(record.prior.cidr ?? '');
-      const added = Array.isArray(record.changed.entriesAdded) ? (record.changed.entriesAdded as Array<{ egress: boolean; ruleNumber: number }>) : [];
+      const added = Array.isArray(record.changed.entriesAdded)
+        ? (record.changed.entriesAdded as Array<{ egress: boolean; ruleNumber: number }>)
+        : [];
       const ec2 = ctx.member(EC2Client);
       let entries: NetworkAclEntry[];
       try {
         const out = await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }));
         entries = out.NetworkAcls?.[0]?.Entries ?? [];
       } catch (err) {
-        if ((err as Error).name === 'InvalidNetworkAclID.NotFound') return [outcome('network.block-ip', record.resource, 'skipped', `${aclId} no longer exists`)];
+        if ((err as Error).name === 'InvalidNetworkAclID.NotFound')
+          return [outcome('network.block-ip', record.resource, 'skipped', `${aclId} no longer exists`)];
         throw err;
       }
       const ours: typeof added = [];
@@ -57,15 +70,33 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
         const entry = entries.find((e) => e.Egress === rule.egress && e.RuleNumber === rule.ruleNumber);
         if (!entry) continue;
         if (entry.CidrBlock === cidr && entry.RuleAction === 'deny' && entry.Protocol === '-1' && !entry.PortRange) ours.push(rule);
-        else others.push(`${rule.egress ? 'outbound' : 'inbound'} #${rule.ruleNumber} (${entry.RuleAction} ${entry.CidrBlock ?? entry.Ipv6CidrBlock})`);
+        else
+          others.push(
+            `${rule.egress ? 'outbound' : 'inbound'} #${rule.ruleNumber} (${entry.RuleAction} ${entry.CidrBlock ?? entry.Ipv6CidrBlock})`,
+          );
       }
       const label = (rules: typeof added): string => rules.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
       // cordon's entries gone and someone's rules at those numbers: nothing of cordon's to restore, theirs stay.
-      if (ours.length === 0) return [outcome('network.block-ip', record.resource, 'already', `cordon's deny of ${cidr} is no longer in ${aclId}${others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : ''}`)];
-      if (ctx.dryRun) return [outcome('network.block-ip', record.resource, 'planned', `would delete ${label(ours)} denying ${cidr} from ${aclId}`)];
-      for (const rule of ours) await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: rule.ruleNumber, Egress: rule.egress }));
+      if (ours.length === 0)
+        return [
+          outcome(
+            'network.block-ip',
+            record.resource,
+            'already',
+            `cordon's deny of ${cidr} is no longer in ${aclId}${others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : ''}`,
+          ),
+        ];
+      if (ctx.dryRun)
+        return [outcome('network.block-ip', record.resource, 'planned', `would delete ${label(ours)} denying ${cidr} from ${aclId}`)];
+      for (const rule of ours)
+        await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: rule.ruleNumber, Egress: rule.egress }));
       const kept = others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : '';
-      return [outcome('network.block-ip', record.resource, 'done', `deleted ${label(ours)} denying ${cidr} from ${aclId}${kept}`, { prior: { entriesDeleted: ours }, changed: { entriesDeleted: ours } })];
+      return [
+        outcome('network.block-ip', record.resource, 'done', `deleted ${label(ours)} denying ${cidr} from ${aclId}${kept}`, {
+          prior: { entriesDeleted: ours },
+          changed: { entriesDeleted: ours },
+        }),
+      ];
     },
   },
   async run(ctx, p) {
@@ -82,7 +113,8 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
       for (const acl of acls.NetworkAcls ?? []) {
         const aclId = acl.NetworkAclId as string;
         const missing = cidrs.filter((cidr) => !deniedBothWays(acl.Entries ?? [], cidr));
-        for (const cidr of cidrs.filter((c) => !missing.includes(c))) results.push(outcome(this.name, `${aclId}:${cidr}`, 'already', `${cidr} already denied both ways in ${aclId}`));
+        for (const cidr of cidrs.filter((c) => !missing.includes(c)))
+          results.push(outcome(this.name, `${aclId}:${cidr}`, 'already', `${cidr} already denied both ways in ${aclId}`));
         if (missing.length === 0) continue;
         if (ctx.dryRun) {
           results.push(...(await denyIn(ec2, acl, missing, p, true)));
@@ -112,7 +144,13 @@ function deniedBothWays(entries: readonly NetworkAclEntry[], cidr: string): bool
  * when the second cannot be created, the first is deleted again, so that the
  * audit trail never misses a rule cordon left behind.
  */
-async function denyIn(ec2: EC2Client, acl: NetworkAcl, cidrs: readonly string[], p: BlockIpParams, dryRun: boolean): Promise<ActionOutcome[]> {
+async function denyIn(
+  ec2: EC2Client,
+  acl: NetworkAcl,
+  cidrs: readonly string[],
+  p: BlockIpParams,
+  dryRun: boolean,
+): Promise<ActionOutcome[]> {
   const name = blockIp.name;
   const aclId = acl.NetworkAclId as string;
   const entries = [...(acl.Entries ?? [])];
@@ -161,12 +199,28 @@ async function denyIn(ec2: EC2Client, acl: NetworkAcl, cidrs: readonly string[],
     const created: typeof plan = [];
     try {
       for (const r of plan) {
-        await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: r.ruleNumber, Egress: r.egress, Protocol: '-1', RuleAction: 'deny', CidrBlock: cidr }));
+        await ec2.send(
+          new CreateNetworkAclEntryCommand({
+            NetworkAclId: aclId,
+            RuleNumber: r.ruleNumber,
+            Egress: r.egress,
+            Protocol: '-1',
+            RuleAction: 'deny',
+            CidrBlock: cidr,
+          }),
+        );
         created.push(r);
         entries.push({ RuleNumber: r.ruleNumber, Egress: r.egress, CidrBlock: cidr, RuleAction: 'deny', Protocol: '-1' });
       }
     } catch (err) {
-      results.push(outcome(name, resource, 'failed', `could not deny ${cidr} in ${aclId}: ${describeError(err)}${await rollBack(ec2, aclId, created)}`));
+      results.push(
+        outcome(
+          name,
+          resource,
+          'failed',
+          `could not deny ${cidr} in ${aclId}: ${describeError(err)}${await rollBack(ec2, aclId, created)}`,
+        ),
+      );
       continue;
     }
     results.push(
@@ -190,7 +244,9 @@ async function rollBack(ec2: EC2Client, aclId: string, created: ReadonlyArray<{ 
     }
   }
   if (created.length === 0) return '';
-  return left.length === 0 ? '; the rule already added was deleted again' : `; cordon's rule ${left.join(', ')} is LEFT in ${aclId}: delete it by hand`;
+  return left.length === 0
+    ? '; the rule already added was deleted again'
+    : `; cordon's rule ${left.join(', ')} is LEFT in ${aclId}: delete it by hand`;
 }
 
 /** Rule number of the ACL's default rule (`*`). */
@@ -220,7 +276,7 @@ export function cidrContains(cidr: string, ip: number): boolean {
   const prefix = Number(bits ?? '32');
   if (network === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return false;
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return ((network & mask) >>> 0) === ((ip & mask) >>> 0);
+  return (network & mask) >>> 0 === (ip & mask) >>> 0;
 }
 
 function freeRuleNumber(

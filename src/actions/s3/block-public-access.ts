@@ -1,10 +1,20 @@
-import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand, S3Client, type PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
+import {
+  GetPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+  type PublicAccessBlockConfiguration,
+} from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
 
 const params = z.strictObject({});
 
-const ALL_ON: PublicAccessBlockConfiguration = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ALL_ON: PublicAccessBlockConfiguration = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 
 /** Turns on all four Block Public Access settings of each bucket in the finding; records the previous settings. */
 export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
@@ -35,7 +45,12 @@ export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
         continue;
       }
       await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: ALL_ON }));
-      results.push(outcome(this.name, bucket, 'done', `Block Public Access turned on for ${bucket}`, { prior, changed: { publicAccessBlock: ALL_ON } }));
+      results.push(
+        outcome(this.name, bucket, 'done', `Block Public Access turned on for ${bucket}`, {
+          prior,
+          changed: { publicAccessBlock: ALL_ON },
+        }),
+      );
     }
     return results;
   },

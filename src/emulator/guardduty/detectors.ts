@@ -118,10 +118,7 @@ export function detectorHandlers(store: GuardDutyStore): Record<string, Handler>
   return {
     CreateDetector: typed<CreateDetectorRequest, CreateDetectorResponse>((ctx, input) => {
       if (store.detectorOf(ctx.accountId, ctx.region)) {
-        throw new ApiError(
-          'BadRequestException',
-          'The request is rejected because a detector already exists for the current account.',
-        );
+        throw new ApiError('BadRequestException', 'The request is rejected because a detector already exists for the current account.');
       }
       // Checked before the detector exists: a rejected request creates nothing.
       assertNoRuntimeConflict(input.Features);

@@ -52,7 +52,13 @@ import { ApiError } from '../errors';
 import type { OrganizationDirectory } from '../organizations';
 import { typed, type CallContext, type Handler } from '../service';
 import { paginate } from '../util';
-import { applyDetectorFeatures, assertNoRuntimeConflict, assertNotBothDataSourcesAndFeatures, dataSourcesResult, featureResults } from './detectors';
+import {
+  applyDetectorFeatures,
+  assertNoRuntimeConflict,
+  assertNotBothDataSourcesAndFeatures,
+  dataSourcesResult,
+  featureResults,
+} from './detectors';
 import { OPTIONAL_FEATURES, type Detector, type GuardDutyStore, type MemberRecord, type OrgConfiguration } from './store';
 
 function bad(message: string): ApiError {
@@ -80,7 +86,9 @@ export function guardDutyOrganizationHandlers(
   const requireDelegatedAdmin = (ctx: CallContext, detectorId: string): Detector => {
     const detector = store.ownedDetector(detectorId, ctx.accountId, ctx.region);
     if (store.orgAdmin(ctx.region)?.adminAccountId !== ctx.accountId) {
-      throw bad(`The request is rejected because account ${ctx.accountId} is not the GuardDuty delegated administrator of the organization in ${ctx.region}.`);
+      throw bad(
+        `The request is rejected because account ${ctx.accountId} is not the GuardDuty delegated administrator of the organization in ${ctx.region}.`,
+      );
     }
     return detector;
   };
@@ -113,7 +121,12 @@ export function guardDutyOrganizationHandlers(
   };
 
   /** Add one account as a member; returns the unprocessed reason, if any. */
-  const addMember = (ctx: CallContext, detail: AccountDetail, orgAccounts: ReadonlySet<string>, isDelegatedAdmin: boolean): string | undefined => {
+  const addMember = (
+    ctx: CallContext,
+    detail: AccountDetail,
+    orgAccounts: ReadonlySet<string>,
+    isDelegatedAdmin: boolean,
+  ): string | undefined => {
     const accountId = detail.AccountId ?? '';
     if (accountId === ctx.accountId) return 'The request is rejected because the current account cannot be added as its own member.';
     const existing = store.membershipOf(accountId, ctx.region);
@@ -181,7 +194,9 @@ export function guardDutyOrganizationHandlers(
       }
       const current = store.orgAdmin(ctx.region);
       if (current && current.adminAccountId !== adminId) {
-        throw bad(`The request is rejected because account ${current.adminAccountId} is already the delegated administrator in ${ctx.region}.`);
+        throw bad(
+          `The request is rejected because account ${current.adminAccountId} is already the delegated administrator in ${ctx.region}.`,
+        );
       }
       if (!current) await organizations.registerDelegatedAdministrator(ctx, adminId, 'guardduty.amazonaws.com');
       store.setOrgAdmin(ctx.region, { adminAccountId: adminId, managementAccountId: ctx.accountId });
@@ -192,7 +207,9 @@ export function guardDutyOrganizationHandlers(
       await requireManagement(ctx);
       const current = store.orgAdmin(ctx.region);
       if (!current || current.adminAccountId !== input.AdminAccountId) {
-        throw bad(`The request is rejected because account ${input.AdminAccountId ?? ''} is not the delegated administrator in ${ctx.region}.`);
+        throw bad(
+          `The request is rejected because account ${input.AdminAccountId ?? ''} is not the delegated administrator in ${ctx.region}.`,
+        );
       }
       store.setOrgAdmin(ctx.region, undefined);
       store.membersOf(current.adminAccountId, ctx.region).clear();
@@ -203,22 +220,28 @@ export function guardDutyOrganizationHandlers(
       return {};
     }),
 
-    ListOrganizationAdminAccounts: typed<ListOrganizationAdminAccountsRequest, ListOrganizationAdminAccountsResponse>(async (ctx, input) => {
-      await requireManagement(ctx);
-      const current = store.orgAdmin(ctx.region);
-      const all = current ? [{ AdminAccountId: current.adminAccountId, AdminStatus: 'ENABLED' as const }] : [];
-      const page = paginate(all, input.MaxResults, input.NextToken, 50, 'BadRequestException');
-      return { AdminAccounts: page.items, NextToken: page.nextToken };
-    }),
+    ListOrganizationAdminAccounts: typed<ListOrganizationAdminAccountsRequest, ListOrganizationAdminAccountsResponse>(
+      async (ctx, input) => {
+        await requireManagement(ctx);
+        const current = store.orgAdmin(ctx.region);
+        const all = current ? [{ AdminAccountId: current.adminAccountId, AdminStatus: 'ENABLED' as const }] : [];
+        const page = paginate(all, input.MaxResults, input.NextToken, 50, 'BadRequestException');
+        return { AdminAccounts: page.items, NextToken: page.nextToken };
+      },
+    ),
 
     UpdateOrganizationConfiguration: typed<UpdateOrganizationConfigurationRequest, object>(async (ctx, input) => {
       requireDelegatedAdmin(ctx, input.DetectorId ?? '');
       // "You must provide a value for either autoEnableOrganizationMembers or autoEnable, but not both."
       if (input.AutoEnable !== undefined && input.AutoEnableOrganizationMembers !== undefined) {
-        throw bad('The request is rejected because both autoEnable and autoEnableOrganizationMembers are specified; use autoEnableOrganizationMembers only.');
+        throw bad(
+          'The request is rejected because both autoEnable and autoEnableOrganizationMembers are specified; use autoEnableOrganizationMembers only.',
+        );
       }
       if (input.AutoEnable === undefined && input.AutoEnableOrganizationMembers === undefined) {
-        throw bad('The request is rejected because neither autoEnable nor autoEnableOrganizationMembers is specified; provide autoEnableOrganizationMembers.');
+        throw bad(
+          'The request is rejected because neither autoEnable nor autoEnableOrganizationMembers is specified; provide autoEnableOrganizationMembers.',
+        );
       }
       assertNoRuntimeConflict(input.Features);
       assertNotBothDataSourcesAndFeatures(input.Features, input.DataSources);
@@ -257,30 +280,34 @@ export function guardDutyOrganizationHandlers(
       return {};
     }),
 
-    DescribeOrganizationConfiguration: typed<DescribeOrganizationConfigurationRequest, DescribeOrganizationConfigurationResponse>((ctx, input) => {
-      requireDelegatedAdmin(ctx, input.DetectorId ?? '');
-      const config = store.orgConfig(ctx.accountId, ctx.region);
-      const mode = (name: string): 'NEW' | 'ALL' | 'NONE' => config.features.get(name)?.autoEnable ?? 'NONE';
-      const features: OrganizationFeatureConfigurationResult[] = OPTIONAL_FEATURES.map((name) => ({
-        Name: name,
-        AutoEnable: mode(name),
-        AdditionalConfiguration: [...(config.features.get(name)?.additional ?? new Map<string, 'NEW' | 'ALL' | 'NONE'>())].map(([extra, m]) => ({
-          Name: extra as NonNullable<OrganizationFeatureConfigurationResult['AdditionalConfiguration']>[number]['Name'],
-          AutoEnable: m,
-        })),
-      }));
-      return {
-        AutoEnable: config.autoEnableOrganizationMembers !== 'NONE',
-        AutoEnableOrganizationMembers: config.autoEnableOrganizationMembers,
-        MemberAccountLimitReached: false,
-        DataSources: {
-          S3Logs: { AutoEnable: mode('S3_DATA_EVENTS') !== 'NONE' },
-          Kubernetes: { AuditLogs: { AutoEnable: mode('EKS_AUDIT_LOGS') !== 'NONE' } },
-          MalwareProtection: { ScanEc2InstanceWithFindings: { EbsVolumes: { AutoEnable: mode('EBS_MALWARE_PROTECTION') !== 'NONE' } } },
-        },
-        Features: features,
-      };
-    }),
+    DescribeOrganizationConfiguration: typed<DescribeOrganizationConfigurationRequest, DescribeOrganizationConfigurationResponse>(
+      (ctx, input) => {
+        requireDelegatedAdmin(ctx, input.DetectorId ?? '');
+        const config = store.orgConfig(ctx.accountId, ctx.region);
+        const mode = (name: string): 'NEW' | 'ALL' | 'NONE' => config.features.get(name)?.autoEnable ?? 'NONE';
+        const features: OrganizationFeatureConfigurationResult[] = OPTIONAL_FEATURES.map((name) => ({
+          Name: name,
+          AutoEnable: mode(name),
+          AdditionalConfiguration: [...(config.features.get(name)?.additional ?? new Map<string, 'NEW' | 'ALL' | 'NONE'>())].map(
+            ([extra, m]) => ({
+              Name: extra as NonNullable<OrganizationFeatureConfigurationResult['AdditionalConfiguration']>[number]['Name'],
+              AutoEnable: m,
+            }),
+          ),
+        }));
+        return {
+          AutoEnable: config.autoEnableOrganizationMembers !== 'NONE',
+          AutoEnableOrganizationMembers: config.autoEnableOrganizationMembers,
+          MemberAccountLimitReached: false,
+          DataSources: {
+            S3Logs: { AutoEnable: mode('S3_DATA_EVENTS') !== 'NONE' },
+            Kubernetes: { AuditLogs: { AutoEnable: mode('EKS_AUDIT_LOGS') !== 'NONE' } },
+            MalwareProtection: { ScanEc2InstanceWithFindings: { EbsVolumes: { AutoEnable: mode('EBS_MALWARE_PROTECTION') !== 'NONE' } } },
+          },
+          Features: features,
+        };
+      },
+    ),
 
     CreateMembers: typed<CreateMembersRequest, CreateMembersResponse>(async (ctx, input) => {
       store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
@@ -355,7 +382,10 @@ export function guardDutyOrganizationHandlers(
 
     StopMonitoringMembers: typed<StopMonitoringMembersRequest, StopMonitoringMembersResponse>(async (ctx, input) => {
       store.ownedDetector(input.DetectorId ?? '', ctx.accountId, ctx.region);
-      if (store.orgAdmin(ctx.region)?.adminAccountId === ctx.accountId && store.orgConfig(ctx.accountId, ctx.region).autoEnableOrganizationMembers === 'ALL') {
+      if (
+        store.orgAdmin(ctx.region)?.adminAccountId === ctx.accountId &&
+        store.orgConfig(ctx.accountId, ctx.region).autoEnableOrganizationMembers === 'ALL'
+      ) {
         const orgAccounts = await orgAccountsFor(ctx);
         const inOrg = (input.AccountIds ?? []).filter((id) => orgAccounts.has(id));
         if (inOrg.length > 0) {

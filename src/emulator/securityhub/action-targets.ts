@@ -32,8 +32,7 @@ export const ACTION_TARGET_LIMITS: Readonly<Record<string, Readonly<Record<strin
 
 /** The action target handlers, keyed by operation name. */
 export function actionTargetHandlers(store: SecurityHubStore): Record<string, Handler> {
-  const notFound = (arn: string): ApiError =>
-    new ApiError('ResourceNotFoundException', `Action target ${arn} does not exist`);
+  const notFound = (arn: string): ApiError => new ApiError('ResourceNotFoundException', `Action target ${arn} does not exist`);
 
   return {
     CreateActionTarget: typed<CreateActionTargetRequest, CreateActionTargetResponse>((ctx, input) => {

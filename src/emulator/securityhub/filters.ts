@@ -59,9 +59,28 @@ function extractor(name: string): Extract {
 
 /** Top-level ASFF member names, for checking a filter is supported. */
 const ASFF_TOP_LEVEL = new Set([
-  'Id', 'ProductArn', 'ProductName', 'CompanyName', 'Region', 'GeneratorId', 'AwsAccountId', 'AwsAccountName',
-  'Title', 'Description', 'SourceUrl', 'RecordState', 'VerificationState', 'WorkflowState', 'Confidence',
-  'Criticality', 'CreatedAt', 'UpdatedAt', 'FirstObservedAt', 'LastObservedAt', 'ProductFields', 'UserDefinedFields',
+  'Id',
+  'ProductArn',
+  'ProductName',
+  'CompanyName',
+  'Region',
+  'GeneratorId',
+  'AwsAccountId',
+  'AwsAccountName',
+  'Title',
+  'Description',
+  'SourceUrl',
+  'RecordState',
+  'VerificationState',
+  'WorkflowState',
+  'Confidence',
+  'Criticality',
+  'CreatedAt',
+  'UpdatedAt',
+  'FirstObservedAt',
+  'LastObservedAt',
+  'ProductFields',
+  'UserDefinedFields',
   'Sample',
 ]);
 
@@ -175,8 +194,7 @@ export function sortAsff(findings: AwsSecurityFinding[], criteria: readonly Sort
     for (const c of criteria) {
       const va = extractor(c.Field ?? '')(a)[0];
       const vb = extractor(c.Field ?? '')(b)[0];
-      const cmp =
-        typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va ?? '').localeCompare(String(vb ?? ''));
+      const cmp = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va ?? '').localeCompare(String(vb ?? ''));
       if (cmp !== 0) return c.SortOrder === 'desc' ? -cmp : cmp;
     }
     return 0;

@@ -32,7 +32,18 @@ export function findingKey(productArn: string, id: string): string {
 }
 
 /** Customer-controlled fields: an import never overwrites them once BatchUpdateFindings set them. */
-const CUSTOMER_FIELDS = ['Note', 'UserDefinedFields', 'VerificationState', 'Workflow', 'WorkflowState', 'Confidence', 'Criticality', 'Severity', 'Types', 'RelatedFindings'] as const;
+const CUSTOMER_FIELDS = [
+  'Note',
+  'UserDefinedFields',
+  'VerificationState',
+  'Workflow',
+  'WorkflowState',
+  'Confidence',
+  'Criticality',
+  'Severity',
+  'Types',
+  'RelatedFindings',
+] as const;
 
 /** Fields only customers set: a provider's import never changes them on an existing finding. */
 const ALWAYS_CUSTOMER: ReadonlySet<string> = new Set(['Note', 'UserDefinedFields', 'VerificationState', 'Workflow', 'WorkflowState']);
@@ -229,7 +240,11 @@ export function securityHubFindingHandlers(store: SecurityHubStore, allRegions: 
         const k = findingKey(ident.ProductArn ?? '', ident.Id ?? '');
         const identifier = { Id: ident.Id, ProductArn: ident.ProductArn };
         if ((seen.get(k) ?? 0) > 1) {
-          unprocessed.push({ FindingIdentifier: identifier, ErrorCode: 'DuplicatedFindingIdentifier', ErrorMessage: 'Finding Identifier is duplicated' });
+          unprocessed.push({
+            FindingIdentifier: identifier,
+            ErrorCode: 'DuplicatedFindingIdentifier',
+            ErrorMessage: 'Finding Identifier is duplicated',
+          });
           continue;
         }
         const stored = visible.get(k);

@@ -1,11 +1,7 @@
 /**
  * Security Hub subscription: EnableSecurityHub, DescribeHub, DisableSecurityHub.
  */
-import type {
-  DescribeHubRequest,
-  DescribeHubResponse,
-  EnableSecurityHubRequest,
-} from '@aws-sdk/client-securityhub';
+import type { DescribeHubRequest, DescribeHubResponse, EnableSecurityHubRequest } from '@aws-sdk/client-securityhub';
 
 import { ApiError } from '../errors';
 import { typed, type Handler } from '../service';
@@ -39,7 +35,10 @@ export function hubHandlers(store: SecurityHubStore): Record<string, Handler> {
     DisableSecurityHub: typed<object, object>((ctx) => {
       store.requireHub(ctx.accountId, ctx.region);
       if (store.administratorOf(ctx.accountId, ctx.region)) {
-        throw new ApiError('InvalidInputException', `Account ${ctx.accountId} is a member account; disassociate it from its administrator first`);
+        throw new ApiError(
+          'InvalidInputException',
+          `Account ${ctx.accountId} is a member account; disassociate it from its administrator first`,
+        );
       }
       store.disableHub(ctx.accountId, ctx.region);
       return {};

@@ -65,7 +65,10 @@ export function securityHubOrganizationHandlers(store: SecurityHubStore, organiz
   const requireAdmin = (ctx: CallContext): void => {
     store.requireHub(ctx.accountId, ctx.region);
     if (store.orgAdmin(ctx.region)?.adminAccountId !== ctx.accountId) {
-      throw new ApiError('InvalidAccessException', `Account ${ctx.accountId} is not the Security Hub administrator of the organization in ${ctx.region}`);
+      throw new ApiError(
+        'InvalidAccessException',
+        `Account ${ctx.accountId} is not the Security Hub administrator of the organization in ${ctx.region}`,
+      );
     }
   };
 
@@ -101,19 +104,21 @@ export function securityHubOrganizationHandlers(store: SecurityHubStore, organiz
   };
 
   return {
-    EnableOrganizationAdminAccount: typed<EnableOrganizationAdminAccountRequest, EnableOrganizationAdminAccountResponse>(async (ctx, input) => {
-      await requireManagement(ctx);
-      const org = await organizations.forCaller(ctx.accountId, ctx.accessKeyId);
-      const adminId = input.AdminAccountId ?? '';
-      if (!org?.accountIds.has(adminId)) throw invalid(`Account ${adminId} is not a member of the organization`);
-      const current = store.orgAdmin(ctx.region);
-      if (current && current.adminAccountId !== adminId) {
-        throw invalid(`Account ${current.adminAccountId} is already the Security Hub administrator in ${ctx.region}`);
-      }
-      if (!current) await organizations.registerDelegatedAdministrator(ctx, adminId, 'securityhub.amazonaws.com');
-      store.setOrgAdmin(ctx.region, { adminAccountId: adminId, managementAccountId: ctx.accountId });
-      return { AdminAccountId: adminId, Feature: input.Feature ?? 'SecurityHub' };
-    }),
+    EnableOrganizationAdminAccount: typed<EnableOrganizationAdminAccountRequest, EnableOrganizationAdminAccountResponse>(
+      async (ctx, input) => {
+        await requireManagement(ctx);
+        const org = await organizations.forCaller(ctx.accountId, ctx.accessKeyId);
+        const adminId = input.AdminAccountId ?? '';
+        if (!org?.accountIds.has(adminId)) throw invalid(`Account ${adminId} is not a member of the organization`);
+        const current = store.orgAdmin(ctx.region);
+        if (current && current.adminAccountId !== adminId) {
+          throw invalid(`Account ${current.adminAccountId} is already the Security Hub administrator in ${ctx.region}`);
+        }
+        if (!current) await organizations.registerDelegatedAdministrator(ctx, adminId, 'securityhub.amazonaws.com');
+        store.setOrgAdmin(ctx.region, { adminAccountId: adminId, managementAccountId: ctx.accountId });
+        return { AdminAccountId: adminId, Feature: input.Feature ?? 'SecurityHub' };
+      },
+    ),
 
     DisableOrganizationAdminAccount: typed<DisableOrganizationAdminAccountRequest, object>(async (ctx, input) => {
       await requireManagement(ctx);
@@ -130,13 +135,15 @@ export function securityHubOrganizationHandlers(store: SecurityHubStore, organiz
       return {};
     }),
 
-    ListOrganizationAdminAccounts: typed<ListOrganizationAdminAccountsRequest, ListOrganizationAdminAccountsResponse>(async (ctx, input) => {
-      await requireManagement(ctx);
-      const current = store.orgAdmin(ctx.region);
-      const all = current ? [{ AccountId: current.adminAccountId, Status: 'ENABLED' as const }] : [];
-      const page = paginate(all, input.MaxResults, input.NextToken, 10, 'InvalidInputException');
-      return { AdminAccounts: page.items, NextToken: page.nextToken };
-    }),
+    ListOrganizationAdminAccounts: typed<ListOrganizationAdminAccountsRequest, ListOrganizationAdminAccountsResponse>(
+      async (ctx, input) => {
+        await requireManagement(ctx);
+        const current = store.orgAdmin(ctx.region);
+        const all = current ? [{ AccountId: current.adminAccountId, Status: 'ENABLED' as const }] : [];
+        const page = paginate(all, input.MaxResults, input.NextToken, 10, 'InvalidInputException');
+        return { AdminAccounts: page.items, NextToken: page.nextToken };
+      },
+    ),
 
     UpdateOrganizationConfiguration: typed<UpdateOrganizationConfigurationRequest, object>((ctx, input) => {
       requireAdmin(ctx);
@@ -195,9 +202,7 @@ export function securityHubOrganizationHandlers(store: SecurityHubStore, organiz
     ListMembers: typed<ListMembersRequest, ListMembersResponse>((ctx, input) => {
       store.requireHub(ctx.accountId, ctx.region);
       const onlyAssociated = input.OnlyAssociated ?? true;
-      const all = [...store.membersOf(ctx.accountId, ctx.region).values()].filter(
-        (m) => !onlyAssociated || m.memberStatus === 'Enabled',
-      );
+      const all = [...store.membersOf(ctx.accountId, ctx.region).values()].filter((m) => !onlyAssociated || m.memberStatus === 'Enabled');
       const page = paginate(all, input.MaxResults, input.NextToken, 50, 'InvalidInputException');
       return { Members: page.items.map(toMember), NextToken: page.nextToken };
     }),
@@ -233,7 +238,8 @@ export function securityHubOrganizationHandlers(store: SecurityHubStore, organiz
       const members = store.membersOf(ctx.accountId, ctx.region);
       const unprocessed: Result[] = [];
       for (const id of input.AccountIds ?? []) {
-        if (!members.delete(id)) unprocessed.push({ AccountId: id, ProcessingResult: 'Account is not a member of the current administrator' });
+        if (!members.delete(id))
+          unprocessed.push({ AccountId: id, ProcessingResult: 'Account is not a member of the current administrator' });
       }
       return { UnprocessedAccounts: unprocessed };
     }),

@@ -16,10 +16,14 @@ export function cfnLintVersion(): string | undefined {
 
 /** Runs cfn-lint on templates for regions; returns its exit status and findings (one per line). */
 export function cfnLint(templates: readonly string[], regions: readonly string[]): { status: number | null; output: string } {
-  const run = spawnSync('cfn-lint', ['--format', 'parseable', '--registry-schemas', CFN_LINT_SCHEMAS, '--regions', ...regions, '--', ...templates], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const run = spawnSync(
+    'cfn-lint',
+    ['--format', 'parseable', '--registry-schemas', CFN_LINT_SCHEMAS, '--regions', ...regions, '--', ...templates],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   if (run.error) throw run.error;
   return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
 }

@@ -14,7 +14,13 @@ export function actionsOf(s: TemplateStatement): string[] {
 
 /** True when an IAM action pattern (`kms:GenerateDataKey*`, `iam:*`) matches an action, case-insensitively as IAM does. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return re.test(action);
 }
 

@@ -59,7 +59,8 @@ export function scanFile(file: string, root: string): SdkCall[] {
     const bindings = stmt.importClause?.namedBindings;
     if (bindings && ts.isNamespaceImport(bindings)) namespaces.set(bindings.name.text, stmt.moduleSpecifier.text);
     if (!bindings || !ts.isNamedImports(bindings)) continue;
-    for (const el of bindings.elements) imported.set(el.name.text, { pkg: stmt.moduleSpecifier.text, name: (el.propertyName ?? el.name).text });
+    for (const el of bindings.elements)
+      imported.set(el.name.text, { pkg: stmt.moduleSpecifier.text, name: (el.propertyName ?? el.name).text });
   }
   /** What an expression names: an imported binding, or a member of an imported namespace. */
   const bindingOf = (expr: ts.Expression): { readonly pkg: string; readonly name: string } | undefined => {
@@ -74,9 +75,16 @@ export function scanFile(file: string, root: string): SdkCall[] {
   const calls: SdkCall[] = [];
   const record = (node: ts.Node, operation: string, via: string, pkg: string): void => {
     const prefix = IAM_PREFIX[pkg];
-    if (!prefix) throw new Error(`${rel}: ${via} comes from ${pkg}, which test/cdk/support/sdk-calls.ts does not map to an IAM service prefix`);
+    if (!prefix)
+      throw new Error(`${rel}: ${via} comes from ${pkg}, which test/cdk/support/sdk-calls.ts does not map to an IAM service prefix`);
     const action = `${prefix}:${operation}`;
-    calls.push({ file: rel, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, iamAction: IAM_ACTION_RENAMES[action] ?? action, via, inUndo: insideUndo(node) });
+    calls.push({
+      file: rel,
+      line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
+      iamAction: IAM_ACTION_RENAMES[action] ?? action,
+      via,
+      inUndo: insideUndo(node),
+    });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isNewExpression(node)) {
@@ -86,7 +94,11 @@ export function scanFile(file: string, root: string): SdkCall[] {
       if (pkg?.startsWith('@aws-sdk/client-') && name.endsWith('Command')) {
         record(node, name.slice(0, -'Command'.length), name, pkg);
         const arg = node.arguments?.[0];
-        if (arg && ts.isObjectLiteralExpression(arg) && arg.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'TagSpecifications')) {
+        if (
+          arg &&
+          ts.isObjectLiteralExpression(arg) &&
+          arg.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'TagSpecifications')
+        ) {
           record(node, 'CreateTags', `${name} TagSpecifications`, pkg);
         }
       }
@@ -111,7 +123,12 @@ export function reachableFiles(entry: string): string[] {
     seen.add(file);
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
     for (const stmt of source.statements) {
-      if (!(ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) || !stmt.moduleSpecifier || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
+      if (
+        !(ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) ||
+        !stmt.moduleSpecifier ||
+        !ts.isStringLiteral(stmt.moduleSpecifier)
+      )
+        continue;
       const spec = stmt.moduleSpecifier.text;
       if (!spec.startsWith('.')) continue;
       if (ts.isImportDeclaration(stmt) && stmt.importClause?.isTypeOnly) continue;

@@ -29,7 +29,9 @@ describe('AWS Account Management delegation and the Account API rules', () => {
   const orgs = (creds?: Credentials): OrganizationsClient => new OrganizationsClient(clientConfig(local, 'us-east-1', creds));
   const account = (creds?: Credentials): AccountClient => new AccountClient(clientConfig(local, 'us-east-1', creds));
   const regionsOf = async (creds: Credentials | undefined, accountId: string): Promise<string[]> =>
-    ((await account(creds).send(new ListRegionsCommand({ AccountId: accountId, RegionOptStatusContains: ['ENABLED'] }))).Regions ?? []).map((r) => r.RegionName ?? '');
+    ((await account(creds).send(new ListRegionsCommand({ AccountId: accountId, RegionOptStatusContains: ['ENABLED'] }))).Regions ?? []).map(
+      (r) => r.RegionName ?? '',
+    );
 
   beforeAll(async () => {
     local = await startLocalAws();
@@ -52,7 +54,9 @@ describe('AWS Account Management delegation and the Account API rules', () => {
   it("refuses other accounts' regions to everyone until trusted access, and registration before it", async () => {
     // Act
     const asManagement = await regionsOf(undefined, workload).catch(failure);
-    const register = await orgs().send(new RegisterDelegatedAdministratorCommand({ AccountId: security, ServicePrincipal: ACCOUNT_MANAGEMENT })).catch(failure);
+    const register = await orgs()
+      .send(new RegisterDelegatedAdministratorCommand({ AccountId: security, ServicePrincipal: ACCOUNT_MANAGEMENT }))
+      .catch(failure);
 
     // Assess
     expect(asManagement).toMatchObject({
@@ -69,12 +73,17 @@ describe('AWS Account Management delegation and the Account API rules', () => {
     // Act
     const fromManagement = await regionsOf(undefined, workload);
     const fromSecurity = await regionsOf(securityCreds, workload).catch(failure);
-    const ownId = await account().send(new ListRegionsCommand({ AccountId: DEFAULT_ACCOUNT })).catch(failure);
+    const ownId = await account()
+      .send(new ListRegionsCommand({ AccountId: DEFAULT_ACCOUNT }))
+      .catch(failure);
     const own = await account(workloadCreds).send(new ListRegionsCommand({ RegionOptStatusContains: ['ENABLED'] }));
 
     // Assess
     expect(fromManagement).toEqual(['af-south-1']);
-    expect(fromSecurity).toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('neither the management account nor the AWS Account Management delegated administrator') });
+    expect(fromSecurity).toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('neither the management account nor the AWS Account Management delegated administrator'),
+    });
     expect(ownId).toMatchObject({ name: 'ValidationException', message: expect.stringContaining("can't specify its own AccountId") });
     expect(own.Regions?.map((r) => r.RegionName)).toEqual(['af-south-1']);
   });
@@ -98,8 +107,13 @@ describe('AWS Account Management delegation and the Account API rules', () => {
     expect(byMember).toMatchObject({ name: 'AccessDeniedException' });
     expect(management).toMatchObject({ name: 'ConstraintViolationException', Reason: 'CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR' });
     expect(again).toMatchObject({ name: 'AccountAlreadyRegisteredException' });
-    expect(second).toMatchObject({ name: 'ConstraintViolationException', Reason: 'MAX_DELEGATED_ADMINISTRATORS_FOR_SERVICE_LIMIT_EXCEEDED' });
-    expect(listed.DelegatedAdministrators?.map((a) => [a.Id, a.Email, a.DelegationEnabledDate instanceof Date])).toEqual([[security, 'security@example.com', true]]);
+    expect(second).toMatchObject({
+      name: 'ConstraintViolationException',
+      Reason: 'MAX_DELEGATED_ADMINISTRATORS_FOR_SERVICE_LIMIT_EXCEEDED',
+    });
+    expect(listed.DelegatedAdministrators?.map((a) => [a.Id, a.Email, a.DelegationEnabledDate instanceof Date])).toEqual([
+      [security, 'security@example.com', true],
+    ]);
     expect(fromSecurity).toEqual(['af-south-1']);
     expect(accounts.Accounts?.map((a) => a.Id)).toEqual(expect.arrayContaining([DEFAULT_ACCOUNT, security, workload, other]));
     expect(workloadAsks).toMatchObject({ name: 'AccessDeniedException' });
@@ -107,9 +121,13 @@ describe('AWS Account Management delegation and the Account API rules', () => {
 
   it('validates the request against the model and deregisters', async () => {
     // Act
-    const malformed = await orgs().send(new RegisterDelegatedAdministratorCommand({ AccountId: '12345', ServicePrincipal: ACCOUNT_MANAGEMENT })).catch(failure);
+    const malformed = await orgs()
+      .send(new RegisterDelegatedAdministratorCommand({ AccountId: '12345', ServicePrincipal: ACCOUNT_MANAGEMENT }))
+      .catch(failure);
     await orgs().send(new DeregisterDelegatedAdministratorCommand({ AccountId: security, ServicePrincipal: ACCOUNT_MANAGEMENT }));
-    const twice = await orgs().send(new DeregisterDelegatedAdministratorCommand({ AccountId: security, ServicePrincipal: ACCOUNT_MANAGEMENT })).catch(failure);
+    const twice = await orgs()
+      .send(new DeregisterDelegatedAdministratorCommand({ AccountId: security, ServicePrincipal: ACCOUNT_MANAGEMENT }))
+      .catch(failure);
     const listed = await orgs().send(new ListDelegatedAdministratorsCommand({ ServicePrincipal: ACCOUNT_MANAGEMENT }));
     const fromSecurity = await regionsOf(securityCreds, workload).catch(failure);
 

@@ -55,9 +55,7 @@ describe('findings: GuardDuty → Security Hub round trip and visibility', () =>
     const adminIds = await gd(ADMIN).send(new ListFindingsCommand({ DetectorId: await detectorOf(ADMIN) }));
     const memberIds = await gd(MEMBER).send(new ListFindingsCommand({ DetectorId: await detectorOf(MEMBER) }));
     const otherIds = await gd(OTHER_MEMBER).send(new ListFindingsCommand({ DetectorId: await detectorOf(OTHER_MEMBER) }));
-    const got = await gd(ADMIN).send(
-      new GdGetFindingsCommand({ DetectorId: await detectorOf(ADMIN), FindingIds: adminIds.FindingIds }),
-    );
+    const got = await gd(ADMIN).send(new GdGetFindingsCommand({ DetectorId: await detectorOf(ADMIN), FindingIds: adminIds.FindingIds }));
 
     // Assess
     expect(adminIds.FindingIds).toEqual(['f0c1a2b3c4d5e6f708192a3b4c5d6e7f']);
@@ -73,16 +71,14 @@ describe('findings: GuardDuty → Security Hub round trip and visibility', () =>
   });
 
   it('rejects a detector id the caller does not own', async () => {
-    await expect(
-      gd(OTHER_MEMBER).send(new ListFindingsCommand({ DetectorId: await detectorOf(MEMBER) })),
-    ).rejects.toMatchObject({ name: 'BadRequestException' });
+    await expect(gd(OTHER_MEMBER).send(new ListFindingsCommand({ DetectorId: await detectorOf(MEMBER) }))).rejects.toMatchObject({
+      name: 'BadRequestException',
+    });
   });
 
   it('imports the finding into Security Hub as ASFF', async () => {
     // Act
-    const out = await sh(ADMIN).send(
-      new ShGetFindingsCommand({ Filters: { Id: [{ Value: findingArn, Comparison: 'EQUALS' }] } }),
-    );
+    const out = await sh(ADMIN).send(new ShGetFindingsCommand({ Filters: { Id: [{ Value: findingArn, Comparison: 'EQUALS' }] } }));
 
     // Assess
     const f = out.Findings?.[0];
@@ -117,7 +113,9 @@ describe('findings: GuardDuty → Security Hub round trip and visibility', () =>
     const notified = await sh(ADMIN).send(
       new ShGetFindingsCommand({ Filters: { WorkflowStatus: [{ Value: 'NOTIFIED', Comparison: 'EQUALS' }] } }),
     );
-    local.emulator.publishGuardDutyFinding(sampleFinding({ accountId: MEMBER, updatedAt: '2024-05-01T11:00:00.000Z', service: { count: 2, archived: false } }));
+    local.emulator.publishGuardDutyFinding(
+      sampleFinding({ accountId: MEMBER, updatedAt: '2024-05-01T11:00:00.000Z', service: { count: 2, archived: false } }),
+    );
     const after = await sh(MEMBER).send(new ShGetFindingsCommand({ Filters: { Id: [{ Value: findingArn, Comparison: 'EQUALS' }] } }));
 
     // Assess
@@ -184,13 +182,25 @@ describe('findings: GuardDuty → Security Hub round trip and visibility', () =>
 
     // Act
     const first = await gd(ADMIN).send(
-      new ListFindingsCommand({ DetectorId: detectorId, MaxResults: 2, FindingCriteria: { Criterion: { accountId: { Eq: [OTHER_MEMBER] } } } }),
+      new ListFindingsCommand({
+        DetectorId: detectorId,
+        MaxResults: 2,
+        FindingCriteria: { Criterion: { accountId: { Eq: [OTHER_MEMBER] } } },
+      }),
     );
     const second = await gd(ADMIN).send(
-      new ListFindingsCommand({ DetectorId: detectorId, MaxResults: 2, NextToken: first.NextToken, FindingCriteria: { Criterion: { accountId: { Eq: [OTHER_MEMBER] } } } }),
+      new ListFindingsCommand({
+        DetectorId: detectorId,
+        MaxResults: 2,
+        NextToken: first.NextToken,
+        FindingCriteria: { Criterion: { accountId: { Eq: [OTHER_MEMBER] } } },
+      }),
     );
     const severe = await gd(ADMIN).send(
-      new ListFindingsCommand({ DetectorId: detectorId, FindingCriteria: { Criterion: { severity: { GreaterThanOrEqual: 7 }, type: { Eq: ['Recon:EC2/PortProbeUnprotectedPort'] } } } }),
+      new ListFindingsCommand({
+        DetectorId: detectorId,
+        FindingCriteria: { Criterion: { severity: { GreaterThanOrEqual: 7 }, type: { Eq: ['Recon:EC2/PortProbeUnprotectedPort'] } } },
+      }),
     );
 
     // Assess
@@ -203,7 +213,9 @@ describe('findings: GuardDuty → Security Hub round trip and visibility', () =>
 
   it('manages custom action targets', async () => {
     // Act
-    const created = await sh(ADMIN).send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'cordonIsolate', Description: 'Run cordon' }));
+    const created = await sh(ADMIN).send(
+      new CreateActionTargetCommand({ Name: 'Isolate', Id: 'cordonIsolate', Description: 'Run cordon' }),
+    );
     const duplicate = sh(ADMIN).send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'cordonIsolate', Description: 'Run cordon' }));
     await expect(duplicate).rejects.toMatchObject({ name: 'ResourceConflictException' });
     const described = await sh(ADMIN).send(new DescribeActionTargetsCommand({}));

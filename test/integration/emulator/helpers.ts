@@ -60,7 +60,14 @@ export function sampleFinding(overrides: Record<string, unknown> = {}): Record<s
       instanceDetails: {
         instanceId: 'i-0abc1234def567890',
         instanceType: 't3.micro',
-        networkInterfaces: [{ privateIpAddress: '10.0.0.12', vpcId: 'vpc-123', subnetId: 'subnet-123', securityGroups: [{ groupId: 'sg-1', groupName: 'web' }] }],
+        networkInterfaces: [
+          {
+            privateIpAddress: '10.0.0.12',
+            vpcId: 'vpc-123',
+            subnetId: 'subnet-123',
+            securityGroups: [{ groupId: 'sg-1', groupName: 'web' }],
+          },
+        ],
         tags: [{ key: 'Name', value: 'web-1' }],
       },
     },

@@ -97,7 +97,10 @@ describe('organization-wide enablement against moto Organizations', () => {
 
       // Assess
       expect(members.Members?.map((m) => [m.AccountId, m.RelationshipStatus]).sort()).toEqual(
-        [[DEFAULT_ACCOUNT, 'Enabled'], [workload, 'Enabled']].sort(),
+        [
+          [DEFAULT_ACCOUNT, 'Enabled'],
+          [workload, 'Enabled'],
+        ].sort(),
       );
       expect(config.AutoEnableOrganizationMembers).toBe('ALL');
       expect(config.Features?.find((f) => f.Name === 'S3_DATA_EVENTS')?.AutoEnable).toBe('ALL');
@@ -108,7 +111,9 @@ describe('organization-wide enablement against moto Organizations', () => {
 
     it('rejects organization configuration from an account that is not the delegated administrator', async () => {
       const detectorId = (await gd(workloadCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
-      const call = gd(workloadCreds).send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'NEW' }));
+      const call = gd(workloadCreds).send(
+        new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'NEW' }),
+      );
       await expect(call).rejects.toMatchObject({ name: 'BadRequestException' });
     });
 
@@ -127,18 +132,34 @@ describe('organization-wide enablement against moto Organizations', () => {
     it('requires exactly one of autoEnable and autoEnableOrganizationMembers, as the API reference says', async () => {
       // Prepare
       const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
-      const neither = { DetectorId: detectorId, Features: [{ Name: 'S3_DATA_EVENTS', AutoEnable: 'ALL' }] } as UpdateOrganizationConfigurationCommandInput;
+      const neither = {
+        DetectorId: detectorId,
+        Features: [{ Name: 'S3_DATA_EVENTS', AutoEnable: 'ALL' }],
+      } as UpdateOrganizationConfigurationCommandInput;
 
       // Act
-      const none = await gd(securityCreds).send(new UpdateOrganizationConfigurationCommand(neither)).catch((err: unknown) => err);
+      const none = await gd(securityCreds)
+        .send(new UpdateOrganizationConfigurationCommand(neither))
+        .catch((err: unknown) => err);
       const both = await gd(securityCreds)
-        .send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnable: true, AutoEnableOrganizationMembers: 'ALL' }))
+        .send(
+          new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnable: true, AutoEnableOrganizationMembers: 'ALL' }),
+        )
         .catch((err: unknown) => err);
 
       // Assess
-      expect(none).toMatchObject({ name: 'BadRequestException', message: expect.stringContaining('neither autoEnable nor autoEnableOrganizationMembers') });
-      expect(both).toMatchObject({ name: 'BadRequestException', message: expect.stringContaining('both autoEnable and autoEnableOrganizationMembers') });
-      expect((await gd(securityCreds).send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }))).AutoEnableOrganizationMembers).toBe('ALL');
+      expect(none).toMatchObject({
+        name: 'BadRequestException',
+        message: expect.stringContaining('neither autoEnable nor autoEnableOrganizationMembers'),
+      });
+      expect(both).toMatchObject({
+        name: 'BadRequestException',
+        message: expect.stringContaining('both autoEnable and autoEnableOrganizationMembers'),
+      });
+      expect(
+        (await gd(securityCreds).send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId })))
+          .AutoEnableOrganizationMembers,
+      ).toBe('ALL');
     });
 
     it('rejects Runtime Monitoring together with EKS Runtime Monitoring in every call that configures features, and changes nothing', async () => {
@@ -148,17 +169,30 @@ describe('organization-wide enablement against moto Organizations', () => {
         { Name: 'RUNTIME_MONITORING' as const, Status: 'ENABLED' as const },
         { Name: 'EKS_RUNTIME_MONITORING' as const, Status: 'ENABLED' as const },
       ];
-      const conflict = { name: 'BadRequestException', message: expect.stringContaining('both RUNTIME_MONITORING and EKS_RUNTIME_MONITORING') };
+      const conflict = {
+        name: 'BadRequestException',
+        message: expect.stringContaining('both RUNTIME_MONITORING and EKS_RUNTIME_MONITORING'),
+      };
 
       // Act + Assess
       await expect(
         gd(securityCreds).send(
-          new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'ALL', Features: both.map((f) => ({ Name: f.Name, AutoEnable: 'ALL' })) }),
+          new UpdateOrganizationConfigurationCommand({
+            DetectorId: detectorId,
+            AutoEnableOrganizationMembers: 'ALL',
+            Features: both.map((f) => ({ Name: f.Name, AutoEnable: 'ALL' })),
+          }),
         ),
       ).rejects.toMatchObject(conflict);
-      await expect(gd(securityCreds).send(new UpdateDetectorCommand({ DetectorId: detectorId, Features: both }))).rejects.toMatchObject(conflict);
-      await expect(gd(securityCreds).send(new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload], Features: both }))).rejects.toMatchObject(conflict);
-      await expect(gd(securityCreds, 'eu-central-1').send(new CreateDetectorCommand({ Enable: true, Features: both }))).rejects.toMatchObject(conflict);
+      await expect(gd(securityCreds).send(new UpdateDetectorCommand({ DetectorId: detectorId, Features: both }))).rejects.toMatchObject(
+        conflict,
+      );
+      await expect(
+        gd(securityCreds).send(new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload], Features: both })),
+      ).rejects.toMatchObject(conflict);
+      await expect(
+        gd(securityCreds, 'eu-central-1').send(new CreateDetectorCommand({ Enable: true, Features: both })),
+      ).rejects.toMatchObject(conflict);
       expect((await gd(securityCreds, 'eu-central-1').send(new ListDetectorsCommand({}))).DetectorIds).toEqual([]);
       const config = await gd(securityCreds).send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }));
       expect(config.Features?.find((f) => f.Name === 'RUNTIME_MONITORING')?.AutoEnable).toBe('NONE');
@@ -168,38 +202,60 @@ describe('organization-wide enablement against moto Organizations', () => {
       // Prepare
       const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
       const relationship = async (): Promise<string | undefined> =>
-        (await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId, OnlyAssociated: 'false' }))).Members?.find((m) => m.AccountId === workload)?.RelationshipStatus;
+        (await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId, OnlyAssociated: 'false' }))).Members?.find(
+          (m) => m.AccountId === workload,
+        )?.RelationshipStatus;
 
       // Act + Assess
-      await expect(gd(securityCreds).send(new StopMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload] }))).rejects.toMatchObject({
+      await expect(
+        gd(securityCreds).send(new StopMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload] })),
+      ).rejects.toMatchObject({
         name: 'BadRequestException',
         message: expect.stringContaining('autoEnableOrganizationMembers is ALL'),
       });
-      await gd(securityCreds).send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'NEW' }));
-      const stopped = await gd(securityCreds).send(new StopMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload, '999999999998'] }));
+      await gd(securityCreds).send(
+        new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'NEW' }),
+      );
+      const stopped = await gd(securityCreds).send(
+        new StopMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload, '999999999998'] }),
+      );
       expect(stopped.UnprocessedAccounts?.map((u) => u.AccountId)).toEqual(['999999999998']);
       expect(await relationship()).toBe('Disabled');
-      expect((await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId }))).Members?.map((m) => m.AccountId)).not.toContain(workload);
+      expect(
+        (await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId }))).Members?.map((m) => m.AccountId),
+      ).not.toContain(workload);
       const started = await gd(securityCreds).send(new StartMonitoringMembersCommand({ DetectorId: detectorId, AccountIds: [workload] }));
       expect(started.UnprocessedAccounts).toEqual([]);
       expect(await relationship()).toBe('Enabled');
-      await gd(securityCreds).send(new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'ALL' }));
+      await gd(securityCreds).send(
+        new UpdateOrganizationConfigurationCommand({ DetectorId: detectorId, AutoEnableOrganizationMembers: 'ALL' }),
+      );
     });
 
     it("updates members' protection plans with UpdateMemberDetectors, leaving out accounts that are not members", async () => {
       // Prepare
       const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
       const s3 = async (): Promise<string | undefined> =>
-        (await gd(securityCreds).send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload] }))).MemberDataSourceConfigurations?.[0]?.Features?.find(
-          (f) => f.Name === 'S3_DATA_EVENTS',
-        )?.Status;
+        (
+          await gd(securityCreds).send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload] }))
+        ).MemberDataSourceConfigurations?.[0]?.Features?.find((f) => f.Name === 'S3_DATA_EVENTS')?.Status;
 
       // Act
       const off = await gd(securityCreds).send(
-        new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload, '999999999997'], Features: [{ Name: 'S3_DATA_EVENTS', Status: 'DISABLED' }] }),
+        new UpdateMemberDetectorsCommand({
+          DetectorId: detectorId,
+          AccountIds: [workload, '999999999997'],
+          Features: [{ Name: 'S3_DATA_EVENTS', Status: 'DISABLED' }],
+        }),
       );
       const afterOff = await s3();
-      await gd(securityCreds).send(new UpdateMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload], Features: [{ Name: 'S3_DATA_EVENTS', Status: 'ENABLED' }] }));
+      await gd(securityCreds).send(
+        new UpdateMemberDetectorsCommand({
+          DetectorId: detectorId,
+          AccountIds: [workload],
+          Features: [{ Name: 'S3_DATA_EVENTS', Status: 'ENABLED' }],
+        }),
+      );
 
       // Assess
       expect(off.UnprocessedAccounts?.map((u) => u.AccountId)).toEqual(['999999999997']);
@@ -227,7 +283,9 @@ describe('organization-wide enablement against moto Organizations', () => {
       const got = await sh(securityCreds).send(new GetFindingAggregatorCommand({ FindingAggregatorArn: aggregator.FindingAggregatorArn }));
       // Security Hub must be on in the member's other region for the finding to matter there; the import happens regardless.
       const published = local.emulator.publishGuardDutyFinding(sampleFinding({ accountId: workload, region: 'eu-west-1' }));
-      const aggregated = await sh(securityCreds).send(new GetFindingsCommand({ Filters: { AwsAccountId: [{ Value: workload, Comparison: 'EQUALS' }] } }));
+      const aggregated = await sh(securityCreds).send(
+        new GetFindingsCommand({ Filters: { AwsAccountId: [{ Value: workload, Comparison: 'EQUALS' }] } }),
+      );
 
       // Assess
       expect(config).toMatchObject({ AutoEnable: true, AutoEnableStandards: 'NONE' });
@@ -241,9 +299,11 @@ describe('organization-wide enablement against moto Organizations', () => {
     });
 
     it('rejects an aggregator with a bad linking mode', async () => {
-      await expect(sh(workloadCreds).send(new CreateFindingAggregatorCommand({ RegionLinkingMode: 'SOME_REGIONS' }))).rejects.toMatchObject({
-        name: 'InvalidInputException',
-      });
+      await expect(sh(workloadCreds).send(new CreateFindingAggregatorCommand({ RegionLinkingMode: 'SOME_REGIONS' }))).rejects.toMatchObject(
+        {
+          name: 'InvalidInputException',
+        },
+      );
     });
   });
 
@@ -257,7 +317,9 @@ describe('organization-wide enablement against moto Organizations', () => {
       const disabled: string[] = [];
       let nextToken: string | undefined;
       do {
-        const page = await account.send(new ListRegionsCommand({ RegionOptStatusContains: ['DISABLED'], MaxResults: 5, NextToken: nextToken }));
+        const page = await account.send(
+          new ListRegionsCommand({ RegionOptStatusContains: ['DISABLED'], MaxResults: 5, NextToken: nextToken }),
+        );
         disabled.push(...(page.Regions ?? []).map((r) => r.RegionName ?? ''));
         nextToken = page.NextToken;
       } while (nextToken);

@@ -65,7 +65,10 @@ describe('request validation from the botocore models', () => {
 
     it('for a malformed account id and a too-long email', async () => {
       const rejected = gd.send(
-        new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: [{ AccountId: '12345', Email: `${'x'.repeat(60)}@example.com` }] }),
+        new CreateMembersCommand({
+          DetectorId: detectorId,
+          AccountDetails: [{ AccountId: '12345', Email: `${'x'.repeat(60)}@example.com` }],
+        }),
       );
       await expect(rejected).rejects.toMatchObject({
         name: 'BadRequestException',
@@ -75,15 +78,22 @@ describe('request validation from the botocore models', () => {
 
     it('for a value outside an enum', async () => {
       const frequency = 'HOURLY' as FindingPublishingFrequency;
-      await expect(gd.send(new UpdateDetectorCommand({ DetectorId: detectorId, FindingPublishingFrequency: frequency }))).rejects.toMatchObject({
+      await expect(
+        gd.send(new UpdateDetectorCommand({ DetectorId: detectorId, FindingPublishingFrequency: frequency })),
+      ).rejects.toMatchObject({
         name: 'BadRequestException',
         message: expect.stringContaining('Member must satisfy enum value set: [FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS]'),
       });
     });
 
     it('for an operation of the model the emulator does not implement, naming it', async () => {
-      const call = gd.send(new CreateIPSetCommand({ DetectorId: detectorId, Name: 'x', Format: 'TXT', Location: 'https://example.com/x', Activate: true }));
-      await expect(call).rejects.toMatchObject({ name: 'UnknownOperationException', message: expect.stringContaining('GuardDuty.CreateIPSet') });
+      const call = gd.send(
+        new CreateIPSetCommand({ DetectorId: detectorId, Name: 'x', Format: 'TXT', Location: 'https://example.com/x', Activate: true }),
+      );
+      await expect(call).rejects.toMatchObject({
+        name: 'UnknownOperationException',
+        message: expect.stringContaining('GuardDuty.CreateIPSet'),
+      });
     });
   });
 
@@ -92,23 +102,31 @@ describe('request validation from the botocore models', () => {
       const call = sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(101), Workflow: { Status: 'RESOLVED' } }));
       await expect(call).rejects.toMatchObject({
         name: 'InvalidInputException',
-        message: expect.stringContaining("at 'FindingIdentifiers' failed to satisfy constraint: Member must have length less than or equal to 100"),
+        message: expect.stringContaining(
+          "at 'FindingIdentifiers' failed to satisfy constraint: Member must have length less than or equal to 100",
+        ),
       });
     });
 
     it('for a note without UpdatedBy and for a note longer than 512 characters', async () => {
       const noUpdatedBy = { Text: 'hello' } as NoteUpdate;
-      await expect(sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Note: noUpdatedBy }))).rejects.toMatchObject({
+      await expect(
+        sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Note: noUpdatedBy })),
+      ).rejects.toMatchObject({
         name: 'InvalidInputException',
         message: expect.stringContaining("'Note.UpdatedBy'"),
       });
-      const tooLong = sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Note: { Text: 'x'.repeat(513), UpdatedBy: 'cordon' } }));
+      const tooLong = sh.send(
+        new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Note: { Text: 'x'.repeat(513), UpdatedBy: 'cordon' } }),
+      );
       await expect(tooLong).rejects.toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining("'Note.Text'") });
     });
 
     it('for a workflow status outside the enum', async () => {
       const status = 'DONE' as WorkflowStatus;
-      await expect(sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Workflow: { Status: status } }))).rejects.toMatchObject({
+      await expect(
+        sh.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: identifiers(1), Workflow: { Status: status } })),
+      ).rejects.toMatchObject({
         name: 'InvalidInputException',
         message: expect.stringContaining('[NEW, NOTIFIED, RESOLVED, SUPPRESSED]'),
       });
@@ -125,20 +143,34 @@ describe('request validation from the botocore models', () => {
 
       // Act
       const failure = (err: unknown): unknown => err;
-      const dashed = await sh.send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'isolate-instance', Description: 'd' })).catch(failure);
+      const dashed = await sh
+        .send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'isolate-instance', Description: 'd' }))
+        .catch(failure);
       const long = await sh.send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'a'.repeat(21), Description: 'd' })).catch(failure);
       const missing = await sh.send(new CreateActionTargetCommand(noDescription)).catch(failure);
       const blank = await sh.send(new CreateActionTargetCommand({ Name: 'Isolate', Id: 'isolate', Description: ' ' })).catch(failure);
-      const created = await sh.send(new CreateActionTargetCommand({ Name: 'x'.repeat(20), Id: 'Isolate20CharsMax123', Description: 'Isolate the instance' }));
+      const created = await sh.send(
+        new CreateActionTargetCommand({ Name: 'x'.repeat(20), Id: 'Isolate20CharsMax123', Description: 'Isolate the instance' }),
+      );
 
       // Assess
       expect(dashed).toMatchObject({
         name: 'InvalidInputException',
-        message: "1 validation error detected: Value 'isolate-instance' at 'Id' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9]*",
+        message:
+          "1 validation error detected: Value 'isolate-instance' at 'Id' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9]*",
       });
-      expect(long).toMatchObject({ name: 'InvalidInputException', message: expect.stringMatching(/^1 validation error detected: .*'Id'.*less than or equal to 20$/) });
-      expect(missing).toMatchObject({ name: 'InvalidInputException', message: "1 validation error detected: Value null at 'Description' failed to satisfy constraint: Member must not be null" });
-      expect(blank).toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining("at 'Description' failed to satisfy constraint: Member must satisfy regular expression pattern") });
+      expect(long).toMatchObject({
+        name: 'InvalidInputException',
+        message: expect.stringMatching(/^1 validation error detected: .*'Id'.*less than or equal to 20$/),
+      });
+      expect(missing).toMatchObject({
+        name: 'InvalidInputException',
+        message: "1 validation error detected: Value null at 'Description' failed to satisfy constraint: Member must not be null",
+      });
+      expect(blank).toMatchObject({
+        name: 'InvalidInputException',
+        message: expect.stringContaining("at 'Description' failed to satisfy constraint: Member must satisfy regular expression pattern"),
+      });
       expect(created.ActionTargetArn).toBe('arn:aws:securityhub:us-east-1:123456789012:action/custom/Isolate20CharsMax123');
     });
 
@@ -146,7 +178,9 @@ describe('request validation from the botocore models', () => {
       const accounts = Array.from({ length: 51 }, (_, i) => ({ AccountId: String(100000000000 + i) }));
       await expect(sh.send(new ShCreateMembersCommand({ AccountDetails: accounts }))).rejects.toMatchObject({
         name: 'InvalidInputException',
-        message: expect.stringMatching(/^1 validation error detected: .*'AccountDetails' failed to satisfy constraint: Member must have length less than or equal to 50$/),
+        message: expect.stringMatching(
+          /^1 validation error detected: .*'AccountDetails' failed to satisfy constraint: Member must have length less than or equal to 50$/,
+        ),
       });
     });
 

@@ -86,9 +86,21 @@ const ctx = (history: readonly AuditRecord[] = []): ActionContext => ({
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name, $fault: 'client' });
 
 /** The VPC's isolation groups as isolation needs them: quarantine without rules, untrack allowing all traffic both ways. */
-const QUARANTINE: SecurityGroup = { GroupId: 'sg-q', GroupName: 'cordon-quarantine', VpcId: 'vpc-1', IpPermissions: [], IpPermissionsEgress: [] };
+const QUARANTINE: SecurityGroup = {
+  GroupId: 'sg-q',
+  GroupName: 'cordon-quarantine',
+  VpcId: 'vpc-1',
+  IpPermissions: [],
+  IpPermissionsEgress: [],
+};
 const allTraffic = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] }];
-const UNTRACK: SecurityGroup = { GroupId: 'sg-u', GroupName: 'cordon-untrack', VpcId: 'vpc-1', IpPermissions: allTraffic, IpPermissionsEgress: allTraffic };
+const UNTRACK: SecurityGroup = {
+  GroupId: 'sg-u',
+  GroupName: 'cordon-untrack',
+  VpcId: 'vpc-1',
+  IpPermissions: allTraffic,
+  IpPermissionsEgress: allTraffic,
+};
 
 function groupsExist(): void {
   mock.on(DescribeSecurityGroupsCommand).callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => {
@@ -98,7 +110,9 @@ function groupsExist(): void {
 }
 
 const modifies = (): Array<{ eni: string | undefined; groups: string[] | undefined }> =>
-  mock.commandCalls(ModifyNetworkInterfaceAttributeCommand).map((c) => ({ eni: c.args[0].input.NetworkInterfaceId, groups: c.args[0].input.Groups }));
+  mock
+    .commandCalls(ModifyNetworkInterfaceAttributeCommand)
+    .map((c) => ({ eni: c.args[0].input.NetworkInterfaceId, groups: c.args[0].input.Groups }));
 
 describe('ec2.isolate when an interface cannot be moved', () => {
   beforeEach(() => {
@@ -107,7 +121,13 @@ describe('ec2.isolate when an interface cannot be moved', () => {
     mock.on(DescribeNetworkInterfacesCommand).resolves({
       NetworkInterfaces: [
         { NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-web', GroupName: 'web' }] },
-        { NetworkInterfaceId: 'eni-2', Groups: [{ GroupId: 'sg-admin', GroupName: 'admin' }, { GroupId: 'sg-ssh', GroupName: 'ssh' }] },
+        {
+          NetworkInterfaceId: 'eni-2',
+          Groups: [
+            { GroupId: 'sg-admin', GroupName: 'admin' },
+            { GroupId: 'sg-ssh', GroupName: 'ssh' },
+          ],
+        },
       ],
     });
     mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
@@ -115,7 +135,9 @@ describe('ec2.isolate when an interface cannot be moved', () => {
 
   it('keeps the first interface isolated with its prior groups, and puts the second back in its own groups rather than leave it in the allow-all group', async () => {
     // Prepare: the second interface's move to the quarantine group is refused
-    mock.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-q'] }).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    mock
+      .on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-q'] })
+      .rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
 
     // Act
     const outcomes = await isolateInstance.run(ctx(), { cutTrackedConnections: true });
@@ -134,7 +156,9 @@ describe('ec2.isolate when an interface cannot be moved', () => {
         action: 'ec2.isolate',
         resource: 'eni-2',
         status: 'failed',
-        detail: expect.stringMatching(/^could not move eni-2 of i-1 to cordon-quarantine: .*not authorized.*; put back in \[sg-admin, sg-ssh\]$/),
+        detail: expect.stringMatching(
+          /^could not move eni-2 of i-1 to cordon-quarantine: .*not authorized.*; put back in \[sg-admin, sg-ssh\]$/,
+        ),
       },
     ]);
     // …each through the allow-all group; the second's last call restores its original groups
@@ -151,8 +175,12 @@ describe('ec2.isolate when an interface cannot be moved', () => {
 
   it('says loudly that an interface is left in the ALLOW-ALL group when putting it back fails too', async () => {
     // Prepare
-    mock.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-q'] }).rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
-    mock.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-admin', 'sg-ssh'] }).rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
+    mock
+      .on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-q'] })
+      .rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
+    mock
+      .on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-admin', 'sg-ssh'] })
+      .rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
 
     // Act
     const outcomes = await isolateInstance.run(ctx(), { cutTrackedConnections: true });
@@ -163,11 +191,17 @@ describe('ec2.isolate when an interface cannot be moved', () => {
   });
 
   it('leaves an interface in its own groups when the move to the allow-all group already fails', async () => {
-    mock.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-u'] }).rejects(awsError('UnauthorizedOperation', 'not authorized'));
+    mock
+      .on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-2', Groups: ['sg-u'] })
+      .rejects(awsError('UnauthorizedOperation', 'not authorized'));
 
     const outcomes = await isolateInstance.run(ctx(), { cutTrackedConnections: true });
 
-    expect(outcomes[1]).toMatchObject({ resource: 'eni-2', status: 'failed', detail: expect.stringMatching(/^could not move eni-2 of i-1 to cordon-untrack: .*; left in \[sg-admin, sg-ssh\]$/) });
+    expect(outcomes[1]).toMatchObject({
+      resource: 'eni-2',
+      status: 'failed',
+      detail: expect.stringMatching(/^could not move eni-2 of i-1 to cordon-untrack: .*; left in \[sg-admin, sg-ssh\]$/),
+    });
     expect(modifies().filter((m) => m.eni === 'eni-2')).toEqual([{ eni: 'eni-2', groups: ['sg-u'] }]);
   });
 });
@@ -178,12 +212,25 @@ describe('ec2.isolate of an interface a cut-short run left in a cordon group', (
     groupsExist();
     mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
     // An earlier delivery moved eni-1 to the allow-all group and died before the quarantine.
-    mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-u', GroupName: 'cordon-untrack' }] }] });
+    mock
+      .on(DescribeNetworkInterfacesCommand)
+      .resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-u', GroupName: 'cordon-untrack' }] }] });
   });
   const earlier: AuditRecord = {
-    findingId: 'f-partial', findingArn: finding.arn, accountId: finding.accountId, region: finding.region, findingType: finding.type, runbook: 'ec2-instance-compromise',
-    action: 'ec2.isolate', resource: 'eni-1', status: 'done', detail: 'moved', prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: ['sg-web', 'sg-admin'] }, changed: { groupIds: ['sg-q'] },
-    at: '2026-11-24T09:59:00.000Z', actor: 'respond',
+    findingId: 'f-partial',
+    findingArn: finding.arn,
+    accountId: finding.accountId,
+    region: finding.region,
+    findingType: finding.type,
+    runbook: 'ec2-instance-compromise',
+    action: 'ec2.isolate',
+    resource: 'eni-1',
+    status: 'done',
+    detail: 'moved',
+    prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: ['sg-web', 'sg-admin'] },
+    changed: { groupIds: ['sg-q'] },
+    at: '2026-11-24T09:59:00.000Z',
+    actor: 'respond',
   };
 
   it("records the original groups from the audit history, never cordon's own group", async () => {
@@ -191,7 +238,14 @@ describe('ec2.isolate of an interface a cut-short run left in a cordon group', (
     const outcomes = await isolateInstance.run(ctx([earlier]), { cutTrackedConnections: true });
 
     // Assess
-    expect(outcomes).toEqual([expect.objectContaining({ resource: 'eni-1', status: 'done', prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: ['sg-web', 'sg-admin'] }, changed: { groupIds: ['sg-q'] } })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        resource: 'eni-1',
+        status: 'done',
+        prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: ['sg-web', 'sg-admin'] },
+        changed: { groupIds: ['sg-q'] },
+      }),
+    ]);
     expect(modifies()).toEqual([
       { eni: 'eni-1', groups: ['sg-u'] },
       { eni: 'eni-1', groups: ['sg-q'] },
@@ -201,33 +255,55 @@ describe('ec2.isolate of an interface a cut-short run left in a cordon group', (
   it('records no groups (and says they are unknown) when no earlier delivery recorded them', async () => {
     const outcomes = await isolateInstance.run(ctx([]), { cutTrackedConnections: true });
 
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'done', prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: [] }, detail: expect.stringContaining('its original groups are unknown') })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        status: 'done',
+        prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: [] },
+        detail: expect.stringContaining('its original groups are unknown'),
+      }),
+    ]);
   });
 
   it('puts it back in its original groups, not in the allow-all group it was found in, when the quarantine move fails', async () => {
     // Prepare
-    mock.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-1', Groups: ['sg-q'] }).rejects(awsError('UnauthorizedOperation', 'not authorized'));
+    mock
+      .on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-1', Groups: ['sg-q'] })
+      .rejects(awsError('UnauthorizedOperation', 'not authorized'));
 
     // Act
     const outcomes = await isolateInstance.run(ctx([earlier]), { cutTrackedConnections: true });
 
     // Assess
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringMatching(/; put back in \[sg-web, sg-admin\]$/) })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'failed', detail: expect.stringMatching(/; put back in \[sg-web, sg-admin\]$/) }),
+    ]);
     expect(modifies().at(-1)).toEqual({ eni: 'eni-1', groups: ['sg-web', 'sg-admin'] });
   });
 
   it('says it is left in the ALLOW-ALL group when the quarantine move fails and its original groups are unknown', async () => {
-    mock.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-1', Groups: ['sg-q'] }).rejects(awsError('UnauthorizedOperation', 'not authorized'));
+    mock
+      .on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: 'eni-1', Groups: ['sg-q'] })
+      .rejects(awsError('UnauthorizedOperation', 'not authorized'));
 
     const outcomes = await isolateInstance.run(ctx([]), { cutTrackedConnections: true });
 
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringMatching(/ALLOW-ALL group cordon-untrack \(sg-u\); isolate it by hand NOW$/) })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        detail: expect.stringMatching(/ALLOW-ALL group cordon-untrack \(sg-u\); isolate it by hand NOW$/),
+      }),
+    ]);
     expect(modifies().filter((m) => m.groups?.includes('sg-u'))).toEqual([{ eni: 'eni-1', groups: ['sg-u'] }]);
   });
 });
 
 describe('partial failures through the runner', () => {
-  const screened = (action: ActionDefinition<unknown>, params: unknown, history: readonly AuditRecord[] = []): Screened => ({ finding, ctx: ctx(history), steps: [{ action, params, when: undefined }], verdict: undefined });
+  const screened = (action: ActionDefinition<unknown>, params: unknown, history: readonly AuditRecord[] = []): Screened => ({
+    finding,
+    ctx: ctx(history),
+    steps: [{ action, params, when: undefined }],
+    verdict: undefined,
+  });
 
   beforeEach(() => {
     mock.reset();
@@ -245,7 +321,14 @@ describe('partial failures through the runner', () => {
 
     // Assess
     expect(execution.outcomes).toEqual([
-      { action: 'ec2.protect', resource: 'i-1', status: 'done', detail: 'turned on termination protection, stop protection', prior: { disableApiTermination: false, disableApiStop: false }, changed: { disableApiTermination: true, disableApiStop: true } },
+      {
+        action: 'ec2.protect',
+        resource: 'i-1',
+        status: 'done',
+        detail: 'turned on termination protection, stop protection',
+        prior: { disableApiTermination: false, disableApiStop: false },
+        changed: { disableApiTermination: true, disableApiStop: true },
+      },
       { action: 'ec2.protect', resource: 'i-1', status: 'failed', detail: expect.stringContaining('not authorized') },
     ]);
     expect(mock.commandCalls(ModifyInstanceAttributeCommand).map((c) => c.args[0].input)).toEqual(
@@ -265,7 +348,11 @@ describe('partial failures through the runner', () => {
     const execution = await runSteps(screened(protectInstance as ActionDefinition<unknown>, { stopProtection: true }));
 
     // Assess: the last line is the failure; any done line (the evidence tags) records no protection as changed
-    expect(execution.outcomes.at(-1)).toMatchObject({ action: 'ec2.protect', status: 'failed', detail: expect.stringContaining('not authorized') });
+    expect(execution.outcomes.at(-1)).toMatchObject({
+      action: 'ec2.protect',
+      status: 'failed',
+      detail: expect.stringContaining('not authorized'),
+    });
     for (const o of execution.outcomes.filter((x) => x.status === 'done')) expect(o.changed).toEqual({});
   });
 
@@ -276,21 +363,38 @@ describe('partial failures through the runner', () => {
     const execution = await runSteps(screened(protectInstance as ActionDefinition<unknown>, { stopProtection: true }));
 
     expect(execution.outcomes).toEqual([
-      expect.objectContaining({ status: 'done', detail: expect.stringMatching(/^turned on finding tags; (termination|stop) protection, (termination|stop) protection not supported for this instance \(a Spot instance\?\)$/), changed: {} }),
+      expect.objectContaining({
+        status: 'done',
+        detail: expect.stringMatching(
+          /^turned on finding tags; (termination|stop) protection, (termination|stop) protection not supported for this instance \(a Spot instance\?\)$/,
+        ),
+        changed: {},
+      }),
     ]);
-    expect(mock.commandCalls(CreateTagsCommand)[0]?.args[0].input.Tags?.map((t) => t.Key)).toEqual(['cordon:finding-id', 'cordon:finding-type', 'cordon:contained-at']);
+    expect(mock.commandCalls(CreateTagsCommand)[0]?.args[0].input.Tags?.map((t) => t.Key)).toEqual([
+      'cordon:finding-id',
+      'cordon:finding-type',
+      'cordon:contained-at',
+    ]);
   });
 
   it('ec2.snapshot: keeps the snapshot of the first volume when the second fails', async () => {
     mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
     mock.on(CreateSnapshotCommand, { VolumeId: 'vol-1' }).resolves({ SnapshotId: 'snap-1' });
-    mock.on(CreateSnapshotCommand, { VolumeId: 'vol-2' }).rejects(awsError('SnapshotCreationPerVolumeRateExceeded', 'The maximum per volume CreateSnapshot request rate has been exceeded.'));
+    mock
+      .on(CreateSnapshotCommand, { VolumeId: 'vol-2' })
+      .rejects(awsError('SnapshotCreationPerVolumeRateExceeded', 'The maximum per volume CreateSnapshot request rate has been exceeded.'));
 
     const execution = await runSteps(screened(snapshotVolumes as ActionDefinition<unknown>, {}));
 
     expect(execution.outcomes).toEqual([
       expect.objectContaining({ action: 'ec2.snapshot', resource: 'vol-1', status: 'done', changed: { snapshotId: 'snap-1' } }),
-      expect.objectContaining({ action: 'ec2.snapshot', resource: 'i-1', status: 'failed', detail: expect.stringContaining('rate has been exceeded') }),
+      expect.objectContaining({
+        action: 'ec2.snapshot',
+        resource: 'i-1',
+        status: 'failed',
+        detail: expect.stringContaining('rate has been exceeded'),
+      }),
     ]);
   });
 });
@@ -305,9 +409,23 @@ describe('partial failures in the audit trail', () => {
     mock.on(ModifyInstanceAttributeCommand).resolves({});
     mock.on(CreateTagsCommand).rejects(awsError('UnauthorizedOperation', 'not authorized'));
     const audit = new FileAuditStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-partial-')), 'audit.jsonl'));
-    const runbook: Runbook = { name: 'protect-only', description: 'test', file: 'protect-only.yaml', mode: 'auto', reliability: 5, findingTypes: ['CryptoCurrency:EC2/*'], customAction: undefined, actions: [{ action: 'ec2.protect', with: { stopProtection: true }, when: undefined }] };
+    const runbook: Runbook = {
+      name: 'protect-only',
+      description: 'test',
+      file: 'protect-only.yaml',
+      mode: 'auto',
+      reliability: 5,
+      findingTypes: ['CryptoCurrency:EC2/*'],
+      customAction: undefined,
+      actions: [{ action: 'ec2.protect', with: { stopProtection: true }, when: undefined }],
+    };
     const written: FindingUpdate[] = [];
-    const writer = { write: async (updates: readonly FindingUpdate[]) => (written.push(...updates), new Map(updates.map((u) => [u.findingArn, { status: 'updated' as const, detail: 'ok' }]))) } as unknown as SecurityHubWriter;
+    const writer = {
+      write: async (updates: readonly FindingUpdate[]) => (
+        written.push(...updates),
+        new Map(updates.map((u) => [u.findingArn, { status: 'updated' as const, detail: 'ok' }]))
+      ),
+    } as unknown as SecurityHubWriter;
 
     // Act
     const [result] = await respond([{ kind: 'finding', where: 'test', finding }], {
@@ -330,8 +448,20 @@ describe('partial failures in the audit trail', () => {
     expect(result?.actions.map((a) => a.status)).toEqual(['done', 'failed']);
     const records = await audit.forFinding('f-partial');
     expect(records.map((r) => ({ action: r.action, status: r.status, prior: r.prior, changed: r.changed, request: r.request }))).toEqual([
-      { action: 'ec2.protect', status: 'done', prior: { disableApiTermination: false, disableApiStop: true }, changed: { disableApiTermination: true }, request: { action: 'ec2.protect', params: { stopProtection: true }, dryRun: false } },
-      { action: 'ec2.protect', status: 'failed', prior: undefined, changed: undefined, request: { action: 'ec2.protect', params: { stopProtection: true }, dryRun: false } },
+      {
+        action: 'ec2.protect',
+        status: 'done',
+        prior: { disableApiTermination: false, disableApiStop: true },
+        changed: { disableApiTermination: true },
+        request: { action: 'ec2.protect', params: { stopProtection: true }, dryRun: false },
+      },
+      {
+        action: 'ec2.protect',
+        status: 'failed',
+        prior: undefined,
+        changed: undefined,
+        request: { action: 'ec2.protect', params: { stopProtection: true }, dryRun: false },
+      },
     ]);
     // Analysts see the failure: NOTIFIED, not RESOLVED.
     expect(written.at(-1)).toMatchObject({ findingArn: finding.arn, workflow: 'NOTIFIED', fields: { cordon_result: 'failed' } });

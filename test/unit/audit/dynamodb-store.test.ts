@@ -8,7 +8,10 @@ describe('DynamoDbAuditStore leases: error paths', () => {
   const mock = mockClient(client);
   const store = new DynamoDbAuditStore(client, 'cordon-audit');
   const conditionFailed = (item?: Record<string, { S?: string; N?: string }>): ConditionalCheckFailedException =>
-    Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), item ? { Item: item } : {});
+    Object.assign(
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      item ? { Item: item } : {},
+    );
 
   beforeEach(() => mock.reset());
 
@@ -27,7 +30,10 @@ describe('DynamoDbAuditStore leases: error paths', () => {
   });
 
   it('reports the lease busy without a holder when DynamoDB returns no old item (or one without lease fields)', async () => {
-    mock.on(PutItemCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed({ pk: { S: 'lease#k' }, sk: { S: 'lease' } }));
+    mock
+      .on(PutItemCommand)
+      .rejectsOnce(conditionFailed())
+      .rejectsOnce(conditionFailed({ pk: { S: 'lease#k' }, sk: { S: 'lease' } }));
 
     const bare = await store.tryLease('k', 'owner-b', 1_000, 500);
     const partial = await store.tryLease('k', 'owner-b', 1_000, 500);
@@ -39,7 +45,10 @@ describe('DynamoDbAuditStore leases: error paths', () => {
   it('reports the holder from the old item', async () => {
     mock.on(PutItemCommand).rejects(conditionFailed({ leaseOwner: { S: 'owner-a' }, leaseExpiresAtMs: { N: '1500' } }));
 
-    await expect(store.tryLease('k', 'owner-b', 1_000, 500)).resolves.toEqual({ taken: false, holder: { owner: 'owner-a', expiresAtMs: 1500 } });
+    await expect(store.tryLease('k', 'owner-b', 1_000, 500)).resolves.toEqual({
+      taken: false,
+      holder: { owner: 'owner-a', expiresAtMs: 1500 },
+    });
   });
 
   it('rethrows throttling from tryLease rather than calling the lease busy', async () => {
@@ -49,11 +58,18 @@ describe('DynamoDbAuditStore leases: error paths', () => {
   });
 
   it('gives back only its own lease (condition on the owner) and treats a failed condition as not ours to delete', async () => {
-    mock.on(DeleteItemCommand).rejectsOnce(conditionFailed()).rejectsOnce(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    mock
+      .on(DeleteItemCommand)
+      .rejectsOnce(conditionFailed())
+      .rejectsOnce(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
 
     await expect(store.releaseLease('k', 'owner-a')).resolves.toBeUndefined();
     await expect(store.releaseLease('k', 'owner-a')).rejects.toMatchObject({ name: 'InternalServerError' });
 
-    expect(mock.commandCalls(DeleteItemCommand)[0]?.args[0].input).toMatchObject({ Key: { pk: { S: 'lease#k' }, sk: { S: 'lease' } }, ConditionExpression: 'leaseOwner = :owner', ExpressionAttributeValues: { ':owner': { S: 'owner-a' } } });
+    expect(mock.commandCalls(DeleteItemCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: { S: 'lease#k' }, sk: { S: 'lease' } },
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':owner': { S: 'owner-a' } },
+    });
   });
 });

@@ -32,7 +32,11 @@ describe('FileAuditStore leases (lock files)', () => {
     const files = leaseFiles(leaseDir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^[0-9a-f]{40}\.json$/);
-    expect(JSON.parse(fs.readFileSync(path.join(leaseDir, files[0] as string), 'utf8'))).toEqual({ key: '111122223333|us-east-1|i-1', owner: 'owner-a', expiresAtMs: T0 + TTL_MS });
+    expect(JSON.parse(fs.readFileSync(path.join(leaseDir, files[0] as string), 'utf8'))).toEqual({
+      key: '111122223333|us-east-1|i-1',
+      owner: 'owner-a',
+      expiresAtMs: T0 + TTL_MS,
+    });
   });
 
   it('keeps leases on different keys apart', async () => {
@@ -115,7 +119,8 @@ describe('FileAuditStore leases (lock files)', () => {
     // Assess
     expect(results.filter((r) => r.taken)).toHaveLength(1);
     const winner = owners[results.findIndex((r) => r.taken)];
-    for (const r of results.filter((x) => !x.taken)) expect(r).toEqual({ taken: false, holder: { owner: winner, expiresAtMs: T0 + TTL_MS } });
+    for (const r of results.filter((x) => !x.taken))
+      expect(r).toEqual({ taken: false, holder: { owner: winner, expiresAtMs: T0 + TTL_MS } });
   });
 
   it('admits exactly one of many owners taking over one expired lease at the same moment', async () => {
@@ -131,7 +136,11 @@ describe('FileAuditStore leases (lock files)', () => {
       await store.tryLease('k', 'dead-owner', T0, TTL_MS);
       const results = await Promise.all(owners.map(async (o) => (await jitter(), store.tryLease('k', o, T0 + TTL_MS + 1, TTL_MS))));
       const files = leaseFiles(leaseDir);
-      rounds.push({ winners: owners.filter((_, i) => results[i]?.taken), file: JSON.parse(fs.readFileSync(path.join(leaseDir, files[0] as string), 'utf8')), left: files });
+      rounds.push({
+        winners: owners.filter((_, i) => results[i]?.taken),
+        file: JSON.parse(fs.readFileSync(path.join(leaseDir, files[0] as string), 'utf8')),
+        left: files,
+      });
     }
 
     // Assess: one winner per round, and the lock file is the winner's (no takeover guard left behind)
@@ -184,19 +193,32 @@ describe('FileAuditStore audit trail', () => {
   it('reads records by finding and by resource, oldest first, across appends', async () => {
     // Prepare
     const { store, file } = freshStore();
-    const base = { findingArn: 'arn', accountId: '111122223333', region: 'us-east-1', findingType: 't', runbook: 'r', status: 'done' as const, detail: '', actor: 'respond' as const };
+    const base = {
+      findingArn: 'arn',
+      accountId: '111122223333',
+      region: 'us-east-1',
+      findingType: 't',
+      runbook: 'r',
+      status: 'done' as const,
+      detail: '',
+      actor: 'respond' as const,
+    };
 
     // Act
     await store.append([
       { ...base, findingId: 'f1', action: 'ec2.isolate', resource: 'eni-1', at: '2026-11-24T10:00:00.000Z' },
       { ...base, findingId: 'f1', action: 'ec2.snapshot', resource: 'vol-1', at: '2026-11-24T10:00:00.000Z' },
     ]);
-    await store.append([{ ...base, findingId: 'f2', action: 'ec2.isolate', resource: 'eni-1', status: 'already', at: '2026-11-24T10:05:00.000Z' }]);
+    await store.append([
+      { ...base, findingId: 'f2', action: 'ec2.isolate', resource: 'eni-1', status: 'already', at: '2026-11-24T10:05:00.000Z' },
+    ]);
     await store.append([]);
 
     // Assess
     expect((await store.forFinding('f1')).map((r) => r.action)).toEqual(['ec2.isolate', 'ec2.snapshot']);
-    expect((await store.forResource('111122223333', 'us-east-1', 'ec2.isolate', 'eni-1')).map((r) => `${r.findingId}:${r.status}`)).toEqual(['f1:done', 'f2:already']);
+    expect((await store.forResource('111122223333', 'us-east-1', 'ec2.isolate', 'eni-1')).map((r) => `${r.findingId}:${r.status}`)).toEqual(
+      ['f1:done', 'f2:already'],
+    );
     expect(await store.forResource('111122223333', 'eu-west-1', 'ec2.isolate', 'eni-1')).toEqual([]);
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3);
   });

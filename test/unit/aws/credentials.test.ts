@@ -25,7 +25,12 @@ describe('MemberCredentialsCache', () => {
     // Assess
     expect(cache.assumeRoleCalls).toBe(2);
     const first = mock.commandCalls(AssumeRoleCommand)[0]?.args[0].input;
-    expect(first).toEqual({ RoleArn: 'arn:aws:iam::111122223333:role/cordon-responder', RoleSessionName: 'cordon-finding-abc', ExternalId: 'ext-123', DurationSeconds: 3600 });
+    expect(first).toEqual({
+      RoleArn: 'arn:aws:iam::111122223333:role/cordon-responder',
+      RoleSessionName: 'cordon-finding-abc',
+      ExternalId: 'ext-123',
+      DurationSeconds: 3600,
+    });
   });
 
   it('renews credentials near expiry', async () => {

@@ -8,7 +8,14 @@ import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organi
 import { PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { serverFault, startFaultyEndpoint, throttleFault, throttleLimitFor, type FaultProxy, type ResolvedCall } from '../../../bench/faults';
+import {
+  serverFault,
+  startFaultyEndpoint,
+  throttleFault,
+  throttleLimitFor,
+  type FaultProxy,
+  type ResolvedCall,
+} from '../../../bench/faults';
 
 const CREDS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 const ACCOUNT = '111122223333';
@@ -50,14 +57,68 @@ describe('fault proxy: classifying real SDK requests', () => {
   const cfg = (region = 'eu-west-1') => ({ endpoint: proxy.endpoint, region, credentials: CREDS, maxAttempts: 1 });
 
   it.each([
-    ['EC2 (query, RequestLimitExceeded, 503)', () => new EC2Client(cfg()).send(new DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] })), { service: 'ec2', operation: 'DescribeInstances', protocol: 'ec2' }, 'RequestLimitExceeded', 503],
-    ['STS (query, Throttling, 400)', () => new STSClient(cfg()).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/cordon-responder`, RoleSessionName: 's1' })), { service: 'sts', operation: 'AssumeRole', protocol: 'query' }, 'Throttling', 400],
-    ['IAM (query, Throttling, 400; global, so throttled per account whatever the signing region)', () => new IAMClient(cfg()).send(new PutUserPolicyCommand({ UserName: 'u', PolicyName: 'p', PolicyDocument: '{}' })), { service: 'iam', operation: 'PutUserPolicy' }, 'Throttling', 400],
-    ['GuardDuty (REST-JSON route, 429)', () => new GuardDutyClient(cfg()).send(new GetFindingsCommand({ DetectorId: DETECTOR, FindingIds: ['f1'] })), { service: 'guardduty', operation: 'GetFindings', protocol: 'rest-json' }, 'TooManyRequestsException', 429],
-    ['GuardDuty ArchiveFindings', () => new GuardDutyClient(cfg()).send(new ArchiveFindingsCommand({ DetectorId: DETECTOR, FindingIds: ['f1'] })), { service: 'guardduty', operation: 'ArchiveFindings' }, 'TooManyRequestsException', 429],
-    ['Security Hub (REST-JSON route, 429)', () => new SecurityHubClient(cfg()).send(new BatchUpdateFindingsCommand({ FindingIdentifiers: [{ Id: 'x', ProductArn: 'y' }] })), { service: 'securityhub', operation: 'BatchUpdateFindings' }, 'TooManyRequestsException', 429],
-    ['Organizations (JSON target)', () => new OrganizationsClient(cfg()).send(new ListAccountsCommand({})), { service: 'organizations', operation: 'ListAccounts', protocol: 'json' }, 'TooManyRequestsException', 400],
-    ['S3 (REST-XML, SlowDown, 503)', () => new S3Client({ ...cfg(), forcePathStyle: true }).send(new PutPublicAccessBlockCommand({ Bucket: 'b', PublicAccessBlockConfiguration: { BlockPublicAcls: true } })), { service: 's3', operation: 'PutPublicAccessBlock', protocol: 'rest-xml' }, 'SlowDown', 503],
+    [
+      'EC2 (query, RequestLimitExceeded, 503)',
+      () => new EC2Client(cfg()).send(new DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] })),
+      { service: 'ec2', operation: 'DescribeInstances', protocol: 'ec2' },
+      'RequestLimitExceeded',
+      503,
+    ],
+    [
+      'STS (query, Throttling, 400)',
+      () =>
+        new STSClient(cfg()).send(
+          new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/cordon-responder`, RoleSessionName: 's1' }),
+        ),
+      { service: 'sts', operation: 'AssumeRole', protocol: 'query' },
+      'Throttling',
+      400,
+    ],
+    [
+      'IAM (query, Throttling, 400; global, so throttled per account whatever the signing region)',
+      () => new IAMClient(cfg()).send(new PutUserPolicyCommand({ UserName: 'u', PolicyName: 'p', PolicyDocument: '{}' })),
+      { service: 'iam', operation: 'PutUserPolicy' },
+      'Throttling',
+      400,
+    ],
+    [
+      'GuardDuty (REST-JSON route, 429)',
+      () => new GuardDutyClient(cfg()).send(new GetFindingsCommand({ DetectorId: DETECTOR, FindingIds: ['f1'] })),
+      { service: 'guardduty', operation: 'GetFindings', protocol: 'rest-json' },
+      'TooManyRequestsException',
+      429,
+    ],
+    [
+      'GuardDuty ArchiveFindings',
+      () => new GuardDutyClient(cfg()).send(new ArchiveFindingsCommand({ DetectorId: DETECTOR, FindingIds: ['f1'] })),
+      { service: 'guardduty', operation: 'ArchiveFindings' },
+      'TooManyRequestsException',
+      429,
+    ],
+    [
+      'Security Hub (REST-JSON route, 429)',
+      () => new SecurityHubClient(cfg()).send(new BatchUpdateFindingsCommand({ FindingIdentifiers: [{ Id: 'x', ProductArn: 'y' }] })),
+      { service: 'securityhub', operation: 'BatchUpdateFindings' },
+      'TooManyRequestsException',
+      429,
+    ],
+    [
+      'Organizations (JSON target)',
+      () => new OrganizationsClient(cfg()).send(new ListAccountsCommand({})),
+      { service: 'organizations', operation: 'ListAccounts', protocol: 'json' },
+      'TooManyRequestsException',
+      400,
+    ],
+    [
+      'S3 (REST-XML, SlowDown, 503)',
+      () =>
+        new S3Client({ ...cfg(), forcePathStyle: true }).send(
+          new PutPublicAccessBlockCommand({ Bucket: 'b', PublicAccessBlockConfiguration: { BlockPublicAcls: true } }),
+        ),
+      { service: 's3', operation: 'PutPublicAccessBlock', protocol: 'rest-xml' },
+      'SlowDown',
+      503,
+    ],
   ])('%s', async (_label, send, expected, errorName, status) => {
     // Act
     const err = await errorOf(send);
@@ -74,8 +135,16 @@ describe('fault proxy: classifying real SDK requests', () => {
   it.each([
     ['EC2', () => new EC2Client(cfg()).send(new DescribeInstancesCommand({})), 'InternalError'],
     ['STS', () => new STSClient(cfg()).send(new GetCallerIdentityCommand({})), 'InternalFailure'],
-    ['GuardDuty', () => new GuardDutyClient(cfg()).send(new GetFindingsCommand({ DetectorId: DETECTOR, FindingIds: ['f1'] })), 'InternalServerErrorException'],
-    ['Security Hub', () => new SecurityHubClient(cfg()).send(new BatchUpdateFindingsCommand({ FindingIdentifiers: [{ Id: 'x', ProductArn: 'y' }] })), 'InternalException'],
+    [
+      'GuardDuty',
+      () => new GuardDutyClient(cfg()).send(new GetFindingsCommand({ DetectorId: DETECTOR, FindingIds: ['f1'] })),
+      'InternalServerErrorException',
+    ],
+    [
+      'Security Hub',
+      () => new SecurityHubClient(cfg()).send(new BatchUpdateFindingsCommand({ FindingIdentifiers: [{ Id: 'x', ProductArn: 'y' }] })),
+      'InternalException',
+    ],
   ])('answers %s server errors in its own shape, which the SDK retries as transient', async (_label, send, errorName) => {
     answer = serverFault;
     const err = await errorOf(send);
@@ -93,7 +162,8 @@ describe('fault proxy: classifying real SDK requests', () => {
 });
 
 describe('throttle limits', () => {
-  const limit = (service: string, operation: string, params: Record<string, string> = {}) => throttleLimitFor({ service, operation, params: new Map(Object.entries(params)) });
+  const limit = (service: string, operation: string, params: Record<string, string> = {}) =>
+    throttleLimitFor({ service, operation, params: new Map(Object.entries(params)) });
 
   it.each([
     ['ec2', 'DescribeInstances', { 'InstanceId.1': 'i-1' }, { bucket: 'DescribeInstances:unfiltered', capacity: 50, refillPerSecond: 10 }],
@@ -102,7 +172,12 @@ describe('throttle limits', () => {
     ['ec2', 'CreateNetworkAclEntry', {}, { bucket: 'CreateNetworkAclEntry', capacity: 50, refillPerSecond: 5 }],
     ['ec2', 'CreateSnapshot', {}, { bucket: 'CreateSnapshot', capacity: 100, refillPerSecond: 5 }],
     ['ec2', 'CreateTags', {}, { capacity: 100, refillPerSecond: 10 }],
-    ['ec2', 'AuthorizeSecurityGroupIngress', {}, { capacity: 50, refillPerSecond: 5, source: expect.stringContaining('resource-intensive') }],
+    [
+      'ec2',
+      'AuthorizeSecurityGroupIngress',
+      {},
+      { capacity: 50, refillPerSecond: 5, source: expect.stringContaining('resource-intensive') },
+    ],
     ['securityhub', 'BatchUpdateFindings', {}, { bucket: 'BatchUpdateFindings', capacity: 30, refillPerSecond: 10, documented: true }],
     ['securityhub', 'GetFindings', {}, { capacity: 6, refillPerSecond: 3 }],
     ['securityhub', 'CreateActionTarget', {}, { bucket: 'other-operations', capacity: 30, refillPerSecond: 10 }],
@@ -144,7 +219,11 @@ describe('fault proxy: throttling, latency and injected faults in front of a ser
 
   it('throttles past the bucket and the SDK retries until the bucket refills', async () => {
     // Prepare: a bucket of 2 refilling 10/s in front of STS
-    const proxy = await startFaultyEndpoint({ target, accountOf: async () => ACCOUNT, throttle: { override: () => ({ bucket: 'tiny', capacity: 2, refillPerSecond: 10, documented: false, source: 'test' }) } });
+    const proxy = await startFaultyEndpoint({
+      target,
+      accountOf: async () => ACCOUNT,
+      throttle: { override: () => ({ bucket: 'tiny', capacity: 2, refillPerSecond: 10, documented: false, source: 'test' }) },
+    });
     const sts = new STSClient({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: CREDS, maxAttempts: 10 });
 
     // Act: 4 calls at once
@@ -163,10 +242,19 @@ describe('fault proxy: throttling, latency and injected faults in front of a ser
   });
 
   it('keeps separate buckets per account and region', async () => {
-    const proxy = await startFaultyEndpoint({ target, accountOf: async (key) => (key === 'K1' ? '111111111111' : '222222222222'), throttle: { override: () => ({ bucket: 'one', capacity: 1, refillPerSecond: 0.001, documented: false, source: 'test' }) } });
-    const client = (key: string, region: string) => new STSClient({ endpoint: proxy.endpoint, region, credentials: { accessKeyId: key, secretAccessKey: 's' }, maxAttempts: 1 });
+    const proxy = await startFaultyEndpoint({
+      target,
+      accountOf: async (key) => (key === 'K1' ? '111111111111' : '222222222222'),
+      throttle: { override: () => ({ bucket: 'one', capacity: 1, refillPerSecond: 0.001, documented: false, source: 'test' }) },
+    });
+    const client = (key: string, region: string) =>
+      new STSClient({ endpoint: proxy.endpoint, region, credentials: { accessKeyId: key, secretAccessKey: 's' }, maxAttempts: 1 });
 
-    const results = await Promise.allSettled([client('K1', 'us-east-1'), client('K2', 'us-east-1'), client('K1', 'eu-west-1'), client('K1', 'us-east-1')].map((c) => c.send(new GetCallerIdentityCommand({}))));
+    const results = await Promise.allSettled(
+      [client('K1', 'us-east-1'), client('K2', 'us-east-1'), client('K1', 'eu-west-1'), client('K1', 'us-east-1')].map((c) =>
+        c.send(new GetCallerIdentityCommand({})),
+      ),
+    );
     await proxy.stop();
 
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
@@ -187,10 +275,29 @@ describe('fault proxy: throttling, latency and injected faults in front of a ser
 
   it('injects the same faults for the same seed, and the SDK rides them out', async () => {
     const run = async (seed: number) => {
-      const proxy = await startFaultyEndpoint({ target, accountOf: async () => ACCOUNT, faults: { rate: 0.3, seed, stallMs: 20, kinds: ['5xx', 'drop', 'timeout'] } });
+      const proxy = await startFaultyEndpoint({
+        target,
+        accountOf: async () => ACCOUNT,
+        faults: { rate: 0.3, seed, stallMs: 20, kinds: ['5xx', 'drop', 'timeout'] },
+      });
       // Distinct regions make distinct requests (the draw depends on the request, not on arrival order).
-      const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'ap-south-1', 'ap-northeast-1'];
-      const out = await Promise.all(regions.map((region) => new STSClient({ endpoint: proxy.endpoint, region, credentials: CREDS, maxAttempts: 8 }).send(new GetCallerIdentityCommand({}))));
+      const regions = [
+        'us-east-1',
+        'us-east-2',
+        'us-west-1',
+        'us-west-2',
+        'eu-west-1',
+        'eu-west-2',
+        'eu-west-3',
+        'eu-central-1',
+        'ap-south-1',
+        'ap-northeast-1',
+      ];
+      const out = await Promise.all(
+        regions.map((region) =>
+          new STSClient({ endpoint: proxy.endpoint, region, credentials: CREDS, maxAttempts: 8 }).send(new GetCallerIdentityCommand({})),
+        ),
+      );
       const faulted = proxy
         .calls()
         .filter((c) => c.outcome !== 'forwarded')
@@ -211,7 +318,11 @@ describe('fault proxy: throttling, latency and injected faults in front of a ser
   });
 
   it('forwards a lost-response call to the service before dropping its answer', async () => {
-    const proxy = await startFaultyEndpoint({ target, accountOf: async () => ACCOUNT, faults: { rate: 1, kinds: ['lost-response'], when: (c) => c.attempt === 1 } });
+    const proxy = await startFaultyEndpoint({
+      target,
+      accountOf: async () => ACCOUNT,
+      faults: { rate: 1, kinds: ['lost-response'], when: (c) => c.attempt === 1 },
+    });
     const sts = new STSClient({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: CREDS, maxAttempts: 2 });
     const out = await sts.send(new GetCallerIdentityCommand({}));
     const outcomes = proxy.calls().map((c) => c.outcome);

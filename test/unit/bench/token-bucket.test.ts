@@ -66,7 +66,12 @@ describe('sequentialChain', () => {
 
   it('counts calls made one after another, and parallel calls once', () => {
     // Prepare: AssumeRole, then two describes in parallel, then a write
-    const calls = [span(0, 50, 'AssumeRole'), span(51, 101, 'DescribeInstances'), span(52, 100, 'DescribeSnapshots'), span(101, 151, 'CreateSnapshot')];
+    const calls = [
+      span(0, 50, 'AssumeRole'),
+      span(51, 101, 'DescribeInstances'),
+      span(52, 100, 'DescribeSnapshots'),
+      span(101, 151, 'CreateSnapshot'),
+    ];
 
     // Act
     const chain = sequentialChain(calls);

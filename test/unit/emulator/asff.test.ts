@@ -11,7 +11,15 @@ describe('GuardDuty → ASFF mapping', () => {
 
   it('maps GuardDuty severity bands to labels', () => {
     expect([0, 1, 3.9, 4, 6.9, 7, 8.9, 9, 10].map(severityLabel)).toEqual([
-      'INFORMATIONAL', 'LOW', 'LOW', 'MEDIUM', 'MEDIUM', 'HIGH', 'HIGH', 'CRITICAL', 'CRITICAL',
+      'INFORMATIONAL',
+      'LOW',
+      'LOW',
+      'MEDIUM',
+      'MEDIUM',
+      'HIGH',
+      'HIGH',
+      'CRITICAL',
+      'CRITICAL',
     ]);
   });
 
@@ -28,7 +36,10 @@ describe('GuardDuty → ASFF mapping', () => {
       SchemaVersion: '2.0',
       CreatedAt: '2024-01-01T00:00:00.000Z',
       UpdatedAt: '2024-01-02T00:00:00.000Z',
-      Resource: { ResourceType: 'AccessKey', AccessKeyDetails: { AccessKeyId: 'AKIAEXAMPLE', UserName: 'alice', UserType: 'IAMUser', PrincipalId: 'AIDA1' } },
+      Resource: {
+        ResourceType: 'AccessKey',
+        AccessKeyDetails: { AccessKeyId: 'AKIAEXAMPLE', UserName: 'alice', UserType: 'IAMUser', PrincipalId: 'AIDA1' },
+      },
       Service: { DetectorId: 'd', Count: 4, Archived: false },
     });
 

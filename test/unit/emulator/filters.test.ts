@@ -27,14 +27,53 @@ function finding(overrides: Partial<AwsSecurityFinding>): AwsSecurityFinding {
 describe('Security Hub filters', () => {
   it('ORs positive comparisons and ANDs negative ones on one field', () => {
     const f = finding({});
-    expect(matchesFilters(f, { AwsAccountId: [{ Value: '222222222222', Comparison: 'EQUALS' }, { Value: '111111111111', Comparison: 'EQUALS' }] }, NOW)).toBe(true);
-    expect(matchesFilters(f, { AwsAccountId: [{ Value: '1111', Comparison: 'PREFIX' }, { Value: '111111111111', Comparison: 'NOT_EQUALS' }] }, NOW)).toBe(false);
-    expect(matchesFilters(f, { WorkflowStatus: [{ Value: 'RESOLVED', Comparison: 'NOT_EQUALS' }, { Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }] }, NOW)).toBe(true);
+    expect(
+      matchesFilters(
+        f,
+        {
+          AwsAccountId: [
+            { Value: '222222222222', Comparison: 'EQUALS' },
+            { Value: '111111111111', Comparison: 'EQUALS' },
+          ],
+        },
+        NOW,
+      ),
+    ).toBe(true);
+    expect(
+      matchesFilters(
+        f,
+        {
+          AwsAccountId: [
+            { Value: '1111', Comparison: 'PREFIX' },
+            { Value: '111111111111', Comparison: 'NOT_EQUALS' },
+          ],
+        },
+        NOW,
+      ),
+    ).toBe(false);
+    expect(
+      matchesFilters(
+        f,
+        {
+          WorkflowStatus: [
+            { Value: 'RESOLVED', Comparison: 'NOT_EQUALS' },
+            { Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' },
+          ],
+        },
+        NOW,
+      ),
+    ).toBe(true);
   });
 
   it('ANDs different fields and evaluates map and date filters', () => {
     const f = finding({ UserDefinedFields: { cordon: 'done' } });
-    expect(matchesFilters(f, { ProductName: [{ Value: 'GuardDuty', Comparison: 'EQUALS' }], RecordState: [{ Value: 'ARCHIVED', Comparison: 'EQUALS' }] }, NOW)).toBe(false);
+    expect(
+      matchesFilters(
+        f,
+        { ProductName: [{ Value: 'GuardDuty', Comparison: 'EQUALS' }], RecordState: [{ Value: 'ARCHIVED', Comparison: 'EQUALS' }] },
+        NOW,
+      ),
+    ).toBe(false);
     expect(matchesFilters(f, { UserDefinedFields: [{ Key: 'cordon', Value: 'done', Comparison: 'EQUALS' }] }, NOW)).toBe(true);
     expect(matchesFilters(f, { UpdatedAt: [{ DateRange: { Value: 7, Unit: 'DAYS' } }] }, NOW)).toBe(true);
     expect(matchesFilters(f, { UpdatedAt: [{ Start: '2024-05-31T00:00:00Z', End: '2024-06-01T00:00:00Z' }] }, NOW)).toBe(false);
@@ -42,7 +81,13 @@ describe('Security Hub filters', () => {
 });
 
 describe('GuardDuty finding criteria', () => {
-  const wire = { severity: 8, type: 'Recon:EC2/Portscan', service: { archived: false }, updatedAt: '2024-05-30T00:00:00.000Z', resource: { instanceDetails: { networkInterfaces: [{ publicIp: '198.51.100.1' }] } } };
+  const wire = {
+    severity: 8,
+    type: 'Recon:EC2/Portscan',
+    service: { archived: false },
+    updatedAt: '2024-05-30T00:00:00.000Z',
+    resource: { instanceDetails: { networkInterfaces: [{ publicIp: '198.51.100.1' }] } },
+  };
 
   it('matches equality on nested paths and flattens arrays', () => {
     expect(matchesCriteria(wire, { 'service.archived': { Equals: ['false'] } })).toBe(true);

@@ -21,7 +21,12 @@ describe('botocore model: routes, codec and validation', () => {
     // Act
     const getFindings = matchRoute(gdRoutes, 'POST', '/detector/abc/findings/get', new URLSearchParams());
     const listFindings = matchRoute(gdRoutes, 'POST', '/detector/abc/findings', new URLSearchParams());
-    const deleteTarget = matchRoute(shRoutes, 'DELETE', `/actionTargets/${encodeURIComponent(arn).replace(/%2F/g, '/')}`, new URLSearchParams());
+    const deleteTarget = matchRoute(
+      shRoutes,
+      'DELETE',
+      `/actionTargets/${encodeURIComponent(arn).replace(/%2F/g, '/')}`,
+      new URLSearchParams(),
+    );
     const none = matchRoute(gdRoutes, 'PUT', '/detector/abc/findings/get', new URLSearchParams());
 
     // Assess
@@ -55,16 +60,24 @@ describe('botocore model: routes, codec and validation', () => {
 
   it('encodes member names to wire names and timestamps per the model', () => {
     // Act
-    const wire = toWire(guardduty, { shape: 'GetDetectorResponse' }, {
-      Status: 'ENABLED',
-      ServiceRole: 'role',
-      Features: [{ Name: 'S3_DATA_EVENTS', Status: 'ENABLED', UpdatedAt: new Date('2024-01-01T00:00:00Z') }],
-      NotInModel: 'dropped',
-    });
+    const wire = toWire(
+      guardduty,
+      { shape: 'GetDetectorResponse' },
+      {
+        Status: 'ENABLED',
+        ServiceRole: 'role',
+        Features: [{ Name: 'S3_DATA_EVENTS', Status: 'ENABLED', UpdatedAt: new Date('2024-01-01T00:00:00Z') }],
+        NotInModel: 'dropped',
+      },
+    );
     const member = toWire(securityhub, { shape: 'Member' }, { AccountId: '111111111111', InvitedAt: new Date('2024-01-01T00:00:00Z') });
 
     // Assess
-    expect(wire).toEqual({ status: 'ENABLED', serviceRole: 'role', features: [{ name: 'S3_DATA_EVENTS', status: 'ENABLED', updatedAt: 1704067200 }] });
+    expect(wire).toEqual({
+      status: 'ENABLED',
+      serviceRole: 'role',
+      features: [{ name: 'S3_DATA_EVENTS', status: 'ENABLED', updatedAt: 1704067200 }],
+    });
     expect(member).toEqual({ AccountId: '111111111111', InvitedAt: '2024-01-01T00:00:00.000Z' });
   });
 

@@ -20,7 +20,10 @@ describe('parseInput', () => {
       severity: 8,
       count: 1,
       resourceRole: 'ACTOR',
-      instance: { instanceId: 'i-0a1b2c3d4e5f60718', networkInterfaces: [{ networkInterfaceId: 'eni-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'] }] },
+      instance: {
+        instanceId: 'i-0a1b2c3d4e5f60718',
+        networkInterfaces: [{ networkInterfaceId: 'eni-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'] }],
+      },
       origin: { kind: 'guardduty' },
     });
     expect(item.finding.instance?.tags).toEqual({ Name: 'web-1', env: 'prod' });
@@ -43,7 +46,12 @@ describe('parseInput', () => {
   it('reads access key and bucket details', () => {
     const [iam] = parseInput(fixture('guardduty/iam-user-anomalous.event.json'));
     const [s3] = parseInput(fixture('guardduty/s3-public.event.json'));
-    expect(iam?.kind === 'finding' && iam.finding.accessKey).toEqual({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', userName: 'deploy-bot', userType: 'IAMUser', principalId: expect.any(String) });
+    expect(iam?.kind === 'finding' && iam.finding.accessKey).toEqual({
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      userName: 'deploy-bot',
+      userType: 'IAMUser',
+      principalId: expect.any(String),
+    });
     expect(s3?.kind === 'finding' && s3.finding.buckets).toEqual(['example-exposed-bucket']);
   });
 
@@ -54,7 +62,11 @@ describe('parseInput', () => {
     expect(ref?.kind === 'ref' && ref.ref).toMatchObject({
       accountId: '111122223333',
       region: 'us-east-1',
-      origin: { kind: 'custom-action', actionName: 'Isolate EC2', actionArn: 'arn:aws:securityhub:us-east-1:999988887777:action/custom/IsolateEC2' },
+      origin: {
+        kind: 'custom-action',
+        actionName: 'Isolate EC2',
+        actionArn: 'arn:aws:securityhub:us-east-1:999988887777:action/custom/IsolateEC2',
+      },
       count: 1,
     });
   });

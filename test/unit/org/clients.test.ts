@@ -11,8 +11,14 @@ describe('organization clients', () => {
     const commercial = buildOrgClients({ adminAccountId: ADMIN, adminRoleName: 'cordon-enabler', concurrency: 2 });
 
     // Act
-    const govArn = gov.forCaller({ accountId: MANAGEMENT, partition: partitionOf(`arn:aws-us-gov:iam::${MANAGEMENT}:user/ops`) }).adminRoleArn;
-    const arn = commercial.forCaller({ accountId: MANAGEMENT, partition: partitionOf(`arn:aws:sts::${MANAGEMENT}:assumed-role/Admin/x`) }).adminRoleArn;
+    const govArn = gov.forCaller({
+      accountId: MANAGEMENT,
+      partition: partitionOf(`arn:aws-us-gov:iam::${MANAGEMENT}:user/ops`),
+    }).adminRoleArn;
+    const arn = commercial.forCaller({
+      accountId: MANAGEMENT,
+      partition: partitionOf(`arn:aws:sts::${MANAGEMENT}:assumed-role/Admin/x`),
+    }).adminRoleArn;
 
     // Assess
     expect(govArn).toBe(`arn:aws-us-gov:iam::${ADMIN}:role/OrgGuardDutyAdmin`);
@@ -25,7 +31,12 @@ describe('organization clients', () => {
   it('uses the caller’s own credentials, and no role, when the caller is the security account', () => {
     const clients = buildOrgClients({ adminAccountId: ADMIN, adminRoleName: 'cordon-enabler', concurrency: 2 });
     expect(clients.forCaller({ accountId: ADMIN, partition: 'aws' }).adminRoleArn).toBeUndefined();
-    expect(buildOrgClients({ adminAccountId: undefined, adminRoleName: 'x', concurrency: 1 }).forCaller({ accountId: MANAGEMENT, partition: 'aws-cn' }).adminRoleArn).toBeUndefined();
+    expect(
+      buildOrgClients({ adminAccountId: undefined, adminRoleName: 'x', concurrency: 1 }).forCaller({
+        accountId: MANAGEMENT,
+        partition: 'aws-cn',
+      }).adminRoleArn,
+    ).toBeUndefined();
     expect(clients.assumeRoleCalls()).toBe(0);
     clients.close();
   });

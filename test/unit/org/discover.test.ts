@@ -23,7 +23,9 @@ describe('region selection', () => {
     expect(chooseHomeRegion(['eu-west-1', 'us-east-1'], 'eu-west-1', 'us-east-1')).toBe('eu-west-1');
     expect(chooseHomeRegion(['eu-west-1', 'us-east-1'], undefined, 'us-east-1')).toBe('us-east-1');
     expect(chooseHomeRegion(['eu-west-1', 'us-east-1'], undefined, 'ap-south-1')).toBe('eu-west-1');
-    expect(() => chooseHomeRegion(['eu-west-1'], 'us-east-1', 'us-east-1')).toThrow('--home-region/CORDON_HOME_REGION: us-east-1 is not one of the regions to cover (eu-west-1)');
+    expect(() => chooseHomeRegion(['eu-west-1'], 'us-east-1', 'us-east-1')).toThrow(
+      '--home-region/CORDON_HOME_REGION: us-east-1 is not one of the regions to cover (eu-west-1)',
+    );
   });
 });
 
@@ -35,7 +37,12 @@ describe('helpers', () => {
   });
 
   it('aligns table columns', () => {
-    expect(table([['A', 'BB', 'C'], ['long', 'x', 'y']])).toBe('A     BB  C\nlong  x   y');
+    expect(
+      table([
+        ['A', 'BB', 'C'],
+        ['long', 'x', 'y'],
+      ]),
+    ).toBe('A     BB  C\nlong  x   y');
   });
 
   it('draws a bar on a terminal and writes plain lines otherwise', () => {
@@ -44,7 +51,10 @@ describe('helpers', () => {
     const tty: string[] = [];
 
     // Act
-    for (const [out, isTty] of [[plain, false], [tty, true]] as const) {
+    for (const [out, isTty] of [
+      [plain, false],
+      [tty, true],
+    ] as const) {
       const p = streamProgress((t) => out.push(t), isTty, 'test');
       p.start(4);
       p.advance(2, 'us-east-1: covered');
@@ -53,7 +63,11 @@ describe('helpers', () => {
     }
 
     // Assess
-    expect(plain).toEqual(['test: 4 account×region pairs to cover\n', 'test: us-east-1: covered (2/4 accounts×regions)\n', 'test: eu-west-1: covered (4/4 accounts×regions)\n']);
+    expect(plain).toEqual([
+      'test: 4 account×region pairs to cover\n',
+      'test: us-east-1: covered (2/4 accounts×regions)\n',
+      'test: eu-west-1: covered (4/4 accounts×regions)\n',
+    ]);
     expect(tty[1]).toBe(`\r\x1b[2Ktest [${'#'.repeat(15)}${'-'.repeat(15)}] 2/4 accounts×regions us-east-1: covered`);
     expect(tty.at(-1)).toBe('\n');
   });

@@ -21,7 +21,10 @@ function actionsInSource(): Set<string> {
       const prefix = IAM_PREFIX[m[2] ?? ''];
       if (!prefix) throw new Error(`${file}: SDK client ${m[2]} has no IAM prefix in this test`);
       for (const raw of (m[1] ?? '').split(',')) {
-        const [original = '', local = original] = raw.trim().replace(/^type\s+/, '').split(/\s+as\s+/);
+        const [original = '', local = original] = raw
+          .trim()
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/);
         const used = new RegExp(`(new ${local}\\(|\\b${local}\\()`).test(text);
         if (!used) continue;
         const command = /^(\w+)Command$/.exec(original)?.[1];

@@ -33,7 +33,14 @@ function emptyState(region: string): RegionState {
   return {
     region,
     guardDuty: { delegatedAdmin: { status: 'none' }, detector: undefined, orgConfig: undefined, members: new Map(), readError: undefined },
-    securityHub: { delegatedAdmin: { status: 'none' }, hubEnabled: false, autoEnable: undefined, members: new Map(), aggregator: undefined, readError: undefined },
+    securityHub: {
+      delegatedAdmin: { status: 'none' },
+      hubEnabled: false,
+      autoEnable: undefined,
+      members: new Map(),
+      aggregator: undefined,
+      readError: undefined,
+    },
   };
 }
 
@@ -51,7 +58,10 @@ function coveredState(org: Organization, region: string): RegionState {
         publishingFrequency: PUBLISHING_FREQUENCY,
         features: new Map([...features.keys(), 'CLOUD_TRAIL'].map((f) => [f, { enabled: true, additional: new Set<string>() }])),
       },
-      orgConfig: { autoEnableMembers: 'ALL', features: new Map(PLANS.map((p) => [p.feature, { autoEnable: 'ALL', additional: new Map() }])) },
+      orgConfig: {
+        autoEnableMembers: 'ALL',
+        features: new Map(PLANS.map((p) => [p.feature, { autoEnable: 'ALL', additional: new Map() }])),
+      },
       members: new Map<string, GuardDutyMember>(others.map((id) => [id, { relationship: 'Enabled', features }])),
       readError: undefined,
     },
@@ -152,8 +162,16 @@ describe('planning a region', () => {
     const state = coveredState(org, 'eu-west-1');
     const partial = new Map([['RUNTIME_MONITORING', new Set(['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT'])]]);
     const full = new Map([['RUNTIME_MONITORING', new Set(runtime.additional)]]);
-    const config = { autoEnableMembers: 'ALL', features: new Map([['RUNTIME_MONITORING', { autoEnable: 'ALL', additional: new Map(runtime.additional.map((a) => [a, 'ALL'])) }]]) };
-    const detector = { id: 'd1', enabled: true, publishingFrequency: PUBLISHING_FREQUENCY, features: new Map([['RUNTIME_MONITORING', { enabled: true, additional: new Set<string>(runtime.additional) }]]) };
+    const config = {
+      autoEnableMembers: 'ALL',
+      features: new Map([['RUNTIME_MONITORING', { autoEnable: 'ALL', additional: new Map(runtime.additional.map((a) => [a, 'ALL'])) }]]),
+    };
+    const detector = {
+      id: 'd1',
+      enabled: true,
+      publishingFrequency: PUBLISHING_FREQUENCY,
+      features: new Map([['RUNTIME_MONITORING', { enabled: true, additional: new Set<string>(runtime.additional) }]]),
+    };
     const others = [...state.guardDuty.members.keys()].filter((id) => id !== member);
     const withMember = (features: ReadonlyMap<string, ReadonlySet<string>>): RegionState => ({
       ...state,
@@ -161,7 +179,10 @@ describe('planning a region', () => {
         ...state.guardDuty,
         detector,
         orgConfig: config,
-        members: new Map<string, GuardDutyMember>([...others.map((id): [string, GuardDutyMember] => [id, { relationship: 'Enabled', features: full }]), [member, { relationship: 'Enabled', features }]]),
+        members: new Map<string, GuardDutyMember>([
+          ...others.map((id): [string, GuardDutyMember] => [id, { relationship: 'Enabled', features: full }]),
+          [member, { relationship: 'Enabled', features }],
+        ]),
       },
     });
 
@@ -170,9 +191,14 @@ describe('planning a region', () => {
     const complete = planRegion(org, withMember(full), { plans: [runtime], securityHub: false });
 
     // Assess
-    expect(lacking.steps.filter((s) => s.kind === 'gd-member-plans').map((s) => (s.kind === 'gd-member-plans' ? s.accountIds : []))).toEqual([[member]]);
+    expect(
+      lacking.steps.filter((s) => s.kind === 'gd-member-plans').map((s) => (s.kind === 'gd-member-plans' ? s.accountIds : [])),
+    ).toEqual([[member]]);
     expect(complete.steps.filter((s) => s.kind === 'gd-member-plans')).toEqual([]);
-    expect(coverageCells(org, 'eu-west-1', withMember(partial), [runtime]).find((c) => c.accountId === member)).toMatchObject({ missingPlans: ['runtime'], gap: true });
+    expect(coverageCells(org, 'eu-west-1', withMember(partial), [runtime]).find((c) => c.accountId === member)).toMatchObject({
+      missingPlans: ['runtime'],
+      gap: true,
+    });
   });
 
   it('leaves another GuardDuty delegated administrator alone and says so, and still plans Security Hub', () => {
@@ -181,7 +207,11 @@ describe('planning a region', () => {
     const state = emptyState('us-east-1');
 
     // Act
-    const plan = planRegion(org, { ...state, guardDuty: { ...state.guardDuty, delegatedAdmin: { status: 'other', accountId: '999999999999' } } }, { plans: PLANS, securityHub: true });
+    const plan = planRegion(
+      org,
+      { ...state, guardDuty: { ...state.guardDuty, delegatedAdmin: { status: 'other', accountId: '999999999999' } } },
+      { plans: PLANS, securityHub: true },
+    );
 
     // Assess
     expect(plan.blocked).toBeUndefined();
@@ -196,12 +226,17 @@ describe('planning a region', () => {
     // Prepare: AssumeRole into the security account refused in GuardDuty and Security Hub alike.
     const org = organization(memberIds(3));
     const state = emptyState('eu-west-1');
-    const refused = 'AssumeRoleError: cannot assume arn:aws:iam::200000000000:role/cordon-enabler in eu-west-1: AccessDenied: not authorized';
+    const refused =
+      'AssumeRoleError: cannot assume arn:aws:iam::200000000000:role/cordon-enabler in eu-west-1: AccessDenied: not authorized';
 
     // Act
     const plan = planRegion(
       org,
-      { ...state, guardDuty: { ...state.guardDuty, readError: refused }, securityHub: { ...(state.securityHub as NonNullable<RegionState['securityHub']>), readError: refused } },
+      {
+        ...state,
+        guardDuty: { ...state.guardDuty, readError: refused },
+        securityHub: { ...(state.securityHub as NonNullable<RegionState['securityHub']>), readError: refused },
+      },
       { plans: PLANS, securityHub: true },
     );
 
@@ -222,7 +257,10 @@ describe('planning a region', () => {
     const covered = coveredState(org, 'us-east-1');
     const state: RegionState = {
       ...covered,
-      guardDuty: { ...covered.guardDuty, delegatedAdmin: { status: 'error', error: 'GuardDuty ListOrganizationAdminAccounts: AccessDeniedException: no' } },
+      guardDuty: {
+        ...covered.guardDuty,
+        delegatedAdmin: { status: 'error', error: 'GuardDuty ListOrganizationAdminAccounts: AccessDeniedException: no' },
+      },
       securityHub: { ...(covered.securityHub as NonNullable<RegionState['securityHub']>), members: new Map() },
     };
 
@@ -230,7 +268,9 @@ describe('planning a region', () => {
     const plan = planRegion(org, state, { plans: PLANS, securityHub: true });
 
     // Assess: the security account's own view says it administers GuardDuty: nothing to do there; Security Hub members are added.
-    expect(plan.problems).toEqual(["GuardDuty's delegated administrator in us-east-1 could not be read: GuardDuty ListOrganizationAdminAccounts: AccessDeniedException: no"]);
+    expect(plan.problems).toEqual([
+      "GuardDuty's delegated administrator in us-east-1 could not be read: GuardDuty ListOrganizationAdminAccounts: AccessDeniedException: no",
+    ]);
     expect(plan.steps.map((s) => s.kind)).toEqual(['sh-add-members']);
   });
 
@@ -272,15 +312,25 @@ describe('planning a region', () => {
 
     // Act
     const plan = planRegion(org, emptyState('af-south-1'), { plans: PLANS, securityHub: false });
-    const blocked = planRegion({ ...org, regionStatus: new Map([...org.regionStatus, [ADMIN, status('DISABLED')]]) }, emptyState('af-south-1'), { plans: PLANS, securityHub: false });
+    const blocked = planRegion(
+      { ...org, regionStatus: new Map([...org.regionStatus, [ADMIN, status('DISABLED')]]) },
+      emptyState('af-south-1'),
+      { plans: PLANS, securityHub: false },
+    );
     const cells = coverageCells(org, 'af-south-1', emptyState('af-south-1'), []);
 
     // Assess
     expect(plan.steps.flatMap((s) => (s.kind === 'gd-add-members' ? s.accountIds : []))).toEqual([MANAGEMENT, a]);
     // Enabled or unknown: the management account, a and c.
-    expect(blocked.blocked).toBe('af-south-1 is enabled in 3 account(s) but not in the security account 200000000000 (DISABLED): enable it there so that GuardDuty can administer them');
+    expect(blocked.blocked).toBe(
+      'af-south-1 is enabled in 3 account(s) but not in the security account 200000000000 (DISABLED): enable it there so that GuardDuty can administer them',
+    );
     expect(cells.find((x) => x.accountId === b)).toMatchObject({ status: 'region-not-enabled', gap: false });
-    expect(cells.find((x) => x.accountId === c)).toMatchObject({ status: 'unknown', gap: true, detail: 'the security account has no detector; opt-in status of af-south-1 unknown' });
+    expect(cells.find((x) => x.accountId === c)).toMatchObject({
+      status: 'unknown',
+      gap: true,
+      detail: 'the security account has no detector; opt-in status of af-south-1 unknown',
+    });
   });
 
   it('plans trusted access the management account lacks, and Account Management (trusted access, delegated administrator) only for opt-in regions', () => {
@@ -294,24 +344,53 @@ describe('planning a region', () => {
       { kind: 'trusted-access', servicePrincipal: 'account.amazonaws.com' },
       { kind: 'account-admin', adminAccountId: ADMIN },
     ]);
-    expect(planOrganization({ ...optIn, trustedAccess: new Set(['guardduty.amazonaws.com', 'account.amazonaws.com']), accountManagementAdmins: new Set([ADMIN]) }, false)).toEqual({ steps: [], notes: [] });
+    expect(
+      planOrganization(
+        {
+          ...optIn,
+          trustedAccess: new Set(['guardduty.amazonaws.com', 'account.amazonaws.com']),
+          accountManagementAdmins: new Set([ADMIN]),
+        },
+        false,
+      ),
+    ).toEqual({ steps: [], notes: [] });
     const other = planOrganization({ ...optIn, accountManagementAdmins: new Set(['999999999999']) }, false);
     expect(other.steps).toEqual([{ kind: 'trusted-access', servicePrincipal: 'account.amazonaws.com' }]);
-    expect(other.notes[0]).toContain("AWS Account Management's delegated administrator is 999999999999, not the security account 200000000000");
-    expect(planOrganization({ ...optIn, callerRole: 'admin', trustedAccess: undefined, accountManagementAdmins: undefined }, true)).toEqual({ steps: [], notes: [] });
+    expect(other.notes[0]).toContain(
+      "AWS Account Management's delegated administrator is 999999999999, not the security account 200000000000",
+    );
+    expect(planOrganization({ ...optIn, callerRole: 'admin', trustedAccess: undefined, accountManagementAdmins: undefined }, true)).toEqual(
+      { steps: [], notes: [] },
+    );
   });
 
   it('in the security account alone, reports a region where it is not the delegated administrator', () => {
-    const org = organization(memberIds(1), { callerAccountId: ADMIN, callerRole: 'admin', trustedAccess: undefined, adminRoleArn: undefined });
+    const org = organization(memberIds(1), {
+      callerAccountId: ADMIN,
+      callerRole: 'admin',
+      trustedAccess: undefined,
+      adminRoleArn: undefined,
+    });
     const state = coveredState(org, 'us-east-1');
-    const plan = planRegion(org, { ...state, guardDuty: { ...state.guardDuty, delegatedAdmin: { status: 'unknown' }, orgConfig: undefined } }, { plans: PLANS, securityHub: false });
-    expect(plan.problems).toEqual(["the security account is not GuardDuty's delegated administrator in us-east-1: run `cordon enable` once with the management account's credentials"]);
+    const plan = planRegion(
+      org,
+      { ...state, guardDuty: { ...state.guardDuty, delegatedAdmin: { status: 'unknown' }, orgConfig: undefined } },
+      { plans: PLANS, securityHub: false },
+    );
+    expect(plan.problems).toEqual([
+      "the security account is not GuardDuty's delegated administrator in us-east-1: run `cordon enable` once with the management account's credentials",
+    ]);
     expect(plan.steps).toEqual([]);
   });
 
   it('in the security account without a detector, creates it first and adds members only once the delegation is confirmed', () => {
     // Prepare: the security account cannot ask who the delegated administrator is, and has no detector or hub yet.
-    const org = organization(memberIds(3), { callerAccountId: ADMIN, callerRole: 'admin', trustedAccess: undefined, adminRoleArn: undefined });
+    const org = organization(memberIds(3), {
+      callerAccountId: ADMIN,
+      callerRole: 'admin',
+      trustedAccess: undefined,
+      adminRoleArn: undefined,
+    });
     const state = emptyState('us-east-1');
     const unknown: RegionState = {
       ...state,
@@ -339,14 +418,25 @@ describe('coverage cells', () => {
     const org = organization([enabled, removed, stopped, absent]);
     const state = coveredState(org, 'us-east-1');
     const members = new Map<string, GuardDutyMember>([
-      [MANAGEMENT, { relationship: 'Enabled', features: new Map(['S3_DATA_EVENTS', 'CLOUD_TRAIL', 'RUNTIME_MONITORING'].map((f) => [f, new Set<string>()])) }],
+      [
+        MANAGEMENT,
+        {
+          relationship: 'Enabled',
+          features: new Map(['S3_DATA_EVENTS', 'CLOUD_TRAIL', 'RUNTIME_MONITORING'].map((f) => [f, new Set<string>()])),
+        },
+      ],
       [enabled, { relationship: 'Enabled', features: new Map(PLANS.map((p) => [p.feature, new Set<string>()])) }],
       [removed, { relationship: 'Removed', features: new Map() }],
       [stopped, { relationship: 'Disabled', features: new Map() }],
     ]);
 
     // Act
-    const cells = sortCells(coverageCells(org, 'us-east-1', { ...state, guardDuty: { ...state.guardDuty, members } }, [findPlan('s3') as ProtectionPlan, findPlan('eks') as ProtectionPlan]));
+    const cells = sortCells(
+      coverageCells(org, 'us-east-1', { ...state, guardDuty: { ...state.guardDuty, members } }, [
+        findPlan('s3') as ProtectionPlan,
+        findPlan('eks') as ProtectionPlan,
+      ]),
+    );
 
     // Assess
     expect(cells.map((c) => [c.accountId, c.status, c.detail, c.plans.join(','), c.missingPlans.join(','), c.gap])).toEqual([
@@ -364,7 +454,12 @@ describe('coverage cells', () => {
     const cells = coverageCells(org, 'eu-west-1', undefined, [], 'AccessDeniedException: no');
     expect(cells.map((c) => [c.status, c.detail, c.gap])).toEqual(org.accounts.map(() => ['unknown', 'AccessDeniedException: no', true]));
     const state = coveredState(org, 'eu-west-1');
-    const unread = coverageCells(org, 'eu-west-1', { ...state, guardDuty: { ...state.guardDuty, readError: 'AssumeRoleError: refused' } }, []);
+    const unread = coverageCells(
+      org,
+      'eu-west-1',
+      { ...state, guardDuty: { ...state.guardDuty, readError: 'AssumeRoleError: refused' } },
+      [],
+    );
     expect(unread.map((c) => [c.status, c.detail, c.gap])).toEqual(org.accounts.map(() => ['unknown', 'AssumeRoleError: refused', true]));
   });
 });

@@ -27,7 +27,15 @@ describe('enable and coverage reports', () => {
     const text = regionTable([
       report({}),
       report({ region: 'eu-west-1', withAllPlans: 1, errors: ['boom'] }),
-      report({ region: 'me-south-1', enabled: false, admin: 'not enabled', covered: 0, targeted: 0, withAllPlans: 0, securityHub: undefined }),
+      report({
+        region: 'me-south-1',
+        enabled: false,
+        admin: 'not enabled',
+        covered: 0,
+        targeted: 0,
+        withAllPlans: 0,
+        securityHub: undefined,
+      }),
     ]);
 
     // Assess
@@ -42,9 +50,36 @@ describe('enable and coverage reports', () => {
   it('lists coverage cells with their gap marker and missing plans, and counts the gaps', () => {
     const text = formatCoverage(
       [
-        { accountId: '111111111111', accountName: 'a', region: 'us-east-1', status: 'member-enabled', detail: 'member, Enabled', plans: ['s3'], missingPlans: ['eks'], gap: true },
-        { accountId: '222222222222', accountName: '', region: 'us-east-1', status: 'administrator', detail: 'delegated administrator', plans: ['s3', 'eks'], missingPlans: [], gap: false },
-        { accountId: '111111111111', accountName: 'a', region: 'me-south-1', status: 'region-not-enabled', detail: 'region opt-in status DISABLED', plans: [], missingPlans: [], gap: false },
+        {
+          accountId: '111111111111',
+          accountName: 'a',
+          region: 'us-east-1',
+          status: 'member-enabled',
+          detail: 'member, Enabled',
+          plans: ['s3'],
+          missingPlans: ['eks'],
+          gap: true,
+        },
+        {
+          accountId: '222222222222',
+          accountName: '',
+          region: 'us-east-1',
+          status: 'administrator',
+          detail: 'delegated administrator',
+          plans: ['s3', 'eks'],
+          missingPlans: [],
+          gap: false,
+        },
+        {
+          accountId: '111111111111',
+          accountName: 'a',
+          region: 'me-south-1',
+          status: 'region-not-enabled',
+          detail: 'region opt-in status DISABLED',
+          plans: [],
+          missingPlans: [],
+          gap: false,
+        },
       ],
       [{ accountId: '333333333333', state: 'SUSPENDED' }],
       [],

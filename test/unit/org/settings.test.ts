@@ -40,8 +40,15 @@ describe('enabler settings', () => {
     expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: ' TRUE ' }).dryRun).toBe(true);
     expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: 'false' }).dryRun).toBe(false);
     expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: '' }).dryRun).toBe(false);
-    expect(problems(() => enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: 'yes' }))).toBe('CORDON_DRY_RUN: "yes" must be true or false');
-    expect(validateEnablerSettings({ adminAccountId: { value: ADMIN, source: '--admin-account' }, dryRun: { value: 'true', source: '--dry-run' } }).dryRun).toBe(true);
+    expect(problems(() => enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_DRY_RUN: 'yes' }))).toBe(
+      'CORDON_DRY_RUN: "yes" must be true or false',
+    );
+    expect(
+      validateEnablerSettings({
+        adminAccountId: { value: ADMIN, source: '--admin-account' },
+        dryRun: { value: 'true', source: '--dry-run' },
+      }).dryRun,
+    ).toBe(true);
   });
 
   it('applies defaults: enabled regions, five plans without runtime monitoring, Security Hub on', () => {
@@ -58,7 +65,13 @@ describe('enabler settings', () => {
       concurrency: DEFAULT_ENABLE_CONCURRENCY,
       dryRun: false,
     });
-    expect(settings.plans.map((p) => p.feature)).toEqual(['S3_DATA_EVENTS', 'EKS_AUDIT_LOGS', 'EBS_MALWARE_PROTECTION', 'RDS_LOGIN_EVENTS', 'LAMBDA_NETWORK_LOGS']);
+    expect(settings.plans.map((p) => p.feature)).toEqual([
+      'S3_DATA_EVENTS',
+      'EKS_AUDIT_LOGS',
+      'EBS_MALWARE_PROTECTION',
+      'RDS_LOGIN_EVENTS',
+      'LAMBDA_NETWORK_LOGS',
+    ]);
   });
 
   it('reads every variable', () => {
@@ -81,7 +94,9 @@ describe('enabler settings', () => {
   });
 
   it('accepts all and none', () => {
-    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_REGIONS: 'all', CORDON_FEATURES: 'all' })).toMatchObject({ regions: { kind: 'all' } });
+    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_REGIONS: 'all', CORDON_FEATURES: 'all' })).toMatchObject({
+      regions: { kind: 'all' },
+    });
     expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_FEATURES: 'all' }).plans).toHaveLength(6);
     expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_FEATURES: 'none' }).plans).toEqual([]);
   });
@@ -112,17 +127,25 @@ describe('enabler settings', () => {
   });
 
   it('requires the security account', () => {
-    expect(problems(() => enablerSettingsFromEnv({}))).toBe('the security account is required: --admin-account ID or CORDON_ADMIN_ACCOUNT_ID');
+    expect(problems(() => enablerSettingsFromEnv({}))).toBe(
+      'the security account is required: --admin-account ID or CORDON_ADMIN_ACCOUNT_ID',
+    );
   });
 
   it('treats empty variables as unset', () => {
-    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_REGIONS: ' ', CORDON_CONCURRENCY: '' }).regions).toEqual({ kind: 'enabled' });
+    expect(enablerSettingsFromEnv({ CORDON_ADMIN_ACCOUNT_ID: ADMIN, CORDON_REGIONS: ' ', CORDON_CONCURRENCY: '' }).regions).toEqual({
+      kind: 'enabled',
+    });
   });
 });
 
 describe('coverage settings', () => {
   it('requires no plan by default and validates the rest', () => {
-    expect(validateCoverageSettings({})).toEqual({ regions: { kind: 'enabled' }, expectedPlans: [], concurrency: DEFAULT_ENABLE_CONCURRENCY });
+    expect(validateCoverageSettings({})).toEqual({
+      regions: { kind: 'enabled' },
+      expectedPlans: [],
+      concurrency: DEFAULT_ENABLE_CONCURRENCY,
+    });
     expect(validateCoverageSettings({ features: { value: 's3', source: '--features' } }).expectedPlans.map((p) => p.key)).toEqual(['s3']);
     expect(problems(() => validateCoverageSettings({ concurrency: { value: '65', source: 'CORDON_CONCURRENCY' } }))).toBe(
       'CORDON_CONCURRENCY: "65" must be a whole number from 1 to 64',

@@ -2,7 +2,18 @@ import type { AuditRecord } from '../../../src/audit/store';
 import { reliantFindings } from '../../../src/release/release';
 
 const rec = (findingId: string, status: AuditRecord['status'], at: string, actor: AuditRecord['actor'] = 'respond'): AuditRecord => ({
-  findingId, findingArn: `arn-${findingId}`, accountId: '111122223333', region: 'us-east-1', findingType: 't', runbook: 'r', action: 'network.block-ip', resource: 'acl-1:198.51.100.7/32', status, detail: '', at, actor,
+  findingId,
+  findingArn: `arn-${findingId}`,
+  accountId: '111122223333',
+  region: 'us-east-1',
+  findingType: 't',
+  runbook: 'r',
+  action: 'network.block-ip',
+  resource: 'acl-1:198.51.100.7/32',
+  status,
+  detail: '',
+  at,
+  actor,
 });
 
 describe('reliantFindings: which other findings a release of one change would leave uncontained', () => {
@@ -26,7 +37,12 @@ describe('reliantFindings: which other findings a release of one change would le
   it('counts a finding whose containment was released (forced) before the change re-made it', () => {
     // f2 relied on f1's rules; f1 was released with --force; f3 added them again
     const change = rec('f3', 'done', '2026-11-24T11:00:00.000Z');
-    const records = [rec('f1', 'done', '2026-11-24T10:00:00.000Z'), rec('f2', 'already', '2026-11-24T10:05:00.000Z'), rec('f1', 'done', '2026-11-24T10:30:00.000Z', 'release'), change];
+    const records = [
+      rec('f1', 'done', '2026-11-24T10:00:00.000Z'),
+      rec('f2', 'already', '2026-11-24T10:05:00.000Z'),
+      rec('f1', 'done', '2026-11-24T10:30:00.000Z', 'release'),
+      change,
+    ];
 
     expect(reliantFindings(records, 'f3', change)).toEqual(['f2']);
   });

@@ -5,15 +5,34 @@ import { responderSettings } from '../../../src/config/settings';
 
 const limits = { perAccount: 2, perOrganization: 3, windowMinutes: 60 };
 const now = new Date('2026-11-24T12:00:00Z');
-const candidate = (accountId: string, resource: string, findingId = `f-${resource}`): CircuitCandidate => ({ accountId, region: 'us-east-1', findingId, resource });
-const contained = (accountId: string, resource: string, at: string): CircuitEntry => ({ kind: 'containment', at, accountId, region: 'us-east-1', findingId: `f-${resource}`, resource });
+const candidate = (accountId: string, resource: string, findingId = `f-${resource}`): CircuitCandidate => ({
+  accountId,
+  region: 'us-east-1',
+  findingId,
+  resource,
+});
+const contained = (accountId: string, resource: string, at: string): CircuitEntry => ({
+  kind: 'containment',
+  at,
+  accountId,
+  region: 'us-east-1',
+  findingId: `f-${resource}`,
+  resource,
+});
 
 describe('circuit breaker: allocate', () => {
   it('admits up to the account cap in input order and holds the rest with a circuit-open reason', () => {
-    const out = allocate([], [candidate('111111111111', 'i-1'), candidate('111111111111', 'i-2'), candidate('111111111111', 'i-3')], limits, now);
+    const out = allocate(
+      [],
+      [candidate('111111111111', 'i-1'), candidate('111111111111', 'i-2'), candidate('111111111111', 'i-3')],
+      limits,
+      now,
+    );
     expect(out.verdicts.map((v) => v.admitted)).toEqual([true, true, false]);
     const held = out.verdicts[2];
-    expect(held && !held.admitted && held.reason).toMatch(/^circuit-open: 2 resources of account 111111111111 contained automatically in the last 60 min \(limit 2\)/);
+    expect(held && !held.admitted && held.reason).toMatch(
+      /^circuit-open: 2 resources of account 111111111111 contained automatically in the last 60 min \(limit 2\)/,
+    );
     expect(out.entries.map((e) => `${e.kind}:${e.resource}`)).toEqual(['containment:i-1', 'containment:i-2', 'held:i-3']);
   });
 
@@ -25,7 +44,17 @@ describe('circuit breaker: allocate', () => {
   });
 
   it('applies the organization cap across accounts', () => {
-    const out = allocate([], [candidate('111111111111', 'i-1'), candidate('222222222222', 'i-2'), candidate('333333333333', 'i-3'), candidate('444444444444', 'i-4')], limits, now);
+    const out = allocate(
+      [],
+      [
+        candidate('111111111111', 'i-1'),
+        candidate('222222222222', 'i-2'),
+        candidate('333333333333', 'i-3'),
+        candidate('444444444444', 'i-4'),
+      ],
+      limits,
+      now,
+    );
     expect(out.verdicts.map((v) => v.admitted)).toEqual([true, true, true, false]);
     const held = out.verdicts[3];
     expect(held && !held.admitted && held.reason).toContain('across the organization');
@@ -58,9 +87,13 @@ describe('circuit breaker: status', () => {
 
 describe('circuit breaker: settings and alarm', () => {
   it('reads the limits from the environment and names a bad value', () => {
-    expect(responderSettings({ CORDON_CIRCUIT_ACCOUNT_LIMIT: '3', CORDON_CIRCUIT_ORG_LIMIT: '30', CORDON_CIRCUIT_WINDOW_MINUTES: '15' }).circuit).toEqual({ perAccount: 3, perOrganization: 30, windowMinutes: 15 });
+    expect(
+      responderSettings({ CORDON_CIRCUIT_ACCOUNT_LIMIT: '3', CORDON_CIRCUIT_ORG_LIMIT: '30', CORDON_CIRCUIT_WINDOW_MINUTES: '15' }).circuit,
+    ).toEqual({ perAccount: 3, perOrganization: 30, windowMinutes: 15 });
     expect(responderSettings({}).circuit).toEqual({ perAccount: 5, perOrganization: 50, windowMinutes: 60 });
-    expect(() => responderSettings({ CORDON_CIRCUIT_ACCOUNT_LIMIT: '0' })).toThrow('CORDON_CIRCUIT_ACCOUNT_LIMIT: "0" must be a whole number from 1 to 1000000');
+    expect(() => responderSettings({ CORDON_CIRCUIT_ACCOUNT_LIMIT: '0' })).toThrow(
+      'CORDON_CIRCUIT_ACCOUNT_LIMIT: "0" must be a whole number from 1 to 1000000',
+    );
     expect(() => responderSettings({ CORDON_CIRCUIT_WINDOW_MINUTES: 'hour' })).toThrow('CORDON_CIRCUIT_WINDOW_MINUTES: "hour"');
   });
 
@@ -70,15 +103,26 @@ describe('circuit breaker: settings and alarm', () => {
     const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
     const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
     try {
-      emitCircuitOpen([{ accountId: '111111111111', findingId: 'a', reason: 'circuit-open: x' }, { accountId: '111111111111', findingId: 'b', reason: 'circuit-open: x' }], now);
+      emitCircuitOpen(
+        [
+          { accountId: '111111111111', findingId: 'a', reason: 'circuit-open: x' },
+          { accountId: '111111111111', findingId: 'b', reason: 'circuit-open: x' },
+        ],
+        now,
+      );
     } finally {
       log.mockRestore();
       error.mockRestore();
     }
     expect(JSON.parse(logs[0] as string)).toEqual({
-      _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: 'cordon', Dimensions: [[]], Metrics: [{ Name: 'CircuitOpenFindings', Unit: 'Count' }] }] },
+      _aws: {
+        Timestamp: now.getTime(),
+        CloudWatchMetrics: [{ Namespace: 'cordon', Dimensions: [[]], Metrics: [{ Name: 'CircuitOpenFindings', Unit: 'Count' }] }],
+      },
       CircuitOpenFindings: 2,
     });
-    expect(errors.map((e) => JSON.parse(e) as Record<string, unknown>)).toEqual([expect.objectContaining({ alarm: 'circuit-open', accountId: '111111111111', findingIds: ['a', 'b'] })]);
+    expect(errors.map((e) => JSON.parse(e) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ alarm: 'circuit-open', accountId: '111111111111', findingIds: ['a', 'b'] }),
+    ]);
   });
 });

@@ -12,7 +12,12 @@ class MemoryLeaseStore implements LeaseStore {
   public readonly releases: Array<{ key: string; owner: string }> = [];
   public failRelease: Error | undefined;
 
-  public async tryLease(key: string, owner: string, nowMs: number, ttlMs: number): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
+  public async tryLease(
+    key: string,
+    owner: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
     this.tries.push({ key, owner, nowMs, ttlMs });
     const held = this.leases.get(key);
     if (held && held.owner !== owner && held.expiresAtMs >= nowMs) return { taken: false, holder: held };
@@ -28,7 +33,12 @@ class MemoryLeaseStore implements LeaseStore {
 }
 
 /** A clock that only moves when the code under test sleeps. */
-function fakeClock(startMs = 1_000_000): { nowMs: () => number; sleep: (ms: number) => Promise<void>; slept: number[]; onSleep: (hook: (totalMs: number) => void) => void } {
+function fakeClock(startMs = 1_000_000): {
+  nowMs: () => number;
+  sleep: (ms: number) => Promise<void>;
+  slept: number[];
+  onSleep: (hook: (totalMs: number) => void) => void;
+} {
   let now = startMs;
   const slept: number[] = [];
   let hook: ((totalMs: number) => void) | undefined;
@@ -97,7 +107,12 @@ describe('acquireLease', () => {
     jest.spyOn(Math, 'random').mockReturnValue(0); // the shortest pauses: pause × 0.5
 
     // Act
-    const attempt = acquireLease('111122223333|us-east-1|network-acl:acl-1', { store, nowMs: clock.nowMs, sleep: clock.sleep, waitMs: 5_000 });
+    const attempt = acquireLease('111122223333|us-east-1|network-acl:acl-1', {
+      store,
+      nowMs: clock.nowMs,
+      sleep: clock.sleep,
+      waitMs: 5_000,
+    });
 
     // Assess
     const err = await attempt.then(
@@ -109,7 +124,8 @@ describe('acquireLease', () => {
       name: 'LeaseBusyError',
       key: '111122223333|us-east-1|network-acl:acl-1',
       holder,
-      message: 'another cordon invocation is acting on 111122223333|us-east-1|network-acl:acl-1 (held until 2026-11-24T10:05:00.000Z unless given back); waited 5 s, this delivery will be retried',
+      message:
+        'another cordon invocation is acting on 111122223333|us-east-1|network-acl:acl-1 (held until 2026-11-24T10:05:00.000Z unless given back); waited 5 s, this delivery will be retried',
     });
     // Pauses double (with jitter) up to 2 s; the last one is cut to what is left of the wait.
     const total = clock.slept.reduce((a, b) => a + b, 0);
@@ -126,7 +142,10 @@ describe('acquireLease', () => {
     store.leases.set('k', { owner: 'other', expiresAtMs: Date.parse('2030-01-01T00:00:00Z') });
     const clock = fakeClock();
 
-    await expect(acquireLease('k', { store, nowMs: clock.nowMs, sleep: clock.sleep, waitMs: 0 })).rejects.toMatchObject({ name: 'LeaseBusyError', message: expect.stringContaining('waited 0 s') });
+    await expect(acquireLease('k', { store, nowMs: clock.nowMs, sleep: clock.sleep, waitMs: 0 })).rejects.toMatchObject({
+      name: 'LeaseBusyError',
+      message: expect.stringContaining('waited 0 s'),
+    });
 
     expect(store.tries).toHaveLength(1);
     expect(clock.slept).toEqual([]);
@@ -169,7 +188,9 @@ describe('acquireLease', () => {
     await lease.release();
 
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/^cordon could not give back its lease on k \(.*connection reset.*\); it expires in 5 min$/);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /^cordon could not give back its lease on k \(.*connection reset.*\); it expires in 5 min$/,
+    );
   });
 });
 
@@ -206,7 +227,11 @@ describe('withLease', () => {
     };
 
     // Act
-    await Promise.all([withLease('acl-1', { store }, work('first', 150)), withLease('acl-1', { store }, work('second', 10)), withLease('acl-2', { store }, work('other', 10))]);
+    await Promise.all([
+      withLease('acl-1', { store }, work('first', 150)),
+      withLease('acl-1', { store }, work('second', 10)),
+      withLease('acl-2', { store }, work('other', 10)),
+    ]);
 
     // Assess: "second" started only after "first" ended; "other" did not wait
     expect(order.indexOf('second:start')).toBeGreaterThan(order.indexOf('first:end'));

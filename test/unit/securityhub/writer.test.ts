@@ -35,7 +35,10 @@ describe('SecurityHubWriter', () => {
     const results = await writer.write(updates);
 
     // Assess
-    const sizes = mock.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input.FindingIdentifiers?.length).sort((a, b) => (a ?? 0) - (b ?? 0));
+    const sizes = mock
+      .commandCalls(BatchUpdateFindingsCommand)
+      .map((c) => c.args[0].input.FindingIdentifiers?.length)
+      .sort((a, b) => (a ?? 0) - (b ?? 0));
     expect(sizes).toEqual([1, 30, 100, 100]);
     expect([...results.values()].every((r) => r.status === 'updated')).toBe(true);
     const first = mock.commandCalls(BatchUpdateFindingsCommand)[0]?.args[0].input;
@@ -50,7 +53,11 @@ describe('SecurityHubWriter', () => {
         ProcessedFindings: [],
         UnprocessedFindings: [
           { FindingIdentifier: { Id: update(1).findingArn, ProductArn: 'p' }, ErrorCode: 'InternalFailure', ErrorMessage: 'try again' },
-          { FindingIdentifier: { Id: update(2).findingArn, ProductArn: 'p' }, ErrorCode: 'FindingNotFound', ErrorMessage: 'no such finding' },
+          {
+            FindingIdentifier: { Id: update(2).findingArn, ProductArn: 'p' },
+            ErrorCode: 'FindingNotFound',
+            ErrorMessage: 'no such finding',
+          },
         ],
       })
       .resolves({ ProcessedFindings: [{ Id: update(1).findingArn, ProductArn: 'p' }], UnprocessedFindings: [] });
@@ -61,12 +68,11 @@ describe('SecurityHubWriter', () => {
   });
 
   it('reports a call that fails (e.g. AccessDenied) on every finding of its batch, without hiding other regions', async () => {
-    mock
-      .on(BatchUpdateFindingsCommand)
-      .callsFake(async (input: { FindingIdentifiers: Array<{ Id: string }> }) => {
-        if (input.FindingIdentifiers[0]?.Id.includes('eu-west-1')) throw Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' });
-        return { ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] };
-      });
+    mock.on(BatchUpdateFindingsCommand).callsFake(async (input: { FindingIdentifiers: Array<{ Id: string }> }) => {
+      if (input.FindingIdentifiers[0]?.Id.includes('eu-west-1'))
+        throw Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' });
+      return { ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] };
+    });
     const eu = update(7, { region: 'eu-west-1', findingArn: 'arn:aws:guardduty:eu-west-1:111122223333:detector/d/finding/f7' });
     const results = await new SecurityHubWriter(clients).write([update(1), eu]);
     expect(results.get(update(1).findingArn)?.status).toBe('updated');
@@ -75,7 +81,12 @@ describe('SecurityHubWriter', () => {
 
   it('names a finding delivered twice in one batch once per call (Security Hub refuses duplicates), with its last update', async () => {
     // Prepare
-    mock.on(BatchUpdateFindingsCommand).callsFake((input: { FindingIdentifiers: Array<{ Id: string; ProductArn: string }> }) => ({ ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] }));
+    mock
+      .on(BatchUpdateFindingsCommand)
+      .callsFake((input: { FindingIdentifiers: Array<{ Id: string; ProductArn: string }> }) => ({
+        ProcessedFindings: input.FindingIdentifiers,
+        UnprocessedFindings: [],
+      }));
 
     // Act
     const results = await new SecurityHubWriter(clients).write([update(1, { note: 'first' }), update(2), update(1, { note: 'second' })]);
