@@ -89,16 +89,14 @@ describe('network.block-ip rule management', () => {
       RuleAction: 'allow' as const,
       CidrBlock: `10.0.${i}.0/24`,
     }));
-    mock
-      .on(DescribeNetworkAclsCommand)
-      .resolves({
-        NetworkAcls: [
-          {
-            NetworkAclId: 'acl-1',
-            Entries: [...entries, { RuleNumber: 32767, Egress: false, RuleAction: 'deny' as const, CidrBlock: '0.0.0.0/0' }],
-          },
-        ],
-      });
+    mock.on(DescribeNetworkAclsCommand).resolves({
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-1',
+          Entries: [...entries, { RuleNumber: 32767, Egress: false, RuleAction: 'deny' as const, CidrBlock: '0.0.0.0/0' }],
+        },
+      ],
+    });
 
     const outcomes = await blockIp.run(ctx(), { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false });
 
@@ -250,11 +248,9 @@ describe('undo of ec2.isolate and network.block-ip as AWS reports resources', ()
   });
 
   it("never deletes a rule that now holds someone else's entry at cordon's number, even with force", async () => {
-    mock
-      .on(DescribeNetworkAclsCommand)
-      .resolves({
-        NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [{ RuleNumber: 1, Egress: false, RuleAction: 'allow', CidrBlock: '10.0.0.0/8' }] }],
-      });
+    mock.on(DescribeNetworkAclsCommand).resolves({
+      NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [{ RuleNumber: 1, Egress: false, RuleAction: 'allow', CidrBlock: '10.0.0.0/8' }] }],
+    });
     const undo = blockIp.undo.kind === 'restore' ? blockIp.undo : undefined;
     const outcomes = await undo?.run(
       { ...undoCtx({ force: true }) },

@@ -81,12 +81,10 @@ describe('SecurityHubWriter', () => {
 
   it('names a finding delivered twice in one batch once per call (Security Hub refuses duplicates), with its last update', async () => {
     // Prepare
-    mock
-      .on(BatchUpdateFindingsCommand)
-      .callsFake((input: { FindingIdentifiers: Array<{ Id: string; ProductArn: string }> }) => ({
-        ProcessedFindings: input.FindingIdentifiers,
-        UnprocessedFindings: [],
-      }));
+    mock.on(BatchUpdateFindingsCommand).callsFake((input: { FindingIdentifiers: Array<{ Id: string; ProductArn: string }> }) => ({
+      ProcessedFindings: input.FindingIdentifiers,
+      UnprocessedFindings: [],
+    }));
 
     // Act
     const results = await new SecurityHubWriter(clients).write([update(1, { note: 'first' }), update(2), update(1, { note: 'second' })]);
