@@ -16,6 +16,23 @@ export default tseslint.config(
     },
   },
   {
+    // The product never depends on the local AWS (emulator, fault proxy, demo world): it ships without it.
+    files: ['src/**/*.ts', 'stacks/**/*.ts', 'stacksets/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/local-aws', '**/local-aws/**'],
+              message: 'src/, stacks/ and stacksets/ ship; local-aws/ is the local test AWS and must not be imported by them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       'no-restricted-properties': [

@@ -10,8 +10,7 @@ import { DescribeNetworkAclsCommand, DescribeSnapshotsCommand, EC2Client } from 
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import * as http from 'node:http';
 import pLimit from 'p-limit';
-import type { LocalAws } from '../src/emulator/local-aws';
-import { summarize, type ProxyCall } from './faults';
+import { type LocalAws, summarize, type ProxyCall } from '../local-aws';
 import { MAX_RECEIVE_COUNT } from './config';
 import { MAX_FINDINGS_PER_UPDATE } from '../src/securityhub/writer';
 import type { BenchMessage, Burst } from './findings';

@@ -9,10 +9,8 @@
  */
 import { handleBatch } from '../src/handlers/responder';
 import type { Responder } from '../src/respond/wiring';
-import { sequentialChain, peakConcurrency, type ProxyCall } from './faults';
+import { sequentialChain, peakConcurrency, type ProxyCall, guardDutyEvent, type LocalAws } from '../local-aws';
 import { findingFor } from './findings';
-import { guardDutyEvent } from '../src/demo/findings';
-import type { LocalAws } from '../src/emulator/local-aws';
 import { capturingLogs, outcomeOf, type LoggedResult } from './lambda';
 import type { BenchSite } from './world';
 

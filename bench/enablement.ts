@@ -10,11 +10,10 @@
  */
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
-import { LOCAL_CREDENTIALS } from '../src/emulator/sdk-env';
+import { LOCAL_CREDENTIALS, summarize, type ProxyCall } from '../local-aws';
 import { buildOrgClients } from '../src/org/clients';
 import { enableOrganization, type EnableSummary } from '../src/org/enable';
 import { validateEnablerSettings } from '../src/org/settings';
-import { summarize, type ProxyCall } from './faults';
 import { round1, round2, startHarness, withMemory } from './harness';
 
 /** The 17 regions enabled by default in every account (no opt-in). */

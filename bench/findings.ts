@@ -1,13 +1,12 @@
 /**
- * The benchmark's findings: real-shaped GuardDuty findings (src/demo/findings.ts)
+ * The benchmark's findings: real-shaped GuardDuty findings (local-aws/demo/findings.ts)
  * about the bench world's resources, in every family cordon's runbooks cover,
  * plus the two kinds of repeats a burst really has: the same event delivered
  * twice (SQS is at-least-once) and a finding GuardDuty re-publishes with a
  * higher count. Wrapped as SQS messages holding EventBridge events, in a
  * seeded shuffled order.
  */
-import { guardDutyEvent, sampleFinding } from '../src/demo/findings';
-import { mulberry32, shuffled } from './faults/prng';
+import { guardDutyEvent, sampleFinding, mulberry32, shuffled } from '../local-aws';
 import type { BenchSite } from './world';
 
 /** The finding families of the mix, each a different runbook. */

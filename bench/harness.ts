@@ -7,10 +7,8 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { responderSettings } from '../src/config/settings';
-import { startLocalAws, type LocalAws } from '../src/emulator/local-aws';
-import { pointSdkAt } from '../src/emulator/sdk-env';
+import { startLocalAws, type LocalAws, pointSdkAt, startFaultyEndpoint, type FaultProxy, type FaultProxyOptions } from '../local-aws';
 import { buildResponder, type Responder } from '../src/respond/wiring';
-import { startFaultyEndpoint, type FaultProxy, type FaultProxyOptions } from './faults';
 import { buildBenchWorld, SECURITY_CREDENTIALS, type BenchWorld } from './world';
 
 /** A running bench environment. */

@@ -16,7 +16,7 @@ import { runEnablement } from './enablement';
 import { buildBurst, findingFor } from './findings';
 import { buildOrganization, createAuditTable, responderFactory, round1, startHarness } from './harness';
 import { markdown, type BenchReport } from './report';
-import { guardDutyEvent } from '../src/demo/findings';
+import { guardDutyEvent } from '../local-aws';
 import { handleBatch } from '../src/handlers/responder';
 import { capturingLogs } from './lambda';
 

@@ -5,7 +5,7 @@
  * instance role and profile, and in every region a VPC with two running
  * instances (each with a root and a data volume) and an S3 bucket.
  *
- * Unlike src/demo/world.ts (sequential, richer, for the demo and the
+ * Unlike local-aws/demo/world.ts (sequential, richer, for the demo and the
  * integration tests), accounts are built in parallel under a limit, and
  * each region costs six calls, so a few hundred accounts take a minute or two.
  */
@@ -34,8 +34,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import * as http from 'node:http';
 import pLimit from 'p-limit';
 import { DEFAULT_ROLE_NAME } from '../src/aws/credentials';
-import { instanceTarget, type SampleTarget } from '../src/demo/findings';
-import { LOCAL_CREDENTIALS } from '../src/emulator/sdk-env';
+import { instanceTarget, type SampleTarget, LOCAL_CREDENTIALS } from '../local-aws';
 
 /** Credentials of the security account (moto's default account). */
 export const SECURITY_CREDENTIALS = LOCAL_CREDENTIALS;

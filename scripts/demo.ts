@@ -13,9 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { guardDutyEvent, sampleFinding } from '../src/demo/findings';
-import { buildWorld, type World } from '../src/demo/world';
-import { MotoMissingError, startLocalAws, type LocalAws } from '../src/emulator/local-aws';
+import { guardDutyEvent, sampleFinding, buildWorld, type World, MotoMissingError, startLocalAws, type LocalAws } from '../local-aws';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -19,8 +19,7 @@ import { CreateActionTargetCommand, SecurityHubClient, type AwsSecurityFinding }
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
 import { responderSettings } from '../../src/config/settings';
-import { buildWorld, type World } from '../../src/demo/world';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { buildWorld, type World, type LocalAws } from '../../local-aws';
 import { handleBatch } from '../../src/handlers/responder';
 import { buildResponder } from '../../src/respond/wiring';
 import { runCli } from '../support/cli';

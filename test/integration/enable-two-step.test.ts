@@ -22,8 +22,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 
-import { DEFAULT_REGIONS } from '../../src/emulator/account';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { DEFAULT_REGIONS, type LocalAws } from '../../local-aws';
 import { handler, runEnabler } from '../../src/handlers/enable';
 import { buildOrgClients } from '../../src/org/clients';
 import type { EnableSummary } from '../../src/org/enable';
@@ -31,7 +30,7 @@ import { enablerSettingsFromEnv } from '../../src/org/settings';
 import { runCli } from '../support/cli';
 import { startFaultProxy, stsAccessDenied } from '../support/fault-proxy';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
-import { credentialsFor, withCredentials, type Credentials } from './emulator/helpers';
+import { credentialsFor, withCredentials, type Credentials } from '../local-aws/emulator/helpers';
 
 const OPT_IN = 'af-south-1';
 const HOME = 'us-east-1';

@@ -24,12 +24,12 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { type LocalAws } from '../../local-aws';
 import type { EnableSummary } from '../../src/org/enable';
 import { runCli } from '../support/cli';
 import { startFaultProxy } from '../support/fault-proxy';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
-import { credentialsFor, withCredentials, type Credentials } from './emulator/helpers';
+import { credentialsFor, withCredentials, type Credentials } from '../local-aws/emulator/helpers';
 
 const REGIONS = ['af-south-1', 'ap-southeast-2', 'eu-west-1', 'us-east-1'];
 const OPT_IN = 'af-south-1';

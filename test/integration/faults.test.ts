@@ -1,13 +1,20 @@
 import { ListAccessKeysCommand, ListUserPoliciesCommand, IAMClient } from '@aws-sdk/client-iam';
 import { countDuplicates, publishBurst } from '../../bench/burst';
-import { startFaultyEndpoint, unprocessedFindings, type FaultProxy, type Interception, type ResolvedCall } from '../../bench/faults';
+import {
+  startFaultyEndpoint,
+  unprocessedFindings,
+  type FaultProxy,
+  type Interception,
+  type ResolvedCall,
+  guardDutyEvent,
+  startLocalAws,
+  type LocalAws,
+} from '../../local-aws';
 import { buildBurst, findingFor } from '../../bench/findings';
 import { createAuditTable, responderFactory } from '../../bench/harness';
 import { capturingLogs, drainQueue, outcomeOf, type LoggedResult } from '../../bench/lambda';
 import { SqsWire } from '../../bench/sqs';
 import { buildBenchWorld, SECURITY_CREDENTIALS, type BenchSite, type BenchWorld } from '../../bench/world';
-import { guardDutyEvent } from '../../src/demo/findings';
-import { startLocalAws, type LocalAws } from '../../src/emulator/local-aws';
 import { handleBatch } from '../../src/handlers/responder';
 import { hubFinding } from '../support/world';
 

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createAuditTable } from '../../bench/harness';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { type LocalAws } from '../../local-aws';
 import { CircuitBreaker, type CircuitCandidate } from '../../src/respond/circuit';
 import { acquireLease, LeaseBusyError } from '../../src/respond/leases';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';

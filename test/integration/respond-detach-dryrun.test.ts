@@ -17,9 +17,7 @@ import {
 import { GetUserPolicyCommand, type IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { sampleFinding, type SampleTarget } from '../../src/demo/findings';
-import { buildWorld, type World } from '../../src/demo/world';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { sampleFinding, type SampleTarget, buildWorld, type World, type LocalAws } from '../../local-aws';
 import { runCli } from '../support/cli';
 import { startLocal } from '../support/local';
 import { auditFile, eventsFile, hubFinding, instanceOf, memberClients, publish } from '../support/world';

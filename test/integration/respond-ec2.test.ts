@@ -7,8 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import * as fs from 'node:fs';
-import { buildWorld, type World } from '../../src/demo/world';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { buildWorld, type World, type LocalAws } from '../../local-aws';
 import { runCli } from '../support/cli';
 import { startLocal } from '../support/local';
 import { auditFile, eventsFile, hubFinding, instanceOf, memberClients, publish } from '../support/world';

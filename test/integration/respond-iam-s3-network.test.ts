@@ -1,8 +1,7 @@
 import { DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
 import { GetRolePolicyCommand, GetUserPolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
-import { buildWorld, type World } from '../../src/demo/world';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { buildWorld, type World, type LocalAws } from '../../local-aws';
 import { runCli } from '../support/cli';
 import { startLocal } from '../support/local';
 import { auditFile, eventsFile, hubFinding, instanceOf, memberClients, publish } from '../support/world';

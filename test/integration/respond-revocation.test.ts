@@ -9,9 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { AuditRecord } from '../../src/audit/store';
 import { responderSettings } from '../../src/config/settings';
-import { guardDutyEvent, sampleFinding } from '../../src/demo/findings';
-import { buildWorld, type World } from '../../src/demo/world';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { guardDutyEvent, sampleFinding, buildWorld, type World, type LocalAws } from '../../local-aws';
 import { parseInput } from '../../src/findings/parse';
 import { respond } from '../../src/respond/responder';
 import type { FindingResult } from '../../src/respond/result';

@@ -7,8 +7,7 @@ import { GetFindingsCommand as GetGuardDutyFindings, GuardDutyClient, ListDetect
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
-import { buildWorld, type World } from '../../src/demo/world';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { buildWorld, type World, type LocalAws } from '../../local-aws';
 import { handleBatch } from '../../src/handlers/responder';
 import { responderSettings } from '../../src/config/settings';
 import { buildResponder } from '../../src/respond/wiring';

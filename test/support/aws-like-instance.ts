@@ -8,7 +8,7 @@ import {
   ModifyNetworkInterfaceAttributeCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { instanceTarget, type SampleTarget } from '../../src/demo/findings';
+import { instanceTarget, type SampleTarget } from '../../local-aws';
 
 /** What {@link launchAwsLikeInstance} makes. */
 export interface AwsLikeInstanceOptions {

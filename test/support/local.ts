@@ -1,5 +1,4 @@
-import { startLocalAws, type LocalAws } from '../../src/emulator/local-aws';
-import { LOCAL_CREDENTIALS, pointSdkAt } from '../../src/emulator/sdk-env';
+import { startLocalAws, type LocalAws, LOCAL_CREDENTIALS, pointSdkAt } from '../../local-aws';
 
 /** Fake credentials of the security account (moto's default account). */
 export const HOME_CREDENTIALS = LOCAL_CREDENTIALS;

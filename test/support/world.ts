@@ -5,9 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { sampleFinding, guardDutyEvent, type SampleTarget } from '../../src/demo/findings';
-import type { World, WorldInstance } from '../../src/demo/world';
-import type { LocalAws } from '../../src/emulator/local-aws';
+import { sampleFinding, guardDutyEvent, type SampleTarget, type World, type WorldInstance, type LocalAws } from '../../local-aws';
 import { HOME_CREDENTIALS } from './local';
 
 /** SDK clients in a member account, for asserting AWS state. */

@@ -1,4 +1,4 @@
-import { asffType, guardDutyToAsff, severityLabel } from '../../../src/emulator/asff';
+import { asffType, guardDutyToAsff, severityLabel } from '../../../local-aws/emulator/asff';
 
 describe('GuardDuty → ASFF mapping', () => {
   it('replaces the first "/" of the type and prefixes the namespace of its threat purpose', () => {

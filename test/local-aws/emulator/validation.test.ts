@@ -20,7 +20,7 @@ import {
   type WorkflowStatus,
 } from '@aws-sdk/client-securityhub';
 
-import { startLocalAws, type LocalAws } from '../../../src/emulator/local-aws';
+import { startLocalAws, type LocalAws } from '../../../local-aws/start';
 import { clientConfig } from './helpers';
 
 const PRODUCT_ARN = 'arn:aws:securityhub:us-east-1::product/aws/guardduty';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
-import { startLocalAws } from '../../../src/emulator/local-aws';
+import { startLocalAws } from '../../../local-aws/start';
 import { clientConfig } from './helpers';
 
 /** PIDs of moto_server processes listening on `port` (by their command line). */

@@ -14,7 +14,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 
-import { startLocalAws, type LocalAws } from '../../../src/emulator/local-aws';
+import { startLocalAws, type LocalAws } from '../../../local-aws/start';
 import { clientConfig, credentialsFor, sampleFinding, type Credentials } from './helpers';
 
 const ADMIN = '222222222222';

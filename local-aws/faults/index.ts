@@ -17,15 +17,8 @@ export {
   type ThrottleOptions,
   type CallOutcome,
 } from './proxy';
-export {
-  classifyRequest,
-  credentialScope,
-  botocoreRoutes,
-  type CallIdentity,
-  type RawRequest,
-  type RouteTable,
-  type WireProtocol,
-} from './classify';
+export { classifyRequest, botocoreRoutes, type CallIdentity, type RawRequest, type RouteTable, type WireProtocol } from './classify';
+export { credentialScope } from '../sigv4';
 export { throttleFault, serverFault, type Fault } from './errors';
 export { throttleLimitFor, ec2Limit, type ThrottleLimit } from './limits';
 export { TokenBucket } from './token-bucket';

@@ -2,7 +2,7 @@ import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-s
 import { CreateDetectorCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
-import { startLocalAws, type LocalAws } from '../../../src/emulator/local-aws';
+import { startLocalAws, type LocalAws } from '../../../local-aws/start';
 import { clientConfig, credentialsFor, DEFAULT_ACCOUNT } from './helpers';
 
 describe('local endpoint routing and identity', () => {

@@ -1,7 +1,7 @@
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 
-import { matchesCriteria } from '../../../src/emulator/guardduty/criteria';
-import { matchesFilters } from '../../../src/emulator/securityhub/filters';
+import { matchesCriteria } from '../../../local-aws/emulator/guardduty/criteria';
+import { matchesFilters } from '../../../local-aws/emulator/securityhub/filters';
 
 const NOW = new Date('2024-06-01T00:00:00Z');
 

@@ -1,6 +1,6 @@
-import { TokenBucket } from '../../../bench/faults/token-bucket';
-import { peakConcurrency, sequentialChain } from '../../../bench/faults/timeline';
-import { drawFor, mulberry32, shuffled } from '../../../bench/faults/prng';
+import { TokenBucket } from '../../../local-aws/faults/token-bucket';
+import { peakConcurrency, sequentialChain } from '../../../local-aws/faults/timeline';
+import { drawFor, mulberry32, shuffled } from '../../../local-aws/faults/prng';
 
 describe('TokenBucket', () => {
   let nowMs = 0;

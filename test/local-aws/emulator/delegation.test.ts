@@ -10,7 +10,7 @@ import {
   RegisterDelegatedAdministratorCommand,
 } from '@aws-sdk/client-organizations';
 
-import { startLocalAws, type LocalAws } from '../../../src/emulator/local-aws';
+import { startLocalAws, type LocalAws } from '../../../local-aws/start';
 import { clientConfig, credentialsFor, DEFAULT_ACCOUNT, type Credentials } from './helpers';
 
 const ACCOUNT_MANAGEMENT = 'account.amazonaws.com';

@@ -15,7 +15,7 @@ import {
   throttleLimitFor,
   type FaultProxy,
   type ResolvedCall,
-} from '../../../bench/faults';
+} from '../../../local-aws/faults';
 
 const CREDS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 const ACCOUNT = '111122223333';

@@ -1,5 +1,5 @@
-import { MotoMissingError } from '../../../src/emulator/local-aws';
-import { startMoto } from '../../../src/emulator/moto';
+import { MotoMissingError } from '../../../local-aws/start';
+import { startMoto } from '../../../local-aws/emulator/moto';
 
 describe('startMoto without moto_server', () => {
   const savedPath = process.env['PATH'];

@@ -5,7 +5,7 @@
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
-import type { LocalAws } from '../../../src/emulator/local-aws';
+import type { LocalAws } from '../../../local-aws/start';
 
 /** Fake credentials of the default moto account 123456789012. */
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;

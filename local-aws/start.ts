@@ -12,12 +12,13 @@
  * // …
  * await local.stop();
  */
-import { AwsEmulator } from './emulator';
-import { locateBotocore } from './model';
-import { startMoto, type MotoProcess } from './moto';
-import { LocalRouter, MotoClient } from './router';
+import { AwsEmulator } from './emulator/emulator';
+import { locateBotocore } from './emulator/model';
+import { startMoto, type MotoProcess } from './emulator/moto';
+import { MotoClient } from './emulator/moto-client';
+import { LocalRouter } from './emulator/router';
 
-export { MotoMissingError } from './errors';
+export { MotoMissingError, MotoStartError } from './emulator/errors';
 
 /** A running local AWS: the endpoint, moto behind it, and the emulator's state. */
 export interface LocalAws {

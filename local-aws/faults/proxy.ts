@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { MotoClient } from '../../src/emulator/router';
+import { MotoClient } from '../emulator/moto-client';
 import { botocoreRoutes, classifyRequest, type CallIdentity, type RouteTable } from './classify';
 import { serverFault, throttleFault, type Fault } from './errors';
 import { throttleLimitFor, type ThrottleLimit } from './limits';

@@ -1,6 +1,6 @@
-import { decodeInput, toWire } from '../../../src/emulator/codec';
-import { compileRoutes, loadServiceModel, locateBotocore, matchRoute, type ServiceModel } from '../../../src/emulator/model';
-import { describeViolations, validateInput } from '../../../src/emulator/validate';
+import { decodeInput, toWire } from '../../../local-aws/emulator/codec';
+import { compileRoutes, loadServiceModel, locateBotocore, matchRoute, type ServiceModel } from '../../../local-aws/emulator/model';
+import { describeViolations, validateInput } from '../../../local-aws/emulator/validate';
 
 describe('botocore model: routes, codec and validation', () => {
   let guardduty: ServiceModel;

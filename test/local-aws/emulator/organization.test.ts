@@ -33,7 +33,7 @@ import {
   UpdateOrganizationConfigurationCommand as ShUpdateOrganizationConfigurationCommand,
 } from '@aws-sdk/client-securityhub';
 
-import { startLocalAws, type LocalAws } from '../../../src/emulator/local-aws';
+import { startLocalAws, type LocalAws } from '../../../local-aws/start';
 import { clientConfig, credentialsFor, DEFAULT_ACCOUNT, sampleFinding, type Credentials } from './helpers';
 
 const REGION = 'us-east-1';

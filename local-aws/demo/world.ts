@@ -24,9 +24,9 @@ import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } 
 import { CreateBucketCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { DEFAULT_ROLE_NAME } from '../aws/credentials';
+import { DEFAULT_ROLE_NAME } from '../../src/aws/credentials';
 import { instanceTarget, type SampleTarget } from './findings';
-import { LOCAL_CREDENTIALS } from '../emulator/sdk-env';
+import { LOCAL_CREDENTIALS } from '../sdk-env';
 
 /** An instance the world created, with what a finding needs to name it. */
 export interface WorldInstance {

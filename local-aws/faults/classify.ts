@@ -6,7 +6,8 @@
  * sub-resource for S3). Pure: the account behind the access key is resolved
  * elsewhere (see `accounts.ts`).
  */
-import { compileRoutes, loadServiceModel, locateBotocore, matchRoute, type Route } from '../../src/emulator/model';
+import { credentialScope } from '../sigv4';
+import { compileRoutes, loadServiceModel, locateBotocore, matchRoute, type Route } from '../emulator/model';
 
 /** The wire protocol of a call, which decides the shape of its errors. */
 export type WireProtocol = 'ec2' | 'query' | 'json' | 'rest-json' | 'rest-xml' | 'unknown';
@@ -66,19 +67,6 @@ export const botocoreRoutes: RouteTable = (service) => {
   }
   return defaultRoutes.get(service);
 };
-
-/** The SigV4 credential scope of a request (Authorization header, or a presigned query). */
-export function credentialScope(
-  authorization: string | undefined,
-  query: URLSearchParams,
-): { accessKeyId: string; region: string; service: string } | undefined {
-  const fromHeader = authorization ? /Credential=([^,\s]+)/.exec(authorization)?.[1] : undefined;
-  const credential = fromHeader ?? query.get('X-Amz-Credential') ?? undefined;
-  if (!credential) return undefined;
-  const [accessKeyId, , region, service] = credential.split('/');
-  if (!accessKeyId || !region || !service) return undefined;
-  return { accessKeyId, region, service };
-}
 
 function header(headers: RawRequest['headers'], name: string): string | undefined {
   const v = headers[name];
