@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { ConfigurationError } from '../src/aws/errors';
+import { ConfigurationError } from '../src/errors';
 import { loadConfig } from './config';
 import { addCordonStacks } from './cordon-app';
 

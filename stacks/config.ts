@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ACTION_CATALOGUE } from '../src/actions/registry';
-import { ConfigurationError } from '../src/aws/errors';
+import { ConfigurationError } from '../src/errors';
 import { RESPONDER_ENV, responderSettings } from '../src/config/settings';
 import { DEFAULT_PLAN_KEYS } from '../src/org/features';
 import { ENABLER_ENV, enablerSettingsFromEnv } from '../src/org/settings';
 import { customActions, type CustomActionSpec } from '../src/runbooks/custom-actions';
 import { loadRunbooks } from '../src/runbooks/load';
 import type { Runbook } from '../src/runbooks/runbook';
-import { DEFAULT_ROLE_NAMES } from './role-names';
+import { DEFAULT_ROLE_NAMES } from '../stacksets/role-names';
 
 /**
  * cordon's deployment configuration: one validated place for everything the

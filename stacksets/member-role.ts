@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, CfnCondition, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { DEFAULT_ROLE_NAMES } from '../stacks/role-names';
+import { DEFAULT_ROLE_NAMES } from './role-names';
 import { MEMBER_SCOPES, memberAllowStatements, protectedRoleArns, type MemberStatement } from './member-role-policy';
 
 /** Name of the member role stack (and of the StackSet that deploys it). */

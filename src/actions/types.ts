@@ -2,24 +2,8 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { z } from 'zod';
 import type { ClientConstructor } from '../aws/clients';
 import type { AuditRecord } from '../audit/store';
-import { CordonError, describeError } from '../aws/errors';
+import type { ActionOutcome } from '../outcome';
 import type { Finding } from '../findings/finding';
-
-/** Outcome of one action on one resource (the `status` of the CLI's JSON lines). */
-export type ActionStatus = 'done' | 'already' | 'skipped' | 'failed' | 'planned';
-
-/** What one action did (or would do) to one resource. */
-export interface ActionOutcome {
-  readonly action: string;
-  /** The resource acted on: an instance id, an access key id, `acl-…:203.0.113.7/32`… */
-  readonly resource: string;
-  readonly status: ActionStatus;
-  readonly detail: string;
-  /** The resource's state before cordon changed it, for `release`. */
-  readonly prior?: Readonly<Record<string, unknown>>;
-  /** What cordon created or changed (snapshot ids, rule numbers, policy names…). */
-  readonly changed?: Readonly<Record<string, unknown>>;
-}
 
 /** Everything an action may use; AWS I/O only through the clients it hands out. */
 export interface ActionContext {
@@ -114,45 +98,3 @@ export const TAG_FINDING_ID = 'cordon:finding-id';
 export const TAG_FINDING_TYPE = 'cordon:finding-type';
 /** See TAG_FINDING_ID. */
 export const TAG_CONTAINED_AT = 'cordon:contained-at';
-
-/**
- * An action failed part-way: `completed` holds the outcomes of the changes it
- * had already made (with their prior state, so `release` can undo them). The
- * runner records them, then one `failed` line with the cause.
- */
-export class PartialActionError extends CordonError {
-  public constructor(
-    public readonly completed: readonly ActionOutcome[],
-    cause: unknown,
-  ) {
-    super(describeError(cause), { cause });
-    this.name = 'PartialActionError';
-  }
-}
-
-/**
- * Runs an action's work with a list it appends each outcome to as soon as the
- * change is made. If the work throws after some changes, they are not lost:
- * they travel in a PartialActionError.
- */
-export async function collecting(work: (results: ActionOutcome[]) => Promise<void>): Promise<ActionOutcome[]> {
-  const results: ActionOutcome[] = [];
-  try {
-    await work(results);
-  } catch (err) {
-    if (results.length === 0) throw err;
-    throw new PartialActionError(results, err);
-  }
-  return results;
-}
-
-/** Builds an outcome; keeps action files short. */
-export function outcome(
-  action: string,
-  resource: string,
-  status: ActionStatus,
-  detail: string,
-  extra: { prior?: Record<string, unknown>; changed?: Record<string, unknown> } = {},
-): ActionOutcome {
-  return { action, resource, status, detail, ...extra };
-}

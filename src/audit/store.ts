@@ -1,4 +1,4 @@
-import type { ActionStatus } from '../actions/types';
+import type { ActionStatus } from '../outcome';
 
 /** One audited action: what cordon did to a resource, and the state it replaced. */
 export interface AuditRecord {

@@ -1,5 +1,5 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { ConfigurationError, describeError } from './errors';
+import { ConfigurationError, describeError } from '../errors';
 
 /**
  * Resolves the caller's credentials (the security account's for respond and

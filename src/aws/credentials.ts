@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { AssumeRoleError, describeError } from './errors';
+import { AssumeRoleError, describeError } from '../errors';
 
 /** How cordon assumes the member role that the StackSet deploys. */
 export interface MemberRoleSettings {

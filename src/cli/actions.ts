@@ -1,6 +1,6 @@
 import { paginateDescribeActionTargets, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { ACTION_CATALOGUE } from '../actions/registry';
-import { ConfigurationError, describeError } from '../aws/errors';
+import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { customActions, type CustomActionSpec } from '../runbooks/custom-actions';
 import { loadRunbooks } from '../runbooks/load';

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigurationError } from '../aws/errors';
+import { ConfigurationError } from '../errors';
 
 /** `node:util` parseArgs in strict mode, with its errors turned into ConfigurationError (exit 2). */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(

@@ -1,4 +1,4 @@
-import { ConfigurationError, describeError } from '../aws/errors';
+import { ConfigurationError, describeError } from '../errors';
 import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildOrgClients } from '../org/clients';
 import { enableOrganization } from '../org/enable';

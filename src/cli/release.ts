@@ -1,4 +1,4 @@
-import { ConfigurationError, describeError } from '../aws/errors';
+import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { releaseFinding, releaseUpdate, type Release } from '../release/release';
 import { requireCallerCredentials } from '../aws/caller-credentials';

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { ConfigurationError, describeError } from '../aws/errors';
+import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { parseInput } from '../findings/parse';
 import { respond } from '../respond/responder';

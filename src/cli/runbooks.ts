@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ACTION_CATALOGUE, ACTIONS } from '../actions/registry';
-import { ConfigurationError, describeError } from '../aws/errors';
+import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { parseInput } from '../findings/parse';
 import { decide } from '../runbooks/decide';

@@ -1,4 +1,4 @@
-import { ConfigurationError, describeError } from '../aws/errors';
+import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { circuitStatus, windowStart } from '../respond/circuit';
 import { buildResponder } from '../respond/wiring';

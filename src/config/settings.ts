@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ConfigurationError } from '../aws/errors';
+import { ConfigurationError } from '../errors';
 import { DEFAULT_ROLE_NAME, validateRoleSettings } from '../aws/credentials';
 import { DEFAULT_EXEMPT_TAG, parseExemptTag, type ExemptTag } from '../respond/exemptions';
 import { DEFAULT_CIRCUIT_LIMITS, type CircuitLimits } from '../respond/circuit';

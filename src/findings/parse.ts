@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { asffFindingSchema, securityHubEventSchema } from './asff-schema';
-import { InputError } from './errors';
+import { InputError } from '../errors';
 import { CORDON_UPDATED_BY, type Finding, type FindingOrigin } from './finding';
 import { guardDutyFindingSchema } from './guardduty-schema';
 import { camelCaseKeys, normalizeGuardDutyFinding } from './normalize';

@@ -1,4 +1,4 @@
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import { buildOrgClients, type OrgClientSet } from '../org/clients';
 import { enableOrganization, type EnableSummary } from '../org/enable';
 import { streamProgress } from '../org/progress';

@@ -1,4 +1,4 @@
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { parseInput, type ParsedItem } from '../findings/parse';
 import { respond } from '../respond/responder';

@@ -28,7 +28,7 @@ import {
   UpdateOrganizationConfigurationCommand as ShUpdateOrganizationConfigurationCommand,
 } from '@aws-sdk/client-securityhub';
 
-import { CordonError, describeError } from '../aws/errors';
+import { CordonError, describeError } from '../errors';
 import type { OrgClients } from './clients';
 import type { ProtectionPlan } from './features';
 import type { Organization, OrganizationStep, RegionState, RegionStep, StepOutcome } from './model';

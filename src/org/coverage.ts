@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import { coverageCells, sortCells } from './cells';
 import type { OrgClientSet } from './clients';
 import { discoverOrganization, resolveRegionOptIn } from './discover';

@@ -16,7 +16,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 
-import { ConfigurationError, CordonError, describeError } from '../aws/errors';
+import { ConfigurationError, CordonError, describeError } from '../errors';
 import type { OrgClients, OrgClientSet } from './clients';
 import type { CallerRole, OrgAccount, Organization, RegionOptState } from './model';
 import { ACCOUNT_PRINCIPAL } from './plan';

@@ -7,7 +7,7 @@
  */
 import pLimit from 'p-limit';
 
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import { applyOrganizationSteps, applyRegionSteps } from './apply';
 import { COVERED, coverageCells } from './cells';
 import type { OrgClients, OrgClientSet } from './clients';

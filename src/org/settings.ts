@@ -4,7 +4,7 @@
  * (flags win), validated by one pure function that reports every problem at
  * once, naming the flag or variable it came from.
  */
-import { ConfigurationError } from '../aws/errors';
+import { ConfigurationError } from '../errors';
 import { DEFAULT_PLAN_KEYS, findPlan, PROTECTION_PLANS, type ProtectionPlan } from './features';
 
 /** Environment variables the enabler reads (the Lambda's configuration). */

@@ -32,7 +32,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import type { OrgClients } from './clients';
 import type {
   DelegatedAdmin,

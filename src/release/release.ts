@@ -1,11 +1,12 @@
 import { ACTIONS } from '../actions/registry';
-import { REFUSED, type ActionOutcome, type UndoContext } from '../actions/types';
+import { REFUSED, type UndoContext } from '../actions/types';
+import { type ActionOutcome } from '../outcome';
 import type { AuditRecord, AuditStore, LeaseStore } from '../audit/store';
 import type { ClientFactory } from '../aws/clients';
 import type { MemberCredentialsCache } from '../aws/credentials';
-import { describeError } from '../aws/errors';
-import { leaseKey, withLease, type LeaseOptions } from '../respond/leases';
-import { summarizeActions } from '../respond/summary';
+import { describeError } from '../errors';
+import { leaseKey, withLease, type LeaseOptions } from '../audit/leases';
+import { summarizeActions } from '../outcome';
 import type { FindingUpdate } from '../securityhub/writer';
 
 /** How a release runs. */

@@ -1,5 +1,5 @@
 import type { CircuitEntry, CircuitLedger, LeaseStore } from '../audit/store';
-import { withLease, type LeaseOptions } from './leases';
+import { withLease, type LeaseOptions } from '../audit/leases';
 
 /** Caps on automatic containments per rolling window: the blast-radius circuit breaker. */
 export interface CircuitLimits {

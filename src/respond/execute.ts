@@ -1,14 +1,15 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { ACTIONS } from '../actions/registry';
-import { PartialActionError, type ActionContext, type ActionDefinition, type ActionOutcome, type ActionTarget } from '../actions/types';
+import { type ActionContext, type ActionDefinition, type ActionTarget } from '../actions/types';
+import { PartialActionError, type ActionOutcome } from '../outcome';
 import type { ClientFactory } from '../aws/clients';
-import { CordonError, describeError } from '../aws/errors';
+import { CordonError, describeError } from '../errors';
 import type { Finding } from '../findings/finding';
 import type { GuardDutyArchiver } from '../guardduty/archiver';
 import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
 import { exemption, type ExemptTag } from './exemptions';
-import { leaseKey, withLease, type LeaseOptions } from './leases';
+import { leaseKey, withLease, type LeaseOptions } from '../audit/leases';
 
 /** The instance named in a finding no longer exists (or is not visible to the member role). */
 export class InstanceNotFoundError extends CordonError {

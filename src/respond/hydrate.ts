@@ -1,5 +1,5 @@
 import { GetFindingsCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import type { Finding } from '../findings/finding';
 import { guardDutyFindingSchema } from '../findings/guardduty-schema';
 import { camelCaseKeys, normalizeGuardDutyFinding } from '../findings/normalize';

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { AuditRecord } from '../audit/store';
 import type { MemberCredentialsCache } from '../aws/credentials';
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import type { Finding } from '../findings/finding';
 import type { FindingRef, ForeignFinding, ParsedItem } from '../findings/parse';
 import { decide, importedSkipReason, type Decision, type ResponsePolicy } from '../runbooks/decide';
@@ -21,8 +21,9 @@ import {
   type Screened,
 } from './execute';
 import { hydrateRefs } from './hydrate';
-import { acquireLease, giveBack, leaseKey, type HeldLease } from './leases';
-import type { ActionLine, FindingResult } from './result';
+import { acquireLease, giveBack, leaseKey, type HeldLease } from '../audit/leases';
+import type { FindingResult } from './result';
+import type { ActionLine } from '../outcome';
 import { heldUpdate, securityHubUpdate } from './summary';
 
 /** Everything the responder pipeline needs; built by the CLI or the Lambda handler. */

@@ -1,12 +1,4 @@
-import type { ActionStatus } from '../actions/types';
-
-/** One action's line in a finding's result (the CLI's JSON contract). */
-export interface ActionLine {
-  readonly action: string;
-  readonly resource: string;
-  readonly status: ActionStatus;
-  readonly detail: string;
-}
+import type { ActionLine } from '../outcome';
 
 /** What cordon did with one finding: one JSON line of `cordon respond --json`. */
 export interface FindingResult {

@@ -1,4 +1,4 @@
-import type { ActionOutcome } from '../actions/types';
+import { statusSummary } from '../outcome';
 import type { FindingUpdate } from '../securityhub/writer';
 import type { Finding } from '../findings/finding';
 import type { FindingResult } from './result';
@@ -47,33 +47,4 @@ export function heldUpdate(finding: Finding, reason: string): FindingUpdate {
     note: `cordon did NOT contain this finding automatically: ${reason}.`,
     fields: { cordon_result: 'circuit-open', cordon_decision: 'skip' },
   };
-}
-
-/** How a note words a status: `done` and `already` both mean the containment is in place. */
-const NOTE_STATUS: Readonly<Record<ActionOutcome['status'], string>> = {
-  done: 'in place',
-  already: 'in place',
-  skipped: 'not applicable',
-  failed: 'FAILED',
-  planned: 'planned',
-};
-
-/** `ec2.snapshot in place; ec2.isolate in place, FAILED`: each action's outcome, without counts or resources. */
-export function statusSummary(actions: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status'>>): string {
-  const byAction = new Map<string, Set<string>>();
-  for (const a of actions) byAction.set(a.action, (byAction.get(a.action) ?? new Set()).add(NOTE_STATUS[a.status]));
-  if (byAction.size === 0) return 'no action applied';
-  return [...byAction].map(([action, statuses]) => `${action} ${[...statuses].join(', ')}`).join('; ');
-}
-
-/** `ec2.snapshot 2 done; ec2.isolate 1 done, 1 failed` */
-export function summarizeActions(actions: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status'>>): string {
-  const byAction = new Map<string, Map<string, number>>();
-  for (const a of actions) {
-    const counts = byAction.get(a.action) ?? new Map<string, number>();
-    counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
-    byAction.set(a.action, counts);
-  }
-  if (byAction.size === 0) return 'no action applied';
-  return [...byAction].map(([action, counts]) => `${action} ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`).join('; ');
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigurationError } from '../aws/errors';
+import { ConfigurationError } from '../errors';
 import { BUILTIN_ACTIONS } from './custom-actions';
 import { DEFAULT_RELIABILITY, type Runbook } from './runbook';
 

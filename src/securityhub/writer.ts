@@ -1,6 +1,6 @@
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { ClientFactory } from '../aws/clients';
-import { describeError } from '../aws/errors';
+import { describeError } from '../errors';
 import { guardDutyProductArn } from '../findings/finding';
 import { CORDON_UPDATED_BY } from '../runbooks/decide';
 

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_ROLE_NAME } from '../../src/aws/credentials';
 import { DEFAULT_ADMIN_ROLE_NAME } from '../../src/org/settings';
-import { DEFAULT_ROLE_NAMES } from '../../stacks/role-names';
+import { DEFAULT_ROLE_NAMES } from '../../stacksets/role-names';
 import { MANAGED_GROUP_TAG } from '../../stacksets/member-role-policy';
 import { MEMBER_ROLE_PARAMETERS, memberRoleTemplate } from '../../stacksets/member-role';
 import { actionsOf, type TemplateStatement } from './support/iam';

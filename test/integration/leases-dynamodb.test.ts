@@ -3,7 +3,7 @@ import { createAuditTable } from '../../bench/harness';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
 import { type LocalAws } from '../../local-aws';
 import { CircuitBreaker, type CircuitCandidate } from '../../src/respond/circuit';
-import { acquireLease, LeaseBusyError } from '../../src/respond/leases';
+import { acquireLease, LeaseBusyError } from '../../src/audit/leases';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
 
 /**

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { collecting, outcome, type ActionDefinition } from '../types';
+import { type ActionDefinition } from '../types';
+import { collecting, outcome } from '../../outcome';
 
 const params = z.strictObject({
   /**

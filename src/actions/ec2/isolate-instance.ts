@@ -1,8 +1,9 @@
 import { DescribeNetworkInterfacesCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { outcome, REFUSED, type ActionDefinition, type ActionOutcome } from '../types';
+import { REFUSED, type ActionDefinition } from '../types';
+import { outcome, type ActionOutcome } from '../../outcome';
 import type { AuditRecord } from '../../audit/store';
-import { describeError } from '../../aws/errors';
+import { describeError } from '../../errors';
 import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
 
 const params = z.strictObject({

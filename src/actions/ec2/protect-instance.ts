@@ -1,14 +1,7 @@
 import { CreateTagsCommand, DescribeInstanceAttributeCommand, EC2Client, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import {
-  outcome,
-  PartialActionError,
-  TAG_CONTAINED_AT,
-  TAG_FINDING_ID,
-  TAG_FINDING_TYPE,
-  type ActionDefinition,
-  type ActionOutcome,
-} from '../types';
+import { TAG_CONTAINED_AT, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition } from '../types';
+import { outcome, PartialActionError, type ActionOutcome } from '../../outcome';
 
 const params = z.strictObject({
   /** Also turn on stop protection. @default true */

@@ -10,7 +10,8 @@ import {
   REMOVE_REVOCATION_PERMISSIONS,
   REVOKE_SESSIONS_POLICY,
 } from '../iam/session-revocation';
-import { collecting, outcome, type ActionDefinition } from '../types';
+import { type ActionDefinition } from '../types';
+import { collecting, outcome } from '../../outcome';
 
 const params = z.strictObject({
   /** Also deny the instance role's sessions issued before now (the credentials already on the box). @default true */

@@ -1,7 +1,8 @@
 import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { CordonError, describeError } from '../../aws/errors';
-import { outcome, PartialActionError, TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition, type ActionOutcome } from '../types';
+import { CordonError, describeError } from '../../errors';
+import { TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition } from '../types';
+import { outcome, PartialActionError, type ActionOutcome } from '../../outcome';
 
 const params = z.strictObject({});
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { outcome, type ActionDefinition } from '../types';
+import { type ActionDefinition } from '../types';
+import { outcome } from '../../outcome';
 
 const params = z.strictObject({});
 

@@ -1,6 +1,7 @@
 import { IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { outcome, type ActionDefinition } from '../types';
+import { type ActionDefinition } from '../types';
+import { outcome } from '../../outcome';
 
 const params = z.strictObject({});
 

@@ -1,6 +1,7 @@
 import { DeleteUserPolicyCommand, GetUserPolicyCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { outcome, REFUSED, type ActionDefinition } from '../types';
+import { REFUSED, type ActionDefinition } from '../types';
+import { outcome } from '../../outcome';
 
 const params = z.strictObject({});
 

@@ -1,6 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { outcome, type ActionDefinition } from '../types';
+import { type ActionDefinition } from '../types';
+import { outcome } from '../../outcome';
 import type { Finding } from '../../findings/finding';
 import {
   applyRevocation,

@@ -1,6 +1,7 @@
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { Finding } from '../../findings/finding';
-import { outcome, REFUSED, type ActionOutcome, type UndoContext, type UndoRecord } from '../types';
+import { REFUSED, type UndoContext, type UndoRecord } from '../types';
+import { outcome, type ActionOutcome } from '../../outcome';
 
 /** Inline policy cordon attaches to a role to revoke its older sessions. */
 export const REVOKE_SESSIONS_POLICY = 'cordon-revoke-older-sessions';

@@ -7,8 +7,9 @@ import {
   type NetworkAclEntry,
 } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { describeError } from '../../aws/errors';
-import { collecting, outcome, type ActionDefinition, type ActionOutcome } from '../types';
+import { describeError } from '../../errors';
+import { type ActionDefinition } from '../types';
+import { collecting, outcome, type ActionOutcome } from '../../outcome';
 
 /** AWS's default quota of rules per direction in a network ACL (the `*` default rule excluded). */
 export const NACL_RULES_PER_DIRECTION = 20;

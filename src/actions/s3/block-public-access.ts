@@ -5,7 +5,8 @@ import {
   type PublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { outcome, type ActionDefinition, type ActionOutcome } from '../types';
+import { type ActionDefinition } from '../types';
+import { outcome, type ActionOutcome } from '../../outcome';
 
 const params = z.strictObject({});
 

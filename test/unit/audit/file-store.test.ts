@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileAuditStore } from '../../../src/audit/file-store';
-import { acquireLease, LeaseBusyError } from '../../../src/respond/leases';
+import { acquireLease, LeaseBusyError } from '../../../src/audit/leases';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const TTL_MS = 60_000;

@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AssumeRoleError } from '../../../src/aws/errors';
+import { AssumeRoleError } from '../../../src/errors';
 import { MemberCredentialsCache, sessionNameFor, validateRoleSettings } from '../../../src/aws/credentials';
 
 describe('MemberCredentialsCache', () => {

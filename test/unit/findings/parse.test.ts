@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseInput } from '../../../src/findings/parse';
-import { InputError } from '../../../src/findings/errors';
+import { InputError } from '../../../src/errors';
 
 const fixture = (name: string): string => fs.readFileSync(path.join(__dirname, '../../fixtures', name), 'utf8');
 

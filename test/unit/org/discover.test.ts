@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../../src/aws/errors';
+import { ConfigurationError } from '../../../src/errors';
 import { chooseHomeRegion, selectRegions } from '../../../src/org/discover';
 import { streamProgress } from '../../../src/org/progress';
 import { table } from '../../../src/org/report';

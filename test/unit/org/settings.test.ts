@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../../src/aws/errors';
+import { ConfigurationError } from '../../../src/errors';
 import {
   DEFAULT_ADMIN_ROLE_NAME,
   DEFAULT_ENABLE_CONCURRENCY,

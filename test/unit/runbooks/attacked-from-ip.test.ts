@@ -1,5 +1,6 @@
 import { ACTION_CATALOGUE, ACTIONS } from '../../../src/actions/registry';
-import { outcome, type ActionContext, type ActionDefinition } from '../../../src/actions/types';
+import { type ActionContext, type ActionDefinition } from '../../../src/actions/types';
+import { outcome } from '../../../src/outcome';
 import { DEFAULT_RUNBOOKS_DIR } from '../../../src/config/settings';
 import type { Finding } from '../../../src/findings/finding';
 import { hasDisruptiveStep, runSteps, type Screened } from '../../../src/respond/execute';

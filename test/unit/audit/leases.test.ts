@@ -1,5 +1,5 @@
 import type { LeaseHolder, LeaseStore } from '../../../src/audit/store';
-import { acquireLease, LeaseBusyError, withLease } from '../../../src/respond/leases';
+import { acquireLease, LeaseBusyError, withLease } from '../../../src/audit/leases';
 
 /**
  * A lease store in memory with the semantics of the real ones (take unless

@@ -1,4 +1,8 @@
 /**
+ * cordon's error classes: no AWS imports, so every layer (the pure `findings/`
+ * and `runbooks/` included) may raise them.
+ */
+/**
  * Base class of every error cordon raises on purpose. Subclasses set `name`,
  * keep the `cause` and carry the context needed to act on the message.
  */
@@ -14,6 +18,14 @@ export class ConfigurationError extends CordonError {
   public constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ConfigurationError';
+  }
+}
+
+/** The input is not something cordon can read; the message names the item and the field. */
+export class InputError extends ConfigurationError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InputError';
   }
 }
 

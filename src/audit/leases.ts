@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { LeaseHolder, LeaseStore } from '../audit/store';
-import { CordonError, describeError } from '../aws/errors';
+import type { LeaseHolder, LeaseStore } from './store';
+import { CordonError, describeError } from '../errors';
 
 /**
  * How long a lease lasts when its holder never gives it back (it died): longer
