@@ -58,6 +58,13 @@ module.exports = {
       to: { path: '^src/(actions|respond|release)/' },
     },
     {
+      name: 'config-below-pipeline',
+      severity: 'error',
+      comment: 'Settings are read by the entry points and handed to the pipeline; config never imports the pipeline.',
+      from: { path: '^src/config/' },
+      to: { path: '^src/(respond|release|actions|securityhub|guardduty|cli|handlers)/' },
+    },
+    {
       name: 'cli-and-handlers-on-top',
       severity: 'error',
       comment: 'Nothing below the entry points imports them.',

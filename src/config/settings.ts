@@ -1,9 +1,14 @@
 import * as path from 'node:path';
 import { ConfigurationError } from '../errors';
 import { DEFAULT_ROLE_NAME, validateRoleSettings } from '../aws/credentials';
-import { DEFAULT_EXEMPT_TAG, parseExemptTag, type ExemptTag } from '../respond/exemptions';
-import { DEFAULT_CIRCUIT_LIMITS, type CircuitLimits } from '../respond/circuit';
-import { DEFAULT_CONCURRENCY } from '../respond/responder';
+import {
+  DEFAULT_CIRCUIT_LIMITS,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_EXEMPT_TAG,
+  parseExemptTag,
+  type CircuitLimits,
+  type ExemptTag,
+} from './defaults';
 import { DEFAULT_ACTION_THRESHOLD } from '../runbooks/runbook';
 import { DEFAULT_AUDIT_FILE } from '../audit/file-store';
 

@@ -1,17 +1,6 @@
 import type { CircuitEntry, CircuitLedger, LeaseStore } from '../audit/store';
 import { withLease, type LeaseOptions } from '../audit/leases';
-
-/** Caps on automatic containments per rolling window: the blast-radius circuit breaker. */
-export interface CircuitLimits {
-  /** Distinct resources contained automatically per account per window. */
-  readonly perAccount: number;
-  /** Distinct resources contained automatically across the organization per window. */
-  readonly perOrganization: number;
-  readonly windowMinutes: number;
-}
-
-/** Defaults: 5 resources per account and 50 per organization per rolling hour. */
-export const DEFAULT_CIRCUIT_LIMITS: CircuitLimits = { perAccount: 5, perOrganization: 50, windowMinutes: 60 };
+import type { CircuitLimits } from '../config/defaults';
 
 /** The start of every reason a finding held by the breaker gets. */
 export const CIRCUIT_OPEN = 'circuit-open';

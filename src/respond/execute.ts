@@ -8,7 +8,8 @@ import type { Finding } from '../findings/finding';
 import type { GuardDutyArchiver } from '../guardduty/archiver';
 import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
-import { exemption, type ExemptTag } from './exemptions';
+import type { ExemptTag } from '../config/defaults';
+import { exemption } from './exemptions';
 import { leaseKey, withLease, type LeaseOptions } from '../audit/leases';
 
 /** The instance named in a finding no longer exists (or is not visible to the member role). */

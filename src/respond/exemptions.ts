@@ -1,23 +1,7 @@
 import { GetBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { IAMClient, ListRoleTagsCommand, ListUserTagsCommand } from '@aws-sdk/client-iam';
 import type { ActionContext, ActionTarget } from '../actions/types';
-
-/** The tag that exempts a resource from containment (`CORDON_EXEMPT_TAG`, default `cordon:exempt=true`). */
-export interface ExemptTag {
-  readonly key: string;
-  readonly value: string;
-}
-
-/** Default exemption tag. */
-export const DEFAULT_EXEMPT_TAG: ExemptTag = { key: 'cordon:exempt', value: 'true' };
-
-/** Parses `key=value` (or a bare key, meaning value `true`). */
-export function parseExemptTag(text: string): ExemptTag {
-  const [key, ...rest] = text.split('=');
-  const k = (key ?? '').trim();
-  if (!k || k.length > 128) throw new Error(`exempt tag "${text}" must be key=value with a key of 1-128 characters`);
-  return { key: k, value: rest.length > 0 ? rest.join('=').trim() : 'true' };
-}
+import type { ExemptTag } from '../config/defaults';
 
 /**
  * Looks at the live tags of the resources a runbook would touch and returns

@@ -45,9 +45,6 @@ export interface ResponderDeps extends ExecuteDeps {
 /** The note of findings being acted on: the same for all, so one call per region covers up to 100 of them. */
 export const IN_PROGRESS_NOTE = 'cordon is containing this finding now; the outcome follows in a later note.';
 
-/** Default number of findings handled at once. */
-export const DEFAULT_CONCURRENCY = 16;
-
 type Resolved =
   | { kind: 'finding'; finding: Finding; decision: Decision }
   | { kind: 'foreign'; foreign: ForeignFinding }
