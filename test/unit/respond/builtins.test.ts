@@ -1,40 +1,10 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { FileAuditStore } from '../../../src/audit/file-store';
-import type { ClientFactory } from '../../../src/aws/clients';
-import type { MemberCredentialsCache } from '../../../src/aws/credentials';
-import { DEFAULT_CIRCUIT_LIMITS, DEFAULT_EXEMPT_TAG } from '../../../src/config/defaults';
 import type { Finding } from '../../../src/findings/finding';
-import type { GuardDutyArchiver } from '../../../src/guardduty/archiver';
-import { CircuitBreaker } from '../../../src/respond/circuit';
-import { respond, type ResponderDeps } from '../../../src/respond/responder';
-import type { FindingUpdate, SecurityHubWriter } from '../../../src/securityhub/writer';
-
-const AT = '2026-11-24T10:00:00.000Z';
+import { respond } from '../../../src/respond/responder';
+import { AT, asInput, findingOf, offlineResponder } from './offline';
 
 /** A finding an analyst sent to the "False positive" custom action. */
 function falsePositive(id: string, extra: Partial<Finding> = {}, analystNote?: string): Finding {
-  return {
-    id,
-    arn: `arn:aws:guardduty:us-east-1:111122223333:detector/d1/finding/${id}`,
-    accountId: '111122223333',
-    region: 'us-east-1',
-    partition: 'aws',
-    type: 'Recon:EC2/Portscan',
-    severity: 2,
-    title: '',
-    count: 1,
-    archived: false,
-    updatedAt: AT,
-    lastSeenAt: AT,
-    detectorId: 'd1',
-    resourceRole: 'ACTOR',
-    resourceType: 'Instance',
-    instance: { instanceId: `i-${id}`, networkInterfaces: [], tags: {} },
-    accessKey: undefined,
-    buckets: [],
-    remoteIps: [],
+  return findingOf(id, {
     origin: {
       kind: 'custom-action',
       actionName: 'False positive',
@@ -42,56 +12,18 @@ function falsePositive(id: string, extra: Partial<Finding> = {}, analystNote?: s
       analystNote,
     },
     ...extra,
-  };
+  });
 }
-
-/** The responder with no AWS behind it: an archiver that records (or fails), a writer that records, an audit file. */
-function world(options: { dryRun?: boolean; archiveError?: Error } = {}) {
-  const archived: string[] = [];
-  const archiver = {
-    archive: async (f: Finding) => {
-      archived.push(f.id);
-      if (options.archiveError) throw options.archiveError;
-    },
-  } as unknown as GuardDutyArchiver;
-  const written: FindingUpdate[] = [];
-  const writer = {
-    write: async (updates: readonly FindingUpdate[]) => (
-      written.push(...updates),
-      new Map(updates.map((u) => [u.findingArn, { status: 'updated' as const, detail: 'ok' }]))
-    ),
-  } as unknown as SecurityHubWriter;
-  const audit = new FileAuditStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-builtins-')), 'audit.jsonl'));
-  const deps: ResponderDeps = {
-    clients: {} as ClientFactory,
-    audit,
-    archiver,
-    dryRun: options.dryRun ?? false,
-    now: () => new Date(AT),
-    exemptTag: DEFAULT_EXEMPT_TAG,
-    responderRoleName: 'cordon-responder',
-    runbooks: [],
-    policy: { threshold: 10, exemptAccounts: new Set() },
-    circuit: new CircuitBreaker(audit, DEFAULT_CIRCUIT_LIMITS),
-    credentials: { labelNextSession: () => undefined } as unknown as MemberCredentialsCache,
-    writer,
-    concurrency: 4,
-    actor: 'alice',
-  };
-  return { deps, archived, written, audit };
-}
-
-const input = (...findings: Finding[]) => findings.map((finding) => ({ kind: 'finding' as const, where: 'test', finding }));
 
 describe('the "False positive" built-in', () => {
   it('archives each finding once, audits it with the analyst note and suppresses it in Security Hub', async () => {
     // Prepare
-    const { deps, archived, written, audit } = world();
+    const { deps, archived, written, audit } = offlineResponder();
     const noted = falsePositive('f-noted', {}, 'Known scanner run by the platform team');
     const plain = falsePositive('f-plain');
 
     // Act
-    const results = await respond(input(noted, plain), deps);
+    const results = await respond(asInput(noted, plain), deps);
 
     // Assess: the result lines, the archive calls, the audit records and the Security Hub updates are today's
     expect(archived).toEqual(['f-noted', 'f-plain']);
@@ -149,11 +81,11 @@ describe('the "False positive" built-in', () => {
 
   it('says "already" for a finding GuardDuty has archived, without archiving it again', async () => {
     // Prepare
-    const { deps, archived, written, audit } = world();
+    const { deps, archived, written, audit } = offlineResponder();
     const f = falsePositive('f-archived', { archived: true });
 
     // Act
-    const [result] = await respond(input(f), deps);
+    const [result] = await respond(asInput(f), deps);
 
     // Assess
     expect(archived).toEqual([]);
@@ -168,11 +100,11 @@ describe('the "False positive" built-in', () => {
 
   it('in a dry run plans the archive and writes nothing: no archive call, no audit record, no Security Hub update', async () => {
     // Prepare
-    const { deps, archived, written, audit } = world({ dryRun: true });
+    const { deps, archived, written, audit } = offlineResponder({ dryRun: true });
     const f = falsePositive('f-dry');
 
     // Act
-    const [result] = await respond(input(f), deps);
+    const [result] = await respond(asInput(f), deps);
 
     // Assess
     expect(archived).toEqual([]);
@@ -187,11 +119,11 @@ describe('the "False positive" built-in', () => {
   it('when GuardDuty refuses the archive, says so on the finding (failed, NOTIFIED) and in the audit trail', async () => {
     // Prepare
     const denied = Object.assign(new Error('not authorized to archive'), { name: 'AccessDeniedException' });
-    const { deps, archived, written, audit } = world({ archiveError: denied });
+    const { deps, archived, written, audit } = offlineResponder({ archiveError: denied });
     const f = falsePositive('f-denied', {}, 'benign');
 
     // Act
-    const [result] = await respond(input(f), deps);
+    const [result] = await respond(asInput(f), deps);
 
     // Assess: the failure names the finding (not its instance) and GuardDuty's reason
     expect(archived).toEqual(['f-denied']);
