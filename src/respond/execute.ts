@@ -188,20 +188,29 @@ export async function runSteps(screened: Screened): Promise<Execution> {
       outcomes.push({ action: step.action.name, resource: resourceLabel(finding), status: 'skipped', detail: why });
       continue;
     }
-    try {
-      outcomes.push(...(await step.action.run(ctx, step.params)));
-    } catch (err) {
-      // Changes made before the failure are kept (with their prior state, for release).
-      if (err instanceof PartialActionError) outcomes.push(...err.completed);
-      const cause = err instanceof PartialActionError ? err.cause : err;
-      outcomes.push({ action: step.action.name, resource: resourceLabel(finding), status: 'failed', detail: describeError(cause) });
-    }
+    outcomes.push(...(await runAction(step.action, step.params, ctx, resourceLabel(finding))));
   }
   return { exemptReason: undefined, outcomes };
 }
 
+/**
+ * Runs one action. It never throws: a failure becomes a `failed` outcome on
+ * `resource`, after the outcomes of the changes the action had made before it.
+ */
+export async function runAction<P>(action: ActionDefinition<P>, params: P, ctx: ActionContext, resource: string): Promise<ActionOutcome[]> {
+  try {
+    return await action.run(ctx, params);
+  } catch (err) {
+    // Changes made before the failure are kept (with their prior state, for release).
+    const completed = err instanceof PartialActionError ? err.completed : [];
+    const cause = err instanceof PartialActionError ? err.cause : err;
+    return [...completed, { action: action.name, resource, status: 'failed', detail: describeError(cause) }];
+  }
+}
+
 function releasedReason(release: AuditRecord): string {
-  return `released by ${release.by ?? 'an analyst'} at ${release.at}: not contained again automatically; run its custom action to contain it again`;
+  const by = release.by ?? 'an analyst';
+  return `released by ${by} at ${release.at}: not contained again automatically; run its custom action to contain it again`;
 }
 
 /** The latest release of the finding in the audit trail, if any (a later automatic containment clears it). */

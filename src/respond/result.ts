@@ -1,4 +1,4 @@
-import type { ActionLine } from '../outcome';
+import type { ActionLine, ActionOutcome } from '../outcome';
 
 /** What cordon did with one finding: one JSON line of `cordon respond --json`. */
 export interface FindingResult {
@@ -24,4 +24,9 @@ export interface FindingResult {
  */
 export function hasFailure(result: FindingResult): boolean {
   return result.actions.some((a) => a.status === 'failed') || result.securityHub.status === 'failed';
+}
+
+/** An outcome as its result line shows it: what was done to which resource, without the state kept for release. */
+export function actionLine(o: ActionOutcome): ActionLine {
+  return { action: o.action, resource: o.resource, status: o.status, detail: o.detail };
 }

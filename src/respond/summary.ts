@@ -3,6 +3,19 @@ import type { FindingUpdate } from '../securityhub/writer';
 import type { Finding } from '../findings/finding';
 import type { FindingResult } from './result';
 
+/** The note of findings being acted on: the same for all, so one call per region covers up to 100 of them. */
+export const IN_PROGRESS_NOTE = 'cordon is containing this finding now; the outcome follows in a later note.';
+
+/** A Security Hub update of a GuardDuty finding: the finding as Security Hub knows it, and what to write on it. */
+export function updateOf(finding: Finding, write: Pick<FindingUpdate, 'workflow' | 'note' | 'fields'>): FindingUpdate {
+  return { findingArn: finding.arn, region: finding.region, partition: finding.partition, ...write };
+}
+
+/** The Security Hub update of a finding cordon is acting on now: NOTIFIED, until the outcome's update. */
+export function inProgressUpdate(finding: Finding): FindingUpdate {
+  return updateOf(finding, { workflow: 'NOTIFIED', note: IN_PROGRESS_NOTE, fields: { cordon_result: 'in-progress' } });
+}
+
 /**
  * The Security Hub update for a finding's result (pure). Notes summarise by
  * action and status, not by resource, so that findings with the same outcome
@@ -28,23 +41,21 @@ export function securityHubUpdate(finding: Finding, result: Omit<FindingResult, 
   }
   // Nothing finding-specific (scores, resource ids, counts) in an acted-on
   // note: findings with the same outcome share one call of up to 100.
+  const incomplete = failed > 0 ? ' Some actions FAILED: containment is incomplete, act manually.' : '';
   const note =
     result.decision === 'skip'
       ? `cordon skipped this finding: ${result.reason}.`
-      : `cordon ran runbook ${result.runbook}: ${statusSummary(result.actions)}.${failed > 0 ? ' Some actions FAILED: containment is incomplete, act manually.' : ''} Details in cordon's audit trail.`;
+      : `cordon ran runbook ${result.runbook}: ${statusSummary(result.actions)}.${incomplete} Details in cordon's audit trail.`;
   const fields: Record<string, string> = { cordon_result: outcomeLabel, cordon_decision: result.decision };
   if (result.runbook) fields.cordon_runbook = result.runbook;
-  return { findingArn: finding.arn, region: finding.region, partition: finding.partition, workflow, note, fields };
+  return updateOf(finding, { workflow, note, fields });
 }
 
 /** The Security Hub update of a finding the circuit breaker held: NOTIFIED, asking for a manual decision. */
 export function heldUpdate(finding: Finding, reason: string): FindingUpdate {
-  return {
-    findingArn: finding.arn,
-    region: finding.region,
-    partition: finding.partition,
+  return updateOf(finding, {
     workflow: 'NOTIFIED',
     note: `cordon did NOT contain this finding automatically: ${reason}.`,
     fields: { cordon_result: 'circuit-open', cordon_decision: 'skip' },
-  };
+  });
 }

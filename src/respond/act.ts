@@ -1,0 +1,209 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import { acquireLease, giveBack, leaseKey } from '../audit/leases';
+import { CordonError, describeError } from '../errors';
+import type { Finding } from '../findings/finding';
+import { recordAudit } from './audit-records';
+import type { ResponderDeps } from './deps';
+import { hasApplicableStep, hasDisruptiveStep, resourceLabel, runSteps, screen, type Execution, type Screened } from './execute';
+import type { ResolvedFinding } from './resolve';
+import { inProgressUpdate } from './summary';
+
+/** What acting on a batch produced. */
+export interface Acted {
+  /** One execution per finding acted on (or held, exempt, failed). */
+  readonly executions: ReadonlyMap<ResolvedFinding, Execution>;
+  /** Findings whose audit records are written (as their resource finished); the caller records the rest. */
+  readonly audited: ReadonlySet<ResolvedFinding>;
+}
+
+/** A finding screened and found not exempt: it acts once its resource's lease is held and the circuit breaker admits it. */
+interface Ready {
+  readonly resolved: ResolvedFinding;
+  readonly screened: Screened;
+}
+
+/** A screened finding: ready to act, or decided without acting (exempt, released, or its screening failed). */
+type Screening = { readonly ready: Screened } | { readonly decided: Execution };
+
+/** How one finding's run under its resource's lease ended. */
+interface Run {
+  readonly resolved: ResolvedFinding;
+  readonly execution: Execution;
+  readonly audited: boolean;
+}
+
+/**
+ * Acts on the findings a runbook decided to act on: screens each (live
+ * exemption tags), groups them by resource, lets the circuit breaker admit
+ * the automatic ones, then runs each resource's findings in order under its
+ * lease, auditing each before the next. Different resources run in parallel.
+ */
+export async function act(acting: readonly ResolvedFinding[], deps: ResponderDeps): Promise<Acted> {
+  const limit = pLimit(deps.concurrency);
+  const screened = await screenAll(acting, deps, limit);
+  const decided = new Map<ResolvedFinding, Execution>();
+  const ready: Ready[] = [];
+  for (const [resolved, s] of screened) {
+    if ('decided' in s) decided.set(resolved, s.decided);
+    else ready.push({ resolved, screened: s.ready });
+  }
+  // Decided while the first resources' leases are taken (independent calls, one round trip saved).
+  const held = admit(ready, deps);
+  // Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
+  const inProgress = held.then((h) =>
+    markInProgress(
+      ready.filter((x) => !h.has(x.resolved) && hasApplicableStep(x.screened)),
+      deps,
+    ),
+  );
+  const settled = await Promise.allSettled(
+    [...byResource(ready)].map(([key, group]) => limit(() => actOnResource(key, group, held, deps))),
+  );
+  await inProgress;
+  const runs = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+  return {
+    executions: new Map([...decided, ...(await held), ...runs.map((run) => [run.resolved, run.execution] as const)]),
+    audited: new Set(runs.flatMap((run) => (run.audited ? [run.resolved] : []))),
+  };
+}
+
+/** Screens every finding (read-only: live exemption tags), in parallel; the map is in input order. */
+async function screenAll(
+  acting: readonly ResolvedFinding[],
+  deps: ResponderDeps,
+  limit: LimitFunction,
+): Promise<Map<ResolvedFinding, Screening>> {
+  return new Map(await Promise.all(acting.map(async (r) => [r, await limit(() => screenOne(r, deps))] as const)));
+}
+
+async function screenOne(r: ResolvedFinding, deps: ResponderDeps): Promise<Screening> {
+  try {
+    deps.credentials.labelNextSession(r.finding.accountId, r.finding.region, r.finding.id);
+    if (!r.decision.runbook) throw new CordonError(`no runbook to act on finding ${r.finding.id}`);
+    const screened = await screen(r.finding, r.decision.runbook, deps);
+    return screened.verdict ? { decided: screened.verdict } : { ready: screened };
+  } catch (err) {
+    return { decided: failedExecution(r.finding, err) };
+  }
+}
+
+/**
+ * The findings the circuit breaker holds (automatic containments beyond the
+ * caps). Custom actions are not capped (an analyst decided), and only what
+ * can disrupt a workload counts: a storm of blocked scanners must not use up
+ * the cap a crypto-miner's isolation needs.
+ */
+async function admit(ready: readonly Ready[], deps: ResponderDeps): Promise<Map<ResolvedFinding, Execution>> {
+  const automatic = ready.filter((x) => x.resolved.finding.origin.kind !== 'custom-action' && hasDisruptiveStep(x.screened));
+  const held = new Map<ResolvedFinding, Execution>();
+  try {
+    const candidates = automatic.map(({ resolved: { finding } }) => ({
+      accountId: finding.accountId,
+      region: finding.region,
+      findingId: finding.id,
+      resource: resourceLabel(finding),
+    }));
+    const verdicts = await deps.circuit.admit(candidates, deps.now(), deps.dryRun, deps.leases?.deferRelease);
+    automatic.forEach((x, i) => {
+      const verdict = verdicts[i];
+      if (verdict && !verdict.admitted) held.set(x.resolved, heldExecution(verdict.reason));
+    });
+  } catch (err) {
+    // Without its ledger the breaker cannot count: hold every automatic containment rather than act blind.
+    const why = `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`;
+    for (const x of automatic) held.set(x.resolved, heldExecution(why));
+  }
+  return held;
+}
+
+/** Notes in Security Hub that cordon is acting on these findings (best effort: the final write says what happened). */
+async function markInProgress(acting: readonly Ready[], deps: ResponderDeps): Promise<void> {
+  if (deps.dryRun || acting.length === 0) return;
+  await deps.writer.write(acting.map((x) => inProgressUpdate(x.resolved.finding))).catch(() => undefined);
+}
+
+/**
+ * Findings by the resource they act on, in input order. Findings about the
+ * same resource run one after another (a duplicate sees the first one's work
+ * and reports "already"); across processes and Lambda environments the
+ * lease on this key does the same.
+ */
+function byResource(ready: readonly Ready[]): Map<string, Ready[]> {
+  const groups = new Map<string, Ready[]>();
+  for (const x of ready) {
+    const key = leaseKey(x.resolved.finding.accountId, x.resolved.finding.region, resourceLabel(x.resolved.finding));
+    groups.set(key, [...(groups.get(key) ?? []), x]);
+  }
+  return groups;
+}
+
+/**
+ * Runs one resource's admitted findings in order under its lease, taken when
+ * its turn comes (a lease is held only while its resource is worked on, never
+ * while it waits behind others in this batch: a duplicate elsewhere would wait for nothing).
+ */
+async function actOnResource(
+  key: string,
+  group: readonly Ready[],
+  held: Promise<ReadonlyMap<ResolvedFinding, Execution>>,
+  deps: ResponderDeps,
+): Promise<Run[]> {
+  const options = { ...deps.leases, store: deps.audit };
+  const lease = deps.dryRun ? undefined : await acquireLease(key, options).catch((err: unknown) => asError(err));
+  const holds = await held;
+  const admitted = group.filter((x) => !holds.has(x.resolved));
+  const giveBackLease = async (): Promise<void> => {
+    if (lease && !(lease instanceof Error)) await giveBack(lease, options);
+  };
+  if (admitted.length === 0) {
+    await giveBackLease();
+    return [];
+  }
+  if (lease instanceof Error)
+    return admitted.map((x) => ({ resolved: x.resolved, execution: failedExecution(x.resolved.finding, lease), audited: false }));
+  try {
+    const runs: Run[] = [];
+    for (const x of admitted) runs.push(await runAndRecord(x, deps));
+    return runs;
+  } finally {
+    await giveBackLease();
+  }
+}
+
+/**
+ * Runs a finding's steps and records them before the next finding about this
+ * resource runs (a duplicate in the same batch reads what this one did: its
+ * snapshots, which DescribeSnapshots may not list yet), before the lease is
+ * given back, and before the next resource: a crash later in the batch loses nothing of it.
+ */
+async function runAndRecord({ resolved, screened }: Ready, deps: ResponderDeps): Promise<Run> {
+  const execution = await runSteps(screened).catch((err: unknown) => failedExecution(resolved.finding, err));
+  try {
+    await recordAudit([{ resolved, execution }], deps);
+    return { resolved, execution, audited: true };
+  } catch (err) {
+    // The changes are made but their record is not: say so on the outcome, loudly.
+    const unrecorded = {
+      action: 'audit',
+      resource: resourceLabel(resolved.finding),
+      status: 'failed' as const,
+      detail: `the audit trail could not be written (${describeError(err)}): release cannot undo these changes`,
+    };
+    return { resolved, execution: { exemptReason: undefined, outcomes: [...execution.outcomes, unrecorded] }, audited: false };
+  }
+}
+
+function failedExecution(finding: Finding, err: unknown): Execution {
+  return {
+    exemptReason: undefined,
+    outcomes: [{ action: 'runbook', resource: resourceLabel(finding), status: 'failed', detail: describeError(err) }],
+  };
+}
+
+function heldExecution(reason: string): Execution {
+  return { exemptReason: undefined, heldReason: reason, outcomes: [] };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,22 @@
+import type { MemberCredentialsCache } from '../aws/credentials';
+import type { ResponsePolicy } from '../runbooks/decide';
+import type { Runbook } from '../runbooks/runbook';
+import type { SecurityHubWriter } from '../securityhub/writer';
+import type { CircuitBreaker } from './circuit';
+import type { ExecuteDeps } from './execute';
+
+/** Everything the responder pipeline needs; built by the CLI or the Lambda handler. */
+export interface ResponderDeps extends ExecuteDeps {
+  readonly runbooks: readonly Runbook[];
+  readonly policy: ResponsePolicy;
+  /** Blast-radius caps on automatic containments (custom actions are not capped: an analyst decided). */
+  readonly circuit: CircuitBreaker;
+  /** Told about findings the circuit breaker held (the Lambda emits a metric, the CLI a warning). */
+  readonly onHeld?: (held: ReadonlyArray<{ accountId: string; findingId: string; reason: string }>) => void;
+  readonly credentials: MemberCredentialsCache;
+  readonly writer: SecurityHubWriter;
+  /** Findings handled at once (different resources); the same resource is always handled in order. @default 16 */
+  readonly concurrency: number;
+  /** Principal recorded in the audit trail. */
+  readonly actor?: string;
+}
