@@ -1,4 +1,8 @@
+import { ArchiveFindingsCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ClientFactory } from '../../../src/aws/clients';
 import type { Finding } from '../../../src/findings/finding';
+import { GuardDutyArchiver } from '../../../src/guardduty/archiver';
 import { respond } from '../../../src/respond/responder';
 import { AT, asInput, findingOf, offlineResponder } from './offline';
 
@@ -145,5 +149,25 @@ describe('the "False positive" built-in', () => {
         fields: { cordon_result: 'failed' },
       },
     ]);
+  });
+
+  it('archives the findings of one batch together: one ArchiveFindings call per 50 ids in a region', async () => {
+    // Prepare: the real archiver, GuardDuty mocked
+    const gd = new GuardDutyClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const mock = mockClient(gd);
+    mock.on(ListDetectorsCommand).resolves({ DetectorIds: ['d-admin'] });
+    mock.on(ArchiveFindingsCommand).resolves({});
+    const { deps } = offlineResponder();
+    const archiver = new GuardDutyArchiver({ home: () => gd } as unknown as ClientFactory);
+    const findings = Array.from({ length: 51 }, (_, i) => falsePositive(`f-${i}`));
+
+    // Act
+    const results = await respond(asInput(...findings), { ...deps, archiver });
+
+    // Assess
+    expect(results.every((r) => r.actions[0]?.status === 'done')).toBe(true);
+    expect(mock.commandCalls(ArchiveFindingsCommand).map((c) => c.args[0].input.FindingIds?.length)).toEqual([50, 1]);
+    expect(mock.commandCalls(ListDetectorsCommand)).toHaveLength(1);
+    gd.destroy();
   });
 });
