@@ -35,8 +35,22 @@ export interface ActionContext {
 /** What kind of resource an action needs the finding to name. */
 export type ActionTarget = 'instance' | 'access-key' | 'user' | 'role' | 'bucket' | 'remote-ip' | 'finding';
 
-/** One containment action: one file under src/actions/<service>/. */
-export interface ActionDefinition<P = Record<string, unknown>> {
+/**
+ * What an action records as `prior` or `changed` in an outcome: an object, or
+ * nothing (`undefined`: the record has no such part).
+ */
+export type AuditPayload = Readonly<Record<string, unknown>> | undefined;
+
+/**
+ * One containment action: one file under src/actions/<service>/, made with
+ * `defineAction`. `Prior` and `Changed` are what its `done` outcomes record,
+ * as its `prior` and `changed` schemas read them.
+ */
+export interface ActionDefinition<
+  P = Record<string, unknown>,
+  Prior extends AuditPayload = AuditPayload,
+  Changed extends AuditPayload = AuditPayload,
+> {
   /** `<service>.<verb>`, as runbooks name it. */
   readonly name: string;
   readonly summary: string;
@@ -55,16 +69,20 @@ export interface ActionDefinition<P = Record<string, unknown>> {
    * security account (`home`). The StackSet role is derived from these.
    */
   readonly permissions: { readonly member: readonly string[]; readonly home: readonly string[] };
+  /** Schema of the `prior` its outcomes record (the state it replaced); `release` parses a record with it before undoing. */
+  readonly prior: z.ZodType<Prior>;
+  /** Schema of the `changed` its outcomes record (what it created or changed); parsed with `prior`. */
+  readonly changed: z.ZodType<Changed>;
   run(ctx: ActionContext, params: P): Promise<ActionOutcome[]>;
   /** How `release` undoes one of its `done` outcomes, or why it keeps it (evidence, or unsafe to restore). */
-  readonly undo: ActionUndo;
+  readonly undo: ActionUndo<Prior, Changed>;
 }
 
-/** What `release` knows of one change cordon made: an audited `done` outcome. */
-export interface UndoRecord {
+/** What `release` knows of one change cordon made: an audited `done` outcome, read with its action's schemas. */
+export interface UndoRecord<Prior extends AuditPayload = AuditPayload, Changed extends AuditPayload = AuditPayload> {
   readonly resource: string;
-  readonly prior: Readonly<Record<string, unknown>>;
-  readonly changed: Readonly<Record<string, unknown>>;
+  readonly prior: Prior;
+  readonly changed: Changed;
 }
 
 /** What undoing a change may use. */
@@ -80,16 +98,20 @@ export interface UndoContext {
 }
 
 /** An action's undo: restore from the audit record, or keep the change on purpose. */
-export type ActionUndo =
+export type ActionUndo<Prior extends AuditPayload = AuditPayload, Changed extends AuditPayload = AuditPayload> =
   | {
       readonly kind: 'restore';
       /** IAM actions the restore calls in the member account (granted to the member role). */
       readonly permissions: readonly string[];
-      run(ctx: UndoContext, record: UndoRecord): Promise<ActionOutcome[]>;
+      run(ctx: UndoContext, record: UndoRecord<Prior, Changed>): Promise<ActionOutcome[]>;
     }
   | { readonly kind: 'keep'; readonly reason: string };
 
-/** Detail prefix of an undo that refused because the resource changed since cordon acted. */
+/**
+ * Detail prefix of an undo that refused: the resource changed since cordon
+ * acted, another finding still relies on the change, or the audit record
+ * cannot be read by this version of cordon.
+ */
 export const REFUSED = 'refused:';
 
 /** Tag keys cordon writes on what it touches or creates. */

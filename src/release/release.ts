@@ -1,4 +1,5 @@
 import { ACTIONS } from '../actions/registry';
+import { readUndoRecord } from '../actions/define';
 import { REFUSED, type UndoContext } from '../actions/types';
 import { type ActionOutcome } from '../outcome';
 import type { AuditRecord, AuditStore, LeaseStore } from '../audit/store';
@@ -172,6 +173,17 @@ async function undoChanges(
       outcomes.push({ action: change.action, resource: change.resource, status: 'skipped', detail: action.undo.reason });
       continue;
     }
+    // Never undo from a record this version cannot read: --force does not override it.
+    const read = readUndoRecord(action, change);
+    if (!read.ok) {
+      outcomes.push({
+        action: change.action,
+        resource: change.resource,
+        status: 'failed',
+        detail: `${REFUSED} cannot read the audit record of ${change.action} on ${change.resource} (${read.problems.join('; ')}): written by another version of cordon or edited by hand; restore by hand (${change.detail})`,
+      });
+      continue;
+    }
     try {
       const others = reliantFindings(await deps.audit.forResource(accountId, region, change.action, change.resource), findingId, change);
       if (others.length > 0 && !options.force) {
@@ -183,9 +195,7 @@ async function undoChanges(
         });
         continue;
       }
-      outcomes.push(
-        ...(await action.undo.run(ctx, { resource: change.resource, prior: change.prior ?? {}, changed: change.changed ?? {} })),
-      );
+      outcomes.push(...(await action.undo.run(ctx, read.record)));
     } catch (err) {
       outcomes.push({ action: change.action, resource: change.resource, status: 'failed', detail: describeError(err) });
     }

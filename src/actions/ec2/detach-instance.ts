@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { type ActionDefinition } from '../types';
-import { collecting, outcome } from '../../outcome';
+import { defineAction } from '../define';
+import { collecting } from '../../outcome';
 
 const params = z.strictObject({
   /**
@@ -58,7 +58,7 @@ async function registrations(
  * target group, so that health checks do not terminate the evidence and no
  * traffic reaches it. Records the group and target groups for `release`.
  */
-export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
+export const detachInstance = defineAction({
   name: 'ec2.detach',
   summary: 'Detach the instance from its Auto Scaling group and deregister it from load balancer target groups',
   params,
@@ -74,8 +74,18 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
     ],
     home: [],
   },
+  /**
+   * The Auto Scaling group it left, `{ autoScalingGroupName: 'web-asg' }`, or
+   * the target group it left, `{ targetGroupArn: 'arn:aws:elasticloadbalancing:…:targetgroup/web/0123…', port: 8080 }`.
+   */
+  prior: z.union([
+    z.object({ autoScalingGroupName: z.string() }),
+    z.object({ targetGroupArn: z.string(), port: z.number().int().optional() }),
+  ]),
+  /** Nothing: the membership it ended is all in `prior`. */
+  changed: z.undefined(),
   undo: { kind: 'keep', reason: 'not re-attached: Auto Scaling may have replaced the instance; re-attach it by hand once it is clean' },
-  async run(ctx, p) {
+  async run(ctx, p, report) {
     const instanceId = ctx.finding.instance?.instanceId as string;
     const asg = ctx.member(AutoScalingClient);
     const elb = ctx.member(ElasticLoadBalancingV2Client);
@@ -87,13 +97,11 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
     return collecting(async (results) => {
       const groupName = membership.AutoScalingInstances?.[0]?.AutoScalingGroupName;
       if (!groupName) {
-        results.push(outcome(this.name, instanceId, 'already', 'not in an Auto Scaling group'));
+        results.push(report.already(instanceId, 'not in an Auto Scaling group'));
       } else if (ctx.dryRun) {
         results.push(
-          outcome(
-            this.name,
+          report.planned(
             `${instanceId}@${groupName}`,
-            'planned',
             `would detach from Auto Scaling group ${groupName} (${p.replace ? 'with' : 'without'} replacement)`,
           ),
         );
@@ -106,32 +114,29 @@ export const detachInstance: ActionDefinition<z.infer<typeof params>> = {
           }),
         );
         results.push(
-          outcome(
-            this.name,
+          report.done(
             `${instanceId}@${groupName}`,
-            'done',
             `detached from Auto Scaling group ${groupName} (${p.replace ? 'with' : 'without'} replacement)`,
             { prior: { autoScalingGroupName: groupName } },
           ),
         );
       }
-      if (registered.length === 0)
-        results.push(outcome(this.name, instanceId, 'already', 'not registered in any load balancer target group'));
+      if (registered.length === 0) results.push(report.already(instanceId, 'not registered in any load balancer target group'));
       for (const target of registered) {
         const name = target.targetGroupArn.split(':').pop() ?? target.targetGroupArn;
         if (ctx.dryRun) {
-          results.push(outcome(this.name, `${instanceId}@${name}`, 'planned', `would deregister from ${name}`));
+          results.push(report.planned(`${instanceId}@${name}`, `would deregister from ${name}`));
           continue;
         }
         await elb.send(
           new DeregisterTargetsCommand({ TargetGroupArn: target.targetGroupArn, Targets: [{ Id: instanceId, Port: target.port }] }),
         );
         results.push(
-          outcome(this.name, `${instanceId}@${name}`, 'done', `deregistered from ${name}`, {
+          report.done(`${instanceId}@${name}`, `deregistered from ${name}`, {
             prior: { targetGroupArn: target.targetGroupArn, port: target.port },
           }),
         );
       }
     });
   },
-};
+});

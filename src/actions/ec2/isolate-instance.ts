@@ -1,7 +1,8 @@
 import { DescribeNetworkInterfacesCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { REFUSED, type ActionDefinition } from '../types';
-import { outcome, type ActionOutcome } from '../../outcome';
+import { REFUSED } from '../types';
+import { defineAction, type OutcomeReporter } from '../define';
+import type { ActionOutcome } from '../../outcome';
 import type { AuditRecord } from '../../audit/store';
 import { describeError } from '../../errors';
 import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
@@ -17,12 +18,29 @@ const params = z.strictObject({
 });
 
 /**
+ * What isolation records as `prior` for each interface: its groups before
+ * cordon moved it (empty when they were unknown: it was already in a cordon
+ * group and no earlier record named them).
+ * @example { instanceId: 'i-0abc', networkInterfaceId: 'eni-0abc', groupIds: ['sg-0web', 'sg-0admin'] }
+ */
+const prior = z.object({ instanceId: z.string(), networkInterfaceId: z.string(), groupIds: z.array(z.string()) });
+
+/**
+ * What isolation records as `changed`: the interface's groups after, the quarantine group alone.
+ * @example { groupIds: ['sg-0quarantine'] }
+ */
+const changed = z.object({ groupIds: z.array(z.string()) });
+
+/** The outcomes of isolation. */
+type IsolationReporter = OutcomeReporter<z.output<typeof prior>, z.output<typeof changed>>;
+
+/**
  * Isolates the instance: the VPC's quarantine group (no inbound, no outbound)
  * becomes the only group of every network interface. `ModifyInstanceAttribute`
  * would reach only the primary interface, so each interface is changed with
  * `ModifyNetworkInterfaceAttribute`. Original groups are recorded per interface.
  */
-export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
+export const isolateInstance = defineAction({
   name: 'ec2.isolate',
   summary: 'Replace the security groups of every network interface with a no-traffic quarantine group',
   params,
@@ -43,6 +61,8 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
     ],
     home: [],
   },
+  prior,
+  changed,
   undo: {
     kind: 'restore',
     permissions: ['ec2:DescribeNetworkInterfaces', 'ec2:ModifyNetworkInterfaceAttribute'],
@@ -54,54 +74,46 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
      * also keeps this right under moto, which reports an attached interface's
      * groups unioned with the instance's launch groups.)
      */
-    async run(ctx, record) {
-      const eniId = String(record.prior.networkInterfaceId ?? record.resource);
-      const original = stringList(record.prior.groupIds);
-      const quarantine = stringList(record.changed.groupIds)[0];
-      if (original.length === 0 || !quarantine)
-        return [outcome('ec2.isolate', eniId, 'failed', 'the audit record holds no original groups to restore')];
+    async run(ctx, record, report) {
+      const eniId = record.prior.networkInterfaceId;
+      const original = record.prior.groupIds;
+      const quarantine = record.changed.groupIds[0];
+      if (original.length === 0 || !quarantine) return [report.failed(eniId, 'the audit record holds no original groups to restore')];
       const ec2 = ctx.member(EC2Client);
       let current: string[];
       try {
         const out = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
         current = (out.NetworkInterfaces?.[0]?.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
       } catch (err) {
-        if ((err as Error).name === 'InvalidNetworkInterfaceID.NotFound')
-          return [outcome('ec2.isolate', eniId, 'skipped', `${eniId} no longer exists`)];
+        if ((err as Error).name === 'InvalidNetworkInterfaceID.NotFound') return [report.skipped(eniId, `${eniId} no longer exists`)];
         throw err;
       }
       if (!current.includes(quarantine) && sameSet(current, original))
-        return [outcome('ec2.isolate', eniId, 'already', `${eniId} is already in its original groups [${original.join(', ')}]`)];
+        return [report.already(eniId, `${eniId} is already in its original groups [${original.join(', ')}]`)];
       const foreign = current.filter((g) => g !== quarantine && !original.includes(g));
       if ((!current.includes(quarantine) || foreign.length > 0) && !ctx.force) {
         return [
-          outcome(
-            'ec2.isolate',
+          report.failed(
             eniId,
-            'failed',
             `${REFUSED} ${eniId} is now in [${current.join(', ')}], not only cordon's quarantine ${quarantine}: someone changed it since; restore it by hand or rerun with --force`,
           ),
         ];
       }
-      if (ctx.dryRun)
-        return [
-          outcome('ec2.isolate', eniId, 'planned', `would move ${eniId} from [${current.join(', ')}] back to [${original.join(', ')}]`),
-        ];
+      if (ctx.dryRun) return [report.planned(eniId, `would move ${eniId} from [${current.join(', ')}] back to [${original.join(', ')}]`)];
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: original }));
       return [
-        outcome('ec2.isolate', eniId, 'done', `moved ${eniId} back to [${original.join(', ')}]`, {
+        report.done(eniId, `moved ${eniId} back to [${original.join(', ')}]`, {
           prior: { groupIds: current },
           changed: { groupIds: original },
         }),
       ];
     },
   },
-  async run(ctx, p) {
+  async run(ctx, p, report) {
     const instance = await ctx.instance();
     const instanceId = instance.InstanceId as string;
     const vpcId = instance.VpcId;
-    if (!vpcId)
-      return [outcome(this.name, instanceId, 'failed', 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
+    if (!vpcId) return [report.failed(instanceId, 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
     const ec2 = ctx.member(EC2Client);
     // The interfaces and cordon's groups of the VPC, at once.
     const [enis, found] = await Promise.all([
@@ -109,7 +121,7 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
       findIsolationGroups(ec2, vpcId),
     ]);
     const interfaces = (enis.NetworkInterfaces ?? []).filter((ni) => ni.NetworkInterfaceId);
-    if (interfaces.length === 0) return [outcome(this.name, instanceId, 'failed', 'instance has no network interface to isolate')];
+    if (interfaces.length === 0) return [report.failed(instanceId, 'instance has no network interface to isolate')];
 
     const pending = interfaces.filter((ni) => !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME));
     // Groups are made only when an interface still has to move (a second delivery changes nothing).
@@ -126,30 +138,28 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
         const eniId = ni.NetworkInterfaceId as string;
         const groupIds = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
         if (quarantine && onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)) {
-          return outcome(this.name, eniId, 'already', `${eniId} of ${instanceId} is already in ${QUARANTINE_GROUP_NAME} (${quarantine})`);
+          return report.already(eniId, `${eniId} of ${instanceId} is already in ${QUARANTINE_GROUP_NAME} (${quarantine})`);
         }
         // An interface still in one of cordon's groups (a run cut short) keeps
         // the original groups an earlier delivery recorded, never cordon's own.
         const original = groupIds.some((g) => ours.has(g) || cordonGroupName(ni.Groups, g))
-          ? recordedGroups(await ctx.history(), this.name, eniId)
+          ? recordedGroups(await ctx.history(), report.action, eniId)
           : groupIds;
-        const prior = { instanceId, networkInterfaceId: eniId, groupIds: original ?? [] };
+        const recorded = { instanceId, networkInterfaceId: eniId, groupIds: original ?? [] };
         const unknown = original === undefined ? ' (its original groups are unknown: it was already in a cordon group)' : '';
         if (ctx.dryRun) {
-          return outcome(
-            this.name,
+          return report.planned(
             eniId,
-            'planned',
             `would move ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`,
-            { prior },
+            { prior: recorded },
           );
         }
-        return isolateInterface(ec2, eniId, instanceId, groupIds, quarantine as string, untrack, prior, unknown);
+        return isolateInterface(report, ec2, eniId, instanceId, groupIds, quarantine as string, untrack, recorded, unknown);
       }),
     );
     return perInterface;
   },
-};
+});
 
 /**
  * Moves one interface to the quarantine group (through the allow-all group
@@ -158,24 +168,22 @@ export const isolateInstance: ActionDefinition<z.infer<typeof params>> = {
  * says whether that worked.
  */
 async function isolateInterface(
+  report: IsolationReporter,
   ec2: EC2Client,
   eniId: string,
   instanceId: string,
   groupIds: readonly string[],
   quarantine: string,
   untrack: string | undefined,
-  prior: { instanceId: string; networkInterfaceId: string; groupIds: string[] },
+  recorded: z.output<typeof prior>,
   unknown: string,
 ): Promise<ActionOutcome> {
-  const name = isolateInstance.name;
   if (untrack) {
     try {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [untrack] }));
     } catch (err) {
-      return outcome(
-        name,
+      return report.failed(
         eniId,
-        'failed',
         `could not move ${eniId} of ${instanceId} to ${UNTRACK_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`,
       );
     }
@@ -184,49 +192,36 @@ async function isolateInterface(
     await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [quarantine] }));
   } catch (err) {
     if (!untrack)
-      return outcome(
-        name,
+      return report.failed(
         eniId,
-        'failed',
         `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`,
       );
     // Never leave an interface in the allow-all group: back to its original
     // groups, not to the allow-all group a cut-short run may have left it in.
-    const originals = prior.groupIds.length > 0 ? prior.groupIds : groupIds.filter((g) => g !== untrack);
+    const originals = recorded.groupIds.length > 0 ? recorded.groupIds : groupIds.filter((g) => g !== untrack);
     if (originals.length === 0) {
-      return outcome(
-        name,
+      return report.failed(
         eniId,
-        'failed',
         `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) and its original groups are unknown: it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`,
       );
     }
     try {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...originals] }));
-      return outcome(
-        name,
+      return report.failed(
         eniId,
-        'failed',
         `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; put back in [${originals.join(', ')}]`,
       );
     } catch (back) {
-      return outcome(
-        name,
+      return report.failed(
         eniId,
-        'failed',
         `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) nor back to [${originals.join(', ')}] (${describeError(back)}): it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`,
       );
     }
   }
-  return outcome(
-    name,
+  return report.done(
     eniId,
-    'done',
     `moved ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', tracked connections cut' : ''}${unknown}`,
-    {
-      prior,
-      changed: { groupIds: [quarantine] },
-    },
+    { prior: recorded, changed: { groupIds: [quarantine] } },
   );
 }
 
@@ -245,14 +240,10 @@ function cordonGroupName(groups: ReadonlyArray<{ GroupId?: string; GroupName?: s
 function recordedGroups(history: readonly AuditRecord[], action: string, eniId: string): string[] | undefined {
   for (const r of history) {
     if (r.action !== action || r.actor !== 'respond' || r.status !== 'done' || r.resource !== eniId) continue;
-    const ids = stringList(r.prior?.groupIds);
+    const ids = prior.safeParse(r.prior).data?.groupIds ?? [];
     if (ids.length > 0) return ids;
   }
   return undefined;
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -8,15 +8,26 @@ import {
   planRevocation,
   removeRevocation,
   REMOVE_REVOCATION_PERMISSIONS,
-  REVOKE_SESSIONS_POLICY,
+  revocationChanged,
+  revocationPrior,
 } from '../iam/session-revocation';
-import { type ActionDefinition } from '../types';
-import { collecting, outcome } from '../../outcome';
+import { defineAction } from '../define';
+import { collecting } from '../../outcome';
 
 const params = z.strictObject({
   /** Also deny the instance role's sessions issued before now (the credentials already on the box). @default true */
   revokeSessions: z.boolean().default(true),
 });
+
+/**
+ * Two kinds of record: the instance profile it disassociated (its role when
+ * read), e.g. `{ instanceProfileArn: 'arn:aws:iam::111122223333:instance-profile/web', instanceProfileName: 'web', roleName: 'web-role' }`,
+ * and the revocation of that role's sessions on the instance (see `revocationPrior`).
+ */
+const prior = z.union([
+  z.object({ instanceProfileArn: z.string(), instanceProfileName: z.string(), roleName: z.string().optional() }),
+  revocationPrior,
+]);
 
 /**
  * Removes the instance profile from the instance so it gets no new role
@@ -25,7 +36,7 @@ const params = z.strictObject({
  * fetched from the metadata service stay valid for hours; other instances
  * sharing the role are not touched.
  */
-export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
+export const removeInstanceProfile = defineAction({
   name: 'ec2.remove-instance-profile',
   summary: "Disassociate the instance profile and revoke the instance role's older sessions",
   params,
@@ -41,25 +52,30 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
     ],
     home: [],
   },
+  prior,
+  /** The revocation's (see `revocationChanged`); nothing for the disassociation. */
+  changed: revocationChanged.optional(),
   undo: {
     kind: 'restore',
     permissions: REMOVE_REVOCATION_PERMISSIONS,
-    async run(ctx, record) {
-      if (record.changed.policyName === REVOKE_SESSIONS_POLICY) return [await removeRevocation('ec2.remove-instance-profile', ctx, record)];
+    async run(ctx, record, report) {
+      const { prior: recorded, changed } = record;
+      if (changed)
+        return [
+          await removeRevocation(report, ctx, record.resource, changed, 'hadPolicy' in recorded ? recorded.previousStatement : undefined),
+        ];
       // Re-associating needs iam:PassRole on the role, which the member role
       // deliberately lacks; a compromised instance should get its role back by hand.
-      const profile = String(record.prior.instanceProfileName ?? record.prior.instanceProfileArn ?? 'the instance profile');
+      const profile = 'instanceProfileName' in recorded ? recorded.instanceProfileName : 'the instance profile';
       return [
-        outcome(
-          'ec2.remove-instance-profile',
+        report.skipped(
           record.resource,
-          'skipped',
           `${profile} not re-associated (needs iam:PassRole): re-associate it by hand once the instance is clean`,
         ),
       ];
     },
   },
-  async run(ctx, p) {
+  async run(ctx, p, report) {
     const instanceId = ctx.finding.instance?.instanceId as string;
     const ec2 = ctx.member(EC2Client);
     return collecting(async (results) => {
@@ -75,10 +91,10 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
       const profileArn = association?.IamInstanceProfile?.Arn;
       let roleName: string | undefined;
       if (!association?.AssociationId || !profileArn) {
-        results.push(outcome(this.name, instanceId, 'already', 'no instance profile associated'));
+        results.push(report.already(instanceId, 'no instance profile associated'));
         // A later delivery (the profile went with the first one): its role's
         // revocation is still checked, so a revocation that failed then is retried.
-        roleName = roleFromHistory(await ctx.history(), this.name);
+        roleName = roleFromHistory(await ctx.history(), report.action);
       } else {
         const profileName = profileArn.split('/').pop() as string;
         // The profile's role is read while the profile is removed (independent calls).
@@ -91,35 +107,35 @@ export const removeInstanceProfile: ActionDefinition<z.infer<typeof params>> = {
             : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId })),
         ]);
         if (profile.status === 'fulfilled') roleName = profile.value?.InstanceProfile?.Roles?.[0]?.RoleName;
-        const prior = { instanceProfileArn: profileArn, instanceProfileName: profileName, ...(roleName ? { roleName } : {}) };
+        const disassociated = { instanceProfileArn: profileArn, instanceProfileName: profileName, ...(roleName ? { roleName } : {}) };
         if (removal.status === 'rejected') throw removal.reason;
         results.push(
           ctx.dryRun
-            ? outcome(this.name, instanceId, 'planned', `would disassociate ${profileName} from ${instanceId}`, { prior })
-            : outcome(this.name, instanceId, 'done', `disassociated ${profileName}`, { prior }),
+            ? report.planned(instanceId, `would disassociate ${profileName} from ${instanceId}`, { prior: disassociated })
+            : report.done(instanceId, `disassociated ${profileName}`, { prior: disassociated }),
         );
         if (profile.status === 'rejected') throw profile.reason;
       }
       if (!p.revokeSessions || !roleName) return;
       if (roleName === ctx.responderRoleName) {
-        results.push(outcome(this.name, roleName, 'skipped', `refusing to revoke ${roleName}: it is cordon's own member role`));
+        results.push(report.skipped(roleName, `refusing to revoke ${roleName}: it is cordon's own member role`));
         return;
       }
       const iam = ctx.member(IAMClient);
       // Only this instance's sessions: other instances sharing the role keep working.
       const scope = instanceScope(ctx.finding, instanceId);
       const plan = await planRevocation(iam, roleName, scope, ctx.finding.lastSeenAt, ctx.now);
-      results.push(await applyRevocation(this.name, iam, roleName, scope, plan, ctx.now, ctx.dryRun));
+      results.push(await applyRevocation(report, iam, roleName, scope, plan, ctx.now, ctx.dryRun));
     });
   },
-};
+});
 
 /** The instance role an earlier delivery of the finding recorded, if any. */
 function roleFromHistory(history: readonly AuditRecord[], action: string): string | undefined {
   let roleName: string | undefined;
   for (const r of history) {
-    const recorded = r.prior?.roleName;
-    if (r.action === action && r.actor === 'respond' && typeof recorded === 'string') roleName = recorded;
+    const recorded = prior.safeParse(r.prior).data?.roleName;
+    if (r.action === action && r.actor === 'respond' && recorded !== undefined) roleName = recorded;
   }
   return roleName;
 }

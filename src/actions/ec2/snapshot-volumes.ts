@@ -1,10 +1,17 @@
 import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { CordonError, describeError } from '../../errors';
-import { TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionDefinition } from '../types';
-import { outcome, PartialActionError, type ActionOutcome } from '../../outcome';
+import { TAG_FINDING_ID, TAG_FINDING_TYPE } from '../types';
+import { defineAction } from '../define';
+import { PartialActionError, type ActionOutcome } from '../../outcome';
 
 const params = z.strictObject({});
+
+/**
+ * The snapshot taken of a volume (its id as CreateSnapshot returned it).
+ * @example { snapshotId: 'snap-0123456789abcdef0' }
+ */
+const changed = z.object({ snapshotId: z.string().optional() });
 
 /**
  * Snapshots every EBS volume attached to the instance, tagged with the finding,
@@ -12,21 +19,24 @@ const params = z.strictObject({});
  * for a volume, or recorded in the audit trail for it, is reused, so a finding
  * delivered twice never doubles evidence.
  */
-export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
+export const snapshotVolumes = defineAction({
   name: 'ec2.snapshot',
   summary: 'Snapshot every attached EBS volume for forensics, tagged with the finding id',
   params,
   target: 'instance',
   disruptive: false,
   permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'], home: [] },
+  /** Nothing: a snapshot replaces no state. */
+  prior: z.undefined(),
+  changed,
   undo: { kind: 'keep', reason: 'snapshots are kept as evidence' },
-  async run(ctx) {
+  async run(ctx, _params, report) {
     const { finding } = ctx;
     const instance = await ctx.instance();
     const volumes = (instance.BlockDeviceMappings ?? []).flatMap((m) =>
       m.Ebs?.VolumeId ? [{ volumeId: m.Ebs.VolumeId, device: m.DeviceName ?? '' }] : [],
     );
-    if (volumes.length === 0) return [outcome(this.name, finding.instance?.instanceId ?? '', 'skipped', 'instance has no EBS volume')];
+    if (volumes.length === 0) return [report.skipped(finding.instance?.instanceId ?? '', 'instance has no EBS volume')];
     const ec2 = ctx.member(EC2Client);
     // Two sources, read together: EC2's tags (a snapshot taken outside this
     // audit trail's knowledge) and the audit trail (DescribeSnapshots is
@@ -45,19 +55,16 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
     ]);
     const audited = new Map<string, string>();
     for (const r of history) {
-      const snapshotId = r.changed?.snapshotId;
-      if (r.action === this.name && r.status === 'done' && typeof snapshotId === 'string') audited.set(r.resource, snapshotId);
+      const snapshotId = changed.safeParse(r.changed).data?.snapshotId;
+      if (r.action === report.action && r.status === 'done' && snapshotId !== undefined) audited.set(r.resource, snapshotId);
     }
     const results: ActionOutcome[] = [];
     const toTake: Array<{ volumeId: string; device: string }> = [];
     for (const { volumeId, device } of volumes) {
       const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
       if (prior)
-        results.push(
-          outcome(this.name, volumeId, 'already', `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }),
-        );
-      else if (ctx.dryRun)
-        results.push(outcome(this.name, volumeId, 'planned', `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
+        results.push(report.already(volumeId, `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
+      else if (ctx.dryRun) results.push(report.planned(volumeId, `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
       else toTake.push({ volumeId, device });
     }
     // All volumes at once: each snapshot is point-in-time when its call returns, so they are taken as close together as possible.
@@ -89,9 +96,7 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
     taken.forEach((t, i) => {
       const volumeId = toTake[i]?.volumeId as string;
       if (t.status === 'fulfilled')
-        results.push(
-          outcome(this.name, volumeId, 'done', `snapshot ${t.value.SnapshotId} started`, { changed: { snapshotId: t.value.SnapshotId } }),
-        );
+        results.push(report.done(volumeId, `snapshot ${t.value.SnapshotId} started`, { changed: { snapshotId: t.value.SnapshotId } }));
       else failure ??= new CordonError(`snapshot of ${volumeId} failed: ${describeError(t.reason)}`, { cause: t.reason });
     });
     if (failure !== undefined) {
@@ -100,4 +105,4 @@ export const snapshotVolumes: ActionDefinition<z.infer<typeof params>> = {
     }
     return results;
   },
-};
+});

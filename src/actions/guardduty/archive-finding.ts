@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { type ActionDefinition } from '../types';
-import { outcome } from '../../outcome';
+import { defineAction } from '../define';
 
 const params = z.strictObject({});
 
@@ -9,19 +8,23 @@ const params = z.strictObject({});
  * security account: members cannot archive findings they do not own).
  * Calls are batched across findings, at most 50 ids per ArchiveFindings call.
  */
-export const archiveFinding: ActionDefinition<z.infer<typeof params>> = {
+export const archiveFinding = defineAction({
   name: 'guardduty.archive',
   summary: "Archive the finding in the GuardDuty administrator's detector",
   params,
   target: 'finding',
   disruptive: false,
   permissions: { member: [], home: ['guardduty:ListDetectors', 'guardduty:ArchiveFindings'] },
+  /** Nothing: an archived finding replaces no state cordon restores. */
+  prior: z.undefined(),
+  /** `{ archived: true }` */
+  changed: z.object({ archived: z.literal(true) }),
   undo: { kind: 'keep', reason: 'the finding stays archived in GuardDuty (unarchive it in the console if needed)' },
-  async run(ctx) {
+  async run(ctx, _params, report) {
     const { finding } = ctx;
-    if (finding.archived) return [outcome(this.name, finding.id, 'already', 'finding is already archived')];
-    if (ctx.dryRun) return [outcome(this.name, finding.id, 'planned', 'would archive the finding in the administrator detector')];
+    if (finding.archived) return [report.already(finding.id, 'finding is already archived')];
+    if (ctx.dryRun) return [report.planned(finding.id, 'would archive the finding in the administrator detector')];
     await ctx.archive(finding);
-    return [outcome(this.name, finding.id, 'done', 'archived in the administrator detector', { changed: { archived: true } })];
+    return [report.done(finding.id, 'archived in the administrator detector', { changed: { archived: true } })];
   },
-};
+});

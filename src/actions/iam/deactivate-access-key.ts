@@ -1,7 +1,6 @@
 import { IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { type ActionDefinition } from '../types';
-import { outcome } from '../../outcome';
+import { defineAction } from '../define';
 
 const params = z.strictObject({});
 
@@ -9,57 +8,59 @@ const params = z.strictObject({});
  * Deactivates (never deletes) the IAM user's access key named in the finding.
  * Temporary (ASIA…) and root keys cannot be deactivated this way; the outcome says so.
  */
-export const deactivateAccessKey: ActionDefinition<z.infer<typeof params>> = {
+export const deactivateAccessKey = defineAction({
   name: 'iam.deactivate-access-key',
   summary: 'Set the leaked access key of the IAM user to Inactive',
   params,
   target: 'access-key',
   disruptive: true,
   permissions: { member: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'], home: [] },
+  /**
+   * The key's user and its status before cordon, as IAM listed it.
+   * @example { userName: 'deploy-bot', status: 'Active' }
+   */
+  prior: z.object({ userName: z.string(), status: z.string().optional() }),
+  /** @example { status: 'Inactive' } */
+  changed: z.object({ status: z.literal('Inactive') }),
   undo: {
     kind: 'restore',
     permissions: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
-    async run(ctx, record) {
+    async run(ctx, record, report) {
       const keyId = record.resource;
-      const userName = String(record.prior.userName ?? '');
+      const { userName } = record.prior;
       if (!ctx.reactivateKeys) {
         return [
-          outcome(
-            'iam.deactivate-access-key',
+          report.skipped(
             keyId,
-            'skipped',
             `${keyId} left Inactive: a leaked key should stay off (rotate it); pass --reactivate-keys to turn it back on`,
           ),
         ];
       }
       if (record.prior.status !== 'Active')
-        return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} was ${String(record.prior.status)} before cordon acted`)];
+        return [report.already(keyId, `${keyId} was ${String(record.prior.status)} before cordon acted`)];
       const iam = ctx.member(IAMClient);
       const keys = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
       const found = keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId);
-      if (!found) return [outcome('iam.deactivate-access-key', keyId, 'skipped', `access key ${keyId} no longer exists on ${userName}`)];
-      if (found.Status === 'Active')
-        return [outcome('iam.deactivate-access-key', keyId, 'already', `${keyId} of ${userName} is already Active`)];
-      if (ctx.dryRun) return [outcome('iam.deactivate-access-key', keyId, 'planned', `would re-activate ${keyId} of ${userName}`)];
+      if (!found) return [report.skipped(keyId, `access key ${keyId} no longer exists on ${userName}`)];
+      if (found.Status === 'Active') return [report.already(keyId, `${keyId} of ${userName} is already Active`)];
+      if (ctx.dryRun) return [report.planned(keyId, `would re-activate ${keyId} of ${userName}`)];
       await iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: keyId, Status: 'Active' }));
       return [
-        outcome('iam.deactivate-access-key', keyId, 'done', `re-activated ${keyId} of ${userName}`, {
+        report.done(keyId, `re-activated ${keyId} of ${userName}`, {
           prior: { status: 'Inactive' },
           changed: { status: 'Active' },
         }),
       ];
     },
   },
-  async run(ctx) {
+  async run(ctx, _params, report) {
     const key = ctx.finding.accessKey;
     const keyId = key?.accessKeyId;
-    if (!keyId || !key.userName) return [outcome(this.name, keyId ?? '', 'skipped', 'finding names no access key and user')];
+    if (!keyId || !key.userName) return [report.skipped(keyId ?? '', 'finding names no access key and user')];
     if (key.userType !== 'IAMUser') {
       return [
-        outcome(
-          this.name,
+        report.skipped(
           keyId,
-          'skipped',
           `${key.userType ?? 'unknown'} credentials are not an IAM user's long-term key; revoke the role's sessions instead`,
         ),
       ];
@@ -67,20 +68,20 @@ export const deactivateAccessKey: ActionDefinition<z.infer<typeof params>> = {
     const iam = ctx.member(IAMClient);
     const keys = await iam.send(new ListAccessKeysCommand({ UserName: key.userName }));
     const found = keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId);
-    if (!found) return [outcome(this.name, keyId, 'failed', `access key ${keyId} not found on user ${key.userName} (deleted already?)`)];
-    if (found.Status === 'Inactive') return [outcome(this.name, keyId, 'already', `${keyId} of ${key.userName} is already Inactive`)];
+    if (!found) return [report.failed(keyId, `access key ${keyId} not found on user ${key.userName} (deleted already?)`)];
+    if (found.Status === 'Inactive') return [report.already(keyId, `${keyId} of ${key.userName} is already Inactive`)];
     if (ctx.dryRun)
       return [
-        outcome(this.name, keyId, 'planned', `would deactivate ${keyId} of ${key.userName}`, {
+        report.planned(keyId, `would deactivate ${keyId} of ${key.userName}`, {
           prior: { userName: key.userName, status: found.Status },
         }),
       ];
     await iam.send(new UpdateAccessKeyCommand({ UserName: key.userName, AccessKeyId: keyId, Status: 'Inactive' }));
     return [
-      outcome(this.name, keyId, 'done', `deactivated ${keyId} of ${key.userName}`, {
+      report.done(keyId, `deactivated ${keyId} of ${key.userName}`, {
         prior: { userName: key.userName, status: found.Status },
         changed: { status: 'Inactive' },
       }),
     ];
   },
-};
+});

@@ -1,7 +1,6 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { type ActionDefinition } from '../types';
-import { outcome } from '../../outcome';
+import { defineAction } from '../define';
 import type { Finding } from '../../findings/finding';
 import {
   applyRevocation,
@@ -9,6 +8,8 @@ import {
   planRevocation,
   removeRevocation,
   REMOVE_REVOCATION_PERMISSIONS,
+  revocationChanged,
+  revocationPrior,
   type RevocationScope,
 } from './session-revocation';
 
@@ -32,39 +33,34 @@ export function sessionScope(finding: Finding): RevocationScope {
  * revocation already in place is moved forward when this finding's activity
  * is later than its cut-off.
  */
-export const revokeRoleSessions: ActionDefinition<z.infer<typeof params>> = {
+export const revokeRoleSessions = defineAction({
   name: 'iam.revoke-role-sessions',
   summary: "Deny every action to the finding's role sessions issued before now",
   params,
   target: 'role',
   disruptive: true,
   permissions: { member: ['iam:GetRolePolicy', 'iam:PutRolePolicy'], home: [] },
+  prior: revocationPrior,
+  changed: revocationChanged,
   undo: {
     kind: 'restore',
     permissions: REMOVE_REVOCATION_PERMISSIONS,
-    async run(ctx, record) {
-      return [await removeRevocation('iam.revoke-role-sessions', ctx, record)];
+    async run(ctx, record, report) {
+      return [await removeRevocation(report, ctx, record.resource, record.changed, record.prior.previousStatement)];
     },
   },
-  async run(ctx) {
+  async run(ctx, _params, report) {
     const key = ctx.finding.accessKey;
     const roleName = key?.userName;
     if (!roleName || key?.userType !== 'AssumedRole') {
-      return [
-        outcome(
-          this.name,
-          roleName ?? '',
-          'skipped',
-          `credentials in the finding are not a role's (user type ${key?.userType ?? 'unknown'})`,
-        ),
-      ];
+      return [report.skipped(roleName ?? '', `credentials in the finding are not a role's (user type ${key?.userType ?? 'unknown'})`)];
     }
     if (roleName === ctx.responderRoleName) {
-      return [outcome(this.name, roleName, 'skipped', `refusing to revoke ${roleName}: it is cordon's own member role`)];
+      return [report.skipped(roleName, `refusing to revoke ${roleName}: it is cordon's own member role`)];
     }
     const iam = ctx.member(IAMClient);
     const scope = sessionScope(ctx.finding);
     const plan = await planRevocation(iam, roleName, scope, ctx.finding.lastSeenAt, ctx.now);
-    return [await applyRevocation(this.name, iam, roleName, scope, plan, ctx.now, ctx.dryRun)];
+    return [await applyRevocation(report, iam, roleName, scope, plan, ctx.now, ctx.dryRun)];
   },
-};
+});

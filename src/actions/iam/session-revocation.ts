@@ -1,13 +1,43 @@
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { z } from 'zod';
 import type { Finding } from '../../findings/finding';
-import { REFUSED, type UndoContext, type UndoRecord } from '../types';
-import { outcome, type ActionOutcome } from '../../outcome';
+import { REFUSED, type UndoContext } from '../types';
+import type { OutcomeReporter, UndoReporter } from '../define';
+import type { ActionOutcome } from '../../outcome';
 
 /** Inline policy cordon attaches to a role to revoke its older sessions. */
 export const REVOKE_SESSIONS_POLICY = 'cordon-revoke-older-sessions';
 
 /** Sid of the statement that revokes every session of the role (the console's "Revoke active sessions"). */
 const ROLE_WIDE_SID = 'CordonRevokeOlderSessions';
+
+/**
+ * What a revocation records as `prior`: the role, whether cordon's policy was
+ * on it, and the statement of the same scope it replaced (an earlier cut-off), if any.
+ * @example { roleName: 'web-role', hadPolicy: true, previousStatement: { Sid: 'CordonRevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-20T08:00:00.000Z' } } } }
+ */
+export const revocationPrior = z.object({
+  roleName: z.string(),
+  hadPolicy: z.boolean(),
+  previousStatement: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * What a revocation records as `changed`: the policy, the statement cordon wrote and its cut-off.
+ * @example { policyName: 'cordon-revoke-older-sessions', sid: 'CordonRevokeOlderSessionsi0abc', cutoff: '2026-11-24T10:35:00.000Z' }
+ */
+export const revocationChanged = z.object({ policyName: z.literal(REVOKE_SESSIONS_POLICY), sid: z.string(), cutoff: z.iso.datetime() });
+
+/** See {@link revocationPrior}. */
+export type RevocationPrior = z.output<typeof revocationPrior>;
+/** See {@link revocationChanged}. */
+export type RevocationChanged = z.output<typeof revocationChanged>;
+
+/**
+ * The outcome builders a revocation uses: those of either action that revokes
+ * sessions (whose `prior` and `changed` schemas include a revocation's).
+ */
+export type RevocationReporter = Pick<OutcomeReporter<RevocationPrior, RevocationChanged>, 'already' | 'planned' | 'done'>;
 
 /**
  * Whose sessions a revocation denies. `instance`: only credentials the
@@ -147,7 +177,7 @@ export async function planRevocation(
  * whatever other findings added to the policy since).
  */
 export async function applyRevocation(
-  action: string,
+  report: RevocationReporter,
   iam: IAMClient,
   roleName: string,
   scope: RevocationScope,
@@ -157,15 +187,13 @@ export async function applyRevocation(
 ): Promise<ActionOutcome> {
   const whose = scope.kind === 'instance' ? `sessions of ${roleName} on ${scope.instanceId}` : `sessions of ${roleName}`;
   if (plan.kind === 'already') {
-    return outcome(
-      action,
+    return report.already(
       roleName,
-      'already',
       `${REVOKE_SESSIONS_POLICY} on ${roleName} already denies ${plan.roleWide && scope.kind === 'instance' ? `every session of ${roleName}` : whose} issued before ${plan.cutoff.toISOString()}, after this finding's activity`,
     );
   }
   const moving = plan.previous ? ` (moving the cut-off from ${plan.previousCutoff?.toISOString() ?? 'an unreadable one'})` : '';
-  if (dryRun) return outcome(action, roleName, 'planned', `would deny ${whose} issued before ${now.toISOString()}${moving}`);
+  if (dryRun) return report.planned(roleName, `would deny ${whose} issued before ${now.toISOString()}${moving}`);
   const statement = revocationStatement(scope, now);
   const others = statementsOf(plan.document).filter((s) => s.Sid !== statement.Sid);
   await iam.send(
@@ -175,7 +203,7 @@ export async function applyRevocation(
       PolicyDocument: revokeSessionsPolicy([...others, statement]),
     }),
   );
-  return outcome(action, roleName, 'done', `${whose} issued before ${now.toISOString()} denied${moving}`, {
+  return report.done(roleName, `${whose} issued before ${now.toISOString()} denied${moving}`, {
     prior: { roleName, hadPolicy: plan.document !== undefined, ...(plan.previous ? { previousStatement: plan.previous } : {}) },
     changed: { policyName: REVOKE_SESSIONS_POLICY, sid: statement.Sid, cutoff: now.toISOString() },
   });
@@ -191,45 +219,44 @@ export const REMOVE_REVOCATION_PERMISSIONS = ['iam:GetRolePolicy', 'iam:DeleteRo
  * Refuses (unless forced) when the statement is no longer the one cordon
  * wrote for this finding (another cut-off since).
  */
-export async function removeRevocation(action: string, ctx: UndoContext, record: UndoRecord): Promise<ActionOutcome> {
-  const roleName = record.resource;
+export async function removeRevocation(
+  report: UndoReporter,
+  ctx: UndoContext,
+  roleName: string,
+  written: RevocationChanged,
+  previous: RevocationPrior['previousStatement'],
+): Promise<ActionOutcome> {
   const iam = ctx.member(IAMClient);
   const document = await existingRevocation(iam, roleName);
-  const sid = typeof record.changed.sid === 'string' ? record.changed.sid : ROLE_WIDE_SID;
+  const { sid } = written;
   const statements = statementsOf(document);
   const current = statements.find((s) => s.Sid === sid);
   if (document === undefined || !current)
-    return outcome(action, roleName, 'already', `cordon's statement ${sid} is no longer in ${REVOKE_SESSIONS_POLICY} on ${roleName}`);
-  const written = typeof record.changed.cutoff === 'string' ? new Date(record.changed.cutoff).toISOString() : undefined;
-  if (written && cutoffOf(current)?.toISOString() !== written && !ctx.force) {
-    return outcome(
-      action,
+    return report.already(roleName, `cordon's statement ${sid} is no longer in ${REVOKE_SESSIONS_POLICY} on ${roleName}`);
+  if (cutoffOf(current)?.toISOString() !== new Date(written.cutoff).toISOString() && !ctx.force) {
+    return report.failed(
       roleName,
-      'failed',
       `${REFUSED} ${sid} on ${roleName} is not the statement cordon wrote for this finding (cut-off changed since); rerun with --force to restore it anyway`,
     );
   }
-  const previous = record.prior.previousStatement as Record<string, unknown> | undefined;
   const rest = statements.filter((s) => s.Sid !== sid);
   const next = previous ? [...rest, previous] : rest;
   const what = previous
     ? `put back the earlier revocation of ${roleName} (sessions issued before ${cutoffOf(previous)?.toISOString() ?? 'an earlier time'} stay denied)`
     : `removed ${sid} from ${REVOKE_SESSIONS_POLICY} on ${roleName}: those older sessions work again`;
   if (ctx.dryRun)
-    return outcome(
-      action,
+    return report.planned(
       roleName,
-      'planned',
       `would ${what.replace(/^(put back|removed)/, (v) => (v === 'put back' ? 'put back' : 'remove'))}${next.length === 0 ? ' and delete the policy' : ''}`,
     );
   if (next.length === 0) {
     await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY }));
-    return outcome(action, roleName, 'done', `deleted ${REVOKE_SESSIONS_POLICY} from ${roleName}: its older sessions work again`, {
+    return report.done(roleName, `deleted ${REVOKE_SESSIONS_POLICY} from ${roleName}: its older sessions work again`, {
       prior: { document },
       changed: { policyName: null },
     });
   }
   const updated = revokeSessionsPolicy(next);
   await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: updated }));
-  return outcome(action, roleName, 'done', what, { prior: { document }, changed: { document: updated } });
+  return report.done(roleName, what, { prior: { document }, changed: { document: updated } });
 }

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { describeError } from '../../errors';
-import { type ActionDefinition } from '../types';
-import { collecting, outcome, type ActionOutcome } from '../../outcome';
+import { defineAction, type OutcomeReporter } from '../define';
+import { collecting, type ActionOutcome } from '../../outcome';
 
 /** AWS's default quota of rules per direction in a network ACL (the `*` default rule excluded). */
 export const NACL_RULES_PER_DIRECTION = 20;
@@ -29,13 +29,31 @@ const params = z
 
 type BlockIpParams = z.infer<typeof params>;
 
+/** One network ACL entry cordon added: its direction and rule number. */
+const entry = z.object({ egress: z.boolean(), ruleNumber: z.number().int() });
+
+/**
+ * What a block records as `prior`: the ACL, the address denied and the entries added (whose numbers were free before).
+ * @example { networkAclId: 'acl-0abc', cidr: '203.0.113.7/32', entriesAdded: [{ egress: false, ruleNumber: 1 }, { egress: true, ruleNumber: 1 }] }
+ */
+const prior = z.object({ networkAclId: z.string(), cidr: z.string(), entriesAdded: z.array(entry) });
+
+/**
+ * What a block records as `changed`: the entries it added, the ones its undo deletes.
+ * @example { entriesAdded: [{ egress: false, ruleNumber: 1 }, { egress: true, ruleNumber: 1 }] }
+ */
+const changed = z.object({ entriesAdded: z.array(entry) });
+
+/** One network ACL entry cordon added. */
+type Entry = z.output<typeof entry>;
+
 /**
  * Denies the finding's remote address in the network ACL of each subnet of
  * the instance, inbound and outbound, with the lowest free rule numbers in
  * cordon's range so the deny is evaluated before the ACL's allow rules. Fails
  * clearly when the ACL is at its rule quota rather than dropping other rules.
  */
-export const blockIp: ActionDefinition<BlockIpParams> = {
+export const blockIp = defineAction({
   name: 'network.block-ip',
   summary: "Deny the attacker's address in the subnet's network ACL, both directions",
   params,
@@ -45,27 +63,25 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
     member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'],
     home: [],
   },
+  prior,
+  changed,
   undo: {
     kind: 'restore',
     permissions: ['ec2:DescribeNetworkAcls', 'ec2:DeleteNetworkAclEntry'],
     /** Deletes the entries cordon added, and only those: a rule number now holding another rule is never touched, even with --force. */
-    async run(ctx, record) {
-      const aclId = String(record.prior.networkAclId ?? '');
-      const cidr = String(record.prior.cidr ?? '');
-      const added = Array.isArray(record.changed.entriesAdded)
-        ? (record.changed.entriesAdded as Array<{ egress: boolean; ruleNumber: number }>)
-        : [];
+    async run(ctx, record, report) {
+      const { networkAclId: aclId, cidr } = record.prior;
+      const added = record.changed.entriesAdded;
       const ec2 = ctx.member(EC2Client);
       let entries: NetworkAclEntry[];
       try {
         const out = await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }));
         entries = out.NetworkAcls?.[0]?.Entries ?? [];
       } catch (err) {
-        if ((err as Error).name === 'InvalidNetworkAclID.NotFound')
-          return [outcome('network.block-ip', record.resource, 'skipped', `${aclId} no longer exists`)];
+        if ((err as Error).name === 'InvalidNetworkAclID.NotFound') return [report.skipped(record.resource, `${aclId} no longer exists`)];
         throw err;
       }
-      const ours: typeof added = [];
+      const ours: Entry[] = [];
       const others: string[] = [];
       for (const rule of added) {
         const entry = entries.find((e) => e.Egress === rule.egress && e.RuleNumber === rule.ruleNumber);
@@ -76,37 +92,35 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
             `${rule.egress ? 'outbound' : 'inbound'} #${rule.ruleNumber} (${entry.RuleAction} ${entry.CidrBlock ?? entry.Ipv6CidrBlock})`,
           );
       }
-      const label = (rules: typeof added): string => rules.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
+      const label = (rules: readonly Entry[]): string =>
+        rules.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
       // cordon's entries gone and someone's rules at those numbers: nothing of cordon's to restore, theirs stay.
       if (ours.length === 0)
         return [
-          outcome(
-            'network.block-ip',
+          report.already(
             record.resource,
-            'already',
             `cordon's deny of ${cidr} is no longer in ${aclId}${others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : ''}`,
           ),
         ];
-      if (ctx.dryRun)
-        return [outcome('network.block-ip', record.resource, 'planned', `would delete ${label(ours)} denying ${cidr} from ${aclId}`)];
+      if (ctx.dryRun) return [report.planned(record.resource, `would delete ${label(ours)} denying ${cidr} from ${aclId}`)];
       for (const rule of ours)
         await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: rule.ruleNumber, Egress: rule.egress }));
       const kept = others.length > 0 ? `; left ${others.join(', ')} (not cordon's)` : '';
       return [
-        outcome('network.block-ip', record.resource, 'done', `deleted ${label(ours)} denying ${cidr} from ${aclId}${kept}`, {
+        report.done(record.resource, `deleted ${label(ours)} denying ${cidr} from ${aclId}${kept}`, {
           prior: { entriesDeleted: ours },
           changed: { entriesDeleted: ours },
         }),
       ];
     },
   },
-  async run(ctx, p) {
+  async run(ctx, p, report) {
     const ips = ctx.finding.remoteIps.filter((r) => r.direction === 'INBOUND' || p.includeOutbound);
     const v4 = ips.filter((r) => /^\d{1,3}(\.\d{1,3}){3}$/.test(r.ip));
-    if (v4.length === 0) return [outcome(this.name, '', 'skipped', 'finding names no inbound remote IPv4 address to block')];
+    if (v4.length === 0) return [report.skipped('', 'finding names no inbound remote IPv4 address to block')];
     const instance = await ctx.instance();
     const subnets = [...new Set((instance.NetworkInterfaces ?? []).flatMap((ni) => (ni.SubnetId ? [ni.SubnetId] : [])))];
-    if (subnets.length === 0) return [outcome(this.name, instance.InstanceId ?? '', 'failed', 'instance has no subnet')];
+    if (subnets.length === 0) return [report.failed(instance.InstanceId ?? '', 'instance has no subnet')];
     const ec2 = ctx.member(EC2Client);
     const acls = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnets }] }));
     const cidrs = [...new Set(v4.map((r) => `${r.ip}/32`))];
@@ -115,10 +129,10 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
         const aclId = acl.NetworkAclId as string;
         const missing = cidrs.filter((cidr) => !deniedBothWays(acl.Entries ?? [], cidr));
         for (const cidr of cidrs.filter((c) => !missing.includes(c)))
-          results.push(outcome(this.name, `${aclId}:${cidr}`, 'already', `${cidr} already denied both ways in ${aclId}`));
+          results.push(report.already(`${aclId}:${cidr}`, `${cidr} already denied both ways in ${aclId}`));
         if (missing.length === 0) continue;
         if (ctx.dryRun) {
-          results.push(...(await denyIn(ec2, acl, missing, p, true)));
+          results.push(...(await denyIn(report, ec2, acl, missing, p, true)));
           continue;
         }
         // Rule numbers are chosen from what the ACL holds: two findings about one
@@ -126,13 +140,13 @@ export const blockIp: ActionDefinition<BlockIpParams> = {
         results.push(
           ...(await ctx.exclusive(`network-acl:${aclId}`, async () => {
             const fresh = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0] ?? acl;
-            return denyIn(ec2, fresh, missing, p, false);
+            return denyIn(report, ec2, fresh, missing, p, false);
           })),
         );
       }
     });
   },
-};
+});
 
 function deniedBothWays(entries: readonly NetworkAclEntry[], cidr: string): boolean {
   const has = (egress: boolean): boolean => entries.some((e) => e.Egress === egress && e.CidrBlock === cidr && e.RuleAction === 'deny');
@@ -146,13 +160,13 @@ function deniedBothWays(entries: readonly NetworkAclEntry[], cidr: string): bool
  * audit trail never misses a rule cordon left behind.
  */
 async function denyIn(
+  report: OutcomeReporter<z.output<typeof prior>, z.output<typeof changed>>,
   ec2: EC2Client,
   acl: NetworkAcl,
   cidrs: readonly string[],
   p: BlockIpParams,
   dryRun: boolean,
 ): Promise<ActionOutcome[]> {
-  const name = blockIp.name;
   const aclId = acl.NetworkAclId as string;
   const entries = [...(acl.Entries ?? [])];
   const results: ActionOutcome[] = [];
@@ -160,10 +174,10 @@ async function denyIn(
     const resource = `${aclId}:${cidr}`;
     const has = (egress: boolean): boolean => entries.some((e) => e.Egress === egress && e.CidrBlock === cidr && e.RuleAction === 'deny');
     if (has(false) && has(true)) {
-      results.push(outcome(name, resource, 'already', `${cidr} already denied both ways in ${aclId}`));
+      results.push(report.already(resource, `${cidr} already denied both ways in ${aclId}`));
       continue;
     }
-    const plan: Array<{ egress: boolean; ruleNumber: number }> = [];
+    const plan: Entry[] = [];
     let problem: string | undefined;
     for (const egress of [false, true]) {
       if (has(egress)) continue;
@@ -188,13 +202,13 @@ async function denyIn(
       plan.push({ egress, ruleNumber });
     }
     if (problem) {
-      results.push(outcome(name, resource, 'failed', problem));
+      results.push(report.failed(resource, problem));
       continue;
     }
     const shared = acl.IsDefault ? ' (the VPC default ACL: every subnet using it is affected)' : '';
     const rules = plan.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
     if (dryRun) {
-      results.push(outcome(name, resource, 'planned', `would deny ${cidr} in ${aclId} as ${rules}${shared}`));
+      results.push(report.planned(resource, `would deny ${cidr} in ${aclId} as ${rules}${shared}`));
       continue;
     }
     const created: typeof plan = [];
@@ -215,17 +229,12 @@ async function denyIn(
       }
     } catch (err) {
       results.push(
-        outcome(
-          name,
-          resource,
-          'failed',
-          `could not deny ${cidr} in ${aclId}: ${describeError(err)}${await rollBack(ec2, aclId, created)}`,
-        ),
+        report.failed(resource, `could not deny ${cidr} in ${aclId}: ${describeError(err)}${await rollBack(ec2, aclId, created)}`),
       );
       continue;
     }
     results.push(
-      outcome(name, resource, 'done', `denied ${cidr} in ${aclId} as ${rules}${shared}`, {
+      report.done(resource, `denied ${cidr} in ${aclId} as ${rules}${shared}`, {
         prior: { networkAclId: aclId, cidr, entriesAdded: plan },
         changed: { entriesAdded: plan },
       }),
@@ -235,7 +244,7 @@ async function denyIn(
 }
 
 /** Deletes the rules of a half-made block; says what it could not delete. */
-async function rollBack(ec2: EC2Client, aclId: string, created: ReadonlyArray<{ egress: boolean; ruleNumber: number }>): Promise<string> {
+async function rollBack(ec2: EC2Client, aclId: string, created: readonly Entry[]): Promise<string> {
   const left: string[] = [];
   for (const r of created) {
     try {
@@ -285,7 +294,7 @@ function freeRuleNumber(
   egress: boolean,
   first: number,
   last: number,
-  planned: ReadonlyArray<{ egress: boolean; ruleNumber: number }>,
+  planned: readonly Entry[],
 ): number | undefined {
   const used = new Set(entries.filter((e) => e.Egress === egress).map((e) => e.RuleNumber));
   for (const r of planned) if (r.egress === egress) used.add(r.ruleNumber);

@@ -5,8 +5,8 @@ import {
   type PublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { type ActionDefinition } from '../types';
-import { outcome, type ActionOutcome } from '../../outcome';
+import { defineAction } from '../define';
+import type { ActionOutcome } from '../../outcome';
 
 const params = z.strictObject({});
 
@@ -17,16 +17,31 @@ const ALL_ON: PublicAccessBlockConfiguration = {
   RestrictPublicBuckets: true,
 };
 
+/** A bucket's Block Public Access settings, as S3 reports them. */
+const publicAccessBlock = z.object({
+  BlockPublicAcls: z.boolean().optional(),
+  IgnorePublicAcls: z.boolean().optional(),
+  BlockPublicPolicy: z.boolean().optional(),
+  RestrictPublicBuckets: z.boolean().optional(),
+});
+
 /** Turns on all four Block Public Access settings of each bucket in the finding; records the previous settings. */
-export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
+export const blockPublicAccess = defineAction({
   name: 's3.block-public-access',
   summary: 'Turn on Block Public Access for the bucket in the finding',
   params,
   target: 'bucket',
   disruptive: true,
   permissions: { member: ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'], home: [] },
+  /**
+   * The bucket's settings before (null: it had none).
+   * @example { bucket: 'data-exports', publicAccessBlock: { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false } }
+   */
+  prior: z.object({ bucket: z.string(), publicAccessBlock: publicAccessBlock.nullable() }),
+  /** @example { publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } } */
+  changed: z.object({ publicAccessBlock }),
   undo: { kind: 'keep', reason: 'Block Public Access is left on: turn it off by hand if the bucket must be public' },
-  async run(ctx) {
+  async run(ctx, _params, report) {
     const s3 = ctx.member(S3Client);
     const results: ActionOutcome[] = [];
     for (const bucket of ctx.finding.buckets) {
@@ -38,16 +53,16 @@ export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
       }
       const prior = { bucket, publicAccessBlock: previous ?? null };
       if (previous && Object.entries(ALL_ON).every(([k, v]) => previous?.[k as keyof PublicAccessBlockConfiguration] === v)) {
-        results.push(outcome(this.name, bucket, 'already', `Block Public Access already fully on for ${bucket}`));
+        results.push(report.already(bucket, `Block Public Access already fully on for ${bucket}`));
         continue;
       }
       if (ctx.dryRun) {
-        results.push(outcome(this.name, bucket, 'planned', `would turn on Block Public Access for ${bucket}`, { prior }));
+        results.push(report.planned(bucket, `would turn on Block Public Access for ${bucket}`, { prior }));
         continue;
       }
       await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: ALL_ON }));
       results.push(
-        outcome(this.name, bucket, 'done', `Block Public Access turned on for ${bucket}`, {
+        report.done(bucket, `Block Public Access turned on for ${bucket}`, {
           prior,
           changed: { publicAccessBlock: ALL_ON },
         }),
@@ -55,4 +70,4 @@ export const blockPublicAccess: ActionDefinition<z.infer<typeof params>> = {
     }
     return results;
   },
-};
+});

@@ -210,6 +210,11 @@ describe('undo of ec2.isolate and network.block-ip as AWS reports resources', ()
     changed: { groupIds: ['sg-q'] },
   };
   const restore = isolateInstance.undo.kind === 'restore' ? isolateInstance.undo : undefined;
+  // The entries a block of 203.0.113.9/32 added, as it records them in `prior` too.
+  const entriesAdded = [
+    { egress: false, ruleNumber: 1 },
+    { egress: true, ruleNumber: 1 },
+  ];
 
   it('restores the original groups when the interface has only the quarantine group', async () => {
     mock
@@ -256,7 +261,7 @@ describe('undo of ec2.isolate and network.block-ip as AWS reports resources', ()
       { ...undoCtx({ force: true }) },
       {
         resource: 'acl-1:203.0.113.9/32',
-        prior: { networkAclId: 'acl-1', cidr: '203.0.113.9/32' },
+        prior: { networkAclId: 'acl-1', cidr: '203.0.113.9/32', entriesAdded },
         changed: {
           entriesAdded: [
             { egress: false, ruleNumber: 1 },
@@ -295,7 +300,7 @@ describe('undo of ec2.isolate and network.block-ip as AWS reports resources', ()
     // Act
     const outcomes = await undo?.run(undoCtx(), {
       resource: 'acl-1:203.0.113.9/32',
-      prior: { networkAclId: 'acl-1', cidr: '203.0.113.9/32' },
+      prior: { networkAclId: 'acl-1', cidr: '203.0.113.9/32', entriesAdded },
       changed: {
         entriesAdded: [
           { egress: false, ruleNumber: 1 },
