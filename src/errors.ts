@@ -29,6 +29,46 @@ export class InputError extends ConfigurationError {
   }
 }
 
+/** Where a setting's value came from (or, for `missing`, that it was needed and nowhere). */
+export type SettingSource = 'flag' | 'env' | 'context' | 'config' | 'default' | 'value' | 'missing';
+
+/**
+ * One bad setting: where its value came from, the key as the user wrote it,
+ * and what is wrong.
+ *
+ * @example
+ * { source: 'env', key: 'CORDON_CONCURRENCY', message: '"0" must be a whole number from 1 to 256' }
+ * { source: 'context', key: 'cordon:homeRegion', message: 'expected a region such as us-east-1 (got "mars")' }
+ */
+export interface SettingProblem {
+  readonly source: SettingSource;
+  /** `CORDON_CONCURRENCY`, `--role-name`, `cordon:homeRegion`; keys judged together are joined (`cordon:alarmEmail and cordon:alarmTopicArn`). */
+  readonly key: string;
+  readonly message: string;
+  /** The message is a sentence that names the keys itself (a required setting is missing: where to set it); it is printed alone. */
+  readonly standalone?: boolean;
+}
+
+/** The line a problem prints as: `key: message`, or the message alone when it is standalone. */
+export function problemLine(problem: SettingProblem): string {
+  return problem.standalone === true ? problem.message : `${problem.key}: ${problem.message}`;
+}
+
+/**
+ * Settings are invalid: `problems` lists every one, and the message has one
+ * line per problem (under `heading`, as a list, when there is one).
+ */
+export class SettingsError extends ConfigurationError {
+  public constructor(
+    public readonly problems: readonly SettingProblem[],
+    heading?: string,
+  ) {
+    const lines = problems.map(problemLine);
+    super(heading === undefined ? lines.join('\n') : `${heading}\n  - ${lines.join('\n  - ')}`);
+    this.name = 'SettingsError';
+  }
+}
+
 /** Assuming the member role failed (AccessDenied, missing role, bad external id…). */
 export class AssumeRoleError extends CordonError {
   public constructor(

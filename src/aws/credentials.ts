@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { EXTERNAL_ID_PATTERN, ROLE_NAME_PATTERN } from '../config/schemas';
 import { AssumeRoleError, describeError } from '../errors';
 
 /** How cordon assumes the member role that the StackSet deploys. */
@@ -20,16 +21,13 @@ export const DEFAULT_ROLE_NAME = 'cordon-responder';
 /** Credentials are renewed this long before they expire. */
 export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60_000;
 
-/** Role names IAM accepts (`[\w+=,.@-]{1,64}`). */
-const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
-
 /** Validates a member role name and external id, naming what is wrong. */
 export function validateRoleSettings(settings: MemberRoleSettings): string[] {
   const problems: string[] = [];
   if (!ROLE_NAME_PATTERN.test(settings.roleName)) {
     problems.push(`role name "${settings.roleName}" is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)`);
   }
-  if (settings.externalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(settings.externalId)) {
+  if (settings.externalId !== undefined && !EXTERNAL_ID_PATTERN.test(settings.externalId)) {
     problems.push('external id must be 2-1224 characters of letters, digits and +=,.@:/_-');
   }
   return problems;

@@ -1,16 +1,15 @@
+/**
+ * The responder's settings, derived from the settings table (./spec.ts):
+ * flags win over environment variables, which win over the defaults.
+ */
 import * as path from 'node:path';
-import { ConfigurationError } from '../errors';
-import { DEFAULT_ROLE_NAME, validateRoleSettings } from '../aws/credentials';
-import {
-  DEFAULT_CIRCUIT_LIMITS,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_EXEMPT_TAG,
-  parseExemptTag,
-  type CircuitLimits,
-  type ExemptTag,
-} from './defaults';
-import { DEFAULT_ACTION_THRESHOLD } from '../runbooks/runbook';
-import { DEFAULT_AUDIT_FILE } from '../audit/file-store';
+import { SettingsError } from '../errors';
+import type { CircuitLimits, ExemptTag } from './defaults';
+import { readSetting, type RawSetting, type SettingIssue, fromEnv } from './read';
+import { RESPONDER_SETTINGS, type ResponderSettingId } from './spec';
+
+export { DEFAULT_RUNBOOKS_DIR } from './defaults';
+export { RESPONDER_ENV } from './spec';
 
 /** The responder's settings, from flags and environment variables (flags win). */
 export interface ResponderSettings {
@@ -29,132 +28,80 @@ export interface ResponderSettings {
   readonly circuit: CircuitLimits;
 }
 
-/** The runbooks shipped with cordon. */
-export const DEFAULT_RUNBOOKS_DIR = path.resolve(__dirname, '../../runbooks');
-
-/** Environment variables the responder reads (documented in the README). */
-export const RESPONDER_ENV = [
-  'CORDON_ROLE_NAME',
-  'CORDON_EXTERNAL_ID',
-  'CORDON_RUNBOOKS_DIR',
-  'CORDON_ACTION_THRESHOLD',
-  'CORDON_EXEMPT_ACCOUNTS',
-  'CORDON_EXEMPT_TAG',
-  'CORDON_CONCURRENCY',
-  'CORDON_AUDIT_TABLE',
-  'CORDON_AUDIT_FILE',
-  'CORDON_DRY_RUN',
-  'CORDON_CIRCUIT_ACCOUNT_LIMIT',
-  'CORDON_CIRCUIT_ORG_LIMIT',
-  'CORDON_CIRCUIT_WINDOW_MINUTES',
-] as const;
+/** The flags of the responder's commands that are settings. */
+export interface ResponderFlags {
+  roleName?: string;
+  runbooksDir?: string;
+  dryRun?: boolean;
+}
 
 /**
  * Reads and validates settings; every problem is reported at once in a
- * ConfigurationError that names the flag or variable.
+ * SettingsError that names the flag or variable.
  */
-export function responderSettings(
-  env: NodeJS.ProcessEnv,
-  flags: { roleName?: string; runbooksDir?: string; dryRun?: boolean } = {},
-): ResponderSettings {
-  const problems: string[] = [];
-  const roleName = flags.roleName ?? env.CORDON_ROLE_NAME ?? DEFAULT_ROLE_NAME;
-  const externalId = env.CORDON_EXTERNAL_ID || undefined;
-  problems.push(
-    ...validateRoleSettings({ roleName, externalId }).map(
-      (p) => `${flags.roleName ? '--role-name' : 'CORDON_ROLE_NAME'}/CORDON_EXTERNAL_ID: ${p}`,
-    ),
-  );
-
-  const threshold = numberSetting(env.CORDON_ACTION_THRESHOLD, DEFAULT_ACTION_THRESHOLD, 'CORDON_ACTION_THRESHOLD', 0, 20, false, problems);
-  const concurrency = numberSetting(env.CORDON_CONCURRENCY, DEFAULT_CONCURRENCY, 'CORDON_CONCURRENCY', 1, 256, true, problems);
-
-  const circuit: CircuitLimits = {
-    perAccount: numberSetting(
-      env.CORDON_CIRCUIT_ACCOUNT_LIMIT,
-      DEFAULT_CIRCUIT_LIMITS.perAccount,
-      'CORDON_CIRCUIT_ACCOUNT_LIMIT',
-      1,
-      1_000_000,
-      true,
-      problems,
-    ),
-    perOrganization: numberSetting(
-      env.CORDON_CIRCUIT_ORG_LIMIT,
-      DEFAULT_CIRCUIT_LIMITS.perOrganization,
-      'CORDON_CIRCUIT_ORG_LIMIT',
-      1,
-      1_000_000,
-      true,
-      problems,
-    ),
-    windowMinutes: numberSetting(
-      env.CORDON_CIRCUIT_WINDOW_MINUTES,
-      DEFAULT_CIRCUIT_LIMITS.windowMinutes,
-      'CORDON_CIRCUIT_WINDOW_MINUTES',
-      1,
-      7 * 24 * 60,
-      true,
-      problems,
-    ),
-  };
-  const exemptAccounts = new Set<string>();
-  for (const raw of (env.CORDON_EXEMPT_ACCOUNTS ?? '').split(',')) {
-    const id = raw.trim();
-    if (id === '') continue;
-    if (!/^\d{12}$/.test(id)) problems.push(`CORDON_EXEMPT_ACCOUNTS: "${id}" is not a 12-digit account id`);
-    else exemptAccounts.add(id);
-  }
-  let exemptTag = DEFAULT_EXEMPT_TAG;
-  if (env.CORDON_EXEMPT_TAG) {
-    try {
-      exemptTag = parseExemptTag(env.CORDON_EXEMPT_TAG);
-    } catch (err) {
-      problems.push(`CORDON_EXEMPT_TAG: ${(err as Error).message}`);
-    }
-  }
-  let audit: ResponderSettings['audit'];
-  if (env.CORDON_AUDIT_TABLE) {
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (!region) problems.push("CORDON_AUDIT_TABLE is set but AWS_REGION is not: the table's region is unknown");
-    if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(env.CORDON_AUDIT_TABLE))
-      problems.push(`CORDON_AUDIT_TABLE: "${env.CORDON_AUDIT_TABLE}" is not a valid DynamoDB table name`);
-    audit = { kind: 'dynamodb', table: env.CORDON_AUDIT_TABLE, region: region ?? '' };
-  } else {
-    audit = { kind: 'file', file: path.resolve(env.CORDON_AUDIT_FILE ?? DEFAULT_AUDIT_FILE) };
-  }
-  const dryRunEnv = (env.CORDON_DRY_RUN ?? '').toLowerCase();
-  if (dryRunEnv && !['true', 'false', '1', '0'].includes(dryRunEnv))
-    problems.push(`CORDON_DRY_RUN: "${env.CORDON_DRY_RUN}" must be true or false`);
-  if (problems.length > 0) throw new ConfigurationError(problems.join('\n'));
-  return {
-    roleName,
-    externalId,
-    runbooksDir: path.resolve(flags.runbooksDir ?? env.CORDON_RUNBOOKS_DIR ?? DEFAULT_RUNBOOKS_DIR),
-    threshold,
-    exemptAccounts,
-    exemptTag,
-    concurrency,
-    audit,
-    dryRun: flags.dryRun === true || dryRunEnv === 'true' || dryRunEnv === '1',
-    circuit,
-  };
+export function responderSettings(env: NodeJS.ProcessEnv, flags: ResponderFlags = {}): ResponderSettings {
+  const checked = checkResponderSettings(env, flags);
+  if ('problems' in checked) throw new SettingsError(checked.problems);
+  return checked.settings;
 }
 
-function numberSetting(
-  raw: string | undefined,
-  fallback: number,
-  name: string,
-  min: number,
-  max: number,
-  integer: boolean,
-  problems: string[],
-): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    problems.push(`${name}: "${raw}" must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
-    return fallback;
+/** The responder's settings, or every problem with them (each naming the table entries it concerns). */
+export function checkResponderSettings(
+  env: NodeJS.ProcessEnv,
+  flags: ResponderFlags = {},
+): { readonly settings: ResponderSettings } | { readonly problems: readonly SettingIssue[] } {
+  const S = RESPONDER_SETTINGS;
+  const issues: SettingIssue[] = [];
+  const flag = (id: ResponderSettingId, value: string | undefined): RawSetting | undefined => {
+    const name = S[id].flag?.name;
+    return value === undefined || name === undefined ? undefined : { value, source: name };
+  };
+  const raw = (id: ResponderSettingId, given?: RawSetting): RawSetting | undefined => given ?? fromEnv(S[id], env);
+
+  // The member role's name and external id are checked together (its trust uses both) and reported under one label.
+  const roleRaw = raw('roleName', flag('roleName', flags.roleName));
+  const roleIssues: SettingIssue[] = [];
+  const roleName = readSetting(S.roleName, { responder: 'roleName' }, roleRaw, roleIssues);
+  const externalId = readSetting(S.externalId, { responder: 'externalId' }, raw('externalId'), roleIssues);
+  const roleKey = `${roleRaw?.source ?? S.roleName.env}/${S.externalId.env}`;
+  for (const issue of roleIssues)
+    issues.push({ ...issue, key: roleKey, settings: [{ responder: 'roleName' }, { responder: 'externalId' }] });
+
+  const threshold = readSetting(S.threshold, { responder: 'threshold' }, raw('threshold'), issues);
+  const concurrency = readSetting(S.concurrency, { responder: 'concurrency' }, raw('concurrency'), issues);
+  const circuit: CircuitLimits = {
+    perAccount: readSetting(S.circuitAccountLimit, { responder: 'circuitAccountLimit' }, raw('circuitAccountLimit'), issues),
+    perOrganization: readSetting(S.circuitOrgLimit, { responder: 'circuitOrgLimit' }, raw('circuitOrgLimit'), issues),
+    windowMinutes: readSetting(S.circuitWindowMinutes, { responder: 'circuitWindowMinutes' }, raw('circuitWindowMinutes'), issues),
+  };
+  const exemptAccounts = readSetting(S.exemptAccounts, { responder: 'exemptAccounts' }, raw('exemptAccounts'), issues);
+  const exemptTag = readSetting(S.exemptTag, { responder: 'exemptTag' }, raw('exemptTag'), issues);
+
+  let audit: ResponderSettings['audit'];
+  const tableRaw = raw('auditTable');
+  if (tableRaw !== undefined) {
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!region) {
+      issues.push({
+        source: 'missing',
+        key: 'AWS_REGION',
+        message: `${S.auditTable.env} is set but AWS_REGION is not: the table's region is unknown`,
+        standalone: true,
+        settings: [{ responder: 'auditTable' }],
+      });
+    }
+    readSetting(S.auditTable, { responder: 'auditTable' }, tableRaw, issues);
+    audit = { kind: 'dynamodb', table: tableRaw.value, region: region ?? '' };
+  } else {
+    audit = { kind: 'file', file: path.resolve(readSetting(S.auditFile, { responder: 'auditFile' }, raw('auditFile'), issues)) };
   }
-  return n;
+  const dryRunFlag = flags.dryRun === true ? flag('dryRun', 'true') : undefined;
+  const dryRun = readSetting(S.dryRun, { responder: 'dryRun' }, raw('dryRun', dryRunFlag), issues);
+  const runbooksDir = path.resolve(
+    readSetting(S.runbooksDir, { responder: 'runbooksDir' }, raw('runbooksDir', flag('runbooksDir', flags.runbooksDir)), issues),
+  );
+  if (issues.length > 0) return { problems: issues };
+  return {
+    settings: { roleName, externalId, runbooksDir, threshold, exemptAccounts, exemptTag, concurrency, audit, dryRun, circuit },
+  };
 }

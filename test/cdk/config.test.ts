@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RESPONDER_ENV } from '../../src/config/settings';
+import { problemLine } from '../../src/errors';
 import { DEFAULT_ADMIN_ROLE_NAME, enablerSettingsFromEnv } from '../../src/org/settings';
 import {
   CONFIG_KEYS,
@@ -22,12 +23,12 @@ function load(context: Record<string, unknown>): CordonConfig {
   return loadConfig({ context, cwd: REPO_ROOT });
 }
 
-/** The problems a bad configuration reports. */
+/** The problems a bad configuration reports, one line each. */
 function problemsOf(context: Record<string, unknown>): readonly string[] {
   try {
     load(context);
   } catch (err) {
-    if (err instanceof DeployConfigError) return err.problems;
+    if (err instanceof DeployConfigError) return err.problems.map(problemLine);
     throw err;
   }
   throw new Error('expected the configuration to be rejected');
