@@ -2,37 +2,47 @@ import { paginateDescribeActionTargets, SecurityHubClient } from '@aws-sdk/clien
 import { ACTION_CATALOGUE } from '../actions/registry';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
+import { RESPONDER_SETTINGS } from '../config/spec';
 import { customActions, type CustomActionSpec } from '../runbooks/custom-actions';
 import { loadRunbooks } from '../runbooks/load';
-import { parseFlags } from './args';
 import type { CliIo } from './io';
+import { command, commandHelp, parseCommand } from './options';
 
-const HELP = `usage: npx cordon actions list [--runbooks DIR] [--deployed] [--json]
-
-The Security Hub custom actions cordon offers: one per runbook that declares a
+/** `cordon actions list`: its options and help. */
+export const ACTIONS_LIST_COMMAND = command({
+  name: 'actions list',
+  summary: 'the Security Hub custom actions cordon offers',
+  options: {
+    runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
+    deployed: { flag: '--deployed', help: 'also ask Security Hub (AWS_REGION, security account) which of them exist' },
+    json: { flag: '--json', help: 'one JSON object per action per line' },
+  },
+  description: `The Security Hub custom actions cordon offers: one per runbook that declares a
 customAction, plus the built-ins "False positive" and "Release". The responder
 stack creates them; --deployed also asks Security Hub (AWS_REGION, security
-account) which of them exist.`;
+account) which of them exist.`,
+});
 
 /** `cordon actions list`. */
 export async function runActions(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h') {
-    io.stdout.write(`${HELP}\n`);
+    io.stdout.write(`${commandHelp(ACTIONS_LIST_COMMAND)}\n`);
     return sub ? 0 : 2;
   }
   let specs: CustomActionSpec[];
   let flags: { deployed: boolean; json: boolean };
   try {
     if (sub !== 'list') throw new ConfigurationError(`actions: unknown subcommand "${sub}" (expected list)`);
-    const { values } = parseFlags(
-      'actions list',
-      rest,
-      { runbooks: { type: 'string' }, deployed: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
-      false,
+    const { help, settings, options } = parseCommand(ACTIONS_LIST_COMMAND, rest);
+    if (help) {
+      io.stdout.write(`${commandHelp(ACTIONS_LIST_COMMAND)}\n`);
+      return 0;
+    }
+    specs = customActions(
+      loadRunbooks(responderSettings(io.env, { runbooksDir: settings.runbooksDir?.value }).runbooksDir, ACTION_CATALOGUE),
     );
-    specs = customActions(loadRunbooks(responderSettings(io.env, { runbooksDir: values.runbooks }).runbooksDir, ACTION_CATALOGUE));
-    flags = { deployed: values.deployed === true, json: values.json === true };
+    flags = { deployed: options.deployed, json: options.json };
   } catch (err) {
     io.stderr.write(`cordon actions: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
     return 2;

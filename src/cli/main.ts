@@ -1,25 +1,31 @@
-import { runActions } from './actions';
-import { runCoverage } from './coverage';
-import { runEnable } from './enable';
+import { ACTIONS_LIST_COMMAND, runActions } from './actions';
+import { COVERAGE_COMMAND, runCoverage } from './coverage';
+import { ENABLE_COMMAND, runEnable } from './enable';
 import type { CliIo } from './io';
-import { runRelease } from './release';
-import { runRespond } from './respond';
-import { runRunbooks } from './runbooks';
-import { runStatus } from './status';
+import { usageLine, type CommandSpec } from './options';
+import { RELEASE_COMMAND, runRelease } from './release';
+import { RESPOND_COMMAND, runRespond } from './respond';
+import { RUNBOOKS_COMMANDS, runRunbooks } from './runbooks';
+import { runStatus, STATUS_COMMAND } from './status';
 
 /** A CLI command: parses its own arguments, returns the exit code. */
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-/** Every `cordon <command>`, with a one-line description for `cordon help`. */
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  respond: { run: runRespond, summary: 'contain the resources of GuardDuty findings (events or findings as JSON)' },
-  runbooks: { run: runRunbooks, summary: 'validate runbooks, or explain which runbook a finding gets and why' },
-  enable: { run: runEnable, summary: 'turn GuardDuty (and Security Hub) on in every account and region of the organization' },
-  coverage: { run: runCoverage, summary: 'show which accounts and regions GuardDuty covers, gaps first (security account)' },
-  release: { run: runRelease, summary: "undo a finding's containment from the audit trail (snapshots and tags stay)" },
-  status: { run: runStatus, summary: 'the blast-radius circuit breaker: open circuits and recent containments' },
-  actions: { run: runActions, summary: 'list the Security Hub custom actions (runbooks and built-ins)' },
+/** Every `cordon <command>`: how it runs, a one-line description for `cordon help`, and its (sub)commands' declarations. */
+const COMMANDS: Record<string, { run: Command; summary: string; specs: readonly CommandSpec[] }> = {
+  respond: { run: runRespond, summary: RESPOND_COMMAND.summary, specs: [RESPOND_COMMAND] },
+  runbooks: { run: runRunbooks, summary: 'validate runbooks, or explain which runbook a finding gets and why', specs: RUNBOOKS_COMMANDS },
+  enable: { run: runEnable, summary: ENABLE_COMMAND.summary, specs: [ENABLE_COMMAND] },
+  coverage: { run: runCoverage, summary: COVERAGE_COMMAND.summary, specs: [COVERAGE_COMMAND] },
+  release: { run: runRelease, summary: RELEASE_COMMAND.summary, specs: [RELEASE_COMMAND] },
+  status: { run: runStatus, summary: STATUS_COMMAND.summary, specs: [STATUS_COMMAND] },
+  actions: { run: runActions, summary: 'list the Security Hub custom actions (runbooks and built-ins)', specs: [ACTIONS_LIST_COMMAND] },
 };
+
+/** The usage line of every command and subcommand (the README's Usage lists them). */
+export function usageLines(): string[] {
+  return Object.values(COMMANDS).flatMap((c) => c.specs.map(usageLine));
+}
 
 /** Exit codes of every command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -1,27 +1,34 @@
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
+import { RESPONDER_SETTINGS } from '../config/spec';
 import { releaseFinding, releaseUpdate, type Release } from '../release/release';
 import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
-import { parseFlags } from './args';
 import type { CliIo } from './io';
+import { command, commandHelp, parseCommand } from './options';
 
-const HELP = `usage: npx cordon release --finding ID [--finding ID…] [--dry-run] [--force] [--reactivate-keys] [--json] [--role-name NAME]
-
-Restores what cordon changed for a finding, from the audit trail: each network
+/** `cordon release`: its options and help. */
+export const RELEASE_COMMAND = command({
+  name: 'release',
+  summary: "undo a finding's containment from the audit trail (snapshots and tags stay)",
+  options: {
+    finding: { flag: '--finding', value: 'ID', multiple: true, required: true, help: 'GuardDuty finding id or ARN (repeatable)' },
+    dryRun: { setting: RESPONDER_SETTINGS.dryRun, help: 'report what would be restored (status "planned"); change nothing' },
+    force: { flag: '--force', help: 'restore even resources someone changed since cordon acted' },
+    reactivateKeys: {
+      flag: '--reactivate-keys',
+      help: 'turn access keys cordon deactivated back on (a leaked key should usually stay off)',
+    },
+    json: { flag: '--json', help: 'one JSON object per finding per line' },
+    roleName: { setting: RESPONDER_SETTINGS.roleName, help: 'member role to assume' },
+  },
+  description: `Restores what cordon changed for a finding, from the audit trail: each network
 interface's original security groups, termination and stop protection as they
 were, the network ACL entries cordon added, the deny policy on the user and the
-session-revocation policy on the role. Snapshots and tags stay as evidence.
-
-  --finding ID       GuardDuty finding id or ARN (repeatable)
-  --dry-run          report what would be restored (status "planned"); change nothing
-  --force            restore even resources someone changed since cordon acted
-  --reactivate-keys  turn access keys cordon deactivated back on (a leaked key should usually stay off)
-  --json             one JSON object per finding per line
-  --role-name NAME   member role to assume (default: CORDON_ROLE_NAME or cordon-responder)
-
-The audit trail is CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE (default .cordon/audit.jsonl).
-Exit: 0 released (or nothing left to restore), 1 something was refused, failed or not found, 2 bad input.`;
+session-revocation policy on the role. Snapshots and tags stay as evidence.`,
+  exit: `The audit trail is CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE (default .cordon/audit.jsonl).
+Exit: 0 released (or nothing left to restore), 1 something was refused, failed or not found, 2 bad input.`,
+});
 
 /** `cordon release`: undo a finding's containment. */
 export async function runRelease(argv: string[], io: CliIo): Promise<number> {
@@ -30,29 +37,16 @@ export async function runRelease(argv: string[], io: CliIo): Promise<number> {
   let options: { dryRun: boolean; force: boolean; reactivateKeys: boolean };
   let json: boolean;
   try {
-    const { values } = parseFlags(
-      'release',
-      argv,
-      {
-        finding: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean', default: false },
-        force: { type: 'boolean', default: false },
-        'reactivate-keys': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        'role-name': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      false,
-    );
-    if (values.help) {
-      io.stdout.write(`${HELP}\n`);
+    const { help, settings: given, options: values } = parseCommand(RELEASE_COMMAND, argv);
+    if (help) {
+      io.stdout.write(`${commandHelp(RELEASE_COMMAND)}\n`);
       return 0;
     }
-    ids = (values.finding ?? []).map(findingIdOf);
+    ids = values.finding.map(findingIdOf);
     if (ids.length === 0) throw new ConfigurationError('release: --finding ID is required (a GuardDuty finding id or ARN)');
-    const settings = responderSettings(io.env, { roleName: values['role-name'], dryRun: values['dry-run'] });
-    options = { dryRun: settings.dryRun, force: values.force === true, reactivateKeys: values['reactivate-keys'] === true };
-    json = values.json === true;
+    const settings = responderSettings(io.env, { roleName: given.roleName?.value, dryRun: given.dryRun !== undefined });
+    options = { dryRun: settings.dryRun, force: values.force, reactivateKeys: values.reactivateKeys };
+    json = values.json;
     await requireCallerCredentials();
     responder = buildResponder(settings, { actor: 'cli' });
   } catch (err) {

@@ -1,27 +1,32 @@
 import * as fs from 'node:fs';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
+import { RESPONDER_SETTINGS } from '../config/spec';
 import { parseInput } from '../findings/parse';
 import { respond } from '../respond/responder';
 import { hasFailure, type FindingResult } from '../respond/result';
 import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
-import { parseFlags } from './args';
 import type { CliIo } from './io';
+import { command, commandHelp, parseCommand } from './options';
 
-const HELP = `usage: npx cordon respond [FILE|-] [--dry-run] [--json] [--runbooks DIR] [--role-name NAME]
-
-Reads GuardDuty findings (a GuardDuty or Security Hub EventBridge event, a bare
+/** `cordon respond`: its options and help. */
+export const RESPOND_COMMAND = command({
+  name: 'respond',
+  summary: 'contain the resources of GuardDuty findings (events or findings as JSON)',
+  positionals: '[FILE|-]',
+  options: {
+    dryRun: { setting: RESPONDER_SETTINGS.dryRun },
+    json: { flag: '--json', help: 'one JSON object per finding per line' },
+    runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
+    roleName: { setting: RESPONDER_SETTINGS.roleName, help: 'member role to assume' },
+  },
+  description: `Reads GuardDuty findings (a GuardDuty or Security Hub EventBridge event, a bare
 finding, a GetFindings response; one, a JSON array, or JSON lines) from FILE or
 standard input, runs the matching runbooks in the findings' member accounts and
-writes the outcome to Security Hub.
-
-  --dry-run         report what would be done (status "planned"); change nothing
-  --json            one JSON object per finding per line
-  --runbooks DIR    runbooks folder (default: CORDON_RUNBOOKS_DIR or ./runbooks)
-  --role-name NAME  member role to assume (default: CORDON_ROLE_NAME or cordon-responder)
-
-Exit: 0 every finding handled, 1 some action failed, 2 bad input or configuration.`;
+writes the outcome to Security Hub.`,
+  exit: 'Exit: 0 every finding handled, 1 some action failed, 2 bad input or configuration.',
+});
 
 /** `cordon respond`: argument parsing and printing; the work is in src/respond. */
 export async function runRespond(argv: string[], io: CliIo): Promise<number> {
@@ -30,23 +35,21 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
   let responder: ReturnType<typeof buildResponder>;
   let items: ReturnType<typeof parseInput>;
   try {
-    const { values, positionals } = parseFlags('respond', argv, {
-      'dry-run': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      runbooks: { type: 'string' },
-      'role-name': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    });
-    if (values.help) {
-      io.stdout.write(`${HELP}\n`);
+    const { help, positionals, settings: given, options } = parseCommand(RESPOND_COMMAND, argv);
+    if (help) {
+      io.stdout.write(`${commandHelp(RESPOND_COMMAND)}\n`);
       return 0;
     }
     if (positionals.length > 1)
       throw new ConfigurationError(`respond: expected at most one input file, got ${positionals.length}: ${positionals.join(' ')}`);
     const source = positionals[0] ?? '-';
     text = readInput(source);
-    flags = { json: values.json === true };
-    const settings = responderSettings(io.env, { roleName: values['role-name'], runbooksDir: values.runbooks, dryRun: values['dry-run'] });
+    flags = { json: options.json };
+    const settings = responderSettings(io.env, {
+      roleName: given.roleName?.value,
+      runbooksDir: given.runbooksDir?.value,
+      dryRun: given.dryRun !== undefined,
+    });
     items = parseInput(text);
     await requireCallerCredentials();
     responder = buildResponder(settings, {

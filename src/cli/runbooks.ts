@@ -3,28 +3,50 @@ import * as path from 'node:path';
 import { ACTION_CATALOGUE, ACTIONS } from '../actions/registry';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
+import { RESPONDER_SETTINGS } from '../config/spec';
 import { parseInput } from '../findings/parse';
 import { decide } from '../runbooks/decide';
 import { loadRunbooks } from '../runbooks/load';
 import { matchRunbook } from '../runbooks/match';
 import { notApplicable } from '../respond/execute';
-import { parseFlags } from './args';
 import type { CliIo } from './io';
+import { command, groupHelp, parseCommand, type CommandSpec } from './options';
 
-const HELP = `usage: npx cordon runbooks validate [DIR]
-       npx cordon runbooks explain FINDING.json [--runbooks DIR] [--json]
-       npx cordon runbooks list [--runbooks DIR]
+/** `cordon runbooks validate`: its options and help. */
+export const RUNBOOKS_VALIDATE_COMMAND = command({
+  name: 'runbooks validate',
+  summary: `check every runbook in DIR (default: ${RESPONDER_SETTINGS.runbooksDir.env} or ${RESPONDER_SETTINGS.runbooksDir.defaultText})`,
+  positionals: '[DIR]',
+  options: {},
+});
 
-validate  check every runbook in DIR (default: CORDON_RUNBOOKS_DIR or ./runbooks)
-explain   which runbook each finding in the file gets, the decision and why
-list      the runbooks and the actions they run`;
+/** `cordon runbooks explain`: its options and help. */
+export const RUNBOOKS_EXPLAIN_COMMAND = command({
+  name: 'runbooks explain',
+  summary: 'which runbook each finding in the file gets, the decision and why',
+  positionals: 'FINDING.json',
+  options: {
+    runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
+    json: { flag: '--json', help: 'one JSON object per finding per line' },
+  },
+});
+
+/** `cordon runbooks list`: its options and help. */
+export const RUNBOOKS_LIST_COMMAND = command({
+  name: 'runbooks list',
+  summary: 'the runbooks and the actions they run',
+  options: { runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir } },
+});
+
+/** `cordon runbooks`: its subcommands, in `--help` order. */
+export const RUNBOOKS_COMMANDS: readonly CommandSpec[] = [RUNBOOKS_VALIDATE_COMMAND, RUNBOOKS_EXPLAIN_COMMAND, RUNBOOKS_LIST_COMMAND];
 
 /** `cordon runbooks validate|explain|list`. */
 export async function runRunbooks(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     if (!sub || sub === '--help' || sub === '-h') {
-      io.stdout.write(`${HELP}\n`);
+      io.stdout.write(`${groupHelp(RUNBOOKS_COMMANDS)}\n`);
       return sub ? 0 : 2;
     }
     if (sub === 'validate') return validate(rest, io);
@@ -38,7 +60,8 @@ export async function runRunbooks(argv: string[], io: CliIo): Promise<number> {
 }
 
 function validate(argv: string[], io: CliIo): number {
-  const { positionals } = parseFlags('runbooks validate', argv, {});
+  const { help, positionals } = parseCommand(RUNBOOKS_VALIDATE_COMMAND, argv);
+  if (help) return printHelp(io);
   const dir = path.resolve(positionals[0] ?? responderSettings(io.env).runbooksDir);
   const runbooks = loadRunbooks(dir, ACTION_CATALOGUE);
   io.stdout.write(`${runbooks.length} runbook(s) in ${dir} are valid:\n`);
@@ -50,8 +73,9 @@ function validate(argv: string[], io: CliIo): number {
 }
 
 function list(argv: string[], io: CliIo): number {
-  const { values } = parseFlags('runbooks list', argv, { runbooks: { type: 'string' } }, false);
-  const settings = responderSettings(io.env, { runbooksDir: values.runbooks });
+  const { help, settings: given } = parseCommand(RUNBOOKS_LIST_COMMAND, argv);
+  if (help) return printHelp(io);
+  const settings = responderSettings(io.env, { runbooksDir: given.runbooksDir?.value });
   for (const rb of loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE)) {
     io.stdout.write(
       `${rb.name} [${rb.mode}, reliability ${rb.reliability}${rb.customAction ? `, custom action "${rb.customAction.name}"` : ''}]\n`,
@@ -63,10 +87,8 @@ function list(argv: string[], io: CliIo): number {
 }
 
 function explain(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseFlags('runbooks explain', argv, {
-    runbooks: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
+  const { help, positionals, settings: given, options } = parseCommand(RUNBOOKS_EXPLAIN_COMMAND, argv);
+  if (help) return printHelp(io);
   if (positionals.length !== 1) throw new ConfigurationError('runbooks explain: expected one FINDING.json file (or - for standard input)');
   const source = positionals[0] as string;
   let text: string;
@@ -75,7 +97,7 @@ function explain(argv: string[], io: CliIo): number {
   } catch (err) {
     throw new ConfigurationError(`cannot read ${source}: ${(err as Error).message}`);
   }
-  const settings = responderSettings(io.env, { runbooksDir: values.runbooks });
+  const settings = responderSettings(io.env, { runbooksDir: given.runbooksDir?.value });
   const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
   for (const item of parseInput(text)) {
     if (item.kind !== 'finding') {
@@ -91,7 +113,7 @@ function explain(argv: string[], io: CliIo): number {
       const why = action ? notApplicable(action, f) : 'unknown action';
       return { action: s.action, applies: !why, why: why ?? action?.summary ?? '' };
     });
-    if (values.json) {
+    if (options.json) {
       io.stdout.write(
         `${JSON.stringify({ findingId: f.id, type: f.type, severity: f.severity, runbook: d.runbook?.name ?? null, pattern: match?.pattern ?? null, decision: d.decision, reason: d.reason, actions: steps })}\n`,
       );
@@ -105,5 +127,10 @@ function explain(argv: string[], io: CliIo): number {
     for (const s of steps) io.stdout.write(`  ${s.applies ? '→' : '×'} ${s.action}: ${s.why}\n`);
     io.stdout.write('  (resource exemption tags are checked live when cordon responds)\n');
   }
+  return 0;
+}
+
+function printHelp(io: CliIo): number {
+  io.stdout.write(`${groupHelp(RUNBOOKS_COMMANDS)}\n`);
   return 0;
 }

@@ -2,34 +2,32 @@ import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { circuitStatus, windowStart } from '../respond/circuit';
 import { buildResponder } from '../respond/wiring';
-import { parseFlags } from './args';
 import type { CliIo } from './io';
+import { command, commandHelp, parseCommand } from './options';
 
-const HELP = `usage: npx cordon status [--json]
-
-The blast-radius circuit breaker: its limits, the accounts (and organization)
+/** `cordon status`: its options and help. */
+export const STATUS_COMMAND = command({
+  name: 'status',
+  summary: 'the blast-radius circuit breaker: open circuits and recent containments',
+  options: { json: { flag: '--json', help: 'the status as one JSON object' } },
+  description: `The blast-radius circuit breaker: its limits, the accounts (and organization)
 whose circuit is open, and the automatic containments and held findings of the
 current window. Reads CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE
-(default .cordon/audit.jsonl) and the CORDON_CIRCUIT_* limits.
-
-Exit: 0 every circuit closed, 1 some circuit open, 2 bad configuration.`;
+(default .cordon/audit.jsonl) and the CORDON_CIRCUIT_* limits.`,
+  exit: 'Exit: 0 every circuit closed, 1 some circuit open, 2 bad configuration.',
+});
 
 /** `cordon status`: open circuits and recent containments. */
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   let responder: ReturnType<typeof buildResponder>;
   let json: boolean;
   try {
-    const { values } = parseFlags(
-      'status',
-      argv,
-      { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      false,
-    );
-    if (values.help) {
-      io.stdout.write(`${HELP}\n`);
+    const { help, options } = parseCommand(STATUS_COMMAND, argv);
+    if (help) {
+      io.stdout.write(`${commandHelp(STATUS_COMMAND)}\n`);
       return 0;
     }
-    json = values.json === true;
+    json = options.json;
     responder = buildResponder(responderSettings(io.env));
   } catch (err) {
     io.stderr.write(`cordon status: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
