@@ -185,7 +185,8 @@ function optionLines(specs: readonly CommandSpec[]): string {
 function optionHelp(option: SettingOption | CommandOption): string {
   if (!('setting' in option)) return option.help;
   const { setting } = option;
-  const text = (option.help ?? setting.summary).replace(/`/g, '');
+  // A summary may say which command it is for (`for \`coverage\`: …`); the command's own help need not.
+  const text = (option.help ?? setting.summary).replace(/^for `[^`]+`: /, '').replace(/`/g, '');
   if (setting.flag?.value === undefined && setting.flag?.negation === undefined)
     return setting.env ? `${text} (or ${setting.env}=true)` : text;
   const notes = [setting.env, setting.required === undefined ? `default ${setting.defaultText}` : undefined].filter((n) => n !== undefined);

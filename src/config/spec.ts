@@ -410,7 +410,7 @@ export const ENABLER_SETTINGS = {
     defaultText: 'false',
   }),
   expectedPlans: runtime({
-    summary: `protection plans every covered account must have (${PROTECTION_PLANS.map((p) => p.key).join(', ')} or all); an account missing one is a gap`,
+    summary: `for \`coverage\`: protection plans every covered account must have (${PROTECTION_PLANS.map((p) => p.key).join(', ')} or all); an account missing one is a gap`,
     flag: { name: '--features', value: 'LIST' },
     schema: protectionPlans,
     invalid: unknownPlan,
