@@ -10,7 +10,7 @@ let built: { settings: EnablerSettings; clients: OrgClientSet } | undefined;
 /**
  * Lambda entry point of the scheduled enabler (an EventBridge schedule; the
  * event's content is not used). Settings come from environment variables
- * (see `ENABLER_ENV` in src/org/settings.ts; `CORDON_DRY_RUN=true` plans and
+ * (the enabler's part of the settings table, src/config/spec.ts; `CORDON_DRY_RUN=true` plans and
  * logs without changing anything); bad ones throw a ConfigurationError
  * before any AWS call. It runs in the security account, which does its own
  * part; the management account's part (trusted access, delegated

@@ -26,7 +26,7 @@ let responder: Responder | undefined;
 /**
  * Lambda entry point of the responder: SQS batches of EventBridge events
  * (GuardDuty findings, Security Hub custom actions). Dependencies are built
- * once per container from environment variables (see src/config/settings.ts).
+ * once per container from environment variables (the responder's part of the settings table, src/config/spec.ts).
  * A message whose JSON cannot be read, or whose findings had a failed action,
  * is reported as a batch item failure so that SQS retries it (actions are
  * idempotent) and finally moves it to the dead-letter queue.
