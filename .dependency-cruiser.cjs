@@ -62,7 +62,15 @@ module.exports = {
       severity: 'error',
       comment: 'Settings are read by the entry points and handed to the pipeline; config never imports the pipeline.',
       from: { path: '^src/config/' },
-      to: { path: '^src/(respond|release|actions|securityhub|guardduty|cli|handlers)/' },
+      // org/features.ts is a pure table of GuardDuty's protection plans, which the settings validate `--features` against.
+      to: { path: '^src/(respond|release|actions|securityhub|guardduty|cli|handlers|audit|aws|org)/', pathNot: '^src/org/features\\.ts$' },
+    },
+    {
+      name: 'aws-and-org-below-pipeline',
+      severity: 'error',
+      comment: 'Clients, credentials and enablement know nothing of the responder pipeline or its actions.',
+      from: { path: '^src/(aws|org)/' },
+      to: { path: '^src/(respond|release|actions|securityhub|guardduty|audit)/' },
     },
     {
       name: 'cli-and-handlers-on-top',

@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's type-aware rules, chiefly no-floating-promises
 // (a containment step that is not awaited is a containment that may not happen).
 import tseslint from 'typescript-eslint';
+import noUnboundedFanOut from './eslint-rules/no-unbounded-fan-out.cjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
@@ -13,7 +14,15 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/ban-ts-comment': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Prettier wraps code at 140; this catches what it cannot wrap (comments), with room for long strings.
+      'max-len': ['error', { code: 160, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreUrls: true, ignoreRegExpLiterals: true }],
     },
+  },
+  {
+    // AWS fan-out in the product is bounded (p-limit) or says why it is small.
+    files: ['src/**/*.ts'],
+    plugins: { cordon: { rules: { 'no-unbounded-fan-out': noUnboundedFanOut } } },
+    rules: { 'cordon/no-unbounded-fan-out': 'error' },
   },
   {
     // The product never depends on the local AWS (emulator, fault proxy, demo world): it ships without it.

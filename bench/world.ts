@@ -33,7 +33,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import * as http from 'node:http';
 import pLimit from 'p-limit';
-import { DEFAULT_ROLE_NAME } from '../src/aws/credentials';
+import { DEFAULT_ROLE_NAME } from '../src/config/defaults';
 import { instanceTarget, type SampleTarget, LOCAL_CREDENTIALS } from '../local-aws';
 
 /** Credentials of the security account (moto's default account). */

@@ -81,12 +81,6 @@ export class AssumeRoleError extends CordonError {
   }
 }
 
-/** Name of an SDK error (`ThrottlingException`, `AccessDenied`…), or `Error`. */
-export function errorName(err: unknown): string {
-  if (err instanceof Error) return err.name;
-  return 'Error';
-}
-
 /** A one-line description of an error, safe to print and to store in the audit trail. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {

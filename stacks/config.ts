@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ACTION_CATALOGUE } from '../src/actions/registry';
+import { ACTIONS } from '../src/actions/registry';
 import { problemLine, SettingsError, type SettingProblem, type SettingSource } from '../src/errors';
 import { MAX_BATCH_SIZE_WITHOUT_WINDOW } from '../src/config/defaults';
 import { readKey, type RawKey, type SettingIssue } from '../src/config/read';
@@ -22,11 +22,7 @@ import type { Runbook } from '../src/runbooks/runbook';
 
 export {
   DEFAULT_BATCH_SIZE,
-  DEFAULT_ENABLER_SCHEDULE,
   DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
-  MAX_BATCH_SIZE,
-  MAX_BATCH_SIZE_WITHOUT_WINDOW,
-  MIN_ENABLER_INTERVAL_MINUTES,
   PLACEHOLDER_ORGANIZATION_ID,
   PLACEHOLDER_ROOT_ID,
 } from '../src/config/defaults';
@@ -227,7 +223,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   const runbooksDir = path.resolve(cwd, value('runbooksDir', configText));
   let runbooks: Runbook[] = [];
   try {
-    runbooks = loadRunbooks(runbooksDir, ACTION_CATALOGUE);
+    runbooks = loadRunbooks(runbooksDir, ACTIONS);
   } catch (err) {
     report(['runbooksDir'], (err as Error).message);
   }

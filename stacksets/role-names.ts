@@ -1,4 +1,4 @@
-import { DEFAULT_ROLE_NAME } from '../src/aws/credentials';
+import { DEFAULT_ROLE_NAME } from '../src/config/defaults';
 import { DEFAULT_ADMIN_ROLE_NAME, DEFAULT_ENABLER_FUNCTION_ROLE_NAME, DEFAULT_RESPONDER_FUNCTION_ROLE_NAME } from '../src/config/defaults';
 
 /**

@@ -24,7 +24,7 @@ import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } 
 import { CreateBucketCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { DEFAULT_ROLE_NAME } from '../../src/aws/credentials';
+import { DEFAULT_ROLE_NAME } from '../../src/config/defaults';
 import { instanceTarget, type SampleTarget } from './findings';
 import { LOCAL_CREDENTIALS } from '../sdk-env';
 

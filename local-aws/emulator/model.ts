@@ -188,11 +188,3 @@ function decodeLabel(raw: string): string {
     return raw;
   }
 }
-
-/** The shape an operation's input or output refers to, or an empty structure. */
-export function shapeOf(model: ServiceModel, ref: { readonly shape: string } | undefined): Shape {
-  if (!ref) return { type: 'structure', members: {} };
-  const shape = model.shapes[ref.shape];
-  if (!shape) throw new ModelLoadError(`shape ${ref.shape} is missing from the ${model.metadata.serviceId} model`);
-  return shape;
-}

@@ -1,4 +1,3 @@
-import type { ActionCatalogue } from '../runbooks/load';
 import { snapshotVolumes } from './ec2/snapshot-volumes';
 import { protectInstance } from './ec2/protect-instance';
 import { detachInstance } from './ec2/detach-instance';
@@ -12,7 +11,7 @@ import { blockPublicAccess } from './s3/block-public-access';
 import { archiveFinding } from './guardduty/archive-finding';
 import type { ActionDefinition } from './types';
 
-/** Every action a runbook may name, by name. */
+/** Every action a runbook may name, by name: also the catalogue runbook validation checks names and parameters against. */
 export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
   (
     [
@@ -30,9 +29,6 @@ export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
     ] satisfies ReadonlyArray<ActionDefinition<unknown>>
   ).map((a) => [a.name, a]),
 );
-
-/** The catalogue runbook validation checks names and parameters against. */
-export const ACTION_CATALOGUE: ActionCatalogue = ACTIONS;
 
 /** Every IAM action the member role needs, derived from the actions themselves (their runs and their undos). */
 export function memberPermissions(): string[] {

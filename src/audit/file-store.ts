@@ -3,9 +3,6 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AuditRecord, CircuitEntry, LeaseHolder, ResponderStore } from './store';
 
-/** Default audit file of the CLI, relative to the working directory. */
-export const DEFAULT_AUDIT_FILE = '.cordon/audit.jsonl';
-
 /**
  * The audit trail as JSON lines in a local file (append-only), the circuit
  * breaker's ledger beside it (`<name>.circuit.jsonl`), and leases as lock

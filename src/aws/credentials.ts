@@ -15,9 +15,6 @@ export interface MemberRoleSettings {
   readonly durationSeconds?: number;
 }
 
-/** Default member role name (CLI `--role-name`, env `CORDON_ROLE_NAME`). */
-export const DEFAULT_ROLE_NAME = 'cordon-responder';
-
 /** Credentials are renewed this long before they expire. */
 export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60_000;
 

@@ -1,5 +1,5 @@
 import { paginateDescribeActionTargets, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { ACTION_CATALOGUE } from '../actions/registry';
+import { ACTIONS } from '../actions/registry';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { RESPONDER_SETTINGS } from '../config/spec';
@@ -39,9 +39,7 @@ export async function runActions(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${commandHelp(ACTIONS_LIST_COMMAND)}\n`);
       return 0;
     }
-    specs = customActions(
-      loadRunbooks(responderSettings(io.env, { runbooksDir: settings.runbooksDir?.value }).runbooksDir, ACTION_CATALOGUE),
-    );
+    specs = customActions(loadRunbooks(responderSettings(io.env, { runbooksDir: settings.runbooksDir?.value }).runbooksDir, ACTIONS));
     flags = { deployed: options.deployed, json: options.json };
   } catch (err) {
     io.stderr.write(`cordon actions: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ACTION_CATALOGUE, ACTIONS } from '../actions/registry';
+import { ACTIONS } from '../actions/registry';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { RESPONDER_SETTINGS } from '../config/spec';
@@ -63,7 +63,7 @@ function validate(argv: string[], io: CliIo): number {
   const { help, positionals } = parseCommand(RUNBOOKS_VALIDATE_COMMAND, argv);
   if (help) return printHelp(io);
   const dir = path.resolve(positionals[0] ?? responderSettings(io.env).runbooksDir);
-  const runbooks = loadRunbooks(dir, ACTION_CATALOGUE);
+  const runbooks = loadRunbooks(dir, ACTIONS);
   io.stdout.write(`${runbooks.length} runbook(s) in ${dir} are valid:\n`);
   for (const rb of runbooks)
     io.stdout.write(
@@ -76,7 +76,7 @@ function list(argv: string[], io: CliIo): number {
   const { help, settings: given } = parseCommand(RUNBOOKS_LIST_COMMAND, argv);
   if (help) return printHelp(io);
   const settings = responderSettings(io.env, { runbooksDir: given.runbooksDir?.value });
-  for (const rb of loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE)) {
+  for (const rb of loadRunbooks(settings.runbooksDir, ACTIONS)) {
     io.stdout.write(
       `${rb.name} [${rb.mode}, reliability ${rb.reliability}${rb.customAction ? `, custom action "${rb.customAction.name}"` : ''}]\n`,
     );
@@ -98,7 +98,7 @@ function explain(argv: string[], io: CliIo): number {
     throw new ConfigurationError(`cannot read ${source}: ${(err as Error).message}`);
   }
   const settings = responderSettings(io.env, { runbooksDir: given.runbooksDir?.value });
-  const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
+  const runbooks = loadRunbooks(settings.runbooksDir, ACTIONS);
   for (const item of parseInput(text)) {
     if (item.kind !== 'finding') {
       throw new ConfigurationError(

@@ -81,3 +81,9 @@ export const MIN_ENABLER_INTERVAL_MINUTES = 60;
 export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** Default member role name (CLI `--role-name`, env `CORDON_ROLE_NAME`). */
+export const DEFAULT_ROLE_NAME = 'cordon-responder';
+
+/** Default audit file of the CLI, relative to the working directory. */
+export const DEFAULT_AUDIT_FILE = '.cordon/audit.jsonl';

@@ -15,8 +15,6 @@
  * Lambda as a variable says so (`sets`).
  */
 import { z } from 'zod';
-import { DEFAULT_ROLE_NAME } from '../aws/credentials';
-import { DEFAULT_AUDIT_FILE } from '../audit/file-store';
 import { DEFAULT_PLAN_KEYS, findPlan, PROTECTION_PLANS, type ProtectionPlan } from '../org/features';
 import { DEFAULT_ACTION_THRESHOLD } from '../runbooks/runbook';
 import {
@@ -31,6 +29,8 @@ import {
   DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
   DEFAULT_RESPONDER_FUNCTION_ROLE_NAME,
   DEFAULT_RUNBOOKS_DIR,
+  DEFAULT_ROLE_NAME,
+  DEFAULT_AUDIT_FILE,
   LOG_RETENTION_DAYS,
   MAX_BATCH_SIZE,
   MAX_BATCH_SIZE_WITHOUT_WINDOW,
@@ -635,9 +635,6 @@ export const DEPLOYMENT_SETTINGS = {
 
 /** A deployment key: `cordon:<ConfigKey>` in CDK context, `<ConfigKey>` in cordon.config.json. */
 export type ConfigKey = keyof typeof DEPLOYMENT_SETTINGS;
-
-/** The table: every setting, by the program that reads it. */
-export const SETTINGS = { responder: RESPONDER_SETTINGS, enabler: ENABLER_SETTINGS, deployment: DEPLOYMENT_SETTINGS } as const;
 
 /** Every deployment key, in order. */
 export const CONFIG_KEY_NAMES = Object.keys(DEPLOYMENT_SETTINGS) as ConfigKey[];

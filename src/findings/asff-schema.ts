@@ -27,9 +27,6 @@ export const asffFindingSchema = z.looseObject({
   ProductFields: z.record(z.string(), z.string()).optional(),
 });
 
-/** An ASFF finding after validation. */
-export type AsffFindingJson = z.infer<typeof asffFindingSchema>;
-
 /**
  * A Security Hub EventBridge event: a custom action an analyst picked, or findings imported.
  *

@@ -87,17 +87,3 @@ export const guardDutyFindingSchema = z.looseObject({
 
 /** A GuardDuty finding after validation. */
 export type GuardDutyFindingJson = z.infer<typeof guardDutyFindingSchema>;
-
-/**
- * An EventBridge event from GuardDuty.
- *
- * @example
- * { "version": "0", "id": "c8c4daa7-…", "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
- *   "account": "999988887777", "time": "2026-11-20T10:05:00Z", "region": "us-east-1", "resources": [],
- *   "detail": { …a GuardDuty finding… } }
- */
-export const guardDutyEventSchema = z.looseObject({
-  'detail-type': z.literal('GuardDuty Finding'),
-  source: z.literal('aws.guardduty'),
-  detail: z.unknown(),
-});

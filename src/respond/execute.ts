@@ -233,11 +233,6 @@ export function hasApplicableStep(screened: Screened): boolean {
   return screened.steps.some((s) => !skipReason(s, screened.finding));
 }
 
-/** Screens then runs (for callers that need no batching between the two). */
-export async function executeRunbook(finding: Finding, runbook: Runbook, deps: ExecuteDeps): Promise<Execution> {
-  return runSteps(await screen(finding, runbook, deps));
-}
-
 function skipReason(
   step: { action: ActionDefinition<unknown>; when: Runbook['actions'][number]['when'] },
   finding: Finding,

@@ -24,6 +24,7 @@ export async function hydrateRefs(
   const out = new Map<string, Finding | Error>();
   const byRegion = new Map<string, FindingRef[]>();
   for (const ref of refs) byRegion.set(ref.region, [...(byRegion.get(ref.region) ?? []), ref]);
+  // eslint-disable-next-line cordon/no-unbounded-fan-out -- one GetFindings loop per region: as many as AWS has regions
   await Promise.allSettled(
     [...byRegion].map(async ([region, list]) => {
       try {

@@ -9,7 +9,6 @@ import type { FindingResult } from './result';
 import { securityHubResult, shapeAll, type Shaped } from './shape';
 
 export type { ResponderDeps } from './deps';
-export { IN_PROGRESS_NOTE } from './summary';
 
 /**
  * The pipeline: parsed input → Finding → runbook decision → (exemption
@@ -23,6 +22,7 @@ export async function respond(items: readonly ParsedItem[], base: ResponderDeps)
   try {
     return await respondTo(items, deps);
   } finally {
+    // eslint-disable-next-line cordon/no-unbounded-fan-out -- waits for calls already under way; starts none
     await Promise.all(releases);
   }
 }

@@ -7,7 +7,7 @@ import { ClientFactory } from '../aws/clients';
 import { MemberCredentialsCache } from '../aws/credentials';
 import type { ResponderSettings } from '../config/settings';
 import { GuardDutyArchiver } from '../guardduty/archiver';
-import { ACTION_CATALOGUE } from '../actions/registry';
+import { ACTIONS } from '../actions/registry';
 import { loadRunbooks } from '../runbooks/load';
 import { SecurityHubWriter } from '../securityhub/writer';
 import { CircuitBreaker } from './circuit';
@@ -30,7 +30,7 @@ export function buildResponder(
   settings: ResponderSettings,
   overrides: { now?: () => Date; actor?: string; onHeld?: ResponderDeps['onHeld'] } = {},
 ): Responder {
-  const runbooks = loadRunbooks(settings.runbooksDir, ACTION_CATALOGUE);
+  const runbooks = loadRunbooks(settings.runbooksDir, ACTIONS);
   const clients: ClientFactory = new ClientFactory({
     maxSockets: Math.max(16, settings.concurrency * 2),
     // Only called once a member client is requested, after `credentials` exists.

@@ -41,8 +41,3 @@ export function builtinFor(actionArn: string | undefined, actionName: string | u
   }
   return undefined;
 }
-
-/** The ActionTarget ARN of a custom action id in an account and region (as Security Hub builds it). */
-export function actionTargetArn(region: string, accountId: string, id: string, partition = 'aws'): string {
-  return `arn:${partition}:securityhub:${region}:${accountId}:action/custom/${id}`;
-}

@@ -1,4 +1,5 @@
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import pLimit from 'p-limit';
 import type { ClientFactory } from '../aws/clients';
 import { describeError } from '../errors';
 import { guardDutyProductArn } from '../findings/finding';
@@ -6,6 +7,12 @@ import { CORDON_UPDATED_BY } from '../runbooks/decide';
 
 /** Security Hub accepts at most this many findings per BatchUpdateFindings call. */
 export const MAX_FINDINGS_PER_UPDATE = 100;
+/**
+ * BatchUpdateFindings calls in flight at once: Security Hub allows 10 requests a
+ * second (burst 30) per account and region
+ * (https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html, "rate limits").
+ */
+const MAX_PARALLEL_UPDATES = 10;
 /** Security Hub's limit on a note's text. */
 export const MAX_NOTE_CHARS = 512;
 
@@ -65,7 +72,8 @@ export class SecurityHubWriter {
     for (const list of groups.values()) {
       for (let i = 0; i < list.length; i += MAX_FINDINGS_PER_UPDATE) batches.push(list.slice(i, i + MAX_FINDINGS_PER_UPDATE));
     }
-    const settled = await Promise.allSettled(batches.map((batch) => this.send(batch, results)));
+    const limit = pLimit(MAX_PARALLEL_UPDATES);
+    const settled = await Promise.allSettled(batches.map((batch) => limit(() => this.send(batch, results))));
     settled.forEach((s, i) => {
       if (s.status === 'rejected') {
         for (const u of batches[i] ?? []) results.set(u.findingArn, { status: 'failed', detail: describeError(s.reason) });

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_ROLE_NAME } from '../../src/aws/credentials';
+import { DEFAULT_ROLE_NAME } from '../../src/config/defaults';
 import { DEFAULT_ADMIN_ROLE_NAME } from '../../src/org/settings';
 import { DEFAULT_ROLE_NAMES } from '../../stacksets/role-names';
 import { MANAGED_GROUP_TAG } from '../../stacksets/member-role-policy';

@@ -2,7 +2,7 @@ import { startFaultyEndpoint, type Fault, type FaultRule } from '../../local-aws
 
 export type { Fault, FaultRule } from '../../local-aws';
 /** The full fault and latency layer (throttling, latency, injected faults, call log): see local-aws/faults. */
-export { startFaultyEndpoint, throttleFault, serverFault, type FaultProxy, type FaultProxyOptions, type ProxyCall } from '../../local-aws';
+export { startFaultyEndpoint, type FaultProxy } from '../../local-aws';
 
 /**
  * A loopback HTTP proxy in front of the local AWS endpoint that answers some

@@ -133,6 +133,7 @@ export const isolateInstance = defineAction({
     const untrack = groups.untrackId;
     const ours = new Set([quarantine, untrack].filter((g): g is string => g !== undefined));
     // Every interface at once (each goes through its own two moves).
+    // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen interfaces (its type's ENI limit)
     const perInterface = await Promise.all(
       interfaces.map(async (ni): Promise<ActionOutcome> => {
         const eniId = ni.NetworkInterfaceId as string;

@@ -14,7 +14,8 @@ const ROLE_WIDE_SID = 'CordonRevokeOlderSessions';
 /**
  * What a revocation records as `prior`: the role, whether cordon's policy was
  * on it, and the statement of the same scope it replaced (an earlier cut-off), if any.
- * @example { roleName: 'web-role', hadPolicy: true, previousStatement: { Sid: 'CordonRevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-20T08:00:00.000Z' } } } }
+ * @example { roleName: 'web-role', hadPolicy: true, previousStatement: { Sid: 'CordonRevokeOlderSessions', Effect: 'Deny',
+ *   Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-20T08:00:00.000Z' } } } }
  */
 export const revocationPrior = z.object({
   roleName: z.string(),
@@ -123,11 +124,6 @@ function statementsOf(document: string | undefined): Array<Record<string, unknow
 function cutoffOf(statement: Record<string, unknown> | undefined): Date | undefined {
   const before = (statement?.Condition as { DateLessThan?: Record<string, unknown> } | undefined)?.DateLessThan?.['aws:TokenIssueTime'];
   return typeof before === 'string' && !Number.isNaN(Date.parse(before)) ? new Date(before) : undefined;
-}
-
-/** The cut-off of the statement with `sid` (default: the role-wide one) in a revocation policy, or undefined. */
-export function revocationCutoff(document: string | undefined, sid = ROLE_WIDE_SID): Date | undefined {
-  return cutoffOf(statementsOf(document).find((s) => s.Sid === sid));
 }
 
 /** What revoking sessions takes now. */

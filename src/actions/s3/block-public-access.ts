@@ -35,7 +35,8 @@ export const blockPublicAccess = defineAction({
   permissions: { member: ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'], home: [] },
   /**
    * The bucket's settings before (null: it had none).
-   * @example { bucket: 'data-exports', publicAccessBlock: { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false } }
+   * @example { bucket: 'data-exports', publicAccessBlock: { BlockPublicAcls: false, IgnorePublicAcls: false,
+   *   BlockPublicPolicy: true, RestrictPublicBuckets: false } }
    */
   prior: z.object({ bucket: z.string(), publicAccessBlock: publicAccessBlock.nullable() }),
   /** @example { publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } } */

@@ -1,4 +1,4 @@
-import { ACTION_CATALOGUE, ACTIONS } from '../../../src/actions/registry';
+import { ACTIONS } from '../../../src/actions/registry';
 import { type ActionContext, type ActionDefinition } from '../../../src/actions/types';
 import { outcome } from '../../../src/outcome';
 import { DEFAULT_RUNBOOKS_DIR } from '../../../src/config/settings';
@@ -7,7 +7,7 @@ import { hasDisruptiveStep, runSteps, type Screened } from '../../../src/respond
 import { decide, DEFAULT_POLICY } from '../../../src/runbooks/decide';
 import { loadRunbooks } from '../../../src/runbooks/load';
 
-const runbooks = loadRunbooks(DEFAULT_RUNBOOKS_DIR, ACTION_CATALOGUE);
+const runbooks = loadRunbooks(DEFAULT_RUNBOOKS_DIR, ACTIONS);
 
 function bruteForce(resourceRole: Finding['resourceRole']): Finding {
   return {

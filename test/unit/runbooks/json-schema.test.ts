@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ACTION_CATALOGUE } from '../../../src/actions/registry';
+import { ACTIONS } from '../../../src/actions/registry';
 import { runbookJsonSchema } from '../../../src/runbooks/json-schema';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -24,7 +24,7 @@ function validate(texts: readonly string[]): string[] {
 describe('docs/runbook.schema.json', () => {
   it('is the schema the code generates (regenerate: npx tsx scripts/runbook-schema.ts > docs/runbook.schema.json)', () => {
     // Assess
-    expect(JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8'))).toEqual(runbookJsonSchema(ACTION_CATALOGUE));
+    expect(JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8'))).toEqual(runbookJsonSchema(ACTIONS));
   });
 
   it('accepts every shipped runbook and rejects an unknown action parameter and a bad reliability', () => {

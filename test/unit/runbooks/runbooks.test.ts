@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ACTION_CATALOGUE } from '../../../src/actions/registry';
+import { ACTIONS } from '../../../src/actions/registry';
 import type { Finding } from '../../../src/findings/finding';
 import { parseInput } from '../../../src/findings/parse';
 import { decide, DEFAULT_POLICY } from '../../../src/runbooks/decide';
 import { loadRunbooks, RunbookValidationError, validateRunbooks } from '../../../src/runbooks/load';
 import { matchRunbook, typeMatches } from '../../../src/runbooks/match';
 
-const RUNBOOKS = loadRunbooks(path.join(__dirname, '../../../runbooks'), ACTION_CATALOGUE);
+const RUNBOOKS = loadRunbooks(path.join(__dirname, '../../../runbooks'), ACTIONS);
 const fixtureFinding = (name: string, patch: Partial<Finding> = {}): Finding => {
   const [item] = parseInput(fs.readFileSync(path.join(__dirname, '../../fixtures', name), 'utf8'));
   if (item?.kind !== 'finding') throw new Error('fixture is not a finding');
@@ -108,7 +108,7 @@ describe('runbook validation', () => {
   const valid = 'name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.detach\n  - action: ec2.isolate\n';
 
   it('applies defaults (auto, reliability 5)', () => {
-    const [rb] = validateRunbooks([{ file: 'a.yaml', text: valid }], ACTION_CATALOGUE);
+    const [rb] = validateRunbooks([{ file: 'a.yaml', text: valid }], ACTIONS);
     expect(rb).toMatchObject({ mode: 'auto', reliability: 5 });
   });
 
@@ -119,19 +119,19 @@ describe('runbook validation', () => {
     ['  - action: ec2.isolate\n    with: { cutTracked: true }\n', /actions\[2\]\.with: Unrecognized key/],
     ['  - action: ec2.snapshot\n', /ec2\.snapshot must come before ec2\.detach/],
   ])('rejects %j naming file, runbook and field', (extra, message) => {
-    expect(() => validateRunbooks([{ file: 'a.yaml', text: valid + extra }], ACTION_CATALOGUE)).toThrow(message);
+    expect(() => validateRunbooks([{ file: 'a.yaml', text: valid + extra }], ACTIONS)).toThrow(message);
   });
 
   it('rejects isolating an instance without detaching it first (its health checks would get it terminated)', () => {
     const isolateOnly = 'name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.isolate\n  - action: ec2.detach\n';
-    expect(() => validateRunbooks([{ file: 'a.yaml', text: isolateOnly }], ACTION_CATALOGUE)).toThrow(/a\.yaml: runbook "a": actions: ec2\.detach must come before ec2\.isolate/);
+    expect(() => validateRunbooks([{ file: 'a.yaml', text: isolateOnly }], ACTIONS)).toThrow(/a\.yaml: runbook "a": actions: ec2\.detach must come before ec2\.isolate/);
   });
 
   it('rejects a type claimed by two runbooks and a manual runbook without a custom action', () => {
     const other = valid.replace('name: a', 'name: b') + 'mode: manual\n';
     let error: unknown;
     try {
-      validateRunbooks([{ file: 'a.yaml', text: valid }, { file: 'b.yaml', text: other }], ACTION_CATALOGUE);
+      validateRunbooks([{ file: 'a.yaml', text: valid }, { file: 'b.yaml', text: other }], ACTIONS);
     } catch (err) {
       error = err;
     }
@@ -143,16 +143,16 @@ describe('runbook validation', () => {
   });
 
   it('rejects invalid YAML with the file name', () => {
-    expect(() => validateRunbooks([{ file: 'x.yaml', text: 'name: [' }], ACTION_CATALOGUE)).toThrow(/x\.yaml: not valid YAML/);
+    expect(() => validateRunbooks([{ file: 'x.yaml', text: 'name: [' }], ACTIONS)).toThrow(/x\.yaml: not valid YAML/);
   });
 
   it('rejects custom action ids and names over Security Hub\'s 20 characters', () => {
     const text = valid + 'customAction: { id: ThisIdIsWayTooLongForIt, name: n, description: d }\n';
-    expect(() => validateRunbooks([{ file: 'a.yaml', text }], ACTION_CATALOGUE)).toThrow(/customAction\.id: Security Hub allows 1-20 letters and digits/);
+    expect(() => validateRunbooks([{ file: 'a.yaml', text }], ACTIONS)).toThrow(/customAction\.id: Security Hub allows 1-20 letters and digits/);
   });
 
   it("reserves the built-in custom actions' ids and names", () => {
     const text = valid + 'customAction: { id: CordonRelease, name: Undo, description: d }\n';
-    expect(() => validateRunbooks([{ file: 'a.yaml', text }], ACTION_CATALOGUE)).toThrow('customAction: "CordonRelease" / "Release" is cordon\'s built-in action; choose another id and name');
+    expect(() => validateRunbooks([{ file: 'a.yaml', text }], ACTIONS)).toThrow('customAction: "CordonRelease" / "Release" is cordon\'s built-in action; choose another id and name');
   });
 });
