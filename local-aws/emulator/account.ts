@@ -12,6 +12,7 @@ import type {
   RegionOptStatus,
 } from '@aws-sdk/client-account';
 
+import { TokenBucket } from '../faults/token-bucket';
 import { ApiError } from './errors';
 import type { OrganizationDirectory } from './organizations';
 import { typed, type CallContext, type Handler } from './service';
@@ -80,8 +81,25 @@ export class RegionOptStore {
   }
 }
 
+/**
+ * "Rate of ListRegions requests per account: 5 per second, burst to 5 per
+ * second" (https://docs.aws.amazon.com/accounts/latest/reference/quotas.html).
+ */
+export const LIST_REGIONS_PER_SECOND = 5;
+
 /** The Account API handlers, keyed by operation name. */
 export function accountHandlers(store: RegionOptStore, organizations: OrganizationDirectory): Record<string, Handler> {
+  // One bucket per calling account: the quota is the caller's, whichever account it asks about.
+  const listRegionsBuckets = new Map<string, TokenBucket>();
+  const throttleListRegions = (ctx: CallContext): void => {
+    let bucket = listRegionsBuckets.get(ctx.accountId);
+    if (!bucket) {
+      bucket = new TokenBucket(LIST_REGIONS_PER_SECOND, LIST_REGIONS_PER_SECOND, () => ctx.now.getTime());
+      listRegionsBuckets.set(ctx.accountId, bucket);
+    }
+    if (!bucket.take()) throw new ApiError('TooManyRequestsException', 'Rate exceeded', 429);
+  };
+
   /**
    * The account a call is about. AWS (the AccountId member's documentation):
    * another account may be named only by the management account or the
@@ -126,6 +144,7 @@ export function accountHandlers(store: RegionOptStore, organizations: Organizati
 
   return {
     ListRegions: typed<ListRegionsRequest, ListRegionsResponse>(async (ctx, input) => {
+      throttleListRegions(ctx);
       const accountId = await targetAccount(ctx, input.AccountId);
       const wanted =
         input.RegionOptStatusContains && input.RegionOptStatusContains.length > 0 ? new Set(input.RegionOptStatusContains) : undefined;

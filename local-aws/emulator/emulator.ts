@@ -15,18 +15,19 @@ import type { Finding } from '@aws-sdk/client-guardduty';
 
 import { accountHandlers, ALL_REGIONS, RegionOptStore } from './account';
 import { guardDutyToAsff } from './asff';
-import { SeedInputError } from './errors';
+import { ApiError, SeedInputError } from './errors';
 import { detectorHandlers } from './guardduty/detectors';
 import { findingHandlers, storePublishedFinding, type GuardDutyFindingDeps } from './guardduty/findings';
-import { guardDutyOrganizationHandlers } from './guardduty/organization';
+import { GuardDutyOrganization } from './guardduty/organization';
 import { GuardDutyStore } from './guardduty/store';
 import { loadServiceModel, locateBotocore } from './model';
 import { OrganizationDirectory, type DelegationRegistry, type OrganizationsLookup } from './organizations';
 import { OrganizationsDelegation } from './organizations-delegation';
+import { OrganizationPolicies } from './organizations-policies';
 import { ACTION_TARGET_LIMITS, actionTargetHandlers } from './securityhub/action-targets';
 import { securityHubFindingHandlers, importAsff } from './securityhub/findings';
 import { hubHandlers } from './securityhub/hub';
-import { securityHubOrganizationHandlers } from './securityhub/organization';
+import { SecurityHubOrganization } from './securityhub/organization';
 import { SecurityHubStore } from './securityhub/store';
 import { EmulatedService, type CallContext, type EmulatorRequest, type EmulatorResponse } from './service';
 import { isAccountId } from './util';
@@ -117,6 +118,11 @@ export class AwsEmulator {
   private readonly regionOpt = new RegionOptStore();
   private readonly organizations: OrganizationDirectory;
   private readonly delegation: OrganizationsDelegation;
+  private readonly policies = new OrganizationPolicies();
+  private readonly gdOrganization: GuardDutyOrganization;
+  private readonly shOrganization: SecurityHubOrganization;
+  /** Accounts and regions a service control policy denies (see {@link denyByServiceControlPolicy}). */
+  private readonly scpDenied = new Map<string, ReadonlySet<string>>();
   private readonly services = new Map<string, EmulatedService>();
   private readonly callLog: CallRecord[] = [];
   private readonly now: () => Date;
@@ -129,7 +135,17 @@ export class AwsEmulator {
     const gdModel = loadServiceModel(botocoreDir, 'guardduty');
     const shModel = loadServiceModel(botocoreDir, 'securityhub');
     const accountModel = loadServiceModel(botocoreDir, 'account');
-    this.delegation = new OrganizationsDelegation(this.organizations, loadServiceModel(botocoreDir, 'organizations'));
+    this.delegation = new OrganizationsDelegation(this.organizations, loadServiceModel(botocoreDir, 'organizations'), this.policies);
+    this.gdOrganization = new GuardDutyOrganization({
+      store: this.gd,
+      organizations: this.organizations,
+      policies: this.policies,
+      regionEnabled: (accountId, region) => {
+        const status = this.regionOpt.status(accountId, region);
+        return status === 'ENABLED' || status === 'ENABLED_BY_DEFAULT';
+      },
+    });
+    this.shOrganization = new SecurityHubOrganization({ store: this.sh, organizations: this.organizations, allRegions: () => ALL_REGIONS });
     this.gdDeps = {
       store: this.gd,
       model: gdModel,
@@ -144,13 +160,11 @@ export class AwsEmulator {
         model: gdModel,
         validationErrorCode: 'BadRequestException',
         limits: LIMITS['guardduty'],
+        authorize: (ctx) => this.authorize(ctx),
         handlers: {
           ...detectorHandlers(this.gd),
           ...findingHandlers(this.gdDeps),
-          ...guardDutyOrganizationHandlers(this.gd, this.organizations, (accountId, region) => {
-            const status = this.regionOpt.status(accountId, region);
-            return status === 'ENABLED' || status === 'ENABLED_BY_DEFAULT';
-          }),
+          ...this.gdOrganization.handlers(),
         },
       }),
     );
@@ -161,11 +175,12 @@ export class AwsEmulator {
         model: shModel,
         validationErrorCode: 'InvalidInputException',
         limits: LIMITS['securityhub'],
+        authorize: (ctx) => this.authorize(ctx),
         handlers: {
           ...hubHandlers(this.sh),
           ...securityHubFindingHandlers(this.sh, () => ALL_REGIONS),
           ...actionTargetHandlers(this.sh),
-          ...securityHubOrganizationHandlers(this.sh, this.organizations),
+          ...this.shOrganization.handlers(),
         },
       }),
     );
@@ -175,6 +190,7 @@ export class AwsEmulator {
         signingName: 'account',
         model: accountModel,
         validationErrorCode: 'ValidationException',
+        authorize: (ctx) => this.authorize(ctx),
         handlers: accountHandlers(this.regionOpt, this.organizations),
       }),
     );
@@ -315,6 +331,49 @@ export class AwsEmulator {
   public seedDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
     if (!isAccountId(accountId)) throw new SeedInputError(`seedDelegatedAdministrator: account id must be 12 digits: ${accountId}`);
     this.organizations.seedDelegatedAdministrator(accountId, servicePrincipal);
+  }
+
+  /**
+   * A service control policy denies every GuardDuty, Security Hub and Account
+   * call of `accountIds` in `regions` (as Control Tower's region deny does for
+   * the regions it governs not): such a call is answered AccessDeniedException
+   * "… with an explicit deny in a service control policy", AWS's wording
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
+   * SCPs never restrict the management account: do not name it. Calling it
+   * again for an account replaces its denied regions; no regions lifts the deny.
+   */
+  public denyByServiceControlPolicy(accountIds: readonly string[], regions: readonly string[]): void {
+    const bad = accountIds.filter((a) => !isAccountId(a));
+    if (bad.length > 0) throw new SeedInputError(`denyByServiceControlPolicy: account ids must be 12 digits: ${bad.join(', ')}`);
+    const badRegions = regions.filter((r) => !ALL_REGIONS.includes(r));
+    if (badRegions.length > 0) throw new SeedInputError(`denyByServiceControlPolicy: unknown regions: ${badRegions.join(', ')}`);
+    for (const id of accountIds) {
+      if (regions.length === 0) this.scpDenied.delete(id);
+      else this.scpDenied.set(id, new Set(regions));
+    }
+  }
+
+  /**
+   * What AWS does later in the background, at once: GuardDuty's auto-enable
+   * ALL (organization accounts enrolled, ALL features on for existing
+   * members) and Security Hub's auto-enable and configuration policies
+   * (accounts that joined since). AWS takes up to 24 hours; the emulator
+   * does nothing of it until this is called.
+   */
+  public async settle(): Promise<void> {
+    const now = this.now();
+    await this.gdOrganization.settle(now);
+    await this.shOrganization.settle(now);
+  }
+
+  /** Answers a call a service control policy denies (see {@link denyByServiceControlPolicy}). */
+  private authorize(ctx: CallContext): void {
+    if (!this.scpDenied.get(ctx.accountId)?.has(ctx.region)) return;
+    throw new ApiError(
+      'AccessDeniedException',
+      `User: arn:aws:sts::${ctx.accountId}:assumed-role/caller/session is not authorized to perform: ${ctx.service}:${ctx.operation} with an explicit deny in a service control policy`,
+      403,
+    );
   }
 
   /** Set the Account API's opt-in status of a region for an account. */

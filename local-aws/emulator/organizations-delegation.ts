@@ -1,13 +1,21 @@
 /**
- * AWS Organizations' delegated-administrator operations for the services
- * AWS lets an organization delegate but moto does not
- * ({@link LOCALLY_DELEGATED_PRINCIPALS}: AWS Account Management, Security
- * Hub): RegisterDelegatedAdministrator, DeregisterDelegatedAdministrator and
- * ListDelegatedAdministrators naming such a service principal. moto rejects
- * them ("unrecognized service principal"); everything else about
- * Organizations, these operations for any other service included, stays
- * moto's. JSON 1.1 protocol; input validated against botocore's
- * Organizations model.
+ * The AWS Organizations operations moto cannot answer as AWS does, answered
+ * by the emulator; everything else about Organizations stays moto's. JSON 1.1
+ * protocol; input validated against botocore's Organizations model (plus
+ * {@link ORGANIZATIONS_ENUM_ADDITIONS}, values newer than that model).
+ *
+ * - Delegated administrators of the services AWS lets an organization
+ *   delegate but moto does not ({@link LOCALLY_DELEGATED_PRINCIPALS}: AWS
+ *   Account Management, Security Hub): RegisterDelegatedAdministrator,
+ *   DeregisterDelegatedAdministrator and ListDelegatedAdministrators naming
+ *   such a service principal (moto: "unrecognized service principal").
+ * - Trusted access for principals moto does not know
+ *   ({@link LOCALLY_TRUSTED_PRINCIPALS}: GuardDuty Malware Protection's):
+ *   EnableAWSServiceAccess and DisableAWSServiceAccess naming one; and
+ *   ListAWSServiceAccessForOrganization, always (moto's principals plus
+ *   those), to the management account or a delegated administrator.
+ * - Policies of the types moto lacks ({@link LOCAL_POLICY_TYPES}): see
+ *   organizations-policies.ts.
  *
  * Rules (Organizations API reference and the Account Management guide):
  * only the management account registers and deregisters; the account must be
@@ -17,31 +25,70 @@
  * delegated administrator may list.
  */
 import type {
+  AttachPolicyRequest,
+  CreatePolicyRequest,
   DelegatedAdministrator,
   DeregisterDelegatedAdministratorRequest,
+  DescribePolicyRequest,
+  DetachPolicyRequest,
+  DisableAWSServiceAccessRequest,
+  EnableAWSServiceAccessRequest,
+  ListAWSServiceAccessForOrganizationRequest,
+  ListAWSServiceAccessForOrganizationResponse,
   ListDelegatedAdministratorsRequest,
   ListDelegatedAdministratorsResponse,
+  ListPoliciesRequest,
+  ListTargetsForPolicyRequest,
   RegisterDelegatedAdministratorRequest,
 } from '@aws-sdk/client-organizations';
 
 import { fromWire, isFields, toWire, type Fields } from './codec';
 import { ApiError } from './errors';
 import type { ServiceModel } from './model';
-import { LOCALLY_DELEGATED_PRINCIPALS, SINGLE_DELEGATE_PRINCIPALS, type OrganizationDirectory } from './organizations';
+import {
+  LOCALLY_DELEGATED_PRINCIPALS,
+  LOCALLY_TRUSTED_PRINCIPALS,
+  SINGLE_DELEGATE_PRINCIPALS,
+  type OrganizationDirectory,
+} from './organizations';
+import { LOCAL_POLICY_TYPES, ORGANIZATIONS_ENUM_ADDITIONS, type OrganizationPolicies, type PolicyCaller } from './organizations-policies';
 import type { EmulatorResponse } from './service';
 import { paginate } from './util';
 import { describeViolations, validateInput } from './validate';
 
 /**
- * The operations answered here (for locally delegated principals). The local
- * endpoint reads the body of these requests before proxying, so that
- * {@link OrganizationsDelegation.handles} can see their service principal.
+ * The operations answered here (for some inputs). The local endpoint reads
+ * the body of these requests before proxying, so that
+ * {@link OrganizationsDelegation.handles} can see their service principal,
+ * policy type or policy id.
  */
 export const DELEGATION_OPERATIONS: ReadonlySet<string> = new Set([
   'RegisterDelegatedAdministrator',
   'DeregisterDelegatedAdministrator',
   'ListDelegatedAdministrators',
+  'EnableAWSServiceAccess',
+  'DisableAWSServiceAccess',
+  'ListAWSServiceAccessForOrganization',
+  'CreatePolicy',
+  'AttachPolicy',
+  'DetachPolicy',
+  'ListPolicies',
+  'DescribePolicy',
+  'ListTargetsForPolicy',
 ]);
+
+/** Operations naming a policy by id: answered here when the policy is held here. */
+const POLICY_ID_OPERATIONS: ReadonlySet<string> = new Set(['AttachPolicy', 'DetachPolicy', 'DescribePolicy', 'ListTargetsForPolicy']);
+
+/** The model with {@link ORGANIZATIONS_ENUM_ADDITIONS} applied (a copy; the loaded model is left as it is). */
+function withEnumAdditions(model: ServiceModel): ServiceModel {
+  const shapes = { ...model.shapes };
+  for (const [name, values] of Object.entries(ORGANIZATIONS_ENUM_ADDITIONS)) {
+    const shape = shapes[name];
+    if (shape?.enum) shapes[name] = { ...shape, enum: [...new Set([...shape.enum, ...values])] };
+  }
+  return { ...model, shapes };
+}
 
 /** Who calls. */
 export interface OrganizationsCaller {
@@ -49,22 +96,33 @@ export interface OrganizationsCaller {
   readonly accessKeyId: string;
 }
 
-/** Organizations' delegated-administrator operations for the principals moto cannot delegate. */
+/** The Organizations operations moto cannot answer as AWS does (see the file's comment). */
 export class OrganizationsDelegation {
+  private readonly model: ServiceModel;
+
   public constructor(
     private readonly directory: OrganizationDirectory,
-    private readonly model: ServiceModel,
-  ) {}
+    model: ServiceModel,
+    private readonly policies: OrganizationPolicies,
+  ) {
+    this.model = withEnumAdditions(model);
+  }
 
   /**
    * True when the emulator answers this Organizations request instead of
-   * moto: one of the delegated-administrator operations naming a locally
-   * delegated service principal. `body` is the raw JSON 1.1 request body.
+   * moto (see the file's comment). `body` is the raw JSON 1.1 request body.
    */
   public handles(operation: string, body: Buffer): boolean {
     if (!DELEGATION_OPERATIONS.has(operation)) return false;
-    const principal = parseBody(body)?.['ServicePrincipal'];
-    return typeof principal === 'string' && LOCALLY_DELEGATED_PRINCIPALS.has(principal);
+    if (operation === 'ListAWSServiceAccessForOrganization') return true;
+    const fields = parseBody(body);
+    const text = (name: string): string | undefined => (typeof fields?.[name] === 'string' ? fields[name] : undefined);
+    if (operation === 'CreatePolicy') return LOCAL_POLICY_TYPES.has(text('Type') ?? '');
+    if (operation === 'ListPolicies') return LOCAL_POLICY_TYPES.has(text('Filter') ?? '');
+    if (POLICY_ID_OPERATIONS.has(operation)) return this.policies.has(text('PolicyId') ?? '');
+    const principal = text('ServicePrincipal') ?? '';
+    if (operation === 'EnableAWSServiceAccess' || operation === 'DisableAWSServiceAccess') return LOCALLY_TRUSTED_PRINCIPALS.has(principal);
+    return LOCALLY_DELEGATED_PRINCIPALS.has(principal);
   }
 
   /** Answer one request {@link handles} accepted. Never throws: errors become Organizations error responses. */
@@ -108,9 +166,61 @@ export class OrganizationsDelegation {
         return {};
       case 'ListDelegatedAdministrators':
         return this.list(input as ListDelegatedAdministratorsRequest, caller);
+      case 'EnableAWSServiceAccess':
+        await this.requireManagement(caller);
+        this.directory.enableLocalTrustedAccess((input as unknown as EnableAWSServiceAccessRequest).ServicePrincipal ?? '', now);
+        return {};
+      case 'DisableAWSServiceAccess':
+        await this.requireManagement(caller);
+        this.directory.disableLocalTrustedAccess((input as unknown as DisableAWSServiceAccessRequest).ServicePrincipal ?? '');
+        return {};
+      case 'ListAWSServiceAccessForOrganization':
+        return this.listTrustedAccess(input as ListAWSServiceAccessForOrganizationRequest, caller);
+      case 'CreatePolicy':
+        return this.policies.create(await this.policyCaller(caller), input as unknown as CreatePolicyRequest);
+      case 'AttachPolicy':
+        this.policies.attach(await this.policyCaller(caller), input as unknown as AttachPolicyRequest);
+        return {};
+      case 'DetachPolicy':
+        this.policies.detach(await this.policyCaller(caller), input as unknown as DetachPolicyRequest);
+        return {};
+      case 'ListPolicies':
+        return this.policies.list(await this.policyCaller(caller), input as unknown as ListPoliciesRequest);
+      case 'DescribePolicy':
+        return this.policies.describe(await this.policyCaller(caller), input as unknown as DescribePolicyRequest);
+      case 'ListTargetsForPolicy':
+        return this.policies.targets(await this.policyCaller(caller), input as unknown as ListTargetsForPolicyRequest);
       default:
         throw new ApiError('InvalidInputException', `${operation} is not answered by cordon's emulator`);
     }
+  }
+
+  /** The caller as the policy operations see it (in an organization, or AWSOrganizationsNotInUseException). */
+  private async policyCaller(caller: OrganizationsCaller): Promise<PolicyCaller> {
+    const org = await this.directory.forCaller(caller.accountId, caller.accessKeyId);
+    if (!org?.managementAccountId)
+      throw new ApiError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
+    const delegatedAdministrator = org.managementAccountId !== caller.accountId && (await this.directory.isDelegatedAdministrator(caller));
+    return { accountId: caller.accountId, managementAccountId: org.managementAccountId, delegatedAdministrator };
+  }
+
+  /** ListAWSServiceAccessForOrganization: moto's trusted services plus those held here (management account or a delegated administrator). */
+  private async listTrustedAccess(
+    input: ListAWSServiceAccessForOrganizationRequest,
+    caller: OrganizationsCaller,
+  ): Promise<ListAWSServiceAccessForOrganizationResponse> {
+    const who = await this.policyCaller(caller);
+    if (who.accountId !== who.managementAccountId && !who.delegatedAdministrator) {
+      throw new ApiError(
+        'AccessDeniedException',
+        "You don't have permissions to access this resource. Only the management account or a delegated administrator can call this operation.",
+      );
+    }
+    const all = [...(await this.directory.trustedServices(caller))]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([ServicePrincipal, DateEnabled]) => ({ ServicePrincipal, DateEnabled }));
+    const page = paginate(all, input.MaxResults, input.NextToken, 20, 'InvalidInputException');
+    return { EnabledServicePrincipals: page.items, NextToken: page.nextToken };
   }
 
   private async requireManagement(caller: OrganizationsCaller): Promise<{ managementAccountId: string; accountIds: ReadonlySet<string> }> {

@@ -55,6 +55,17 @@ export interface DelegationRegistry {
  */
 export const LOCALLY_DELEGATED_PRINCIPALS: ReadonlySet<string> = new Set(['account.amazonaws.com', 'securityhub.amazonaws.com']);
 
+/**
+ * Service principals AWS lets an organization give trusted access to but moto
+ * does not know (moto's EnableAWSServiceAccess answers "unrecognized service
+ * principal"): GuardDuty Malware Protection's, which the management account
+ * trusts so that a delegated administrator other than itself can create
+ * Malware Protection's service-linked role in member accounts
+ * (https://docs.aws.amazon.com/guardduty/latest/ug/configure-malware-protection-guardduty-initiated-multi-account.html).
+ * Their trusted access lives in the {@link OrganizationDirectory}.
+ */
+export const LOCALLY_TRUSTED_PRINCIPALS: ReadonlySet<string> = new Set(['malware-protection.guardduty.amazonaws.com']);
+
 /** Services AWS allows only one delegated administrator per organization (AWS Account Management). */
 export const SINGLE_DELEGATE_PRINCIPALS: ReadonlySet<string> = new Set(['account.amazonaws.com']);
 
@@ -65,6 +76,8 @@ export class OrganizationDirectory {
   private readonly managementKeys = new Map<string, string>();
   /** Delegations the registry cannot hold: service principal → account → when it was delegated. */
   private readonly localDelegations = new Map<string, Map<string, Date>>();
+  /** Trusted access the registry cannot hold ({@link LOCALLY_TRUSTED_PRINCIPALS}): service principal → when enabled. */
+  private readonly localTrusted = new Map<string, Date>();
 
   public constructor(
     private readonly lookup: OrganizationsLookup | undefined,
@@ -135,8 +148,45 @@ export class OrganizationDirectory {
    * service has trusted access.
    */
   public async hasTrustedAccess(ctx: { accessKeyId: string }, servicePrincipal: string): Promise<boolean> {
+    if (this.localTrusted.has(servicePrincipal)) return true;
     if (!this.delegation) return false;
     return (await this.delegation.trustedServices(ctx.accessKeyId)).has(servicePrincipal);
+  }
+
+  /**
+   * Service principals with trusted access in the caller's organization:
+   * the registry's plus those held here, with when each was enabled (the
+   * registry's dates are not known here: undefined).
+   */
+  public async trustedServices(ctx: { accessKeyId: string }): Promise<ReadonlyMap<string, Date | undefined>> {
+    const all = new Map<string, Date | undefined>();
+    for (const p of this.delegation ? await this.delegation.trustedServices(ctx.accessKeyId) : []) all.set(p, undefined);
+    for (const [p, at] of this.localTrusted) all.set(p, at);
+    return all;
+  }
+
+  /** Trusted access for a principal moto does not know ({@link LOCALLY_TRUSTED_PRINCIPALS}); false when it was already on. */
+  public enableLocalTrustedAccess(servicePrincipal: string, at: Date): boolean {
+    if (this.localTrusted.has(servicePrincipal)) return false;
+    this.localTrusted.set(servicePrincipal, at);
+    return true;
+  }
+
+  /** Removes such trusted access. */
+  public disableLocalTrustedAccess(servicePrincipal: string): void {
+    this.localTrusted.delete(servicePrincipal);
+  }
+
+  /**
+   * True when the organization whose management account is
+   * `managementAccountId` has trusted access for `servicePrincipal`, asked
+   * with the key that account last used (for work AWS does in the
+   * background, which has no caller).
+   */
+  public async managementHasTrustedAccess(managementAccountId: string | undefined, servicePrincipal: string): Promise<boolean> {
+    if (this.localTrusted.has(servicePrincipal)) return true;
+    const key = managementAccountId ? this.managementKeys.get(managementAccountId) : undefined;
+    return key !== undefined && (await this.hasTrustedAccess({ accessKeyId: key }, servicePrincipal));
   }
 
   /** An account's Organizations description (wire shape), when the registry can tell. */
@@ -159,6 +209,20 @@ export class OrganizationDirectory {
       return fromMoto;
     }
     return this.seeded?.accountIds.has(accountId) ? this.seeded : undefined;
+  }
+
+  /**
+   * The organization whose management account is `managementAccountId`, read
+   * with the key that account last used (for work AWS does in the background,
+   * which has no caller); the seeded organization when that is the one.
+   */
+  public async organizationOfManagement(managementAccountId: string | undefined): Promise<OrganizationView | undefined> {
+    const key = managementAccountId ? this.managementKeys.get(managementAccountId) : undefined;
+    if (key && this.lookup) {
+      const view = await this.lookup(key);
+      if (view) return view;
+    }
+    return this.seeded && this.seeded.managementAccountId === managementAccountId ? this.seeded : undefined;
   }
 
   /**

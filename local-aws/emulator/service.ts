@@ -59,6 +59,12 @@ export interface ServiceDefinition {
   readonly validationErrorCode: string;
   readonly limits?: DocumentedLimits;
   readonly handlers: Readonly<Record<string, Handler>>;
+  /**
+   * Authorization AWS checks before the request itself (a service control
+   * policy's explicit deny): throws the AWS error, or returns.
+   * @default none
+   */
+  readonly authorize?: (ctx: CallContext) => void;
 }
 
 /** Called once per dispatched call (after routing), for the emulator's call log. */
@@ -115,6 +121,7 @@ export class EmulatedService {
           404,
         );
       }
+      this.def.authorize?.(ctx);
       const body = this.parseBody(request.body);
       const input = decodeInput(this.def.model, operation.input?.shape, {
         labels: match.labels,

@@ -20,7 +20,7 @@ import type {
 import { ApiError } from '../errors';
 import { typed, type Handler } from '../service';
 import { iso, paginate } from '../util';
-import type { Detector, GuardDutyStore } from './store';
+import { assertFeaturesOffered, type Detector, type GuardDutyStore } from './store';
 
 /**
  * GuardDuty rejects a request that names both Runtime Monitoring and EKS
@@ -61,6 +61,7 @@ export function applyDetectorFeatures(
 ): void {
   assertNotBothDataSourcesAndFeatures(features, dataSources);
   assertNoRuntimeConflict(features);
+  assertFeaturesOffered(features, detector.region);
   const set = (name: string, enabled: boolean | undefined): void => {
     if (enabled === undefined) return;
     const state = detector.features.get(name) ?? { status: 'DISABLED' as const, updatedAt: now, additional: new Map() };
@@ -122,6 +123,7 @@ export function detectorHandlers(store: GuardDutyStore): Record<string, Handler>
       }
       // Checked before the detector exists: a rejected request creates nothing.
       assertNoRuntimeConflict(input.Features);
+      assertFeaturesOffered(input.Features, ctx.region);
       const detector = store.createDetector(ctx.accountId, ctx.region, ctx.now, input.Enable ?? true);
       if (input.FindingPublishingFrequency) detector.findingPublishingFrequency = input.FindingPublishingFrequency;
       detector.tags = { ...(input.Tags ?? {}) };

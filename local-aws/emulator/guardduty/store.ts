@@ -63,6 +63,44 @@ export const OPTIONAL_FEATURES = [
   'RUNTIME_MONITORING',
 ] as const;
 
+/**
+ * Protection plans GuardDuty does not offer in some regions, from the GuardDuty
+ * user guide's "Region-specific feature availability"
+ * (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html):
+ * "RDS Protection is not supported in Asia Pacific (Taipei) (ap-east-2)
+ * Region." A detector there has no such feature, and a request naming it is
+ * rejected. Kept apart from cordon's own table (src/org/features.ts) on
+ * purpose: the emulator checks cordon, it does not copy it.
+ */
+export const FEATURES_NOT_OFFERED: Readonly<Record<string, readonly string[]>> = {
+  RDS_LOGIN_EVENTS: ['ap-east-2'],
+};
+
+/** True when GuardDuty offers the feature in the region. */
+export function featureOffered(feature: string, region: string): boolean {
+  return !(FEATURES_NOT_OFFERED[feature] ?? []).includes(region);
+}
+
+/** The optional protection plans GuardDuty offers in a region. */
+export function optionalFeaturesIn(region: string): string[] {
+  return OPTIONAL_FEATURES.filter((f) => featureOffered(f, region));
+}
+
+/**
+ * Rejects a request naming a feature GuardDuty does not offer in the region.
+ * AWS's exact answer is not documented; the emulator rejects (the stricter
+ * choice) so that a caller must consult the availability table.
+ */
+export function assertFeaturesOffered(features: ReadonlyArray<{ readonly Name?: string }> | undefined, region: string): void {
+  const missing = (features ?? []).map((f) => f.Name ?? '').filter((name) => name !== '' && !featureOffered(name, region));
+  if (missing.length > 0) {
+    throw new ApiError(
+      'BadRequestException',
+      `The request is rejected because ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not available in ${region}.`,
+    );
+  }
+}
+
 /** All GuardDuty state of one emulator. */
 export class GuardDutyStore {
   private readonly detectors = new Map<string, Detector>();
@@ -82,7 +120,7 @@ export class GuardDutyStore {
     const stamp = iso(now);
     const features = new Map<string, FeatureState>();
     for (const name of FOUNDATIONAL_FEATURES) features.set(name, { status: 'ENABLED', updatedAt: now, additional: new Map() });
-    for (const name of OPTIONAL_FEATURES) features.set(name, { status: 'DISABLED', updatedAt: now, additional: new Map() });
+    for (const name of optionalFeaturesIn(region)) features.set(name, { status: 'DISABLED', updatedAt: now, additional: new Map() });
     const detector: Detector = {
       id: hexId(32),
       accountId,

@@ -3,7 +3,7 @@
  * region keyed by (ProductArn, Id), custom action targets, the organization's
  * administrator per region and its members, and finding aggregators.
  */
-import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding, Policy } from '@aws-sdk/client-securityhub';
 
 import { ApiError } from '../errors';
 import { key } from '../util';
@@ -16,6 +16,46 @@ export interface Hub {
   readonly subscribedAt: string;
   autoEnableControls: boolean;
   controlFindingGenerator: 'STANDARD_CONTROL' | 'SECURITY_CONTROL';
+  /** ARNs of the standards enabled in the account (paid checks: what an operator must choose). */
+  readonly standards: Set<string>;
+}
+
+/**
+ * The standards Security Hub CSPM calls default: "AWS Foundational Security
+ * Best Practices v1.0.0 and Center for Internet Security (CIS) AWS
+ * Foundations Benchmark v1.2.0"
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-auto-enabled-standards.html).
+ */
+export function defaultStandards(region: string): string[] {
+  return [
+    `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`,
+    'arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0',
+  ];
+}
+
+/** The organization's central configuration: its delegated administrator and home region. */
+export interface CentralConfiguration {
+  readonly adminAccountId: string;
+  readonly homeRegion: string;
+}
+
+/** A configuration policy (central configuration). */
+export interface ConfigurationPolicyRecord {
+  readonly id: string;
+  readonly arn: string;
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly policy: Policy;
+  readonly createdAt: Date;
+}
+
+/** A target's association with a configuration policy or with self-managed behaviour. */
+export interface PolicyAssociation {
+  /** A configuration policy's id, or `SELF_MANAGED_SECURITY_HUB`. */
+  readonly policyId: string;
+  readonly targetId: string;
+  readonly targetType: 'ACCOUNT' | 'ORGANIZATIONAL_UNIT' | 'ROOT';
+  readonly updatedAt: Date;
 }
 
 /** A stored finding and which customer-controlled fields BatchUpdateFindings has set. */
@@ -53,6 +93,8 @@ export interface Aggregator {
 /** The administrator's organization configuration in a region. */
 export interface HubOrgConfig {
   autoEnable: boolean;
+  /** The organization's accounts when AutoEnable was turned on: AutoEnable enrolls only accounts that join after. */
+  accountsWhenAutoEnabled: ReadonlySet<string>;
   autoEnableStandards: 'NONE' | 'DEFAULT';
   configurationType: 'CENTRAL' | 'LOCAL';
 }
@@ -66,6 +108,13 @@ export class SecurityHubStore {
   private readonly members = new Map<string, Map<string, HubMember>>();
   private readonly aggregators = new Map<string, Aggregator>();
   private readonly orgConfigs = new Map<string, HubOrgConfig>();
+  private readonly v2Hubs = new Map<string, { readonly arn: string; readonly subscribedAt: string }>();
+  /** The organization's central configuration, once started. */
+  public central: CentralConfiguration | undefined;
+  /** Configuration policies, by id. */
+  public readonly configurationPolicies = new Map<string, ConfigurationPolicyRecord>();
+  /** Configuration policy associations, by target id. */
+  public readonly associations = new Map<string, PolicyAssociation>();
 
   /** The hub of an account in a region, if enabled. */
   public hubOf(accountId: string, region: string): Hub | undefined {
@@ -83,6 +132,7 @@ export class SecurityHubStore {
       subscribedAt: now.toISOString(),
       autoEnableControls: true,
       controlFindingGenerator: 'SECURITY_CONTROL',
+      standards: new Set(),
     };
     this.hubs.set(key(accountId, region), hub);
     return hub;
@@ -174,12 +224,27 @@ export class SecurityHubStore {
     else this.aggregators.delete(accountId);
   }
 
+  /** The new Security Hub (v2) of an account in a region, if enabled. */
+  public v2HubOf(accountId: string, region: string): { readonly arn: string; readonly subscribedAt: string } | undefined {
+    return this.v2Hubs.get(key(accountId, region));
+  }
+
+  /** Enable the new Security Hub (v2) in an account and region. */
+  public enableV2Hub(accountId: string, region: string, now: Date): { readonly arn: string; readonly subscribedAt: string } {
+    const hub = this.v2HubOf(accountId, region) ?? {
+      arn: `arn:aws:securityhub:${region}:${accountId}:hubv2/${accountId}`,
+      subscribedAt: now.toISOString(),
+    };
+    this.v2Hubs.set(key(accountId, region), hub);
+    return hub;
+  }
+
   /** The organization configuration of an administrator in a region. */
   public orgConfig(adminAccountId: string, region: string): HubOrgConfig {
     const k = key(adminAccountId, region);
     let config = this.orgConfigs.get(k);
     if (!config) {
-      config = { autoEnable: false, autoEnableStandards: 'DEFAULT', configurationType: 'LOCAL' };
+      config = { autoEnable: false, accountsWhenAutoEnabled: new Set(), autoEnableStandards: 'DEFAULT', configurationType: 'LOCAL' };
       this.orgConfigs.set(k, config);
     }
     return config;

@@ -5,6 +5,7 @@ import {
   DescribeOrganizationConfigurationCommand,
   EnableOrganizationAdminAccountCommand,
   GetAdministratorAccountCommand,
+  GetDetectorCommand,
   GetMemberDetectorsCommand,
   GuardDutyClient,
   ListDetectorsCommand,
@@ -66,18 +67,41 @@ describe('organization-wide enablement against moto Organizations', () => {
   describe('GuardDuty', () => {
     const gd = (creds?: Credentials, region = REGION): GuardDutyClient => new GuardDutyClient(clientConfig(local, region, creds));
 
-    it('lets only the management account designate the delegated administrator', async () => {
+    it('lets only the management account designate the delegated administrator, which enables GuardDuty for it there', async () => {
+      // https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html: designating the delegated administrator
+      // "also enables GuardDuty for the delegated GuardDuty administrator account" (in that Region); one detector per account and Region.
       await expect(gd(workloadCreds).send(new EnableOrganizationAdminAccountCommand({ AdminAccountId: security }))).rejects.toMatchObject({
         name: 'BadRequestException',
       });
+      expect((await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds).toEqual([]);
       await gd().send(new EnableOrganizationAdminAccountCommand({ AdminAccountId: security }));
       const listed = await gd().send(new ListOrganizationAdminAccountsCommand({}));
       expect(listed.AdminAccounts).toEqual([{ AdminAccountId: security, AdminStatus: 'ENABLED' }]);
+      const detectors = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds ?? [];
+      expect(detectors).toHaveLength(1);
+      expect((await gd(securityCreds).send(new GetDetectorCommand({ DetectorId: detectors[0] ?? '' }))).Status).toBe('ENABLED');
+      await expect(gd(securityCreds).send(new CreateDetectorCommand({ Enable: true }))).rejects.toMatchObject({
+        name: 'BadRequestException',
+        message: 'The request is rejected because a detector already exists for the current account.',
+      });
+      expect((await gd(securityCreds, 'eu-west-1').send(new ListDetectorsCommand({}))).DetectorIds).toEqual([]);
     });
 
-    it('auto-enables every organization account with ALL, with the features asked for', async () => {
+    it('changes only the settings with UpdateOrganizationConfiguration: existing accounts follow later (settle), accounts added with CreateMembers at once', async () => {
+      // https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html: ALL "may take up to
+      // 24 hours to update the configuration for all the member accounts";
+      // https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateMembers.html: "GuardDuty applies your organization's
+      // auto-enable settings to the member accounts in this request, irrespective of the accounts being new or existing members".
       // Prepare
-      const detectorId = (await gd(securityCreds).send(new CreateDetectorCommand({ Enable: true }))).DetectorId ?? '';
+      const detectorId = (await gd(securityCreds).send(new ListDetectorsCommand({}))).DetectorIds?.[0] ?? '';
+      const s3Of = async (accountId: string): Promise<string | undefined> =>
+        (
+          await gd(securityCreds).send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [accountId] }))
+        ).MemberDataSourceConfigurations?.[0]?.Features?.find((f) => f.Name === 'S3_DATA_EVENTS')?.Status;
+      await gd(securityCreds).send(
+        new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: [{ AccountId: workload, Email: 'workload@example.com' }] }),
+      );
+      const before = await s3Of(workload);
 
       // Act
       await gd(securityCreds).send(
@@ -87,24 +111,32 @@ describe('organization-wide enablement against moto Organizations', () => {
           Features: [{ Name: 'S3_DATA_EVENTS', AutoEnable: 'ALL' }],
         }),
       );
+      const afterConfig = await s3Of(workload);
+      const membersBeforeSettle = await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId }));
+      const again = await gd(securityCreds).send(
+        new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: [{ AccountId: workload, Email: 'workload@example.com' }] }),
+      );
+      const afterCreateMembers = await s3Of(workload);
+      await local.emulator.settle();
       const members = await gd(securityCreds).send(new ListMembersCommand({ DetectorId: detectorId }));
-      const config = await gd(securityCreds).send(new DescribeOrganizationConfigurationCommand({ DetectorId: detectorId }));
-      const details = await gd(securityCreds).send(new GetMemberDetectorsCommand({ DetectorId: detectorId, AccountIds: [workload] }));
       const workloadDetectors = await gd(workloadCreds).send(new ListDetectorsCommand({}));
       const administrator = await gd(workloadCreds).send(
         new GetAdministratorAccountCommand({ DetectorId: workloadDetectors.DetectorIds?.[0] ?? '' }),
       );
 
       // Assess
+      expect(before).toBe('DISABLED');
+      expect(afterConfig).toBe('DISABLED');
+      expect(membersBeforeSettle.Members?.map((m) => m.AccountId)).toEqual([workload]);
+      expect(again.UnprocessedAccounts).toEqual([]);
+      expect(afterCreateMembers).toBe('ENABLED');
       expect(members.Members?.map((m) => [m.AccountId, m.RelationshipStatus]).sort()).toEqual(
         [
           [DEFAULT_ACCOUNT, 'Enabled'],
           [workload, 'Enabled'],
         ].sort(),
       );
-      expect(config.AutoEnableOrganizationMembers).toBe('ALL');
-      expect(config.Features?.find((f) => f.Name === 'S3_DATA_EVENTS')?.AutoEnable).toBe('ALL');
-      expect(details.MemberDataSourceConfigurations?.[0]?.Features?.find((f) => f.Name === 'S3_DATA_EVENTS')?.Status).toBe('ENABLED');
+      expect(await s3Of(DEFAULT_ACCOUNT)).toBe('ENABLED');
       expect(workloadDetectors.DetectorIds).toHaveLength(1);
       expect(administrator.Administrator).toMatchObject({ AccountId: security, RelationshipStatus: 'Enabled' });
     });
