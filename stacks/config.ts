@@ -118,6 +118,12 @@ export interface EnablerDeployment {
   readonly functionRoleName: string;
   /** Plan only, change nothing (CORDON_DRY_RUN). */
   readonly dryRun: boolean;
+  /**
+   * Register the security account as AWS Account Management's delegated
+   * administrator (CORDON_REGISTER_ACCOUNT_ADMIN): only then may the enabler
+   * call RegisterDelegatedAdministrator for account.amazonaws.com.
+   */
+  readonly registerAccountAdmin: boolean;
   /** The Lambda's environment, validated at synth by the enabler's own settings check. */
   readonly env: Readonly<Partial<Record<EnablerEnvVar, string>>>;
 }
@@ -142,7 +148,13 @@ export const CONFIG_KEYS: Readonly<
 > = DEPLOYMENT_SETTINGS;
 
 /** Keys that only the enabler stacks use. */
-const ENABLER_ONLY_KEYS: readonly ConfigKey[] = ['enablerSchedule', 'enableFeatures', 'enableSecurityHub', 'enablerDryRun'];
+const ENABLER_ONLY_KEYS: readonly ConfigKey[] = [
+  'enablerSchedule',
+  'enableFeatures',
+  'enableSecurityHub',
+  'enablerDryRun',
+  'enablerRegisterAccountAdmin',
+];
 
 /**
  * Keys that feed an enabler variable besides the key that sets it: the stack
@@ -302,6 +314,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   const enableSecurityHub = value('enableSecurityHub', () => undefined);
   const enablerDryRun = rawOf('enablerDryRun').value === undefined ? (dryRun ?? true) : value('enablerDryRun', () => undefined);
   const features = value('enableFeatures', configList);
+  const registerAccountAdmin = value('enablerRegisterAccountAdmin', () => false);
   const enablerEnv: Partial<Record<EnablerEnvVar, string>> = {
     // Validation only needs some account id when the security account is not known (no enabler then).
     CORDON_ADMIN_ACCOUNT_ID: securityAccountId ?? '000000000000',
@@ -310,6 +323,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     CORDON_HOME_REGION: homeRegion,
     CORDON_SECURITY_HUB: String(enableSecurityHub ?? true),
     CORDON_DRY_RUN: String(enablerDryRun ?? true),
+    CORDON_REGISTER_ACCOUNT_ADMIN: String(registerAccountAdmin),
   };
   if (features.length > 0) enablerEnv.CORDON_FEATURES = features.join(',');
   const enabler = checkEnablerSettings(rawEnablerSettingsFromEnv(enablerEnv));
@@ -356,6 +370,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
             adminRoleName: enablerRoleName,
             functionRoleName: enablerFunctionRoleName,
             dryRun: enablerDryRun ?? true,
+            registerAccountAdmin,
             env: enablerEnv,
           }
         : undefined,

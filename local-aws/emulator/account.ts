@@ -90,11 +90,14 @@ export const LIST_REGIONS_PER_SECOND = 5;
 /** The Account API handlers, keyed by operation name. */
 export function accountHandlers(store: RegionOptStore, organizations: OrganizationDirectory): Record<string, Handler> {
   // One bucket per calling account: the quota is the caller's, whichever account it asks about.
+  // The buckets read the emulator's clock as of the call being answered.
   const listRegionsBuckets = new Map<string, TokenBucket>();
+  let callMs = 0;
   const throttleListRegions = (ctx: CallContext): void => {
+    callMs = ctx.now.getTime();
     let bucket = listRegionsBuckets.get(ctx.accountId);
     if (!bucket) {
-      bucket = new TokenBucket(LIST_REGIONS_PER_SECOND, LIST_REGIONS_PER_SECOND, () => ctx.now.getTime());
+      bucket = new TokenBucket(LIST_REGIONS_PER_SECOND, LIST_REGIONS_PER_SECOND, () => callMs);
       listRegionsBuckets.set(ctx.accountId, bucket);
     }
     if (!bucket.take()) throw new ApiError('TooManyRequestsException', 'Rate exceeded', 429);

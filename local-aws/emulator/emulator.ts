@@ -136,16 +136,22 @@ export class AwsEmulator {
     const shModel = loadServiceModel(botocoreDir, 'securityhub');
     const accountModel = loadServiceModel(botocoreDir, 'account');
     this.delegation = new OrganizationsDelegation(this.organizations, loadServiceModel(botocoreDir, 'organizations'), this.policies);
+    const regionEnabled = (accountId: string, region: string): boolean => {
+      const status = this.regionOpt.status(accountId, region);
+      return status === 'ENABLED' || status === 'ENABLED_BY_DEFAULT';
+    };
     this.gdOrganization = new GuardDutyOrganization({
       store: this.gd,
       organizations: this.organizations,
       policies: this.policies,
-      regionEnabled: (accountId, region) => {
-        const status = this.regionOpt.status(accountId, region);
-        return status === 'ENABLED' || status === 'ENABLED_BY_DEFAULT';
-      },
+      regionEnabled,
     });
-    this.shOrganization = new SecurityHubOrganization({ store: this.sh, organizations: this.organizations, allRegions: () => ALL_REGIONS });
+    this.shOrganization = new SecurityHubOrganization({
+      store: this.sh,
+      organizations: this.organizations,
+      allRegions: () => ALL_REGIONS,
+      regionEnabled,
+    });
     this.gdDeps = {
       store: this.gd,
       model: gdModel,

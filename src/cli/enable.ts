@@ -22,6 +22,7 @@ export const ENABLE_COMMAND = command({
     adminRoleName: { setting: ENABLER_SETTINGS.adminRoleName, help: 'role assumed in it' },
     concurrency: { setting: ENABLER_SETTINGS.concurrency },
     dryRun: { setting: ENABLER_SETTINGS.dryRun },
+    registerAccountAdmin: { setting: ENABLER_SETTINGS.registerAccountAdmin },
     json: { flag: '--json', help: 'print the summary as one JSON object' },
   },
   description: `Turns GuardDuty on in every active account and every region of the AWS

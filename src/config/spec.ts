@@ -409,6 +409,16 @@ export const ENABLER_SETTINGS = {
     default: false,
     defaultText: 'false',
   }),
+  registerAccountAdmin: runtime({
+    summary:
+      "with opt-in regions, also register the security account as AWS Account Management's delegated administrator (wide account control, the organization's single slot), so that it can read other accounts' opt-in regions itself; otherwise the management account reads them",
+    env: 'CORDON_REGISTER_ACCOUNT_ADMIN',
+    flag: { name: '--register-account-admin' },
+    schema: booleanText,
+    invalid: notBoolean,
+    default: false,
+    defaultText: 'false',
+  }),
   expectedPlans: runtime({
     summary: `for \`coverage\`: protection plans every covered account must have (${PROTECTION_PLANS.map((p) => p.key).join(', ')} or all); an account missing one is a gap`,
     flag: { name: '--features', value: 'LIST' },
@@ -617,6 +627,14 @@ export const DEPLOYMENT_SETTINGS = {
     expected: 'true or false (or unset: the value of cordon:dryRun)',
     default: undefined,
     sets: { enabler: 'dryRun' },
+  }),
+  enablerRegisterAccountAdmin: key({
+    summary:
+      "the enabler registers the security account as AWS Account Management's delegated administrator when opt-in regions are covered (grants it wide account control; off: the management account reads opt-in regions)",
+    schema: booleanKey,
+    expected: 'true or false',
+    default: 'false',
+    sets: { enabler: 'registerAccountAdmin' },
   }),
   enablerRoleName: key({
     summary: 'role the enabler assumes in the security account',

@@ -1,6 +1,8 @@
 /**
  * Coverage (pure): each active account in each region, with its GuardDuty
- * status and protection plans, from the state the security account sees.
+ * status and protection plans, from the state the security account sees. A
+ * plan GuardDuty does not offer in the region, or an organization policy
+ * manages, is not expected there (plan.ts `requestedPlans`).
  */
 import { planKeyOf, planOn, PROTECTION_PLANS, type ProtectionPlan } from './features';
 import {
@@ -12,6 +14,7 @@ import {
   type Organization,
   type RegionState,
 } from './model';
+import { requestedPlans } from './plan';
 
 /** Always on with a detector; not shown as protection plans. */
 const FOUNDATIONAL = new Set(['CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS']);
@@ -51,6 +54,7 @@ export function coverageCells(
   expectedPlans: readonly ProtectionPlan[],
   error?: string,
 ): CoverageCell[] {
+  const expected = requestedPlans(org, region, expectedPlans).plans;
   return org.accounts.map((account): CoverageCell => {
     const base = { accountId: account.id, accountName: account.name, region };
     const opt = regionOptState(org, account.id, region);
@@ -93,7 +97,7 @@ export function coverageCells(
       [status, detail] = ['unknown', `${detail}; opt-in status of ${region} unknown`];
     }
     const plans = plansOf(features.keys());
-    const missingPlans = COVERED.has(status) ? expectedPlans.filter((p) => !planOn(features, p)).map((p) => p.key) : [];
+    const missingPlans = COVERED.has(status) ? expected.filter((p) => !planOn(features, p)).map((p) => p.key) : [];
     return { ...base, status, detail, plans, missingPlans, gap: !COVERED.has(status) || missingPlans.length > 0 };
   });
 }

@@ -50,7 +50,11 @@ export async function surveyCoverage(settings: CoverageSettings, deps: CoverageD
     allowedRoles: ['admin'],
   });
   const clients = discovered.clients;
-  const org = await resolveRegionOptIn(clients, discovered.organization, deps.callerRegion, settings.concurrency);
+  const org = await resolveRegionOptIn(clients, discovered.organization, {
+    callerRegion: deps.callerRegion,
+    concurrency: settings.concurrency,
+    pacer: discovered.listRegionsPacer,
+  });
   for (const w of org.warnings) progress.note(`warning: ${w}`);
   progress.start(org.regions.reduce((n, r) => n + reportedAccounts(org, r).length, 0));
   const limit = pLimit(settings.concurrency);

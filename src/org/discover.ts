@@ -5,7 +5,7 @@
  * administrator (management caller) and, for opt-in regions, which accounts
  * have enabled them. Read-only.
  */
-import { AccountClient, paginateListRegions, type Region } from '@aws-sdk/client-account';
+import { AccountClient, ListRegionsCommand, type Region } from '@aws-sdk/client-account';
 import {
   DescribeOrganizationCommand,
   OrganizationsClient,
@@ -16,14 +16,24 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 
+import { RatePacer } from '../aws/pace';
 import { ConfigurationError, CordonError, describeError } from '../errors';
 import type { OrgClients, OrgClientSet } from './clients';
 import type { CallerRole, OrgAccount, Organization, RegionOptState } from './model';
 import { ACCOUNT_PRINCIPAL } from './plan';
+import { readOrganizationPolicies, type OrganizationPolicy } from './policies';
 import type { RegionSelection } from './settings';
 
 /** Organizations' ListAccounts returns at most 20 accounts a page. */
 export const LIST_ACCOUNTS_PAGE_SIZE = 20;
+
+/**
+ * The Account API's quota: "Rate of ListRegions requests per account: 5 per
+ * second, burst to 5 per second"
+ * (https://docs.aws.amazon.com/accounts/latest/reference/quotas.html).
+ * Discovery paces its ListRegions calls to it.
+ */
+export const LIST_REGIONS_PER_SECOND = 5;
 
 /** Discovery failed for a reason that is not the user's configuration. */
 export class DiscoveryError extends CordonError {
@@ -45,12 +55,18 @@ export interface DiscoverOptions {
   readonly concurrency: number;
   /** Which caller roles may run (coverage: the security account only). */
   readonly allowedRoles: readonly CallerRole[];
+  /** Security Hub is managed too: its organization policies are read. @default false */
+  readonly securityHub?: boolean;
+  /** The run may register the security account as AWS Account Management's delegated administrator: the current one is read. @default false */
+  readonly registerAccountAdmin?: boolean;
 }
 
 /** Discovery's result plus the clients bound to the caller. */
 export interface Discovery {
   readonly organization: Organization;
   readonly clients: OrgClients;
+  /** Paces the caller's ListRegions calls (the quota is per calling account); {@link resolveRegionOptIn} goes on with it. */
+  readonly listRegionsPacer: RatePacer;
 }
 
 /**
@@ -107,7 +123,8 @@ export async function discoverOrganization(
   if (admin.state !== 'ACTIVE') throw new ConfigurationError(`the security account ${adminAccountId} is ${admin.state}, not ACTIVE`);
 
   const account = clients.home(AccountClient, region);
-  const own = await call('Account ListRegions', () => listRegions(account, undefined));
+  const listRegionsPacer = new RatePacer(LIST_REGIONS_PER_SECOND);
+  const own = await call('Account ListRegions', () => listRegions(account, undefined, listRegionsPacer));
   const regions = selectRegions(own, options.regions);
   const homeRegion = chooseHomeRegion(regions, options.homeRegion, options.callerRegion);
 
@@ -129,8 +146,8 @@ export async function discoverOrganization(
         for (const p of page.EnabledServicePrincipals ?? []) if (p.ServicePrincipal) trustedAccess?.add(p.ServicePrincipal);
       }
     });
-    // Only opt-in regions need other accounts' opt-in status, hence AWS Account Management's delegation.
-    if (optInRegions.length > 0) {
+    // Only a run that may register the security account there needs to know AWS Account Management's delegated administrator.
+    if (optInRegions.length > 0 && options.registerAccountAdmin === true) {
       accountManagementAdmins = new Set();
       await call('Organizations ListDelegatedAdministrators', async () => {
         for await (const page of paginateListDelegatedAdministrators({ client: orgs }, { ServicePrincipal: ACCOUNT_PRINCIPAL })) {
@@ -140,8 +157,23 @@ export async function discoverOrganization(
     }
   }
 
+  const warnings: string[] = [];
+  const policies = async (type: OrganizationPolicy['type']): Promise<OrganizationPolicy[] | undefined> => {
+    try {
+      return await readOrganizationPolicies(orgs, type);
+    } catch (err) {
+      warnings.push(
+        `the organization's ${type} policies could not be read (${describeError(err)}); what they manage is not known, and cordon may plan changes they refuse`,
+      );
+      return undefined;
+    }
+  };
+  const guardDutyPolicies = await policies('GUARDDUTY_POLICY');
+  const securityHubPolicies = options.securityHub === true ? await policies('SECURITYHUB_POLICY') : undefined;
+
   return {
     clients,
+    listRegionsPacer,
     organization: {
       callerAccountId,
       callerRole,
@@ -157,7 +189,10 @@ export async function discoverOrganization(
       optInRegions,
       trustedAccess,
       accountManagementAdmins,
-      warnings: [],
+      guardDutyPolicies,
+      securityHubPolicies,
+      unknownOptIn: [],
+      warnings,
     },
   };
 }
@@ -166,19 +201,19 @@ export async function discoverOrganization(
  * Asks the Account API, account by account, which of the opt-in regions to
  * cover each account has enabled (the management account may ask, after
  * trusted access for account.amazonaws.com; so may Account Management's
- * delegated administrator). Accounts it will not answer for keep UNKNOWN,
- * with a warning.
+ * delegated administrator), paced to the API's quota. Accounts it will not
+ * answer for, after the SDK's retries, keep UNKNOWN and are named in a
+ * warning and in `unknownOptIn`.
  */
 export async function resolveRegionOptIn(
   clients: OrgClients,
   org: Organization,
-  callerRegion: string,
-  concurrency: number,
+  options: { readonly callerRegion: string; readonly concurrency: number; readonly pacer: RatePacer },
 ): Promise<Organization> {
   if (org.optInRegions.length === 0) return org;
-  const account = clients.home(AccountClient, callerRegion);
+  const account = clients.home(AccountClient, options.callerRegion);
   const regionStatus = new Map(org.regionStatus);
-  const limit = pLimit(concurrency);
+  const limit = pLimit(options.concurrency);
   const failed: string[] = [];
   // Once the Account API refuses the caller, asking for the other accounts would only be refused too.
   let refused = false;
@@ -189,7 +224,7 @@ export async function resolveRegionOptIn(
         limit(async () => {
           if (refused) return;
           try {
-            const listed = await listRegions(account, a.id);
+            const listed = await listRegions(account, a.id, options.pacer);
             regionStatus.set(a.id, new Map(listed.map((r) => [r.RegionName ?? '', (r.RegionOptStatus ?? 'UNKNOWN') as RegionOptState])));
           } catch (err) {
             if (err instanceof Error && /AccessDenied/.test(err.name)) refused = true;
@@ -198,24 +233,32 @@ export async function resolveRegionOptIn(
         }),
       ),
   );
-  const unknown = org.accounts.filter((a) => [...(regionStatus.get(a.id)?.values() ?? [])].includes('UNKNOWN')).length;
+  const unknownOptIn = org.accounts.filter((a) => [...(regionStatus.get(a.id)?.values() ?? [])].includes('UNKNOWN')).map((a) => a.id);
   const warnings = [...org.warnings];
-  if (unknown > 0) {
+  if (unknownOptIn.length > 0) {
     const how =
       org.callerRole === 'management'
         ? 'the Account API answers for them once trusted access for account.amazonaws.com is enabled, which a run that is not a dry run does first'
-        : "run `cordon enable` once with the management account's credentials: it registers the security account as AWS Account Management delegated administrator";
+        : "run `cordon enable` with the management account's credentials (it reads them), or register the security account as AWS Account Management's delegated administrator once (`--register-account-admin`) so that it can read them itself";
+    const shown = unknownOptIn.slice(0, 20).join(', ');
     warnings.push(
-      `opt-in status of ${org.optInRegions.join(', ')} unknown for ${unknown} account(s) (${failed.slice(0, 2).join('; ')}${failed.length > 2 ? '; …' : ''}); ` +
-        `such accounts are added there only once known: ${how}`,
+      `opt-in status of ${org.optInRegions.join(', ')} unknown for ${unknownOptIn.length} account(s): ${shown}${unknownOptIn.length > 20 ? `, and ${unknownOptIn.length - 20} more` : ''} ` +
+        `(${failed.slice(0, 2).join('; ')}${failed.length > 2 ? '; …' : ''}); such accounts are added there only once known: ${how}`,
     );
   }
-  return { ...org, regionStatus, warnings };
+  return { ...org, regionStatus, unknownOptIn, warnings };
 }
 
-async function listRegions(client: AccountClient, accountId: string | undefined): Promise<Region[]> {
+/** Every region the Account API lists for `accountId` (the caller when undefined), each page paced. */
+async function listRegions(client: AccountClient, accountId: string | undefined, pacer: RatePacer): Promise<Region[]> {
   const regions: Region[] = [];
-  for await (const page of paginateListRegions({ client, pageSize: 50 }, { AccountId: accountId })) regions.push(...(page.Regions ?? []));
+  let nextToken: string | undefined;
+  do {
+    await pacer.take();
+    const page = await client.send(new ListRegionsCommand({ AccountId: accountId, MaxResults: 50, NextToken: nextToken }));
+    regions.push(...(page.Regions ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
   return regions;
 }
 

@@ -1,9 +1,12 @@
 /**
  * `cordon enable` and the scheduled enabler Lambda: discover → organization
- * steps (trusted access, Account Management's delegated administrator) →
- * per region (in parallel, bounded by p-limit, each region isolated) read →
- * plan → apply → read again → report. A second run plans nothing and calls
- * nothing that changes AWS; a dry run plans and stops.
+ * steps (trusted access; Account Management's delegated administrator when
+ * asked) → the home region first (it decides how Security Hub is managed:
+ * {@link decideSecurityHubMode}), then the other regions (in parallel,
+ * bounded by p-limit, each region isolated): read → plan → apply → read
+ * again → report. One run from nothing covers the organization; a second run
+ * plans nothing and calls nothing that changes AWS; a dry run plans and
+ * stops.
  */
 import pLimit from 'p-limit';
 
@@ -12,8 +15,21 @@ import { applyOrganizationSteps, applyRegionSteps } from './apply';
 import { COVERED, coverageCells } from './cells';
 import type { OrgClients, OrgClientSet } from './clients';
 import { discoverOrganization, resolveRegionOptIn } from './discover';
-import type { CallerRole, CoverageCell, DelegatedAdmin, Organization, RegionPlan, RegionState, RegionStep, StepOutcome } from './model';
+import type {
+  CallerRole,
+  CoverageCell,
+  DelegatedAdmin,
+  Organization,
+  RegionPlan,
+  RegionState,
+  RegionStep,
+  SecurityHubMode,
+  StepOutcome,
+} from './model';
 import {
+  CENTRAL_CONFIGURATION_DOC,
+  decideSecurityHubMode,
+  deniedByScp,
   describeStep,
   planOrganization,
   planRegion,
@@ -29,8 +45,10 @@ import { readRegionState } from './state';
 
 /**
  * Apply rounds per region. The second round makes what the first could only
- * plan once it had run: members, after the security account's own detector
- * or hub exists and its delegation is confirmed (second-step runs).
+ * plan once it had run (members, after the security account's own detector
+ * or hub exists and its delegation is confirmed, in second-step runs), and
+ * what a step that failed left to do by other means (members' plans set
+ * directly when the organization configuration could not be).
  */
 export const MAX_APPLY_ROUNDS = 2;
 
@@ -45,6 +63,10 @@ export interface SecurityHubReport {
   readonly membersTargeted: number;
   /** The aggregator's ARN, in the home region's report only. */
   readonly aggregator: string | undefined;
+  /** `LOCAL` or `CENTRAL` as read here (undefined before the security account administers it). */
+  readonly configurationType: string | undefined;
+  /** True when the new Security Hub (v2) is on for the security account here (cordon leaves it as it is). */
+  readonly v2: boolean | undefined;
 }
 
 /** One region after the run. */
@@ -70,6 +92,8 @@ export interface RegionReport {
   readonly gaps: readonly string[];
   /** Calls that failed, and the parts of the region that could not be worked on, with what to do. */
   readonly errors: readonly string[];
+  /** True when a service control policy denies the security account's calls here (reported once, in `errors`). */
+  readonly deniedByScp: boolean;
   readonly notes: readonly string[];
   /** Accounts not covered here, or covered without every requested plan, with why. */
   readonly uncovered: ReadonlyArray<{
@@ -100,6 +124,12 @@ export interface EnableSummary {
   /** Organization-wide things left as they are on purpose. */
   readonly notes: readonly string[];
   readonly warnings: readonly string[];
+  /** How the organization's Security Hub is managed (undefined when Security Hub is not managed by this run). */
+  readonly securityHubMode: SecurityHubMode | undefined;
+  /** Regions where a service control policy denies the security account's calls: to leave out of the regions, or exempt. */
+  readonly deniedByScp: readonly string[];
+  /** Accounts whose opt-in status of some region stayed unknown (not added there). */
+  readonly unknownOptIn: readonly string[];
   /** Changes made (or planned, in a dry run). */
   readonly changes: number;
   /** Changes that failed. */
@@ -131,14 +161,20 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
     callerRegion: deps.callerRegion,
     concurrency: settings.concurrency,
     allowedRoles: ['management', 'admin'],
+    securityHub: settings.securityHub,
+    registerAccountAdmin: settings.registerAccountAdmin,
   });
   const clients = discovered.clients;
-  const orgPlan = planOrganization(discovered.organization, settings.securityHub);
+  const orgPlan = planOrganization(discovered.organization, { plans: settings.plans, registerAccountAdmin: settings.registerAccountAdmin });
   const organization = settings.dryRun
     ? orgPlan.steps.map((s): StepOutcome => ({ step: describeStep(s), status: 'planned' }))
     : await applyOrganizationSteps(clients, deps.callerRegion, orgPlan.steps);
   // After trusted access: the Account API answers about other accounts only then.
-  const org = await resolveRegionOptIn(clients, discovered.organization, deps.callerRegion, settings.concurrency);
+  const org = await resolveRegionOptIn(clients, discovered.organization, {
+    callerRegion: deps.callerRegion,
+    concurrency: settings.concurrency,
+    pacer: discovered.listRegionsPacer,
+  });
   progress.note(
     `${org.accounts.length} active account(s)${org.skipped.length > 0 ? `, ${org.skipped.length} skipped (${org.skipped.map((a) => `${a.id} ${a.state}`).join(', ')})` : ''}; ` +
       `${org.regions.length} region(s); running as the ${org.callerRole === 'management' ? 'management' : 'security'} account ${org.callerAccountId}` +
@@ -147,25 +183,35 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
   for (const w of org.warnings) progress.note(`warning: ${w}`);
 
   progress.start(org.regions.reduce((n, r) => n + reportedAccounts(org, r).length, 0));
+  const run: RegionRun = { clients, org, settings, progress, batchSize: deps.batchSize };
+  // The home region first: how Security Hub is managed is decided there, and central configuration, once started there, reaches the others.
+  const home = org.regions.includes(org.homeRegion) ? await settleRegion(run, org.homeRegion, undefined) : undefined;
+  const mode = settings.securityHub ? (home?.mode ?? 'local') : undefined;
+  const rest = org.regions.filter((r) => r !== org.homeRegion);
   const limit = pLimit(settings.concurrency);
-  const run: RegionRun = {
-    clients,
-    org,
-    settings,
-    options: { plans: settings.plans, securityHub: settings.securityHub, batchSize: deps.batchSize },
-    progress,
-  };
-  const settled = await Promise.allSettled(org.regions.map((region) => limit(() => runRegion(run, region))));
+  const settled = await Promise.allSettled(rest.map((region) => limit(async () => (await settleRegion(run, region, mode)).report)));
   progress.finish();
-  const regions = settled.map((s, i): RegionReport => {
-    if (s.status === 'fulfilled') return s.value;
+  const byRegion = new Map<string, RegionReport>(home ? [[org.homeRegion, home.report]] : []);
+  settled.forEach((s, i) => {
+    const region = rest[i] ?? '';
     // runRegion reports its own errors; this is a bug's last line of defence, still reported per region.
-    return failedRegion(org, org.regions[i] ?? '', describeError(s.reason), 'error');
+    byRegion.set(region, s.status === 'fulfilled' ? s.value : failedRegion(org, region, describeError(s.reason), 'error'));
   });
+  const regions = org.regions.map((r) => byRegion.get(r) ?? failedRegion(org, r, 'not run', 'error'));
 
   const allChanges = [...organization, ...regions.flatMap((r) => r.changes)];
   const failures = allChanges.filter((c) => c.status === 'failed').length;
   const covered = failures === 0 && regions.every((r) => r.errors.length === 0 && (settings.dryRun || r.gaps.length === 0));
+  const modeNotes =
+    mode === 'local'
+      ? [
+          `Security Hub uses local configuration: cordon adds members and turns on auto-enable region by region (AutoEnableStandards NONE); AWS recommends central configuration (${CENTRAL_CONFIGURATION_DOC}), and CreateMembers turns on Security Hub's default standards in accounts that do not have Security Hub yet`,
+        ]
+      : mode === 'start-central' || mode === 'central'
+        ? [
+            `Security Hub uses central configuration (home region ${org.homeRegion}): configuration policies decide which accounts have it; cordon adds no members and sets no auto-enable`,
+          ]
+        : [];
   return {
     dryRun: settings.dryRun,
     callerAccountId: org.callerAccountId,
@@ -178,8 +224,11 @@ export async function enableOrganization(settings: EnablerSettings, deps: Enable
     pairs: regions.reduce((n, r) => n + r.targeted, 0),
     skippedAccounts: org.skipped.map((a) => ({ accountId: a.id, name: a.name, state: a.state })),
     organization,
-    notes: orgPlan.notes,
+    notes: [...orgPlan.notes, ...modeNotes],
     warnings: org.warnings,
+    securityHubMode: mode,
+    deniedByScp: regions.filter((r) => r.deniedByScp).map((r) => r.region),
+    unknownOptIn: org.unknownOptIn,
     changes: allChanges.length,
     failures,
     nothingToChange: allChanges.length === 0,
@@ -192,18 +241,39 @@ interface RegionRun {
   readonly clients: OrgClients;
   readonly org: Organization;
   readonly settings: EnablerSettings;
-  readonly options: PlanOptions;
   readonly progress: Progress;
+  readonly batchSize: number | undefined;
 }
 
 /**
  * One region, isolated: any error ends up in its report, never in another
- * region's. Progress advances in accounts × regions: as member batches are
- * added, and for the rest of the region's accounts when it is done.
+ * region's. `mode` is how Security Hub is managed; undefined for the home
+ * region, which decides it from its own state (before and after applying).
  */
-async function runRegion(run: RegionRun, region: string): Promise<RegionReport> {
-  const { clients, org, settings, options, progress } = run;
-  if (regionNotEnabled(org, region)) return notEnabledRegion(region);
+async function settleRegion(
+  run: RegionRun,
+  region: string,
+  mode: SecurityHubMode | undefined,
+): Promise<{ report: RegionReport; mode: SecurityHubMode }> {
+  try {
+    return await runRegion(run, region, mode);
+  } catch (err) {
+    return { report: failedRegion(run.org, region, describeError(err), 'error'), mode: mode ?? 'local' };
+  }
+}
+
+/**
+ * One region: read → plan → apply (rounds) → read → report. Progress
+ * advances in accounts × regions: as member batches are added, and for the
+ * rest of the region's accounts when it is done.
+ */
+async function runRegion(
+  run: RegionRun,
+  region: string,
+  given: SecurityHubMode | undefined,
+): Promise<{ report: RegionReport; mode: SecurityHubMode }> {
+  const { clients, org, settings, progress } = run;
+  if (regionNotEnabled(org, region)) return { report: notEnabledRegion(region), mode: given ?? 'local' };
   const todo = reportedAccounts(org, region).length;
   let done = 0;
   const advance = (n: number, label: string): void => {
@@ -211,26 +281,34 @@ async function runRegion(run: RegionRun, region: string): Promise<RegionReport> 
     done += k;
     progress.advance(k, label);
   };
-  const finish = (report: RegionReport): RegionReport => {
+  const finish = (report: RegionReport, mode: SecurityHubMode): { report: RegionReport; mode: SecurityHubMode } => {
     const outcome = settings.dryRun
       ? `${report.changes.length} change(s) planned`
       : report.gaps.length + report.errors.length === 0
         ? 'covered'
         : 'gaps remain';
     advance(todo - done, `${region}: ${outcome}`);
-    return report;
+    return { report, mode };
   };
 
   const blocked = regionBlocker(org, region);
-  if (blocked) return finish(failedRegion(org, region, blocked, '-'));
+  if (blocked) return finish(failedRegion(org, region, blocked, '-'), given ?? 'local');
   let state = await readRegionState(clients, org, region, settings.securityHub);
-  let plan = planRegion(org, state, options);
+  const decide = (s: RegionState): SecurityHubMode => given ?? decideSecurityHubMode(org, s);
+  const options = (s: RegionState): PlanOptions => ({
+    plans: settings.plans,
+    securityHub: settings.securityHub,
+    securityHubMode: decide(s),
+    batchSize: run.batchSize,
+  });
+  let plan = planRegion(org, state, options(state));
   if (settings.dryRun || plan.steps.length === 0) {
     const changes = plan.steps.map((s): StepOutcome => ({ step: describeStep(s), status: 'planned' }));
-    return finish(regionReport(org, state, plan, changes, settings));
+    return finish(regionReport(org, state, plan, changes, settings), decide(state));
   }
   const changes: StepOutcome[] = [];
   const applied = new Set<string>();
+  const failed = new Set<RegionStep['kind']>();
   const onDone = (step: RegionStep): void => {
     if (step.kind === 'gd-add-members' || step.kind === 'gd-start-monitoring')
       advance(step.accountIds.length, `${region}: ${describeStep(step)}`);
@@ -241,20 +319,20 @@ async function runRegion(run: RegionRun, region: string): Promise<RegionReport> 
     const steps = plan.steps.filter((s) => !applied.has(JSON.stringify(s)));
     if (steps.length === 0) break;
     for (const s of steps) applied.add(JSON.stringify(s));
-    const outcomes = await applyRegionSteps(clients, org, state, steps, onDone);
-    changes.push(...outcomes);
+    changes.push(...(await applyRegionSteps(clients, org, state, steps, { onDone, failed })));
     state = await readRegionState(clients, org, region, settings.securityHub);
-    plan = planRegion(org, state, options);
-    if (outcomes.some((o) => o.status === 'failed')) break;
+    plan = planRegion(org, state, options(state));
   }
-  return finish(regionReport(org, state, plan, changes, settings));
+  return finish(regionReport(org, state, plan, changes, settings), decide(state));
 }
 
 /**
  * The report of a region from its (final) state. `remaining` is the plan of
  * that state: whatever it would still change is a gap, and whatever blocks
- * it an error. In a dry run the plan is what the run would do, so gaps are
- * not reported.
+ * it an error; so is a targeted account that is not an Enabled Security Hub
+ * member. A region a service control policy denies is one error, not a list
+ * of gaps. In a dry run the plan is what the run would do, so gaps are not
+ * reported.
  */
 function regionReport(
   org: Organization,
@@ -270,23 +348,34 @@ function regionReport(
   const uncovered = targeted.filter((c) => !COVERED.has(c.status));
   const lackingPlans = coveredCells.filter((c) => c.missingPlans.length > 0);
   const gd = state.guardDuty;
-  const gaps = settings.dryRun
-    ? []
-    : [
-        ...remaining.steps.map((s) => `not done: ${describeStep(s)}`),
-        ...(uncovered.length > 0 ? [`${uncovered.length} account(s) not covered: ${summarizeCells(uncovered)}`] : []),
-        ...(lackingPlans.length > 0
-          ? [`${lackingPlans.length} account(s) covered without every requested plan: ${summarizeCells(lackingPlans)}`]
-          : []),
-      ];
-  const errors = [
-    ...(remaining.blocked ? [remaining.blocked] : []),
-    ...remaining.problems,
-    ...changes.filter((c) => c.status === 'failed').map((c) => `${c.step}: ${c.detail ?? 'failed'}`),
-  ];
   const targets = new Set(targetAccounts(org, region).map((a) => a.id));
   targets.delete(org.adminAccountId);
   const sh = state.securityHub;
+  const shMissing =
+    sh && !sh.readError && sh.delegatedAdmin.status !== 'other' ? [...targets].filter((id) => sh.members.get(id) !== 'Enabled') : [];
+  const scpFailure = changes.find((c) => c.status === 'failed' && deniedByScp(c.detail));
+  const deniedHere = remaining.deniedByScp || scpFailure !== undefined;
+  const gaps =
+    settings.dryRun || deniedHere
+      ? []
+      : [
+          ...remaining.steps.map((s) => `not done: ${describeStep(s)}`),
+          ...(uncovered.length > 0 ? [`${uncovered.length} account(s) not covered: ${summarizeCells(uncovered)}`] : []),
+          ...(lackingPlans.length > 0
+            ? [`${lackingPlans.length} account(s) covered without every requested plan: ${summarizeCells(lackingPlans)}`]
+            : []),
+          ...(shMissing.length > 0 ? [`${shMissing.length} account(s) not Security Hub members: ${summarizeMembers(shMissing, sh)}`] : []),
+        ];
+  const errors = [
+    ...(remaining.blocked ? [remaining.blocked] : []),
+    ...(scpFailure && !remaining.deniedByScp
+      ? [
+          `denied by a service control policy in ${region} (${scpFailure.step}: ${scpFailure.detail ?? ''}): leave ${region} out of --regions, or exempt the security account's role from the policy`,
+        ]
+      : []),
+    ...remaining.problems,
+    ...changes.filter((c) => c.status === 'failed' && !deniedByScp(c.detail)).map((c) => `${c.step}: ${c.detail ?? 'failed'}`),
+  ];
   return {
     region,
     enabled: true,
@@ -303,10 +392,13 @@ function regionReport(
       membersEnabled: [...sh.members].filter(([id, s]) => s === 'Enabled' && targets.has(id)).length,
       membersTargeted: targets.size,
       aggregator: sh.aggregator?.arn,
+      configurationType: sh.configurationType,
+      v2: sh.v2,
     },
     changes,
     gaps,
     errors,
+    deniedByScp: deniedHere,
     notes: [...remaining.notes],
     uncovered: [...uncovered, ...lackingPlans].map((c) => ({
       accountId: c.accountId,
@@ -315,6 +407,12 @@ function regionReport(
       missingPlans: c.missingPlans,
     })),
   };
+}
+
+/** Accounts that are not Enabled Security Hub members, with their status, the first five. */
+function summarizeMembers(ids: readonly string[], sh: RegionState['securityHub']): string {
+  const shown = ids.slice(0, 5).map((id) => `${id} (${sh?.members.get(id) ?? 'not a member'})`);
+  return `${shown.join(', ')}${ids.length > 5 ? `, and ${ids.length - 5} more` : ''}`;
 }
 
 /** A region no active account has enabled: nothing to do, nothing missing. */
@@ -332,6 +430,7 @@ function notEnabledRegion(region: string): RegionReport {
     changes: [],
     gaps: [],
     errors: [],
+    deniedByScp: false,
     notes: ['region not enabled in any active account'],
     uncovered: [],
   };
@@ -354,6 +453,7 @@ function failedRegion(org: Organization, region: string, error: string, admin: s
     changes: [],
     gaps: [`${targeted.length} account(s) not covered: the region could not be worked on`],
     errors: [error],
+    deniedByScp: false,
     notes: [],
     uncovered: targeted.map((c) => ({ accountId: c.accountId, status: c.status, detail: c.detail, missingPlans: [] })),
   };

@@ -55,3 +55,29 @@ export function planOn(enabled: ReadonlyMap<string, ReadonlySet<string>>, plan: 
   const extra = enabled.get(plan.feature);
   return extra !== undefined && plan.additional.every((a) => extra.has(a));
 }
+
+/**
+ * Protection plans GuardDuty does not offer in some regions, by GuardDuty
+ * feature name, from the GuardDuty user guide's "Region-specific feature
+ * availability" (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html):
+ * "RDS Protection is not supported in Asia Pacific (Taipei) (ap-east-2)
+ * Region." A plan not offered in a region is neither asked for there nor
+ * counted as missing; the report says so once per region. Update this table
+ * when that page changes.
+ */
+export const PLANS_NOT_OFFERED: Readonly<Partial<Record<OrgFeature, readonly string[]>>> = {
+  RDS_LOGIN_EVENTS: ['ap-east-2'],
+};
+
+/** True when GuardDuty offers the plan in the region (pure). */
+export function planOffered(plan: ProtectionPlan, region: string): boolean {
+  return !(PLANS_NOT_OFFERED[plan.feature] ?? []).includes(region);
+}
+
+/** The plans GuardDuty offers in a region, and those it does not (pure). */
+export function plansIn(
+  plans: readonly ProtectionPlan[],
+  region: string,
+): { readonly offered: readonly ProtectionPlan[]; readonly notOffered: readonly ProtectionPlan[] } {
+  return { offered: plans.filter((p) => planOffered(p, region)), notOffered: plans.filter((p) => !planOffered(p, region)) };
+}

@@ -4,6 +4,7 @@
  * function with one of these as input and output.
  */
 import type { ProtectionPlan } from './features';
+import type { OrganizationPolicy } from './policies';
 
 /** An account of the organization as Organizations lists it. */
 export interface OrgAccount {
@@ -47,9 +48,16 @@ export interface Organization {
   /**
    * AWS Account Management's delegated administrators (at most one): the
    * account that may read other accounts' region opt-in besides the
-   * management account. Management caller only; undefined otherwise.
+   * management account. Read by a management caller registering the security
+   * account there (`registerAccountAdmin`); undefined otherwise.
    */
   readonly accountManagementAdmins: ReadonlySet<string> | undefined;
+  /** Attached GuardDuty organization policies; undefined when they could not be read (a warning says why). */
+  readonly guardDutyPolicies: readonly OrganizationPolicy[] | undefined;
+  /** Attached Security Hub organization policies; undefined when not read (Security Hub not managed, or a warning says why). */
+  readonly securityHubPolicies: readonly OrganizationPolicy[] | undefined;
+  /** Accounts whose opt-in status of some region to cover is still unknown after asking (a warning names them). */
+  readonly unknownOptIn: readonly string[];
   /** Things discovery could not find out (no AWS state changed because of them). */
   readonly warnings: readonly string[];
 }
@@ -136,6 +144,14 @@ export interface SecurityHubRegionState {
   readonly members: ReadonlyMap<string, string>;
   /** The account's finding aggregator, read in the home region only. */
   readonly aggregator: { readonly arn: string; readonly region: string; readonly linkingMode: string } | undefined;
+  /** `LOCAL` or `CENTRAL` (central configuration), as the administrator reads it here; undefined before it is the administrator. */
+  readonly configurationType: 'LOCAL' | 'CENTRAL' | undefined;
+  /** `DEFAULT` or `NONE`: whether accounts that join get the paid default standards (local configuration). */
+  readonly autoEnableStandards: string | undefined;
+  /** True when the management account has Security Hub here (management caller only; undefined otherwise). */
+  readonly managementHub: boolean | undefined;
+  /** True when the new Security Hub (v2) is on in the security account here; undefined when it could not be asked. */
+  readonly v2: boolean | undefined;
   /** Why the security account's side could not be read (see {@link GuardDutyRegionState.readError}). */
   readonly readError: string | undefined;
 }
@@ -166,11 +182,17 @@ export type OrganizationStep = TrustedAccessStep | AccountAdminStep;
 /** A change in one region. `as` says whose credentials make it. */
 export type RegionStep =
   | { readonly kind: 'gd-designate-admin'; readonly as: 'management'; readonly adminAccountId: string }
+  /**
+   * The security account's detector: adopted (and updated) when designating
+   * the administrator created it or another run did, else created.
+   */
   | {
       readonly kind: 'gd-create-detector';
       readonly as: 'admin';
       readonly plans: readonly ProtectionPlan[];
       readonly publishingFrequency: string;
+      /** The same plan designates the administrator, which creates the detector: wait for it (bounded) instead of creating one. */
+      readonly afterDesignation: boolean;
     }
   | {
       readonly kind: 'gd-update-detector';
@@ -191,10 +213,28 @@ export type RegionStep =
     }
   | { readonly kind: 'gd-org-config'; readonly as: 'admin'; readonly plans: readonly ProtectionPlan[] }
   | { readonly kind: 'sh-designate-admin'; readonly as: 'management'; readonly adminAccountId: string }
+  /** Security Hub in the management account itself: AWS never enables it there through membership. */
+  | { readonly kind: 'sh-enable-management-hub'; readonly as: 'management' }
   | { readonly kind: 'sh-enable-hub'; readonly as: 'admin' }
   | { readonly kind: 'sh-add-members'; readonly as: 'admin'; readonly accountIds: readonly string[] }
+  /** Local configuration: auto-enable new accounts, without the paid default standards. */
   | { readonly kind: 'sh-org-config'; readonly as: 'admin' }
-  | { readonly kind: 'sh-aggregator'; readonly as: 'admin' };
+  | { readonly kind: 'sh-aggregator'; readonly as: 'admin' }
+  /** Start central configuration (home region). */
+  | { readonly kind: 'sh-central-config'; readonly as: 'admin' }
+  /** A configuration policy that enables Security Hub without standards, associated with the root (home region). */
+  | { readonly kind: 'sh-central-policy'; readonly as: 'admin' };
+
+/** How the organization's Security Hub is managed, which decides what cordon may change. */
+export type SecurityHubMode =
+  /** Local configuration: cordon adds members and sets auto-enable, region by region. */
+  | 'local'
+  /** Central configuration: configuration policies decide; cordon adds no members and sets no auto-enable. */
+  | 'central'
+  /** Nothing set up yet: cordon starts central configuration from the home region (this run). */
+  | 'start-central'
+  /** Security Hub organization policies decide; cordon adds no members and sets no auto-enable. */
+  | 'policies';
 
 /** What to change in one region, or why nothing can be done there. */
 export interface RegionPlan {
@@ -210,6 +250,8 @@ export interface RegionPlan {
   readonly problems: readonly string[];
   /** Things left as they are on purpose (another administrator, an aggregator elsewhere…). */
   readonly notes: readonly string[];
+  /** True when a service control policy denies the security account's calls here (`blocked` says so). */
+  readonly deniedByScp: boolean;
 }
 
 /** The outcome of one change. */

@@ -9,6 +9,13 @@
 /** Whose credentials make a call. */
 export type EnablerAccount = 'management' | 'admin';
 
+/** A service principal an Organizations action is used for, and whether only an opt-in setting uses it. */
+export interface PrincipalUse {
+  readonly principal: string;
+  /** Used only when this enabler setting is on (`registerAccountAdmin`). @default always */
+  readonly optIn?: 'registerAccountAdmin';
+}
+
 /** One IAM action and why it is needed. */
 export interface EnablerCall {
   readonly action: string;
@@ -17,9 +24,20 @@ export interface EnablerCall {
   /** False for actions a service performs with the caller's permissions on cordon's behalf (not an SDK call of cordon's). */
   readonly direct: boolean;
   readonly why: string;
+  /**
+   * For the Organizations actions that take a service principal: the only
+   * principals it is used for, granted with the `organizations:ServicePrincipal`
+   * condition key. @default any (the action names none)
+   */
+  readonly servicePrincipals?: readonly PrincipalUse[];
 }
 
 const BOTH: readonly EnablerAccount[] = ['management', 'admin'];
+
+/** The service principals of the services whose administrator the enabler designates (their EnableOrganizationAdminAccount registers it in Organizations). */
+const DESIGNATED: readonly PrincipalUse[] = [{ principal: 'guardduty.amazonaws.com' }, { principal: 'securityhub.amazonaws.com' }];
+/** AWS Account Management's, only when the security account is registered as its delegated administrator. */
+const ACCOUNT_ADMIN: PrincipalUse = { principal: 'account.amazonaws.com', optIn: 'registerAccountAdmin' };
 
 /** Every action, with the reason. */
 export const ENABLER_CALLS: readonly EnablerCall[] = [
@@ -42,20 +60,36 @@ export const ENABLER_CALLS: readonly EnablerCall[] = [
     action: 'organizations:EnableAWSServiceAccess',
     accounts: ['management'],
     direct: true,
-    why: 'trusted access for GuardDuty, Security Hub, Account Management',
+    why: "trusted access for Account Management (opt-in regions) and Malware Protection (malware plan, administrator not the management account); GuardDuty's and Security Hub's come with designating their administrator",
+    servicePrincipals: [
+      { principal: 'account.amazonaws.com' },
+      { principal: 'malware-protection.guardduty.amazonaws.com' },
+      // Enabled by GuardDuty and Security Hub themselves when designating, with the caller's permissions.
+      ...DESIGNATED,
+    ],
   },
   {
     action: 'organizations:ListDelegatedAdministrators',
     accounts: ['management'],
     direct: true,
-    why: "AWS Account Management's delegated administrator (opt-in regions); GuardDuty/Security Hub also check existing delegations with it",
+    why: "AWS Account Management's delegated administrator (only with --register-account-admin); GuardDuty/Security Hub also check existing delegations with it",
+    servicePrincipals: [...DESIGNATED, ACCOUNT_ADMIN],
   },
   {
     action: 'organizations:RegisterDelegatedAdministrator',
     accounts: ['management'],
     direct: true,
-    why: "the security account as AWS Account Management delegated administrator (it then reads accounts' opt-in regions); GuardDuty/Security Hub register theirs with it",
+    why: "GuardDuty/Security Hub register their delegated administrator with it; with --register-account-admin, the security account as AWS Account Management's (it then reads accounts' opt-in regions)",
+    servicePrincipals: [...DESIGNATED, ACCOUNT_ADMIN],
   },
+  {
+    action: 'organizations:ListPolicies',
+    accounts: BOTH,
+    direct: true,
+    why: 'GuardDuty and Security Hub organization policies: what they manage, cordon leaves to them',
+  },
+  { action: 'organizations:ListTargetsForPolicy', accounts: BOTH, direct: true, why: 'whether such a policy is attached' },
+  { action: 'organizations:DescribePolicy', accounts: BOTH, direct: true, why: 'the plans a GuardDuty policy manages' },
   {
     action: 'sts:AssumeRole',
     accounts: ['management'],
@@ -88,6 +122,18 @@ export const ENABLER_CALLS: readonly EnablerCall[] = [
     why: 'designate the security account per region',
   },
   {
+    action: 'securityhub:DescribeHub',
+    accounts: BOTH,
+    direct: true,
+    why: "is Security Hub on (the management account's own, the security account's)",
+  },
+  {
+    action: 'securityhub:EnableSecurityHub',
+    accounts: BOTH,
+    direct: true,
+    why: 'turn it on without default standards: in the security account, and in the management account, which membership never turns on',
+  },
+  {
     action: 'organizations:DescribeAccount',
     accounts: ['management'],
     direct: false,
@@ -117,8 +163,12 @@ export const ENABLER_CALLS: readonly EnablerCall[] = [
     why: 'turn requested plans on for members missing them, ≤ 50 a call',
   },
   // Security Hub in the security account.
-  { action: 'securityhub:DescribeHub', accounts: ['admin'], direct: true, why: 'is Security Hub on' },
-  { action: 'securityhub:EnableSecurityHub', accounts: ['admin'], direct: true, why: 'turn it on (without default standards)' },
+  {
+    action: 'securityhub:DescribeSecurityHubV2',
+    accounts: ['admin'],
+    direct: true,
+    why: 'whether the new Security Hub is on (reported; cordon never turns it on)',
+  },
   { action: 'securityhub:DescribeOrganizationConfiguration', accounts: ['admin'], direct: true, why: 'auto-enable' },
   { action: 'securityhub:UpdateOrganizationConfiguration', accounts: ['admin'], direct: true, why: 'auto-enable new accounts' },
   { action: 'securityhub:ListMembers', accounts: ['admin'], direct: true, why: 'members' },
@@ -127,12 +177,37 @@ export const ENABLER_CALLS: readonly EnablerCall[] = [
   { action: 'securityhub:GetFindingAggregator', accounts: ['admin'], direct: true, why: 'its home region' },
   { action: 'securityhub:CreateFindingAggregator', accounts: ['admin'], direct: true, why: 'aggregate every region into the home region' },
   {
+    action: 'securityhub:CreateConfigurationPolicy',
+    accounts: ['admin'],
+    direct: true,
+    why: 'central configuration (organizations with none): a policy that enables Security Hub without standards',
+  },
+  { action: 'securityhub:ListConfigurationPolicies', accounts: ['admin'], direct: true, why: "cordon's policy, if an earlier run made it" },
+  {
+    action: 'securityhub:StartConfigurationPolicyAssociation',
+    accounts: ['admin'],
+    direct: true,
+    why: 'associate that policy with the organization root',
+  },
+  { action: 'organizations:ListRoots', accounts: ['admin'], direct: true, why: 'the root to associate the configuration policy with' },
+  {
     action: 'iam:CreateServiceLinkedRole',
     accounts: ['admin'],
     direct: false,
     why: 'CreateDetector and EnableSecurityHub create their service-linked roles (guardduty, malware-protection.guardduty, securityhub .amazonaws.com)',
   },
 ];
+
+/**
+ * The service principals an Organizations action may be used for, given the
+ * enabler's settings; undefined when the action takes none (granted without
+ * the condition).
+ */
+export function servicePrincipalsOf(action: string, settings: { readonly registerAccountAdmin: boolean }): string[] | undefined {
+  const call = ENABLER_CALLS.find((c) => c.action === action);
+  if (!call?.servicePrincipals) return undefined;
+  return call.servicePrincipals.filter((u) => u.optIn === undefined || settings[u.optIn]).map((u) => u.principal);
+}
 
 /** STS GetCallerIdentity needs no permission; it is called but not granted. */
 export const UNGRANTED_CALLS: readonly string[] = ['sts:GetCallerIdentity'];

@@ -11,8 +11,17 @@
  * only added once the security account is known to be (or is being made) the
  * delegated administrator: CreateMembers from any other account creates
  * invitation-style members instead of organization members.
+ *
+ * Settings come before members, as AWS applies them when an account is added:
+ * GuardDuty's organization configuration before CreateMembers ("GuardDuty
+ * applies your organization's auto-enable settings to the member accounts in
+ * this request", API_CreateMembers), Security Hub's auto-enable and standards
+ * before its members. The plans asked for are those GuardDuty offers in the
+ * region (features.ts) and no organization policy manages (policies.ts).
+ * Security Hub is planned as the organization manages it
+ * ({@link SecurityHubMode}, decided once from the home region).
  */
-import { planOn, type ProtectionPlan } from './features';
+import { planOn, plansIn, type ProtectionPlan } from './features';
 import {
   enabledFeatures,
   regionDisabled,
@@ -25,6 +34,7 @@ import {
   type RegionPlan,
   type RegionState,
   type RegionStep,
+  type SecurityHubMode,
 } from './model';
 import { chunk, MEMBER_BATCH_SIZE } from './state';
 
@@ -37,13 +47,32 @@ export const GUARDDUTY_PRINCIPAL = 'guardduty.amazonaws.com';
 export const SECURITY_HUB_PRINCIPAL = 'securityhub.amazonaws.com';
 /** AWS Account Management's: its trusted access and delegated administrator let accounts other than themselves read an account's region opt-in. */
 export const ACCOUNT_PRINCIPAL = 'account.amazonaws.com';
+/**
+ * GuardDuty Malware Protection's: with a delegated administrator other than
+ * the management account, the management account gives it trusted access so
+ * that Malware Protection's service-linked role can be created in members
+ * (https://docs.aws.amazon.com/guardduty/latest/ug/configure-malware-protection-guardduty-initiated-multi-account.html).
+ */
+export const MALWARE_PROTECTION_PRINCIPAL = 'malware-protection.guardduty.amazonaws.com';
+
+/** AWS's advice for a new organization's Security Hub, cited where cordon follows it. */
+export const CENTRAL_CONFIGURATION_DOC = 'https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-setup-prereqs.html';
 
 /** What to set up besides GuardDuty's membership. */
 export interface PlanOptions {
   readonly plans: readonly ProtectionPlan[];
   readonly securityHub: boolean;
+  /** How the organization's Security Hub is managed ({@link decideSecurityHubMode}). @default 'local' */
+  readonly securityHubMode?: SecurityHubMode;
   /** Accounts per CreateMembers call. @default 50 (the APIs' maximum) */
   readonly batchSize?: number;
+}
+
+/** What the organization-wide plan depends on. */
+export interface OrganizationPlanOptions {
+  readonly plans: readonly ProtectionPlan[];
+  /** Register the security account as AWS Account Management's delegated administrator (opt-in: see ENABLER_SETTINGS). */
+  readonly registerAccountAdmin: boolean;
 }
 
 /** The organization-wide part of the plan. */
@@ -57,26 +86,30 @@ export interface OrganizationPlan {
 const READDABLE_GD = new Set(['Removed']);
 /** GuardDuty relationships that StartMonitoringMembers repairs (StopMonitoringMembers was called). */
 const STOPPED_GD = new Set(['Disabled']);
-/** Security Hub member statuses that a new CreateMembers repairs. */
-const READDABLE_SH = new Set(['Removed', 'Deleted']);
 
 /**
- * Organization-wide steps (management caller only): trusted access for
- * GuardDuty and Security Hub; when opt-in regions are covered, trusted access
- * for AWS Account Management and the security account as its delegated
- * administrator, so that the security account (the scheduled enabler,
- * `cordon coverage`) can read which accounts enabled them.
+ * Organization-wide steps (management caller only), in order: trusted
+ * access for AWS Account Management when opt-in regions are covered (the
+ * management account then reads every account's opt-in status), for Malware
+ * Protection when it is asked for and the security account is not the
+ * management account; and, only when asked (`registerAccountAdmin`), the
+ * security account as Account Management's delegated administrator, so that
+ * it can read them itself. GuardDuty's and Security Hub's own trusted access
+ * come with designating their administrator, as the services and
+ * Organizations advise (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services.html):
+ * no EnableAWSServiceAccess for them.
  */
-export function planOrganization(org: Organization, securityHub: boolean): OrganizationPlan {
-  if (org.callerRole !== 'management' || !org.trustedAccess) return { steps: [], notes: [] };
+export function planOrganization(org: Organization, options: OrganizationPlanOptions): OrganizationPlan {
+  const notes = policyNotes(org, options.plans);
+  if (org.callerRole !== 'management' || !org.trustedAccess) return { steps: [], notes };
   const optIn = org.optInRegions.length > 0;
-  const wanted = [GUARDDUTY_PRINCIPAL, ...(securityHub ? [SECURITY_HUB_PRINCIPAL] : []), ...(optIn ? [ACCOUNT_PRINCIPAL] : [])];
+  const malware = options.plans.some((p) => p.key === 'malware') && org.adminAccountId !== org.managementAccountId;
+  const wanted = [...(optIn ? [ACCOUNT_PRINCIPAL] : []), ...(malware ? [MALWARE_PROTECTION_PRINCIPAL] : [])];
   const steps: OrganizationStep[] = wanted
     .filter((p) => !org.trustedAccess?.has(p))
     .map((servicePrincipal) => ({ kind: 'trusted-access', servicePrincipal }));
-  const notes: string[] = [];
   const admins = org.accountManagementAdmins ?? new Set<string>();
-  if (optIn && org.adminAccountId !== org.managementAccountId && !admins.has(org.adminAccountId)) {
+  if (optIn && options.registerAccountAdmin && org.adminAccountId !== org.managementAccountId && !admins.has(org.adminAccountId)) {
     if (admins.size > 0) {
       notes.push(
         `AWS Account Management's delegated administrator is ${[...admins].join(', ')}, not the security account ${org.adminAccountId} (one is allowed per organization); ` +
@@ -87,6 +120,67 @@ export function planOrganization(org: Organization, securityHub: boolean): Organ
     }
   }
   return { steps, notes };
+}
+
+/** What the organization's GuardDuty and Security Hub policies take over, said once. */
+function policyNotes(org: Organization, plans: readonly ProtectionPlan[]): string[] {
+  const notes: string[] = [];
+  for (const policy of org.guardDutyPolicies ?? []) {
+    const managed = plans.filter((p) => policy.managedFeatures.includes(p.feature)).map((p) => p.key);
+    notes.push(
+      `GuardDuty organization policy "${policy.name}" (${policy.id}) manages ${policy.managedFeatures.length > 0 ? policy.managedFeatures.join(', ') : 'GuardDuty'}` +
+        (managed.length > 0 ? `: cordon leaves plans ${managed.join(',')} to it` : ''),
+    );
+  }
+  for (const policy of org.securityHubPolicies ?? []) {
+    notes.push(
+      `Security Hub organization policy "${policy.name}" (${policy.id}) enables Security Hub: cordon adds no members and sets no auto-enable`,
+    );
+  }
+  return notes;
+}
+
+/**
+ * The plans to ask for in a region (pure): those GuardDuty offers there and
+ * no GuardDuty organization policy manages; with those it does not offer and
+ * those a policy manages, which are neither asked for nor missing.
+ */
+export function requestedPlans(
+  org: Pick<Organization, 'guardDutyPolicies'>,
+  region: string,
+  plans: readonly ProtectionPlan[],
+): {
+  readonly plans: readonly ProtectionPlan[];
+  readonly notOffered: readonly ProtectionPlan[];
+  readonly managed: readonly ProtectionPlan[];
+} {
+  const { offered, notOffered } = plansIn(plans, region);
+  const managed = new Set((org.guardDutyPolicies ?? []).flatMap((p) => p.managedFeatures));
+  return { plans: offered.filter((p) => !managed.has(p.feature)), notOffered, managed: offered.filter((p) => managed.has(p.feature)) };
+}
+
+/** True when an error's text is an explicit deny of a service control policy (AWS's wording in AccessDenied messages). */
+export function deniedByScp(text: string | undefined): boolean {
+  return text !== undefined && /explicit deny in a service control policy/i.test(text);
+}
+
+/**
+ * How the organization's Security Hub is managed (pure), from the home
+ * region's state: by Security Hub organization policies; by central
+ * configuration; not at all yet, in which case cordon starts central
+ * configuration, as AWS recommends ("We strongly recommend using central
+ * configuration", {@link CENTRAL_CONFIGURATION_DOC}) — possible when the
+ * security account is not the management account and the finding aggregator,
+ * if any, is in the home region; else local configuration.
+ */
+export function decideSecurityHubMode(org: Organization, home: RegionState): SecurityHubMode {
+  if ((org.securityHubPolicies ?? []).length > 0) return 'policies';
+  const sh = home.securityHub;
+  if (!sh || sh.readError || sh.delegatedAdmin.status === 'other') return 'local';
+  if (sh.configurationType === 'CENTRAL') return 'central';
+  const fresh = sh.delegatedAdmin.status === 'none' || (sh.autoEnable !== true && ![...sh.members.values()].includes('Enabled'));
+  const canCentral = org.adminAccountId !== org.managementAccountId && (!sh.aggregator || sh.aggregator.region === home.region);
+  return fresh && canCentral ? 'start-central' : 'local';
 }
 
 /** Active accounts known to have the region enabled: the ones cordon adds as members there. */
@@ -148,10 +242,27 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
   const notes: string[] = [];
   const problems: string[] = [];
   const blocked = regionBlocker(org, region);
-  if (blocked) return { region, steps: [], blocked, problems, notes };
+  if (blocked) return { region, steps: [], blocked, problems, notes, deniedByScp: false };
+  const scp = [state.guardDuty.readError, state.securityHub?.readError].find(deniedByScp);
+  if (scp !== undefined) {
+    return {
+      region,
+      steps: [],
+      blocked: `denied by a service control policy in ${region} (${scp}): leave ${region} out of --regions, or exempt the security account's role from the policy`,
+      problems,
+      notes,
+      deniedByScp: true,
+    };
+  }
   const batchSize = options.batchSize ?? MEMBER_BATCH_SIZE;
   const admin = org.adminAccountId;
   const targets = targetAccounts(org, region).filter((a) => a.id !== admin);
+  const want = requestedPlans(org, region, options.plans);
+  if (want.notOffered.length > 0) {
+    notes.push(
+      `${want.notOffered.map((p) => p.key).join(',')} not offered by GuardDuty in ${region} (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html): not turned on here, not a gap`,
+    );
+  }
   const management: RegionStep[] = [];
   const steps: RegionStep[] = [];
 
@@ -172,10 +283,16 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
       );
     } else {
       if (!gd.detector) {
-        steps.push({ kind: 'gd-create-detector', as: 'admin', plans: options.plans, publishingFrequency: PUBLISHING_FREQUENCY });
+        steps.push({
+          kind: 'gd-create-detector',
+          as: 'admin',
+          plans: want.plans,
+          publishingFrequency: PUBLISHING_FREQUENCY,
+          afterDesignation: designating,
+        });
       } else {
         const on = enabledFeatures(gd.detector);
-        const missingPlans = options.plans.filter((p) => !planOn(on, p));
+        const missingPlans = want.plans.filter((p) => !planOn(on, p));
         const frequency = gd.detector.publishingFrequency === PUBLISHING_FREQUENCY ? undefined : PUBLISHING_FREQUENCY;
         if (!gd.detector.enabled || frequency || missingPlans.length > 0) {
           steps.push({
@@ -198,7 +315,7 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
           );
         }
       } else {
-        steps.push(...planGuardDutyMembers(state, targets, options, batchSize));
+        steps.push(...planGuardDutyMembers(state, targets, want.plans, batchSize));
       }
     }
   }
@@ -206,56 +323,130 @@ export function planRegion(org: Organization, state: RegionState, options: PlanO
   // Security Hub
   const sh = state.securityHub;
   if (options.securityHub && sh) {
-    if (sh.delegatedAdmin.status === 'other') {
-      notes.push(`Security Hub's administrator in ${region} is ${sh.delegatedAdmin.accountId}, not ${admin}; cordon does not replace it`);
-    } else {
-      if (sh.delegatedAdmin.status === 'error')
-        problems.push(`Security Hub's administrator in ${region} could not be read: ${sh.delegatedAdmin.error}`);
-      const designating = sh.delegatedAdmin.status === 'none';
-      if (designating) management.push({ kind: 'sh-designate-admin', as: 'management', adminAccountId: admin });
-      if (sh.readError) {
-        problems.push(
-          `the security account's Security Hub in ${region} could not be read (${sh.readError}); ${adminSideHint(org, sh.readError)}`,
-        );
-      } else {
-        if (!sh.hubEnabled) steps.push({ kind: 'sh-enable-hub', as: 'admin' });
-        if (!delegationKnown(sh.delegatedAdmin, designating, sh.autoEnable !== undefined)) {
-          if (sh.hubEnabled) {
-            problems.push(
-              `the security account is not Security Hub's administrator in ${region}: run \`cordon enable\` once with the management account's credentials`,
-            );
-          } else {
-            notes.push(
-              `Security Hub members in ${region} are planned once the security account's hub is enabled and its administration confirmed`,
-            );
-          }
-        } else {
-          const shAdd = targets.filter((a) => {
-            const status = sh.members.get(a.id);
-            return status === undefined || READDABLE_SH.has(status);
-          });
-          for (const batch of chunk(
-            shAdd.map((a) => a.id),
-            batchSize,
-          ))
-            steps.push({ kind: 'sh-add-members', as: 'admin', accountIds: batch });
-          if (sh.autoEnable !== true) steps.push({ kind: 'sh-org-config', as: 'admin' });
-          if (region === org.homeRegion) {
-            if (!sh.aggregator) steps.push({ kind: 'sh-aggregator', as: 'admin' });
-            else if (sh.aggregator.region !== region)
-              notes.push(`the finding aggregator is in ${sh.aggregator.region}, not ${region}; it is kept`);
-          }
-        }
-      }
-    }
+    const planned = planSecurityHub(org, state, targets, options.securityHubMode ?? 'local', batchSize);
+    management.push(...planned.management);
+    steps.push(...planned.steps);
+    problems.push(...planned.problems);
+    notes.push(...planned.notes);
   }
-  return { region, steps: [...management, ...steps], blocked: undefined, problems, notes };
+  return { region, steps: [...management, ...steps], blocked: undefined, problems, notes, deniedByScp: false };
 }
 
-/** GuardDuty membership steps, once the delegation is known: add, restart monitoring, auto-enable, members' plans. */
-function planGuardDutyMembers(state: RegionState, targets: readonly OrgAccount[], options: PlanOptions, batchSize: number): RegionStep[] {
+/** Security Hub member statuses that count as covered. */
+const SH_COVERED = 'Enabled';
+
+/**
+ * Security Hub in one region, as the organization manages it (`mode`):
+ * designation, the management account's own hub, the security account's hub;
+ * under local configuration auto-enable (without the paid default standards)
+ * before the members; in the home region the finding aggregator, and, for an
+ * organization that has nothing yet, central configuration with a policy
+ * that enables Security Hub without standards for the whole organization.
+ * Under central configuration or Security Hub policies, no auto-enable and no
+ * members: AWS refuses or ignores them there.
+ */
+function planSecurityHub(
+  org: Organization,
+  state: RegionState,
+  targets: readonly OrgAccount[],
+  mode: SecurityHubMode,
+  batchSize: number,
+): { management: RegionStep[]; steps: RegionStep[]; problems: string[]; notes: string[] } {
+  const out = { management: [] as RegionStep[], steps: [] as RegionStep[], problems: [] as string[], notes: [] as string[] };
+  const sh = state.securityHub;
+  const region = state.region;
+  const admin = org.adminAccountId;
+  if (!sh) return out;
+  if (sh.delegatedAdmin.status === 'other') {
+    out.notes.push(`Security Hub's administrator in ${region} is ${sh.delegatedAdmin.accountId}, not ${admin}; cordon does not replace it`);
+    return out;
+  }
+  const home = region === org.homeRegion;
+  // Central configuration sets the administrator, and enables Security Hub, in the regions the home region links.
+  const linked = !home && (mode === 'central' || mode === 'start-central');
+  if (sh.delegatedAdmin.status === 'error')
+    out.problems.push(`Security Hub's administrator in ${region} could not be read: ${sh.delegatedAdmin.error}`);
+  const designating = sh.delegatedAdmin.status === 'none' && !linked;
+  if (designating) out.management.push({ kind: 'sh-designate-admin', as: 'management', adminAccountId: admin });
+  const managementTarget = targets.find((a) => a.id === org.managementAccountId);
+  const enablingManagement =
+    managementTarget !== undefined &&
+    mode !== 'policies' &&
+    sh.managementHub === false &&
+    sh.members.get(managementTarget.id) !== SH_COVERED;
+  if (enablingManagement) out.management.push({ kind: 'sh-enable-management-hub', as: 'management' });
+  if (sh.readError) {
+    out.problems.push(
+      `the security account's Security Hub in ${region} could not be read (${sh.readError}); ${adminSideHint(org, sh.readError)}`,
+    );
+    return out;
+  }
+  if (!sh.hubEnabled && !linked) out.steps.push({ kind: 'sh-enable-hub', as: 'admin' });
+  if (sh.v2) out.notes.push(`the new Security Hub is on in ${region}; cordon leaves it as it is`);
+  if (linked) {
+    if (mode === 'central' && sh.configurationType !== undefined && sh.configurationType !== 'CENTRAL') {
+      out.problems.push(
+        `${region} is not linked to the finding aggregator in ${org.homeRegion}, so central configuration does not reach it: link it (UpdateFindingAggregator) in ${org.homeRegion}`,
+      );
+    }
+    return out;
+  }
+  if (!delegationKnown(sh.delegatedAdmin, designating, sh.autoEnable !== undefined)) {
+    if (sh.hubEnabled) {
+      out.problems.push(
+        `the security account is not Security Hub's administrator in ${region}: run \`cordon enable\` once with the management account's credentials`,
+      );
+    } else {
+      out.notes.push(
+        `Security Hub members in ${region} are planned once the security account's hub is enabled and its administration confirmed`,
+      );
+    }
+    return out;
+  }
+  if (home && !sh.aggregator && mode !== 'policies') out.steps.push({ kind: 'sh-aggregator', as: 'admin' });
+  if (home && sh.aggregator && sh.aggregator.region !== region)
+    out.notes.push(`the finding aggregator is in ${sh.aggregator.region}, not ${region}; it is kept`);
+  if (mode === 'start-central' && home) {
+    out.steps.push({ kind: 'sh-central-config', as: 'admin' }, { kind: 'sh-central-policy', as: 'admin' });
+    return out;
+  }
+  if (mode !== 'local') return out;
+  if (sh.autoEnable !== true || sh.autoEnableStandards !== 'NONE') out.steps.push({ kind: 'sh-org-config', as: 'admin' });
+  const toAdd = targets.filter((a) => {
+    if (sh.members.get(a.id) === SH_COVERED) return false;
+    // The management account joins once its own hub is on (AWS never turns it on through membership).
+    return a.id !== org.managementAccountId || sh.managementHub !== false || enablingManagement;
+  });
+  for (const batch of chunk(
+    toAdd.map((a) => a.id),
+    batchSize,
+  ))
+    out.steps.push({ kind: 'sh-add-members', as: 'admin', accountIds: batch });
+  return out;
+}
+
+/**
+ * GuardDuty membership steps, once the delegation is known: the organization
+ * configuration first (CreateMembers applies it to the accounts it adds),
+ * then add, restart monitoring, and members' plans.
+ */
+function planGuardDutyMembers(
+  state: RegionState,
+  targets: readonly OrgAccount[],
+  plans: readonly ProtectionPlan[],
+  batchSize: number,
+): RegionStep[] {
   const gd = state.guardDuty;
   const steps: RegionStep[] = [];
+  const config = gd.orgConfig;
+  const configOk =
+    config !== undefined &&
+    config.autoEnableMembers === 'ALL' &&
+    plans.every((p) => {
+      const f = config.features.get(p.feature);
+      return f?.autoEnable === 'ALL' && p.additional.every((a) => f.additional.get(a) === 'ALL');
+    });
+  if (!configOk) steps.push({ kind: 'gd-org-config', as: 'admin', plans });
   const toAdd = targets.filter((a) => {
     const m = gd.members.get(a.id);
     return !m || READDABLE_GD.has(m.relationship);
@@ -271,25 +462,16 @@ function planGuardDutyMembers(state: RegionState, targets: readonly OrgAccount[]
     batchSize,
   ))
     steps.push({ kind: 'gd-start-monitoring', as: 'admin', accountIds: batch });
-  const config = gd.orgConfig;
-  const configOk =
-    config !== undefined &&
-    config.autoEnableMembers === 'ALL' &&
-    options.plans.every((p) => {
-      const f = config.features.get(p.feature);
-      return f?.autoEnable === 'ALL' && p.additional.every((a) => f.additional.get(a) === 'ALL');
-    });
-  if (!configOk) steps.push({ kind: 'gd-org-config', as: 'admin', plans: options.plans });
   // Auto-enable ALL reaches existing members eventually (AWS: up to 24 hours); members missing a plan now are set directly.
   const lacking = targets.filter((a) => {
     const m = gd.members.get(a.id);
-    return m?.relationship === 'Enabled' && options.plans.some((p) => !planOn(m.features, p));
+    return m?.relationship === 'Enabled' && plans.some((p) => !planOn(m.features, p));
   });
   for (const batch of chunk(
     lacking.map((a) => a.id),
     batchSize,
   ))
-    steps.push({ kind: 'gd-member-plans', as: 'admin', accountIds: batch, plans: options.plans });
+    steps.push({ kind: 'gd-member-plans', as: 'admin', accountIds: batch, plans });
   return steps;
 }
 
@@ -304,7 +486,9 @@ export function describeStep(step: RegionStep | OrganizationStep): string {
     case 'gd-designate-admin':
       return `designate ${step.adminAccountId} as GuardDuty delegated administrator`;
     case 'gd-create-detector':
-      return `create the security account's GuardDuty detector (publishing ${step.publishingFrequency}, plans ${plans(step.plans)})`;
+      return step.afterDesignation
+        ? `set up the security account's GuardDuty detector, which designating it creates (publishing ${step.publishingFrequency}, plans ${plans(step.plans)})`
+        : `create the security account's GuardDuty detector (publishing ${step.publishingFrequency}, plans ${plans(step.plans)})`;
     case 'gd-update-detector': {
       const parts: string[] = [];
       if (step.enable) parts.push('enable it');
@@ -322,13 +506,19 @@ export function describeStep(step: RegionStep | OrganizationStep): string {
       return `turn on plans ${plans(step.plans)} for ${step.accountIds.length} member(s) missing some`;
     case 'sh-designate-admin':
       return `designate ${step.adminAccountId} as Security Hub administrator`;
+    case 'sh-enable-management-hub':
+      return 'enable Security Hub in the management account (without default standards), which membership never does';
     case 'sh-enable-hub':
       return 'enable Security Hub in the security account';
     case 'sh-add-members':
       return `add ${step.accountIds.length} account(s) as Security Hub members`;
     case 'sh-org-config':
-      return 'turn on Security Hub auto-enable for new organization accounts';
+      return 'turn on Security Hub auto-enable for new organization accounts, without the default standards (AutoEnableStandards NONE)';
     case 'sh-aggregator':
       return 'create the Security Hub finding aggregator (all regions)';
+    case 'sh-central-config':
+      return 'start Security Hub central configuration from this home region (as AWS recommends)';
+    case 'sh-central-policy':
+      return 'associate the organization root with a configuration policy that enables Security Hub without standards';
   }
 }

@@ -23,8 +23,10 @@ function securityHubCell(r: RegionReport): string {
   const sh = r.securityHub;
   if (!sh) return '-';
   const parts = [`admin ${sh.admin}`, `${sh.membersEnabled}/${sh.membersTargeted} members`];
+  if (sh.configurationType === 'CENTRAL') parts.push('central');
   if (sh.autoEnable) parts.push('auto-enable');
   if (sh.aggregator) parts.push('aggregator');
+  if (sh.v2) parts.push('new Security Hub on');
   return parts.join(', ');
 }
 
@@ -76,6 +78,11 @@ export function formatEnableSummary(s: EnableSummary): string {
   }
   for (const w of s.warnings) out.push(`Warning: ${w}`);
   for (const n of s.notes) out.push(`Note: organization: ${n}`);
+  if (s.deniedByScp.length > 0) {
+    out.push(
+      `Denied by a service control policy: ${s.deniedByScp.join(', ')} (leave them out of --regions, or exempt the security account's role from the policy)`,
+    );
+  }
   const notEnabled = s.regions.filter((r) => !r.enabled).map((r) => r.region);
   if (notEnabled.length > 0) out.push(`Not enabled in any active account (nothing to cover): ${notEnabled.join(', ')}`);
   const notes = s.regions.filter((r) => r.enabled).flatMap((r) => r.notes.map((n) => `${r.region}: ${n}`));

@@ -33,6 +33,13 @@ export interface EnablerSettings {
   readonly concurrency: number;
   /** Plan only: no mutating call. @default false */
   readonly dryRun: boolean;
+  /**
+   * With opt-in regions, register the security account as AWS Account
+   * Management's delegated administrator (opt-in: it grants that account wide
+   * control over the organization's accounts and takes the single slot).
+   * @default false: the management account reads other accounts' opt-in regions
+   */
+  readonly registerAccountAdmin: boolean;
 }
 
 /** Validated settings of `cordon coverage`. */
@@ -87,8 +94,11 @@ export function checkEnablerSettings(
   }
   const concurrency = readSetting(S.concurrency, { enabler: 'concurrency' }, raw.concurrency, issues);
   const dryRun = readSetting(S.dryRun, { enabler: 'dryRun' }, raw.dryRun, issues);
+  const registerAccountAdmin = readSetting(S.registerAccountAdmin, { enabler: 'registerAccountAdmin' }, raw.registerAccountAdmin, issues);
   if (issues.length > 0) return { problems: issues };
-  return { settings: { adminAccountId, adminRoleName, regions, plans, securityHub, homeRegion, concurrency, dryRun } };
+  return {
+    settings: { adminAccountId, adminRoleName, regions, plans, securityHub, homeRegion, concurrency, dryRun, registerAccountAdmin },
+  };
 }
 
 /** Reads and validates the enabler's settings from the environment (the Lambda's form). */

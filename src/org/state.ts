@@ -25,6 +25,7 @@ import {
 import {
   DescribeHubCommand,
   DescribeOrganizationConfigurationCommand as ShDescribeOrganizationConfigurationCommand,
+  DescribeSecurityHubV2Command,
   GetFindingAggregatorCommand,
   ListFindingAggregatorsCommand,
   paginateListMembers as shPaginateListMembers,
@@ -186,12 +187,60 @@ async function readSecurityHub(clients: OrgClients, org: Organization, region: s
     }
     return listed;
   });
-  const none = { hubEnabled: false, autoEnable: undefined, members: new Map<string, string>(), aggregator: undefined };
+  const managementHub = await readManagementHub(clients, org, region);
+  const none = {
+    hubEnabled: false,
+    autoEnable: undefined,
+    members: new Map<string, string>(),
+    aggregator: undefined,
+    configurationType: undefined,
+    autoEnableStandards: undefined,
+    managementHub,
+    v2: undefined,
+  };
   if (delegatedAdmin.status === 'other') return { delegatedAdmin, ...none, readError: undefined };
   try {
-    return await readSecurityHubAdmin(clients, org, region, delegatedAdmin);
+    return await readSecurityHubAdmin(clients, org, region, delegatedAdmin, managementHub);
   } catch (err) {
     return { delegatedAdmin, ...none, readError: describeError(err) };
+  }
+}
+
+/** True when `err` is Security Hub's answer to an account that has not enabled it. */
+function notSubscribed(err: unknown): boolean {
+  return err instanceof Error && err.name === 'InvalidAccessException';
+}
+
+/**
+ * Whether the management account has Security Hub in the region (management
+ * caller only): AWS never enables it there through membership. Undefined
+ * when the caller is another account or the call fails otherwise.
+ */
+async function readManagementHub(clients: OrgClients, org: Organization, region: string): Promise<boolean | undefined> {
+  if (org.callerRole !== 'management') return undefined;
+  try {
+    await clients.home(SecurityHubClient, region).send(new DescribeHubCommand({}));
+    return true;
+  } catch (err) {
+    if (notSubscribed(err)) return false;
+    // Not known: the plan does not enable it, and the report counts the account as long as it is not a member.
+    return undefined;
+  }
+}
+
+/**
+ * Whether the new Security Hub (v2) is on for the security account in the
+ * region: DescribeSecurityHubV2 answers ResourceNotFoundException when it is
+ * not. cordon only reports it (it never turns it on); any other answer
+ * (AccessDenied, an endpoint without it) leaves it unknown.
+ */
+async function readSecurityHubV2(sh: SecurityHubClient): Promise<boolean | undefined> {
+  try {
+    await sh.send(new DescribeSecurityHubV2Command({}));
+    return true;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ResourceNotFoundException') return false;
+    return undefined;
   }
 }
 
@@ -201,26 +250,44 @@ async function readSecurityHubAdmin(
   org: Organization,
   region: string,
   known: DelegatedAdmin,
+  managementHub: boolean | undefined,
 ): Promise<SecurityHubRegionState> {
   let delegatedAdmin = known;
   const sh = clients.admin(SecurityHubClient, region);
+  const v2 = await readSecurityHubV2(sh);
   try {
     await sh.send(new DescribeHubCommand({}));
   } catch (err) {
     // Security Hub answers InvalidAccessException to an account that has not enabled it.
-    if (err instanceof Error && err.name === 'InvalidAccessException') {
-      return { delegatedAdmin, hubEnabled: false, autoEnable: undefined, members: new Map(), aggregator: undefined, readError: undefined };
+    if (notSubscribed(err)) {
+      return {
+        delegatedAdmin,
+        hubEnabled: false,
+        autoEnable: undefined,
+        members: new Map(),
+        aggregator: undefined,
+        configurationType: undefined,
+        autoEnableStandards: undefined,
+        managementHub,
+        v2,
+        readError: undefined,
+      };
     }
     throw err;
   }
   let autoEnable: boolean | undefined;
+  let configurationType: SecurityHubRegionState['configurationType'];
+  let autoEnableStandards: string | undefined;
   if (delegatedAdmin.status !== 'none') {
     try {
-      autoEnable = (await sh.send(new ShDescribeOrganizationConfigurationCommand({}))).AutoEnable ?? false;
+      const config = await sh.send(new ShDescribeOrganizationConfigurationCommand({}));
+      autoEnable = config.AutoEnable ?? false;
+      configurationType = config.OrganizationConfiguration?.ConfigurationType === 'CENTRAL' ? 'CENTRAL' : 'LOCAL';
+      autoEnableStandards = config.AutoEnableStandards ?? 'DEFAULT';
       delegatedAdmin = { status: 'self' };
     } catch (err) {
       const unknownBefore = delegatedAdmin.status === 'unknown' || delegatedAdmin.status === 'error';
-      if (!(err instanceof Error && err.name === 'InvalidAccessException' && unknownBefore)) throw err;
+      if (!(notSubscribed(err) && unknownBefore)) throw err;
     }
   }
   const members = new Map<string, string>();
@@ -235,5 +302,16 @@ async function readSecurityHubAdmin(
       aggregator = { arn, region: got.FindingAggregationRegion ?? region, linkingMode: got.RegionLinkingMode ?? 'UNKNOWN' };
     }
   }
-  return { delegatedAdmin, hubEnabled: true, autoEnable, members, aggregator, readError: undefined };
+  return {
+    delegatedAdmin,
+    hubEnabled: true,
+    autoEnable,
+    members,
+    aggregator,
+    configurationType,
+    autoEnableStandards,
+    managementHub,
+    v2,
+    readError: undefined,
+  };
 }

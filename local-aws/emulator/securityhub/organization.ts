@@ -104,6 +104,8 @@ export interface SecurityHubOrganizationDeps {
   readonly organizations: OrganizationDirectory;
   /** Every region the emulator knows (an aggregator's ALL_REGIONS). */
   readonly allRegions: () => readonly string[];
+  /** Whether an account has enabled a region (Account API opt-in): Security Hub cannot be enabled for it elsewhere. */
+  readonly regionEnabled: (accountId: string, region: string) => boolean;
 }
 
 /** The identifier of self-managed behaviour in a configuration policy association. */
@@ -189,6 +191,7 @@ export class SecurityHubOrganization {
       const policy = policyId === undefined ? undefined : store.configurationPolicies.get(policyId);
       if (policy?.policy.SecurityHub?.ServiceEnabled !== true) continue;
       for (const region of this.linkedRegions(central.adminAccountId)) {
+        if (!this.deps.regionEnabled(accountId, region)) continue;
         if (!store.hubOf(accountId, region)) {
           if (accountId === management) continue;
           const hub = store.enableHub(accountId, region, now);

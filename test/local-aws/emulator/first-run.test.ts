@@ -391,6 +391,10 @@ describe('the emulator behaves as AWS documents for a first run', () => {
         expect.objectContaining({ name: 'TooManyRequestsException' }),
         expect.objectContaining({ name: 'TooManyRequestsException' }),
       ]);
+      // Tokens come back at 5 a second.
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      await expect(account.send(new ListRegionsCommand({}))).resolves.toBeDefined();
+      await expect(account.send(new ListRegionsCommand({}))).resolves.toBeDefined();
       // Another account has its own quota.
       await expect(
         new AccountClient(clientConfig(local, 'us-east-1', securityCreds)).send(new ListRegionsCommand({})),
