@@ -370,6 +370,7 @@ function planSecurityHub(
   if (designating) out.management.push({ kind: 'sh-designate-admin', as: 'management', adminAccountId: admin });
   const managementTarget = targets.find((a) => a.id === org.managementAccountId);
   const enablingManagement =
+    org.callerRole === 'management' &&
     managementTarget !== undefined &&
     mode !== 'policies' &&
     sh.managementHub === false &&

@@ -117,17 +117,17 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
     denyAssumeRole = true;
 
     try {
-      // Act: default regions (those enabled for the management account), default role name.
-      const run = await runCli(['enable', '--admin-account', security, '--json']);
+      // Act: default regions (those enabled for the management account), default role name; the security account registered with
+      // AWS Account Management (--register-account-admin) so that it can read the opt-in regions when it runs alone.
+      const run = await runCli(['enable', '--admin-account', security, '--register-account-admin', '--json']);
       const summary = run.lines[0] as unknown as EnableSummary;
 
       // Assess: the run
       expect(run.code).toBe(1);
       expect(summary.regions.map((r) => r.region)).toEqual(ENABLED_REGIONS);
       expect(summary.organization.map((c) => [c.step, c.status])).toEqual([
-        ['enable trusted access for guardduty.amazonaws.com in AWS Organizations', 'done'],
-        ['enable trusted access for securityhub.amazonaws.com in AWS Organizations', 'done'],
         ['enable trusted access for account.amazonaws.com in AWS Organizations', 'done'],
+        ['enable trusted access for malware-protection.guardduty.amazonaws.com in AWS Organizations', 'done'],
         [`register ${security} as AWS Account Management delegated administrator (to read accounts' opt-in regions)`, 'done'],
       ]);
       const roleArn = `arn:aws:iam::${security}:role/cordon-enabler`;
@@ -135,6 +135,7 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
         expect(r.changes.map((c) => [c.step, c.status])).toEqual([
           [`designate ${security} as GuardDuty delegated administrator`, 'done'],
           [`designate ${security} as Security Hub administrator`, 'done'],
+          ['enable Security Hub in the management account (without default standards), which membership never does', 'done'],
         ]);
         expect(r.errors).toEqual([
           expect.stringMatching(
@@ -151,6 +152,7 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
       const trusted = (await orgs.send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals?.map(
         (p) => p.ServicePrincipal,
       );
+      // GuardDuty's and Security Hub's trusted access came with designating their administrator.
       expect(trusted).toEqual(expect.arrayContaining(['guardduty.amazonaws.com', 'securityhub.amazonaws.com', 'account.amazonaws.com']));
       expect(
         (
@@ -164,7 +166,9 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
         expect((await new SecurityHubClient(config(region)).send(new ShListOrganizationAdminAccountsCommand({}))).AdminAccounts).toEqual([
           { AccountId: security, Status: 'ENABLED' },
         ]);
-        expect(await detectorIn(region)).toBe('');
+        // Designating the administrator created its detector (AWS does); nothing else of the security account's part.
+        expect(await detectorIn(region)).not.toBe('');
+        expect((await gdMembers(region)).size).toBe(0);
       }
     } finally {
       denyAssumeRole = false;
@@ -182,15 +186,16 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
     expect(summary).toMatchObject({ callerRole: 'admin', covered: true, organization: [] });
     expect(summary.regions.map((r) => r.region)).toEqual(ENABLED_REGIONS);
     expect(local.emulator.calls().filter((c) => c.operation === 'AssumeRole')).toEqual([]);
-    // The detector first, then (once the delegation is confirmed) the members, in the same run.
+    // The detector designation created is set up, the organization configuration comes before the members; Security Hub by
+    // central configuration (nothing was set up), in the same run.
     expect(summary.regions.find((r) => r.region === HOME)?.changes.map((c) => c.step)).toEqual([
-      "create the security account's GuardDuty detector (publishing FIFTEEN_MINUTES, plans s3,eks,malware,rds,lambda)",
-      'enable Security Hub in the security account',
-      `add ${targets(HOME).length - 1} account(s) as GuardDuty members`,
+      `update the security account's GuardDuty detector: publishing FIFTEEN_MINUTES, turn on ${DEFAULT_PLANS}`,
       `set GuardDuty organization auto-enable to ALL with plans ${DEFAULT_PLANS}`,
-      `add ${targets(HOME).length - 1} account(s) as Security Hub members`,
-      'turn on Security Hub auto-enable for new organization accounts',
+      `add ${targets(HOME).length - 1} account(s) as GuardDuty members`,
+      'enable Security Hub in the security account',
       'create the Security Hub finding aggregator (all regions)',
+      'start Security Hub central configuration from this home region (as AWS recommends)',
+      'associate the organization root with a configuration policy that enables Security Hub without standards',
     ]);
 
     // Assess: the state, including the opt-in region the security account learnt about as Account Management's delegated administrator.
@@ -301,12 +306,12 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
       expect(mutatingCalls()).toEqual([]);
       expect(summary).toMatchObject({ dryRun: true, callerRole: 'admin' });
       const home = summary.regions.find((r) => r.region === HOME);
+      // Settings first; Security Hub's central configuration takes the new account in by itself.
       expect(home?.changes.map((c) => [c.step, c.status])).toEqual([
+        [`set GuardDuty organization auto-enable to ALL with plans ${DEFAULT_PLANS}`, 'planned'],
         ['add 1 account(s) as GuardDuty members', 'planned'],
         ['restart GuardDuty monitoring of 1 member(s) whose monitoring was stopped', 'planned'],
-        [`set GuardDuty organization auto-enable to ALL with plans ${DEFAULT_PLANS}`, 'planned'],
         [`turn on plans ${DEFAULT_PLANS} for 1 member(s) missing some`, 'planned'],
-        ['add 1 account(s) as Security Hub members', 'planned'],
       ]);
       const lines = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines.every((l) => l.source === 'cordon-enabler')).toBe(true);

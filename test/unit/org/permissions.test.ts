@@ -78,7 +78,7 @@ describe('enabler permissions', () => {
     for (const list of [ENABLER_PERMISSIONS.management, ENABLER_PERMISSIONS.admin]) {
       expect([...list].sort()).toEqual(list);
       expect(new Set(list).size).toBe(list.length);
-      for (const action of list) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z]+$/);
+      for (const action of list) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
     }
   });
 });

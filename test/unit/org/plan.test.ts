@@ -1,7 +1,15 @@
 import { coverageCells, sortCells } from '../../../src/org/cells';
 import { DEFAULT_PLAN_KEYS, findPlan, type ProtectionPlan } from '../../../src/org/features';
 import type { GuardDutyMember, Organization, RegionOptState, RegionState } from '../../../src/org/model';
-import { describeStep, planOrganization, planRegion, PUBLISHING_FREQUENCY, regionBlocker, regionNotEnabled } from '../../../src/org/plan';
+import {
+  decideSecurityHubMode,
+  describeStep,
+  planOrganization,
+  planRegion,
+  PUBLISHING_FREQUENCY,
+  regionBlocker,
+  regionNotEnabled,
+} from '../../../src/org/plan';
 
 const MANAGEMENT = '100000000000';
 const ADMIN = '200000000000';
@@ -24,6 +32,9 @@ function organization(members: string[], overrides: Partial<Organization> = {}):
     optInRegions: [],
     trustedAccess: new Set(),
     accountManagementAdmins: new Set(),
+    guardDutyPolicies: [],
+    securityHubPolicies: [],
+    unknownOptIn: [],
     warnings: [],
     ...overrides,
   };
@@ -39,6 +50,10 @@ function emptyState(region: string): RegionState {
       autoEnable: undefined,
       members: new Map(),
       aggregator: undefined,
+      configurationType: undefined,
+      autoEnableStandards: undefined,
+      managementHub: false,
+      v2: false,
       readError: undefined,
     },
   };
@@ -71,42 +86,154 @@ function coveredState(org: Organization, region: string): RegionState {
       autoEnable: true,
       members: new Map(others.map((id) => [id, 'Enabled'])),
       aggregator: region === org.homeRegion ? { arn: 'arn:agg', region, linkingMode: 'ALL_REGIONS' } : undefined,
+      configurationType: 'LOCAL',
+      autoEnableStandards: 'NONE',
+      managementHub: true,
+      v2: false,
       readError: undefined,
     },
   };
 }
 
 describe('planning a region', () => {
-  it('plans everything in order for an untouched region: management steps first, members in batches of at most 50', () => {
+  it('plans everything in order for an untouched region: management steps first, settings before members, members in batches of at most 50', () => {
     // Prepare
     const org = organization(memberIds(118));
 
-    // Act
-    const plan = planRegion(org, emptyState('us-east-1'), { plans: PLANS, securityHub: true });
+    // Act: local configuration (an organization that already uses it).
+    const plan = planRegion(org, emptyState('us-east-1'), { plans: PLANS, securityHub: true, securityHubMode: 'local' });
 
     // Assess
     expect(plan.blocked).toBeUndefined();
     expect(plan.steps.map((s) => s.kind)).toEqual([
       'gd-designate-admin',
       'sh-designate-admin',
+      'sh-enable-management-hub',
       'gd-create-detector',
-      'gd-add-members',
-      'gd-add-members',
-      'gd-add-members',
       'gd-org-config',
+      'gd-add-members',
+      'gd-add-members',
+      'gd-add-members',
       'sh-enable-hub',
-      'sh-add-members',
-      'sh-add-members',
-      'sh-add-members',
-      'sh-org-config',
       'sh-aggregator',
+      'sh-org-config',
+      'sh-add-members',
+      'sh-add-members',
+      'sh-add-members',
     ]);
     const batches = plan.steps.flatMap((s) => (s.kind === 'gd-add-members' ? [s.accountIds.length] : []));
     expect(batches).toEqual([50, 50, 19]);
     expect(plan.steps.some((s) => s.kind === 'gd-add-members' && s.accountIds.includes(ADMIN))).toBe(false);
-    expect(describeStep(plan.steps[2] as never)).toBe(
-      "create the security account's GuardDuty detector (publishing FIFTEEN_MINUTES, plans s3,eks,malware,rds,lambda)",
+    expect(plan.steps.find((s) => s.kind === 'gd-create-detector')).toMatchObject({ afterDesignation: true });
+    expect(describeStep(plan.steps[3] as never)).toBe(
+      "set up the security account's GuardDuty detector, which designating it creates (publishing FIFTEEN_MINUTES, plans s3,eks,malware,rds,lambda)",
     );
+    expect(plan.steps.map((step) => describeStep(step))).toContain(
+      'turn on Security Hub auto-enable for new organization accounts, without the default standards (AutoEnableStandards NONE)',
+    );
+  });
+
+  it('starts central configuration for an organization with no Security Hub set up: aggregator, configuration, policy in the home region; nothing of members anywhere', () => {
+    // Prepare
+    const org = organization(memberIds(3));
+    const mode = decideSecurityHubMode(org, emptyState('us-east-1'));
+
+    // Act
+    const home = planRegion(org, emptyState('us-east-1'), { plans: PLANS, securityHub: true, securityHubMode: mode });
+    const other = planRegion(org, emptyState('eu-west-1'), { plans: PLANS, securityHub: true, securityHubMode: mode });
+
+    // Assess
+    expect(mode).toBe('start-central');
+    expect(home.steps.filter((s) => s.kind.startsWith('sh-')).map((s) => s.kind)).toEqual([
+      'sh-designate-admin',
+      'sh-enable-management-hub',
+      'sh-enable-hub',
+      'sh-aggregator',
+      'sh-central-config',
+      'sh-central-policy',
+    ]);
+    // The other regions: central configuration sets the administrator and enables Security Hub there; only the management account's own hub.
+    expect(other.steps.filter((s) => s.kind.startsWith('sh-')).map((s) => s.kind)).toEqual(['sh-enable-management-hub']);
+  });
+
+  it('decides how the organization manages Security Hub from the home region', () => {
+    const org = organization(memberIds(2));
+    const covered = coveredState(org, 'us-east-1');
+    const sh = covered.securityHub as NonNullable<RegionState['securityHub']>;
+    const withSh = (changes: Partial<NonNullable<RegionState['securityHub']>>): RegionState => ({
+      ...covered,
+      securityHub: { ...sh, ...changes },
+    });
+    expect(decideSecurityHubMode(org, withSh({ configurationType: 'CENTRAL' }))).toBe('central');
+    expect(decideSecurityHubMode(org, covered)).toBe('local');
+    expect(decideSecurityHubMode(org, withSh({ autoEnable: false, members: new Map() }))).toBe('start-central');
+    // Not possible: the security account is the management account, or the aggregator is elsewhere.
+    expect(decideSecurityHubMode({ ...org, adminAccountId: MANAGEMENT }, emptyState('us-east-1'))).toBe('local');
+    expect(
+      decideSecurityHubMode(
+        org,
+        withSh({ autoEnable: false, members: new Map(), aggregator: { arn: 'a', region: 'eu-west-1', linkingMode: 'ALL_REGIONS' } }),
+      ),
+    ).toBe('local');
+    expect(
+      decideSecurityHubMode(
+        { ...org, securityHubPolicies: [{ id: 'p-1', name: 'sh', type: 'SECURITYHUB_POLICY', managedFeatures: [] }] },
+        covered,
+      ),
+    ).toBe('policies');
+  });
+
+  it('under central configuration or Security Hub policies adds no members and sets no auto-enable, and names a region central configuration does not reach', () => {
+    // Prepare: members missing, auto-enable off.
+    const org = organization(memberIds(2));
+    const covered = coveredState(org, 'eu-west-1');
+    const sh = covered.securityHub as NonNullable<RegionState['securityHub']>;
+    const missing = (configurationType: 'LOCAL' | 'CENTRAL'): RegionState => ({
+      ...covered,
+      securityHub: { ...sh, members: new Map(), autoEnable: false, configurationType },
+    });
+
+    // Act
+    const central = planRegion(org, missing('CENTRAL'), { plans: PLANS, securityHub: true, securityHubMode: 'central' });
+    const unlinked = planRegion(org, missing('LOCAL'), { plans: PLANS, securityHub: true, securityHubMode: 'central' });
+    const policies = planRegion(org, missing('LOCAL'), { plans: PLANS, securityHub: true, securityHubMode: 'policies' });
+    const local = planRegion(org, missing('LOCAL'), { plans: PLANS, securityHub: true, securityHubMode: 'local' });
+
+    // Assess
+    expect(central.steps).toEqual([]);
+    expect(unlinked.steps).toEqual([]);
+    expect(unlinked.problems).toEqual([
+      'eu-west-1 is not linked to the finding aggregator in us-east-1, so central configuration does not reach it: link it (UpdateFindingAggregator) in us-east-1',
+    ]);
+    expect(policies.steps).toEqual([]);
+    expect(local.steps.map((s) => s.kind)).toEqual(['sh-org-config', 'sh-add-members']);
+  });
+
+  it("enables the management account's own hub before adding it, and leaves it out while its hub is off and nobody can turn it on", () => {
+    // Prepare
+    const org = organization(memberIds(1));
+    const covered = coveredState(org, 'eu-west-1');
+    const sh = covered.securityHub as NonNullable<RegionState['securityHub']>;
+    const withoutManagement = new Map([...sh.members].filter(([id]) => id !== MANAGEMENT));
+    const state = (managementHub: boolean | undefined, members = withoutManagement): RegionState => ({
+      ...covered,
+      securityHub: { ...sh, members, managementHub },
+    });
+    const options = { plans: PLANS, securityHub: true, securityHubMode: 'local' as const };
+
+    // Act + Assess
+    expect(planRegion(org, state(false), options).steps).toEqual([
+      { kind: 'sh-enable-management-hub', as: 'management' },
+      { kind: 'sh-add-members', as: 'admin', accountIds: [MANAGEMENT] },
+    ]);
+    // Left Created by an earlier CreateMembers, before its hub was on: added again.
+    expect(planRegion(org, state(true, new Map([...withoutManagement, [MANAGEMENT, 'Created']])), options).steps).toEqual([
+      { kind: 'sh-add-members', as: 'admin', accountIds: [MANAGEMENT] },
+    ]);
+    const asAdmin = { ...org, callerAccountId: ADMIN, callerRole: 'admin' as const };
+    expect(planRegion(asAdmin, state(undefined), options).steps).toEqual([
+      { kind: 'sh-add-members', as: 'admin', accountIds: [MANAGEMENT] },
+    ]);
   });
 
   it('plans nothing for a covered region (idempotence), and no aggregator outside the home region', () => {
@@ -142,14 +269,15 @@ describe('planning a region', () => {
     // Assess
     expect(plan.steps).toEqual([
       { kind: 'gd-update-detector', as: 'admin', enable: false, publishingFrequency: 'FIFTEEN_MINUTES', plans: [] },
+      { kind: 'gd-org-config', as: 'admin', plans: PLANS },
       { kind: 'gd-add-members', as: 'admin', accountIds: [removed] },
       { kind: 'gd-start-monitoring', as: 'admin', accountIds: [stopped] },
-      { kind: 'gd-org-config', as: 'admin', plans: PLANS },
       { kind: 'gd-member-plans', as: 'admin', accountIds: [lacking], plans: PLANS },
     ]);
-    expect(plan.steps.map((step) => describeStep(step)).slice(2)).toEqual([
-      'restart GuardDuty monitoring of 1 member(s) whose monitoring was stopped',
+    expect(plan.steps.map((step) => describeStep(step)).slice(1)).toEqual([
       'set GuardDuty organization auto-enable to ALL with plans s3,eks,malware,rds,lambda',
+      'add 1 account(s) as GuardDuty members',
+      'restart GuardDuty monitoring of 1 member(s) whose monitoring was stopped',
       'turn on plans s3,eks,malware,rds,lambda for 1 member(s) missing some',
     ]);
   });
@@ -244,6 +372,7 @@ describe('planning a region', () => {
     expect(plan.steps).toEqual([
       { kind: 'gd-designate-admin', as: 'management', adminAccountId: ADMIN },
       { kind: 'sh-designate-admin', as: 'management', adminAccountId: ADMIN },
+      { kind: 'sh-enable-management-hub', as: 'management' },
     ]);
     expect(plan.problems).toEqual([
       `the security account's GuardDuty in eu-west-1 could not be read (${refused}); run \`cordon enable --admin-account ${ADMIN}\` with the security account's credentials to do its part, or let the management account assume arn:aws:iam::${ADMIN}:role/cordon-enabler`,
@@ -333,34 +462,116 @@ describe('planning a region', () => {
     });
   });
 
-  it('plans trusted access the management account lacks, and Account Management (trusted access, delegated administrator) only for opt-in regions', () => {
+  it("plans only the trusted access designation does not give: Account Management's for opt-in regions, Malware Protection's; the delegation only when asked", () => {
     // Prepare
     const org = organization([], { trustedAccess: new Set(['guardduty.amazonaws.com']) });
     const optIn = { ...org, optInRegions: ['af-south-1'] };
+    const options = (
+      registerAccountAdmin: boolean,
+      plans = PLANS,
+    ): { plans: readonly ProtectionPlan[]; registerAccountAdmin: boolean } => ({
+      plans,
+      registerAccountAdmin,
+    });
+    const malware = { kind: 'trusted-access', servicePrincipal: 'malware-protection.guardduty.amazonaws.com' };
+    const account = { kind: 'trusted-access', servicePrincipal: 'account.amazonaws.com' };
 
-    // Act + Assess
-    expect(planOrganization(org, true).steps).toEqual([{ kind: 'trusted-access', servicePrincipal: 'securityhub.amazonaws.com' }]);
-    expect(planOrganization(optIn, false).steps).toEqual([
-      { kind: 'trusted-access', servicePrincipal: 'account.amazonaws.com' },
-      { kind: 'account-admin', adminAccountId: ADMIN },
-    ]);
+    // Act + Assess: GuardDuty's and Security Hub's come with designating their administrator.
+    expect(planOrganization(org, options(false)).steps).toEqual([malware]);
+    expect(planOrganization(org, options(false, [findPlan('s3') as ProtectionPlan])).steps).toEqual([]);
+    // The security account is the management account: GuardDuty creates Malware Protection's role itself.
+    expect(planOrganization({ ...org, adminAccountId: MANAGEMENT }, options(false)).steps).toEqual([]);
+    expect(planOrganization(optIn, options(false)).steps).toEqual([account, malware]);
+    expect(planOrganization(optIn, options(true)).steps).toEqual([account, malware, { kind: 'account-admin', adminAccountId: ADMIN }]);
     expect(
       planOrganization(
         {
           ...optIn,
-          trustedAccess: new Set(['guardduty.amazonaws.com', 'account.amazonaws.com']),
+          trustedAccess: new Set(['account.amazonaws.com', 'malware-protection.guardduty.amazonaws.com']),
           accountManagementAdmins: new Set([ADMIN]),
         },
-        false,
+        options(true),
       ),
     ).toEqual({ steps: [], notes: [] });
-    const other = planOrganization({ ...optIn, accountManagementAdmins: new Set(['999999999999']) }, false);
-    expect(other.steps).toEqual([{ kind: 'trusted-access', servicePrincipal: 'account.amazonaws.com' }]);
+    const other = planOrganization({ ...optIn, accountManagementAdmins: new Set(['999999999999']) }, options(true));
+    expect(other.steps).toEqual([account, malware]);
     expect(other.notes[0]).toContain(
       "AWS Account Management's delegated administrator is 999999999999, not the security account 200000000000",
     );
-    expect(planOrganization({ ...optIn, callerRole: 'admin', trustedAccess: undefined, accountManagementAdmins: undefined }, true)).toEqual(
-      { steps: [], notes: [] },
+    expect(
+      planOrganization({ ...optIn, callerRole: 'admin', trustedAccess: undefined, accountManagementAdmins: undefined }, options(true)),
+    ).toEqual({ steps: [], notes: [] });
+  });
+
+  it('asks only for the plans GuardDuty offers in a region, saying so once, and expects no more of covered accounts', () => {
+    // Prepare: ap-east-2 has no RDS Protection (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html).
+    const org = organization(memberIds(1));
+    const state = emptyState('ap-east-2');
+
+    // Act
+    const plan = planRegion(org, state, { plans: PLANS, securityHub: false });
+    const covered = coveredState(org, 'ap-east-2');
+    const withoutRds = (m: GuardDutyMember): GuardDutyMember => ({
+      ...m,
+      features: new Map([...m.features].filter(([f]) => f !== 'RDS_LOGIN_EVENTS')),
+    });
+    const noRds: RegionState = {
+      ...covered,
+      guardDuty: {
+        ...covered.guardDuty,
+        members: new Map([...covered.guardDuty.members].map(([id, m]) => [id, withoutRds(m)])),
+        orgConfig: {
+          autoEnableMembers: 'ALL',
+          features: new Map(PLANS.filter((p) => p.key !== 'rds').map((p) => [p.feature, { autoEnable: 'ALL', additional: new Map() }])),
+        },
+      },
+    };
+
+    // Assess
+    expect(plan.steps.find((s) => s.kind === 'gd-org-config')).toMatchObject({ plans: PLANS.filter((p) => p.key !== 'rds') });
+    expect(plan.notes).toEqual([
+      'rds not offered by GuardDuty in ap-east-2 (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html): not turned on here, not a gap',
+    ]);
+    expect(planRegion(org, noRds, { plans: PLANS, securityHub: false }).steps).toEqual([]);
+    expect(coverageCells(org, 'ap-east-2', noRds, PLANS).filter((c) => c.gap)).toEqual([]);
+  });
+
+  it('leaves the plans a GuardDuty organization policy manages to it, and says so once for the organization', () => {
+    // Prepare
+    const policy = { id: 'p-1', name: 'baseline', type: 'GUARDDUTY_POLICY' as const, managedFeatures: ['S3_DATA_EVENTS'] };
+    const org = organization(memberIds(1), { guardDutyPolicies: [policy] });
+
+    // Act
+    const plan = planRegion(org, emptyState('us-east-1'), { plans: PLANS, securityHub: false });
+    const notes = planOrganization(org, { plans: PLANS, registerAccountAdmin: false }).notes;
+
+    // Assess
+    expect(plan.steps.find((s) => s.kind === 'gd-org-config')).toMatchObject({ plans: PLANS.filter((p) => p.key !== 's3') });
+    expect(notes).toEqual(['GuardDuty organization policy "baseline" (p-1) manages S3_DATA_EVENTS: cordon leaves plans s3 to it']);
+  });
+
+  it('plans nothing in a region a service control policy denies, and says so once', () => {
+    // Prepare
+    const org = organization(memberIds(1));
+    const state = emptyState('eu-west-1');
+    const denied =
+      'AccessDeniedException: User: arn:aws:sts::200000000000:assumed-role/r/s is not authorized to perform: guardduty:ListDetectors with an explicit deny in a service control policy';
+
+    // Act
+    const plan = planRegion(
+      org,
+      {
+        ...state,
+        guardDuty: { ...state.guardDuty, readError: denied },
+        securityHub: { ...(state.securityHub as NonNullable<RegionState['securityHub']>), readError: denied },
+      },
+      { plans: PLANS, securityHub: true },
+    );
+
+    // Assess
+    expect(plan).toMatchObject({ steps: [], problems: [], deniedByScp: true });
+    expect(plan.blocked).toBe(
+      `denied by a service control policy in eu-west-1 (${denied}): leave eu-west-1 out of --regions, or exempt the security account's role from the policy`,
     );
   });
 

@@ -31,6 +31,7 @@ describe('enabler settings', () => {
       'CORDON_HOME_REGION',
       'CORDON_CONCURRENCY',
       'CORDON_DRY_RUN',
+      'CORDON_REGISTER_ACCOUNT_ADMIN',
     ]);
   });
 
