@@ -74,14 +74,22 @@ export interface CordonConfig {
     { readonly kind: 'email'; readonly email: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
   /** Report what would be done and change nothing. @default true (a first rollout should watch before it acts) */
   readonly dryRun: boolean;
-  /** Reserved concurrency of the responder, also its SQS maximum concurrency. @default 5 */
-  readonly reservedConcurrency: number;
+  /** Responder Lambdas running at once at most: the SQS event source's maximum concurrency (no reservation needed). @default 5 */
+  readonly maxConcurrency: number;
+  /**
+   * Concurrency reserved for the responder (and 1 for the enabler), at least
+   * `maxConcurrency`. @default undefined: none (a concurrency quota of 10, as
+   * new accounts have, refuses any reservation)
+   */
+  readonly reservedConcurrency: number | undefined;
   /** SQS messages per Lambda invocation. @default DEFAULT_BATCH_SIZE (100) */
   readonly batchSize: number;
   /** How long SQS gathers a batch. @default DEFAULT_MAX_BATCHING_WINDOW_SECONDS (2) */
   readonly maxBatchingWindowSeconds: number;
   /** Retention of the responder's logs, in days (a CloudWatch Logs retention value). @default 365 */
   readonly logRetentionDays: number;
+  /** The member-role StackSet's rollout: accounts at once and accounts that may fail, in percent (SOFT_FAILURE_TOLERANCE). */
+  readonly stackSetRollout: { readonly maxConcurrentPercentage: number; readonly failureTolerancePercentage: number };
   /** How the StackSet is created: from a StackSets delegated administrator (the security account) or the management account. @default 'DELEGATED_ADMIN' */
   readonly stackSetCallAs: 'DELEGATED_ADMIN' | 'SELF';
   /**
@@ -259,7 +267,18 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   }
 
   const dryRun = value('dryRun', () => undefined);
-  const reservedConcurrency = value('reservedConcurrency', () => 2);
+  const maxConcurrency = value('maxConcurrency', () => 2);
+  const reservedConcurrency = value('reservedConcurrency', () => undefined);
+  if (reservedConcurrency !== undefined && reservedConcurrency < maxConcurrency) {
+    report(
+      ['reservedConcurrency', 'maxConcurrency'],
+      `a reservation of ${reservedConcurrency} is below the ${maxConcurrency} Lambdas the queue may run at once: Lambda would throttle polled messages back to the queue (set reservedConcurrency to ${maxConcurrency} or more, or leave it unset)`,
+    );
+  }
+  const stackSetRollout = {
+    maxConcurrentPercentage: value('stackSetMaxConcurrentPercentage', () => 25),
+    failureTolerancePercentage: value('stackSetFailureTolerancePercentage', () => 10),
+  };
   const batchSize = value('batchSize', () => 1);
   const maxBatchingWindowSeconds = value('maxBatchingWindowSeconds', () => 0);
   if (batchSize > MAX_BATCH_SIZE_WITHOUT_WINDOW && maxBatchingWindowSeconds < 1) {
@@ -352,7 +371,9 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     customActions: customActions(runbooks),
     alarm,
     dryRun: dryRun ?? true,
+    maxConcurrency,
     reservedConcurrency,
+    stackSetRollout,
     batchSize,
     maxBatchingWindowSeconds,
     logRetentionDays,

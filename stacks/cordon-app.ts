@@ -1,6 +1,7 @@
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CordonConfig } from './config';
+import { CustomActionsStack } from './custom-actions-stack';
 import { EnablerRoleStack } from './enabler-role-stack';
 import { EnablerStack } from './enabler-stack';
 import { ForwarderStack } from './forwarder-stack';
@@ -10,6 +11,7 @@ import { ResponderStack } from './responder-stack';
 /** Stack names (stable: `npx cdk deploy <name>` and docs/deploy.md use them). */
 export const STACK_NAMES = {
   responder: 'cordon-responder',
+  customActions: 'cordon-custom-actions',
   memberRoles: 'cordon-member-roles',
   forwarder: (region: string) => `cordon-forwarder-${region}`,
   enabler: 'cordon-enabler',
@@ -19,6 +21,8 @@ export const STACK_NAMES = {
 /** The stacks of one cordon deployment. */
 export interface CordonStacks {
   readonly responder: ResponderStack;
+  /** The Security Hub custom actions: deployed once Security Hub is on in the security account's home region. */
+  readonly customActions: CustomActionsStack;
   readonly memberRoles: MemberRoleStackSetStack;
   readonly forwarders: readonly ForwarderStack[];
   /** Present when `cordon:managementAccountId` is set. */
@@ -26,9 +30,9 @@ export interface CordonStacks {
 }
 
 /**
- * Adds cordon's stacks to `app`: the responder and the member-role StackSet in
- * the home region and a forwarder in each other covered region, all in the
- * security account (the StackSet stack in the management account with
+ * Adds cordon's stacks to `app`: the responder, its Security Hub custom
+ * actions and the member-role StackSet in the home region and a forwarder in
+ * each other covered region, all in the security account (the StackSet stack in the management account with
  * `stackSetCallAs` SELF); with `managementAccountId`, the enabler in the
  * management account and the role it assumes in the security account.
  *
@@ -47,6 +51,11 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
     description: 'cordon responder: GuardDuty findings and Security Hub custom actions to containment in member accounts',
     config,
   });
+  const customActions = new CustomActionsStack(app, STACK_NAMES.customActions, {
+    env: security(config.homeRegion),
+    description: 'cordon custom actions: the Security Hub custom actions (deploy once Security Hub is on in this account and region)',
+    config,
+  });
   const memberRoles = new MemberRoleStackSetStack(app, STACK_NAMES.memberRoles, {
     env: config.stackSetCallAs === 'SELF' ? management(config.homeRegion) : security(config.homeRegion),
     description: 'cordon member roles: a service-managed StackSet deploying the role the responder assumes in every member account',
@@ -60,7 +69,7 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
           env: security(region),
           description: `cordon forwarder: GuardDuty findings of ${region} to the responder in ${config.homeRegion}`,
           homeRegion: config.homeRegion,
-          alarmEmail: config.alarm.kind === 'email' ? config.alarm.email : undefined,
+          alarm: config.alarm,
         }),
     );
   const enabler = config.enabler
@@ -80,8 +89,8 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
         }),
       }
     : undefined;
-  const all = [responder, memberRoles, ...forwarders, ...(enabler ? [enabler.function, enabler.role] : [])];
+  const all = [responder, customActions, memberRoles, ...forwarders, ...(enabler ? [enabler.function, enabler.role] : [])];
   for (const stack of all) Tags.of(stack).add('cordon:managed', 'true');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { responder, memberRoles, forwarders, ...(enabler ? { enabler } : {}) };
+  return { responder, customActions, memberRoles, forwarders, ...(enabler ? { enabler } : {}) };
 }

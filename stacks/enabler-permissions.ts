@@ -1,6 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { ENABLER_PERMISSIONS } from '../src/org/permissions';
+import { ENABLER_PERMISSIONS, servicePrincipalsOf } from '../src/org/permissions';
 import { GUARDDUTY_PRINCIPAL, SECURITY_HUB_PRINCIPAL } from '../src/org/plan';
 
 /**
@@ -38,15 +38,37 @@ export function adminActions(): string[] {
 
 /**
  * The enabler Lambda's statements in the management account: sts:AssumeRole
- * on the one role in the security account, the rest on "*" (Organizations'
- * trusted access and delegated-administrator calls, GuardDuty's and Security
- * Hub's EnableOrganizationAdminAccount and the Account API's ListRegions
- * have no resource-level permission).
+ * on the one role in the security account; the Organizations actions that
+ * take a service principal only for the principals the enabler uses them
+ * for (`organizations:ServicePrincipal`: AWS Account Management's delegated
+ * administrator only with `registerAccountAdmin`); the rest on "*"
+ * (Organizations' reads, GuardDuty's and Security Hub's
+ * EnableOrganizationAdminAccount and the Account API's ListRegions have no
+ * resource-level permission).
  */
-export function managementStatements(adminRoleArn: string): PolicyStatement[] {
-  const rest = managementActions().filter((a) => a !== ASSUME_ROLE);
+export function managementStatements(adminRoleArn: string, settings: { readonly registerAccountAdmin: boolean }): PolicyStatement[] {
+  const actions = managementActions().filter((a) => a !== ASSUME_ROLE);
+  const byPrincipals = new Map<string, string[]>();
+  const rest: string[] = [];
+  for (const action of actions) {
+    const principals = servicePrincipalsOf(action, settings);
+    if (principals === undefined) rest.push(action);
+    else {
+      const key = [...principals].sort().join(',');
+      byPrincipals.set(key, [...(byPrincipals.get(key) ?? []), action]);
+    }
+  }
   return [
     new PolicyStatement({ sid: 'AssumeEnablerRoleInSecurityAccount', actions: [ASSUME_ROLE], resources: [adminRoleArn] }),
+    ...[...byPrincipals].map(
+      ([principals, grouped], i) =>
+        new PolicyStatement({
+          sid: `OrganizationsForServices${i + 1}`,
+          actions: grouped,
+          resources: ['*'],
+          conditions: { StringEquals: { 'organizations:ServicePrincipal': principals.split(',') } },
+        }),
+    ),
     ...(rest.length > 0 ? [new PolicyStatement({ sid: 'EnableOrganization', actions: rest, resources: ['*'] })] : []),
   ];
 }

@@ -62,7 +62,8 @@ export class EnablerStack extends Stack {
       alias: 'alias/cordon-enabler',
       description: "cordon enabler: encrypts the enabler's logs and its alarm topic",
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack is deleted or the key replaced, but not when the stack's first deploy fails.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const logGroup = createEncryptedLogGroup(this, 'EnablerLogs', { key, retentionDays: config.logRetentionDays });
 
@@ -73,15 +74,16 @@ export class EnablerStack extends Stack {
       description:
         'cordon enabler: turns GuardDuty and Security Hub on across the organization, and assumes the enabler role in the security account',
     });
-    for (const statement of managementStatements(adminRoleArn)) this.functionRole.addToPolicy(statement);
+    for (const statement of managementStatements(adminRoleArn, enabler)) this.functionRole.addToPolicy(statement);
     logGroup.grantWrite(this.functionRole);
 
     this.fn = createCordonFunction(this, 'Enabler', {
       description: 'cordon: keeps GuardDuty and Security Hub on in every account and region of the organization',
       handlerFile: 'src/handlers/enable.ts',
       timeout: Duration.seconds(ENABLER_TIMEOUT_SECONDS),
-      // One run at a time: a manual invocation during a scheduled run waits in Lambda's async queue.
-      reservedConcurrentExecutions: 1,
+      // One run at a time when reservations are possible (cordon:reservedConcurrency set): a manual invocation during a
+      // scheduled run then waits in Lambda's async queue. Without it (quota of 10), runs may overlap; each is idempotent.
+      reservedConcurrentExecutions: config.reservedConcurrency !== undefined ? 1 : undefined,
       role: this.functionRole,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

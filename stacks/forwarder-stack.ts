@@ -3,20 +3,26 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
-import { GUARDDUTY_FINDING_PATTERN } from './shared';
+import { allowEventBridgeToEncrypt } from './constructs/encrypted-queue-target';
+import { forwarderAlarmName, GUARDDUTY_FINDING_PATTERN } from './shared';
 
 /** Props of a region forwarder. */
 export interface ForwarderStackProps extends StackProps {
   /** The responder's region, whose default event bus receives the findings. */
   readonly homeRegion: string;
-  /** Address subscribed to this region's alarm topic. @default none (the stack warns) */
-  readonly alarmEmail?: string;
+  /**
+   * Where alarms go (the deployment's `alarmEmail` or `alarmTopicArn`): an
+   * e-mail address is subscribed to this region's alarm topic; a topic (in
+   * the home region) gets this region's alarm through the home region's
+   * event bus. @default none (the stack warns)
+   */
+  readonly alarm?: CordonConfig['alarm'];
 }
 
 /**
@@ -30,7 +36,10 @@ export interface ForwarderStackProps extends StackProps {
  * deliver goes to a dead-letter queue in this region (KMS-encrypted, kept 14
  * days, so the findings can be sent again) and an alarm on its depth notifies
  * a topic of this region (CloudWatch alarms notify topics of their own region
- * only, so the responder's topic cannot be used).
+ * only, so the responder's topic cannot be used), to which `alarmEmail` is
+ * subscribed. With `alarmTopicArn` instead, the alarm's state changes also go
+ * to the home region's default event bus, where the responder stack publishes
+ * them to that topic: a subscriber hears of it either way.
  */
 export class ForwarderStack extends Stack {
   public readonly rule: Rule;
@@ -49,15 +58,7 @@ export class ForwarderStack extends Stack {
       pendingWindow: Duration.days(7),
     });
     // EventBridge writes undeliverable events to the encrypted dead-letter queue.
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'EventBridgeToEncryptedDeadLetterQueue',
-        principals: [new ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
+    allowEventBridgeToEncrypt(key, 'EventBridgeToEncryptedDeadLetterQueue');
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: key,
@@ -81,19 +82,37 @@ export class ForwarderStack extends Stack {
       targets: [new EventBusTarget(homeBus, { deadLetterQueue: this.deadLetterQueue })],
     });
 
-    this.alarmTopic = createAlarmTopic(this, 'AlarmTopic', {
-      key,
-      email: props.alarmEmail,
-      noSubscriberReason: `cordon:alarmEmail is not set (an alarm topic in ${props.homeRegion} cannot receive this region's alarms)`,
-    });
-    new Alarm(this, 'FindingsNotForwarded', {
+    const alarm = props.alarm ?? { kind: 'none' };
+    // The configured topic is in the home region: the alarm reaches it through the home region's event bus (below).
+    this.alarmTopic =
+      alarm.kind === 'topic'
+        ? Topic.fromTopicArn(this, 'AlarmTopic', alarm.topicArn)
+        : createAlarmTopic(this, 'AlarmTopic', {
+            key,
+            email: alarm.kind === 'email' ? alarm.email : undefined,
+            noSubscriberReason: `cordon:alarmEmail is not set (an alarm topic in ${props.homeRegion} cannot receive this region's alarms)`,
+          });
+    const findingsNotForwarded = new Alarm(this, 'FindingsNotForwarded', {
+      alarmName: forwarderAlarmName(this.region),
       alarmDescription: `cordon: GuardDuty findings of this region could not be delivered to ${props.homeRegion} for 24 hours and are in the forwarder's dead-letter queue`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new SnsAction(this.alarmTopic));
+    });
+    if (alarm.kind !== 'topic') findingsNotForwarded.addAlarmAction(new SnsAction(this.alarmTopic));
+    else {
+      new Rule(this, 'ForwardAlarm', {
+        description: `cordon: this forwarder's alarm to ${props.homeRegion}, where the responder stack publishes it to cordon:alarmTopicArn`,
+        eventPattern: {
+          source: ['aws.cloudwatch'],
+          detailType: ['CloudWatch Alarm State Change'],
+          resources: [findingsNotForwarded.alarmArn],
+        },
+        targets: [new EventBusTarget(homeBus, { deadLetterQueue: this.deadLetterQueue })],
+      });
+    }
 
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.deadLetterQueue.queueUrl,

@@ -43,7 +43,14 @@ export class MemberRoleStackSetStack extends Stack {
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
       capabilities: ['CAPABILITY_NAMED_IAM'],
       managedExecution: { Active: true },
-      operationPreferences: { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
+      // SOFT_FAILURE_TOLERANCE: the configured accounts at once, whatever fails; STRICT (the default) would cap it at the
+      // failure tolerance + 1 account, so that "25 percent at once" would mean one or two accounts.
+      operationPreferences: {
+        concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+        maxConcurrentPercentage: config.stackSetRollout.maxConcurrentPercentage,
+        failureTolerancePercentage: config.stackSetRollout.failureTolerancePercentage,
+        regionConcurrencyType: 'PARALLEL',
+      },
       parameters: Object.entries(parameters).map(([parameterKey, parameterValue]) => ({ parameterKey, parameterValue })),
       stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds: [...config.deploymentTargets] }, regions: [config.homeRegion] }],
       templateBody: JSON.stringify(memberRoleTemplate()),

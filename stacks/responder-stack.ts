@@ -2,15 +2,13 @@ import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type Stack
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
-import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { EventField, type EventPattern, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { CfnActionTarget } from 'aws-cdk-lib/aws-securityhub';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -19,8 +17,10 @@ import type { CustomActionSpec } from '../src/runbooks/custom-actions';
 import { MAX_RECEIVE_COUNT, type CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
 import { createCordonFunction } from './constructs/cordon-function';
+import { allowEventBridgeToEncrypt, EncryptedQueueTarget } from './constructs/encrypted-queue-target';
+import { ExistingTopicTarget } from './constructs/topic-target';
 import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
-import { GUARDDUTY_FINDING_PATTERN, requireLocalEsbuild, warnPlaceholders } from './shared';
+import { actionTargetArn, forwardedAlarmPattern, GUARDDUTY_FINDING_PATTERN, requireLocalEsbuild, warnPlaceholders } from './shared';
 
 /** Where the runbooks are inside the Lambda bundle (CORDON_RUNBOOKS_DIR). */
 export const LAMBDA_RUNBOOKS_DIR = '/var/task/runbooks';
@@ -57,7 +57,8 @@ export function customActionPattern(actionTargetArns: readonly string[]): EventP
  * Splits custom actions into groups whose rule's event pattern stays within
  * EVENT_PATTERN_MAX_CHARS once CloudFormation has resolved the ActionTarget
  * ARNs, sized for the longest partition, a 12-digit account and `region`.
- * The ARNs are tokens at synth, so the size is computed from what they become.
+ * The ARNs are tokens at synth (partition and account), so the size is
+ * computed from what they become.
  */
 export function customActionRuleGroups(specs: readonly CustomActionSpec[], region: string): CustomActionSpec[][] {
   const arn = (spec: CustomActionSpec): string => `arn:${LONGEST_PARTITION}:securityhub:${region}:123456789012:action/custom/${spec.id}`;
@@ -80,10 +81,17 @@ export interface ResponderStackProps extends StackProps {
 /**
  * The responder, in the security account's home region: EventBridge rules for
  * GuardDuty findings and Security Hub custom actions → an SQS queue (with a
- * dead-letter queue) → the responder Lambda (partial batch responses, reserved
- * concurrency) → member roles; a DynamoDB table for the audit trail and the
- * circuit breaker; the custom actions themselves; alarms; one KMS key for all
- * of it.
+ * dead-letter queue) → the responder Lambda (partial batch responses, at most
+ * `maxConcurrency` at once, reserved concurrency only when configured) →
+ * member roles; a DynamoDB table for the audit trail and the circuit
+ * breaker; alarms (with the forwarders' when alarms go to an existing topic);
+ * one KMS key for all of it.
+ *
+ * The custom actions themselves (`AWS::SecurityHub::ActionTarget`) are in
+ * their own stack (custom-actions-stack.ts): CloudFormation cannot create
+ * them until Security Hub is on in this account and region, and a responder
+ * deploy must not depend on that. The rules here match their ARNs, which
+ * AWS derives from the account, region and id.
  */
 export class ResponderStack extends Stack {
   public readonly key: Key;
@@ -111,8 +119,10 @@ export class ResponderStack extends Stack {
       description:
         'cordon: encrypts the findings queue, its dead-letter queue, the audit table, the alarm topic, the logs and the Lambda environment',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack is deleted or the key replaced, but not when the stack's first deploy fails: nothing to clean up then.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    allowEventBridgeToEncrypt(this.key, 'EventBridgeToEncryptedQueues');
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.KMS,
@@ -139,8 +149,8 @@ export class ResponderStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: true,
-      // The audit trail is what release reads and what auditors ask for: it outlives the stack.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // The audit trail is what release reads and what auditors ask for: it outlives the stack (a failed first deploy leaves nothing).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const logGroup = createEncryptedLogGroup(this, 'ResponderLogs', { key: this.key, retentionDays: config.logRetentionDays });
@@ -158,6 +168,7 @@ export class ResponderStack extends Stack {
       role: this.functionRole,
       logGroup,
       tracing: Tracing.ACTIVE,
+      // Optional: an account whose concurrency quota is 10 (new accounts) refuses any reservation.
       reservedConcurrentExecutions: config.reservedConcurrency,
       environmentEncryption: this.key,
       environment: {
@@ -179,8 +190,8 @@ export class ResponderStack extends Stack {
         batchSize: config.batchSize,
         maxBatchingWindow: config.maxBatchingWindowSeconds > 0 ? Duration.seconds(config.maxBatchingWindowSeconds) : undefined,
         reportBatchItemFailures: true,
-        // Below the reserved concurrency, so that Lambda never throttles polled messages back to the queue.
-        maxConcurrency: config.reservedConcurrency,
+        // What caps the responder, without reserved concurrency (AWS's minimum is 2); a reservation, if any, is at least this.
+        maxConcurrency: config.maxConcurrency,
       }),
     );
 
@@ -188,23 +199,21 @@ export class ResponderStack extends Stack {
     new Rule(this, 'GuardDutyFindings', {
       description: 'cordon: GuardDuty findings (all member accounts; other regions forward theirs here) to the responder queue',
       eventPattern: GUARDDUTY_FINDING_PATTERN,
-      targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+      targets: [new EncryptedQueueTarget(this.queue, this.deadLetterQueue)],
     });
 
     // One rule per group of custom actions: an event pattern holds at most EVENT_PATTERN_MAX_CHARS.
     // The first rule keeps its original id, so that existing deployments update it in place.
     customActionRuleGroups(config.customActions, this.region).forEach((group, i) => {
-      const targets = group.map(
-        (spec) => new CfnActionTarget(this, `CustomAction${spec.id}`, { id: spec.id, name: spec.name, description: spec.description }),
-      );
       new Rule(this, i === 0 ? 'SecurityHubCustomActions' : `SecurityHubCustomActions${i + 1}`, {
         description: `cordon: Security Hub custom actions (${group.map((s) => s.name).join(', ')}) to the responder queue`.slice(0, 512),
-        eventPattern: customActionPattern(targets.map((t) => t.attrActionTargetArn)),
-        targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+        eventPattern: customActionPattern(group.map((spec) => actionTargetArn(spec.id))),
+        targets: [new EncryptedQueueTarget(this.queue, this.deadLetterQueue)],
       });
     });
 
     this.alarmTopic = this.createAlarmTopic(config);
+    if (config.alarm.kind === 'topic' && config.regions.length > 1) this.routeForwarderAlarms(config);
     this.createAlarms();
     this.addOutputs(logGroup);
     this.addNagSuppressions(config);
@@ -266,6 +275,30 @@ export class ResponderStack extends Stack {
     // The table, the queue and the environment are encrypted with the stack's key.
     this.key.grantEncryptDecrypt(role);
     logGroup.grantWrite(role);
+  }
+
+  /**
+   * The forwarders' alarms, to the configured topic: a CloudWatch alarm can
+   * only notify a topic of its own region, so each forwarder sends its
+   * alarm's state changes to this region's default event bus, and this rule
+   * publishes them to the topic. (The topic's access policy must let
+   * events.amazonaws.com publish, and its key, if any, let it encrypt:
+   * docs/deploy.md.)
+   */
+  private routeForwarderAlarms(config: CordonConfig): void {
+    const text = (path: string): string => EventField.fromPath(path);
+    new Rule(this, 'ForwarderAlarms', {
+      description: "cordon: the forwarders' alarms (other regions) to the alarm topic",
+      eventPattern: forwardedAlarmPattern(config.regions.filter((r) => r !== config.homeRegion)),
+      targets: [
+        new ExistingTopicTarget(
+          this.alarmTopic,
+          RuleTargetInput.fromText(
+            `cordon: alarm ${text('$.detail.alarmName')} in ${text('$.region')} is ${text('$.detail.state.value')}: ${text('$.detail.state.reason')}`,
+          ),
+        ),
+      ],
+    });
   }
 
   private createAlarmTopic(config: CordonConfig): ITopic {

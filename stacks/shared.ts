@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Stack } from 'aws-cdk-lib';
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CONFIG_KEYS, CONTEXT_PREFIX, type ConfigKey, type CordonConfig } from './config';
@@ -9,6 +9,34 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** GuardDuty findings as EventBridge delivers them (new findings and updates of existing ones). */
 export const GUARDDUTY_FINDING_PATTERN: EventPattern = { source: ['aws.guardduty'], detailType: ['GuardDuty Finding'] };
+
+/**
+ * The ARN of a Security Hub custom action of this stack's account and region,
+ * as AWS derives it from the id ("arn:aws:securityhub:region:account-id:action/custom/id",
+ * https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_CreateActionTarget.html):
+ * a rule can match it without depending on the stack that creates it.
+ */
+export function actionTargetArn(id: string): string {
+  return `arn:${Aws.PARTITION}:securityhub:${Aws.REGION}:${Aws.ACCOUNT_ID}:action/custom/${id}`;
+}
+
+/** The prefix of the forwarders' alarm names (the home region's rule routes their state changes to the alarm topic). */
+export const FORWARDER_ALARM_PREFIX = 'cordon-forwarder-';
+
+/** The name of the alarm of the forwarder in `region`. */
+export function forwarderAlarmName(region: string): string {
+  return `${FORWARDER_ALARM_PREFIX}${region}-findings-not-forwarded`;
+}
+
+/** State changes of the forwarders' alarms, as they reach the home region's default bus from `regions`. */
+export function forwardedAlarmPattern(regions: readonly string[]): EventPattern {
+  return {
+    source: ['aws.cloudwatch'],
+    detailType: ['CloudWatch Alarm State Change'],
+    region: [...regions],
+    detail: { alarmName: [{ prefix: FORWARDER_ALARM_PREFIX }] },
+  };
+}
 
 /**
  * Adds a warning to `stack` for each of `keys` still at its placeholder value:

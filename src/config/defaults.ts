@@ -69,6 +69,9 @@ export const PLACEHOLDER_ROOT_ID = 'r-exampleroot';
 export const DEFAULT_BATCH_SIZE = 100;
 /** Default seconds SQS gathers a batch (Lambda requires at least 1 for batches above 10). */
 export const DEFAULT_MAX_BATCHING_WINDOW_SECONDS = 2;
+
+/** Responder Lambdas polling the findings queue at once, at most (the SQS event source's maximum concurrency; AWS's minimum is 2). */
+export const DEFAULT_MAX_CONCURRENCY = 5;
 /** Largest batch Lambda accepts without a batching window (SQS event sources). */
 export const MAX_BATCH_SIZE_WITHOUT_WINDOW = 10;
 /** Upper bound of `cordon:batchSize` (Lambda allows 10,000 for standard queues; a failed batch is retried whole). */

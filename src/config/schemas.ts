@@ -105,3 +105,8 @@ export const booleanKey = z.preprocess((value) => {
 export function wholeNumberKey(min: number, max: number) {
   return z.preprocess((value) => Number(configText(value)), z.int().min(min).max(max));
 }
+
+/** A whole-number key from `min` to `max` that may be left unset (empty text is unset). */
+export function optionalWholeNumberKey(min: number, max: number) {
+  return z.preprocess((value) => (configText(value) === '' ? undefined : Number(configText(value))), z.int().min(min).max(max).optional());
+}

@@ -27,6 +27,7 @@ import {
   DEFAULT_ENABLER_SCHEDULE,
   DEFAULT_EXEMPT_TAG,
   DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
+  DEFAULT_MAX_CONCURRENCY,
   DEFAULT_RESPONDER_FUNCTION_ROLE_NAME,
   DEFAULT_RUNBOOKS_DIR,
   DEFAULT_ROLE_NAME,
@@ -54,6 +55,7 @@ import {
   listText,
   numberText,
   optionalTextKey,
+  optionalWholeNumberKey,
   ORGANIZATION_ID_PATTERN,
   regionName,
   roleName,
@@ -551,9 +553,17 @@ export const DEPLOYMENT_SETTINGS = {
     sets: { responder: 'exemptTag' },
     fileSchema: z.string(),
   }),
-  reservedConcurrency: wholeNumber(2, 1000, {
-    summary: 'reserved concurrency of the responder Lambda (2-1000), also its SQS maximum concurrency',
-    default: '5',
+  maxConcurrency: wholeNumber(2, 1000, {
+    summary:
+      "responder Lambdas running at once at most (2-1000): the SQS event source's maximum concurrency, which needs no reserved concurrency",
+    default: String(DEFAULT_MAX_CONCURRENCY),
+  }),
+  reservedConcurrency: key({
+    summary:
+      'concurrency reserved for the responder (at least maxConcurrency, up to 1000), and 1 for the enabler; unset: none, as an account whose concurrency quota is 10 (new accounts) refuses any reservation',
+    schema: optionalWholeNumberKey(2, 1000),
+    expected: 'a whole number from 2 to 1000, or nothing',
+    default: undefined,
   }),
   batchSize: wholeNumber(1, MAX_BATCH_SIZE, {
     summary: `SQS messages per invocation (1-${MAX_BATCH_SIZE}; above ${MAX_BATCH_SIZE_WITHOUT_WINDOW} needs maxBatchingWindowSeconds of 1 or more)`,
@@ -572,6 +582,15 @@ export const DEPLOYMENT_SETTINGS = {
       .meta({ enum: [...LOG_RETENTION_DAYS] }),
     expected: 'a whole number from 1 to 3653',
     default: '365',
+  }),
+  stackSetMaxConcurrentPercentage: wholeNumber(1, 100, {
+    summary:
+      'accounts the member-role StackSet deploys to at once, in percent (1-100; rounded down, at least one account); failures do not lower it (SOFT_FAILURE_TOLERANCE)',
+    default: '25',
+  }),
+  stackSetFailureTolerancePercentage: wholeNumber(0, 100, {
+    summary: 'accounts the member-role StackSet may fail in, in percent (0-100; rounded down), before it stops the operation',
+    default: '10',
   }),
   stackSetCallAs: key({
     summary: 'DELEGATED_ADMIN (StackSet stack in the security account) or SELF (in the management account)',

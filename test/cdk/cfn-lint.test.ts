@@ -9,13 +9,21 @@ const VERSION = cfnLintVersion();
 describe('cfn-lint', () => {
   let synth: Synthesized;
   let withEnabler: Synthesized;
+  let withTopic: Synthesized;
   let templates: string[];
 
   beforeAll(() => {
-    // The default shape (accounts from the credentials) and the full one (enabler stacks, every stack pinned to its account).
+    // The default shape (accounts from the credentials), the full one (enabler stacks, every stack pinned to its account), and the
+    // options that add resources: alarms to an existing topic (the forwarders' alarms routed through the home region), reservations.
     synth = synthCordon(TEST_CONTEXT);
     withEnabler = synthCordon(ENABLER_CONTEXT);
-    templates = [synth, withEnabler].flatMap((s) => s.assembly.stacks.map((st) => path.join(s.outdir, st.templateFile)));
+    const { 'cordon:alarmEmail': _email, ...noEmail } = ENABLER_CONTEXT;
+    withTopic = synthCordon({
+      ...noEmail,
+      'cordon:alarmTopicArn': 'arn:aws:sns:eu-west-1:111111111111:security-alarms',
+      'cordon:reservedConcurrency': '10',
+    });
+    templates = [synth, withEnabler, withTopic].flatMap((s) => s.assembly.stacks.map((st) => path.join(s.outdir, st.templateFile)));
     const memberRole = path.join(synth.outdir, 'member-role.stackset-template.json');
     fs.writeFileSync(memberRole, JSON.stringify(memberRoleTemplate(), null, 1));
     templates.push(memberRole);
@@ -23,6 +31,7 @@ describe('cfn-lint', () => {
   afterAll(() => {
     cleanUp(synth);
     cleanUp(withEnabler);
+    cleanUp(withTopic);
   });
 
   it('is clean on every synthesized template and on the StackSet template, in every covered region', () => {
@@ -34,17 +43,17 @@ describe('cfn-lint', () => {
     // Act
     const result = cfnLint(templates, synth.config.regions);
     // Assess
+    const thrice = (name: string): string[] => [name, name, name];
     expect(templates.map((t) => path.basename(t)).sort()).toEqual([
+      ...thrice('cordon-custom-actions.template.json'),
+      'cordon-enabler-role.template.json',
       'cordon-enabler-role.template.json',
       'cordon-enabler.template.json',
-      'cordon-forwarder-eu-central-1.template.json',
-      'cordon-forwarder-eu-central-1.template.json',
-      'cordon-forwarder-us-east-1.template.json',
-      'cordon-forwarder-us-east-1.template.json',
-      'cordon-member-roles.template.json',
-      'cordon-member-roles.template.json',
-      'cordon-responder.template.json',
-      'cordon-responder.template.json',
+      'cordon-enabler.template.json',
+      ...thrice('cordon-forwarder-eu-central-1.template.json'),
+      ...thrice('cordon-forwarder-us-east-1.template.json'),
+      ...thrice('cordon-member-roles.template.json'),
+      ...thrice('cordon-responder.template.json'),
       'member-role.stackset-template.json',
     ]);
     expect(result.output).toBe('');

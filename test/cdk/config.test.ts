@@ -143,6 +143,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
       'cordon:alarmEmail': 'not-an-address',
       'cordon:dryRun': 'maybe',
       'cordon:reservedConcurrency': '1',
+      'cordon:maxConcurrency': '1',
       'cordon:logRetentionDays': '42',
       'cordon:stackSetCallAs': 'SELF',
     });
@@ -153,10 +154,12 @@ describe('deployment configuration (stacks/config.ts)', () => {
     expect(text).toMatch(/^cordon:deploymentTargets: "production" is neither a root id/m);
     expect(text).toMatch(/^cordon:alarmEmail: expected an e-mail address/m);
     expect(text).toMatch(/^cordon:dryRun: expected true or false/m);
-    expect(text).toMatch(/^cordon:reservedConcurrency: expected a whole number from 2 to 1000/m);
+    expect(text).toMatch(/^cordon:reservedConcurrency: expected a whole number from 2 to 1000, or nothing/m);
+    // AWS's minimum maximum concurrency of an SQS event source is 2.
+    expect(text).toMatch(/^cordon:maxConcurrency: expected a whole number from 2 to 1000 \(got "1"\)$/m);
     expect(text).toMatch(/^cordon:logRetentionDays: expected one of CloudWatch Logs' retention periods/m);
     expect(text).toMatch(/^cordon:securityAccountId: required when cordon:stackSetCallAs is SELF/m);
-    expect(problems).toHaveLength(8);
+    expect(problems).toHaveLength(9);
   });
 
   it("validates responder settings with the responder's own rules, naming the key that set them", () => {
@@ -263,6 +266,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
       'cordon:enableFeatures': 's3, runtime',
       'cordon:enableSecurityHub': 'false',
       'cordon:enablerSchedule': '6',
+      'cordon:enablerRegisterAccountAdmin': 'true',
     });
     // Assess
     expect(without.enabler).toBeUndefined();
@@ -273,6 +277,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
       adminRoleName: DEFAULT_ADMIN_ROLE_NAME,
       functionRoleName: 'cordon-enabler-lambda',
       dryRun: false,
+      registerAccountAdmin: true,
       env: {
         CORDON_ADMIN_ACCOUNT_ID: SECURITY_ACCOUNT_ID,
         CORDON_ADMIN_ROLE_NAME: DEFAULT_ADMIN_ROLE_NAME,
@@ -281,6 +286,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
         CORDON_FEATURES: 's3,runtime',
         CORDON_SECURITY_HUB: 'false',
         CORDON_DRY_RUN: 'false',
+        CORDON_REGISTER_ACCOUNT_ADMIN: 'true',
       },
     });
     // The enabler's own settings read the environment as intended.
@@ -291,12 +297,14 @@ describe('deployment configuration (stacks/config.ts)', () => {
       plans: settings.plans.map((p) => p.key),
       securityHub: settings.securityHub,
       home: settings.homeRegion,
+      registerAccountAdmin: settings.registerAccountAdmin,
     }).toEqual({
       admin: SECURITY_ACCOUNT_ID,
       regions: { kind: 'list', regions: ['eu-west-1', 'eu-central-1', 'us-east-1'] },
       plans: ['s3', 'runtime'],
       securityHub: false,
       home: 'eu-west-1',
+      registerAccountAdmin: true,
     });
   });
 

@@ -81,6 +81,7 @@ describe('enabler stacks (management account, and the role it assumes in the sec
       // Assess
       expect(without.stacks.enabler).toBeUndefined();
       expect(envs(synth)).toEqual({
+        'cordon-custom-actions': SECURITY_ACCOUNT_ID,
         'cordon-enabler': MANAGEMENT_ACCOUNT_ID,
         'cordon-enabler-role': SECURITY_ACCOUNT_ID,
         'cordon-responder': SECURITY_ACCOUNT_ID,
@@ -96,14 +97,24 @@ describe('enabler stacks (management account, and the role it assumes in the sec
     }
   });
 
-  it('runs the enabler Lambda on nodejs22.x arm64, one run at a time, for up to 15 minutes, with its settings from the configuration', () => {
-    // Assess
+  it('runs the enabler Lambda on nodejs22.x arm64 for up to 15 minutes, with its settings from the configuration, reserving nothing unless configured', () => {
+    // Assess: no reservation by default (a concurrency quota of 10 refuses any); one run at a time with cordon:reservedConcurrency.
+    expect((fnTemplate.toJSON() as { Resources: Resources }).Resources[fnId]?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const reserving = synthCordon({ ...ENABLER_CONTEXT, 'cordon:reservedConcurrency': '5' });
+    try {
+      Template.fromStack(enablerOf(reserving).function).hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        ReservedConcurrentExecutions: 1,
+      });
+    } finally {
+      cleanUp(reserving);
+    }
+    fnTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     fnTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Timeout: ENABLER_TIMEOUT_SECONDS,
-      ReservedConcurrentExecutions: 1,
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: onlyId(fnTemplate, 'AWS::Logs::LogGroup') } },
       Environment: {
         Variables: {
@@ -113,6 +124,7 @@ describe('enabler stacks (management account, and the role it assumes in the sec
           CORDON_HOME_REGION: 'eu-west-1',
           CORDON_SECURITY_HUB: 'true',
           CORDON_DRY_RUN: 'false',
+          CORDON_REGISTER_ACCOUNT_ADMIN: 'false',
           NODE_OPTIONS: '--enable-source-maps',
         },
       },
@@ -168,6 +180,42 @@ describe('enabler stacks (management account, and the role it assumes in the sec
       RoleName: synth.config.enablerFunctionRoleName,
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
     });
+  });
+
+  it("limits the Organizations calls that name a service to the services cordon uses them for: Account Management's delegation only when opted in", () => {
+    // Prepare
+    const principalsOf = (statements: TemplateStatement[], action: string): unknown =>
+      statements.find((st) => actionsOf(st).includes(action))?.Condition;
+    const opted = synthCordon({ ...ENABLER_CONTEXT, 'cordon:enablerRegisterAccountAdmin': 'true' });
+    try {
+      const enabler = enablerOf(opted);
+      const template = Template.fromStack(enabler.function);
+      const optedStatements = roleStatements(
+        template,
+        enabler.function.getLogicalId(enabler.function.functionRole.node.defaultChild as CfnElement),
+      );
+      const designated = ['guardduty.amazonaws.com', 'securityhub.amazonaws.com'];
+      // Assess
+      expect(principalsOf(fnRoleStatements, 'organizations:RegisterDelegatedAdministrator')).toEqual({
+        StringEquals: { 'organizations:ServicePrincipal': designated },
+      });
+      expect(principalsOf(optedStatements, 'organizations:RegisterDelegatedAdministrator')).toEqual({
+        StringEquals: { 'organizations:ServicePrincipal': ['account.amazonaws.com', ...designated] },
+      });
+      expect(principalsOf(fnRoleStatements, 'organizations:EnableAWSServiceAccess')).toEqual({
+        StringEquals: {
+          'organizations:ServicePrincipal': [
+            'account.amazonaws.com',
+            'guardduty.amazonaws.com',
+            'malware-protection.guardduty.amazonaws.com',
+            'securityhub.amazonaws.com',
+          ],
+        },
+      });
+      expect(Template.fromStack(enabler.function).toJSON()).toBeDefined();
+    } finally {
+      cleanUp(opted);
+    }
   });
 
   it('trusts the enabler role in the security account only to the enabler Lambda, from inside the organization', () => {

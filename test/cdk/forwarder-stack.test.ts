@@ -24,6 +24,7 @@ describe('region forwarder stacks', () => {
       ['cordon-forwarder-us-east-1', 'us-east-1'],
     ]);
     expect(synth.assembly.stacks.map((s) => s.stackName).sort()).toEqual([
+      'cordon-custom-actions',
       'cordon-forwarder-eu-central-1',
       'cordon-forwarder-us-east-1',
       'cordon-member-roles',
@@ -78,7 +79,7 @@ describe('region forwarder stacks', () => {
     }
   });
 
-  it('encrypt the dead-letter queue with a key EventBridge may use, and alarm on its depth to a topic of the region', () => {
+  it('encrypt the dead-letter queue with a key EventBridge may use (Decrypt and GenerateDataKey only), and alarm on its depth to a topic of the region with the e-mail subscribed', () => {
     for (const stack of synth.stacks.forwarders) {
       // Prepare
       const template = Template.fromStack(stack);
@@ -98,7 +99,7 @@ describe('region forwarder stacks', () => {
               Sid: 'EventBridgeToEncryptedDeadLetterQueue',
               Effect: 'Allow',
               Principal: { Service: 'events.amazonaws.com' },
-              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
               Resource: '*',
               Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
             },
@@ -112,7 +113,10 @@ describe('region forwarder stacks', () => {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         AlarmActions: [{ Ref: topicId }],
+        AlarmName: `cordon-forwarder-${stack.region}-findings-not-forwarded`,
       });
+      // With an e-mail, the local topic reaches the subscriber: nothing goes through the home region.
+      template.resourceCountIs('AWS::Events::Rule', 1);
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TEST_CONTEXT['cordon:alarmEmail'] });
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -123,6 +127,44 @@ describe('region forwarder stacks', () => {
         },
       });
       expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['AlarmTopicArn', 'DeadLetterQueueUrl']);
+    }
+  });
+
+  it("with an existing topic (in the home region), send their alarm's state changes to the home region's bus, where the responder publishes them", () => {
+    // Prepare
+    const topicArn = 'arn:aws:sns:eu-west-1:111111111111:security-alarms';
+    const { 'cordon:alarmEmail': _email, ...context } = TEST_CONTEXT;
+    const withTopic = synthCordon({ ...context, 'cordon:alarmTopicArn': topicArn });
+    try {
+      for (const stack of withTopic.stacks.forwarders) {
+        // Act
+        const template = Template.fromStack(stack);
+        const alarmId = onlyId(template, 'AWS::CloudWatch::Alarm');
+        // Assess
+        template.resourceCountIs('AWS::SNS::Topic', 0);
+        expect(template.findResources('AWS::CloudWatch::Alarm')[alarmId]?.Properties.AlarmActions).toBeUndefined();
+        template.hasResourceProperties('AWS::Events::Rule', {
+          EventPattern: {
+            source: ['aws.cloudwatch'],
+            'detail-type': ['CloudWatch Alarm State Change'],
+            resources: [{ 'Fn::GetAtt': [alarmId, 'Arn'] }],
+          },
+          Targets: [
+            Match.objectLike({
+              Arn: {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:', { Ref: 'AWS::AccountId' }, ':event-bus/default'],
+                ],
+              },
+            }),
+          ],
+        });
+        Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cordon:alarmEmail is not set'));
+        expect(template.findOutputs('AlarmTopicArn').AlarmTopicArn?.Value).toBe(topicArn);
+      }
+    } finally {
+      cleanUp(withTopic);
     }
   });
 

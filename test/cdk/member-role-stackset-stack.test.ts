@@ -31,6 +31,36 @@ describe('member role StackSet stack', () => {
     });
   });
 
+  it('rolls out at the configured accounts at once whatever fails (SOFT_FAILURE_TOLERANCE), stopping past the configured failures', () => {
+    // Prepare: STRICT_FAILURE_TOLERANCE (CloudFormation's default) would cap concurrency at the failure tolerance + 1 account
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudformation-stackset-operationpreferences.html).
+    const custom = synthCordon({
+      ...TEST_CONTEXT,
+      'cordon:stackSetMaxConcurrentPercentage': '50',
+      'cordon:stackSetFailureTolerancePercentage': '0',
+    });
+    try {
+      // Assess
+      template.hasResourceProperties('AWS::CloudFormation::StackSet', {
+        OperationPreferences: {
+          ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+          MaxConcurrentPercentage: 25,
+          FailureTolerancePercentage: 10,
+          RegionConcurrencyType: 'PARALLEL',
+        },
+      });
+      Template.fromStack(custom.stacks.memberRoles).hasResourceProperties('AWS::CloudFormation::StackSet', {
+        OperationPreferences: Match.objectLike({
+          ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+          MaxConcurrentPercentage: 50,
+          FailureTolerancePercentage: 0,
+        }),
+      });
+    } finally {
+      cleanUp(custom);
+    }
+  });
+
   it("deploys the member role template, with the responder's role, the organization and the external id as parameters", () => {
     // Prepare
     const stackSet = Object.values(template.findResources('AWS::CloudFormation::StackSet'))[0] as {

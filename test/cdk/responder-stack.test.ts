@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CIRCUIT_METRIC } from '../../src/handlers/responder';
 import { RESPONDER_ENV } from '../../src/config/settings';
 import type { CustomActionSpec } from '../../src/runbooks/custom-actions';
+import { DEFAULT_MAX_CONCURRENCY } from '../../src/config/defaults';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCHING_WINDOW_SECONDS, loadConfig } from '../../stacks/config';
 import {
   CUSTOM_ACTION_DETAIL_TYPE,
@@ -62,11 +63,30 @@ describe('responder stack (security account, home region)', () => {
     expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(2);
   });
 
-  it('creates one Security Hub custom action per runbook that declares one, plus the built-ins, and routes exactly those', () => {
-    // Prepare
+  it('creates one Security Hub custom action per runbook that declares one, plus the built-ins, in their own stack, and routes exactly those', () => {
+    // Prepare: the action targets cannot be created before Security Hub is on; the responder must deploy without them.
     const specs = synth.config.customActions;
-    const targets = template.findResources('AWS::SecurityHub::ActionTarget');
+    const actions = Template.fromStack(synth.stacks.customActions);
+    const targets = actions.findResources('AWS::SecurityHub::ActionTarget');
+    const arn = (id: string): unknown => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':securityhub:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:action/custom/${id}`,
+        ],
+      ],
+    });
     // Assess
+    template.resourceCountIs('AWS::SecurityHub::ActionTarget', 0);
+    expect(Object.keys(actions.toJSON().Resources as object)).toHaveLength(specs.length);
+    expect(synth.stacks.customActions.dependencies).toEqual([]);
+    expect(synth.stacks.responder.dependencies).toEqual([]);
     expect(Object.values(targets).map((t) => t.Properties)).toEqual(
       specs.map((s) => ({ Id: s.id, Name: s.name, Description: s.description })),
     );
@@ -76,7 +96,7 @@ describe('responder stack (security account, home region)', () => {
       EventPattern: {
         source: ['aws.securityhub'],
         'detail-type': ['Security Hub Findings - Custom Action'],
-        resources: Object.keys(targets).map((id) => ({ 'Fn::GetAtt': [id, 'ActionTargetArn'] })),
+        resources: specs.map((spec) => arn(spec.id)),
       },
       Targets: [
         { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } }, Id: Match.anyValue() },
@@ -98,7 +118,7 @@ describe('responder stack (security account, home region)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: RESPONDER_TIMEOUT_SECONDS });
   });
 
-  it('lets only EventBridge of this account send to the queue, only the two rules dead-letter, over TLS only', () => {
+  it('lets only the two rules send to the queue and dead-letter, over TLS only', () => {
     // Prepare
     const tlsOnly = (id: string) =>
       Match.objectLike({
@@ -115,12 +135,14 @@ describe('responder stack (security account, home region)', () => {
       PolicyDocument: {
         Statement: [
           tlsOnly(queueId),
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: Match.arrayWith(['sqs:SendMessage']),
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          }),
+          ...rules.map((rule) =>
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+            }),
+          ),
         ],
       },
     });
@@ -142,12 +164,13 @@ describe('responder stack (security account, home region)', () => {
     });
   });
 
-  it('runs the responder on nodejs22.x arm64 with reserved concurrency, partial batch responses and batching', () => {
-    // Assess
+  it('runs the responder on nodejs22.x arm64 capped by the queue (no reserved concurrency unless configured), partial batch responses and batching', () => {
+    // Assess: a new account's concurrency quota of 10 refuses any reservation, so none by default; SQS's maximum concurrency caps it.
+    expect(synth.config.reservedConcurrency).toBeUndefined();
+    expect(resources[fnId]?.Properties.ReservedConcurrentExecutions).toBeUndefined();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      ReservedConcurrentExecutions: synth.config.reservedConcurrency,
       TracingConfig: { Mode: 'Active' },
       KmsKeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] },
     });
@@ -157,8 +180,24 @@ describe('responder stack (security account, home region)', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: DEFAULT_BATCH_SIZE,
       MaximumBatchingWindowInSeconds: DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
-      ScalingConfig: { MaximumConcurrency: synth.config.reservedConcurrency },
+      ScalingConfig: { MaximumConcurrency: DEFAULT_MAX_CONCURRENCY },
     });
+  });
+
+  it('lets EventBridge use the key for the queues with kms:Decrypt and kms:GenerateDataKey only', () => {
+    // Assess
+    const statements = (resources[keyId]?.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+    const events = statements.filter((st) => JSON.stringify(st.Principal).includes('events.amazonaws.com'));
+    expect(events).toEqual([
+      {
+        Sid: 'EventBridgeToEncryptedQueues',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
   });
 
   it('lets CloudWatch alarms of this account and region publish to the TLS-only, encrypted alarm topic', () => {
@@ -271,8 +310,9 @@ describe('responder stack (security account, home region)', () => {
 
   it('keeps the audit trail in a retained DynamoDB table: pk/sk, TTL on expiresAt, PITR, the key, on demand', () => {
     // Assess
+    // RETAIN_ON_UPDATE_OR_DELETE: kept on delete and replacement, removed when the first deploy fails (nothing left behind).
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         KeySchema: [
@@ -290,7 +330,11 @@ describe('responder stack (security account, home region)', () => {
         DeletionProtectionEnabled: true,
       },
     });
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
   });
 
   it('alarms to the topic on dead letters, on the circuit breaker and on findings left waiting', () => {
@@ -380,9 +424,10 @@ describe('responder stack variants', () => {
     const rules = Object.entries(
       template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.securityhub'] } } }),
     );
-    const targetIds = Object.keys(template.findResources('AWS::SecurityHub::ActionTarget'));
     const routed = rules.flatMap(([, r]) =>
-      (r.Properties.EventPattern.resources as Array<{ 'Fn::GetAtt': [string, string] }>).map((ref) => ref['Fn::GetAtt'][0]),
+      (r.Properties.EventPattern.resources as Array<{ 'Fn::Join': [string, unknown[]] }>).map((ref) =>
+        String(ref['Fn::Join'][1].at(-1)).replace(':action/custom/', ''),
+      ),
     );
     const queueArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }), 'Arn'] };
     // Assess: every action routed exactly once, by rules whose resolved patterns fit EventBridge's default quota.
@@ -392,8 +437,7 @@ describe('responder stack variants', () => {
       'SecurityHubCustomActions2',
       'SecurityHubCustomActions3',
     ]);
-    expect(routed.sort()).toEqual(targetIds.sort());
-    expect(targetIds).toHaveLength(45);
+    expect(routed.sort()).toEqual(many.map((spec) => spec.id).sort());
     for (const [, rule] of rules) {
       const resolved = JSON.stringify({
         ...rule.Properties.EventPattern,
@@ -429,7 +473,24 @@ describe('responder stack variants', () => {
     expect(lambdaBundling()).toMatchObject({ forceDockerBundling: false, keepNames: true, minify: true, externalModules: [] });
   });
 
-  it('uses an existing alarm topic instead of creating one', () => {
+  it('reserves concurrency only when asked, never below what the queue may run at once', () => {
+    // Prepare
+    const synth = synthCordon({ ...TEST_CONTEXT, 'cordon:reservedConcurrency': '12', 'cordon:maxConcurrency': '10' });
+    try {
+      // Act
+      const template = Template.fromStack(synth.stacks.responder);
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', ReservedConcurrentExecutions: 12 });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 10 } });
+    } finally {
+      cleanUp(synth);
+    }
+    expect(() => loadConfig({ context: { ...TEST_CONTEXT, 'cordon:reservedConcurrency': '4' }, cwd: REPO_ROOT })).toThrow(
+      /cordon:reservedConcurrency and cordon:maxConcurrency: a reservation of 4 is below the 5 Lambdas the queue may run at once/,
+    );
+  });
+
+  it("uses an existing alarm topic instead of creating one, and publishes the forwarders' alarms to it", () => {
     // Prepare
     const topicArn = 'arn:aws:sns:eu-west-1:123456789012:security-alarms';
     const { 'cordon:alarmEmail': _email, ...context } = TEST_CONTEXT;
@@ -440,6 +501,16 @@ describe('responder stack variants', () => {
       // Assess
       template.resourceCountIs('AWS::SNS::Topic', 0);
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
+      // The forwarders (eu-central-1, us-east-1) send their alarm's state changes here; this rule publishes them to the topic.
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          region: ['eu-central-1', 'us-east-1'],
+          detail: { alarmName: [{ prefix: 'cordon-forwarder-' }] },
+        },
+        Targets: [Match.objectLike({ Arn: topicArn, InputTransformer: Match.anyValue() })],
+      });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ CORDON_DRY_RUN: 'false' }) },
       });

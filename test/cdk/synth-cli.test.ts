@@ -48,6 +48,7 @@ describe('npx cdk synth', () => {
       expect(manifest.missing ?? []).toEqual([]);
       expect(Object.fromEntries(stacks.map(([name, a]) => [name, a.environment]))).toEqual({
         'cordon-responder': 'aws://unknown-account/us-east-1',
+        'cordon-custom-actions': 'aws://unknown-account/us-east-1',
         'cordon-member-roles': 'aws://unknown-account/us-east-1',
         'cordon-forwarder-us-west-2': 'aws://unknown-account/us-west-2',
       });
