@@ -27,19 +27,27 @@ export const ENABLE_COMMAND = command({
   },
   description: `Turns GuardDuty on in every active account and every region of the AWS
 Organization, with the security account as delegated administrator, and keeps
-it on: trusted access, delegated administrator, the security account's
-detector (findings published every 15 minutes), every account as a member
-(batches of 50), organization auto-enable ALL with the protection plans, and
-members missing a plan or whose monitoring was stopped repaired; Security Hub
-likewise, with a finding aggregator in the home region. With opt-in regions,
-the security account is also made AWS Account Management's delegated
-administrator so that it can tell which accounts enabled them.
+it on, in one run from nothing: the delegated administrator (which gives
+GuardDuty its trusted access and the security account its detector, which
+cordon sets up: findings published every 15 minutes), trusted access for
+Malware Protection and, with opt-in regions, AWS Account Management; then
+organization auto-enable ALL with the protection plans GuardDuty offers in
+the region, before every account is added as a member (batches of 50), and
+members missing a plan or whose monitoring was stopped repaired. Security Hub
+as the organization manages it: central configuration, started from the home
+region for an organization with none (AWS's recommendation; a policy that
+enables it without standards), or local configuration (members, auto-enable
+without default standards), with a finding aggregator in the home region.
+--register-account-admin also registers the security account as AWS Account
+Management's delegated administrator so that it can read other accounts'
+opt-in regions (otherwise the management account reads them).
 
 Run it with the management account's credentials: it assumes
 --admin-role-name in the security account for that account's part. If it
 cannot, the management part is still done; then run it again with the
 security account's own credentials (same flags) for the rest. A second run
-changes nothing. A region no account has enabled is reported, not a gap.`,
+changes nothing. A region no account has enabled is reported, not a gap; a
+region a service control policy denies is reported once.`,
   exit: `Exit: 0 every targeted account and region covered with every plan (dry run:
 nothing blocks the plan), 1 gaps or failures (listed), 2 bad flags or
 configuration (nothing changed).`,

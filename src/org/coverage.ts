@@ -11,7 +11,7 @@ import { coverageCells, sortCells } from './cells';
 import type { OrgClientSet } from './clients';
 import { discoverOrganization, resolveRegionOptIn } from './discover';
 import type { CoverageCell } from './model';
-import { regionBlocker, regionNotEnabled, reportedAccounts } from './plan';
+import { deniedByScp, regionBlocker, regionNotEnabled, reportedAccounts } from './plan';
 import { SILENT_PROGRESS, type Progress } from './progress';
 import type { CoverageSettings } from './settings';
 import { readRegionState } from './state';
@@ -71,7 +71,9 @@ export async function surveyCoverage(settings: CoverageSettings, deps: CoverageD
           const blocked = regionBlocker(org, region);
           if (blocked) return failed(blocked);
           const state = await readRegionState(clients, org, region, false);
-          if (state.guardDuty.readError) return failed(state.guardDuty.readError);
+          const readError = state.guardDuty.readError;
+          if (readError)
+            return failed(deniedByScp(readError) ? `denied by a service control policy in ${region}: ${readError}` : readError);
           return coverageCells(org, region, state, settings.expectedPlans);
         } catch (err) {
           return failed(describeError(err));
