@@ -35,6 +35,7 @@ import type {
 } from '@aws-sdk/client-organizations';
 
 import { ApiError } from './errors';
+import { OPTIONAL_FEATURES } from './guardduty/store';
 import { hexId, paginate } from './util';
 
 /** The policy types held here (moto rejects them). */
@@ -52,15 +53,7 @@ export const ORGANIZATIONS_ENUM_ADDITIONS: Readonly<Record<string, readonly stri
 };
 
 /** GuardDuty features a GuardDuty policy can manage, by the policy key (the feature name in lower case). */
-const GUARDDUTY_POLICY_FEATURES: readonly string[] = [
-  'S3_DATA_EVENTS',
-  'EKS_AUDIT_LOGS',
-  'EBS_MALWARE_PROTECTION',
-  'RDS_LOGIN_EVENTS',
-  'LAMBDA_NETWORK_LOGS',
-  'RUNTIME_MONITORING',
-  'EKS_RUNTIME_MONITORING',
-];
+const GUARDDUTY_POLICY_FEATURES: readonly string[] = [...OPTIONAL_FEATURES, 'EKS_RUNTIME_MONITORING'];
 
 /** A policy held here. */
 interface LocalPolicy {

@@ -188,22 +188,33 @@ async function readSecurityHub(clients: OrgClients, org: Organization, region: s
     return listed;
   });
   const managementHub = await readManagementHub(clients, org, region);
-  const none = {
+  if (delegatedAdmin.status === 'other') return noHub(delegatedAdmin, managementHub, undefined, undefined);
+  try {
+    return await readSecurityHubAdmin(clients, org, region, delegatedAdmin, managementHub);
+  } catch (err) {
+    return noHub(delegatedAdmin, managementHub, undefined, describeError(err));
+  }
+}
+
+/** Security Hub's state when the security account has no hub here, or its side was not read. */
+function noHub(
+  delegatedAdmin: DelegatedAdmin,
+  managementHub: boolean | undefined,
+  v2: boolean | undefined,
+  readError: string | undefined,
+): SecurityHubRegionState {
+  return {
+    delegatedAdmin,
     hubEnabled: false,
     autoEnable: undefined,
-    members: new Map<string, string>(),
+    members: new Map(),
     aggregator: undefined,
     configurationType: undefined,
     autoEnableStandards: undefined,
     managementHub,
-    v2: undefined,
+    v2,
+    readError,
   };
-  if (delegatedAdmin.status === 'other') return { delegatedAdmin, ...none, readError: undefined };
-  try {
-    return await readSecurityHubAdmin(clients, org, region, delegatedAdmin, managementHub);
-  } catch (err) {
-    return { delegatedAdmin, ...none, readError: describeError(err) };
-  }
 }
 
 /** True when `err` is Security Hub's answer to an account that has not enabled it. */
@@ -259,20 +270,7 @@ async function readSecurityHubAdmin(
     await sh.send(new DescribeHubCommand({}));
   } catch (err) {
     // Security Hub answers InvalidAccessException to an account that has not enabled it.
-    if (notSubscribed(err)) {
-      return {
-        delegatedAdmin,
-        hubEnabled: false,
-        autoEnable: undefined,
-        members: new Map(),
-        aggregator: undefined,
-        configurationType: undefined,
-        autoEnableStandards: undefined,
-        managementHub,
-        v2,
-        readError: undefined,
-      };
-    }
+    if (notSubscribed(err)) return noHub(delegatedAdmin, managementHub, v2, undefined);
     throw err;
   }
   let autoEnable: boolean | undefined;

@@ -129,37 +129,24 @@ describe('responder stack (security account, home region)', () => {
         Resource: { 'Fn::GetAtt': [id, 'Arn'] },
       });
     const rules = Object.keys(template.findResources('AWS::Events::Rule'));
+    const sentBy = (rule: string): object =>
+      Match.objectLike({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+      });
     // Assess
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
       PolicyDocument: {
-        Statement: [
-          tlsOnly(queueId),
-          ...rules.map((rule) =>
-            Match.objectLike({
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
-            }),
-          ),
-        ],
+        Statement: [tlsOnly(queueId), ...rules.map(sentBy)],
       },
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: dlqId }],
       PolicyDocument: {
-        Statement: [
-          tlsOnly(dlqId),
-          ...rules.map((rule) =>
-            Match.objectLike({
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
-            }),
-          ),
-        ],
+        Statement: [tlsOnly(dlqId), ...rules.map(sentBy)],
       },
     });
   });

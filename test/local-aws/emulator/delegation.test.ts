@@ -1,7 +1,5 @@
 import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
 import {
-  CreateAccountCommand,
-  CreateOrganizationCommand,
   DeregisterDelegatedAdministratorCommand,
   EnableAWSServiceAccessCommand,
   ListAccountsCommand,
@@ -11,7 +9,7 @@ import {
 } from '@aws-sdk/client-organizations';
 
 import { startLocalAws, type LocalAws } from '../../../local-aws/start';
-import { clientConfig, credentialsFor, DEFAULT_ACCOUNT, type Credentials } from './helpers';
+import { clientConfig, createOrganization, credentialsFor, DEFAULT_ACCOUNT, type Credentials } from './helpers';
 
 const ACCOUNT_MANAGEMENT = 'account.amazonaws.com';
 
@@ -35,13 +33,7 @@ describe('AWS Account Management delegation and the Account API rules', () => {
 
   beforeAll(async () => {
     local = await startLocalAws();
-    await orgs().send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const created: string[] = [];
-    for (const name of ['security', 'workload', 'other']) {
-      const out = await orgs().send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
-      created.push(out.CreateAccountStatus?.AccountId ?? '');
-    }
-    [security = '', workload = '', other = ''] = created;
+    [security = '', workload = '', other = ''] = await createOrganization(local, ['security', 'workload', 'other']);
     securityCreds = await credentialsFor(local, security);
     workloadCreds = await credentialsFor(local, workload);
     local.emulator.setRegionOptStatus(workload, 'af-south-1', 'ENABLED');

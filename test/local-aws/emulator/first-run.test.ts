@@ -24,7 +24,6 @@ import {
 import {
   AttachPolicyCommand,
   CreateAccountCommand,
-  CreateOrganizationCommand,
   CreatePolicyCommand,
   DescribePolicyCommand,
   EnableAWSServiceAccessCommand,
@@ -53,7 +52,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 
 import { startLocalAws, type LocalAws } from '../../../local-aws/start';
-import { clientConfig, credentialsFor, DEFAULT_ACCOUNT, type Credentials } from './helpers';
+import { clientConfig, createOrganization, credentialsFor, DEFAULT_ACCOUNT, type Credentials } from './helpers';
 
 /** The management account: moto's default account creates the organization. */
 const MANAGEMENT = DEFAULT_ACCOUNT;
@@ -79,13 +78,7 @@ describe('the emulator behaves as AWS documents for a first run', () => {
 
   beforeAll(async () => {
     local = await startLocalAws();
-    await orgs().send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const created: string[] = [];
-    for (const name of ['security', 'workload', 'other']) {
-      const out = await orgs().send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
-      created.push(out.CreateAccountStatus?.AccountId ?? '');
-    }
-    [security = '', workload = '', other = ''] = created;
+    [security = '', workload = '', other = ''] = await createOrganization(local, ['security', 'workload', 'other']);
     securityCreds = await credentialsFor(local, security);
     workloadCreds = await credentialsFor(local, workload);
     rootId = (await orgs().send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';

@@ -3,6 +3,7 @@
  * for the local endpoint, and credentials for any account through moto's
  * STS AssumeRole (moto maps the returned keys to the role's account).
  */
+import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 import type { LocalAws } from '../../../local-aws/start';
@@ -39,6 +40,21 @@ export async function credentialsFor(local: LocalAws, accountId: string, roleNam
   const c = out.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole into ${accountId} returned no credentials`);
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+}
+
+/**
+ * An organization in moto, created by its default account (the management
+ * account), with one account per name; returns their ids, in order.
+ */
+export async function createOrganization(local: LocalAws, names: readonly string[]): Promise<string[]> {
+  const orgs = new OrganizationsClient(clientConfig(local));
+  await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const created: string[] = [];
+  for (const name of names) {
+    const out = await orgs.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
+    created.push(out.CreateAccountStatus?.AccountId ?? '');
+  }
+  return created;
 }
 
 /** A GuardDuty finding in the EventBridge `detail` shape. */
