@@ -1,8 +1,10 @@
 /**
- * Applying a plan: each step is one SDK call (thin adapters, no logic),
- * made with the management account's or the security account's clients.
+ * Applying a plan: each step is one SDK call, or a few (thin adapters), made
+ * with the management account's or the security account's clients.
  * Throttling is retried by the SDK's standard retry strategy (ClientFactory);
- * nothing here loops on errors.
+ * nothing here loops on errors. The one wait is bounded: for the detector
+ * that designating GuardDuty's administrator creates ({@link DETECTOR_WAIT}).
+ * A step whose prerequisite failed is skipped; no other step is.
  */
 import {
   CreateDetectorCommand,
