@@ -10,9 +10,13 @@ import {
 import {
   CloseAccountCommand,
   CreateAccountCommand,
+  AttachPolicyCommand,
   CreateOrganizationCommand,
+  CreatePolicyCommand,
+  DetachPolicyCommand,
   ListAWSServiceAccessForOrganizationCommand,
   ListDelegatedAdministratorsCommand,
+  ListRootsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import {
@@ -379,6 +383,39 @@ describe('cordon enable from nothing: one run covers the organization (moto Orga
     expect(run.stdout).toMatch(/^ap-east-2\s+self\s+22\/22\s+22\/22\s+s3,eks,malware,lambda\s+/m);
     // "Not offered here" is a note, said once, never a gap.
     expect(run.stdout.match(/rds not offered by GuardDuty in ap-east-2/g)).toHaveLength(1);
+  });
+
+  it('leaves the plans a GuardDuty organization policy manages to it: said once, nothing planned for them, no gap', async () => {
+    // Prepare: a GUARDDUTY_POLICY attached to the root that manages Lambda Protection
+    // (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_guardduty.html).
+    const org = new OrganizationsClient(config(HOME));
+    const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+    const created = await org.send(
+      new CreatePolicyCommand({
+        Name: 'gd-lambda',
+        Description: 'Lambda Protection everywhere',
+        Type: 'GUARDDUTY_POLICY',
+        Content: JSON.stringify({ guardduty: { default: { lambda_network_logs: { enable: { '@@assign': true } } } } }),
+      }),
+    );
+    const policyId = created.Policy?.PolicySummary?.Id ?? '';
+    await org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: rootId }));
+
+    try {
+      // Act
+      local.emulator.resetCalls();
+      const run = await runCli(baseArgs());
+
+      // Assess
+      expect(run.code).toBe(0);
+      expect(mutatingCalls()).toEqual([]);
+      expect(run.stdout.match(/GuardDuty organization policy "gd-lambda"/g)).toEqual(['GuardDuty organization policy "gd-lambda"']);
+      expect(run.stdout).toContain(
+        `Note: organization: GuardDuty organization policy "gd-lambda" (${policyId}) manages LAMBDA_NETWORK_LOGS: cordon leaves plans lambda to it`,
+      );
+    } finally {
+      await org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: rootId }));
+    }
   });
 
   it('registers the security account with AWS Account Management only when asked; then coverage from it sees every opt-in region: exit 0', async () => {

@@ -209,6 +209,21 @@ describe('planning a region', () => {
     expect(local.steps.map((s) => s.kind)).toEqual(['sh-org-config', 'sh-add-members']);
   });
 
+  it('reports the new Security Hub where it is on, and plans nothing for it (cordon never turns it on)', () => {
+    // Prepare
+    const org = organization(memberIds(1));
+    const covered = coveredState(org, 'eu-west-1');
+    const withV2: RegionState = {
+      ...covered,
+      securityHub: { ...(covered.securityHub as NonNullable<RegionState['securityHub']>), v2: true },
+    };
+    // Act
+    const plan = planRegion(org, withV2, { plans: PLANS, securityHub: true, securityHubMode: 'local' });
+    // Assess
+    expect(plan.steps).toEqual([]);
+    expect(plan.notes).toEqual(['the new Security Hub is on in eu-west-1; cordon leaves it as it is']);
+  });
+
   it("enables the management account's own hub before adding it, and leaves it out while its hub is off and nobody can turn it on", () => {
     // Prepare
     const org = organization(memberIds(1));
