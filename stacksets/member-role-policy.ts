@@ -135,9 +135,17 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   'iam:DeleteUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: "release removes cordon's deny policy; users of the account" },
   'iam:ListUserTags': { scopes: [{ resources: [iam('user/*')] }], why: 'exemption check; users of the account' },
   'iam:GetRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: 'roles of the account; never its own role (denied)' },
+  'iam:ListRolePolicies': {
+    scopes: [{ resources: [iam('role/*')] }],
+    why: "sizing a role's inline policies against IAM's 10,240-character quota before a revocation; roles of the account",
+  },
+  'iam:GetRole': {
+    scopes: [{ resources: [iam('role/*')] }],
+    why: "a role's unique id (aws:userid of its instance sessions); roles of the account",
+  },
   'iam:PutRolePolicy': {
     scopes: [{ resources: [iam('role/*')] }],
-    why: 'roles of the account; never its own role nor the StackSet execution role (denied)',
+    why: "only cordon's revocation policy is written, but IAM has no condition key naming an inline policy: roles of the account, never its own role nor cordon's other roles nor the StackSet execution role (denied); see docs/deploy.md",
   },
   'iam:DeleteRolePolicy': {
     scopes: [{ resources: [iam('role/*')] }],

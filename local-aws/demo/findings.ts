@@ -17,12 +17,16 @@ export interface SampleTarget {
     }>;
     readonly tags?: Readonly<Record<string, string>>;
   };
-  /** `sessionName`: of an assumed role (an instance profile's credentials carry the instance id). */
+  /**
+   * `sessionName`: of an assumed role (an instance profile's credentials carry the instance id);
+   * `principalId`: the whole `aws:userid` (`AROA…:session`, e.g. as STS reported it), instead of one made up.
+   */
   readonly accessKey?: {
     readonly accessKeyId: string;
     readonly userName: string;
     readonly userType: 'IAMUser' | 'AssumedRole' | 'Root';
     readonly sessionName?: string;
+    readonly principalId?: string;
   };
   readonly bucket?: string;
   readonly remoteIp?: string;
@@ -110,9 +114,10 @@ export function sampleFinding(type: string, target: SampleTarget): Record<string
       accessKeyId: target.accessKey.accessKeyId,
       // As GuardDuty reports them: a user's unique id, or a role's followed by the session name.
       principalId:
-        target.accessKey.userType === 'AssumedRole'
+        target.accessKey.principalId ??
+        (target.accessKey.userType === 'AssumedRole'
           ? `AROA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}:${target.accessKey.sessionName ?? 'cordon-demo-session'}`
-          : `AIDA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}`,
+          : `AIDA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}`),
       userName: target.accessKey.userName,
       userType: target.accessKey.userType,
     };

@@ -28,6 +28,7 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
     title: f.title ?? f.type,
     count: f.service?.count ?? 1,
     archived: f.service?.archived ?? false,
+    sample: isSample(f.service?.additionalInfo),
     updatedAt: f.updatedAt,
     lastSeenAt: f.service?.eventLastSeen ?? f.updatedAt,
     resourceRole: role === 'TARGET' || role === 'ACTOR' ? role : undefined,
@@ -40,6 +41,19 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
     remoteIps: remoteIps(f),
     origin,
   };
+}
+
+/** True for a sample finding: `sample` true (events), or `{"sample":true}` in `value` (GetFindings). */
+function isSample(info: NonNullable<GuardDutyFindingJson['service']>['additionalInfo']): boolean {
+  if (info?.sample === true || info?.sample === 'true') return true;
+  if (!info?.value) return false;
+  try {
+    const parsed: unknown = JSON.parse(info.value);
+    return typeof parsed === 'object' && parsed !== null && (parsed as { sample?: unknown }).sample === true;
+  } catch {
+    // `value` is free text for other kinds of additional information: not a sample marker.
+    return false;
+  }
 }
 
 function remoteIps(f: GuardDutyFindingJson): RemoteIp[] {

@@ -10,7 +10,7 @@ import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
 import type { ExemptTag } from '../config/defaults';
 import { exemption } from './exemptions';
-import { leaseKey, withLease, type LeaseOptions } from '../audit/leases';
+import { iamLeaseKey, leaseKey, withLease, type LeaseOptions } from '../audit/leases';
 
 /** The instance named in a finding no longer exists (or is not visible to the member role). */
 export class InstanceNotFoundError extends CordonError {
@@ -57,6 +57,10 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
     exclusive(scope, work) {
       if (deps.dryRun) return work();
       return withLease(leaseKey(finding.accountId, finding.region, scope), { ...deps.leases, store: deps.audit }, work);
+    },
+    exclusivePrincipal(principal, work) {
+      if (deps.dryRun) return work();
+      return withLease(iamLeaseKey(finding.accountId, principal), { ...deps.leases, store: deps.audit }, work);
     },
   };
 }

@@ -29,7 +29,13 @@ const moveGroups = defineAction({
   },
 });
 
-const undoCtx: UndoContext = { dryRun: false, force: false, reactivateKeys: false, member: <C>() => ({}) as C };
+const undoCtx: UndoContext = {
+  dryRun: false,
+  force: false,
+  reactivateKeys: false,
+  member: <C>() => ({}) as C,
+  exclusivePrincipal: (_principal, work) => work(),
+};
 
 describe('defineAction', () => {
   it("binds the action's name once: its run's and its undo's outcomes carry it", async () => {

@@ -47,6 +47,7 @@ const finding: Finding = {
   title: '',
   count: 1,
   archived: false,
+  sample: false,
   updatedAt: '2026-11-24T10:00:00.000Z',
   lastSeenAt: '2026-11-24T09:58:00.000Z',
   detectorId: 'd1',
@@ -80,6 +81,7 @@ const ctx = (history: readonly AuditRecord[] = []): ActionContext => ({
   instance: async () => instance,
   archive: async () => undefined,
   exclusive: (_scope, work) => work(),
+  exclusivePrincipal: (_principal, work) => work(),
   history: async () => history,
 });
 

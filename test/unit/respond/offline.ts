@@ -28,6 +28,7 @@ export function findingOf(id: string, extra: Partial<Finding> = {}): Finding {
     title: '',
     count: 1,
     archived: false,
+    sample: false,
     updatedAt: AT,
     lastSeenAt: AT,
     detectorId: 'd1',

@@ -11,7 +11,7 @@ const runbooks = loadRunbooks(DEFAULT_RUNBOOKS_DIR, ACTIONS);
 
 function bruteForce(resourceRole: Finding['resourceRole']): Finding {
   return {
-    id: `f-${resourceRole ?? 'none'}`, arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false,
+    id: `f-${resourceRole ?? 'none'}`, arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false, sample: false,
     updatedAt: undefined, lastSeenAt: undefined, detectorId: undefined, resourceRole, resourceType: 'Instance',
     instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} }, accessKey: undefined, buckets: [], remoteIps: [{ ip: '198.51.100.7', direction: resourceRole === 'TARGET' ? 'INBOUND' : 'OUTBOUND' }], origin: { kind: 'guardduty' },
   };

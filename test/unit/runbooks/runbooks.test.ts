@@ -77,6 +77,26 @@ describe('decide', () => {
     expect(d).toMatchObject({ decision: 'skip', runbook: undefined, reason: 'no runbook for Execution:Runtime/NewBinaryExecuted' });
   });
 
+  it('skips GuardDuty sample findings first, with the reason "sample finding", even from a custom action', () => {
+    // Prepare: the flag as events carry it, and as GetFindings carries it (JSON inside `value`)
+    const raw = JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/guardduty/crypto-ec2.event.json'), 'utf8')) as {
+      detail: { service: Record<string, unknown> };
+    };
+    const asSample = (additionalInfo: unknown): Finding => {
+      const [item] = parseInput(JSON.stringify({ ...raw, detail: { ...raw.detail, service: { ...raw.detail.service, additionalInfo } } }));
+      if (item?.kind !== 'finding') throw new Error('fixture is not a finding');
+      return item.finding;
+    };
+    const fromEvent = asSample({ sample: true });
+    const fromApi = asSample({ value: '{"sample":true}', type: 'default' });
+    const chosen: Finding = { ...fromEvent, origin: { kind: 'custom-action', actionName: 'Isolate EC2', actionArn: undefined } };
+
+    // Act + Assess
+    for (const f of [fromEvent, fromApi, chosen]) expect(decide(f, RUNBOOKS, DEFAULT_POLICY)).toMatchObject({ decision: 'skip', reason: 'sample finding' });
+    expect(asSample({ value: '{"unusual":"port"}', type: 'default' }).sample).toBe(false);
+    expect(decide(asSample(undefined), RUNBOOKS, DEFAULT_POLICY).decision).toBe('act');
+  });
+
   it('skips exempt accounts and archived findings', () => {
     expect(decide(fixtureFinding('guardduty/crypto-ec2.event.json'), RUNBOOKS, { ...DEFAULT_POLICY, exemptAccounts: new Set(['111122223333']) })).toMatchObject({
       decision: 'skip',
