@@ -32,6 +32,8 @@ const ec2 = (resource: string): string => `arn:\${AWS::Partition}:ec2:*:\${AWS::
 const iam = (resource: string): string => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${resource}`;
 /** EC2 snapshot ARNs carry no account id. */
 const SNAPSHOTS = 'arn:${AWS::Partition}:ec2:*::snapshot/*';
+/** The AWS managed policy iam.deny-user attaches (src/actions/iam/deny-user.ts), in the member account's partition. */
+const AWS_DENY_ALL = 'arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll';
 const ANY = ['*'] as const;
 const NO_RESOURCE_LEVEL = 'the API supports no resource-level permission (List/Describe calls)';
 
@@ -127,12 +129,15 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   },
   'iam:ListAccessKeys': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
   'iam:UpdateAccessKey': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
-  'iam:GetUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
-  'iam:PutUserPolicy': {
-    scopes: [{ resources: [iam('user/*')] }],
-    why: 'users of the account (IAM cannot condition on the policy name or content)',
+  'iam:ListAttachedUserPolicies': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
+  'iam:AttachUserPolicy': {
+    scopes: [{ resources: [iam('user/*')], conditions: { ArnEquals: { 'iam:PolicyARN': AWS_DENY_ALL } } }],
+    why: 'only the AWS managed AWSDenyAll policy (iam:PolicyARN), on users of the account',
   },
-  'iam:DeleteUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: "release removes cordon's deny policy; users of the account" },
+  'iam:DetachUserPolicy': {
+    scopes: [{ resources: [iam('user/*')], conditions: { ArnEquals: { 'iam:PolicyARN': AWS_DENY_ALL } } }],
+    why: 'release detaches AWSDenyAll, and only it (iam:PolicyARN); users of the account',
+  },
   'iam:ListUserTags': { scopes: [{ resources: [iam('user/*')] }], why: 'exemption check; users of the account' },
   'iam:GetRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: 'roles of the account; never its own role (denied)' },
   'iam:ListRolePolicies': {

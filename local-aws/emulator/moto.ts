@@ -68,7 +68,8 @@ export async function startMoto(log: (line: string) => void = () => undefined): 
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     detached: false,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    // AWS managed policies exist in every AWS account (cordon attaches AWSDenyAll); moto loads them only when asked.
+    env: { ...process.env, PYTHONUNBUFFERED: '1', MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
   });
   let output = '';
   const collect = (chunk: Buffer): void => {

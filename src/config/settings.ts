@@ -18,7 +18,8 @@ export interface ResponderSettings {
   readonly runbooksDir: string;
   readonly threshold: number;
   readonly exemptAccounts: ReadonlySet<string>;
-  readonly exemptTag: ExemptTag;
+  /** Undefined: no tag exempts (`CORDON_EXEMPT_TAG=none`). */
+  readonly exemptTag: ExemptTag | undefined;
   readonly concurrency: number;
   /** `{ kind: 'dynamodb', table, region }` or `{ kind: 'file', file }`. */
   readonly audit:

@@ -238,9 +238,9 @@ export const RESPONDER_SETTINGS = {
     defaultText: 'none',
   }),
   exemptTag: runtime({
-    summary: 'resource tag that exempts an instance, user, role or bucket',
+    summary: 'resource tag that exempts an instance, user, role or bucket (key=value, or none: no tag exempts)',
     env: 'CORDON_EXEMPT_TAG',
-    schema: z.string().transform((text, ctx): ExemptTag => {
+    schema: z.string().transform((text, ctx): ExemptTag | undefined => {
       try {
         return parseExemptTag(text);
       } catch (err) {
@@ -249,7 +249,7 @@ export const RESPONDER_SETTINGS = {
       }
     }),
     invalid: (v) => `exempt tag "${v}" is not valid`,
-    default: DEFAULT_EXEMPT_TAG,
+    default: DEFAULT_EXEMPT_TAG as ExemptTag | undefined,
     defaultText: `${DEFAULT_EXEMPT_TAG.key}=${DEFAULT_EXEMPT_TAG.value}`,
   }),
   concurrency: runtime({
@@ -534,7 +534,7 @@ export const DEPLOYMENT_SETTINGS = {
     fileSchema: z.array(accountId),
   }),
   exemptTag: key({
-    summary: `tag key=value that exempts a resource (responder default ${DEFAULT_EXEMPT_TAG.key}=${DEFAULT_EXEMPT_TAG.value})`,
+    summary: `tag key=value that exempts a resource, or none (responder default ${DEFAULT_EXEMPT_TAG.key}=${DEFAULT_EXEMPT_TAG.value})`,
     schema: optionalTextKey(z.string()),
     expected: 'a tag',
     default: undefined,

@@ -30,7 +30,8 @@ export interface ExecuteDeps {
   readonly archiver: GuardDutyArchiver;
   readonly dryRun: boolean;
   readonly now: () => Date;
-  readonly exemptTag: ExemptTag;
+  /** Undefined: no tag exempts (`CORDON_EXEMPT_TAG=none`). */
+  readonly exemptTag: ExemptTag | undefined;
   readonly responderRoleName: string;
 }
 

@@ -7,7 +7,12 @@ import type { ExemptTag } from '../config/defaults';
  * Looks at the live tags of the resources a runbook would touch and returns
  * why containment is exempt, or undefined. Read-only calls in the member account.
  */
-export async function exemption(ctx: ActionContext, targets: ReadonlySet<ActionTarget>, tag: ExemptTag): Promise<string | undefined> {
+export async function exemption(
+  ctx: ActionContext,
+  targets: ReadonlySet<ActionTarget>,
+  tag: ExemptTag | undefined,
+): Promise<string | undefined> {
+  if (!tag) return undefined;
   const { finding } = ctx;
   const hit = (tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): boolean =>
     (tags ?? []).some((t) => t.Key === tag.key && t.Value === tag.value);

@@ -1,4 +1,4 @@
-import { ListAccessKeysCommand, ListUserPoliciesCommand, IAMClient } from '@aws-sdk/client-iam';
+import { ListAccessKeysCommand, IAMClient } from '@aws-sdk/client-iam';
 import { countDuplicates, publishBurst } from '../../bench/burst';
 import {
   startFaultyEndpoint,
@@ -16,7 +16,7 @@ import { capturingLogs, drainQueue, outcomeOf, type LoggedResult } from '../../b
 import { SqsWire } from '../../bench/sqs';
 import { buildBenchWorld, SECURITY_CREDENTIALS, type BenchSite, type BenchWorld } from '../../bench/world';
 import { handleBatch } from '../../src/handlers/responder';
-import { hubFinding } from '../support/world';
+import { attachedPolicies, AWS_DENY_ALL_ARN, hubFinding } from '../support/world';
 
 /**
  * Failure tests: cordon's Lambda handler against AWS's throttling (its
@@ -107,7 +107,7 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     expect(duplicates.snapshots).toBeGreaterThan(0);
     for (const accountId of new Set(sites.map((s) => s.accountId))) {
       const iam = new IAMClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: await world.credentialsFor(accountId) });
-      expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'deploy-bot' }))).PolicyNames).toEqual(['cordon-deny-all']);
+      expect(await attachedPolicies(iam, 'deploy-bot')).toEqual([AWS_DENY_ALL_ARN]);
       expect((await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }))).AccessKeyMetadata?.map((k) => k.Status)).toEqual([
         'Inactive',
       ]);

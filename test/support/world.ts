@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAMClient, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { sampleFinding, guardDutyEvent, type SampleTarget, type World, type WorldInstance, type LocalAws } from '../../local-aws';
@@ -48,4 +48,14 @@ export async function hubFinding(local: LocalAws, finding: Record<string, unknow
   const out = await hub.send(new GetFindingsCommand({ Filters: { Id: [{ Value: String(finding.arn), Comparison: 'EQUALS' }] } }));
   hub.destroy();
   return out.Findings?.[0];
+}
+
+/** The ARN of the managed policy iam.deny-user attaches. */
+export const AWS_DENY_ALL_ARN = 'arn:aws:iam::aws:policy/AWSDenyAll';
+
+/** The managed policies attached to an IAM user, by ARN. */
+export async function attachedPolicies(iam: IAMClient, userName: string): Promise<string[]> {
+  return ((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }))).AttachedPolicies ?? []).map(
+    (p) => p.PolicyArn ?? '',
+  );
 }
