@@ -48,13 +48,17 @@ describe('respond: IAM users and their keys', () => {
     // Assess: the managed policy, attached and detached again; the key stays off (a leaked key stays off)
     expect(run.code).toBe(0);
     expect(run.lines[0]?.actions).toEqual(
-      expect.arrayContaining([{ action: 'iam.deny-user', resource: 'deploy-bot', status: 'done', detail: 'attached AWSDenyAll to deploy-bot' }]),
+      expect.arrayContaining([
+        { action: 'iam.deny-user', resource: 'deploy-bot', status: 'done', detail: 'attached AWSDenyAll to deploy-bot' },
+      ]),
     );
     expect(attachedAfterRespond).toEqual([AWS_DENY_ALL_ARN]);
     expect(inline).toEqual([]);
     expect(release.code).toBe(0);
     expect(release.lines[0]?.actions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ action: 'iam.deny-user', status: 'done', detail: 'detached AWSDenyAll from deploy-bot' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'iam.deny-user', status: 'done', detail: 'detached AWSDenyAll from deploy-bot' }),
+      ]),
     );
     expect(await attachedPolicies(iam, 'deploy-bot')).toEqual([]);
     const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }));
@@ -95,7 +99,9 @@ describe('respond: IAM users and their keys', () => {
     });
     expect(run.lines[0]?.remains).toBeUndefined();
     expect(await attachedPolicies(iam, 'break-glass')).toEqual([AWS_DENY_ALL_ARN]);
-    expect((await iam.send(new ListAccessKeysCommand({ UserName: 'break-glass' }))).AccessKeyMetadata?.map((k) => k.Status)).toEqual(before);
+    expect((await iam.send(new ListAccessKeysCommand({ UserName: 'break-glass' }))).AccessKeyMetadata?.map((k) => k.Status)).toEqual(
+      before,
+    );
     expect((await hubFinding(local, finding))?.Workflow?.Status).toBe('RESOLVED');
   });
 });
