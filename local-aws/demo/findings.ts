@@ -30,6 +30,8 @@ export interface SampleTarget {
   };
   readonly bucket?: string;
   readonly remoteIp?: string;
+  /** The remote side's IPv6 address (`remoteIpDetails.ipAddressV6`), beside its IPv4 one. */
+  readonly remoteIpV6?: string;
   readonly resourceRole?: 'TARGET' | 'ACTOR';
   readonly count?: number;
   readonly severity?: number;
@@ -167,6 +169,7 @@ export function sampleFinding(type: string, target: SampleTarget): Record<string
 function actionFor(type: string, target: SampleTarget): Record<string, unknown> {
   const remote = {
     ipAddressV4: target.remoteIp ?? '203.0.113.66',
+    ...(target.remoteIpV6 ? { ipAddressV6: target.remoteIpV6 } : {}),
     organization: { asn: '64496', asnOrg: 'EXAMPLE', isp: 'Example', org: 'Example' },
     country: { countryName: 'Example' },
   };
