@@ -115,12 +115,15 @@ export function outcome(
 /**
  * The channels a finding's outcomes leave open (pure), in the order of
  * {@link RESIDUAL_CHANNELS}: what some outcome says remains, less what an
- * outcome that did not fail closes (a stopped instance closes what its isolation left; in a dry
- * run, what the plan would close).
+ * action closes (a stopped instance closes what its isolation left). An action
+ * closes a channel only when none of its outcomes failed: a deny placed in one
+ * transit subnet but not in another closes nothing. In a dry run, what the plan
+ * would close counts.
  */
-export function openChannels(outcomes: ReadonlyArray<Pick<ActionOutcome, 'status' | 'remains' | 'closes'>>): ResidualChannel[] {
+export function openChannels(outcomes: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status' | 'remains' | 'closes'>>): ResidualChannel[] {
   const remains = new Set(outcomes.flatMap((o) => o.remains ?? []));
-  const closed = new Set(outcomes.filter((o) => o.status !== 'failed').flatMap((o) => o.closes ?? []));
+  const failing = new Set(outcomes.filter((o) => o.status === 'failed').map((o) => o.action));
+  const closed = new Set(outcomes.filter((o) => !failing.has(o.action)).flatMap((o) => o.closes ?? []));
   return (Object.keys(RESIDUAL_CHANNELS) as ResidualChannel[]).filter((c) => remains.has(c) && !closed.has(c));
 }
 

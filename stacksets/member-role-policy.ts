@@ -63,6 +63,18 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   'ec2:DescribeSnapshots': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'ec2:DescribeNetworkAcls': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'ec2:DescribeIamInstanceProfileAssociations': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeNatGateways': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeVpcEndpoints': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeTransitGatewayVpcAttachments': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'elasticloadbalancing:DescribeLoadBalancers': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:StopInstances': {
+    scopes: [{ resources: [ec2('instance/*')] }],
+    why: 'ec2.stop, for runbooks that name it; any instance of the account',
+  },
+  'ec2:StartInstances': {
+    scopes: [{ resources: [ec2('instance/*')] }],
+    why: 'release starts an instance cordon stopped; any instance of the account',
+  },
   'ec2:CreateSecurityGroup': {
     scopes: [
       { resources: [ec2('vpc/*')] },
@@ -98,7 +110,7 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   },
   'ec2:ModifyInstanceAttribute': {
     scopes: [{ resources: [ec2('instance/*')] }],
-    why: 'termination and stop protection of any instance of the account',
+    why: 'termination and stop protection, shutdown behaviour and DeleteOnTermination of the volumes of any instance of the account',
   },
   'ec2:CreateSnapshot': {
     scopes: [

@@ -104,7 +104,8 @@ describe('cordon enable against moto Organizations and the GuardDuty/Security Hu
   }
 
   beforeAll(async () => {
-    local = await startLocal();
+    // Dozens of accounts and no IAM policy attached: moto need not build the AWS managed policies for each.
+    local = await startLocal({ awsManagedPolicies: false });
     // Prepare: an organization of 56 accounts; one suspended; af-south-1 opted in by some.
     const org = new OrganizationsClient(config(HOME));
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));

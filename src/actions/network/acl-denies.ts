@@ -17,7 +17,7 @@ import {
 import { z } from 'zod';
 import { describeError } from '../../errors';
 import type { OutcomeReporter, UndoReporter } from '../define';
-import type { UndoContext } from '../types';
+import type { ActionContext, UndoContext } from '../types';
 import type { ActionOutcome } from '../../outcome';
 import { familyOf, cidrContains, sameCidr } from './addresses';
 
@@ -97,7 +97,7 @@ export function deniedBothWays(entries: readonly NetworkAclEntry[], cidr: string
  * address are added or neither: when the second cannot be created, the first
  * is deleted again, so that the audit trail never misses a rule cordon left behind.
  */
-export async function denyIn(
+async function denyIn(
   report: AclDenyReporter,
   ec2: EC2Client,
   acl: NetworkAcl,
@@ -187,6 +187,29 @@ export async function denyIn(
     );
   }
   return results;
+}
+
+/**
+ * Denies addresses in one ACL (see {@link denyIn}) alone: rule numbers are
+ * chosen from what the ACL holds, so two findings about one subnet (another
+ * instance, another Lambda environment, either ACL action) never choose at
+ * once; under the lease the ACL is read again. A dry run plans from `acl`.
+ */
+export async function denyUnderLease(
+  ctx: Pick<ActionContext, 'dryRun' | 'exclusive'>,
+  report: AclDenyReporter,
+  ec2: EC2Client,
+  acl: NetworkAcl,
+  cidrs: readonly string[],
+  p: Placement,
+  residuals: Pick<ActionOutcome, 'closes'> = {},
+): Promise<ActionOutcome[]> {
+  if (ctx.dryRun) return denyIn(report, ec2, acl, cidrs, p, true, residuals);
+  const aclId = acl.NetworkAclId as string;
+  return ctx.exclusive(`network-acl:${aclId}`, async () => {
+    const fresh = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0] ?? acl;
+    return denyIn(report, ec2, fresh, cidrs, p, false, residuals);
+  });
 }
 
 /** Deletes the rules of a half-made deny; says what it could not delete. */

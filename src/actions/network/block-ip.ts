@@ -6,7 +6,7 @@ import {
   aclDenyChanged,
   aclDenyPrior,
   deniedBothWays,
-  denyIn,
+  denyUnderLease,
   placementInRange,
   placementParams,
   removeDenies,
@@ -62,19 +62,7 @@ export const blockIp = defineAction({
         const missing = cidrs.filter((cidr) => !deniedBothWays(acl.Entries ?? [], cidr));
         for (const cidr of cidrs.filter((c) => !missing.includes(c)))
           results.push(report.already(`${aclId}:${cidr}`, `${cidr} already denied both ways in ${aclId}`));
-        if (missing.length === 0) continue;
-        if (ctx.dryRun) {
-          results.push(...(await denyIn(report, ec2, acl, missing, p, true)));
-          continue;
-        }
-        // Rule numbers are chosen from what the ACL holds: two findings about one
-        // subnet (another instance, another Lambda environment) must not choose at once.
-        results.push(
-          ...(await ctx.exclusive(`network-acl:${aclId}`, async () => {
-            const fresh = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0] ?? acl;
-            return denyIn(report, ec2, fresh, missing, p, false);
-          })),
-        );
+        if (missing.length > 0) results.push(...(await denyUnderLease(ctx, report, ec2, acl, missing, p)));
       }
     });
   },

@@ -161,10 +161,12 @@ describe('every registered action that restores', () => {
       'ec2.isolate',
       'ec2.protect',
       'ec2.remove-instance-profile',
+      'ec2.stop',
       'iam.deactivate-access-key',
       'iam.deny-user',
       'iam.revoke-role-sessions',
       'network.block-ip',
+      'network.isolate-transit',
     ]);
     for (const action of restoring) expect(readUndoRecord(action, { resource: 'r' })).toMatchObject({ ok: false });
   });

@@ -68,9 +68,9 @@ describe('ec2.isolate as AWS reports interfaces', () => {
     mock
       .on(DescribeNetworkInterfacesCommand)
       .resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine' }] }] });
-    mock
-      .on(DescribeSecurityGroupsCommand)
-      .resolves({ SecurityGroups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine', IpPermissions: [], IpPermissionsEgress: [] }] });
+    mock.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine', VpcId: 'vpc-1', IpPermissions: [], IpPermissionsEgress: [] }],
+    });
 
     // Act
     const outcomes = await isolateInstance.run(ctx(), { cutTrackedConnections: true });

@@ -147,6 +147,15 @@ describe('runbook validation', () => {
     expect(() => validateRunbooks([{ file: 'a.yaml', text: isolateOnly }], ACTIONS)).toThrow(/a\.yaml: runbook "a": actions: ec2\.detach must come before ec2\.isolate/);
   });
 
+  it('rejects stopping an instance after stop protection or before detaching it; accepts it stopped first', () => {
+    const runbook = (...actions: string[]): string => `name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n${actions.map((a) => `  - ${a}\n`).join('')}`;
+    const check = (text: string) => () => validateRunbooks([{ file: 'a.yaml', text }], ACTIONS);
+    expect(check(runbook('action: ec2.detach', 'action: ec2.protect', 'action: ec2.stop'))).toThrow(/a\.yaml: runbook "a": actions: ec2\.stop must come before ec2\.protect/);
+    expect(check(runbook('action: ec2.stop', 'action: ec2.detach'))).toThrow(/actions: ec2\.detach must come before ec2\.stop/);
+    expect(check(runbook('action: ec2.detach', 'action: ec2.stop', 'action: ec2.protect'))).not.toThrow();
+    expect(check(runbook('action: ec2.detach', 'action: ec2.protect', 'with: { stopProtection: false }', 'action: ec2.stop').replace('  - with:', '    with:'))).not.toThrow();
+  });
+
   it('rejects a type claimed by two runbooks and a manual runbook without a custom action', () => {
     const other = valid.replace('name: a', 'name: b') + 'mode: manual\n';
     let error: unknown;
