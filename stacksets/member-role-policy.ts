@@ -179,6 +179,10 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
     why: 'buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)',
   },
   's3:GetBucketTagging': { scopes: [sameAccountBuckets], why: 'exemption check; buckets owned by the account' },
+  's3:ListAllMyBuckets': {
+    scopes: [{ resources: ANY }],
+    why: "which of a finding's buckets the account owns (ListBuckets lists only its own); no resource-level permission",
+  },
 };
 
 /** Every IAM action the member role grants: the actions' declared permissions (runs and undos) and the exemption check's. */

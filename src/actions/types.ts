@@ -19,6 +19,8 @@ export interface ActionContext {
   home<C>(ctor: ClientConstructor<C>): C;
   /** The finding's instance as EC2 describes it now (one call per finding, shared by its actions). */
   instance(): Promise<Instance>;
+  /** The finding's buckets that its account owns (looked up once per finding, shared by its actions and the exemption check). */
+  ownedBuckets(): Promise<ReadonlySet<string>>;
   /** GuardDuty ArchiveFindings in the administrator account, batched (≤ 50 ids a call) across findings. */
   archive(finding: Finding): Promise<void>;
   /**

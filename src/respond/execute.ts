@@ -1,4 +1,6 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ownedBuckets } from '../actions/s3/owned-buckets';
 import { ACTIONS } from '../actions/registry';
 import { type ActionContext, type ActionDefinition, type ActionTarget } from '../actions/types';
 import { PartialActionError, type ActionOutcome } from '../outcome';
@@ -38,6 +40,7 @@ export interface ExecuteDeps {
 /** Builds the context actions of one finding share (one DescribeInstances for all of them). */
 export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContext {
   let instance: Promise<Instance> | undefined;
+  let buckets: Promise<ReadonlySet<string>> | undefined;
   let history: Promise<readonly AuditRecord[]> | undefined;
   return {
     finding,
@@ -50,6 +53,10 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
     instance() {
       instance ??= describeInstance(deps.clients.member(EC2Client, finding.accountId, finding.region), finding);
       return instance;
+    },
+    ownedBuckets() {
+      buckets ??= ownedBuckets(deps.clients.member(S3Client, finding.accountId, finding.region), finding.buckets);
+      return buckets;
     },
     history() {
       history ??= deps.audit.forFinding(finding.id);

@@ -32,7 +32,9 @@ export async function exemption(
     if (hit(tags.Tags)) return `IAM role ${key.userName} is exempt (tag ${label})`;
   }
   if (targets.has('bucket')) {
-    for (const bucket of finding.buckets) {
+    // Only the account's own buckets: cordon leaves the others alone, and may not read their tags.
+    const owned = await ctx.ownedBuckets();
+    for (const bucket of finding.buckets.filter((b) => owned.has(b))) {
       try {
         const tags = await ctx.member(S3Client).send(new GetBucketTaggingCommand({ Bucket: bucket }));
         if (hit(tags.TagSet)) return `bucket ${bucket} is exempt (tag ${label})`;
@@ -46,4 +48,10 @@ export async function exemption(
 }
 
 /** IAM actions the exemption check needs in member accounts. */
-export const EXEMPTION_PERMISSIONS = ['ec2:DescribeInstances', 'iam:ListUserTags', 'iam:ListRoleTags', 's3:GetBucketTagging'] as const;
+export const EXEMPTION_PERMISSIONS = [
+  'ec2:DescribeInstances',
+  'iam:ListUserTags',
+  'iam:ListRoleTags',
+  's3:ListAllMyBuckets',
+  's3:GetBucketTagging',
+] as const;

@@ -36,7 +36,10 @@ describe('shipped runbooks', () => {
     ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', 'iam-instance-credential-exfiltration'],
     ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS', 'iam-instance-credential-exfiltration'],
     ['Policy:S3/BucketAnonymousAccessGranted', 's3-exposure'],
-    ['Exfiltration:S3/MaliciousIPCaller', 's3-exposure'],
+    ['Exfiltration:S3/MaliciousIPCaller', 's3-principal-misuse'],
+    ['Discovery:S3/MaliciousIPCaller', 's3-principal-misuse'],
+    ['Stealth:S3/ServerAccessLoggingDisabled', 's3-principal-misuse'],
+    ['Policy:S3/BucketBlockPublicAccessDisabled', 's3-exposure'],
   ])('%s goes to %s', (type, runbook) => {
     expect(matchRunbook(RUNBOOKS, type)?.runbook.name).toBe(runbook);
   });
