@@ -44,6 +44,7 @@ import {
 import { parseSchedule } from './schedule';
 import {
   accountId,
+  arnPattern,
   booleanKey,
   booleanText,
   DEPLOYMENT_TARGET_PATTERN,
@@ -55,6 +56,7 @@ import {
   numberText,
   optionalTextKey,
   ORGANIZATION_ID_PATTERN,
+  organizationUnitId,
   regionName,
   roleName,
   SNS_TOPIC_ARN_PATTERN,
@@ -234,6 +236,22 @@ export const RESPONDER_SETTINGS = {
     env: 'CORDON_EXEMPT_ACCOUNTS',
     schema: listText(accountId).transform((ids): ReadonlySet<string> => new Set(ids)),
     invalid: (id) => `"${id}" is not a 12-digit account id`,
+    default: new Set<string>() as ReadonlySet<string>,
+    defaultText: 'none',
+  }),
+  exemptResourceArns: runtime({
+    summary: 'comma-separated ARNs (ArnLike wildcards * and ?) of instances, IAM users and roles, buckets never contained',
+    env: 'CORDON_EXEMPT_RESOURCE_ARNS',
+    schema: listText(arnPattern).transform((arns): readonly string[] => [...new Set(arns)]),
+    invalid: (arn) => `"${arn}" is not an ARN (arn:partition:service:region:account:resource, * and ? allowed)`,
+    default: [] as readonly string[],
+    defaultText: 'none',
+  }),
+  exemptOus: runtime({
+    summary: 'comma-separated OU ids (ou-…) or a root id (r-…) whose accounts, nested OUs included, are never contained',
+    env: 'CORDON_EXEMPT_OUS',
+    schema: listText(organizationUnitId).transform((ids): ReadonlySet<string> => new Set(ids)),
+    invalid: (id) => `"${id}" is neither an OU id (ou-…-…) nor a root id (r-…)`,
     default: new Set<string>() as ReadonlySet<string>,
     defaultText: 'none',
   }),
@@ -533,6 +551,22 @@ export const DEPLOYMENT_SETTINGS = {
     sets: { responder: 'exemptAccounts' },
     fileSchema: z.array(accountId),
   }),
+  exemptResourceArns: key({
+    summary: 'ARNs (ArnLike wildcards * and ?) of resources never contained; no workload can change this list',
+    schema: listKey(z.string()),
+    expected: 'ARNs',
+    default: '',
+    sets: { responder: 'exemptResourceArns' },
+    fileSchema: z.array(arnPattern),
+  }),
+  exemptOus: key({
+    summary: 'OU ids (ou-…) or the root id whose accounts, nested OUs included, are never contained',
+    schema: listKey(z.string()),
+    expected: 'OU ids',
+    default: '',
+    sets: { responder: 'exemptOus' },
+    fileSchema: z.array(organizationUnitId),
+  }),
   exemptTag: key({
     summary: `tag key=value that exempts a resource, or none (responder default ${DEFAULT_EXEMPT_TAG.key}=${DEFAULT_EXEMPT_TAG.value})`,
     schema: optionalTextKey(z.string()),
@@ -624,6 +658,21 @@ export const DEPLOYMENT_SETTINGS = {
     expected: ROLE_NAME_EXPECTED,
     default: DEFAULT_ADMIN_ROLE_NAME,
     sets: { enabler: 'adminRoleName' },
+  }),
+  tagGuard: key({
+    summary:
+      'add the stack cordon-tag-guard (management account): a service control policy on deploymentTargets that lets only tagApproverRoleArns and cordon change cordon:* tags (needs managementAccountId)',
+    schema: booleanKey,
+    expected: 'true or false',
+    default: 'false',
+  }),
+  tagApproverRoleArns: key({
+    summary:
+      'role ARNs (ArnLike wildcards) allowed to set, change or remove cordon:* tags under the tag guard (e.g. arn:aws:iam::*:role/security-approver)',
+    schema: listKey(arnPattern),
+    expected: 'role ARNs',
+    invalidItem: (arn) => `"${arn}" is not a role ARN (arn:partition:iam::account:role/name, * and ? allowed)`,
+    default: '',
   }),
   enablerFunctionRoleName: key({
     summary: "enabler Lambda's role name in the management account (the only principal the enabler role trusts)",

@@ -11,7 +11,8 @@ import type { GuardDutyArchiver } from '../guardduty/archiver';
 import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
 import type { ExemptTag } from '../config/defaults';
-import { exemption } from './exemptions';
+import { accountOuExemption, exemption, organizationPaths, resourceKinds, type OrganizationPaths } from './exemptions';
+import { resourceExemption } from '../runbooks/exemptions';
 import { iamLeaseKey, leaseKey, withLease, type LeaseOptions } from '../audit/leases';
 
 /** The instance named in a finding no longer exists (or is not visible to the member role). */
@@ -34,6 +35,12 @@ export interface ExecuteDeps {
   readonly now: () => Date;
   /** Undefined: no tag exempts (`CORDON_EXEMPT_TAG=none`). */
   readonly exemptTag: ExemptTag | undefined;
+  /** ARN patterns of resources never contained (configuration: no workload can change it). */
+  readonly exemptResourceArns: readonly string[];
+  /** OU (or root) ids whose accounts are never contained. */
+  readonly exemptOus: ReadonlySet<string>;
+  /** Accounts' OUs, looked up once per account per run. @default a lookup of its own per finding */
+  readonly organizationPaths?: OrganizationPaths;
   readonly responderRoleName: string;
 }
 
@@ -141,13 +148,19 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
     return { action, params: action.params.parse(step.with), when: step.when };
   });
   const targets = new Set(steps.filter((s) => !skipReason(s, finding)).map((s) => s.action.target));
+  // Exemptions the configuration holds first (no AWS call), then the account's OU, then the live tags.
+  const configured = resourceExemption(finding, resourceKinds(targets), deps.exemptResourceArns);
+  if (configured) return { finding, ctx, steps, verdict: { exemptReason: configured, outcomes: [] } };
   try {
     // An analyst's release stands: GuardDuty re-publishing the finding must not contain it again automatically.
-    const [exemptReason, released, history] = await Promise.all([
+    const paths = deps.organizationPaths ?? organizationPaths(deps.clients);
+    const [ouReason, tagReason, released, history] = await Promise.all([
+      accountOuExemption(finding.accountId, finding.region, deps.exemptOus, paths),
       exemption(ctx, targets, deps.exemptTag),
       finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx),
       ctx.history(),
     ]);
+    const exemptReason = ouReason ?? tagReason;
     if (exemptReason) return { finding, ctx, steps, verdict: { exemptReason, outcomes: [] } };
     if (released)
       return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } };

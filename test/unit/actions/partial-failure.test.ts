@@ -451,6 +451,8 @@ describe('partial failures in the audit trail', () => {
       dryRun: false,
       now: () => new Date('2026-11-24T10:00:00Z'),
       exemptTag: DEFAULT_EXEMPT_TAG,
+      exemptResourceArns: [],
+      exemptOus: new Set(),
       responderRoleName: 'cordon-responder',
       runbooks: [runbook],
       policy: { threshold: 10, exemptAccounts: new Set() },

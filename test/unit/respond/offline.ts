@@ -77,6 +77,8 @@ export function offlineResponder(options: { dryRun?: boolean; archiveError?: Err
     dryRun: options.dryRun ?? false,
     now: () => new Date(AT),
     exemptTag: DEFAULT_EXEMPT_TAG,
+    exemptResourceArns: [],
+    exemptOus: new Set(),
     responderRoleName: 'cordon-responder',
     runbooks: [],
     policy: { threshold: 10, exemptAccounts: new Set() },
