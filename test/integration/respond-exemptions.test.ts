@@ -3,11 +3,11 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildWorld, guardDutyEvent, startFaultyEndpoint, type FaultProxy, type World, type LocalAws } from '../../local-aws';
+import { guardDutyEvent, startFaultyEndpoint, type FaultProxy, type World, type LocalAws } from '../../local-aws';
 import { interfaceGroups } from '../support/aws-like-instance';
 import { runCli } from '../support/cli';
-import { HOME_CREDENTIALS, startLocal } from '../support/local';
-import { auditFile, eventsFile, instanceOf, memberClients, publish } from '../support/world';
+import { HOME_CREDENTIALS } from '../support/local';
+import { auditFile, eventsFile, instanceOf, memberClients, publish, startWorld } from '../support/world';
 
 /**
  * Exemptions no workload can change: by resource ARN and by OU, in the
@@ -26,13 +26,7 @@ describe('respond: exemptions by resource ARN and by OU', () => {
   const region = 'us-east-1';
 
   beforeAll(async () => {
-    local = await startLocal();
-    world = await buildWorld({ endpoint: local.endpoint, memberCount: 2, regions: [region] });
-    local.emulator.seedOrganization({
-      administratorAccountId: world.securityAccountId,
-      memberAccountIds: world.memberAccountIds,
-      regions: world.regions,
-    });
+    ({ local, world } = await startWorld({ memberCount: 2, regions: [region] }));
     // The first member account sits in an OU nested in another: root → parent → child.
     const orgs = new OrganizationsClient({ endpoint: local.endpoint, region, credentials: HOME_CREDENTIALS });
     const root = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;

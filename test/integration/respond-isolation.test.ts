@@ -20,11 +20,10 @@ import {
   ReplaceNetworkAclAssociationCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { buildWorld, instanceTarget, type World, type LocalAws, type SampleTarget } from '../../local-aws';
+import { instanceTarget, type World, type LocalAws, type SampleTarget } from '../../local-aws';
 import { interfaceGroups, launchAwsLikeInstance } from '../support/aws-like-instance';
 import { runCli, type CliRun } from '../support/cli';
-import { startLocal } from '../support/local';
-import { auditFile, eventsFile, hubFinding, memberClients, publish } from '../support/world';
+import { auditFile, eventsFile, hubFinding, memberClients, publish, startWorld } from '../support/world';
 
 type Line = { action: string; resource: string; status: string; detail: string };
 
@@ -43,13 +42,7 @@ describe('respond: isolation that says what it did not cut', () => {
   const region = 'us-east-1';
 
   beforeAll(async () => {
-    local = await startLocal();
-    world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
-    local.emulator.seedOrganization({
-      administratorAccountId: world.securityAccountId,
-      memberAccountIds: world.memberAccountIds,
-      regions: world.regions,
-    });
+    ({ local, world } = await startWorld({ memberCount: 1, regions: [region] }));
     account = world.memberAccountIds[0] as string;
     ec2 = (await memberClients(local, world, account, region)).ec2;
   }, 120_000);

@@ -1,10 +1,18 @@
 import { ListAccessKeysCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
-import { buildWorld, type World, type LocalAws } from '../../local-aws';
+import type { World, LocalAws } from '../../local-aws';
 import { runCli } from '../support/cli';
 import { startFaultProxy } from '../support/fault-proxy';
-import { startLocal } from '../support/local';
-import { attachedPolicies, auditFile, AWS_DENY_ALL_ARN, eventsFile, hubFinding, memberClients, publish } from '../support/world';
+import {
+  attachedPolicies,
+  auditFile,
+  AWS_DENY_ALL_ARN,
+  eventsFile,
+  hubFinding,
+  memberClients,
+  publish,
+  startWorld,
+} from '../support/world';
 
 /**
  * Containing a principal: an IAM user is denied with the AWS managed
@@ -20,13 +28,7 @@ describe('respond: principals, their keys and the buckets they use', () => {
   const region = 'us-east-1';
 
   beforeAll(async () => {
-    local = await startLocal();
-    world = await buildWorld({ endpoint: local.endpoint, memberCount: 2, regions: [region] });
-    local.emulator.seedOrganization({
-      administratorAccountId: world.securityAccountId,
-      memberAccountIds: world.memberAccountIds,
-      regions: world.regions,
-    });
+    ({ local, world } = await startWorld({ memberCount: 2, regions: [region] }));
   }, 120_000);
   afterAll(async () => local?.stop());
 

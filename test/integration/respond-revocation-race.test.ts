@@ -1,15 +1,13 @@
 import { CreateRoleCommand, GetRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { createAuditTable } from '../../bench/harness';
-import { responderSettings } from '../../src/config/settings';
-import { guardDutyEvent, buildWorld, sampleFinding, type World, type LocalAws } from '../../local-aws';
+import { guardDutyEvent, sampleFinding, type World, type LocalAws } from '../../local-aws';
 import { parseInput } from '../../src/findings/parse';
 import { releaseFinding } from '../../src/release/release';
 import { respond } from '../../src/respond/responder';
 import type { FindingResult } from '../../src/respond/result';
-import { buildResponder, type Responder } from '../../src/respond/wiring';
+import type { Responder } from '../../src/respond/wiring';
 import { startFaultyEndpoint, type FaultProxy } from '../support/fault-proxy';
-import { startLocal } from '../support/local';
-import { memberClients } from '../support/world';
+import { lambdaEnvironment, memberClients, startWorld } from '../support/world';
 
 /**
  * Two findings about two instances sharing one role, revoked at the same
@@ -32,15 +30,8 @@ describe('respond: concurrent revocations on one role lose nothing', () => {
   const responders: Responder[] = [];
   const EXFILTRATION = 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS';
 
-  /** One Lambda environment: a responder built as the handler builds it (its own clients and credentials cache). */
   const environment = (name: string): Responder => {
-    const settings = responderSettings({
-      ...process.env,
-      CORDON_AUDIT_TABLE: table,
-      CORDON_CIRCUIT_ACCOUNT_LIMIT: '1000',
-      CORDON_CIRCUIT_ORG_LIMIT: '1000',
-    });
-    const r = buildResponder(settings, { actor: name, now: () => new Date('2026-11-24T10:05:00.000Z') });
+    const r = lambdaEnvironment(table, name, () => new Date('2026-11-24T10:05:00.000Z'));
     responders.push(r);
     return r;
   };
@@ -89,13 +80,7 @@ describe('respond: concurrent revocations on one role lose nothing', () => {
   };
 
   beforeAll(async () => {
-    local = await startLocal();
-    world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
-    local.emulator.seedOrganization({
-      administratorAccountId: world.securityAccountId,
-      memberAccountIds: world.memberAccountIds,
-      regions: world.regions,
-    });
+    ({ local, world } = await startWorld({ memberCount: 1, regions: [region] }));
     await createAuditTable(local, table);
     account = world.memberAccountIds[0] as string;
     iam = (await memberClients(local, world, account, region)).iam;

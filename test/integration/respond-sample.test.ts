@@ -1,19 +1,10 @@
 import { responderSettings } from '../../src/config/settings';
-import {
-  buildWorld,
-  guardDutyEvent,
-  sampleFinding,
-  startFaultyEndpoint,
-  type FaultProxy,
-  type LocalAws,
-  type World,
-} from '../../local-aws';
+import { guardDutyEvent, sampleFinding, startFaultyEndpoint, type FaultProxy, type LocalAws, type World } from '../../local-aws';
 import { parseInput } from '../../src/findings/parse';
 import { respond } from '../../src/respond/responder';
 import { buildResponder } from '../../src/respond/wiring';
 import { interfaceGroups } from '../support/aws-like-instance';
-import { startLocal } from '../support/local';
-import { auditFile, hubFinding, instanceOf, memberClients } from '../support/world';
+import { auditFile, hubFinding, instanceOf, memberClients, startWorld } from '../support/world';
 
 /**
  * GuardDuty sample findings (CreateSampleFindings marks them with
@@ -27,13 +18,7 @@ describe('respond: GuardDuty sample findings', () => {
   const region = 'us-east-1';
 
   beforeAll(async () => {
-    local = await startLocal();
-    world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
-    local.emulator.seedOrganization({
-      administratorAccountId: world.securityAccountId,
-      memberAccountIds: world.memberAccountIds,
-      regions: world.regions,
-    });
+    ({ local, world } = await startWorld({ memberCount: 1, regions: [region] }));
     proxy = await startFaultyEndpoint({ target: local.endpoint, motoEndpoint: local.motoEndpoint });
   }, 120_000);
   afterAll(async () => {

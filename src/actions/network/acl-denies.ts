@@ -17,7 +17,7 @@ import {
 import { z } from 'zod';
 import { describeError } from '../../errors';
 import type { OutcomeReporter, UndoReporter } from '../define';
-import type { ActionContext, UndoContext } from '../types';
+import type { ActionContext, UndoContext, UndoRecord } from '../types';
 import type { ActionOutcome } from '../../outcome';
 import { familyOf, cidrContains, sameCidr } from './addresses';
 
@@ -61,13 +61,13 @@ const entry = z.object({ egress: z.boolean(), ruleNumber: z.number().int() });
  * What a deny records as `prior`: the ACL, the address denied and the entries added (whose numbers were free before).
  * @example { networkAclId: 'acl-0abc', cidr: '203.0.113.7/32', entriesAdded: [{ egress: false, ruleNumber: 1 }, { egress: true, ruleNumber: 1 }] }
  */
-export const aclDenyPrior = z.object({ networkAclId: z.string(), cidr: z.string(), entriesAdded: z.array(entry) });
+const aclDenyPrior = z.object({ networkAclId: z.string(), cidr: z.string(), entriesAdded: z.array(entry) });
 
 /**
  * What a deny records as `changed`: the entries it added, the ones its undo deletes.
  * @example { entriesAdded: [{ egress: false, ruleNumber: 1 }, { egress: true, ruleNumber: 1 }] }
  */
-export const aclDenyChanged = z.object({ entriesAdded: z.array(entry) });
+const aclDenyChanged = z.object({ entriesAdded: z.array(entry) });
 
 /** One network ACL entry cordon added. */
 type Entry = z.output<typeof entry>;
@@ -255,13 +255,28 @@ function freeRuleNumber(
 }
 
 /** IAM actions {@link removeDenies} calls. */
-export const REMOVE_DENIES_PERMISSIONS = ['ec2:DescribeNetworkAcls', 'ec2:DeleteNetworkAclEntry'];
+const REMOVE_DENIES_PERMISSIONS = ['ec2:DescribeNetworkAcls', 'ec2:DeleteNetworkAclEntry'];
+
+/** What both ACL actions record, and how release undoes it: the part of their declarations they share. */
+export const ACL_DENY_RECORDS = {
+  prior: aclDenyPrior,
+  changed: aclDenyChanged,
+  undo: {
+    kind: 'restore' as const,
+    permissions: REMOVE_DENIES_PERMISSIONS,
+    run: (
+      ctx: UndoContext,
+      record: UndoRecord<z.output<typeof aclDenyPrior>, z.output<typeof aclDenyChanged>>,
+      report: UndoReporter,
+    ): Promise<ActionOutcome[]> => removeDenies(report, ctx, record),
+  },
+};
 
 /**
  * Undo of a deny: deletes the entries cordon added, and only those: a rule
  * number now holding another rule is never touched, even with --force.
  */
-export async function removeDenies(
+async function removeDenies(
   report: UndoReporter,
   ctx: UndoContext,
   record: { readonly resource: string; readonly prior: z.output<typeof aclDenyPrior>; readonly changed: z.output<typeof aclDenyChanged> },

@@ -2,16 +2,7 @@ import { DescribeNetworkAclsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { defineAction } from '../define';
 import { collecting } from '../../outcome';
-import {
-  aclDenyChanged,
-  aclDenyPrior,
-  deniedBothWays,
-  denyUnderLease,
-  placementInRange,
-  placementParams,
-  removeDenies,
-  REMOVE_DENIES_PERMISSIONS,
-} from './acl-denies';
+import { ACL_DENY_RECORDS, deniedBothWays, denyUnderLease, placementInRange, placementParams } from './acl-denies';
 import { hostCidr } from './addresses';
 
 const params = z
@@ -40,13 +31,7 @@ export const blockIp = defineAction({
     member: ['ec2:DescribeInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'],
     home: [],
   },
-  prior: aclDenyPrior,
-  changed: aclDenyChanged,
-  undo: {
-    kind: 'restore',
-    permissions: REMOVE_DENIES_PERMISSIONS,
-    run: (ctx, record, report) => removeDenies(report, ctx, record),
-  },
+  ...ACL_DENY_RECORDS,
   async run(ctx, p, report) {
     const ips = ctx.finding.remoteIps.filter((r) => r.direction === 'INBOUND' || p.includeOutbound);
     const cidrs = [...new Set(ips.flatMap((r) => hostCidr(r.ip) ?? []))];

@@ -11,15 +11,7 @@ import { z } from 'zod';
 import { defineAction } from '../define';
 import { collecting } from '../../outcome';
 import { instanceInterfaces, vpcOf } from '../ec2/interfaces';
-import {
-  aclDenyChanged,
-  aclDenyPrior,
-  denyUnderLease,
-  placementInRange,
-  placementParams,
-  removeDenies,
-  REMOVE_DENIES_PERMISSIONS,
-} from './acl-denies';
+import { ACL_DENY_RECORDS, denyUnderLease, placementInRange, placementParams } from './acl-denies';
 import { hostCidr } from './addresses';
 
 const params = z.strictObject({ ...placementParams }).refine(...placementInRange);
@@ -122,13 +114,7 @@ export const isolateTransit = defineAction({
     ],
     home: [],
   },
-  prior: aclDenyPrior,
-  changed: aclDenyChanged,
-  undo: {
-    kind: 'restore',
-    permissions: REMOVE_DENIES_PERMISSIONS,
-    run: (ctx, record, report) => removeDenies(report, ctx, record),
-  },
+  ...ACL_DENY_RECORDS,
   async run(ctx, p, report) {
     const instance = await ctx.instance();
     const instanceId = instance.InstanceId as string;
