@@ -25,6 +25,14 @@ const shutdownBehavior = z.enum(['stop', 'terminate']);
 /** DeleteOnTermination by device name, for the instance's EBS volumes. */
 const deleteOnTermination = z.record(z.string(), z.boolean());
 
+/** The order the outcome names the changes in, whatever order the calls (made at once) ended in. */
+const CHANGE_ORDER = ['termination protection', 'stop protection', 'shutdown behaviour stop', 'kept on termination', 'finding tags'];
+
+function inOrder(labels: readonly string[]): string[] {
+  const rank = (label: string): number => CHANGE_ORDER.findIndex((c) => label.includes(c));
+  return [...labels].sort((a, b) => rank(a) - rank(b));
+}
+
 /** The EBS volumes of an instance that would be deleted with it, by device name. */
 function deletedWithInstance(instance: Instance): string[] {
   return (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.DeviceName && m.Ebs?.DeleteOnTermination === true ? [m.DeviceName] : []));
@@ -174,7 +182,7 @@ export const protectInstance = defineAction({
     const result = (): ActionOutcome =>
       report.done(
         instanceId,
-        `turned on ${made.join(', ') || 'nothing'}${unsupported.length > 0 ? `; ${unsupported.join(', ')} not supported for this instance (a Spot instance?)` : ''}`,
+        `turned on ${inOrder(made).join(', ') || 'nothing'}${unsupported.length > 0 ? `; ${inOrder(unsupported).join(', ')} not supported for this instance (a Spot instance?)` : ''}`,
         { prior, changed: { ...changed } },
       );
     const modify = async (
