@@ -13,7 +13,9 @@ export const TRUNK_ENI_TAG = 'vpcresources.k8s.aws/trunk-eni-id';
 
 /**
  * Every network interface whose traffic is the instance's: the ones attached
- * to it (from any VPC: multi-VPC attachments keep their own VPC and subnet),
+ * to it (from any VPC: an interface attached from another VPC of the account,
+ * in the same Availability Zone, keeps its own VPC, subnet and security groups;
+ * EC2 User Guide, "Multi-VPC ENI attachments"),
  * and the branch interfaces of EKS pods riding on any of them. Two
  * DescribeNetworkInterfaces calls; the second names the attached interfaces
  * as trunks (it finds nothing on an instance without pods).
