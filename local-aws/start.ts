@@ -44,6 +44,12 @@ export interface StartLocalAwsOptions {
    * @default discard
    */
   readonly log?: (line: string) => void;
+  /**
+   * Every account has the AWS managed IAM policies, as in AWS (cordon attaches AWSDenyAll). Turn off only
+   * where none is attached and many accounts are built (moto builds them for each account it looks at).
+   * @default true
+   */
+  readonly awsManagedPolicies?: boolean;
 }
 
 /**
@@ -57,7 +63,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   // botocore is located first: a missing python3/botocore reports
   // MotoMissingError before any process is spawned.
   const botocoreDir = locateBotocore();
-  const moto: MotoProcess = await startMoto(log);
+  const moto: MotoProcess = await startMoto(log, { awsManagedPolicies: options.awsManagedPolicies });
   const motoClient = new MotoClient(moto.endpoint);
   let emulator: AwsEmulator;
   try {

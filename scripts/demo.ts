@@ -67,6 +67,13 @@ function findingsFor(world: World): Array<Record<string, unknown>> {
       severity: 8,
     }),
     sampleFinding('Execution:Runtime/NewBinaryExecuted', { accountId: m2, region: r1, instance: inst(m2, r1, 'web-1'), severity: 5 }),
+    // The root user deleting objects: cordon cannot contain root, and says so (NOTIFIED, nothing changed).
+    sampleFinding('Impact:S3/AnomalousBehavior.Delete', {
+      accountId: m1,
+      region: r2,
+      accessKey: { accessKeyId: 'AKIAEXAMPLEROOTKEY01', userName: 'Root', userType: 'Root' },
+      bucket: world.buckets.find((b) => b.accountId === m1 && b.region === r2)?.name ?? '',
+    }),
   ];
 }
 
@@ -143,7 +150,7 @@ async function main(): Promise<number> {
       for (const f of out.Findings ?? []) {
         const type = f.Types?.[0]?.split('/').pop() ?? '';
         console.log(
-          `   ${region} ${f.AwsAccountId} ${(f.Workflow?.Status ?? '').padEnd(8)} ${type.padEnd(58)} ${f.Note?.Text?.slice(0, 90) ?? ''}`,
+          `   ${region} ${f.AwsAccountId} ${(f.Workflow?.Status ?? '').padEnd(8)} ${type.padEnd(58)} ${f.Note?.Text?.slice(0, 160) ?? ''}`,
         );
       }
       hub.destroy();

@@ -81,8 +81,23 @@ export class AssumeRoleError extends CordonError {
   }
 }
 
-/** A one-line description of an error, safe to print and to store in the audit trail. */
+/**
+ * Whether a finding is exempt cannot be told (its account's OUs cannot be
+ * read): cordon neither exempts it nor acts on it. The message says why.
+ */
+export class ExemptionUnknownError extends CordonError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ExemptionUnknownError';
+  }
+}
+
+/**
+ * A one-line description of an error, safe to print and to store in the audit
+ * trail: its name and message (an ExemptionUnknownError's message alone says it).
+ */
 export function describeError(err: unknown): string {
+  if (err instanceof ExemptionUnknownError) return err.message;
   if (err instanceof Error) {
     const msg = err.message || err.name;
     return err.name && !msg.startsWith(err.name) ? `${err.name}: ${msg}` : msg;

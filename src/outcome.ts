@@ -8,6 +8,43 @@ import { CordonError, describeError } from './errors';
 /** Outcome of one action on one resource (the `status` of the CLI's JSON lines). */
 export type ActionStatus = 'done' | 'already' | 'skipped' | 'failed' | 'planned';
 
+/**
+ * Channels a containment is known to leave open, each with the note analysts
+ * read in Security Hub. The notes name no resource (findings with the same
+ * outcome share one BatchUpdateFindings call); the audit trail has the ids.
+ * A finding whose actions leave one of these open is NOTIFIED, never RESOLVED.
+ */
+export const RESIDUAL_CHANNELS = {
+  /**
+   * Security groups and network ACLs do not filter DNS queries to the Route 53
+   * Resolver (the VPC base + 2 address): VPC User Guide, "Network ACLs" (traffic
+   * they do not filter) and "Amazon DNS server".
+   */
+  'dns-resolver': 'DNS to the VPC resolver is still open: stop the instance or attach DNS Firewall',
+  /**
+   * "Automatically tracked connections" (VPC User Guide, "Security group
+   * connection tracking"): flows through a NAT gateway, Network or Gateway
+   * Load Balancer, Transit Gateway attachment or PrivateLink endpoint stay
+   * tracked whatever the rules, so the allow-all hop cannot untrack them.
+   */
+  'gateway-tracked-flows':
+    'flows via a NAT gateway, load balancer, Transit Gateway or PrivateLink stay open until they end: add network.isolate-transit or stop the instance',
+  /** Only TCP and UDP flows can be untracked: ICMP and flows through an egress-only internet gateway stay tracked. */
+  'direct-tracked-flows': 'ICMP and egress-only internet gateway flows stay open until they end: stop the instance',
+  /** Isolation ran without the allow-all hop (`cutTrackedConnections: false`). */
+  'established-connections': 'connections made before the isolation stay open (cutTrackedConnections is off): stop the instance',
+  /** A revocation denies sessions issued before now; whoever obtained them may obtain new ones the same way. */
+  'role-new-sessions':
+    'new sessions of the role still work: contain whoever obtained the revoked ones (the instance, or who assumed the role)',
+  /** An `ASIA…` key of an IAM user (console or GetSessionToken session) cannot be deactivated; a deny on the user covers it. */
+  'user-temporary-credentials': "the user's temporary session keys stay valid: deny the user (iam.deny-user)",
+  /** cordon never acts on the root user. */
+  'root-credentials': 'the root user cannot be contained by cordon: secure it by hand (password, access keys, MFA)',
+} as const;
+
+/** A channel a containment may leave open (see {@link RESIDUAL_CHANNELS}). */
+export type ResidualChannel = keyof typeof RESIDUAL_CHANNELS;
+
 /** What one action did (or would do) to one resource. */
 export interface ActionOutcome {
   readonly action: string;
@@ -19,6 +56,10 @@ export interface ActionOutcome {
   readonly prior?: Readonly<Record<string, unknown>>;
   /** What cordon created or changed (snapshot ids, rule numbers, policy names…). */
   readonly changed?: Readonly<Record<string, unknown>>;
+  /** Channels this outcome knows it leaves open (another action of the runbook may close them). */
+  readonly remains?: readonly ResidualChannel[];
+  /** Channels this outcome closes, or found closed (set only when it is in place: done, already, or not applicable). */
+  readonly closes?: readonly ResidualChannel[];
 }
 
 /** One action's line in a finding's result (the CLI's JSON contract). */
@@ -66,9 +107,24 @@ export function outcome(
   resource: string,
   status: ActionStatus,
   detail: string,
-  extra: { prior?: Record<string, unknown>; changed?: Record<string, unknown> } = {},
+  extra: Pick<ActionOutcome, 'prior' | 'changed' | 'remains' | 'closes'> = {},
 ): ActionOutcome {
   return { action, resource, status, detail, ...extra };
+}
+
+/**
+ * The channels a finding's outcomes leave open (pure), in the order of
+ * {@link RESIDUAL_CHANNELS}: what some outcome says remains, less what an
+ * action closes (a stopped instance closes what its isolation left). An action
+ * closes a channel only when none of its outcomes failed: a deny placed in one
+ * transit subnet but not in another closes nothing. In a dry run, what the plan
+ * would close counts.
+ */
+export function openChannels(outcomes: ReadonlyArray<Pick<ActionOutcome, 'action' | 'status' | 'remains' | 'closes'>>): ResidualChannel[] {
+  const remains = new Set(outcomes.flatMap((o) => o.remains ?? []));
+  const failing = new Set(outcomes.filter((o) => o.status === 'failed').map((o) => o.action));
+  const closed = new Set(outcomes.filter((o) => !failing.has(o.action)).flatMap((o) => o.closes ?? []));
+  return (Object.keys(RESIDUAL_CHANNELS) as ResidualChannel[]).filter((c) => remains.has(c) && !closed.has(c));
 }
 
 /** How a note words a status: `done` and `already` both mean the containment is in place. */

@@ -106,6 +106,8 @@ export interface CordonConfig {
   readonly enablerFunctionRoleName: string;
   /** The scheduled enabler, when `managementAccountId` (and `securityAccountId`) are set. */
   readonly enabler: EnablerDeployment | undefined;
+  /** The service control policy guarding cordon's tags, when `tagGuard` is set (with `managementAccountId`). */
+  readonly tagGuard: TagGuardDeployment | undefined;
   /** Environment of the responder Lambda, validated (the stack adds the audit table and the runbooks folder). */
   readonly responderEnv: Readonly<Partial<Record<ResponderEnvVar, string>>>;
   /** Keys still at their placeholder value (each stack that uses one warns). */
@@ -134,6 +136,19 @@ export interface EnablerDeployment {
   readonly registerAccountAdmin: boolean;
   /** The Lambda's environment, validated at synth by the enabler's own settings check. */
   readonly env: Readonly<Partial<Record<EnablerEnvVar, string>>>;
+}
+
+/** The tag guard (stacks/tag-guard-stack.ts): who may change cordon's tags, where. */
+export interface TagGuardDeployment {
+  readonly managementAccountId: string;
+  /** Root or OU ids the policy is attached to (`deploymentTargets`). */
+  readonly targetIds: readonly string[];
+  /** Role ARN patterns allowed to change cordon:* tags besides cordon's member role (`tagApproverRoleArns`). */
+  readonly approverRoleArns: readonly string[];
+  /** The member role's name: cordon tags what it contains. */
+  readonly memberRoleName: string;
+  /** The tag key that exempts a resource, when it is not already a `cordon:*` key (`exemptTag`). */
+  readonly exemptTagKey: string | undefined;
 }
 
 /** An enabler environment variable (`ENABLER_ENV` in src/config/spec.ts). */
@@ -356,6 +371,13 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   }
   const unusedKeys = managementAccountId === undefined ? ENABLER_ONLY_KEYS.filter((k) => raw.values.has(k)) : [];
 
+  // The tag guard is a service control policy: created in the management account.
+  const tagGuardOn = value('tagGuard', () => false) === true;
+  const approverRoleArns = value('tagApproverRoleArns', configList);
+  if (tagGuardOn && managementAccountId === undefined)
+    report(['tagGuard'], `needs ${label('managementAccountId')}: service control policies are created in the management account`);
+  const exemptTagKey = 'settings' in responder ? responder.settings.exemptTag?.key : undefined;
+
   if (problems.length > 0) throw new DeployConfigError(problems);
   const placeholders = CONFIG_KEY_NAMES.filter((k) => DEPLOYMENT_SETTINGS[k].placeholder && !raw.values.has(k));
   return {
@@ -393,6 +415,16 @@ export function loadConfig(source: ConfigSource): CordonConfig {
             dryRun: enablerDryRun ?? true,
             registerAccountAdmin,
             env: enablerEnv,
+          }
+        : undefined,
+    tagGuard:
+      tagGuardOn && managementAccountId !== undefined
+        ? {
+            managementAccountId,
+            targetIds: deploymentTargets,
+            approverRoleArns,
+            memberRoleName: roleName,
+            exemptTagKey: exemptTagKey === undefined || exemptTagKey.startsWith('cordon:') ? undefined : exemptTagKey,
           }
         : undefined,
     responderEnv: env,

@@ -7,6 +7,7 @@ import { EnablerStack } from './enabler-stack';
 import { ForwarderStack } from './forwarder-stack';
 import { MemberRoleStackSetStack } from './member-role-stackset-stack';
 import { ResponderStack } from './responder-stack';
+import { organizationsRegion, TagGuardStack } from './tag-guard-stack';
 
 /** Stack names (stable: `npx cdk deploy <name>` and docs/deploy.md use them). */
 export const STACK_NAMES = {
@@ -16,6 +17,7 @@ export const STACK_NAMES = {
   forwarder: (region: string) => `cordon-forwarder-${region}`,
   enabler: 'cordon-enabler',
   enablerRole: 'cordon-enabler-role',
+  tagGuard: 'cordon-tag-guard',
 } as const;
 
 /** The stacks of one cordon deployment. */
@@ -27,6 +29,8 @@ export interface CordonStacks {
   readonly forwarders: readonly ForwarderStack[];
   /** Present when `cordon:managementAccountId` is set. */
   readonly enabler?: { readonly function: EnablerStack; readonly role: EnablerRoleStack };
+  /** Present when `cordon:tagGuard` is true. */
+  readonly tagGuard?: TagGuardStack;
 }
 
 /**
@@ -34,7 +38,9 @@ export interface CordonStacks {
  * actions and the member-role StackSet in the home region and a forwarder in
  * each other covered region, all in the security account (the StackSet stack in the management account with
  * `stackSetCallAs` SELF); with `managementAccountId`, the enabler in the
- * management account and the role it assumes in the security account.
+ * management account and the role it assumes in the security account; with
+ * `tagGuard`, the service control policy guarding cordon's tags, in the
+ * management account.
  *
  * A stack names its account only when the configuration gives it
  * (`securityAccountId`, `managementAccountId`): CDK then refuses to deploy it
@@ -89,8 +95,22 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
         }),
       }
     : undefined;
-  const all = [responder, customActions, memberRoles, ...forwarders, ...(enabler ? [enabler.function, enabler.role] : [])];
+  const tagGuard = config.tagGuard
+    ? new TagGuardStack(app, STACK_NAMES.tagGuard, {
+        env: { account: config.tagGuard.managementAccountId, region: organizationsRegion(config.homeRegion) },
+        description: 'cordon tag guard (management account): a service control policy keeping cordon:* tags for cordon and its approvers',
+        guard: config.tagGuard,
+      })
+    : undefined;
+  const all = [
+    responder,
+    customActions,
+    memberRoles,
+    ...forwarders,
+    ...(enabler ? [enabler.function, enabler.role] : []),
+    ...(tagGuard ? [tagGuard] : []),
+  ];
   for (const stack of all) Tags.of(stack).add('cordon:managed', 'true');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { responder, customActions, memberRoles, forwarders, ...(enabler ? { enabler } : {}) };
+  return { responder, customActions, memberRoles, forwarders, ...(enabler ? { enabler } : {}), ...(tagGuard ? { tagGuard } : {}) };
 }

@@ -242,7 +242,10 @@ export class ResponderStack extends Stack {
     for (const [id, props] of Object.entries(outputs)) new CfnOutput(this, id, props);
   }
 
-  /** What the responder calls in the security account (src/guardduty, src/securityhub, src/respond/hydrate.ts, src/audit), and the member roles it assumes. */
+  /**
+   * What the responder calls in the security account (src/guardduty, src/securityhub, src/respond/hydrate.ts, src/audit,
+   * src/respond/exemptions.ts), and the member roles it assumes.
+   */
   private grantResponderPermissions(config: CordonConfig, logGroup: LogGroup): void {
     const role = this.functionRole;
     role.addToPolicy(
@@ -254,6 +257,17 @@ export class ResponderStack extends Stack {
       }),
     );
     role.addToPolicy(new PolicyStatement({ sid: 'FindAdministratorDetector', actions: ['guardduty:ListDetectors'], resources: ['*'] }));
+    // exemptOus: an account's OUs up to the root (src/respond/exemptions.ts), read-only, within this organization.
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadAccountOus',
+        actions: ['organizations:ListParents'],
+        resources: [
+          `arn:${Aws.PARTITION}:organizations::*:account/${config.organizationId}/*`,
+          `arn:${Aws.PARTITION}:organizations::*:ou/${config.organizationId}/ou-*`,
+        ],
+      }),
+    );
     role.addToPolicy(
       new PolicyStatement({
         sid: 'ReadAndArchiveFindings',
@@ -373,6 +387,11 @@ export class ResponderStack extends Stack {
         reason:
           "BatchUpdateFindings on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the call.",
       },
+      ...(['account', 'ou'] as const).map((kind) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:${kind === 'account' ? `account/${config.organizationId}/*` : `ou/${config.organizationId}/ou-*`}]`,
+        reason:
+          "organizations:ListParents (exemptOus) on any account or OU of this organization: a finding's account is known only at run time; the management account id is not configured.",
+      })),
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason:

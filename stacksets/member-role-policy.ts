@@ -32,6 +32,8 @@ const ec2 = (resource: string): string => `arn:\${AWS::Partition}:ec2:*:\${AWS::
 const iam = (resource: string): string => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${resource}`;
 /** EC2 snapshot ARNs carry no account id. */
 const SNAPSHOTS = 'arn:${AWS::Partition}:ec2:*::snapshot/*';
+/** The AWS managed policy iam.deny-user attaches (src/actions/iam/deny-user.ts), in the member account's partition. */
+const AWS_DENY_ALL = 'arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll';
 const ANY = ['*'] as const;
 const NO_RESOURCE_LEVEL = 'the API supports no resource-level permission (List/Describe calls)';
 
@@ -61,6 +63,18 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   'ec2:DescribeSnapshots': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'ec2:DescribeNetworkAcls': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'ec2:DescribeIamInstanceProfileAssociations': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeNatGateways': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeVpcEndpoints': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeTransitGatewayVpcAttachments': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'elasticloadbalancing:DescribeLoadBalancers': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:StopInstances': {
+    scopes: [{ resources: [ec2('instance/*')] }],
+    why: 'ec2.stop, for runbooks that name it; any instance of the account',
+  },
+  'ec2:StartInstances': {
+    scopes: [{ resources: [ec2('instance/*')] }],
+    why: 'release starts an instance cordon stopped; any instance of the account',
+  },
   'ec2:CreateSecurityGroup': {
     scopes: [
       { resources: [ec2('vpc/*')] },
@@ -96,7 +110,7 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   },
   'ec2:ModifyInstanceAttribute': {
     scopes: [{ resources: [ec2('instance/*')] }],
-    why: 'termination and stop protection of any instance of the account',
+    why: 'termination and stop protection, shutdown behaviour and DeleteOnTermination of the volumes of any instance of the account',
   },
   'ec2:CreateSnapshot': {
     scopes: [
@@ -127,17 +141,28 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   },
   'iam:ListAccessKeys': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
   'iam:UpdateAccessKey': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
-  'iam:GetUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
-  'iam:PutUserPolicy': {
-    scopes: [{ resources: [iam('user/*')] }],
-    why: 'users of the account (IAM cannot condition on the policy name or content)',
+  'iam:ListAttachedUserPolicies': { scopes: [{ resources: [iam('user/*')] }], why: 'users of the account' },
+  'iam:AttachUserPolicy': {
+    scopes: [{ resources: [iam('user/*')], conditions: { ArnEquals: { 'iam:PolicyARN': AWS_DENY_ALL } } }],
+    why: 'only the AWS managed AWSDenyAll policy (iam:PolicyARN), on users of the account',
   },
-  'iam:DeleteUserPolicy': { scopes: [{ resources: [iam('user/*')] }], why: "release removes cordon's deny policy; users of the account" },
+  'iam:DetachUserPolicy': {
+    scopes: [{ resources: [iam('user/*')], conditions: { ArnEquals: { 'iam:PolicyARN': AWS_DENY_ALL } } }],
+    why: 'release detaches AWSDenyAll, and only it (iam:PolicyARN); users of the account',
+  },
   'iam:ListUserTags': { scopes: [{ resources: [iam('user/*')] }], why: 'exemption check; users of the account' },
   'iam:GetRolePolicy': { scopes: [{ resources: [iam('role/*')] }], why: 'roles of the account; never its own role (denied)' },
+  'iam:ListRolePolicies': {
+    scopes: [{ resources: [iam('role/*')] }],
+    why: "sizing a role's inline policies against IAM's 10,240-character quota before a revocation; roles of the account",
+  },
+  'iam:GetRole': {
+    scopes: [{ resources: [iam('role/*')] }],
+    why: "a role's unique id (aws:userid of its instance sessions); roles of the account",
+  },
   'iam:PutRolePolicy': {
     scopes: [{ resources: [iam('role/*')] }],
-    why: 'roles of the account; never its own role nor the StackSet execution role (denied)',
+    why: "only cordon's revocation policy is written, but IAM has no condition key naming an inline policy: roles of the account, never its own role nor cordon's other roles nor the StackSet execution role (denied); see docs/deploy.md",
   },
   'iam:DeleteRolePolicy': {
     scopes: [{ resources: [iam('role/*')] }],
@@ -154,6 +179,10 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
     why: 'buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)',
   },
   's3:GetBucketTagging': { scopes: [sameAccountBuckets], why: 'exemption check; buckets owned by the account' },
+  's3:ListAllMyBuckets': {
+    scopes: [{ resources: ANY }],
+    why: "which of a finding's buckets the account owns (ListBuckets lists only its own); no resource-level permission",
+  },
 };
 
 /** Every IAM action the member role grants: the actions' declared permissions (runs and undos) and the exemption check's. */

@@ -17,15 +17,21 @@ export interface SampleTarget {
     }>;
     readonly tags?: Readonly<Record<string, string>>;
   };
-  /** `sessionName`: of an assumed role (an instance profile's credentials carry the instance id). */
+  /**
+   * `sessionName`: of an assumed role (an instance profile's credentials carry the instance id);
+   * `principalId`: the whole `aws:userid` (`AROA…:session`, e.g. as STS reported it), instead of one made up.
+   */
   readonly accessKey?: {
     readonly accessKeyId: string;
     readonly userName: string;
     readonly userType: 'IAMUser' | 'AssumedRole' | 'Root';
     readonly sessionName?: string;
+    readonly principalId?: string;
   };
   readonly bucket?: string;
   readonly remoteIp?: string;
+  /** The remote side's IPv6 address (`remoteIpDetails.ipAddressV6`), beside its IPv4 one. */
+  readonly remoteIpV6?: string;
   readonly resourceRole?: 'TARGET' | 'ACTOR';
   readonly count?: number;
   readonly severity?: number;
@@ -110,9 +116,10 @@ export function sampleFinding(type: string, target: SampleTarget): Record<string
       accessKeyId: target.accessKey.accessKeyId,
       // As GuardDuty reports them: a user's unique id, or a role's followed by the session name.
       principalId:
-        target.accessKey.userType === 'AssumedRole'
+        target.accessKey.principalId ??
+        (target.accessKey.userType === 'AssumedRole'
           ? `AROA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}:${target.accessKey.sessionName ?? 'cordon-demo-session'}`
-          : `AIDA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}`,
+          : `AIDA${findingIdFor(target.accessKey.userName).slice(0, 17).toUpperCase()}`),
       userName: target.accessKey.userName,
       userType: target.accessKey.userType,
     };
@@ -162,6 +169,7 @@ export function sampleFinding(type: string, target: SampleTarget): Record<string
 function actionFor(type: string, target: SampleTarget): Record<string, unknown> {
   const remote = {
     ipAddressV4: target.remoteIp ?? '203.0.113.66',
+    ...(target.remoteIpV6 ? { ipAddressV6: target.remoteIpV6 } : {}),
     organization: { asn: '64496', asnOrg: 'EXAMPLE', isp: 'Example', org: 'Example' },
     country: { countryName: 'Example' },
   };

@@ -59,16 +59,27 @@ function waitForExit(child: ChildProcess): Promise<void> {
 
 /**
  * Spawn `moto_server -H 127.0.0.1 -p <free port>` and wait until `/moto-api/`
- * answers. Throws MotoMissingError when moto_server is not installed and
+ * answers. AWS managed policies are loaded unless `awsManagedPolicies` is
+ * false: moto then builds them for every account and partition it looks at
+ * (about 0.6 s an account), which organizations of dozens of accounts that
+ * never attach one may skip. Throws MotoMissingError when moto_server is not installed and
  * MotoStartError when it does not come up within MOTO_START_TIMEOUT_MS.
  */
-export async function startMoto(log: (line: string) => void = () => undefined): Promise<MotoProcess> {
+export async function startMoto(
+  log: (line: string) => void = () => undefined,
+  options: { readonly awsManagedPolicies?: boolean } = {},
+): Promise<MotoProcess> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     detached: false,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    // AWS managed policies exist in every AWS account (cordon attaches AWSDenyAll); moto loads them only when asked.
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      ...(options.awsManagedPolicies === false ? {} : { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' }),
+    },
   });
   let output = '';
   const collect = (chunk: Buffer): void => {

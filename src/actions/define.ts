@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import { outcome, type ActionOutcome } from '../outcome';
+
+/** The channels an outcome leaves open or closes (see RESIDUAL_CHANNELS in src/outcome.ts). */
+export type Residuals = Pick<ActionOutcome, 'remains' | 'closes'>;
 import type { ActionContext, ActionDefinition, AuditPayload, UndoContext, UndoRecord } from './types';
 
 /** One part of a record: required, unless its schema allows it to be absent. */
@@ -20,14 +23,14 @@ export type Recorded<Prior extends AuditPayload, Changed extends AuditPayload> =
 export interface OutcomeReporter<Prior extends AuditPayload, Changed extends AuditPayload> {
   /** The action's name, as runbooks name it. */
   readonly action: string;
-  /** A change made: the state it replaced and what it made, for `release`. */
-  readonly done: (resource: string, detail: string, record: Recorded<Prior, Changed>) => ActionOutcome;
+  /** A change made: the state it replaced and what it made, for `release`; and what it leaves open or closes. */
+  readonly done: (resource: string, detail: string, record: Recorded<Prior, Changed> & Residuals) => ActionOutcome;
   /** In place already: nothing changed. */
-  readonly already: (resource: string, detail: string, record?: Partial<Recorded<Prior, Changed>>) => ActionOutcome;
+  readonly already: (resource: string, detail: string, record?: Partial<Recorded<Prior, Changed>> & Residuals) => ActionOutcome;
   /** What a dry run would do. */
-  readonly planned: (resource: string, detail: string, record?: Partial<Recorded<Prior, Changed>>) => ActionOutcome;
-  /** Does not apply to this resource. */
-  readonly skipped: (resource: string, detail: string) => ActionOutcome;
+  readonly planned: (resource: string, detail: string, record?: Partial<Recorded<Prior, Changed>> & Residuals) => ActionOutcome;
+  /** Does not apply to this resource (and what that leaves open, or why there is nothing to close). */
+  readonly skipped: (resource: string, detail: string, residuals?: Residuals) => ActionOutcome;
   /** Could not be done; the detail says why and what was left. */
   readonly failed: (resource: string, detail: string) => ActionOutcome;
 }
@@ -64,7 +67,7 @@ function reporter<Prior extends AuditPayload, Changed extends AuditPayload>(acti
     done: (resource, detail, record) => outcome(action, resource, 'done', detail, record),
     already: (resource, detail, record = {}) => outcome(action, resource, 'already', detail, record),
     planned: (resource, detail, record = {}) => outcome(action, resource, 'planned', detail, record),
-    skipped: (resource, detail) => outcome(action, resource, 'skipped', detail),
+    skipped: (resource, detail, residuals = {}) => outcome(action, resource, 'skipped', detail, residuals),
     failed: (resource, detail) => outcome(action, resource, 'failed', detail),
   };
 }

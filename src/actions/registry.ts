@@ -3,6 +3,8 @@ import { protectInstance } from './ec2/protect-instance';
 import { detachInstance } from './ec2/detach-instance';
 import { isolateInstance } from './ec2/isolate-instance';
 import { removeInstanceProfile } from './ec2/remove-instance-profile';
+import { stopInstance } from './ec2/stop-instance';
+import { isolateTransit } from './network/isolate-transit';
 import { blockIp } from './network/block-ip';
 import { deactivateAccessKey } from './iam/deactivate-access-key';
 import { denyUser } from './iam/deny-user';
@@ -18,7 +20,9 @@ export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
       snapshotVolumes,
       protectInstance,
       detachInstance,
+      stopInstance,
       isolateInstance,
+      isolateTransit,
       removeInstanceProfile,
       blockIp,
       deactivateAccessKey,

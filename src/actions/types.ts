@@ -19,6 +19,8 @@ export interface ActionContext {
   home<C>(ctor: ClientConstructor<C>): C;
   /** The finding's instance as EC2 describes it now (one call per finding, shared by its actions). */
   instance(): Promise<Instance>;
+  /** The finding's buckets that its account owns (looked up once per finding, shared by its actions and the exemption check). */
+  ownedBuckets(): Promise<ReadonlySet<string>>;
   /** GuardDuty ArchiveFindings in the administrator account, batched (≤ 50 ids a call) across findings. */
   archive(finding: Finding): Promise<void>;
   /**
@@ -28,6 +30,13 @@ export interface ActionContext {
    * resources could otherwise make at once. In a dry run, `work` just runs.
    */
   exclusive<T>(scope: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` alone on an IAM principal's policies (`role/web-role`) across
+   * every region of the finding's account (IAM is global), in every cordon
+   * process and Lambda environment: for a read-modify-write of an inline
+   * policy. In a dry run, `work` just runs.
+   */
+  exclusivePrincipal<T>(principal: string, work: () => Promise<T>): Promise<T>;
   /** This finding's audit records (what earlier deliveries did), oldest first; read once per finding. */
   history(): Promise<readonly AuditRecord[]>;
 }
@@ -95,6 +104,8 @@ export interface UndoContext {
   readonly reactivateKeys: boolean;
   /** An SDK client in the finding's account and region, through the member role. */
   member<C>(ctor: ClientConstructor<C>): C;
+  /** Runs `work` alone on an IAM principal's policies, as the responder does (see `ActionContext.exclusivePrincipal`). */
+  exclusivePrincipal<T>(principal: string, work: () => Promise<T>): Promise<T>;
 }
 
 /** An action's undo: restore from the audit record, or keep the change on purpose. */

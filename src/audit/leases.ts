@@ -100,6 +100,15 @@ export function leaseKey(accountId: string, region: string, scope: string): stri
   return `${accountId}|${region}|${scope}`;
 }
 
+/**
+ * The key of a lease on an IAM principal's policies (`role/web`, `user/bot`):
+ * IAM is global, so the key names the account and no region, and two findings
+ * about one role from two regions take turns too.
+ */
+export function iamLeaseKey(accountId: string, principal: string): string {
+  return `${accountId}|iam|${principal}`;
+}
+
 /** Gives a lease back: in the background when `deferRelease` is set, otherwise now. */
 export async function giveBack(lease: HeldLease, options: Pick<LeaseOptions, 'deferRelease'>): Promise<void> {
   if (options.deferRelease) options.deferRelease(lease.release());

@@ -89,6 +89,7 @@ function formatResult(r: FindingResult, dryRun: boolean): string {
   const head = `${r.decision === 'act' ? (dryRun ? 'PLAN' : 'ACT ') : 'SKIP'} ${r.type} sev ${r.severity ?? '-'} in ${r.accountId}/${r.region} (${r.findingId})`;
   const lines = [head, `     runbook ${r.runbook ?? '-'}: ${r.reason}`];
   for (const a of r.actions) lines.push(`     ${a.status.padEnd(7)} ${a.action} ${a.resource}: ${a.detail}`);
+  for (const channel of r.remains ?? []) lines.push(`     STILL OPEN: ${channel}`);
   lines.push(`     security hub: ${r.securityHub.status} (${r.securityHub.detail})`);
   return `${lines.join('\n')}\n`;
 }

@@ -9,6 +9,12 @@ import { decide } from '../runbooks/decide';
 import { loadRunbooks } from '../runbooks/load';
 import { matchRunbook } from '../runbooks/match';
 import { notApplicable } from '../respond/execute';
+import { accountOuExemption, organizationPaths, resourceKinds } from '../respond/exemptions';
+import { buildResponder } from '../respond/wiring';
+import { resourceExemption } from '../runbooks/exemptions';
+import type { ActionTarget } from '../actions/types';
+import type { Finding } from '../findings/finding';
+import type { ResponderSettings } from '../config/settings';
 import type { CliIo } from './io';
 import { command, groupHelp, parseCommand, type CommandSpec } from './options';
 
@@ -23,7 +29,7 @@ export const RUNBOOKS_VALIDATE_COMMAND = command({
 /** `cordon runbooks explain`: its options and help. */
 export const RUNBOOKS_EXPLAIN_COMMAND = command({
   name: 'runbooks explain',
-  summary: 'which runbook each finding in the file gets, the decision and why',
+  summary: 'which runbook each finding in the file gets, the decision and why, and which configured exemption applies',
   positionals: 'FINDING.json',
   options: {
     runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
@@ -50,7 +56,7 @@ export async function runRunbooks(argv: string[], io: CliIo): Promise<number> {
       return sub ? 0 : 2;
     }
     if (sub === 'validate') return validate(rest, io);
-    if (sub === 'explain') return explain(rest, io);
+    if (sub === 'explain') return await explain(rest, io);
     if (sub === 'list') return list(rest, io);
     throw new ConfigurationError(`runbooks: unknown subcommand "${sub}" (expected validate, explain or list)`);
   } catch (err) {
@@ -86,7 +92,7 @@ function list(argv: string[], io: CliIo): number {
   return 0;
 }
 
-function explain(argv: string[], io: CliIo): number {
+async function explain(argv: string[], io: CliIo): Promise<number> {
   const { help, positionals, settings: given, options } = parseCommand(RUNBOOKS_EXPLAIN_COMMAND, argv);
   if (help) return printHelp(io);
   if (positionals.length !== 1) throw new ConfigurationError('runbooks explain: expected one FINDING.json file (or - for standard input)');
@@ -99,35 +105,75 @@ function explain(argv: string[], io: CliIo): number {
   }
   const settings = responderSettings(io.env, { runbooksDir: given.runbooksDir?.value });
   const runbooks = loadRunbooks(settings.runbooksDir, ACTIONS);
-  for (const item of parseInput(text)) {
-    if (item.kind !== 'finding') {
-      throw new ConfigurationError(
-        `${item.where}: explain needs the GuardDuty finding itself; a Security Hub finding only points to it (run \`aws guardduty get-findings\` in the administrator account)`,
-      );
-    }
-    const f = item.finding;
-    const match = matchRunbook(runbooks, f.type);
-    const d = decide(f, runbooks, { threshold: settings.threshold, exemptAccounts: settings.exemptAccounts });
-    const steps = (d.runbook?.actions ?? []).map((s) => {
-      const action = ACTIONS.get(s.action);
-      const why = action ? notApplicable(action, f) : 'unknown action';
-      return { action: s.action, applies: !why, why: why ?? action?.summary ?? '' };
-    });
-    if (options.json) {
-      io.stdout.write(
-        `${JSON.stringify({ findingId: f.id, type: f.type, severity: f.severity, runbook: d.runbook?.name ?? null, pattern: match?.pattern ?? null, decision: d.decision, reason: d.reason, actions: steps })}\n`,
-      );
-      continue;
-    }
-    io.stdout.write(`${f.type} (severity ${f.severity}) in ${f.accountId}/${f.region}, finding ${f.id}\n`);
-    io.stdout.write(
-      `  runbook:  ${d.runbook ? `${d.runbook.name}, matched by "${match?.pattern}" in ${path.basename(d.runbook.file)}` : 'none'}\n`,
-    );
-    io.stdout.write(`  decision: ${d.decision}: ${d.reason}\n`);
-    for (const s of steps) io.stdout.write(`  ${s.applies ? '→' : '×'} ${s.action}: ${s.why}\n`);
-    io.stdout.write('  (resource exemption tags are checked live when cordon responds)\n');
+  // OUs are read only when exemptOus is set (the one AWS call explain may make).
+  const responder = settings.exemptOus.size > 0 ? buildResponder(settings) : undefined;
+  const paths = responder ? organizationPaths(responder.clients) : undefined;
+  try {
+    for (const item of parseInput(text)) await explainOne(item, runbooks, settings, paths, options.json, io);
+  } finally {
+    responder?.close();
   }
   return 0;
+}
+
+/** The exemption the configuration gives a finding (resource ARN, then OU), undefined for none, or why it cannot be told. */
+async function configuredExemption(
+  f: Finding,
+  targets: ReadonlySet<ActionTarget>,
+  settings: ResponderSettings,
+  paths: ReturnType<typeof organizationPaths> | undefined,
+): Promise<string | undefined> {
+  const byArn = resourceExemption(f, resourceKinds(targets), settings.exemptResourceArns);
+  if (byArn || !paths) return byArn;
+  try {
+    return await accountOuExemption(f.accountId, f.region, settings.exemptOus, paths);
+  } catch (err) {
+    return `unknown: ${describeError(err)}`;
+  }
+}
+
+/** One finding's runbook, decision, configured exemption and steps, as text or one JSON line. */
+async function explainOne(
+  item: ReturnType<typeof parseInput>[number],
+  runbooks: ReturnType<typeof loadRunbooks>,
+  settings: ResponderSettings,
+  paths: ReturnType<typeof organizationPaths> | undefined,
+  json: boolean,
+  io: CliIo,
+): Promise<void> {
+  if (item.kind !== 'finding') {
+    throw new ConfigurationError(
+      `${item.where}: explain needs the GuardDuty finding itself; a Security Hub finding only points to it (run \`aws guardduty get-findings\` in the administrator account)`,
+    );
+  }
+  const f = item.finding;
+  const match = matchRunbook(runbooks, f.type);
+  const d = decide(f, runbooks, { threshold: settings.threshold, exemptAccounts: settings.exemptAccounts });
+  const steps = (d.runbook?.actions ?? []).map((s) => {
+    const action = ACTIONS.get(s.action);
+    const why = action ? notApplicable(action, f) : 'unknown action';
+    return { action: s.action, applies: !why, why: why ?? action?.summary ?? '', target: action?.target };
+  });
+  const targets = new Set(steps.flatMap((s) => (s.applies && s.target ? [s.target] : [])));
+  const exemption = d.decision === 'act' ? ((await configuredExemption(f, targets, settings, paths)) ?? null) : null;
+  const lines = steps.map(({ target: _target, ...s }) => s);
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify({ findingId: f.id, type: f.type, severity: f.severity, runbook: d.runbook?.name ?? null, pattern: match?.pattern ?? null, decision: d.decision, reason: d.reason, exemption, actions: lines })}\n`,
+    );
+    return;
+  }
+  io.stdout.write(`${f.type} (severity ${f.severity}) in ${f.accountId}/${f.region}, finding ${f.id}\n`);
+  io.stdout.write(
+    `  runbook:  ${d.runbook ? `${d.runbook.name}, matched by "${match?.pattern}" in ${path.basename(d.runbook.file)}` : 'none'}\n`,
+  );
+  io.stdout.write(`  decision: ${d.decision}: ${d.reason}\n`);
+  if (d.decision === 'act')
+    io.stdout.write(
+      `  exemption: ${exemption ?? 'none by configuration (exemptResourceArns, exemptOus)'}${exemption && !exemption.startsWith('unknown') ? ': cordon would not act' : ''}\n`,
+    );
+  for (const s of lines) io.stdout.write(`  ${s.applies ? '→' : '×'} ${s.action}: ${s.why}\n`);
+  io.stdout.write('  (resource exemption tags are checked live when cordon responds)\n');
 }
 
 function printHelp(io: CliIo): number {

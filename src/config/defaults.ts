@@ -9,7 +9,7 @@ import * as path from 'node:path';
 /** The runbooks shipped with cordon (`CORDON_RUNBOOKS_DIR`, `--runbooks`). */
 export const DEFAULT_RUNBOOKS_DIR = path.resolve(__dirname, '../../runbooks');
 
-/** The tag that exempts a resource from containment (`CORDON_EXEMPT_TAG`, default `cordon:exempt=true`). */
+/** The tag that exempts a resource from containment (`CORDON_EXEMPT_TAG`, default `cordon:exempt=true`; `none`: no tag exempts). */
 export interface ExemptTag {
   readonly key: string;
   readonly value: string;
@@ -18,8 +18,13 @@ export interface ExemptTag {
 /** Default exemption tag. */
 export const DEFAULT_EXEMPT_TAG: ExemptTag = { key: 'cordon:exempt', value: 'true' };
 
-/** Parses `key=value` (or a bare key, meaning value `true`). */
-export function parseExemptTag(text: string): ExemptTag {
+/**
+ * Parses `key=value` (or a bare key, meaning value `true`); `none` turns
+ * exemption by tag off (undefined): whoever can tag a resource can exempt
+ * it, unless the optional service control policy guards cordon's tags.
+ */
+export function parseExemptTag(text: string): ExemptTag | undefined {
+  if (text.trim() === 'none') return undefined;
   const [key, ...rest] = text.split('=');
   const k = (key ?? '').trim();
   if (!k || k.length > 128) throw new Error(`exempt tag "${text}" must be key=value with a key of 1-128 characters`);

@@ -21,6 +21,8 @@ export const DYNAMODB_TABLE_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
 export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 /** An organization root id (`r-…`) or organizational unit id (`ou-…-…`). */
 export const DEPLOYMENT_TARGET_PATTERN = /^r-[0-9a-z]{4,32}$|^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+/** An ARN, or an ARN pattern with IAM's ArnLike wildcards `*` and `?` (`arn:aws:iam::*:role/break-glass-*`). */
+export const ARN_PATTERN = /^arn:[^:\s]+:[^:\s]+:[^:\s]*:[^:\s]*:\S+$/;
 /** An SNS topic ARN; the first group is its region. */
 export const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[\w-]{1,256}$/;
 /** An e-mail address, loosely (SNS confirms it). */
@@ -36,6 +38,10 @@ export const externalId = z.string().regex(EXTERNAL_ID_PATTERN);
 export const regionName = z.string().regex(REGION_PATTERN);
 /** A DynamoDB table name. */
 export const dynamoDbTableName = z.string().regex(DYNAMODB_TABLE_NAME_PATTERN);
+/** See {@link ARN_PATTERN}. */
+export const arnPattern = z.string().regex(ARN_PATTERN);
+/** An organization root (`r-…`) or OU (`ou-…`) id. */
+export const organizationUnitId = z.string().regex(DEPLOYMENT_TARGET_PATTERN);
 
 /** Items of a comma-separated list, trimmed, without empty items. */
 export function splitList(text: string): string[] {

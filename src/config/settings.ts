@@ -18,7 +18,12 @@ export interface ResponderSettings {
   readonly runbooksDir: string;
   readonly threshold: number;
   readonly exemptAccounts: ReadonlySet<string>;
-  readonly exemptTag: ExemptTag;
+  /** ARN patterns of resources never contained (`CORDON_EXEMPT_RESOURCE_ARNS`). */
+  readonly exemptResourceArns: readonly string[];
+  /** OU (or root) ids whose accounts are never contained (`CORDON_EXEMPT_OUS`). */
+  readonly exemptOus: ReadonlySet<string>;
+  /** Undefined: no tag exempts (`CORDON_EXEMPT_TAG=none`). */
+  readonly exemptTag: ExemptTag | undefined;
   readonly concurrency: number;
   /** `{ kind: 'dynamodb', table, region }` or `{ kind: 'file', file }`. */
   readonly audit:
@@ -75,6 +80,8 @@ export function checkResponderSettings(
     windowMinutes: readSetting(S.circuitWindowMinutes, { responder: 'circuitWindowMinutes' }, raw('circuitWindowMinutes'), issues),
   };
   const exemptAccounts = readSetting(S.exemptAccounts, { responder: 'exemptAccounts' }, raw('exemptAccounts'), issues);
+  const exemptResourceArns = readSetting(S.exemptResourceArns, { responder: 'exemptResourceArns' }, raw('exemptResourceArns'), issues);
+  const exemptOus = readSetting(S.exemptOus, { responder: 'exemptOus' }, raw('exemptOus'), issues);
   const exemptTag = readSetting(S.exemptTag, { responder: 'exemptTag' }, raw('exemptTag'), issues);
 
   let audit: ResponderSettings['audit'];
@@ -102,6 +109,19 @@ export function checkResponderSettings(
   );
   if (issues.length > 0) return { problems: issues };
   return {
-    settings: { roleName, externalId, runbooksDir, threshold, exemptAccounts, exemptTag, concurrency, audit, dryRun, circuit },
+    settings: {
+      roleName,
+      externalId,
+      runbooksDir,
+      threshold,
+      exemptAccounts,
+      exemptResourceArns,
+      exemptOus,
+      exemptTag,
+      concurrency,
+      audit,
+      dryRun,
+      circuit,
+    },
   };
 }

@@ -45,6 +45,7 @@ import {
 import { parseSchedule } from './schedule';
 import {
   accountId,
+  arnPattern,
   booleanKey,
   booleanText,
   DEPLOYMENT_TARGET_PATTERN,
@@ -57,6 +58,7 @@ import {
   optionalTextKey,
   optionalWholeNumberKey,
   ORGANIZATION_ID_PATTERN,
+  organizationUnitId,
   regionName,
   roleName,
   SNS_TOPIC_ARN_PATTERN,
@@ -239,10 +241,26 @@ export const RESPONDER_SETTINGS = {
     default: new Set<string>() as ReadonlySet<string>,
     defaultText: 'none',
   }),
+  exemptResourceArns: runtime({
+    summary: 'comma-separated ARNs (ArnLike wildcards * and ?) of instances, IAM users and roles, buckets never contained',
+    env: 'CORDON_EXEMPT_RESOURCE_ARNS',
+    schema: listText(arnPattern).transform((arns): readonly string[] => [...new Set(arns)]),
+    invalid: (arn) => `"${arn}" is not an ARN (arn:partition:service:region:account:resource, * and ? allowed)`,
+    default: [] as readonly string[],
+    defaultText: 'none',
+  }),
+  exemptOus: runtime({
+    summary: 'comma-separated OU ids (ou-…) or a root id (r-…) whose accounts, nested OUs included, are never contained',
+    env: 'CORDON_EXEMPT_OUS',
+    schema: listText(organizationUnitId).transform((ids): ReadonlySet<string> => new Set(ids)),
+    invalid: (id) => `"${id}" is neither an OU id (ou-…-…) nor a root id (r-…)`,
+    default: new Set<string>() as ReadonlySet<string>,
+    defaultText: 'none',
+  }),
   exemptTag: runtime({
-    summary: 'resource tag that exempts an instance, user, role or bucket',
+    summary: 'resource tag that exempts an instance, user, role or bucket (key=value, or none: no tag exempts)',
     env: 'CORDON_EXEMPT_TAG',
-    schema: z.string().transform((text, ctx): ExemptTag => {
+    schema: z.string().transform((text, ctx): ExemptTag | undefined => {
       try {
         return parseExemptTag(text);
       } catch (err) {
@@ -251,7 +269,7 @@ export const RESPONDER_SETTINGS = {
       }
     }),
     invalid: (v) => `exempt tag "${v}" is not valid`,
-    default: DEFAULT_EXEMPT_TAG,
+    default: DEFAULT_EXEMPT_TAG as ExemptTag | undefined,
     defaultText: `${DEFAULT_EXEMPT_TAG.key}=${DEFAULT_EXEMPT_TAG.value}`,
   }),
   concurrency: runtime({
@@ -545,8 +563,24 @@ export const DEPLOYMENT_SETTINGS = {
     sets: { responder: 'exemptAccounts' },
     fileSchema: z.array(accountId),
   }),
+  exemptResourceArns: key({
+    summary: 'ARNs (ArnLike wildcards * and ?) of resources never contained; no workload can change this list',
+    schema: listKey(z.string()),
+    expected: 'ARNs',
+    default: '',
+    sets: { responder: 'exemptResourceArns' },
+    fileSchema: z.array(arnPattern),
+  }),
+  exemptOus: key({
+    summary: 'OU ids (ou-…) or the root id whose accounts, nested OUs included, are never contained',
+    schema: listKey(z.string()),
+    expected: 'OU ids',
+    default: '',
+    sets: { responder: 'exemptOus' },
+    fileSchema: z.array(organizationUnitId),
+  }),
   exemptTag: key({
-    summary: `tag key=value that exempts a resource (responder default ${DEFAULT_EXEMPT_TAG.key}=${DEFAULT_EXEMPT_TAG.value})`,
+    summary: `tag key=value that exempts a resource, or none (responder default ${DEFAULT_EXEMPT_TAG.key}=${DEFAULT_EXEMPT_TAG.value})`,
     schema: optionalTextKey(z.string()),
     expected: 'a tag',
     default: undefined,
@@ -661,6 +695,21 @@ export const DEPLOYMENT_SETTINGS = {
     expected: ROLE_NAME_EXPECTED,
     default: DEFAULT_ADMIN_ROLE_NAME,
     sets: { enabler: 'adminRoleName' },
+  }),
+  tagGuard: key({
+    summary:
+      'add the stack cordon-tag-guard (management account): a service control policy on deploymentTargets that lets only tagApproverRoleArns and cordon change cordon:* tags (needs managementAccountId)',
+    schema: booleanKey,
+    expected: 'true or false',
+    default: 'false',
+  }),
+  tagApproverRoleArns: key({
+    summary:
+      'role ARNs (ArnLike wildcards) allowed to set, change or remove cordon:* tags under the tag guard (e.g. arn:aws:iam::*:role/security-approver)',
+    schema: listKey(arnPattern),
+    expected: 'role ARNs',
+    invalidItem: (arn) => `"${arn}" is not a role ARN (arn:partition:iam::account:role/name, * and ? allowed)`,
+    default: '',
   }),
   enablerFunctionRoleName: key({
     summary: "enabler Lambda's role name in the management account (the only principal the enabler role trusts)",

@@ -75,6 +75,8 @@ export interface Finding {
   /** How many times GuardDuty saw the activity; grows when a finding is re-published. */
   readonly count: number;
   readonly archived: boolean;
+  /** A sample GuardDuty made (`CreateSampleFindings`, `service.additionalInfo.sample`): never acted on. */
+  readonly sample: boolean;
   readonly updatedAt: string | undefined;
   /** When GuardDuty last saw the activity (`service.eventLastSeen`, else `updatedAt`). */
   readonly lastSeenAt: string | undefined;

@@ -71,6 +71,11 @@ export const guardDutyFindingSchema = z.looseObject({
       archived: z.boolean().optional(),
       eventLastSeen: z.string().optional(),
       resourceRole: z.string().optional(),
+      /**
+       * `sample: true` marks a finding CreateSampleFindings made (as events carry it); GetFindings
+       * returns the same flag inside `value`, a JSON text (`{"sample":true}`).
+       */
+      additionalInfo: z.looseObject({ sample: z.union([z.boolean(), z.string()]).optional(), value: z.string().optional() }).optional(),
       action: z
         .looseObject({
           actionType: z.string().optional(),

@@ -28,6 +28,7 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
     title: f.title ?? f.type,
     count: f.service?.count ?? 1,
     archived: f.service?.archived ?? false,
+    sample: isSample(f.service?.additionalInfo),
     updatedAt: f.updatedAt,
     lastSeenAt: f.service?.eventLastSeen ?? f.updatedAt,
     resourceRole: role === 'TARGET' || role === 'ACTOR' ? role : undefined,
@@ -42,21 +43,35 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
   };
 }
 
+/** True for a sample finding: `sample` true (events), or `{"sample":true}` in `value` (GetFindings). */
+function isSample(info: NonNullable<GuardDutyFindingJson['service']>['additionalInfo']): boolean {
+  if (info?.sample === true || info?.sample === 'true') return true;
+  if (!info?.value) return false;
+  try {
+    const parsed: unknown = JSON.parse(info.value);
+    return typeof parsed === 'object' && parsed !== null && (parsed as { sample?: unknown }).sample === true;
+  } catch {
+    // `value` is free text for other kinds of additional information: not a sample marker.
+    return false;
+  }
+}
+
+/** Every remote address of the finding's action, IPv4 and IPv6, with the direction of the traffic. */
 function remoteIps(f: GuardDutyFindingJson): RemoteIp[] {
   const action = f.service?.action;
   const found: RemoteIp[] = [];
-  const add = (ip: string | undefined, direction: RemoteIp['direction']): void => {
-    if (ip && !found.some((r) => r.ip === ip)) found.push({ ip, direction });
+  const add = (details: { ipAddressV4?: string; ipAddressV6?: string } | undefined, direction: RemoteIp['direction']): void => {
+    for (const ip of [details?.ipAddressV4, details?.ipAddressV6]) if (ip && !found.some((r) => r.ip === ip)) found.push({ ip, direction });
   };
   const net = action?.networkConnectionAction;
   if (net) {
     const dir = net.connectionDirection === 'INBOUND' || net.connectionDirection === 'OUTBOUND' ? net.connectionDirection : 'UNKNOWN';
-    add(net.remoteIpDetails?.ipAddressV4, dir);
+    add(net.remoteIpDetails, dir);
   }
-  for (const probe of action?.portProbeAction?.portProbeDetails ?? []) add(probe.remoteIpDetails?.ipAddressV4, 'INBOUND');
-  add(action?.awsApiCallAction?.remoteIpDetails?.ipAddressV4, 'INBOUND');
-  add(action?.kubernetesApiCallAction?.remoteIpDetails?.ipAddressV4, 'INBOUND');
-  add(action?.rdsLoginAttemptAction?.remoteIpDetails?.ipAddressV4, 'INBOUND');
+  for (const probe of action?.portProbeAction?.portProbeDetails ?? []) add(probe.remoteIpDetails, 'INBOUND');
+  add(action?.awsApiCallAction?.remoteIpDetails, 'INBOUND');
+  add(action?.kubernetesApiCallAction?.remoteIpDetails, 'INBOUND');
+  add(action?.rdsLoginAttemptAction?.remoteIpDetails, 'INBOUND');
   return found;
 }
 

@@ -6,7 +6,7 @@ import type { AuditRecord, AuditStore, LeaseStore } from '../audit/store';
 import type { ClientFactory } from '../aws/clients';
 import type { MemberCredentialsCache } from '../aws/credentials';
 import { describeError } from '../errors';
-import { leaseKey, withLease, type LeaseOptions } from '../audit/leases';
+import { iamLeaseKey, leaseKey, withLease, type LeaseOptions } from '../audit/leases';
 import { summarizeActions } from '../outcome';
 import type { FindingUpdate } from '../securityhub/writer';
 
@@ -91,7 +91,13 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   const accountId = first.accountId;
   const region = first.region;
   deps.credentials.labelNextSession(accountId, region, `release-${findingId}`);
-  const ctx: UndoContext = { ...options, member: (ctor) => deps.clients.member(ctor, accountId, region) };
+  const ctx: UndoContext = {
+    ...options,
+    member: (ctor) => deps.clients.member(ctor, accountId, region),
+    // The responder's lease on the same principal: a release never interleaves with a containment's read-modify-write.
+    exclusivePrincipal: (principal, work) =>
+      options.dryRun ? work() : withLease(iamLeaseKey(accountId, principal), { ...deps.leases, store: deps.audit }, work),
+  };
   // One at a time with the responder on this resource (a containment in
   // another process or Lambda), and recorded before the lease is given back.
   const subject = records.find((r) => r.subject)?.subject;

@@ -1,4 +1,6 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ownedBuckets } from '../actions/s3/owned-buckets';
 import { ACTIONS } from '../actions/registry';
 import { type ActionContext, type ActionDefinition, type ActionTarget } from '../actions/types';
 import { PartialActionError, type ActionOutcome } from '../outcome';
@@ -9,8 +11,9 @@ import type { GuardDutyArchiver } from '../guardduty/archiver';
 import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
 import type { ExemptTag } from '../config/defaults';
-import { exemption } from './exemptions';
-import { leaseKey, withLease, type LeaseOptions } from '../audit/leases';
+import { accountOuExemption, exemption, organizationPaths, resourceKinds, type OrganizationPaths } from './exemptions';
+import { resourceExemption } from '../runbooks/exemptions';
+import { iamLeaseKey, leaseKey, withLease, type LeaseOptions } from '../audit/leases';
 
 /** The instance named in a finding no longer exists (or is not visible to the member role). */
 export class InstanceNotFoundError extends CordonError {
@@ -30,13 +33,21 @@ export interface ExecuteDeps {
   readonly archiver: GuardDutyArchiver;
   readonly dryRun: boolean;
   readonly now: () => Date;
-  readonly exemptTag: ExemptTag;
+  /** Undefined: no tag exempts (`CORDON_EXEMPT_TAG=none`). */
+  readonly exemptTag: ExemptTag | undefined;
+  /** ARN patterns of resources never contained (configuration: no workload can change it). */
+  readonly exemptResourceArns: readonly string[];
+  /** OU (or root) ids whose accounts are never contained. */
+  readonly exemptOus: ReadonlySet<string>;
+  /** Accounts' OUs, looked up once per account per run. @default a lookup of its own per finding */
+  readonly organizationPaths?: OrganizationPaths;
   readonly responderRoleName: string;
 }
 
 /** Builds the context actions of one finding share (one DescribeInstances for all of them). */
 export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContext {
   let instance: Promise<Instance> | undefined;
+  let buckets: Promise<ReadonlySet<string>> | undefined;
   let history: Promise<readonly AuditRecord[]> | undefined;
   return {
     finding,
@@ -50,6 +61,10 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
       instance ??= describeInstance(deps.clients.member(EC2Client, finding.accountId, finding.region), finding);
       return instance;
     },
+    ownedBuckets() {
+      buckets ??= ownedBuckets(deps.clients.member(S3Client, finding.accountId, finding.region), finding.buckets);
+      return buckets;
+    },
     history() {
       history ??= deps.audit.forFinding(finding.id);
       return history;
@@ -57,6 +72,10 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
     exclusive(scope, work) {
       if (deps.dryRun) return work();
       return withLease(leaseKey(finding.accountId, finding.region, scope), { ...deps.leases, store: deps.audit }, work);
+    },
+    exclusivePrincipal(principal, work) {
+      if (deps.dryRun) return work();
+      return withLease(iamLeaseKey(finding.accountId, principal), { ...deps.leases, store: deps.audit }, work);
     },
   };
 }
@@ -129,13 +148,19 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
     return { action, params: action.params.parse(step.with), when: step.when };
   });
   const targets = new Set(steps.filter((s) => !skipReason(s, finding)).map((s) => s.action.target));
+  // Exemptions the configuration holds first (no AWS call), then the account's OU, then the live tags.
+  const configured = resourceExemption(finding, resourceKinds(targets), deps.exemptResourceArns);
+  if (configured) return { finding, ctx, steps, verdict: { exemptReason: configured, outcomes: [] } };
   try {
     // An analyst's release stands: GuardDuty re-publishing the finding must not contain it again automatically.
-    const [exemptReason, released, history] = await Promise.all([
+    const paths = deps.organizationPaths ?? organizationPaths(deps.clients);
+    const [ouReason, tagReason, released, history] = await Promise.all([
+      accountOuExemption(finding.accountId, finding.region, deps.exemptOus, paths),
       exemption(ctx, targets, deps.exemptTag),
       finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx),
       ctx.history(),
     ]);
+    const exemptReason = ouReason ?? tagReason;
     if (exemptReason) return { finding, ctx, steps, verdict: { exemptReason, outcomes: [] } };
     if (released)
       return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } };

@@ -4,6 +4,7 @@ import { act } from './act';
 import { recordAudit } from './audit-records';
 import { runBuiltins } from './builtins';
 import type { ResponderDeps } from './deps';
+import { organizationPaths } from './exemptions';
 import { resolve, type ResolvedFinding } from './resolve';
 import type { FindingResult } from './result';
 import { securityHubResult, shapeAll, type Shaped } from './shape';
@@ -18,7 +19,12 @@ export type { ResponderDeps } from './deps';
 export async function respond(items: readonly ParsedItem[], base: ResponderDeps): Promise<FindingResult[]> {
   // Leases are given back in the background (off the critical path), and all of them before this returns.
   const releases: Array<Promise<void>> = [];
-  const deps: ResponderDeps = { ...base, leases: { ...base.leases, deferRelease: (p) => releases.push(p) } };
+  const deps: ResponderDeps = {
+    ...base,
+    leases: { ...base.leases, deferRelease: (p) => releases.push(p) },
+    // Each account's OUs are read once per run (only when exemptOus is set).
+    organizationPaths: base.organizationPaths ?? organizationPaths(base.clients),
+  };
   try {
     return await respondTo(items, deps);
   } finally {

@@ -12,6 +12,11 @@ export interface FindingResult {
   readonly decision: 'act' | 'skip';
   readonly reason: string;
   readonly actions: readonly ActionLine[];
+  /**
+   * What the actions leave open (a note per channel, no resource ids), when
+   * anything: the finding is then NOTIFIED, not RESOLVED. Absent otherwise.
+   */
+  readonly remains?: readonly string[];
   /** How the Security Hub write-back ended (`skipped` in dry-run). */
   readonly securityHub: { readonly status: 'updated' | 'unprocessed' | 'failed' | 'skipped'; readonly detail: string };
 }

@@ -3,6 +3,7 @@ import type { BuiltinRun } from './builtins';
 import type { Execution } from './execute';
 import type { Resolved, ResolvedFinding } from './resolve';
 import { actionLine, type FindingResult } from './result';
+import { openChannels, RESIDUAL_CHANNELS } from '../outcome';
 import { heldUpdate, securityHubUpdate } from './summary';
 
 /** A finding's result line before Security Hub is written, and what Security Hub gets for it. */
@@ -86,11 +87,23 @@ function shapeFinding(r: ResolvedFinding, builtin: BuiltinRun | undefined, execu
     };
     return { result, securityHub: { kind: 'update', update: builtin.update ?? securityHubUpdate(finding, result, false) }, held: false };
   }
+  // A sample finding changes nothing in AWS, Security Hub included: its Security Hub copy is a sample too.
+  if (finding.sample) {
+    const result = { ...line, decision: 'skip' as const, reason: decision.reason, actions: [] };
+    return { result, securityHub: { kind: 'none', detail: 'sample finding: Security Hub not written' }, held: false };
+  }
   if (!execution) return skip(decision.reason);
   if (execution.exemptReason) return skip(execution.exemptReason, { exempt: true });
   if (execution.heldReason) return skip(execution.heldReason, { held: true });
   if (execution.skippedReason) return skip(execution.skippedReason);
-  const result = { ...line, decision: 'act' as const, reason: decision.reason, actions: execution.outcomes.map(actionLine) };
+  const remains = openChannels(execution.outcomes).map((c) => RESIDUAL_CHANNELS[c]);
+  const result = {
+    ...line,
+    decision: 'act' as const,
+    reason: decision.reason,
+    actions: execution.outcomes.map(actionLine),
+    ...(remains.length > 0 ? { remains } : {}),
+  };
   return { result, securityHub: { kind: 'update', update: securityHubUpdate(finding, result, false) }, held: false };
 }
 

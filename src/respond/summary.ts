@@ -20,6 +20,8 @@ export function inProgressUpdate(finding: Finding): FindingUpdate {
  * The Security Hub update for a finding's result (pure). Notes summarise by
  * action and status, not by resource, so that findings with the same outcome
  * share one BatchUpdateFindings call; resource details are in the audit trail.
+ * RESOLVED only when every action is in place and none leaves a known channel
+ * open (`result.remains`); otherwise NOTIFIED, the note naming what remains.
  */
 export function securityHubUpdate(finding: Finding, result: Omit<FindingResult, 'securityHub'>, exempt: boolean): FindingUpdate {
   const failed = result.actions.filter((a) => a.status === 'failed').length;
@@ -32,6 +34,9 @@ export function securityHubUpdate(finding: Finding, result: Omit<FindingResult, 
   } else if (failed > 0) {
     workflow = 'NOTIFIED';
     outcomeLabel = 'failed';
+  } else if ((result.remains ?? []).length > 0) {
+    workflow = 'NOTIFIED';
+    outcomeLabel = 'partially-contained';
   } else if (effective > 0) {
     workflow = 'RESOLVED';
     outcomeLabel = 'contained';
@@ -42,10 +47,12 @@ export function securityHubUpdate(finding: Finding, result: Omit<FindingResult, 
   // Nothing finding-specific (scores, resource ids, counts) in an acted-on
   // note: findings with the same outcome share one call of up to 100.
   const incomplete = failed > 0 ? ' Some actions FAILED: containment is incomplete, act manually.' : '';
+  const open = (result.remains ?? []).length > 0 ? ` STILL OPEN: ${(result.remains ?? []).join('; ')}.` : '';
+  // What is incomplete or open comes first: Security Hub keeps 512 characters of a note.
   const note =
     result.decision === 'skip'
       ? `cordon skipped this finding: ${result.reason}.`
-      : `cordon ran runbook ${result.runbook}: ${statusSummary(result.actions)}.${incomplete} Details in cordon's audit trail.`;
+      : `cordon ran runbook ${result.runbook}.${incomplete}${open} Actions: ${statusSummary(result.actions)}. Details in cordon's audit trail.`;
   const fields: Record<string, string> = { cordon_result: outcomeLabel, cordon_decision: result.decision };
   if (result.runbook) fields.cordon_runbook = result.runbook;
   return updateOf(finding, { workflow, note, fields });

@@ -57,6 +57,8 @@ export function buildResponder(
     dryRun: settings.dryRun,
     now: overrides.now ?? (() => new Date()),
     exemptTag: settings.exemptTag,
+    exemptResourceArns: settings.exemptResourceArns,
+    exemptOus: settings.exemptOus,
     responderRoleName: settings.roleName,
     concurrency: settings.concurrency,
     actor: overrides.actor,

@@ -25,8 +25,16 @@ export interface Decision {
 
 export { CORDON_UPDATED_BY } from '../findings/finding';
 
-/** Picks the runbook for a finding and decides whether it may act (pure). */
+/** The reason every GuardDuty sample finding is skipped with. */
+export const SAMPLE_FINDING_REASON = 'sample finding';
+
+/**
+ * Picks the runbook for a finding and decides whether it may act (pure). A
+ * sample finding (CreateSampleFindings) is skipped first, whatever asked for
+ * it: its resources are made up, or worse, real ones named by accident.
+ */
 export function decide(finding: Finding, runbooks: readonly Runbook[], policy: ResponsePolicy): Decision {
+  if (finding.sample) return skip(matchRunbook(runbooks, finding.type)?.runbook, SAMPLE_FINDING_REASON);
   const origin = finding.origin;
   if (origin.kind === 'custom-action') {
     const builtin = builtinFor(origin.actionArn, origin.actionName);

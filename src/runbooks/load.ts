@@ -118,6 +118,16 @@ export function validateRunbooks(files: ReadonlyArray<{ file: string; text: stri
     if (isolateAt >= 0 && (detachAt < 0 || detachAt > isolateAt)) {
       problems.push(`${where}: actions: ec2.detach must come before ec2.isolate (an isolated instance fails its health checks and Auto Scaling would terminate it, evidence and all)`);
     }
+    // Stop protection makes EC2 refuse StopInstances (EC2 User Guide, DisableApiStop): stop first, then protect.
+    const stopAt = order.indexOf('ec2.stop');
+    const protectAt = rb.actions.findIndex((a) => a.action === 'ec2.protect' && a.with.stopProtection !== false);
+    if (stopAt >= 0 && protectAt >= 0 && protectAt < stopAt) {
+      problems.push(`${where}: actions: ec2.stop must come before ec2.protect (its stop protection makes EC2 refuse to stop the instance); or give ec2.protect stopProtection: false`);
+    }
+    // A stopped instance fails its health checks too: Auto Scaling would replace and terminate it.
+    if (stopAt >= 0 && (detachAt < 0 || detachAt > stopAt)) {
+      problems.push(`${where}: actions: ec2.detach must come before ec2.stop (a stopped instance fails its health checks and Auto Scaling would terminate it, evidence and all)`);
+    }
     runbooks.push({
       name: rb.name,
       description: rb.description,

@@ -162,6 +162,19 @@ describe('member role template (stacksets/member-role.ts)', () => {
     }
   });
 
+  it('may deny an IAM user with AWSDenyAll only: attaching or detaching any other policy, or writing a user policy, is not granted', () => {
+    // Prepare
+    const byAction = (action: string) => statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
+    const onlyDenyAll = { ArnEquals: { 'iam:PolicyARN': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll' } } };
+    // Assess
+    for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy'])
+      expect(byAction(action).map((s) => s.Condition)).toEqual([onlyDenyAll]);
+    const granted = statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+    expect(granted.filter((a) => /^iam:(Put|Delete)UserPolicy$|^iam:(Attach|Detach)(Role|Group)Policy$/.test(a))).toEqual([]);
+    // PutRolePolicy stays (the revocation policy): IAM has no condition key naming an inline policy (docs/deploy.md says so).
+    expect(byAction('iam:PutRolePolicy').map((s) => s.Condition ?? null)).toEqual([null]);
+  });
+
   it("fits IAM's size limit for a role's inline policies, with room to grow", () => {
     // Prepare: what IAM receives once CloudFormation substitutes the longest partition and an account id.
     const longest: Record<string, string> = {

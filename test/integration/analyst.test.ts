@@ -14,7 +14,7 @@ import {
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { GetFindingsCommand as GetGuardDutyFindings, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
-import { GetRolePolicyCommand, GetUserPolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { GetRolePolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateActionTargetCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
@@ -24,7 +24,16 @@ import { handleBatch } from '../../src/handlers/responder';
 import { buildResponder } from '../../src/respond/wiring';
 import { runCli } from '../support/cli';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
-import { auditFile, eventsFile, hubFinding, instanceOf, memberClients, publish } from '../support/world';
+import {
+  attachedPolicies,
+  auditFile,
+  AWS_DENY_ALL_ARN,
+  eventsFile,
+  hubFinding,
+  instanceOf,
+  memberClients,
+  publish,
+} from '../support/world';
 
 const ROOT = path.resolve(__dirname, '../..');
 const region = 'us-east-1';
@@ -120,7 +129,7 @@ describe('analyst workflow: release, built-in custom actions and the circuit bre
     const contained = await runCli(['respond', eventsFile([crypto, brute, leaked]), '--json'], { CORDON_AUDIT_FILE: audit });
     expect(contained.code).toBe(0);
     expect(contained.lines.map((l) => l.decision)).toEqual(['act', 'act', 'act']);
-    await expect(iam.send(new GetUserPolicyCommand({ UserName: 'deploy-bot', PolicyName: 'cordon-deny-all' }))).resolves.toBeDefined();
+    expect(await attachedPolicies(iam, 'deploy-bot')).toEqual([AWS_DENY_ALL_ARN]);
     await expect(
       iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' })),
     ).resolves.toBeDefined();
@@ -160,9 +169,7 @@ describe('analyst workflow: release, built-in custom actions and the circuit bre
     expect(shape(entriesAfter)).toEqual(shape(entriesBefore));
     expect(shape(entriesAfter)).toContain('false:150:allow:10.0.0.0/8');
     // Policies cordon attached are gone; the leaked key stays off without --reactivate-keys.
-    await expect(iam.send(new GetUserPolicyCommand({ UserName: 'deploy-bot', PolicyName: 'cordon-deny-all' }))).rejects.toMatchObject({
-      name: expect.stringMatching(/^NoSuchEntity/),
-    });
+    expect(await attachedPolicies(iam, 'deploy-bot')).toEqual([]);
     await expect(
       iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' })),
     ).rejects.toMatchObject({ name: expect.stringMatching(/^NoSuchEntity/) });

@@ -83,7 +83,8 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
   }
 
   beforeAll(async () => {
-    local = await startLocal();
+    // Dozens of accounts and no IAM policy attached: moto need not build the AWS managed policies for each.
+    local = await startLocal({ awsManagedPolicies: false });
     // Prepare: management + security + 4 members + 1 suspended; af-south-1 opted in by some.
     const org = new OrganizationsClient(config(HOME));
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));

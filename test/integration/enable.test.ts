@@ -133,7 +133,8 @@ describe('cordon enable from nothing: one run covers the organization (moto Orga
   }
 
   beforeAll(async () => {
-    local = await startLocal();
+    // Dozens of accounts and no IAM policy attached: moto need not build the AWS managed policies for each.
+    local = await startLocal({ awsManagedPolicies: false });
     // Prepare: an organization of 56 accounts where nothing is enabled; one suspended; the opt-in region opted in by some.
     const org = new OrganizationsClient(config(HOME));
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));

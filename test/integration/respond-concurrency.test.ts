@@ -11,15 +11,14 @@ import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { createAuditTable } from '../../bench/harness';
 import { startFaultyEndpoint, type FaultProxy } from '../support/fault-proxy';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
-import { responderSettings } from '../../src/config/settings';
 import { guardDutyEvent, buildWorld, type World, type LocalAws } from '../../local-aws';
 import { parseInput } from '../../src/findings/parse';
 import { respond } from '../../src/respond/responder';
 import type { FindingResult } from '../../src/respond/result';
-import { buildResponder, type Responder } from '../../src/respond/wiring';
+import type { Responder } from '../../src/respond/wiring';
 import { interfaceGroups, launchAwsLikeInstance } from '../support/aws-like-instance';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
-import { instanceOf, memberClients, publish } from '../support/world';
+import { instanceOf, lambdaEnvironment, memberClients, publish } from '../support/world';
 
 /**
  * Two Lambda environments (two responders built as the handler builds them,
@@ -38,13 +37,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
   const responders: Responder[] = [];
 
   const environment = (name: string): Responder => {
-    const settings = responderSettings({
-      ...process.env,
-      CORDON_AUDIT_TABLE: table,
-      CORDON_CIRCUIT_ACCOUNT_LIMIT: '1000',
-      CORDON_CIRCUIT_ORG_LIMIT: '1000',
-    });
-    const r = buildResponder(settings, { actor: name });
+    const r = lambdaEnvironment(table, name);
     responders.push(r);
     return r;
   };

@@ -1,10 +1,20 @@
-import { DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
-import { GetRolePolicyCommand, GetUserPolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { CreateNetworkAclEntryCommand, CreateSubnetCommand, CreateVpcCommand, DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
+import { GetRolePolicyCommand, ListAccessKeysCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { buildWorld, type World, type LocalAws } from '../../local-aws';
+import { launchAwsLikeInstance } from '../support/aws-like-instance';
 import { runCli } from '../support/cli';
 import { startLocal } from '../support/local';
-import { auditFile, eventsFile, hubFinding, instanceOf, memberClients, publish } from '../support/world';
+import {
+  attachedPolicies,
+  auditFile,
+  AWS_DENY_ALL_ARN,
+  eventsFile,
+  hubFinding,
+  instanceOf,
+  memberClients,
+  publish,
+} from '../support/world';
 
 describe('respond: credentials, buckets and attacker addresses', () => {
   let local: LocalAws;
@@ -51,16 +61,12 @@ describe('respond: credentials, buckets and attacker addresses', () => {
     const m1 = await memberClients(local, world, a1, region);
     const keys = await m1.iam.send(new ListAccessKeysCommand({ UserName: 'deploy-bot' }));
     expect(keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === bot?.accessKeyId)?.Status).toBe('Inactive');
-    const deny = await m1.iam.send(new GetUserPolicyCommand({ UserName: 'deploy-bot', PolicyName: 'cordon-deny-all' }));
-    expect(JSON.parse(decodeURIComponent(deny.PolicyDocument ?? '{}'))).toMatchObject({
-      Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
-    });
+    expect(await attachedPolicies(m1.iam, 'deploy-bot')).toEqual([AWS_DENY_ALL_ARN]);
+    expect(await m1.iam.send(new ListUserPoliciesCommand({ UserName: 'deploy-bot' }))).toMatchObject({ PolicyNames: [] });
     const m2 = await memberClients(local, world, a2, region);
     const glassKeys = await m2.iam.send(new ListAccessKeysCommand({ UserName: 'break-glass' }));
     expect(glassKeys.AccessKeyMetadata?.[0]?.Status).toBe('Active');
-    await expect(m2.iam.send(new GetUserPolicyCommand({ UserName: 'break-glass', PolicyName: 'cordon-deny-all' }))).rejects.toMatchObject({
-      name: 'NoSuchEntityException',
-    });
+    expect(await attachedPolicies(m2.iam, 'break-glass')).toEqual([]);
   });
 
   it("revokes an instance role's older sessions when its credentials are exfiltrated", async () => {
@@ -150,6 +156,69 @@ describe('respond: credentials, buckets and attacker addresses', () => {
       ['198.51.100.7/32', true, 1],
       ['198.51.100.8/32', false, 2],
       ['198.51.100.8/32', true, 2],
+    ]);
+  });
+
+  it('denies an IPv6 attacker with IPv6 entries, whose quota is counted apart from the IPv4 rules', async () => {
+    // Prepare: a subnet whose ACL already holds 20 inbound and 20 outbound IPv4 rules (the default ACL's allow-all #100 and
+    // 19 more), and a brute force from both families
+    const [a1] = world.memberAccountIds as [string];
+    const { ec2 } = await memberClients(local, world, a1, region);
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.6.0.0/16' }))).Vpc?.VpcId as string;
+    const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.6.1.0/24', AvailabilityZone: `${region}a` })))
+      .Subnet?.SubnetId as string;
+    const aclOf = async () =>
+      (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] })))
+        .NetworkAcls?.[0];
+    const aclId = (await aclOf())?.NetworkAclId as string;
+    for (let n = 1; n < 20; n += 1)
+      for (const egress of [false, true])
+        await ec2.send(
+          new CreateNetworkAclEntryCommand({
+            NetworkAclId: aclId,
+            RuleNumber: 100 + n,
+            Egress: egress,
+            Protocol: '6',
+            RuleAction: 'allow',
+            CidrBlock: `10.${n}.0.0/16`,
+            PortRange: { From: 443, To: 443 },
+          }),
+        );
+    const target = await launchAwsLikeInstance(ec2, { vpcId, subnetId, groupIds: [], name: 'dual-stack' });
+    const finding = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', {
+      accountId: a1,
+      region,
+      instance: target,
+      resourceRole: 'TARGET',
+      remoteIp: '198.51.100.60',
+      remoteIpV6: '2001:0DB8:0:0:0:0:0:66',
+    });
+
+    // Act
+    const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: audit });
+
+    // Assess: the IPv4 deny fails at the IPv4 quota (saying so); the IPv6 one is in place, both ways
+    const blocks = (run.lines[0]?.actions as Array<{ action: string; resource: string; status: string; detail: string }>).filter(
+      (x) => x.action === 'network.block-ip',
+    );
+    expect(blocks).toEqual([
+      {
+        action: 'network.block-ip',
+        resource: `${aclId}:198.51.100.60/32`,
+        status: 'failed',
+        detail: `${aclId} already holds 20 inbound IPv4 rules (quota 20); raise the quota or release older blocks`,
+      },
+      {
+        action: 'network.block-ip',
+        resource: `${aclId}:2001:db8::66/128`,
+        status: 'done',
+        detail: `denied 2001:db8::66/128 in ${aclId} as inbound #1, outbound #1 (the VPC default ACL: every subnet using it is affected)`,
+      },
+    ]);
+    const v6 = ((await aclOf())?.Entries ?? []).filter((e) => e.Ipv6CidrBlock !== undefined && e.RuleAction === 'deny');
+    expect(v6.map((e) => [e.Egress, e.RuleNumber, e.Ipv6CidrBlock, e.Protocol]).sort()).toEqual([
+      [false, 1, '2001:db8::66/128', '-1'],
+      [true, 1, '2001:db8::66/128', '-1'],
     ]);
   });
 });

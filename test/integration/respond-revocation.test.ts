@@ -6,7 +6,9 @@ import {
   CreateRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
+  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AuditRecord } from '../../src/audit/store';
 import { responderSettings } from '../../src/config/settings';
 import { guardDutyEvent, sampleFinding, buildWorld, type World, type LocalAws } from '../../local-aws';
@@ -18,7 +20,8 @@ import { launchAwsLikeInstance } from '../support/aws-like-instance';
 import { runCli } from '../support/cli';
 import { startFaultProxy } from '../support/fault-proxy';
 import { startLocal } from '../support/local';
-import { auditFile, instanceOf, memberClients } from '../support/world';
+import { denyingStatements } from '../support/iam-deny';
+import { auditFile, hubFinding, instanceOf, memberClients } from '../support/world';
 
 /**
  * Revoking a role's older sessions (an inline deny on aws:TokenIssueTime)
@@ -67,7 +70,7 @@ describe('respond: role session revocation and its release', () => {
       const doc = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as {
         Statement: Array<{ Sid: string; Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }>;
       };
-      // One statement: the role's (role-wide), or one instance's (scoped with ec2:SourceInstanceARN).
+      // One statement: the role's (role-wide), or one instance's (scoped with aws:userid).
       expect(doc.Statement).toEqual([
         expect.objectContaining({ Sid: expect.stringMatching(/^CordonRevokeOlderSessions/), Effect: 'Deny', Action: '*' }),
       ]);
@@ -276,7 +279,7 @@ describe('respond: role session revocation and its release', () => {
   it("revokes only the compromised instances' sessions of a role a fleet shares, and release removes only its own statement", async () => {
     // Prepare: two instances of one fleet sharing one role and profile
     const audit = auditFile();
-    await iam.send(
+    const role = await iam.send(
       new CreateRoleCommand({
         RoleName: 'fleet-role',
         AssumeRolePolicyDocument: JSON.stringify({
@@ -285,6 +288,7 @@ describe('respond: role session revocation and its release', () => {
         }),
       }),
     );
+    const roleId = role.Role?.RoleId as string;
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'fleet-profile' }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'fleet-profile', RoleName: 'fleet-role' }));
     const web1 = instanceOf(world, account, region, 'web-1');
@@ -310,11 +314,16 @@ describe('respond: role session revocation and its release', () => {
       ),
     );
     const onA = sampleFinding('CryptoCurrency:EC2/BitcoinTool.B', { accountId: account, region, instance: a });
-    // Credentials of b used from outside AWS: the session name is b's instance id.
+    // Credentials of b used from outside AWS: GuardDuty names them by aws:userid, the role's id and b's instance id.
     const fromB = sampleFinding(EXFILTRATION, {
       accountId: account,
       region,
-      accessKey: { accessKeyId: 'ASIAEXFILTRATED00009', userName: 'fleet-role', userType: 'AssumedRole', sessionName: b?.instanceId },
+      accessKey: {
+        accessKeyId: 'ASIAEXFILTRATED00009',
+        userName: 'fleet-role',
+        userType: 'AssumedRole',
+        principalId: `${roleId}:${b?.instanceId}`,
+      },
       seed: 'exfil-fleet',
     });
     for (const f of [onA, fromB]) local.emulator.publishGuardDutyFinding(f);
@@ -331,7 +340,7 @@ describe('respond: role session revocation and its release', () => {
         throw err;
       }
     };
-    const arnOf = (id: string | undefined): string => `arn:aws:ec2:${region}:${account}:instance/${id}`;
+    const userIdOf = (id: string | undefined): string => `${roleId}:${id}`;
 
     // Act
     await deliver([onA], audit, '2026-11-24T12:05:00.000Z');
@@ -340,12 +349,10 @@ describe('respond: role session revocation and its release', () => {
     const release = await runCli(['release', '--finding', String(onA.id), '--json'], { CORDON_AUDIT_FILE: audit });
     const left = await statements();
 
-    // Assess: one statement per instance, each scoped to its instance's credentials; none role-wide
-    expect(
-      both.map((st) => [st.Condition.ArnEquals?.['ec2:SourceInstanceARN'], st.Condition.DateLessThan?.['aws:TokenIssueTime']]),
-    ).toEqual([
-      [arnOf(a?.instanceId), '2026-11-24T12:05:00.000Z'],
-      [arnOf(b?.instanceId), '2026-11-24T12:10:00.000Z'],
+    // Assess: one statement per instance, each scoped to its instance's sessions by aws:userid; none role-wide
+    expect(both.map((st) => [st.Condition.StringEquals?.['aws:userid'], st.Condition.DateLessThan?.['aws:TokenIssueTime']])).toEqual([
+      [userIdOf(a?.instanceId), '2026-11-24T12:05:00.000Z'],
+      [userIdOf(b?.instanceId), '2026-11-24T12:10:00.000Z'],
     ]);
     expect(both.some((st) => st.Sid === 'CordonRevokeOlderSessions')).toBe(false);
     // …and releasing a's finding removes a's statement only: b's credentials stay revoked
@@ -360,6 +367,190 @@ describe('respond: role session revocation and its release', () => {
         }),
       ]),
     );
-    expect(left.map((st) => st.Condition.ArnEquals?.['ec2:SourceInstanceARN'])).toEqual([arnOf(b?.instanceId)]);
+    expect(left.map((st) => st.Condition.StringEquals?.['aws:userid'])).toEqual([userIdOf(b?.instanceId)]);
+  });
+
+  /** A session of a role as STS issues it to whoever may assume it (moto checks no trust policy), named as the caller likes. */
+  const assumeAs = async (roleName: string, sessionName: string): Promise<{ userId: string; accessKeyId: string }> => {
+    const credentials = await world.credentialsFor(account);
+    const sts = new STSClient({ endpoint: local.endpoint, region, credentials });
+    try {
+      const out = await sts.send(
+        new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${roleName}`, RoleSessionName: sessionName }),
+      );
+      return { userId: out.AssumedRoleUser?.AssumedRoleId as string, accessKeyId: out.Credentials?.AccessKeyId as string };
+    } finally {
+      sts.destroy();
+    }
+  };
+  const createRole = async (roleName: string): Promise<string> =>
+    (
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: roleName,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }],
+          }),
+        }),
+      )
+    ).Role?.RoleId as string;
+  const revocationDocument = async (roleName: string): Promise<string> =>
+    decodeURIComponent(
+      (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'cordon-revoke-older-sessions' }))).PolicyDocument ?? '',
+    );
+
+  it('revokes every session of the role when the finding is not an instance credential exfiltration: a session named like an instance is denied', async () => {
+    // Prepare: someone assumes the role with a session named after an instance, and GuardDuty sees its calls
+    const audit = auditFile();
+    await createRole('named-role');
+    const attacker = await assumeAs('named-role', 'i-0123456789abcdef0');
+    const finding = sampleFinding('UnauthorizedAccess:IAMUser/MaliciousIPCaller', {
+      accountId: account,
+      region,
+      accessKey: { accessKeyId: attacker.accessKeyId, userName: 'named-role', userType: 'AssumedRole', principalId: attacker.userId },
+      seed: 'named-session',
+    });
+    local.emulator.publishGuardDutyFinding(finding);
+
+    // Act
+    const [result] = await deliver([finding], audit, '2026-11-24T13:05:00.000Z');
+    const document = await revocationDocument('named-role');
+
+    // Assess: one role-wide statement, which denies the attacker's session (and any other issued before the cut-off)
+    expect(revocation(result)).toMatchObject({ status: 'done', detail: expect.stringMatching(/^sessions of named-role issued before/) });
+    expect(JSON.parse(document).Statement).toEqual([
+      {
+        Sid: 'CordonRevokeOlderSessions',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-24T13:05:00.000Z' } },
+      },
+    ]);
+    const issuedBefore = { 'aws:TokenIssueTime': '2026-11-24T13:00:00.000Z' };
+    expect(denyingStatements(document, { ...issuedBefore, 'aws:userid': attacker.userId })).toEqual(['CordonRevokeOlderSessions']);
+    expect(denyingStatements(document, { ...issuedBefore, 'aws:userid': `${attacker.userId.split(':')[0]}:someone-else` })).toHaveLength(1);
+    // New sessions still work: the result and Security Hub say so
+    expect(result?.remains).toEqual([expect.stringMatching(/^new sessions of the role still work/)]);
+    expect((await hubFinding(local, finding))?.Workflow?.Status).toBe('NOTIFIED');
+  });
+
+  it('scopes an InstanceCredentialExfiltration finding by aws:userid: a session merely named after the instance cannot escape the deny', async () => {
+    // Prepare: an instance's credentials exfiltrated (GuardDuty names them role-id:instance-id)
+    const audit = auditFile();
+    const roleId = await createRole('exfil-role');
+    const instanceId = 'i-0fedcba9876543210';
+    const finding = sampleFinding(EXFILTRATION, {
+      accountId: account,
+      region,
+      accessKey: {
+        accessKeyId: 'ASIAEXFILTRATED00077',
+        userName: 'exfil-role',
+        userType: 'AssumedRole',
+        principalId: `${roleId}:${instanceId}`,
+      },
+      seed: 'exfil-userid',
+    });
+    local.emulator.publishGuardDutyFinding(finding);
+    // A session anyone who may assume the role creates with the instance's id as its name: no ec2:SourceInstanceARN in its context
+    const lookalike = await assumeAs('exfil-role', instanceId);
+
+    // Act
+    const [result] = await deliver([finding], audit, '2026-11-24T14:05:00.000Z');
+    const document = await revocationDocument('exfil-role');
+
+    // Assess: the statement names the session by aws:userid, not ec2:SourceInstanceARN
+    expect(revocation(result)).toMatchObject({ status: 'done', detail: expect.stringContaining(`aws:userid ${roleId}:${instanceId}`) });
+    expect(JSON.parse(document).Statement).toEqual([
+      expect.objectContaining({
+        Condition: {
+          DateLessThan: { 'aws:TokenIssueTime': '2026-11-24T14:05:00.000Z' },
+          StringEquals: { 'aws:userid': `${roleId}:${instanceId}` },
+        },
+      }),
+    ]);
+    const before = '2026-11-24T14:00:00.000Z';
+    // The instance's own credentials (which carry ec2:SourceInstanceARN) and the look-alike session (which does not) are both denied…
+    expect(lookalike.userId).toBe(`${roleId}:${instanceId}`);
+    expect(denyingStatements(document, { 'aws:userid': lookalike.userId, 'aws:TokenIssueTime': before })).toHaveLength(1);
+    expect(
+      denyingStatements(document, {
+        'aws:userid': `${roleId}:${instanceId}`,
+        'aws:TokenIssueTime': before,
+        'ec2:SourceInstanceARN': `arn:aws:ec2:${region}:${account}:instance/${instanceId}`,
+      }),
+    ).toHaveLength(1);
+    // …while another instance sharing the role, and sessions issued after the cut-off, keep working
+    expect(denyingStatements(document, { 'aws:userid': `${roleId}:i-0aaaaaaaaaaaaaaaa`, 'aws:TokenIssueTime': before })).toEqual([]);
+    expect(denyingStatements(document, { 'aws:userid': lookalike.userId, 'aws:TokenIssueTime': '2026-11-24T14:06:00.000Z' })).toEqual([]);
+  });
+
+  it("drops statements older than the longest role session, and past IAM's 10,240-character quota writes one role-wide statement that release undoes", async () => {
+    // Prepare: a role whose own inline policy already takes most of the quota, and a revocation cordon wrote 14 hours ago
+    const audit = auditFile();
+    const roleId = await createRole('quota-role');
+    const resources: string[] = [];
+    const appPolicy = (): string =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: resources }] });
+    while (appPolicy().length < 9_870) resources.push(`arn:aws:s3:::application-bucket-${String(resources.length).padStart(4, '0')}/*`);
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'quota-role', PolicyName: 'app', PolicyDocument: appPolicy() }));
+    const stale = {
+      Sid: 'CordonRevokeOlderSessionsi0bbbbbbbbbbbbbbbb',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: {
+        DateLessThan: { 'aws:TokenIssueTime': '2026-11-23T20:00:00.000Z' },
+        StringEquals: { 'aws:userid': `${roleId}:i-0bbbbbbbbbbbbbbbb` },
+      },
+    };
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'quota-role',
+        PolicyName: 'cordon-revoke-older-sessions',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [stale] }),
+      }),
+    );
+    const exfiltrated = (instanceId: string, seed: string) =>
+      sampleFinding(EXFILTRATION, {
+        accountId: account,
+        region,
+        accessKey: {
+          accessKeyId: 'ASIAEXFILTRATED00088',
+          userName: 'quota-role',
+          userType: 'AssumedRole',
+          principalId: `${roleId}:${instanceId}`,
+        },
+        seed,
+      });
+    const [a, b] = [exfiltrated('i-0aaaaaaaaaaaaaaaa', 'quota-a'), exfiltrated('i-0cccccccccccccccc', 'quota-b')];
+    for (const f of [a, b]) local.emulator.publishGuardDutyFinding(f);
+    const sids = async (): Promise<string[]> =>
+      (JSON.parse(await revocationDocument('quota-role')) as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
+    const aggregate = async (): Promise<number> =>
+      [appPolicy(), await revocationDocument('quota-role')].reduce((n, d) => n + d.replace(/\s/g, '').length, 0);
+
+    // Act + Assess: the first finding's statement fits; the 14-hour-old one goes (every session it denied has expired)
+    const [one] = await deliver([a], audit, '2026-11-24T10:05:00.000Z');
+    expect(revocation(one)).toMatchObject({ status: 'done', detail: expect.stringContaining('dropped 1 statement(s) older than') });
+    expect(await sids()).toEqual(['CordonRevokeOlderSessionsi0aaaaaaaaaaaaaaaa']);
+
+    // Act + Assess: the second would not fit (moto would take it: it does not enforce the aggregate quota, IAM does)
+    const [two] = await deliver([b], audit, '2026-11-24T10:10:00.000Z');
+    expect(revocation(two)).toMatchObject({ status: 'done', detail: expect.stringContaining('EVERY session of quota-role') });
+    expect(await sids()).toEqual(['CordonRevokeOlderSessions']);
+    expect(await aggregate()).toBeLessThanOrEqual(10_240);
+    expect(
+      denyingStatements(await revocationDocument('quota-role'), {
+        'aws:userid': `${roleId}:i-0aaaaaaaaaaaaaaaa`,
+        'aws:TokenIssueTime': '2026-11-24T10:00:00.000Z',
+      }),
+    ).toHaveLength(1);
+
+    // Act + Assess: releasing the second finding puts back what the role-wide statement replaced
+    const release = await runCli(['release', '--finding', String(b.id), '--json'], { CORDON_AUDIT_FILE: audit });
+    expect(release.code).toBe(0);
+    expect(await sids()).toEqual(['CordonRevokeOlderSessionsi0aaaaaaaaaaaaaaaa']);
   });
 });

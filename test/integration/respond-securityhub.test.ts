@@ -110,7 +110,8 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
       new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [web.target.instanceId] }] }),
     );
     expect(enis.NetworkInterfaces?.every((ni) => ni.Groups?.some((g) => g.GroupName === 'cordon-quarantine'))).toBe(true);
-    expect((await hubFinding(local, ec2Finding))?.Workflow?.Status).toBe('RESOLVED');
+    // Isolation leaves DNS to the VPC resolver open: NOTIFIED, not RESOLVED.
+    expect((await hubFinding(local, ec2Finding))?.Workflow?.Status).toBe('NOTIFIED');
 
     expect(second.lines[0]).toMatchObject({ runbook: 'iam-credential-misuse', decision: 'act' });
     const { iam } = await memberClients(local, world, a2, region);
@@ -142,7 +143,7 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
     expect(first.lines[0]).toMatchObject({ decision: 'act', runbook: 'ec2-instance-compromise' });
     expect(second.lines[0]).toMatchObject({
       decision: 'skip',
-      reason: 'Security Hub workflow is RESOLVED: imported findings are acted on only while NEW',
+      reason: 'Security Hub workflow is NOTIFIED: imported findings are acted on only while NEW',
       actions: [],
     });
   });

@@ -2,11 +2,39 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAMClient, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { sampleFinding, guardDutyEvent, type SampleTarget, type World, type WorldInstance, type LocalAws } from '../../local-aws';
-import { HOME_CREDENTIALS } from './local';
+import {
+  buildWorld,
+  sampleFinding,
+  guardDutyEvent,
+  type SampleTarget,
+  type World,
+  type WorldInstance,
+  type LocalAws,
+} from '../../local-aws';
+import { HOME_CREDENTIALS, startLocal } from './local';
+import { responderSettings } from '../../src/config/settings';
+import { buildResponder, type Responder } from '../../src/respond/wiring';
+
+/**
+ * moto + the emulator for one test file (`startLocal`), the demo organization
+ * built in it, and GuardDuty and Security Hub seeded with that organization.
+ */
+export async function startWorld(options: { readonly memberCount: number; readonly regions: readonly string[] }): Promise<{
+  local: LocalAws;
+  world: World;
+}> {
+  const local = await startLocal();
+  const world = await buildWorld({ endpoint: local.endpoint, ...options });
+  local.emulator.seedOrganization({
+    administratorAccountId: world.securityAccountId,
+    memberAccountIds: world.memberAccountIds,
+    regions: world.regions,
+  });
+  return { local, world };
+}
 
 /** SDK clients in a member account, for asserting AWS state. */
 export async function memberClients(local: LocalAws, world: World, accountId: string, region: string) {
@@ -48,4 +76,29 @@ export async function hubFinding(local: LocalAws, finding: Record<string, unknow
   const out = await hub.send(new GetFindingsCommand({ Filters: { Id: [{ Value: String(finding.arn), Comparison: 'EQUALS' }] } }));
   hub.destroy();
   return out.Findings?.[0];
+}
+
+/** The ARN of the managed policy iam.deny-user attaches. */
+export const AWS_DENY_ALL_ARN = 'arn:aws:iam::aws:policy/AWSDenyAll';
+
+/** The managed policies attached to an IAM user, by ARN. */
+export async function attachedPolicies(iam: IAMClient, userName: string): Promise<string[]> {
+  return ((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }))).AttachedPolicies ?? []).map(
+    (p) => p.PolicyArn ?? '',
+  );
+}
+
+/**
+ * One Lambda environment: a responder built as the handler builds it (its own
+ * clients and credentials cache) on a DynamoDB audit table, with circuit caps
+ * out of the way. Close it when done.
+ */
+export function lambdaEnvironment(table: string, actor: string, now?: () => Date): Responder {
+  const settings = responderSettings({
+    ...process.env,
+    CORDON_AUDIT_TABLE: table,
+    CORDON_CIRCUIT_ACCOUNT_LIMIT: '1000',
+    CORDON_CIRCUIT_ORG_LIMIT: '1000',
+  });
+  return buildResponder(settings, { actor, ...(now ? { now } : {}) });
 }

@@ -1,11 +1,12 @@
 import { DescribeNetworkInterfacesCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { REFUSED } from '../types';
-import { defineAction, type OutcomeReporter } from '../define';
-import type { ActionOutcome } from '../../outcome';
+import { defineAction, type OutcomeReporter, type Residuals } from '../define';
+import type { ActionOutcome, ResidualChannel } from '../../outcome';
 import type { AuditRecord } from '../../audit/store';
 import { describeError } from '../../errors';
 import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
+import { instanceInterfaces, TRUNK_ENI_TAG, vpcOf } from './interfaces';
 
 const params = z.strictObject({
   /**
@@ -35,10 +36,15 @@ const changed = z.object({ groupIds: z.array(z.string()) });
 type IsolationReporter = OutcomeReporter<z.output<typeof prior>, z.output<typeof changed>>;
 
 /**
- * Isolates the instance: the VPC's quarantine group (no inbound, no outbound)
- * becomes the only group of every network interface. `ModifyInstanceAttribute`
- * would reach only the primary interface, so each interface is changed with
- * `ModifyNetworkInterfaceAttribute`. Original groups are recorded per interface.
+ * Isolates the instance: a quarantine group (no inbound, no outbound) becomes
+ * the only group of every network interface, in the interface's own VPC (an
+ * interface attached from another VPC gets that VPC's group), EKS pods'
+ * branch interfaces included. `ModifyInstanceAttribute` would reach only the
+ * primary interface, so each interface is changed with
+ * `ModifyNetworkInterfaceAttribute`. Original groups are recorded per
+ * interface. What security groups cannot cut is named in each outcome's
+ * residuals. GuardDuty's guide: "Remediating a potentially compromised Amazon
+ * EC2 instance" (isolate it).
  */
 export const isolateInstance = defineAction({
   name: 'ec2.isolate',
@@ -112,34 +118,50 @@ export const isolateInstance = defineAction({
   async run(ctx, p, report) {
     const instance = await ctx.instance();
     const instanceId = instance.InstanceId as string;
-    const vpcId = instance.VpcId;
-    if (!vpcId) return [report.failed(instanceId, 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
+    const instanceVpc = instance.VpcId;
+    if (!instanceVpc) return [report.failed(instanceId, 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
     const ec2 = ctx.member(EC2Client);
-    // The interfaces and cordon's groups of the VPC, at once.
-    const [enis, found] = await Promise.all([
-      ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] })),
-      findIsolationGroups(ec2, vpcId),
-    ]);
-    const interfaces = (enis.NetworkInterfaces ?? []).filter((ni) => ni.NetworkInterfaceId);
+    // The VPCs of the attached interfaces (a pod's branch interface is in its trunk's subnet): cordon's groups there are
+    // looked up while the interfaces are listed (independent calls).
+    const described = [...new Set([instanceVpc, ...(instance.NetworkInterfaces ?? []).flatMap((ni) => (ni.VpcId ? [ni.VpcId] : []))])];
+    const [interfaces, foundFirst] = await Promise.all([instanceInterfaces(ec2, instanceId), findIsolationGroups(ec2, described)]);
     if (interfaces.length === 0) return [report.failed(instanceId, 'instance has no network interface to isolate')];
+    // Each interface is isolated in its own VPC: a group of another VPC cannot be given to it.
+    const vpcs = [...new Set(interfaces.map((ni) => vpcOf(ni, instanceVpc)))];
+    const unseen = vpcs.filter((v) => !described.includes(v));
+    const found = unseen.length === 0 ? foundFirst : [...foundFirst, ...(await findIsolationGroups(ec2, unseen))];
+    const residuals = { remains: leftOpen(p.cutTrackedConnections) };
 
-    const pending = interfaces.filter((ni) => !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME));
-    // Groups are made only when an interface still has to move (a second delivery changes nothing).
-    const groups =
-      ctx.dryRun || pending.length === 0
-        ? { quarantineId: found.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId, untrackId: undefined }
-        : await ensureIsolationGroups(ec2, vpcId, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work), found);
-    const quarantine = groups.quarantineId;
-    const untrack = groups.untrackId;
-    const ours = new Set([quarantine, untrack].filter((g): g is string => g !== undefined));
+    const pendingVpcs = vpcs.filter((vpc) =>
+      interfaces.some((ni) => vpcOf(ni, instanceVpc) === vpc && !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)),
+    );
+    // Groups are made only where an interface still has to move (a second delivery changes nothing); one VPC's groups at a time.
+    const groups = new Map<string, { quarantineId: string | undefined; untrackId: string | undefined }>();
+    for (const vpc of vpcs) {
+      const ofVpc = found.filter((g) => g.VpcId === vpc);
+      groups.set(
+        vpc,
+        ctx.dryRun || !pendingVpcs.includes(vpc)
+          ? { quarantineId: ofVpc.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId, untrackId: undefined }
+          : await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work), ofVpc),
+      );
+    }
+    const ours = new Set([...groups.values()].flatMap((g) => [g.quarantineId, g.untrackId]).filter((g): g is string => g !== undefined));
     // Every interface at once (each goes through its own two moves).
-    // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen interfaces (its type's ENI limit)
+    // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen interfaces (its type's ENI and branch limits)
     const perInterface = await Promise.all(
       interfaces.map(async (ni): Promise<ActionOutcome> => {
         const eniId = ni.NetworkInterfaceId as string;
+        const vpcId = vpcOf(ni, instanceVpc);
+        const { quarantineId: quarantine, untrackId: untrack } = groups.get(vpcId) ?? { quarantineId: undefined, untrackId: undefined };
         const groupIds = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
+        const kind = ni.InterfaceType === 'branch' || ni.TagSet?.some((t) => t.Key === TRUNK_ENI_TAG) ? 'pod branch interface ' : '';
         if (quarantine && onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)) {
-          return report.already(eniId, `${eniId} of ${instanceId} is already in ${QUARANTINE_GROUP_NAME} (${quarantine})`);
+          return report.already(
+            eniId,
+            `${kind}${eniId} of ${instanceId} is already in ${QUARANTINE_GROUP_NAME} (${quarantine})`,
+            residuals,
+          );
         }
         // An interface still in one of cordon's groups (a run cut short) keeps
         // the original groups an earlier delivery recorded, never cordon's own.
@@ -151,16 +173,38 @@ export const isolateInstance = defineAction({
         if (ctx.dryRun) {
           return report.planned(
             eniId,
-            `would move ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`,
-            { prior: recorded },
+            `would move ${kind}${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${quarantine ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpcId}`}${unknown}`,
+            { prior: recorded, ...residuals },
           );
         }
-        return isolateInterface(report, ec2, eniId, instanceId, groupIds, quarantine as string, untrack, recorded, unknown);
+        return isolateInterface(
+          report,
+          ec2,
+          { eniId, instanceId, kind, groupIds, quarantine: quarantine as string, untrack, recorded, unknown },
+          residuals,
+        );
       }),
     );
     return perInterface;
   },
 });
+
+/**
+ * What isolation leaves open (VPC User Guide, "Security group connection
+ * tracking"; see RESIDUAL_CHANNELS): DNS to the Route 53 Resolver, which no
+ * security group filters; flows AWS tracks automatically (through a NAT
+ * gateway, load balancer, Transit Gateway or PrivateLink endpoint), which the
+ * allow-all hop cannot untrack; ICMP and egress-only internet gateway flows,
+ * always tracked; and without the hop, every established connection.
+ */
+function leftOpen(cutTrackedConnections: boolean): ResidualChannel[] {
+  return [
+    'dns-resolver',
+    'gateway-tracked-flows',
+    'direct-tracked-flows',
+    ...(cutTrackedConnections ? [] : ['established-connections' as const]),
+  ];
+}
 
 /**
  * Moves one interface to the quarantine group (through the allow-all group
@@ -171,14 +215,20 @@ export const isolateInstance = defineAction({
 async function isolateInterface(
   report: IsolationReporter,
   ec2: EC2Client,
-  eniId: string,
-  instanceId: string,
-  groupIds: readonly string[],
-  quarantine: string,
-  untrack: string | undefined,
-  recorded: z.output<typeof prior>,
-  unknown: string,
+  move: {
+    readonly eniId: string;
+    readonly instanceId: string;
+    /** `pod branch interface ` for an EKS branch interface, else empty. */
+    readonly kind: string;
+    readonly groupIds: readonly string[];
+    readonly quarantine: string;
+    readonly untrack: string | undefined;
+    readonly recorded: z.output<typeof prior>;
+    readonly unknown: string;
+  },
+  residuals: Residuals,
 ): Promise<ActionOutcome> {
+  const { eniId, instanceId, groupIds, quarantine, untrack, recorded, unknown } = move;
   if (untrack) {
     try {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [untrack] }));
@@ -219,10 +269,12 @@ async function isolateInterface(
       );
     }
   }
+  // The allow-all hop makes established TCP and UDP flows untracked, so the quarantine group cuts them; never ICMP, nor
+  // flows AWS tracks automatically (the outcome's residuals name them).
   return report.done(
     eniId,
-    `moved ${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', tracked connections cut' : ''}${unknown}`,
-    { prior: recorded, changed: { groupIds: [quarantine] } },
+    `moved ${move.kind}${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', established TCP/UDP connections untracked and cut (not those AWS tracks automatically)' : ''}${unknown}`,
+    { prior: recorded, changed: { groupIds: [quarantine] }, ...residuals },
   );
 }
 

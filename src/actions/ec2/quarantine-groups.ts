@@ -49,7 +49,7 @@ export async function ensureIsolationGroups(
   exclusive: <T>(scope: string, work: () => Promise<T>) => Promise<T>,
   found?: readonly SecurityGroup[],
 ): Promise<IsolationGroups> {
-  const groups = found ?? (await findIsolationGroups(ec2, vpcId));
+  const groups = (found ?? (await findIsolationGroups(ec2, [vpcId]))).filter((g) => g.VpcId === undefined || g.VpcId === vpcId);
   const quarantine = groups.find((g) => g.GroupName === QUARANTINE_GROUP_NAME);
   const open = groups.find((g) => g.GroupName === UNTRACK_GROUP_NAME);
   const quarantineReady =
@@ -64,12 +64,12 @@ export async function ensureIsolationGroups(
   });
 }
 
-/** cordon's quarantine and allow-all groups of a VPC as EC2 describes them now (one call for both). */
-export async function findIsolationGroups(ec2: EC2Client, vpcId: string): Promise<SecurityGroup[]> {
+/** cordon's quarantine and allow-all groups of some VPCs as EC2 describes them now (one call for all). */
+export async function findIsolationGroups(ec2: EC2Client, vpcIds: readonly string[]): Promise<SecurityGroup[]> {
   const out = await ec2.send(
     new DescribeSecurityGroupsCommand({
       Filters: [
-        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'vpc-id', Values: [...vpcIds] },
         { Name: 'group-name', Values: [QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME] },
       ],
     }),

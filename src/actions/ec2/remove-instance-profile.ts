@@ -1,15 +1,15 @@
 import { DescribeIamInstanceProfileAssociationsCommand, DisassociateIamInstanceProfileCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import type { AuditRecord } from '../../audit/store';
 import {
-  applyRevocation,
   instanceScope,
-  planRevocation,
   removeRevocation,
   REMOVE_REVOCATION_PERMISSIONS,
+  REVOKE_PERMISSIONS,
   revocationChanged,
   revocationPrior,
+  revokeSessions,
 } from '../iam/session-revocation';
 import { defineAction } from '../define';
 import { collecting } from '../../outcome';
@@ -25,16 +25,22 @@ const params = z.strictObject({
  * and the revocation of that role's sessions on the instance (see `revocationPrior`).
  */
 const prior = z.union([
-  z.object({ instanceProfileArn: z.string(), instanceProfileName: z.string(), roleName: z.string().optional() }),
+  z.object({
+    instanceProfileArn: z.string(),
+    instanceProfileName: z.string(),
+    roleName: z.string().optional(),
+    roleId: z.string().optional(),
+  }),
   revocationPrior,
 ]);
 
 /**
  * Removes the instance profile from the instance so it gets no new role
  * credentials, and (by default) revokes the sessions the role issued to this
- * instance before now (`ec2:SourceInstanceARN`), since credentials already
- * fetched from the metadata service stay valid for hours; other instances
- * sharing the role are not touched.
+ * instance before now (`aws:userid` `<role id>:<instance id>`, see
+ * `RevocationScope`), since credentials already fetched from the metadata
+ * service stay valid for hours; other instances sharing the role are not
+ * touched.
  */
 export const removeInstanceProfile = defineAction({
   name: 'ec2.remove-instance-profile',
@@ -47,8 +53,8 @@ export const removeInstanceProfile = defineAction({
       'ec2:DescribeIamInstanceProfileAssociations',
       'ec2:DisassociateIamInstanceProfile',
       'iam:GetInstanceProfile',
-      'iam:GetRolePolicy',
-      'iam:PutRolePolicy',
+      'iam:GetRole',
+      ...REVOKE_PERMISSIONS,
     ],
     home: [],
   },
@@ -60,10 +66,7 @@ export const removeInstanceProfile = defineAction({
     permissions: REMOVE_REVOCATION_PERMISSIONS,
     async run(ctx, record, report) {
       const { prior: recorded, changed } = record;
-      if (changed)
-        return [
-          await removeRevocation(report, ctx, record.resource, changed, 'hadPolicy' in recorded ? recorded.previousStatement : undefined),
-        ];
+      if (changed) return [await removeRevocation(report, ctx, record.resource, changed, 'hadPolicy' in recorded ? recorded : {})];
       // Re-associating needs iam:PassRole on the role, which the member role
       // deliberately lacks; a compromised instance should get its role back by hand.
       const profile = 'instanceProfileName' in recorded ? recorded.instanceProfileName : 'the instance profile';
@@ -90,6 +93,7 @@ export const removeInstanceProfile = defineAction({
       const association = assoc.IamInstanceProfileAssociations?.[0];
       const profileArn = association?.IamInstanceProfile?.Arn;
       let roleName: string | undefined;
+      let roleId: string | undefined;
       if (!association?.AssociationId || !profileArn) {
         results.push(report.already(instanceId, 'no instance profile associated'));
         // A later delivery (the profile went with the first one): its role's
@@ -106,8 +110,16 @@ export const removeInstanceProfile = defineAction({
             ? Promise.resolve(undefined)
             : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId })),
         ]);
-        if (profile.status === 'fulfilled') roleName = profile.value?.InstanceProfile?.Roles?.[0]?.RoleName;
-        const disassociated = { instanceProfileArn: profileArn, instanceProfileName: profileName, ...(roleName ? { roleName } : {}) };
+        if (profile.status === 'fulfilled') {
+          roleName = profile.value?.InstanceProfile?.Roles?.[0]?.RoleName;
+          roleId = profile.value?.InstanceProfile?.Roles?.[0]?.RoleId;
+        }
+        const disassociated = {
+          instanceProfileArn: profileArn,
+          instanceProfileName: profileName,
+          ...(roleName ? { roleName } : {}),
+          ...(roleId ? { roleId } : {}),
+        };
         if (removal.status === 'rejected') throw removal.reason;
         results.push(
           ctx.dryRun
@@ -122,10 +134,12 @@ export const removeInstanceProfile = defineAction({
         return;
       }
       const iam = ctx.member(IAMClient);
-      // Only this instance's sessions: other instances sharing the role keep working.
-      const scope = instanceScope(ctx.finding, instanceId);
-      const plan = await planRevocation(iam, roleName, scope, ctx.finding.lastSeenAt, ctx.now);
-      results.push(await applyRevocation(report, iam, roleName, scope, plan, ctx.now, ctx.dryRun));
+      // A redelivery knows the role by name only (from the audit trail): its id is read.
+      roleId ??= (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.RoleId;
+      if (!roleId) throw new Error(`IAM reports no id for role ${roleName}`);
+      // Only this instance's sessions (aws:userid <role id>:<instance id>): other instances sharing the role keep working.
+      const deps = { iam, exclusivePrincipal: ctx.exclusivePrincipal, now: ctx.now, dryRun: ctx.dryRun };
+      results.push(await revokeSessions(report, deps, roleName, instanceScope(roleId, instanceId), ctx.finding.lastSeenAt));
     });
   },
 });

@@ -1,12 +1,23 @@
 import { IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { defineAction } from '../define';
+import { rootSkip } from './root';
 
 const params = z.strictObject({});
 
 /**
+ * Temporary keys start with `ASIA` (IAM User Guide, "Unique identifier
+ * prefixes"): an IAM user's come from a console or GetSessionToken session,
+ * which no key deactivation ends; a deny on the user does.
+ */
+const TEMPORARY_KEY = /^ASIA/;
+
+/**
  * Deactivates (never deletes) the IAM user's access key named in the finding.
- * Temporary (ASIA…) and root keys cannot be deactivated this way; the outcome says so.
+ * Temporary (ASIA…) and root keys cannot be deactivated this way: the outcome
+ * is `skipped` with the reason and the channel it leaves (closed by
+ * `iam.deny-user` when the runbook denies the user too). GuardDuty's guide:
+ * "Remediating potentially compromised AWS credentials".
  */
 export const deactivateAccessKey = defineAction({
   name: 'iam.deactivate-access-key',
@@ -55,6 +66,8 @@ export const deactivateAccessKey = defineAction({
   },
   async run(ctx, _params, report) {
     const key = ctx.finding.accessKey;
+    const root = rootSkip(report, key);
+    if (root) return [root];
     const keyId = key?.accessKeyId;
     if (!keyId || !key.userName) return [report.skipped(keyId ?? '', 'finding names no access key and user')];
     if (key.userType !== 'IAMUser') {
@@ -65,6 +78,14 @@ export const deactivateAccessKey = defineAction({
         ),
       ];
     }
+    if (TEMPORARY_KEY.test(keyId))
+      return [
+        report.skipped(
+          keyId,
+          `${keyId} is a temporary key of ${key.userName}'s session (console or GetSessionToken): it cannot be deactivated; a deny on the user (iam.deny-user) ends it`,
+          { remains: ['user-temporary-credentials'] },
+        ),
+      ];
     const iam = ctx.member(IAMClient);
     const keys = await iam.send(new ListAccessKeysCommand({ UserName: key.userName }));
     const found = keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId);

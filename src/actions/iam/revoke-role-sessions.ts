@@ -1,37 +1,28 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { defineAction } from '../define';
-import type { Finding } from '../../findings/finding';
 import {
-  applyRevocation,
-  instanceScope,
-  planRevocation,
+  findingScope,
   removeRevocation,
   REMOVE_REVOCATION_PERMISSIONS,
+  REVOKE_PERMISSIONS,
   revocationChanged,
   revocationPrior,
-  type RevocationScope,
+  revokeSessions,
 } from './session-revocation';
+import { rootSkip } from './root';
 
 const params = z.strictObject({});
 
 /**
- * Instance-profile credentials carry the instance id as their session name
- * (`principalId` `AROA…:i-0123…`): then only that instance's sessions are
- * revoked, and the rest of a fleet sharing the role keeps working. Any other
- * session name: the whole role's.
- */
-export function sessionScope(finding: Finding): RevocationScope {
-  const session = finding.accessKey?.principalId?.split(':')[1];
-  return session && /^i-[0-9a-f]{8,17}$/.test(session) ? instanceScope(finding, session) : { kind: 'role' };
-}
-
-/**
  * Revokes the sessions of the IAM role whose temporary credentials the finding
  * names (e.g. an instance role's credentials used from outside AWS): an inline
- * deny on `aws:TokenIssueTime` earlier than now. New sessions keep working. A
- * revocation already in place is moved forward when this finding's activity
- * is later than its cut-off.
+ * deny on `aws:TokenIssueTime` earlier than now, for the whole role, or for the
+ * instance's sessions only on an `InstanceCredentialExfiltration.*` finding
+ * (see `findingScope`). New sessions keep working, so the outcome says that
+ * channel stays open. A revocation already in place is moved forward when this
+ * finding's activity is later than its cut-off. GuardDuty's guide:
+ * "Remediating potentially compromised AWS credentials".
  */
 export const revokeRoleSessions = defineAction({
   name: 'iam.revoke-role-sessions',
@@ -39,18 +30,20 @@ export const revokeRoleSessions = defineAction({
   params,
   target: 'role',
   disruptive: true,
-  permissions: { member: ['iam:GetRolePolicy', 'iam:PutRolePolicy'], home: [] },
+  permissions: { member: [...REVOKE_PERMISSIONS], home: [] },
   prior: revocationPrior,
   changed: revocationChanged,
   undo: {
     kind: 'restore',
     permissions: REMOVE_REVOCATION_PERMISSIONS,
     async run(ctx, record, report) {
-      return [await removeRevocation(report, ctx, record.resource, record.changed, record.prior.previousStatement)];
+      return [await removeRevocation(report, ctx, record.resource, record.changed, record.prior)];
     },
   },
   async run(ctx, _params, report) {
     const key = ctx.finding.accessKey;
+    const root = rootSkip(report, key);
+    if (root) return [root];
     const roleName = key?.userName;
     if (!roleName || key?.userType !== 'AssumedRole') {
       return [report.skipped(roleName ?? '', `credentials in the finding are not a role's (user type ${key?.userType ?? 'unknown'})`)];
@@ -58,9 +51,9 @@ export const revokeRoleSessions = defineAction({
     if (roleName === ctx.responderRoleName) {
       return [report.skipped(roleName, `refusing to revoke ${roleName}: it is cordon's own member role`)];
     }
-    const iam = ctx.member(IAMClient);
-    const scope = sessionScope(ctx.finding);
-    const plan = await planRevocation(iam, roleName, scope, ctx.finding.lastSeenAt, ctx.now);
-    return [await applyRevocation(report, iam, roleName, scope, plan, ctx.now, ctx.dryRun)];
+    const deps = { iam: ctx.member(IAMClient), exclusivePrincipal: ctx.exclusivePrincipal, now: ctx.now, dryRun: ctx.dryRun };
+    return [
+      await revokeSessions(report, deps, roleName, findingScope(ctx.finding), ctx.finding.lastSeenAt, { remains: ['role-new-sessions'] }),
+    ];
   },
 });

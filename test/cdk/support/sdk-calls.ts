@@ -39,8 +39,9 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sts': 'sts',
 };
 
-/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access). */
+/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets). */
 export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
+  's3:ListBuckets': 's3:ListAllMyBuckets',
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
   's3:DeletePublicAccessBlock': 's3:DeleteBucketPublicAccessBlock',

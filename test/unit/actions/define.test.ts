@@ -29,7 +29,13 @@ const moveGroups = defineAction({
   },
 });
 
-const undoCtx: UndoContext = { dryRun: false, force: false, reactivateKeys: false, member: <C>() => ({}) as C };
+const undoCtx: UndoContext = {
+  dryRun: false,
+  force: false,
+  reactivateKeys: false,
+  member: <C>() => ({}) as C,
+  exclusivePrincipal: (_principal, work) => work(),
+};
 
 describe('defineAction', () => {
   it("binds the action's name once: its run's and its undo's outcomes carry it", async () => {
@@ -155,10 +161,12 @@ describe('every registered action that restores', () => {
       'ec2.isolate',
       'ec2.protect',
       'ec2.remove-instance-profile',
+      'ec2.stop',
       'iam.deactivate-access-key',
       'iam.deny-user',
       'iam.revoke-role-sessions',
       'network.block-ip',
+      'network.isolate-transit',
     ]);
     for (const action of restoring) expect(readUndoRecord(action, { resource: 'r' })).toMatchObject({ ok: false });
   });

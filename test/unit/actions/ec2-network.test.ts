@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { isolateInstance } from '../../../src/actions/ec2/isolate-instance';
 import { blockIp } from '../../../src/actions/network/block-ip';
-import type { ActionContext } from '../../../src/actions/types';
+import type { ActionContext, UndoContext } from '../../../src/actions/types';
 import type { Finding } from '../../../src/findings/finding';
 
 const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
@@ -33,6 +33,7 @@ const finding = {
   title: '',
   count: 1,
   archived: false,
+  sample: false,
   updatedAt: undefined,
   lastSeenAt: undefined,
   detectorId: undefined,
@@ -53,8 +54,10 @@ const ctx = (dryRun = false): ActionContext => ({
   member: <C>() => ec2 as unknown as C,
   home: <C>() => ec2 as unknown as C,
   instance: async () => instance,
+  ownedBuckets: async () => new Set<string>(),
   archive: async () => undefined,
   exclusive: (_scope, work) => work(),
+  exclusivePrincipal: (_principal, work) => work(),
   history: async () => [],
 });
 
@@ -66,9 +69,9 @@ describe('ec2.isolate as AWS reports interfaces', () => {
     mock
       .on(DescribeNetworkInterfacesCommand)
       .resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine' }] }] });
-    mock
-      .on(DescribeSecurityGroupsCommand)
-      .resolves({ SecurityGroups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine', IpPermissions: [], IpPermissionsEgress: [] }] });
+    mock.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine', VpcId: 'vpc-1', IpPermissions: [], IpPermissionsEgress: [] }],
+    });
 
     // Act
     const outcomes = await isolateInstance.run(ctx(), { cutTrackedConnections: true });
@@ -197,12 +200,13 @@ describe('network.block-ip against what the ACL already holds', () => {
 
 describe('undo of ec2.isolate and network.block-ip as AWS reports resources', () => {
   beforeEach(() => mock.reset());
-  const undoCtx = (over: { force?: boolean; dryRun?: boolean } = {}) => ({
+  const undoCtx = (over: { force?: boolean; dryRun?: boolean } = {}): UndoContext => ({
     dryRun: false,
     force: false,
     reactivateKeys: false,
     ...over,
     member: <C>() => ec2 as unknown as C,
+    exclusivePrincipal: (_principal, work) => work(),
   });
   const record = {
     resource: 'eni-1',

@@ -47,6 +47,7 @@ const finding: Finding = {
   title: '',
   count: 1,
   archived: false,
+  sample: false,
   updatedAt: '2026-11-24T10:00:00.000Z',
   lastSeenAt: '2026-11-24T09:58:00.000Z',
   detectorId: 'd1',
@@ -78,8 +79,10 @@ const ctx = (history: readonly AuditRecord[] = []): ActionContext => ({
   member: <C>() => ec2 as unknown as C,
   home: <C>() => ec2 as unknown as C,
   instance: async () => instance,
+  ownedBuckets: async () => new Set<string>(),
   archive: async () => undefined,
   exclusive: (_scope, work) => work(),
+  exclusivePrincipal: (_principal, work) => work(),
   history: async () => history,
 });
 
@@ -148,9 +151,11 @@ describe('ec2.isolate when an interface cannot be moved', () => {
         action: 'ec2.isolate',
         resource: 'eni-1',
         status: 'done',
-        detail: 'moved eni-1 of i-1 from [sg-web] to cordon-quarantine (sg-q), tracked connections cut',
+        detail:
+          'moved eni-1 of i-1 from [sg-web] to cordon-quarantine (sg-q), established TCP/UDP connections untracked and cut (not those AWS tracks automatically)',
         prior: { instanceId: 'i-1', networkInterfaceId: 'eni-1', groupIds: ['sg-web'] },
         changed: { groupIds: ['sg-q'] },
+        remains: ['dns-resolver', 'gateway-tracked-flows', 'direct-tracked-flows'],
       },
       {
         action: 'ec2.isolate',
@@ -309,6 +314,9 @@ describe('partial failures through the runner', () => {
     mock.reset();
     mock.on(DescribeInstanceAttributeCommand, { Attribute: 'disableApiTermination' }).resolves({ DisableApiTermination: { Value: false } });
     mock.on(DescribeInstanceAttributeCommand, { Attribute: 'disableApiStop' }).resolves({ DisableApiStop: { Value: false } });
+    mock
+      .on(DescribeInstanceAttributeCommand, { Attribute: 'instanceInitiatedShutdownBehavior' })
+      .resolves({ InstanceInitiatedShutdownBehavior: { Value: 'stop' } });
     mock.on(ModifyInstanceAttributeCommand).resolves({});
   });
 
@@ -326,7 +334,12 @@ describe('partial failures through the runner', () => {
         resource: 'i-1',
         status: 'done',
         detail: 'turned on termination protection, stop protection',
-        prior: { disableApiTermination: false, disableApiStop: false },
+        prior: {
+          disableApiTermination: false,
+          disableApiStop: false,
+          instanceInitiatedShutdownBehavior: 'stop',
+          deleteOnTermination: { '/dev/sda1': false, '/dev/sdf': false },
+        },
         changed: { disableApiTermination: true, disableApiStop: true },
       },
       { action: 'ec2.protect', resource: 'i-1', status: 'failed', detail: expect.stringContaining('not authorized') },
@@ -406,6 +419,9 @@ describe('partial failures in the audit trail', () => {
     mock.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance] }] });
     mock.on(DescribeInstanceAttributeCommand, { Attribute: 'disableApiTermination' }).resolves({ DisableApiTermination: { Value: false } });
     mock.on(DescribeInstanceAttributeCommand, { Attribute: 'disableApiStop' }).resolves({ DisableApiStop: { Value: true } });
+    mock
+      .on(DescribeInstanceAttributeCommand, { Attribute: 'instanceInitiatedShutdownBehavior' })
+      .resolves({ InstanceInitiatedShutdownBehavior: { Value: 'stop' } });
     mock.on(ModifyInstanceAttributeCommand).resolves({});
     mock.on(CreateTagsCommand).rejects(awsError('UnauthorizedOperation', 'not authorized'));
     const audit = new FileAuditStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cordon-partial-')), 'audit.jsonl'));
@@ -435,6 +451,8 @@ describe('partial failures in the audit trail', () => {
       dryRun: false,
       now: () => new Date('2026-11-24T10:00:00Z'),
       exemptTag: DEFAULT_EXEMPT_TAG,
+      exemptResourceArns: [],
+      exemptOus: new Set(),
       responderRoleName: 'cordon-responder',
       runbooks: [runbook],
       policy: { threshold: 10, exemptAccounts: new Set() },
@@ -451,7 +469,12 @@ describe('partial failures in the audit trail', () => {
       {
         action: 'ec2.protect',
         status: 'done',
-        prior: { disableApiTermination: false, disableApiStop: true },
+        prior: {
+          disableApiTermination: false,
+          disableApiStop: true,
+          instanceInitiatedShutdownBehavior: 'stop',
+          deleteOnTermination: { '/dev/sda1': false, '/dev/sdf': false },
+        },
         changed: { disableApiTermination: true },
         request: { action: 'ec2.protect', params: { stopProtection: true }, dryRun: false },
       },

@@ -11,7 +11,7 @@ const runbooks = loadRunbooks(DEFAULT_RUNBOOKS_DIR, ACTIONS);
 
 function bruteForce(resourceRole: Finding['resourceRole']): Finding {
   return {
-    id: `f-${resourceRole ?? 'none'}`, arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false,
+    id: `f-${resourceRole ?? 'none'}`, arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false, sample: false,
     updatedAt: undefined, lastSeenAt: undefined, detectorId: undefined, resourceRole, resourceType: 'Instance',
     instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} }, accessKey: undefined, buckets: [], remoteIps: [{ ip: '198.51.100.7', direction: resourceRole === 'TARGET' ? 'INBOUND' : 'OUTBOUND' }], origin: { kind: 'guardduty' },
   };
@@ -36,7 +36,7 @@ describe('runbook ec2-attacked-from-ip', () => {
     expect(decision).toMatchObject({ decision: 'act', runbook: { name: 'ec2-attacked-from-ip' }, reason: 'reliability 9 + severity 2 = 11 > 10' });
   });
 
-  it('when the instance is the ACTOR: snapshot, protect, detach, isolate and remove the instance profile, in that order, and no address block', async () => {
+  it('when the instance is the ACTOR: snapshot, protect, detach, isolate, deny its addresses in transit subnets and remove the instance profile, in that order, and no address block', async () => {
     // Prepare
     const ran: string[] = [];
 
@@ -44,7 +44,7 @@ describe('runbook ec2-attacked-from-ip', () => {
     const execution = await runSteps(screenedWithRecorder(bruteForce('ACTOR'), ran));
 
     // Assess: detach comes before isolate (an Auto Scaling health check must not replace the evidence first)
-    expect(ran).toEqual(['ec2.snapshot', 'ec2.protect', 'ec2.detach', 'ec2.isolate', 'ec2.remove-instance-profile']);
+    expect(ran).toEqual(['ec2.snapshot', 'ec2.protect', 'ec2.detach', 'ec2.isolate', 'network.isolate-transit', 'ec2.remove-instance-profile']);
     expect(execution.outcomes.find((o) => o.action === 'network.block-ip')).toEqual({ action: 'network.block-ip', resource: 'i-1', status: 'skipped', detail: 'runs only when the resource is the TARGET (it is ACTOR)' });
   });
 
@@ -54,7 +54,7 @@ describe('runbook ec2-attacked-from-ip', () => {
     const execution = await runSteps(screenedWithRecorder(bruteForce('TARGET'), ran));
 
     expect(ran).toEqual(['network.block-ip']);
-    expect(execution.outcomes.filter((o) => o.status === 'skipped').map((o) => o.action)).toEqual(['ec2.snapshot', 'ec2.protect', 'ec2.detach', 'ec2.isolate', 'ec2.remove-instance-profile']);
+    expect(execution.outcomes.filter((o) => o.status === 'skipped').map((o) => o.action)).toEqual(['ec2.snapshot', 'ec2.protect', 'ec2.detach', 'ec2.isolate', 'network.isolate-transit', 'ec2.remove-instance-profile']);
     for (const o of execution.outcomes.filter((x) => x.status === 'skipped')) expect(o.detail).toBe('runs only when the resource is the ACTOR (it is TARGET)');
   });
 
@@ -64,7 +64,7 @@ describe('runbook ec2-attacked-from-ip', () => {
     const execution = await runSteps(screenedWithRecorder(bruteForce(undefined), ran));
 
     expect(ran).toEqual([]);
-    expect(execution.outcomes.map((o) => o.status)).toEqual(Array(6).fill('skipped'));
+    expect(execution.outcomes.map((o) => o.status)).toEqual(Array(7).fill('skipped'));
     expect(execution.outcomes[0]?.detail).toBe('runs only when the resource is the TARGET (it is unknown)');
   });
 });

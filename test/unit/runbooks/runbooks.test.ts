@@ -36,7 +36,10 @@ describe('shipped runbooks', () => {
     ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', 'iam-instance-credential-exfiltration'],
     ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS', 'iam-instance-credential-exfiltration'],
     ['Policy:S3/BucketAnonymousAccessGranted', 's3-exposure'],
-    ['Exfiltration:S3/MaliciousIPCaller', 's3-exposure'],
+    ['Exfiltration:S3/MaliciousIPCaller', 's3-principal-misuse'],
+    ['Discovery:S3/MaliciousIPCaller', 's3-principal-misuse'],
+    ['Stealth:S3/ServerAccessLoggingDisabled', 's3-principal-misuse'],
+    ['Policy:S3/BucketBlockPublicAccessDisabled', 's3-exposure'],
   ])('%s goes to %s', (type, runbook) => {
     expect(matchRunbook(RUNBOOKS, type)?.runbook.name).toBe(runbook);
   });
@@ -75,6 +78,26 @@ describe('decide', () => {
   it('skips a type no runbook covers with the reason "no runbook"', () => {
     const d = decide(fixtureFinding('guardduty/unknown-type.event.json'), RUNBOOKS, DEFAULT_POLICY);
     expect(d).toMatchObject({ decision: 'skip', runbook: undefined, reason: 'no runbook for Execution:Runtime/NewBinaryExecuted' });
+  });
+
+  it('skips GuardDuty sample findings first, with the reason "sample finding", even from a custom action', () => {
+    // Prepare: the flag as events carry it, and as GetFindings carries it (JSON inside `value`)
+    const raw = JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/guardduty/crypto-ec2.event.json'), 'utf8')) as {
+      detail: { service: Record<string, unknown> };
+    };
+    const asSample = (additionalInfo: unknown): Finding => {
+      const [item] = parseInput(JSON.stringify({ ...raw, detail: { ...raw.detail, service: { ...raw.detail.service, additionalInfo } } }));
+      if (item?.kind !== 'finding') throw new Error('fixture is not a finding');
+      return item.finding;
+    };
+    const fromEvent = asSample({ sample: true });
+    const fromApi = asSample({ value: '{"sample":true}', type: 'default' });
+    const chosen: Finding = { ...fromEvent, origin: { kind: 'custom-action', actionName: 'Isolate EC2', actionArn: undefined } };
+
+    // Act + Assess
+    for (const f of [fromEvent, fromApi, chosen]) expect(decide(f, RUNBOOKS, DEFAULT_POLICY)).toMatchObject({ decision: 'skip', reason: 'sample finding' });
+    expect(asSample({ value: '{"unusual":"port"}', type: 'default' }).sample).toBe(false);
+    expect(decide(asSample(undefined), RUNBOOKS, DEFAULT_POLICY).decision).toBe('act');
   });
 
   it('skips exempt accounts and archived findings', () => {
@@ -125,6 +148,15 @@ describe('runbook validation', () => {
   it('rejects isolating an instance without detaching it first (its health checks would get it terminated)', () => {
     const isolateOnly = 'name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n  - action: ec2.isolate\n  - action: ec2.detach\n';
     expect(() => validateRunbooks([{ file: 'a.yaml', text: isolateOnly }], ACTIONS)).toThrow(/a\.yaml: runbook "a": actions: ec2\.detach must come before ec2\.isolate/);
+  });
+
+  it('rejects stopping an instance after stop protection or before detaching it; accepts it stopped first', () => {
+    const runbook = (...actions: string[]): string => `name: a\ndescription: d\nfindingTypes: ["Backdoor:EC2/*"]\nactions:\n${actions.map((a) => `  - ${a}\n`).join('')}`;
+    const check = (text: string) => () => validateRunbooks([{ file: 'a.yaml', text }], ACTIONS);
+    expect(check(runbook('action: ec2.detach', 'action: ec2.protect', 'action: ec2.stop'))).toThrow(/a\.yaml: runbook "a": actions: ec2\.stop must come before ec2\.protect/);
+    expect(check(runbook('action: ec2.stop', 'action: ec2.detach'))).toThrow(/actions: ec2\.detach must come before ec2\.stop/);
+    expect(check(runbook('action: ec2.detach', 'action: ec2.stop', 'action: ec2.protect'))).not.toThrow();
+    expect(check(runbook('action: ec2.detach', 'action: ec2.protect', 'with: { stopProtection: false }', 'action: ec2.stop').replace('  - with:', '    with:'))).not.toThrow();
   });
 
   it('rejects a type claimed by two runbooks and a manual runbook without a custom action', () => {

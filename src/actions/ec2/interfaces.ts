@@ -1,0 +1,38 @@
+import { DescribeNetworkInterfacesCommand, type EC2Client, type NetworkInterface } from '@aws-sdk/client-ec2';
+
+/**
+ * The tag the Amazon VPC resource controller puts on each branch interface it
+ * creates for EKS "security groups for Pods": the id of the trunk interface
+ * (attached to the node) it rides on. A branch interface (interface type
+ * `branch`) is not attached to the instance, so `attachment.instance-id`
+ * misses it; the controller finds its own branches by this tag, and so does
+ * cordon (EKS User Guide, "Assign security groups to individual Pods";
+ * aws/amazon-vpc-resource-controller-k8s).
+ */
+export const TRUNK_ENI_TAG = 'vpcresources.k8s.aws/trunk-eni-id';
+
+/**
+ * Every network interface whose traffic is the instance's: the ones attached
+ * to it (from any VPC: an interface attached from another VPC of the account,
+ * in the same Availability Zone, keeps its own VPC, subnet and security groups;
+ * EC2 User Guide, "Multi-VPC ENI attachments"),
+ * and the branch interfaces of EKS pods riding on any of them. Two
+ * DescribeNetworkInterfaces calls; the second names the attached interfaces
+ * as trunks (it finds nothing on an instance without pods).
+ */
+export async function instanceInterfaces(ec2: EC2Client, instanceId: string): Promise<NetworkInterface[]> {
+  const attached = (
+    await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }))
+  ).NetworkInterfaces?.filter((ni) => ni.NetworkInterfaceId);
+  if (!attached || attached.length === 0) return [];
+  const trunks = attached.map((ni) => ni.NetworkInterfaceId as string);
+  const branches = (
+    await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: `tag:${TRUNK_ENI_TAG}`, Values: trunks }] }))
+  ).NetworkInterfaces?.filter((ni) => ni.NetworkInterfaceId && !trunks.includes(ni.NetworkInterfaceId));
+  return [...attached, ...(branches ?? [])];
+}
+
+/** An interface's VPC (the instance's when EC2 does not say). */
+export function vpcOf(ni: NetworkInterface, instanceVpcId: string): string {
+  return ni.VpcId ?? instanceVpcId;
+}
