@@ -2,7 +2,7 @@ import { ACTIONS } from '../../../src/actions/registry';
 import { type ActionContext, type ActionDefinition } from '../../../src/actions/types';
 import { outcome } from '../../../src/outcome';
 import { DEFAULT_RUNBOOKS_DIR } from '../../../src/config/settings';
-import type { Finding } from '../../../src/findings/finding';
+import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
 import { hasDisruptiveStep, runSteps, type Screened } from '../../../src/respond/execute';
 import { decide, DEFAULT_POLICY } from '../../../src/runbooks/decide';
 import { loadRunbooks } from '../../../src/runbooks/load';
@@ -13,6 +13,9 @@ function bruteForce(resourceRole: Finding['resourceRole']): Finding {
   return {
     id: `f-${resourceRole ?? 'none'}`, arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false, sample: false,
     updatedAt: undefined, lastSeenAt: undefined, detectorId: undefined, resourceRole, resourceType: 'Instance',
+    ...NO_SUBJECT,
+    resources: [],
+    sequence: undefined,
     instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} }, accessKey: undefined, buckets: [], remoteIps: [{ ip: '198.51.100.7', direction: resourceRole === 'TARGET' ? 'INBOUND' : 'OUTBOUND' }], origin: { kind: 'guardduty' },
   };
 }
