@@ -435,6 +435,7 @@ describe('partial failures in the audit trail', () => {
       mode: 'auto',
       reliability: 5,
       findingTypes: ['CryptoCurrency:EC2/*'],
+      resourceTypes: undefined,
       customAction: undefined,
       actions: [{ action: 'ec2.protect', with: { stopProtection: true }, when: undefined }],
     };
