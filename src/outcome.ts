@@ -40,6 +40,8 @@ export const RESIDUAL_CHANNELS = {
   'user-temporary-credentials': "the user's temporary session keys stay valid: deny the user (iam.deny-user)",
   /** cordon never acts on the root user. */
   'root-credentials': 'the root user cannot be contained by cordon: secure it by hand (password, access keys, MFA)',
+  /** A throttled Lambda function's invocations already running when its reserved concurrency went to 0 run to their end. */
+  'running-invocations': "invocations already running when the function was throttled run to their end (at most its timeout, 15 minutes): review its logs",
   /** A step with `when: { trigger: custom-action }` did not run automatically (e.g. isolating an EKS node other pods share). */
   'custom-action-steps': "part of the runbook runs only from its Security Hub custom action: run it once you confirm the finding",
   /**
@@ -48,6 +50,8 @@ export const RESIDUAL_CHANNELS = {
    * "Remediating a potentially compromised database": rotate the user's credentials).
    */
   'database-credentials': "the database user's password is unchanged (cordon cannot change a database password): rotate it",
+  /** A database moved into the quarantine group keeps the sessions already open (RDS's interfaces are AWS's: no allow-all hop). */
+  'database-connections': 'database sessions opened before the quarantine stay open: end them in the database, or reboot it',
   /**
    * A stopped ECS task of a service is replaced by the service with a new
    * task from the same task definition (and image): GuardDuty's "Remediating
