@@ -1,5 +1,15 @@
+import { DescribeTaskDefinitionCommand, ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { defineRoleRevocation, roleNameOf } from '../iam/workload-role';
-import { describeTask, taskName, taskRoleArn } from './task';
+import type { ActionContext } from '../types';
+import { describeTask, taskName } from './task';
+
+/** The role a task runs as: its run's override, else its task definition's. */
+async function taskRoleArn(ctx: ActionContext, task: Task): Promise<string | undefined> {
+  if (task.overrides?.taskRoleArn) return task.overrides.taskRoleArn;
+  if (!task.taskDefinitionArn) return undefined;
+  const out = await ctx.member(ECSClient).send(new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn }));
+  return out.taskDefinition?.taskRoleArn;
+}
 
 /**
  * Revokes the sessions of the task's IAM role issued before now (the

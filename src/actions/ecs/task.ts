@@ -1,4 +1,4 @@
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { CordonError } from '../../errors';
 import type { ActionContext } from '../types';
 
@@ -14,9 +14,9 @@ export class TaskNotFoundError extends CordonError {
 export async function describeTask(ctx: ActionContext): Promise<Task> {
   const task = ctx.finding.task;
   if (!task) throw new CordonError('finding names no ECS task');
-  const out = await ctx.member(ECSClient).send(
-    new DescribeTasksCommand({ ...(task.cluster ? { cluster: task.cluster } : {}), tasks: [task.taskArn], include: ['TAGS'] }),
-  );
+  const out = await ctx
+    .member(ECSClient)
+    .send(new DescribeTasksCommand({ ...(task.cluster ? { cluster: task.cluster } : {}), tasks: [task.taskArn], include: ['TAGS'] }));
   const found = out.tasks?.find((t) => t.taskArn === task.taskArn) ?? out.tasks?.[0];
   if (!found) throw new TaskNotFoundError(task.taskArn);
   return found;
@@ -26,14 +26,6 @@ export async function describeTask(ctx: ActionContext): Promise<Task> {
 export function taskInterface(task: Task): string | undefined {
   const attachment = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface' && a.status !== 'DELETED');
   return attachment?.details?.find((d) => d.name === 'networkInterfaceId')?.value;
-}
-
-/** The role a task runs as: its run's override, else its task definition's. */
-export async function taskRoleArn(ctx: ActionContext, task: Task): Promise<string | undefined> {
-  if (task.overrides?.taskRoleArn) return task.overrides.taskRoleArn;
-  if (!task.taskDefinitionArn) return undefined;
-  const out = await ctx.member(ECSClient).send(new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn }));
-  return out.taskDefinition?.taskRoleArn;
 }
 
 /** True when the task is stopped or stopping. */

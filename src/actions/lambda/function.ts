@@ -1,4 +1,3 @@
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { ActionContext } from '../types';
 
 /**
@@ -10,9 +9,4 @@ export function functionId(ctx: Pick<ActionContext, 'finding'>): string {
   const fn = ctx.finding.lambda;
   const arn = fn?.functionArn?.split(':').slice(0, 7).join(':');
   return arn && /^arn:aws[a-z-]*:lambda:/.test(arn) ? arn : (fn?.functionName ?? '');
-}
-
-/** The function's execution role ARN, as Lambda reports it now (`GetFunctionConfiguration`). */
-export async function executionRoleArn(ctx: ActionContext): Promise<string | undefined> {
-  return (await ctx.member(LambdaClient).send(new GetFunctionConfigurationCommand({ FunctionName: functionId(ctx) }))).Role;
 }

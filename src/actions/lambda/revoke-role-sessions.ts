@@ -1,5 +1,6 @@
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { defineRoleRevocation, roleNameOf } from '../iam/workload-role';
-import { executionRoleArn } from './function';
+import { functionId } from './function';
 
 /**
  * Revokes the sessions of the function's execution role issued before now
@@ -15,9 +16,10 @@ export const revokeExecutionRole = defineRoleRevocation({
   reads: ['lambda:GetFunctionConfiguration'],
   async roleOf(ctx) {
     const name = ctx.finding.lambda?.functionName as string;
-    const arn = await executionRoleArn(ctx);
+    const arn = (await ctx.member(LambdaClient).send(new GetFunctionConfigurationCommand({ FunctionName: functionId(ctx) }))).Role;
     const roleName = roleNameOf(arn, ctx.finding.accountId);
-    if (!roleName) return { skip: `${name}'s execution role ${arn ?? '(none)'} is not a role of account ${ctx.finding.accountId}`, resource: name };
+    if (!roleName)
+      return { skip: `${name}'s execution role ${arn ?? '(none)'} is not a role of account ${ctx.finding.accountId}`, resource: name };
     return { roleName, owner: `Lambda function ${name}` };
   },
 });

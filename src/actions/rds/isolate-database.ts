@@ -23,10 +23,19 @@ async function groupsOf(rds: RDSClient, clusterId: string | undefined, instanceG
 }
 
 /** Gives the database (or its Aurora cluster) these VPC security groups, at once. */
-async function setGroups(ctx: Pick<ActionContext, 'member'> | Pick<UndoContext, 'member'>, dbInstanceId: string, clusterId: string | undefined, groupIds: string[]): Promise<void> {
+async function setGroups(
+  ctx: Pick<ActionContext, 'member'> | Pick<UndoContext, 'member'>,
+  dbInstanceId: string,
+  clusterId: string | undefined,
+  groupIds: string[],
+): Promise<void> {
   const rds = ctx.member(RDSClient);
-  if (clusterId) await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: clusterId, VpcSecurityGroupIds: groupIds, ApplyImmediately: true }));
-  else await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: dbInstanceId, VpcSecurityGroupIds: groupIds, ApplyImmediately: true }));
+  if (clusterId)
+    await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: clusterId, VpcSecurityGroupIds: groupIds, ApplyImmediately: true }));
+  else
+    await rds.send(
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: dbInstanceId, VpcSecurityGroupIds: groupIds, ApplyImmediately: true }),
+    );
 }
 
 /**
@@ -54,6 +63,10 @@ export const isolateDatabase = defineAction({
       'ec2:DescribeSecurityGroups',
       'ec2:CreateSecurityGroup',
       'ec2:CreateTags',
+      // The VPC's isolation groups are made by one module for instances, tasks and databases;
+      // a database never needs the allow-all group (untrack=false), but the module can authorize it.
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:AuthorizeSecurityGroupEgress',
       'ec2:RevokeSecurityGroupEgress',
       'ec2:RevokeSecurityGroupIngress',
     ],
@@ -74,10 +87,17 @@ export const isolateDatabase = defineAction({
       if (current.length === groupIds.length && current.every((g) => groupIds.includes(g)))
         return [report.already(subject, `${subject} is already in its groups [${groupIds.join(', ')}]`)];
       if ((current.length !== 1 || current[0] !== quarantine) && !ctx.force)
-        return [report.failed(subject, `${REFUSED} ${subject} is now in [${current.join(', ')}], not only cordon's quarantine ${quarantine}: rerun with --force`)];
+        return [
+          report.failed(
+            subject,
+            `${REFUSED} ${subject} is now in [${current.join(', ')}], not only cordon's quarantine ${quarantine}: rerun with --force`,
+          ),
+        ];
       if (ctx.dryRun) return [report.planned(subject, `would put ${subject} back in [${groupIds.join(', ')}]`)];
       await setGroups(ctx, dbInstanceId, clusterId, groupIds);
-      return [report.done(subject, `put ${subject} back in [${groupIds.join(', ')}]`, { prior: { groupIds: current }, changed: { groupIds } })];
+      return [
+        report.done(subject, `put ${subject} back in [${groupIds.join(', ')}]`, { prior: { groupIds: current }, changed: { groupIds } }),
+      ];
     },
   },
   async run(ctx, _params, report) {
@@ -91,17 +111,27 @@ export const isolateDatabase = defineAction({
     const groupIds = await groupsOf(ctx.member(RDSClient), clusterId, instanceGroups);
     const residuals = { remains: ['database-connections' as const] };
     const recorded = { dbInstanceId, ...(clusterId ? { clusterId } : {}), groupIds };
-    if (ctx.dryRun) return [report.planned(subject, `would move ${subject} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} of ${vpc}`, { prior: recorded, ...residuals })];
+    if (ctx.dryRun)
+      return [
+        report.planned(subject, `would move ${subject} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} of ${vpc}`, {
+          prior: recorded,
+          ...residuals,
+        }),
+      ];
     const { quarantineId } = await ensureIsolationGroups(ctx.member(EC2Client), vpc, false, (scope, work) => ctx.exclusive(scope, work));
     if (groupIds.length === 1 && groupIds[0] === quarantineId)
       return [report.already(subject, `${subject} is already in ${QUARANTINE_GROUP_NAME} (${quarantineId})`, residuals)];
     await setGroups(ctx, dbInstanceId, clusterId, [quarantineId]);
     return [
-      report.done(subject, `moved ${subject} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantineId}): no new connection reaches it`, {
-        prior: recorded,
-        changed: { groupIds: [quarantineId] },
-        ...residuals,
-      }),
+      report.done(
+        subject,
+        `moved ${subject} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantineId}): no new connection reaches it`,
+        {
+          prior: recorded,
+          changed: { groupIds: [quarantineId] },
+          ...residuals,
+        },
+      ),
     ];
   },
 });

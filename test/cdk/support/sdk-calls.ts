@@ -100,13 +100,14 @@ export function scanFile(file: string, root: string): SdkCall[] {
       if (pkg?.startsWith('@aws-sdk/client-') && name.endsWith('Command')) {
         record(node, name.slice(0, -'Command'.length), name, pkg);
         const arg = node.arguments?.[0];
-        if (
-          arg &&
+        const given = (param: string): boolean =>
+          !!arg &&
           ts.isObjectLiteralExpression(arg) &&
-          arg.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'TagSpecifications')
-        ) {
-          record(node, 'CreateTags', `${name} TagSpecifications`, pkg);
-        }
+          arg.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === param);
+        if (given('TagSpecifications')) record(node, 'CreateTags', `${name} TagSpecifications`, pkg);
+        // RDS tags what a Create call makes with rds:AddTagsToResource (RDS User Guide, "Tagging Amazon RDS resources").
+        if (pkg === '@aws-sdk/client-rds' && name.startsWith('Create') && (given('Tags') || arg?.getText().includes('Tags')))
+          record(node, 'AddTagsToResource', `${name} Tags`, pkg);
       }
     }
     if (ts.isCallExpression(node)) {
