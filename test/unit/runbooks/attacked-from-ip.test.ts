@@ -83,9 +83,22 @@ describe('what the circuit breaker counts (hasDisruptiveStep)', () => {
     expect(hasDisruptiveStep(actor)).toBe(true);
   });
 
-  it('marks evidence, protection, address blocks and archiving as not disruptive, and every other action as disruptive', () => {
-    // Assess
+  it('marks evidence, tags, protection, address blocks, artefact sharing, an object deny and archiving as not disruptive, and every other action as disruptive', () => {
+    // Assess: none of these stops or cuts off a running workload (a malicious object or artefact is no workload).
     const calm = [...ACTIONS.values()].filter((a) => !a.disruptive).map((a) => a.name).sort();
-    expect(calm).toEqual(['ec2.protect', 'ec2.snapshot', 'guardduty.archive', 'network.block-ip']);
+    expect(calm).toEqual([
+      'backup.tag-recovery-point',
+      'ec2.protect',
+      'ec2.restrict-image',
+      'ec2.restrict-snapshot',
+      'ec2.snapshot',
+      'ecs.tag-task',
+      'eks.tag-cluster',
+      'guardduty.archive',
+      'lambda.tag',
+      'network.block-ip',
+      'rds.snapshot',
+      's3.deny-object-read',
+    ]);
   });
 });
