@@ -41,9 +41,10 @@ export const RESIDUAL_CHANNELS = {
   /** cordon never acts on the root user. */
   'root-credentials': 'the root user cannot be contained by cordon: secure it by hand (password, access keys, MFA)',
   /** A throttled Lambda function's invocations already running when its reserved concurrency went to 0 run to their end. */
-  'running-invocations': "invocations already running when the function was throttled run to their end (at most its timeout, 15 minutes): review its logs",
+  'running-invocations':
+    'invocations already running when the function was throttled run to their end (at most its timeout, 15 minutes): review its logs',
   /** A step with `when: { trigger: custom-action }` did not run automatically (e.g. isolating an EKS node other pods share). */
-  'custom-action-steps': "part of the runbook runs only from its Security Hub custom action: run it once you confirm the finding",
+  'custom-action-steps': 'part of the runbook runs only from its Security Hub custom action: run it once you confirm the finding',
   /**
    * A blocked address does not stop the database user logging in from
    * elsewhere, and cordon cannot change a database password (GuardDuty's
@@ -65,6 +66,15 @@ export const RESIDUAL_CHANNELS = {
    * Protection findings": compromised Kubernetes users).
    */
   'kubernetes-user': "the Kubernetes user is not an IAM principal cordon can contain: revoke its access in the cluster's RBAC by hand",
+  /**
+   * EKS authenticates an IAM principal with a presigned `sts:GetCallerIdentity`,
+   * which no IAM policy can deny (STS API Reference, GetCallerIdentity): a
+   * denied user's keys and a role's revoked sessions still reach the cluster
+   * until its access entry or `aws-auth` mapping is removed (EKS User Guide,
+   * "Grant IAM users and roles access to Kubernetes APIs").
+   */
+  'kubernetes-iam-authentication':
+    'the IAM principal still authenticates to the cluster (EKS uses sts:GetCallerIdentity, which no IAM policy denies): remove its access entry or aws-auth mapping',
 } as const;
 
 /** A channel a containment may leave open (see {@link RESIDUAL_CHANNELS}). */

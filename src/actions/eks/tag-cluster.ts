@@ -6,7 +6,9 @@ import { defineTagAction } from '../tagging';
  * the cluster; release keeps it). When the Kubernetes user is not an IAM
  * principal of the finding's account that the IAM steps contain (a service
  * account, a certificate user, an alias), the outcome says its access stays
- * open: Kubernetes RBAC is out of cordon's reach. GuardDuty's guide:
+ * open: Kubernetes RBAC is out of cordon's reach. When it is one, its access
+ * to the cluster stays open too: EKS authenticates it with
+ * sts:GetCallerIdentity, which no deny reaches. GuardDuty's guide:
  * "Remediating EKS Protection findings"
  * (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-remediate-kubernetes.html: compromised Kubernetes users).
  */
@@ -27,5 +29,8 @@ export const tagCluster = defineTagAction({
   async write(ctx, arn, tags) {
     await ctx.member(EKSClient).send(new TagResourceCommand({ resourceArn: arn, tags: { ...tags } }));
   },
-  residuals: (finding) => (finding.kubernetes?.username && !finding.accessKey ? { remains: ['kubernetes-user'] } : {}),
+  residuals: (finding) => {
+    if (!finding.kubernetes?.username) return {};
+    return { remains: [finding.accessKey ? 'kubernetes-iam-authentication' : 'kubernetes-user'] };
+  },
 });

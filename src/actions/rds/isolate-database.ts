@@ -41,7 +41,7 @@ async function setGroups(
 /**
  * Moves the database (its Aurora cluster's groups, for Aurora) into its VPC's
  * quarantine group (no rule in or out), recording its groups. Only from a
- * custom action, never automatic (the `rds-quarantine` runbook): the
+ * custom action, never automatic (the `rds-login-activity` runbook's `when: { trigger: custom-action }` step): the
  * database's own applications lose it too. Sessions already open stay open
  * (a security group change does not end tracked connections, and RDS's
  * interfaces are AWS's: no allow-all hop): the outcome says so. Release puts
