@@ -37,6 +37,8 @@ export interface BurstMetrics {
     readonly perFinding: number;
     readonly byService: Readonly<Record<string, number>>;
     readonly perFindingByService: Readonly<Record<string, number>>;
+    /** DynamoDB calls (audit trail, leases, circuit breaker) per finding (target ≤ 2). */
+    readonly dynamoDbPerFinding: number;
   };
   /**
    * `target`: one per account-region each execution environment acted in
@@ -170,7 +172,14 @@ function measure(
     coldStarts: run.coldStarts,
     wallMs: Math.round(run.wallMs),
     findingsPerSecond: round1(n / (run.wallMs / 1000)),
-    calls: { total: calls.length, firstAttempts, perFinding: round2(calls.length / n), byService, perFindingByService },
+    calls: {
+      total: calls.length,
+      firstAttempts,
+      perFinding: round2(calls.length / n),
+      byService,
+      perFindingByService,
+      dynamoDbPerFinding: perFindingByService.dynamodb ?? 0,
+    },
     assumeRole: {
       calls: assumeRole,
       target: run.environmentAccountRegions,

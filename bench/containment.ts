@@ -28,6 +28,10 @@ export interface ContainmentRun {
   readonly sequentialRoundTrips: number;
   /** The same, up to the last call in the member account. */
   readonly roundTripsToContainment: number;
+  /** The same, up to the end of the last `ModifyNetworkInterfaceAttribute` (the last interface is in the quarantine group). */
+  readonly roundTripsToIsolation: number;
+  /** The chain up to isolation: `service Operation` in time order. */
+  readonly chainToIsolation: readonly string[];
   /** Most calls in flight at once. */
   readonly peakParallelCalls: number;
   /** The chain: `service Operation` in time order. */
@@ -60,6 +64,8 @@ export async function measureContainment(options: {
   const chain = sequentialChain(spans);
   const lastMember = Math.max(...calls.filter((c) => MEMBER_SERVICES.has(c.service)).map((c) => c.endMs));
   const toContainment = sequentialChain(spans.filter((c) => c.endMs <= lastMember));
+  const isolated = Math.max(...calls.filter((c) => c.operation === 'ModifyNetworkInterfaceAttribute').map((c) => c.endMs));
+  const toIsolation = sequentialChain(spans.filter((c) => c.endMs <= isolated));
   return {
     label: options.label,
     latencyMs: options.latencyMs,
@@ -70,6 +76,8 @@ export async function measureContainment(options: {
     calls: calls.length,
     sequentialRoundTrips: chain.length,
     roundTripsToContainment: toContainment.length,
+    roundTripsToIsolation: toIsolation.length,
+    chainToIsolation: toIsolation.map((c) => c.label),
     peakParallelCalls: peakConcurrency(spans),
     chain: chain.map((c) => c.label),
   };

@@ -136,16 +136,19 @@ export function markdown(report: BenchReport): string {
   if (report.containment) {
     out.push(`#### 2. Time to containment of one finding (${report.containment.latencyMs} ms latency per call)`, '');
     out.push(
-      '| run | outcome | calls | sequential round trips (to containment / whole handler) | peak parallel calls | contained after | handler time |',
+      '| run | outcome | calls | sequential round trips (to isolation / to containment / whole handler) | peak parallel calls | contained after | handler time |',
       '|---|---|---|---|---|---|---|',
     );
     for (const r of report.containment.runs) {
       out.push(
-        `| ${r.label} | ${r.outcome} | ${r.calls} | ${r.roundTripsToContainment} / ${r.sequentialRoundTrips} | ${r.peakParallelCalls} | ${fmt(r.containedMs)} ms | ${fmt(r.handlerMs)} ms |`,
+        `| ${r.label} | ${r.outcome} | ${r.calls} | ${r.roundTripsToIsolation} / ${r.roundTripsToContainment} / ${r.sequentialRoundTrips} | ${r.peakParallelCalls} | ${fmt(r.containedMs)} ms | ${fmt(r.handlerMs)} ms |`,
       );
     }
     out.push('');
-    for (const r of report.containment.runs) out.push(`- ${r.label} critical path: ${r.chain.join(' → ')}`);
+    for (const r of report.containment.runs) {
+      out.push(`- ${r.label} critical path to isolation: ${r.chainToIsolation.join(' → ')}`);
+      out.push(`- ${r.label} critical path: ${r.chain.join(' → ')}`);
+    }
     out.push(
       '',
       `Ratios: ${Object.entries(report.containment.ratios)

@@ -108,8 +108,8 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
         runs.push(await measureContainment({ ...common, label: 'cordon, cold environment', site: cold, responder: coldResponder }));
         coldResponder.close();
         const warmResponder = factory();
-        // Warm-up: another finding in the same account and region (credentials and clients cached).
-        const warmUp = findingFor('s3-exposure', warm, 0);
+        // Warm-up: another instance of the same VPC contained (credentials and clients cached, the VPC's quarantine groups made).
+        const warmUp = findingFor('ec2-compromise', { ...warm, compromised: warm.attacked }, 1);
         local.emulator.publishGuardDutyFinding(warmUp);
         await capturingLogs(() =>
           handleBatch({ Records: [{ messageId: 'warm-up', body: JSON.stringify(guardDutyEvent(warmUp)) }] }, warmResponder),
@@ -127,6 +127,7 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
           latencyMs: CONTAINMENT_LATENCY_MS,
           runs,
           ratios: {
+            'baseline/cordon-warm round trips to isolation': Math.round((c2.roundTripsToIsolation / c1.roundTripsToIsolation) * 100) / 100,
             'baseline/cordon-warm round trips to containment':
               Math.round((c2.roundTripsToContainment / c1.roundTripsToContainment) * 100) / 100,
             'baseline/cordon-warm time to containment': Math.round((c2.containedMs / c1.containedMs) * 100) / 100,

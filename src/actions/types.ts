@@ -39,7 +39,25 @@ export interface ActionContext {
   exclusivePrincipal<T>(principal: string, work: () => Promise<T>): Promise<T>;
   /** This finding's audit records (what earlier deliveries did), oldest first; read once per finding. */
   history(): Promise<readonly AuditRecord[]>;
+  /**
+   * Resolves once the evidence steps (`runs: 'evidence'`, the snapshots)
+   * started with this one have been requested and answered, whether they
+   * succeeded or not; at once when there are none. An action that moves the
+   * resource's network waits for it before its first move, so that evidence
+   * is never taken after isolation began.
+   */
+  evidence(): Promise<void>;
 }
+
+/**
+ * How a step runs beside the runbook's other steps. `sequential`: after every
+ * step before it has ended, and the next one waits for it. `concurrent`: it
+ * reads nothing another step changes, so it starts together with the
+ * neighbouring `concurrent` and `evidence` steps (the runbook's order stays
+ * the order of the outcomes). `evidence`: concurrent, and what
+ * `ActionContext.evidence` waits for.
+ */
+export type StepRunMode = 'sequential' | 'concurrent' | 'evidence';
 
 /**
  * What kind of resource an action needs the finding to name. `remote-ip`:
@@ -92,6 +110,8 @@ export interface ActionDefinition<
    * attacker's address blocked, an archived finding: false.
    */
   readonly disruptive: boolean;
+  /** How it runs beside the runbook's other steps. @default 'sequential' */
+  readonly runs?: StepRunMode;
   /**
    * Every IAM action it calls, in the member account (`member`) or the
    * security account (`home`). The StackSet role is derived from these.

@@ -70,6 +70,8 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
       history ??= deps.audit.forFinding(finding.id);
       return history;
     },
+    // No evidence step runs beside an action run alone (runSteps hands concurrent steps their own).
+    evidence: async () => undefined,
     exclusive(scope, work) {
       if (deps.dryRun) return work();
       return withLease(leaseKey(finding.accountId, finding.region, scope), { ...deps.leases, store: deps.audit }, work);
@@ -224,7 +226,11 @@ export async function runSteps(screened: Screened): Promise<Execution> {
   // A release that landed while this delivery waited for the lease stands too.
   const released = ctx !== screened.ctx && finding.origin.kind !== 'custom-action' ? await releasedAt(ctx) : undefined;
   if (released) return { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] };
-  const outcomes: ActionOutcome[] = [];
+  // Each step's outcomes in the runbook's order, whenever they come in.
+  const slots: Array<Promise<ActionOutcome[]>> = [];
+  // Steps under way beside each other, and the evidence steps among them.
+  let running: Array<Promise<ActionOutcome[]>> = [];
+  let evidence: Array<Promise<ActionOutcome[]>> = [];
   for (const step of screened.steps) {
     const why = skipReason(step, finding);
     // A resource of an attack sequence runs its own type's steps: the others are not about it.
@@ -232,17 +238,44 @@ export async function runSteps(screened: Screened): Promise<Execution> {
     if (why) {
       // A step kept for the custom action leaves open what it would have closed: the finding stays NOTIFIED.
       const manual = step.when?.trigger === 'custom-action' && !notApplicable(step.action, finding);
-      outcomes.push({
-        action: step.action.name,
-        resource: resourceLabel(finding),
-        status: 'skipped',
-        detail: why,
-        ...(manual ? { remains: ['custom-action-steps' as const] } : {}),
-      });
+      slots.push(
+        Promise.resolve([
+          {
+            action: step.action.name,
+            resource: resourceLabel(finding),
+            status: 'skipped',
+            detail: why,
+            ...(manual ? { remains: ['custom-action-steps' as const] } : {}),
+          },
+        ]),
+      );
       continue;
     }
-    outcomes.push(...(await runAction(step.action, step.params, ctx, resourceLabel(finding))));
+    const mode = step.action.runs ?? 'sequential';
+    if (mode === 'sequential') {
+      // A sequential step starts once the steps under way have ended, and the next waits for it.
+      // eslint-disable-next-line cordon/no-unbounded-fan-out -- waits for the steps already under way; starts none
+      await Promise.all(running);
+      running = [];
+      evidence = [];
+      const outcomes = await runAction(step.action, step.params, ctx, resourceLabel(finding));
+      slots.push(Promise.resolve(outcomes));
+      continue;
+    }
+    // Data dependencies alone order concurrent steps: a network move waits for the evidence steps started before it.
+    const before = evidence;
+    const gate = async (): Promise<void> => {
+      // eslint-disable-next-line cordon/no-unbounded-fan-out -- waits for the steps already under way; starts none
+      await Promise.all(before);
+    };
+    const started = runAction(step.action, step.params, { ...ctx, evidence: gate }, resourceLabel(finding));
+    running.push(started);
+    if (mode === 'evidence') evidence = [...evidence, started];
+    slots.push(started);
   }
+  // runAction never rejects: every slot settles with outcomes.
+  // eslint-disable-next-line cordon/no-unbounded-fan-out -- waits for the steps already under way; starts none
+  const outcomes = (await Promise.all(slots)).flat();
   return { exemptReason: undefined, outcomes };
 }
 

@@ -64,6 +64,7 @@ export const detachInstance = defineAction({
   params,
   target: 'instance',
   disruptive: true,
+  runs: 'concurrent',
   permissions: {
     member: [
       'autoscaling:DescribeAutoScalingInstances',

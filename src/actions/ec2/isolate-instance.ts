@@ -55,6 +55,7 @@ export const isolateInstance = defineAction({
   params,
   target: 'instance',
   disruptive: true,
+  runs: 'concurrent',
   permissions: {
     member: [
       'ec2:DescribeInstances',
@@ -108,6 +109,8 @@ export const isolateInstance = defineAction({
           : await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work), ofVpc),
       );
     }
+    // The snapshots of the runbook are requested before any interface moves (evidence first), while the groups were readied.
+    await ctx.evidence();
     const ours = new Set([...groups.values()].flatMap((g) => [g.quarantineId, g.untrackId]).filter((g): g is string => g !== undefined));
     // Every interface at once (each goes through its own two moves).
     // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen interfaces (its type's ENI and branch limits)

@@ -56,6 +56,7 @@ export const protectInstance = defineAction({
   params,
   target: 'instance',
   disruptive: false,
+  runs: 'concurrent',
   permissions: { member: ['ec2:DescribeInstanceAttribute', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags'], home: [] },
   /**
    * Both protections, the shutdown behaviour and the volumes' DeleteOnTermination as they were before cordon

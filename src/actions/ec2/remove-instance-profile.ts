@@ -48,6 +48,7 @@ export const removeInstanceProfile = defineAction({
   params,
   target: 'instance',
   disruptive: true,
+  runs: 'concurrent',
   permissions: {
     member: [
       'ec2:DescribeIamInstanceProfileAssociations',

@@ -25,6 +25,7 @@ export const snapshotVolumes = defineAction({
   params,
   target: 'instance',
   disruptive: false,
+  runs: 'evidence',
   permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'], home: [] },
   /** Nothing: a snapshot replaces no state. */
   prior: z.undefined(),

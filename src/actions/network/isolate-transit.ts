@@ -100,6 +100,7 @@ export const isolateTransit = defineAction({
   params,
   target: 'instance',
   disruptive: true,
+  runs: 'concurrent',
   permissions: {
     member: [
       'ec2:DescribeInstances',

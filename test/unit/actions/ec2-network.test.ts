@@ -61,6 +61,7 @@ const ctx = (dryRun = false): ActionContext => ({
   archive: async () => undefined,
   exclusive: (_scope, work) => work(),
   exclusivePrincipal: (_principal, work) => work(),
+  evidence: async () => undefined,
   history: async () => [],
 });
 

@@ -86,6 +86,7 @@ const ctx = (history: readonly AuditRecord[] = []): ActionContext => ({
   archive: async () => undefined,
   exclusive: (_scope, work) => work(),
   exclusivePrincipal: (_principal, work) => work(),
+  evidence: async () => undefined,
   history: async () => history,
 });
 
