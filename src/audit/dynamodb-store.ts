@@ -5,8 +5,10 @@ import {
   type DynamoDBClient,
   paginateQuery,
   PutItemCommand,
+  TransactWriteItemsCommand,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import type { AuditRecord, CircuitEntry, LeaseHolder, ResponderStore } from './store';
+import type { AuditRecord, CircuitEntry, CircuitSnapshot, LeaseHolder, ResponderStore, VersionedCircuitLedger } from './store';
 
 /** DynamoDB's BatchWriteItem limit. */
 const MAX_BATCH_WRITE_ITEMS = 25;
@@ -25,6 +27,10 @@ const CIRCUIT_PK = 'circuit';
  * entry never leaves the ledger while it still counts.
  */
 const CIRCUIT_TTL_SECONDS = 8 * 24 * 3600;
+/** Sort key of the ledger's version item: after every ISO time, so a window's query returns it with the entries. */
+const CIRCUIT_VERSION_SK = '~version';
+/** DynamoDB's TransactWriteItems limit: the version item and up to this many less one entries a transaction. */
+const MAX_TRANSACT_ITEMS = 100;
 
 /**
  * The audit trail in a DynamoDB table with string keys `pk` (`finding#<id>`)
@@ -33,12 +39,13 @@ const CIRCUIT_TTL_SECONDS = 8 * 24 * 3600;
  * resource#<account>#<region>#<action>#<resource>`) so that release can see
  * which other findings rely on the same change. The circuit breaker's ledger is in the same table under
  * `pk = circuit`, `sk = <time>#<kind>#<account>#<finding>#<resource>`, with a
- * TTL (`expiresAt`, epoch seconds). Leases are items `pk = lease#<key>`,
+ * TTL (`expiresAt`, epoch seconds), and its version (`sk = ~version`, moved on
+ * by every conditional write of verdicts). Leases are items `pk = lease#<key>`,
  * `sk = lease`, taken with a conditional PutItem (absent, or expired) and given
  * back with a conditional DeleteItem (still ours); the TTL removes those a dead
  * holder left. The table is created by the responder stack.
  */
-export class DynamoDbAuditStore implements ResponderStore {
+export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedger {
   public readonly description: string;
   private seq = 0;
 
@@ -74,20 +81,46 @@ export class DynamoDbAuditStore implements ResponderStore {
   }
 
   public async recordCircuit(entries: readonly CircuitEntry[]): Promise<void> {
-    // One batch may not hold the same key twice (a finding delivered twice in one batch).
-    const unique = new Map(entries.map((e) => [`${e.at}#${e.kind}#${e.accountId}#${e.findingId}#${e.resource}`, e]));
-    await this.put(
-      [...unique].map(([sk, e]) => ({
-        pk: { S: CIRCUIT_PK },
-        sk: { S: sk },
-        expiresAt: { N: String(Math.floor(Date.parse(e.at) / 1000) + CIRCUIT_TTL_SECONDS) },
-        record: { S: JSON.stringify(e) },
-      })),
-    );
+    await this.put(circuitItems(entries));
   }
 
   public async circuitEntries(since: string): Promise<CircuitEntry[]> {
+    return [...(await this.readCircuit(since)).entries];
+  }
+
+  public async recordCircuitIf(entries: readonly CircuitEntry[], version: number): Promise<boolean> {
+    const items = circuitItems(entries);
+    // One transaction per chunk, each moving the version on by one: a writer in between fails the next chunk, and the
+    // decision is made again over a ledger that counts the chunks already written.
+    for (let i = 0, v = version; i === 0 || i < items.length; i += MAX_TRANSACT_ITEMS - 1, v += 1) {
+      const chunk = items.slice(i, i + MAX_TRANSACT_ITEMS - 1);
+      const versionUpdate: TransactWriteItem = {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: { S: CIRCUIT_PK }, sk: { S: CIRCUIT_VERSION_SK } },
+          UpdateExpression: 'SET #version = :next',
+          ConditionExpression: v === 0 ? 'attribute_not_exists(#version) OR #version = :v' : '#version = :v',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':v': { N: String(v) }, ':next': { N: String(v + 1) } },
+        },
+      };
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [versionUpdate, ...chunk.map((Item): TransactWriteItem => ({ Put: { TableName: this.tableName, Item } }))],
+          }),
+        );
+      } catch (err) {
+        if (!versionMoved(err)) throw err;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public async readCircuit(since: string): Promise<CircuitSnapshot> {
     const entries: CircuitEntry[] = [];
+    let version = 0;
     const pages = paginateQuery(
       { client: this.client },
       {
@@ -98,9 +131,12 @@ export class DynamoDbAuditStore implements ResponderStore {
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) if (item.record?.S) entries.push(JSON.parse(item.record.S) as CircuitEntry);
+      for (const item of page.Items ?? []) {
+        if (item.record?.S) entries.push(JSON.parse(item.record.S) as CircuitEntry);
+        else if (item.sk?.S === CIRCUIT_VERSION_SK) version = Number(item.version?.N ?? '0');
+      }
     }
-    return entries;
+    return { entries, version };
   }
 
   private async put(items: ReadonlyArray<Record<string, AttributeValue>>): Promise<void> {
@@ -188,6 +224,27 @@ export class DynamoDbAuditStore implements ResponderStore {
     }
     return records;
   }
+}
+
+/** The ledger items of `entries`, each key once (a finding delivered twice in one batch). */
+function circuitItems(entries: readonly CircuitEntry[]): Array<Record<string, AttributeValue>> {
+  const unique = new Map(entries.map((e) => [`${e.at}#${e.kind}#${e.accountId}#${e.findingId}#${e.resource}`, e]));
+  return [...unique].map(([sk, e]) => ({
+    pk: { S: CIRCUIT_PK },
+    sk: { S: sk },
+    expiresAt: { N: String(Math.floor(Date.parse(e.at) / 1000) + CIRCUIT_TTL_SECONDS) },
+    record: { S: JSON.stringify(e) },
+  }));
+}
+
+/**
+ * True when a conditional write of verdicts failed because another writer
+ * moved the ledger's version first, or was writing it at that moment.
+ */
+function versionMoved(err: unknown): boolean {
+  if ((err as Error).name !== 'TransactionCanceledException') return false;
+  const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.length === 0 || reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
 }
 
 /** Partition of a resource's records: `resource#<account>#<region>#<action>#<resource>`. */

@@ -56,6 +56,25 @@ export interface CircuitLedger {
   recordCircuit(entries: readonly CircuitEntry[]): Promise<void>;
 }
 
+/** The ledger as one read saw it: its entries, and the version a conditional write must still find. */
+export interface CircuitSnapshot {
+  readonly entries: readonly CircuitEntry[];
+  readonly version: number;
+}
+
+/**
+ * A ledger that admits without a lease (optimistic concurrency): one read
+ * returns the entries with the ledger's version, one conditional write records
+ * the verdicts only if no other writer moved the version since. Two
+ * invocations deciding at once: one write succeeds, the other reads again.
+ */
+export interface VersionedCircuitLedger {
+  /** Entries at or after `since` (ISO time), oldest first, with the ledger's version (0 before the first write). */
+  readCircuit(since: string): Promise<CircuitSnapshot>;
+  /** Records `entries` and moves the version on from `version`; false, recording nothing, when the version had moved. */
+  recordCircuitIf(entries: readonly CircuitEntry[], version: number): Promise<boolean>;
+}
+
 /** Who holds a lease, when another holder was found. */
 export interface LeaseHolder {
   readonly owner: string;

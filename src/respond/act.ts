@@ -3,6 +3,7 @@ import { acquireLease, giveBack, leaseKey } from '../audit/leases';
 import { CordonError, describeError } from '../errors';
 import type { Finding } from '../findings/finding';
 import { recordAudit } from './audit-records';
+import type { CircuitRead } from './circuit';
 import type { ResponderDeps } from './deps';
 import { hasApplicableStep, hasDisruptiveStep, resourceLabel, runSteps, screen, type Execution, type Screened } from './execute';
 import type { ResolvedFinding } from './resolve';
@@ -44,6 +45,8 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
   // An attack sequence is acted on resource by resource (each screened, admitted, leased and audited on its own).
   const targets = new Map(findings.map((r) => [r, targetsOf(r)] as const));
   const acting = [...targets.values()].flat();
+  // The circuit breaker's ledger is read while the findings are screened (independent calls, one round trip saved).
+  const ledger = acting.length > 0 ? deps.circuit.read(deps.now()) : { snapshot: undefined };
   const screened = await screenAll(acting, deps, limit);
   const decided = new Map<ResolvedFinding, Execution>();
   const ready: Ready[] = [];
@@ -52,7 +55,7 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
     else ready.push({ resolved, screened: s.ready });
   }
   // Decided while the first resources' leases are taken (independent calls, one round trip saved).
-  const held = admit(ready, deps);
+  const held = admit(ready, deps, ledger);
   // Analysts see NOTIFIED while cordon acts: written alongside the actions, awaited before the final write.
   const inProgress = held.then((h) =>
     markInProgress(
@@ -124,7 +127,7 @@ async function screenOne(r: ResolvedFinding, deps: ResponderDeps): Promise<Scree
  * can disrupt a workload counts: a storm of blocked scanners must not use up
  * the cap a crypto-miner's isolation needs.
  */
-async function admit(ready: readonly Ready[], deps: ResponderDeps): Promise<Map<ResolvedFinding, Execution>> {
+async function admit(ready: readonly Ready[], deps: ResponderDeps, ledger: CircuitRead): Promise<Map<ResolvedFinding, Execution>> {
   const automatic = ready.filter((x) => x.resolved.finding.origin.kind !== 'custom-action' && hasDisruptiveStep(x.screened));
   const held = new Map<ResolvedFinding, Execution>();
   try {
@@ -134,7 +137,7 @@ async function admit(ready: readonly Ready[], deps: ResponderDeps): Promise<Map<
       findingId: finding.id,
       resource: resourceLabel(finding),
     }));
-    const verdicts = await deps.circuit.admit(candidates, deps.now(), deps.dryRun, deps.leases?.deferRelease);
+    const verdicts = await deps.circuit.admit(candidates, deps.now(), deps.dryRun, deps.leases?.deferRelease, ledger);
     automatic.forEach((x, i) => {
       const verdict = verdicts[i];
       if (verdict && !verdict.admitted) held.set(x.resolved, heldExecution(verdict.reason));

@@ -1,6 +1,7 @@
-import type { CircuitEntry, CircuitLedger, LeaseStore } from '../audit/store';
+import type { CircuitEntry, CircuitLedger, CircuitSnapshot, LeaseStore, VersionedCircuitLedger } from '../audit/store';
 import { withLease, type LeaseOptions } from '../audit/leases';
 import type { CircuitLimits } from '../config/defaults';
+import { CordonError } from '../errors';
 
 /** The start of every reason a finding held by the breaker gets. */
 export const CIRCUIT_OPEN = 'circuit-open';
@@ -72,12 +73,36 @@ export function windowStart(now: Date, limits: CircuitLimits): Date {
 /** Key of the lease that makes admissions one at a time across invocations. */
 export const CIRCUIT_LEASE_KEY = 'circuit-breaker';
 
+/** How many times a versioned ledger's write may find another writer first before the breaker gives up (and holds). */
+const MAX_CIRCUIT_WRITE_ATTEMPTS = 10;
+/** Longest pause before reading a versioned ledger again after losing a write to another writer (jittered). */
+const CIRCUIT_RETRY_MAX_MS = 200;
+
+/** A versioned ledger read started ahead of the decision (while the findings are screened). */
+export interface CircuitRead {
+  readonly snapshot: Promise<CircuitSnapshot> | undefined;
+}
+
+/** The circuit breaker lost its write to other writers too many times in a row. */
+export class CircuitContendedError extends CordonError {
+  public constructor(attempts: number) {
+    super(`the circuit breaker's ledger was written by other invocations ${attempts} times in a row while deciding`);
+    this.name = 'CircuitContendedError';
+  }
+}
+
+function isVersioned(ledger: CircuitLedger): ledger is CircuitLedger & VersionedCircuitLedger {
+  return 'readCircuit' in ledger && 'recordCircuitIf' in ledger;
+}
+
 /**
  * The breaker with its state in the ledger (the audit store), so it survives
- * process and Lambda restarts. Reading the ledger and recording the verdicts
- * happen under one lease (CIRCUIT_LEASE_KEY), so concurrent invocations in
- * several Lambda environments admit one after another and a cap is never
- * exceeded; the critical section is one query and one write.
+ * process and Lambda restarts. Concurrent invocations in several Lambda
+ * environments never exceed a cap: with a versioned ledger (DynamoDB), the
+ * read (started while the findings are screened) and one conditional write
+ * (verdicts recorded only if no other writer came in between; else read and
+ * decide again); otherwise the read and the write under one lease
+ * (CIRCUIT_LEASE_KEY), one invocation after another.
  */
 export class CircuitBreaker {
   public constructor(
@@ -86,14 +111,29 @@ export class CircuitBreaker {
     private readonly leaseOptions: Omit<LeaseOptions, 'store'> = {},
   ) {}
 
+  /**
+   * Starts reading a versioned ledger now, for `admit` to decide on: the read
+   * leaves the path to the first change. Nothing with a lease-guarded ledger
+   * (its read must wait for the lease).
+   */
+  public read(now: Date): CircuitRead {
+    if (!isVersioned(this.ledger)) return { snapshot: undefined };
+    const snapshot = this.ledger.readCircuit(windowStart(now, this.limits).toISOString());
+    // Awaited by `admit`, or unused when no candidate comes: a failure then is nobody's.
+    snapshot.catch(() => undefined);
+    return { snapshot };
+  }
+
   /** Verdicts for the candidates; records them unless `dryRun` (which takes no lease either). */
   public async admit(
     candidates: readonly CircuitCandidate[],
     now: Date,
     dryRun: boolean,
     deferRelease?: LeaseOptions['deferRelease'],
+    early: CircuitRead = { snapshot: undefined },
   ): Promise<Allocation['verdicts']> {
     if (candidates.length === 0) return [];
+    if (isVersioned(this.ledger)) return this.admitVersioned(this.ledger, candidates, now, dryRun, early);
     const decide = async (): Promise<Allocation['verdicts']> => {
       const entries = await this.ledger.circuitEntries(windowStart(now, this.limits).toISOString());
       const allocation = allocate(entries, candidates, this.limits, now);
@@ -103,6 +143,27 @@ export class CircuitBreaker {
     return dryRun
       ? decide()
       : withLease(CIRCUIT_LEASE_KEY, { ...this.leaseOptions, ...(deferRelease ? { deferRelease } : {}), store: this.ledger }, decide);
+  }
+
+  /** Read (the early one first), decide, write if the version has not moved; else again. */
+  private async admitVersioned(
+    ledger: VersionedCircuitLedger,
+    candidates: readonly CircuitCandidate[],
+    now: Date,
+    dryRun: boolean,
+    early: CircuitRead,
+  ): Promise<Allocation['verdicts']> {
+    const since = windowStart(now, this.limits).toISOString();
+    let snapshot = early.snapshot ?? ledger.readCircuit(since);
+    for (let attempt = 1; attempt <= MAX_CIRCUIT_WRITE_ATTEMPTS; attempt += 1) {
+      const { entries, version } = await snapshot;
+      const allocation = allocate(entries, candidates, this.limits, now);
+      if (dryRun || allocation.entries.length === 0 || (await ledger.recordCircuitIf(allocation.entries, version)))
+        return allocation.verdicts;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * CIRCUIT_RETRY_MAX_MS));
+      snapshot = ledger.readCircuit(since);
+    }
+    throw new CircuitContendedError(MAX_CIRCUIT_WRITE_ATTEMPTS);
   }
 }
 
