@@ -101,16 +101,29 @@ function allTrafficRule(families: ReadonlyArray<'v4' | 'v6'>): IpPermission[] {
   ];
 }
 
-/** Creates one of cordon's groups (tagged cordon:managed=true as it is created) and describes it, default rules included. */
-async function createGroup(ec2: EC2Client, vpcId: string, name: string, description: string): Promise<SecurityGroup> {
-  const out = await ec2.send(
-    new CreateSecurityGroupCommand({
-      GroupName: name,
-      Description: description,
-      VpcId: vpcId,
-      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
-    }),
-  );
+/**
+ * Creates one of cordon's groups (tagged cordon:managed=true as it is created)
+ * and describes it, default rules included; when a group of that name exists
+ * already (made by an earlier run), describes that one instead. Creating first
+ * saves the lookup in the common case, a VPC that has none yet.
+ */
+async function findOrCreateGroup(ec2: EC2Client, vpcId: string, name: string, description: string): Promise<SecurityGroup> {
+  let out;
+  try {
+    out = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: name,
+        Description: description,
+        VpcId: vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name !== 'InvalidGroup.Duplicate') throw err;
+    const existing = await findGroup(ec2, vpcId, name);
+    if (!existing?.GroupId) throw new Error(`EC2 says ${name} exists in ${vpcId} but does not describe it`, { cause: err });
+    return existing;
+  }
   const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
   if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
   return group;
@@ -121,21 +134,24 @@ async function createGroup(ec2: EC2Client, vpcId: string, name: string, descript
  * outbound rule (the default allow-all egress rule is removed). If an existing
  * group of that name has gained rules, they are removed again.
  */
-export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Promise<{ groupId: string; created: boolean }> {
-  let group = await findGroup(ec2, vpcId, QUARANTINE_GROUP_NAME);
-  let created = false;
-  if (!group) {
-    group = await createGroup(ec2, vpcId, QUARANTINE_GROUP_NAME, 'cordon: isolates compromised instances (no inbound, no outbound)');
-    created = true;
-  }
+export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Promise<{ groupId: string }> {
+  const group = await findOrCreateGroup(
+    ec2,
+    vpcId,
+    QUARANTINE_GROUP_NAME,
+    'cordon: isolates compromised instances (no inbound, no outbound)',
+  );
   const groupId = group.GroupId as string;
-  if ((group.IpPermissionsEgress ?? []).length > 0) {
-    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: group.IpPermissionsEgress }));
-  }
-  if ((group.IpPermissions ?? []).length > 0) {
-    await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: group.IpPermissions }));
-  }
-  return { groupId, created };
+  // Both directions at once: independent rule sets.
+  await Promise.all([
+    (group.IpPermissionsEgress ?? []).length > 0
+      ? ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: group.IpPermissionsEgress }))
+      : undefined,
+    (group.IpPermissions ?? []).length > 0
+      ? ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: group.IpPermissions }))
+      : undefined,
+  ]);
+  return { groupId };
 }
 
 /**
@@ -146,21 +162,24 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Prom
  * that name missing its allow-all inbound rule (say, a creation cut short) gets it.
  */
 export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string): Promise<string> {
-  let group = await findGroup(ec2, vpcId, UNTRACK_GROUP_NAME);
-  if (!group?.GroupId)
-    group = await createGroup(
-      ec2,
-      vpcId,
-      UNTRACK_GROUP_NAME,
-      'cordon: allow-all for an instant so that tracked connections become untracked before quarantine',
-    );
+  const group = await findOrCreateGroup(
+    ec2,
+    vpcId,
+    UNTRACK_GROUP_NAME,
+    'cordon: allow-all for an instant so that tracked connections become untracked before quarantine',
+  );
   const groupId = group.GroupId as string;
   const inbound = missingRanges(group.IpPermissions);
+  // A new group's default outbound rule may cover IPv4 only.
   const outbound = missingRanges(group.IpPermissionsEgress);
-  if (inbound.length > 0)
-    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(inbound) }));
-  // A new group's default outbound rule covers IPv4 only.
-  if (outbound.length > 0)
-    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(outbound) }));
+  // Both directions at once: independent rule sets.
+  await Promise.all([
+    inbound.length > 0
+      ? ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(inbound) }))
+      : undefined,
+    outbound.length > 0
+      ? ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(outbound) }))
+      : undefined,
+  ]);
   return groupId;
 }

@@ -111,8 +111,9 @@ const UNTRACK: SecurityGroup = {
 
 function groupsExist(): void {
   mock.on(DescribeSecurityGroupsCommand).callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => {
-    const name = input.Filters?.find((f) => f.Name === 'group-name')?.Values?.[0];
-    return { SecurityGroups: [QUARANTINE, UNTRACK].filter((g) => g.GroupName === name) };
+    // As EC2 reads a filter: any of its values matches.
+    const names = input.Filters?.find((f) => f.Name === 'group-name')?.Values ?? [];
+    return { SecurityGroups: [QUARANTINE, UNTRACK].filter((g) => names.includes(g.GroupName ?? '')) };
   });
 }
 
