@@ -40,6 +40,13 @@ export interface ActionContext {
   /** This finding's audit records (what earlier deliveries did), oldest first; read once per finding. */
   history(): Promise<readonly AuditRecord[]>;
   /**
+   * A read-only lookup started once per context and shared: an action's
+   * `prefetch` starts it while the finding is screened, its `run` awaits the
+   * same promise. A context made afresh under the lease (another delivery
+   * worked on the finding meanwhile) reads again.
+   */
+  lookup<T>(key: string, read: () => Promise<T>): Promise<T>;
+  /**
    * Resolves once the evidence steps (`runs: 'evidence'`, the snapshots)
    * started with this one have been requested and answered, whether they
    * succeeded or not; at once when there are none. An action that moves the
@@ -122,6 +129,13 @@ export interface ActionDefinition<
   /** Schema of the `changed` its outcomes record (what it created or changed); parsed with `prior`. */
   readonly changed: z.ZodType<Changed>;
   run(ctx: ActionContext, params: P): Promise<ActionOutcome[]>;
+  /**
+   * Starts the read-only lookups `run` will need (through `ctx.lookup`) once
+   * the finding is found not exempt, so that they are answered by the time
+   * its resource's lease is held and the circuit breaker admitted it. Never
+   * changes anything. @default none
+   */
+  prefetch?(ctx: ActionContext, params: P): void;
   /** How `release` undoes one of its `done` outcomes, or why it keeps it (evidence, or unsafe to restore). */
   readonly undo: ActionUndo<Prior, Changed>;
 }

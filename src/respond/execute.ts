@@ -50,6 +50,7 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
   let instance: Promise<Instance> | undefined;
   let buckets: Promise<ReadonlySet<string>> | undefined;
   let history: Promise<readonly AuditRecord[]> | undefined;
+  const lookups = new Map<string, Promise<unknown>>();
   return {
     finding,
     dryRun: deps.dryRun,
@@ -72,6 +73,14 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
     },
     // No evidence step runs beside an action run alone (runSteps hands concurrent steps their own).
     evidence: async () => undefined,
+    lookup<T>(key: string, read: () => Promise<T>): Promise<T> {
+      let found = lookups.get(key) as Promise<T> | undefined;
+      if (!found) {
+        found = read();
+        lookups.set(key, found);
+      }
+      return found;
+    },
     exclusive(scope, work) {
       if (deps.dryRun) return work();
       return withLease(leaseKey(finding.accountId, finding.region, scope), { ...deps.leases, store: deps.audit }, work);
@@ -184,6 +193,8 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
     if (exemptReason) return { finding, ctx, steps, verdict: { exemptReason, outcomes: [] } };
     if (released)
       return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } };
+    // The steps' read-only lookups run while the lease is taken and the circuit breaker decides (one round trip saved).
+    for (const step of steps) if (!skipReason(step, finding)) step.action.prefetch?.(ctx, step.params);
     return { finding, ctx, steps, verdict: undefined, underLease: () => contextUnderLease(finding, deps, ctx, history.length) };
   } catch (err) {
     const why = `cannot check exemptions: ${describeError(err)}`;

@@ -1,4 +1,5 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client, type SecurityGroup } from '@aws-sdk/client-ec2';
+import type { ActionContext } from '../types';
 import { z } from 'zod';
 import { defineAction } from '../define';
 import type { ActionOutcome } from '../../outcome';
@@ -37,6 +38,20 @@ const prior = z.object({ instanceId: z.string(), networkInterfaceId: z.string(),
  * @example { groupIds: ['sg-0quarantine'] }
  */
 const changed = z.object({ groupIds: z.array(z.string()) });
+
+/**
+ * cordon's groups in the VPCs the instance's description names (a pod's
+ * branch interface is in its trunk's subnet), looked up once per context.
+ */
+function isolationGroupsOf(ctx: ActionContext): Promise<{ readonly described: readonly string[]; readonly found: SecurityGroup[] }> {
+  return ctx.lookup('ec2.isolate:groups', async () => {
+    const instance = await ctx.instance();
+    const described = [
+      ...new Set([instance.VpcId, ...(instance.NetworkInterfaces ?? []).map((ni) => ni.VpcId)].filter((v): v is string => !!v)),
+    ];
+    return { described, found: described.length > 0 ? await findIsolationGroups(ctx.member(EC2Client), described) : [] };
+  });
+}
 
 /**
  * Isolates the instance: a quarantine group (no inbound, no outbound) becomes
@@ -78,16 +93,19 @@ export const isolateInstance = defineAction({
     permissions: RESTORE_INTERFACE_PERMISSIONS,
     run: (ctx, record, report) => restoreInterfaceGroups(ctx, report, record),
   },
+  prefetch(ctx) {
+    // Answered when run awaits it; a failure then is run's to report.
+    isolationGroupsOf(ctx).catch(() => undefined);
+  },
   async run(ctx, p, report) {
     const instance = await ctx.instance();
     const instanceId = instance.InstanceId as string;
     const instanceVpc = instance.VpcId;
     if (!instanceVpc) return [report.failed(instanceId, 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
     const ec2 = ctx.member(EC2Client);
-    // The VPCs of the attached interfaces (a pod's branch interface is in its trunk's subnet): cordon's groups there are
-    // looked up while the interfaces are listed (independent calls).
-    const described = [...new Set([instanceVpc, ...(instance.NetworkInterfaces ?? []).flatMap((ni) => (ni.VpcId ? [ni.VpcId] : []))])];
-    const [interfaces, foundFirst] = await Promise.all([instanceInterfaces(ec2, instanceId), findIsolationGroups(ec2, described)]);
+    // The interfaces are listed under the lease (another finding about the instance may have moved them since screening);
+    // cordon's groups were looked up while the finding was screened.
+    const [interfaces, { described, found: foundFirst }] = await Promise.all([instanceInterfaces(ec2, instanceId), isolationGroupsOf(ctx)]);
     if (interfaces.length === 0) return [report.failed(instanceId, 'instance has no network interface to isolate')];
     // Each interface is isolated in its own VPC: a group of another VPC cannot be given to it.
     const vpcs = [...new Set(interfaces.map((ni) => vpcOf(ni, instanceVpc)))];

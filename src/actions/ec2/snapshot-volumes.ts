@@ -1,7 +1,7 @@
-import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client, type Instance, type Snapshot } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { CordonError, describeError } from '../../errors';
-import { TAG_FINDING_ID, TAG_FINDING_TYPE } from '../types';
+import { TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionContext } from '../types';
 import { defineAction } from '../define';
 import { PartialActionError, type ActionOutcome } from '../../outcome';
 
@@ -12,6 +12,37 @@ const params = z.strictObject({});
  * @example { snapshotId: 'snap-0123456789abcdef0' }
  */
 const changed = z.object({ snapshotId: z.string().optional() });
+
+/** The instance's attached EBS volumes. */
+function volumesOf(instance: Instance): Array<{ volumeId: string; device: string }> {
+  return (instance.BlockDeviceMappings ?? []).flatMap((m) =>
+    m.Ebs?.VolumeId ? [{ volumeId: m.Ebs.VolumeId, device: m.DeviceName ?? '' }] : [],
+  );
+}
+
+/**
+ * The snapshots of the instance's volumes already tagged with this finding
+ * (an earlier delivery's, or taken outside this audit trail's knowledge),
+ * looked up once per context: while the finding is screened, a snapshot of
+ * this finding can only be taken by another delivery, which then records it
+ * and makes the responder read afresh under the lease.
+ */
+function takenSnapshots(ctx: ActionContext): Promise<Snapshot[]> {
+  return ctx.lookup('ec2.snapshot:taken', async () => {
+    const volumes = volumesOf(await ctx.instance());
+    if (volumes.length === 0) return [];
+    const out = await ctx.member(EC2Client).send(
+      new DescribeSnapshotsCommand({
+        OwnerIds: ['self'],
+        Filters: [
+          { Name: `tag:${TAG_FINDING_ID}`, Values: [ctx.finding.id] },
+          { Name: 'volume-id', Values: volumes.map((v) => v.volumeId) },
+        ],
+      }),
+    );
+    return out.Snapshots ?? [];
+  });
+}
 
 /**
  * Snapshots every EBS volume attached to the instance, tagged with the finding,
@@ -31,29 +62,20 @@ export const snapshotVolumes = defineAction({
   prior: z.undefined(),
   changed,
   undo: { kind: 'keep', reason: 'snapshots are kept as evidence' },
+  prefetch(ctx) {
+    // Answered when run awaits it; a failure then is run's to report.
+    takenSnapshots(ctx).catch(() => undefined);
+  },
   async run(ctx, _params, report) {
     const { finding } = ctx;
     const instance = await ctx.instance();
-    const volumes = (instance.BlockDeviceMappings ?? []).flatMap((m) =>
-      m.Ebs?.VolumeId ? [{ volumeId: m.Ebs.VolumeId, device: m.DeviceName ?? '' }] : [],
-    );
+    const volumes = volumesOf(instance);
     if (volumes.length === 0) return [report.skipped(finding.instance?.instanceId ?? '', 'instance has no EBS volume')];
     const ec2 = ctx.member(EC2Client);
     // Two sources, read together: EC2's tags (a snapshot taken outside this
     // audit trail's knowledge) and the audit trail (DescribeSnapshots is
     // eventually consistent: a snapshot of a moment ago may not be listed yet).
-    const [existing, history] = await Promise.all([
-      ec2.send(
-        new DescribeSnapshotsCommand({
-          OwnerIds: ['self'],
-          Filters: [
-            { Name: `tag:${TAG_FINDING_ID}`, Values: [finding.id] },
-            { Name: 'volume-id', Values: volumes.map((v) => v.volumeId) },
-          ],
-        }),
-      ),
-      ctx.history(),
-    ]);
+    const [snapshots, history] = await Promise.all([takenSnapshots(ctx), ctx.history()]);
     const audited = new Map<string, string>();
     for (const r of history) {
       const snapshotId = changed.safeParse(r.changed).data?.snapshotId;
@@ -62,7 +84,7 @@ export const snapshotVolumes = defineAction({
     const results: ActionOutcome[] = [];
     const toTake: Array<{ volumeId: string; device: string }> = [];
     for (const { volumeId, device } of volumes) {
-      const prior = existing.Snapshots?.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
+      const prior = snapshots.find((s) => s.VolumeId === volumeId)?.SnapshotId ?? audited.get(volumeId);
       if (prior)
         results.push(report.already(volumeId, `snapshot ${prior} already taken for this finding`, { changed: { snapshotId: prior } }));
       else if (ctx.dryRun) results.push(report.planned(volumeId, `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));

@@ -87,6 +87,7 @@ const ctx = (history: readonly AuditRecord[] = []): ActionContext => ({
   exclusive: (_scope, work) => work(),
   exclusivePrincipal: (_principal, work) => work(),
   evidence: async () => undefined,
+  lookup: (_key, read) => read(),
   history: async () => history,
 });
 
