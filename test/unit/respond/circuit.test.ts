@@ -1,5 +1,5 @@
-import { allocate, circuitStatus, type CircuitCandidate } from '../../../src/respond/circuit';
-import type { CircuitEntry } from '../../../src/audit/store';
+import { allocate, CircuitBreaker, circuitStatus, type CircuitCandidate } from '../../../src/respond/circuit';
+import type { CircuitEntry, CircuitLedger, CircuitSnapshot, LeaseStore, VersionedCircuitLedger } from '../../../src/audit/store';
 import { emitCircuitOpen } from '../../../src/handlers/responder';
 import { responderSettings } from '../../../src/config/settings';
 
@@ -124,5 +124,93 @@ describe('circuit breaker: settings and alarm', () => {
     expect(errors.map((e) => JSON.parse(e) as Record<string, unknown>)).toEqual([
       expect.objectContaining({ alarm: 'circuit-open', accountId: '111111111111', findingIds: ['a', 'b'] }),
     ]);
+  });
+});
+
+/**
+ * A versioned ledger in memory (as DynamoDB's conditional write behaves): a
+ * write lands only when the version is the one its decision read. `interlope`
+ * is another invocation that writes between this breaker's read and its write.
+ */
+class VersionedLedger implements CircuitLedger, LeaseStore, VersionedCircuitLedger {
+  public entries: CircuitEntry[] = [];
+  public version = 0;
+  public reads = 0;
+  public constructor(private interlope?: readonly CircuitEntry[]) {}
+
+  public async readCircuit(since: string): Promise<CircuitSnapshot> {
+    this.reads += 1;
+    const snapshot = { entries: this.entries.filter((e) => e.at >= since), version: this.version };
+    if (this.interlope) {
+      this.entries.push(...this.interlope);
+      this.version += 1;
+      this.interlope = undefined;
+    }
+    return snapshot;
+  }
+
+  public async recordCircuitIf(entries: readonly CircuitEntry[], version: number): Promise<boolean> {
+    if (version !== this.version) return false;
+    this.entries.push(...entries);
+    this.version += 1;
+    return true;
+  }
+
+  public async circuitEntries(since: string): Promise<CircuitEntry[]> {
+    return this.entries.filter((e) => e.at >= since);
+  }
+
+  public async recordCircuit(): Promise<void> {
+    throw new Error('a versioned ledger is written conditionally only');
+  }
+
+  public async tryLease(): Promise<{ taken: true }> {
+    throw new Error('a versioned ledger admits without a lease');
+  }
+
+  public async releaseLease(): Promise<void> {
+    throw new Error('a versioned ledger admits without a lease');
+  }
+}
+
+describe('circuit breaker: admission on a versioned ledger', () => {
+  it('decides again when another invocation wrote between its read and its write, and never exceeds the cap', async () => {
+    // Prepare: another invocation contains i-8 and i-9 of the account after this breaker read the (empty) ledger
+    const ledger = new VersionedLedger([
+      contained('111111111111', 'i-8', '2026-11-24T11:59:00Z'),
+      contained('111111111111', 'i-9', '2026-11-24T11:59:00Z'),
+    ]);
+    const breaker = new CircuitBreaker(ledger, limits);
+
+    // Act
+    const verdicts = await breaker.admit([candidate('111111111111', 'i-1'), candidate('111111111111', 'i-2')], now, false);
+
+    // Assess: read twice; the cap (2) was reached by the other invocation, so both are held and recorded as held
+    expect(ledger.reads).toBe(2);
+    expect(verdicts.map((v) => v.admitted)).toEqual([false, false]);
+    expect(ledger.entries.map((e) => `${e.kind}:${e.resource}`)).toEqual(['containment:i-8', 'containment:i-9', 'held:i-1', 'held:i-2']);
+    expect(ledger.version).toBe(2);
+  });
+
+  it('decides on the read started while the findings were screened, and writes once', async () => {
+    // Prepare: one containment already in the window
+    const ledger = new VersionedLedger();
+    ledger.entries.push(contained('111111111111', 'i-8', '2026-11-24T11:59:00Z'));
+    const breaker = new CircuitBreaker(ledger, limits);
+    const early = breaker.read(now);
+
+    // Act
+    const verdicts = await breaker.admit(
+      [candidate('111111111111', 'i-1'), candidate('111111111111', 'i-2')],
+      now,
+      false,
+      undefined,
+      early,
+    );
+
+    // Assess: one read (the early one), one admitted up to the cap, one held
+    expect(ledger.reads).toBe(1);
+    expect(verdicts.map((v) => v.admitted)).toEqual([true, false]);
+    expect(ledger.version).toBe(1);
   });
 });
