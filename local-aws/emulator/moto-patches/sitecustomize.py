@@ -58,3 +58,43 @@ if LambdaBackend is not None and not getattr(LambdaBackend, "_cordon_esm_names",
 
     LambdaBackend.list_event_source_mappings = _list_event_source_mappings
     LambdaBackend._cordon_esm_names = True
+
+
+try:
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+except ImportError:
+    DynamoDBBackend = None
+
+# moto 5.2: TransactWriteItems copies the whole table first and, when a
+# condition fails, puts that copy back, erasing what concurrent requests wrote
+# meanwhile (moto_server answers requests on several threads); and a query may
+# see a transaction half applied. DynamoDB applies a transaction atomically and
+# isolated from every other read and write (DynamoDB Developer Guide,
+# "Isolation levels for DynamoDB transactions": serializable). One lock around
+# the backend's item reads and writes gives moto that isolation.
+if DynamoDBBackend is not None and not getattr(DynamoDBBackend, "_cordon_serialized", False):
+    _dynamodb_lock = threading.RLock()
+
+    def _serialized(method):
+        def run(self, *args, **kwargs):
+            with _dynamodb_lock:
+                return method(self, *args, **kwargs)
+
+        return run
+
+    for _name in (
+        "get_item",
+        "query",
+        "scan",
+        "put_item",
+        "update_item",
+        "delete_item",
+        "batch_get_item",
+        "transact_get_items",
+        "transact_write_items",
+    ):
+        if hasattr(DynamoDBBackend, _name):
+            setattr(DynamoDBBackend, _name, _serialized(getattr(DynamoDBBackend, _name)))
+    DynamoDBBackend._cordon_serialized = True
