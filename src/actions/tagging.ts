@@ -23,7 +23,8 @@ const prior = z.object({ tags: z.record(z.string(), z.string().nullable()) });
 
 /**
  * The tags cordon wrote.
- * @example { tags: { 'cordon:finding-id': '5eb0…', 'cordon:finding-type': 'Backdoor:Lambda/C&CActivity.B', 'cordon:contained-at': '2026-11-24T10:00:00.000Z' } }
+ * @example { tags: { 'cordon:finding-id': '5eb0…', 'cordon:finding-type': 'Backdoor:Lambda/C&CActivity.B',
+ *   'cordon:contained-at': '2026-11-24T10:00:00.000Z' } }
  */
 const changed = z.object({ tags: z.record(z.string(), z.string()) });
 
