@@ -284,8 +284,10 @@ export class ResponderStack extends Stack {
     );
     // Exactly what src/audit/dynamodb-store.ts calls: append (BatchWriteItem), read a
     // finding's records and the circuit ledger (Query), take and give back leases
-    // (conditional PutItem / DeleteItem). No Scan; circuit and lease items expire by TTL.
-    this.table.grant(role, 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query');
+    // (conditional PutItem / DeleteItem), record the circuit's verdicts (TransactWriteItems,
+    // authorized item by item: PutItem for the entries, UpdateItem for the ledger's version).
+    // No Scan; circuit and lease items expire by TTL.
+    this.table.grant(role, 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
     // The table, the queue and the environment are encrypted with the stack's key.
     this.key.grantEncryptDecrypt(role);
     logGroup.grantWrite(role);

@@ -44,12 +44,15 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sts': 'sts',
 };
 
-/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets). */
+/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets; DynamoDB transactions). */
 export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
   's3:ListBuckets': 's3:ListAllMyBuckets',
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
   's3:DeletePublicAccessBlock': 's3:DeleteBucketPublicAccessBlock',
+  // Authorized item by item (DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"): cordon's transaction puts
+  // entries (PutItem, granted for leases too) and updates the circuit ledger's version (UpdateItem).
+  'dynamodb:TransactWriteItems': 'dynamodb:UpdateItem',
 };
 
 /** Calls in one file (not following imports). */
