@@ -9,6 +9,11 @@
 import { z } from 'zod';
 import type { Indicator } from './indicators';
 
+/** The action name of a finding's indicators on cordon's threat list, in results and the audit trail (undone by `release`). */
+export const THREAT_LIST_ACTION = 'intel.threat-list';
+/** The action name of addresses an analyst trusted (False positive), in results and the audit trail. */
+export const TRUSTED_LIST_ACTION = 'intel.trusted-list';
+
 /** Which list an entry is on: GuardDuty raises findings for `threat` entries and none for `trusted` ones. */
 export type ListName = 'threat' | 'trusted';
 

@@ -18,6 +18,7 @@ import type { ClientFactory } from '../aws/clients';
 import { CordonError } from '../errors';
 import { IntelBucket, type ReadLedger } from './bucket';
 import { syncRegion, type SetSync } from './guardduty-sets';
+import type { IndicatorGuard } from './indicators';
 import { expire, renderList, type Changed, type Ledger, type ListFormat, type ListName, type RenderedList } from './ledger';
 
 /** Reads of a ledger that keeps changing under us before giving up (each retry follows another process's successful write). */
@@ -48,6 +49,8 @@ export interface IntelListsOptions {
   readonly now: () => Date;
   /** Change nothing: compute and report what would change. */
   readonly dryRun: boolean;
+  /** cordon's own endpoints, never indicators. */
+  readonly guard: IndicatorGuard;
 }
 
 /** The lists, rendered from one ledger. */
@@ -91,6 +94,11 @@ export class IntelLists {
   /** How long a finding's indicators stay listed. */
   public get ttlMs(): number {
     return this.options.ttlMs;
+  }
+
+  /** What is never an indicator here (cordon's own endpoints). */
+  public get guard(): IndicatorGuard {
+    return this.options.guard;
   }
 
   /** True when nothing is written. */
