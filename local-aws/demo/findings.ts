@@ -32,6 +32,8 @@ export interface SampleTarget {
   readonly remoteIp?: string;
   /** The remote side's IPv6 address (`remoteIpDetails.ipAddressV6`), beside its IPv4 one. */
   readonly remoteIpV6?: string;
+  /** The domain a DNS finding names (`dnsRequestAction.domain`). @default pool.minergate.example */
+  readonly domain?: string;
   readonly resourceRole?: 'TARGET' | 'ACTOR';
   readonly count?: number;
   readonly severity?: number;
@@ -204,7 +206,7 @@ function actionFor(type: string, target: SampleTarget): Record<string, unknown> 
       awsApiCallAction: { api: 'GetObject', serviceName: 's3.amazonaws.com', callerType: 'Remote IP', remoteIpDetails: remote },
     };
   }
-  return { actionType: 'DNS_REQUEST', dnsRequestAction: { domain: 'pool.minergate.example', protocol: 'UDP', blocked: false } };
+  return { actionType: 'DNS_REQUEST', dnsRequestAction: { domain: target.domain ?? 'pool.minergate.example', protocol: 'UDP', blocked: false } };
 }
 
 /** Wraps a finding in the EventBridge event GuardDuty sends. */

@@ -20,6 +20,7 @@ import { detectorHandlers } from './guardduty/detectors';
 import { findingHandlers, storePublishedFinding, type GuardDutyFindingDeps } from './guardduty/findings';
 import { GuardDutyOrganization } from './guardduty/organization';
 import { GuardDutyStore } from './guardduty/store';
+import { GuardDutyLists, type EmulatedList, type ListObjectReader } from './guardduty/threat-lists';
 import { loadServiceModel, locateBotocore } from './model';
 import { OrganizationDirectory, type DelegationRegistry, type OrganizationsLookup } from './organizations';
 import { OrganizationsDelegation } from './organizations-delegation';
@@ -73,6 +74,11 @@ export interface AwsEmulatorOptions {
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * How GuardDuty reads list objects from S3 (the local endpoint reads them from moto).
+   * @default none: an activated list is ERROR
+   */
+  readonly listObjects?: ListObjectReader;
 }
 
 /** Input of {@link AwsEmulator.seedOrganization}. */
@@ -127,6 +133,7 @@ export class AwsEmulator {
   private readonly callLog: CallRecord[] = [];
   private readonly now: () => Date;
   private readonly gdDeps: GuardDutyFindingDeps;
+  private readonly gdLists: GuardDutyLists;
 
   public constructor(options: AwsEmulatorOptions = {}) {
     const botocoreDir = options.botocoreDir ?? locateBotocore();
@@ -152,6 +159,7 @@ export class AwsEmulator {
       allRegions: () => ALL_REGIONS,
       regionEnabled,
     });
+    this.gdLists = new GuardDutyLists(this.gd, options.listObjects);
     this.gdDeps = {
       store: this.gd,
       model: gdModel,
@@ -171,6 +179,7 @@ export class AwsEmulator {
           ...detectorHandlers(this.gd),
           ...findingHandlers(this.gdDeps),
           ...this.gdOrganization.handlers(),
+          ...this.gdLists.handlers(),
         },
       }),
     );
@@ -380,6 +389,16 @@ export class AwsEmulator {
       `User: arn:aws:sts::${ctx.accountId}:assumed-role/caller/session is not authorized to perform: ${ctx.service}:${ctx.operation} with an explicit deny in a service control policy`,
       403,
     );
+  }
+
+  /** GuardDuty's lists (entity sets, threat intel sets, IP sets) of an account in a region, with the entries read at activation. */
+  public guardDutyLists(accountId: string, region: string): EmulatedList[] {
+    return this.gdLists.listsOf(accountId, region);
+  }
+
+  /** Regions where GuardDuty has no entity sets yet: their operations answer 404 UnknownOperationException there. */
+  public withoutEntityLists(regions: readonly string[]): void {
+    this.gdLists.withoutEntityLists(regions);
   }
 
   /** Set the Account API's opt-in status of a region for an account. */

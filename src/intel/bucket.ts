@@ -52,7 +52,8 @@ export class IntelBucket {
         throw new LedgerUnreadableError(this.bucket, 'not JSON', { cause: err });
       }
       const parsed = ledgerSchema.safeParse(json);
-      if (!parsed.success) throw new LedgerUnreadableError(this.bucket, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        throw new LedgerUnreadableError(this.bucket, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       return { ledger: parsed.data, etag: out.ETag };
     } catch (err) {
       if ((err as Error).name === 'NoSuchKey') return { ledger: emptyLedger(), etag: undefined };

@@ -56,7 +56,12 @@ interface SetApi {
   list(gd: GuardDutyClient, detectorId: string): Promise<string[]>;
   get(gd: GuardDutyClient, detectorId: string, id: string): Promise<SetInfo>;
   create(gd: GuardDutyClient, detectorId: string, name: string, location: string, owner: string): Promise<string>;
-  update(gd: GuardDutyClient, detectorId: string, id: string, change: { location?: string; activate: boolean; owner?: string }): Promise<void>;
+  update(
+    gd: GuardDutyClient,
+    detectorId: string,
+    id: string,
+    change: { location?: string; activate: boolean; owner?: string },
+  ): Promise<void>;
 }
 
 /** Every page of a list operation's ids. */
@@ -85,11 +90,20 @@ const SETS: Readonly<Record<ListFormat, Readonly<Record<ListName, SetApi>>>> = {
         return { id, name: o.Name ?? '', status: o.Status ?? '', errorDetails: o.ErrorDetails };
       },
       create: async (gd, DetectorId, Name, Location, ExpectedBucketOwner) =>
-        (await gd.send(new CreateThreatEntitySetCommand({ DetectorId, Name, Format: 'TXT', Location, ExpectedBucketOwner, Activate: true })))
-          .ThreatEntitySetId ?? '',
+        (
+          await gd.send(
+            new CreateThreatEntitySetCommand({ DetectorId, Name, Format: 'TXT', Location, ExpectedBucketOwner, Activate: true }),
+          )
+        ).ThreatEntitySetId ?? '',
       update: async (gd, DetectorId, ThreatEntitySetId, c) => {
         await gd.send(
-          new UpdateThreatEntitySetCommand({ DetectorId, ThreatEntitySetId, Location: c.location, ExpectedBucketOwner: c.owner, Activate: c.activate }),
+          new UpdateThreatEntitySetCommand({
+            DetectorId,
+            ThreatEntitySetId,
+            Location: c.location,
+            ExpectedBucketOwner: c.owner,
+            Activate: c.activate,
+          }),
         );
       },
     },
@@ -104,11 +118,20 @@ const SETS: Readonly<Record<ListFormat, Readonly<Record<ListName, SetApi>>>> = {
         return { id, name: o.Name ?? '', status: o.Status ?? '', errorDetails: o.ErrorDetails };
       },
       create: async (gd, DetectorId, Name, Location, ExpectedBucketOwner) =>
-        (await gd.send(new CreateTrustedEntitySetCommand({ DetectorId, Name, Format: 'TXT', Location, ExpectedBucketOwner, Activate: true })))
-          .TrustedEntitySetId ?? '',
+        (
+          await gd.send(
+            new CreateTrustedEntitySetCommand({ DetectorId, Name, Format: 'TXT', Location, ExpectedBucketOwner, Activate: true }),
+          )
+        ).TrustedEntitySetId ?? '',
       update: async (gd, DetectorId, TrustedEntitySetId, c) => {
         await gd.send(
-          new UpdateTrustedEntitySetCommand({ DetectorId, TrustedEntitySetId, Location: c.location, ExpectedBucketOwner: c.owner, Activate: c.activate }),
+          new UpdateTrustedEntitySetCommand({
+            DetectorId,
+            TrustedEntitySetId,
+            Location: c.location,
+            ExpectedBucketOwner: c.owner,
+            Activate: c.activate,
+          }),
         );
       },
     },
@@ -129,7 +152,13 @@ const SETS: Readonly<Record<ListFormat, Readonly<Record<ListName, SetApi>>>> = {
           .ThreatIntelSetId ?? '',
       update: async (gd, DetectorId, ThreatIntelSetId, c) => {
         await gd.send(
-          new UpdateThreatIntelSetCommand({ DetectorId, ThreatIntelSetId, Location: c.location, ExpectedBucketOwner: c.owner, Activate: c.activate }),
+          new UpdateThreatIntelSetCommand({
+            DetectorId,
+            ThreatIntelSetId,
+            Location: c.location,
+            ExpectedBucketOwner: c.owner,
+            Activate: c.activate,
+          }),
         );
       },
     },
@@ -144,9 +173,12 @@ const SETS: Readonly<Record<ListFormat, Readonly<Record<ListName, SetApi>>>> = {
         return { id, name: o.Name ?? '', status: o.Status ?? '' };
       },
       create: async (gd, DetectorId, Name, Location, ExpectedBucketOwner) =>
-        (await gd.send(new CreateIPSetCommand({ DetectorId, Name, Format: 'TXT', Location, ExpectedBucketOwner, Activate: true }))).IpSetId ?? '',
+        (await gd.send(new CreateIPSetCommand({ DetectorId, Name, Format: 'TXT', Location, ExpectedBucketOwner, Activate: true })))
+          .IpSetId ?? '',
       update: async (gd, DetectorId, IpSetId, c) => {
-        await gd.send(new UpdateIPSetCommand({ DetectorId, IpSetId, Location: c.location, ExpectedBucketOwner: c.owner, Activate: c.activate }));
+        await gd.send(
+          new UpdateIPSetCommand({ DetectorId, IpSetId, Location: c.location, ExpectedBucketOwner: c.owner, Activate: c.activate }),
+        );
       },
     },
   },
@@ -219,7 +251,13 @@ export async function syncRegion(gd: GuardDutyClient, region: string, lists: Reg
     detectorId = await detectorOf(gd, region);
     format = await formatOf(gd, detectorId);
   } catch (err) {
-    return (['threat', 'trusted'] as const).map((list) => ({ region, list, format: 'entity', status: 'failed', detail: describeError(err) }));
+    return (['threat', 'trusted'] as const).map((list) => ({
+      region,
+      list,
+      format: 'entity',
+      status: 'failed',
+      detail: describeError(err),
+    }));
   }
   const results: SetSync[] = [];
   for (const list of ['threat', 'trusted'] as const) results.push(await syncSet(gd, region, detectorId, format, list, lists, dryRun));
@@ -251,7 +289,12 @@ async function syncSet(
       return { ...base, status: 'created', setId, ...(await statusAfter(api, gd, detectorId, setId, 'created')) };
     }
     if (BUSY.has(own.status))
-      return { ...base, setId: own.id, status: 'pending', detail: `GuardDuty is ${own.status.toLowerCase()} the set: run \`cordon intel sync\` later` };
+      return {
+        ...base,
+        setId: own.id,
+        status: 'pending',
+        detail: `GuardDuty is ${own.status.toLowerCase()} the set: run \`cordon intel sync\` later`,
+      };
     if (empty) {
       if (own.status === 'INACTIVE') return { ...base, setId: own.id, status: 'unchanged', detail: 'empty and inactive' };
       if (!dryRun) await api.update(gd, detectorId, own.id, { activate: false });
@@ -276,7 +319,9 @@ async function createBlocked(
 ): Promise<string | undefined> {
   if (list === 'trusted') {
     const other = sameKind[0];
-    return other ? `the region already has a trusted ${format} list (${other.name}): GuardDuty allows one, cordon does not replace it` : undefined;
+    return other
+      ? `the region already has a trusted ${format} list (${other.name}): GuardDuty allows one, cordon does not replace it`
+      : undefined;
   }
   const otherKind = format === 'entity' ? SETS.ip.threat : SETS.entity.threat;
   const others = await otherKind.list(gd, detectorId).catch(() => []);
@@ -295,6 +340,7 @@ async function statusAfter(
   verb: string,
 ): Promise<{ status?: 'failed'; detail: string }> {
   const info = await api.get(gd, detectorId, setId);
-  if (info.status === 'ERROR') return { status: 'failed', detail: `GuardDuty could not use the list: ${info.errorDetails ?? 'no details'}` };
+  if (info.status === 'ERROR')
+    return { status: 'failed', detail: `GuardDuty could not use the list: ${info.errorDetails ?? 'no details'}` };
   return { detail: `${verb}; GuardDuty status ${info.status}` };
 }

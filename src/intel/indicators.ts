@@ -155,7 +155,8 @@ function overlaps(a: string, b: string): boolean {
  * threat list). For other outbound traffic (a port scan, a denial of service
  * the instance sends) the remote address is a victim, never an indicator.
  */
-const MALICIOUS_DESTINATION = /C&CActivity|BlackholeTraffic|DropPoint|MaliciousIPCaller|BitcoinTool|MaliciousDomainRequest|DGADomainRequest/;
+const MALICIOUS_DESTINATION =
+  /C&CActivity|BlackholeTraffic|DropPoint|MaliciousIPCaller|BitcoinTool|MaliciousDomainRequest|DGADomainRequest/;
 
 /** The indicators of a finding, each with its canonical form, and those refused with why (pure). */
 export interface FindingIndicators {

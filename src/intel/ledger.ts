@@ -124,7 +124,11 @@ export function addReferences(
  * indicator): an entry with no reason left leaves the list; one still
  * referenced by others stays (`kept`, naming them).
  */
-export function removeReferences(ledger: Ledger, matches: (entry: LedgerEntry, ref: Reference, key: string) => boolean, nowIso: string): Changed {
+export function removeReferences(
+  ledger: Ledger,
+  matches: (entry: LedgerEntry, ref: Reference, key: string) => boolean,
+  nowIso: string,
+): Changed {
   const entries: Record<string, LedgerEntry> = {};
   const changes: EntryChange[] = [];
   for (const [key, entry] of Object.entries(ledger.entries)) {
@@ -204,7 +208,8 @@ export function renderList(ledger: Ledger, list: ListName, format: ListFormat, n
   }
   const quota = LIST_QUOTAS[format][list];
   candidates.sort((a, b) => (a.latest === b.latest ? a.value.localeCompare(b.value) : b.latest.localeCompare(a.latest)));
-  for (const c of candidates.slice(quota)) omitted.push({ value: c.value, reason: `past GuardDuty's quota of ${quota} entries per ${format} list` });
+  for (const c of candidates.slice(quota))
+    omitted.push({ value: c.value, reason: `past GuardDuty's quota of ${quota} entries per ${format} list` });
   const entries = candidates
     .slice(0, quota)
     .map((c) => c.value)

@@ -12,7 +12,9 @@ import type { IntelLists, Published } from './lists';
 /** What each region's GuardDuty did with a list, for a line's detail. */
 export function regionSummary(published: Pick<Published, 'syncs'>, list: ListName): string {
   const syncs = published.syncs.filter((s) => s.list === list);
-  return syncs.length === 0 ? 'no region' : syncs.map((s) => `${s.region} ${s.status}${s.status === 'failed' ? ` (${s.detail})` : ''}`).join(', ');
+  return syncs.length === 0
+    ? 'no region'
+    : syncs.map((s) => `${s.region} ${s.status}${s.status === 'failed' ? ` (${s.detail})` : ''}`).join(', ');
 }
 
 /** The status of a line about a published change: failed when a region could not take the list. */
@@ -27,7 +29,11 @@ function statusOf(published: Pick<Published, 'syncs'>, list: ListName, dryRun: b
  * listed leaves the list; one another finding or an analyst also listed stays,
  * naming them. Nothing to take off: no line.
  */
-export async function forgetFinding(intel: IntelLists, findingId: string, lists: readonly ListName[] = ['threat']): Promise<ActionOutcome[]> {
+export async function forgetFinding(
+  intel: IntelLists,
+  findingId: string,
+  lists: readonly ListName[] = ['threat'],
+): Promise<ActionOutcome[]> {
   const { changes } = await intel.change((ledger, nowIso) =>
     removeReferences(ledger, (entry, ref) => lists.includes(entry.list) && ref.source !== 'manual' && ref.id === findingId, nowIso),
   );
@@ -56,7 +62,10 @@ export async function forgetFinding(intel: IntelLists, findingId: string, lists:
 export async function trustFinding(intel: IntelLists, finding: Finding, days: number): Promise<ActionOutcome[]> {
   const { accepted, refused } = findingIndicators(finding, intel.guard);
   const lines = refused.map((r) => outcome(TRUSTED_LIST_ACTION, r.value, 'skipped', `not trusted: ${r.reason}`));
-  if (accepted.length === 0) return lines.length > 0 ? lines : [outcome(TRUSTED_LIST_ACTION, finding.id, 'skipped', 'the finding names no remote address or domain to trust')];
+  if (accepted.length === 0)
+    return lines.length > 0
+      ? lines
+      : [outcome(TRUSTED_LIST_ACTION, finding.id, 'skipped', 'the finding names no remote address or domain to trust')];
   let changes: readonly EntryChange[] = [];
   await intel.change((ledger, nowIso) => {
     const added = addReferences(ledger, 'trusted', accepted, {
@@ -94,7 +103,10 @@ export async function trustFinding(intel: IntelLists, finding: Finding, days: nu
 export function trustRequest(note: string | undefined): { readonly days: number } | { readonly problem: string } | undefined {
   if (!note) return undefined;
   const m = /\btrust\s*:?\s*(\d+)\s*d(?:ays?)?\b/i.exec(note);
-  if (!m) return /\btrust\b/i.test(note) ? { problem: 'the note mentions trust but not as "trust: <days>d" (1-365): nothing trusted' } : undefined;
+  if (!m)
+    return /\btrust\b/i.test(note)
+      ? { problem: 'the note mentions trust but not as "trust: <days>d" (1-365): nothing trusted' }
+      : undefined;
   const days = Number(m[1]);
   return days >= 1 && days <= 365 ? { days } : { problem: `trust for ${days} days is outside 1-365: nothing trusted` };
 }

@@ -11,7 +11,11 @@ import type { ResponderDeps } from './deps';
  * addresses and domains go on the trusted list only when the note asks for
  * it with `trust: <days>d`. Nothing when no list bucket is set.
  */
-export async function analystIntel(finding: Finding, note: string | undefined, deps: Pick<ResponderDeps, 'intel'>): Promise<ActionOutcome[]> {
+export async function analystIntel(
+  finding: Finding,
+  note: string | undefined,
+  deps: Pick<ResponderDeps, 'intel'>,
+): Promise<ActionOutcome[]> {
   const intel = deps.intel;
   if (!intel) return [];
   const lines: ActionOutcome[] = [];

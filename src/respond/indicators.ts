@@ -57,7 +57,11 @@ export async function shareIndicators(
       return { ledger: next, changes: [...perFinding.values()].flat() };
     });
     const published = listed.length > 0 ? await intel.publish([...new Set(listed.map((s) => s.r.finding.region))]) : { syncs: [] };
-    for (const { r } of listed) lines.set(r, (perFinding.get(r) ?? []).map((c) => lineOf(c, published.syncs, deps.dryRun)));
+    for (const { r } of listed)
+      lines.set(
+        r,
+        (perFinding.get(r) ?? []).map((c) => lineOf(c, published.syncs, deps.dryRun)),
+      );
   } catch (err) {
     for (const { r, found } of listed)
       lines.set(
@@ -68,7 +72,8 @@ export async function shareIndicators(
   for (const { r, found } of sharing)
     lines.set(r, [...(lines.get(r) ?? []), ...found.refused.map((x) => skipped(x.value, `not shared: ${x.reason}`))]);
 
-  if (!deps.dryRun) await deps.audit.append(sharing.flatMap(({ r }) => records(r.finding, r.decision.runbook?.name ?? null, lines.get(r) ?? [], deps)));
+  if (!deps.dryRun)
+    await deps.audit.append(sharing.flatMap(({ r }) => records(r.finding, r.decision.runbook?.name ?? null, lines.get(r) ?? [], deps)));
   const out = new Map(executions);
   for (const { r, e } of sharing) out.set(r, { ...e, outcomes: [...e.outcomes, ...(lines.get(r) ?? [])] });
   return out;
@@ -80,7 +85,9 @@ function lineOf(change: EntryChange, syncs: readonly SetSync[], dryRun: boolean)
   if (indicator.kind === 'ipv6') return skipped(indicator.value, "kept in cordon's ledger only: GuardDuty lists accept IPv4 only");
   const threat = syncs.filter((s) => s.list === 'threat');
   const problems = threat.filter((s) => s.status === 'failed');
-  const where = threat.map((s) => `${s.region} ${s.status}${s.status === 'failed' || s.status === 'pending' ? ` (${s.detail})` : ''}`).join(', ');
+  const where = threat
+    .map((s) => `${s.region} ${s.status}${s.status === 'failed' || s.status === 'pending' ? ` (${s.detail})` : ''}`)
+    .join(', ');
   const until = change.expiresAt ? ` until ${change.expiresAt}` : '';
   const ipOnly = indicator.kind === 'domain' ? threat.filter((s) => s.format === 'ip').map((s) => s.region) : [];
   const caveat = ipOnly.length > 0 ? `; not in ${ipOnly.join(', ')} (IP lists only there)` : '';
@@ -88,7 +95,13 @@ function lineOf(change: EntryChange, syncs: readonly SetSync[], dryRun: boolean)
   const detail = `${dryRun ? 'would be ' : ''}${verb} cordon's threat list${until}${caveat}; GuardDuty: ${where || 'no region'}`;
   if (problems.length > 0) return failed(indicator, detail);
   const status = dryRun ? 'planned' : change.effect === 'refreshed' ? 'already' : 'done';
-  return { action: THREAT_LIST_ACTION, resource: indicator.value, status, detail, changed: { list: 'threat', expiresAt: change.expiresAt } };
+  return {
+    action: THREAT_LIST_ACTION,
+    resource: indicator.value,
+    status,
+    detail,
+    changed: { list: 'threat', expiresAt: change.expiresAt },
+  };
 }
 
 function failed(indicator: Indicator, detail: string): ActionOutcome {
