@@ -102,7 +102,8 @@ export class LocalRouter {
     const url = new URL(req.url ?? '/', 'http://local');
     const scope = credentialScope(req.headers.authorization, url.searchParams);
     const method = req.method ?? 'GET';
-    if (scope && this.emulator.handles(scope.service, method, url.pathname, url.searchParams)) {
+    const target = typeof req.headers['x-amz-target'] === 'string' ? req.headers['x-amz-target'] : undefined;
+    if (scope && this.emulator.handles(scope.service, method, url.pathname, url.searchParams, target)) {
       const [body, accountId] = await Promise.all([readBody(req), this.moto.accountOf(scope.accessKeyId)]);
       const answer = await this.emulator.handle(
         scope.service,
