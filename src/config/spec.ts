@@ -312,7 +312,10 @@ export const RESPONDER_SETTINGS = {
   intelBucket: runtime({
     summary: "S3 bucket (security account) of cordon's threat and trusted lists; unset: indicators are not shared with GuardDuty",
     env: 'CORDON_INTEL_BUCKET',
-    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional(),
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .optional(),
     invalid: (v) => `"${v}" is not an S3 bucket name (3-63 of lowercase letters, digits, dots and hyphens)`,
     default: undefined,
     defaultText: 'none',

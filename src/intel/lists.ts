@@ -19,7 +19,7 @@ import { CordonError } from '../errors';
 import { IntelBucket, type ReadLedger } from './bucket';
 import { syncRegion, type SetSync } from './guardduty-sets';
 import type { IndicatorGuard } from './indicators';
-import { expire, renderList, type Changed, type Ledger, type ListFormat, type ListName, type RenderedList } from './ledger';
+import { expire, expiryOf, renderList, type Changed, type Ledger, type ListFormat, type ListName, type RenderedList } from './ledger';
 
 /** Reads of a ledger that keeps changing under us before giving up (each retry follows another process's successful write). */
 const MAX_LEDGER_ATTEMPTS = 12;
@@ -222,4 +222,49 @@ export class IntelLists {
 function pause(attempt: number): Promise<void> {
   const ms = Math.min(1_000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2);
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One listed indicator as `cordon intel list` shows it. */
+export interface IndicatorRow {
+  readonly value: string;
+  readonly kind: string;
+  readonly list: ListName;
+  /** The latest expiry of its reasons (ISO). */
+  readonly expiresAt: string;
+  /** Its reasons: `finding <id> (<account>/<region>)`, `analyst on finding <id>`, `added by <who>`. */
+  readonly from: readonly string[];
+  /** Regions whose GuardDuty was given the list as it is now, and those still to be (`cordon intel sync`). */
+  readonly inSync: readonly string[];
+  readonly pending: readonly string[];
+  /** Why GuardDuty does not get it, when it does not (IPv6, past the quota). */
+  readonly notInGuardDuty?: string;
+}
+
+/** The ledger as `cordon intel list` shows it (pure): each live entry, its reasons, its expiry and where it is in sync. */
+export function ledgerRows(ledger: Ledger, nowIso: string, regions: readonly string[]): IndicatorRow[] {
+  const live = expire(ledger, nowIso).ledger;
+  const rendered = renderAll(live, nowIso);
+  const known = [...new Set([...regions, ...Object.keys(live.synced).map((k) => k.split('|')[0] ?? '')])].filter((r) => r !== '').sort();
+  return Object.entries(live.entries)
+    .map(([key, entry]): IndicatorRow => {
+      const value = key.slice(key.indexOf('|') + 1);
+      const omitted = rendered[`${entry.list}|entity`].omitted.find((o) => o.value === value)?.reason;
+      const synced = (region: string): boolean =>
+        FORMATS.some((format) => live.synced[`${region}|${entry.list}`] === digest(format, rendered[`${entry.list}|${format}`].text));
+      return {
+        value,
+        kind: entry.kind,
+        list: entry.list,
+        expiresAt: expiryOf(entry),
+        from: entry.refs.map((r) =>
+          r.source === 'manual'
+            ? `added by ${r.id}`
+            : `${r.source === 'analyst' ? 'analyst on ' : ''}finding ${r.id} (${r.accountId ?? '?'}/${r.region ?? '?'})`,
+        ),
+        inSync: known.filter(synced),
+        pending: known.filter((r) => !synced(r)),
+        ...(omitted ? { notInGuardDuty: omitted } : {}),
+      };
+    })
+    .sort((a, b) => a.list.localeCompare(b.list) || a.value.localeCompare(b.value));
 }

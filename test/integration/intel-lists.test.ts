@@ -8,8 +8,11 @@ import { releaseFinding } from '../../src/release/release';
 import { respond } from '../../src/respond/responder';
 import type { FindingResult } from '../../src/respond/result';
 import { buildResponder, type Responder } from '../../src/respond/wiring';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { ledgerRows, type IntelLists } from '../../src/intel/lists';
+import { runCli } from '../support/cli';
 import { HOME_CREDENTIALS } from '../support/local';
-import { auditFile, instanceOf, publish, startWorld } from '../support/world';
+import { auditFile, hubFinding, instanceOf, publish, startWorld } from '../support/world';
 
 /**
  * The threat-intelligence loop against moto (S3, DynamoDB) and the emulator
@@ -123,6 +126,83 @@ describe('intel: indicators into GuardDuty', () => {
       expect.objectContaining({ resource: 'pool.attacker.example', status: 'done' }),
     ]);
     expect(listed('us-east-1')[0]?.entries).toEqual(['198.51.100.77']);
+  }, 120_000);
+
+  it('False positive: the finding leaves the threat list, and its address is trusted only because the note says trust: 7d', async () => {
+    // Prepare: a finding cordon acted on (its address listed), which an analyst then calls a false positive.
+    const r = responder();
+    const finding = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', target('web-1', { remoteIp: '198.51.100.200', seed: 'fp' }));
+    await deliver(r, [finding]);
+    expect(listed('us-east-1').find((l) => l.kind === 'ThreatEntitySet')?.entries).toContain('198.51.100.200');
+    const asff = {
+      ...((await hubFinding(local, finding)) as AwsSecurityFinding),
+      Note: { Text: 'Our pentest box. trust: 7d', UpdatedBy: 'alice', UpdatedAt: '2026-11-24T10:00:00Z' },
+    };
+    const event = {
+      version: '0',
+      id: 'c0ffee00-1428-4cd3-a780-95db273d1603',
+      'detail-type': 'Security Hub Findings - Custom Action',
+      source: 'aws.securityhub',
+      account: world.securityAccountId,
+      time: '2026-11-24T10:20:00Z',
+      region: 'us-east-1',
+      resources: [`arn:aws:securityhub:us-east-1:${world.securityAccountId}:action/custom/CordonFalsePositive`],
+      detail: { actionName: 'False positive', actionDescription: 'cordon', findings: [asff] },
+    };
+
+    // Act
+    const [result] = await respond(parseInput(JSON.stringify(event)), r.deps);
+
+    // Assess: off the threat list, on the trusted list of both regions (an entity list and an IP set), for 7 days
+    expect(intelLines(result)).toEqual([
+      { resource: '198.51.100.200', status: 'done' },
+      { resource: '198.51.100.200', status: 'done' },
+    ]);
+    expect(listed('us-east-1').find((l) => l.kind === 'ThreatEntitySet')?.entries).not.toContain('198.51.100.200');
+    expect(listed('us-east-1').find((l) => l.kind === 'TrustedEntitySet')?.entries).toEqual(['198.51.100.200']);
+    expect(listed('us-west-2').find((l) => l.kind === 'IPSet')?.entries).toEqual(['198.51.100.200']);
+    const rows = ledgerRows(await (r.deps.intel as IntelLists).read(), new Date().toISOString(), regions);
+    const trusted = rows.find((row) => row.list === 'trusted' && row.value === '198.51.100.200');
+    expect(Date.parse(trusted?.expiresAt ?? '') - Date.now()).toBeGreaterThan(6 * 86_400_000);
+    expect(Date.parse(trusted?.expiresAt ?? '') - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
+  }, 120_000);
+
+  it('cordon intel: bad indicators refused with exit 2 and nothing changed; add, list, remove and sync', async () => {
+    // Prepare
+    const cli = (args: string[]) => runCli(['intel', ...args], { ...env, CORDON_AUDIT_FILE: auditFile() });
+    const before = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: LEDGER_KEY }));
+
+    // Act / Assess: one bad value refuses them all
+    const refused = await cli(['add', '203.0.113.9', '10.1.2.3', 'not a domain', 'ec2.amazonaws.com']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('10.1.2.3: private (RFC 1918)');
+    expect(refused.stderr).toContain('not a domain: not an IP address');
+    expect(refused.stderr).toContain('ec2.amazonaws.com: an AWS service');
+    expect((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: LEDGER_KEY }))).ETag).toBe(before.ETag);
+
+    // Act / Assess: add, then list
+    const added = await cli(['add', '203.0.113.9', '*.evil.example', '--days', '5', '--json']);
+    expect(added.code).toBe(0);
+    expect(added.lines.map((l) => [l.value, l.status])).toEqual([
+      ['203.0.113.9', 'done'],
+      ['*.evil.example', 'done'],
+    ]);
+    expect(listed('us-east-1').find((l) => l.kind === 'ThreatEntitySet')?.entries).toEqual(
+      expect.arrayContaining(['203.0.113.9', '*.evil.example']),
+    );
+    const rows = await cli(['list', '--json']);
+    expect(rows.lines.find((l) => l.value === '*.evil.example')).toMatchObject({
+      list: 'threat',
+      from: [expect.stringMatching(/^added by cli:/)],
+      inSync: regions,
+    });
+
+    // Act / Assess: remove; dry-run sync changes nothing
+    expect((await cli(['remove', '*.evil.example'])).code).toBe(0);
+    expect(listed('us-east-1').find((l) => l.kind === 'ThreatEntitySet')?.entries).not.toContain('*.evil.example');
+    const dry = await cli(['sync', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(dry.lines.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('drops what has expired (30 days by default): an empty list is deactivated', async () => {

@@ -102,10 +102,7 @@ export function canonicalRange(text: string): { readonly family: Family; readonl
   if (!r) return undefined;
   const shift = BigInt(r.bits - r.prefix);
   const network = (r.network >> shift) << shift;
-  const base =
-    r.family === 'IPv4'
-      ? [24n, 16n, 8n, 0n].map((s) => String((network >> s) & 0xffn)).join('.')
-      : canonicalIpv6(network);
+  const base = r.family === 'IPv4' ? [24n, 16n, 8n, 0n].map((s) => String((network >> s) & 0xffn)).join('.') : canonicalIpv6(network);
   return { family: r.family, cidr: `${base}/${r.prefix}`, prefix: r.prefix };
 }
 
