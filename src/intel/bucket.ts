@@ -11,12 +11,15 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { CordonError } from '../errors';
 import { emptyLedger, ledgerSchema, type Ledger, type ListFormat, type ListName } from './ledger';
 
+/** Where cordon's objects are in the bucket (the responder's permissions are limited to it). */
+export const INTEL_PREFIX = 'cordon/intel/';
+
 /** Key of the ledger in the bucket. */
-export const LEDGER_KEY = 'cordon/intel/ledger.json';
+export const LEDGER_KEY = `${INTEL_PREFIX}ledger.json`;
 
 /** Key of a rendered list: `cordon/intel/threat-entities.txt`, `cordon/intel/trusted-ips.txt`… */
 export function listKey(list: ListName, format: ListFormat): string {
-  return `cordon/intel/${list}-${format === 'entity' ? 'entities' : 'ips'}.txt`;
+  return `${INTEL_PREFIX}${list}-${format === 'entity' ? 'entities' : 'ips'}.txt`;
 }
 
 /** The ledger in the bucket cannot be read as a ledger (written by hand, or by another version). */

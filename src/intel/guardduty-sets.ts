@@ -195,12 +195,27 @@ export const GUARDDUTY_SET_PERMISSIONS: readonly string[] = [
   ]),
 ];
 
+/** GuardDuty's service-linked role in the administrator account: it reads the lists of IP sets (threat intel sets, IP sets). */
+export const GUARDDUTY_SERVICE_ROLE_PATH = 'aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty';
+
+/**
+ * What the caller needs on GuardDuty's service-linked role to add, activate or
+ * change the location of an IP set (threat intel set, IP set): GuardDuty puts
+ * a policy on that role to read the list ("Prerequisites for IP address
+ * lists", https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-prerequisites.html).
+ * Not API calls cordon makes: permissions GuardDuty checks.
+ */
+export const GUARDDUTY_LIST_ROLE_PERMISSIONS: readonly string[] = ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
+
 /** How one list ended in one region. */
 export interface SetSync {
   readonly region: string;
   readonly list: ListName;
   readonly format: ListFormat;
-  /** `updated`/`created`: GuardDuty reads the new list; `deactivated`: the list is empty; `unchanged`: empty and no set; `pending`: GuardDuty is busy with the set, try later; `failed`. */
+  /**
+   * `updated`/`created`: GuardDuty reads the new list; `deactivated`: the list is empty; `unchanged`: empty and no set;
+   * `pending`: GuardDuty is busy with the set, try later; `failed`.
+   */
   readonly status: 'created' | 'updated' | 'deactivated' | 'unchanged' | 'pending' | 'failed';
   readonly detail: string;
   readonly setId?: string;
@@ -276,6 +291,7 @@ async function syncSet(
   const api = SETS[format][list];
   const base = { region, list, format };
   try {
+    // eslint-disable-next-line cordon/no-unbounded-fan-out -- a region holds at most six threat lists and one trusted list of a kind
     const sets = await Promise.all((await api.list(gd, detectorId)).map((id) => api.get(gd, detectorId, id)));
     const own = sets.find((s) => s.name === SET_NAMES[list]);
     const empty = lists.empty(list, format);

@@ -94,6 +94,8 @@ export const blockDomain = defineAction({
       'route53resolver:CreateFirewallRule',
       'route53resolver:ListFirewallRuleGroupAssociations',
       'route53resolver:AssociateFirewallRuleGroup',
+      // IAM's dependent action of AssociateFirewallRuleGroup (Service Authorization Reference, Route 53 Resolver).
+      'ec2:DescribeVpcs',
     ],
     home: [],
   },
