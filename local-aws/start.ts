@@ -96,7 +96,11 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
       },
       listObjects: motoListObjects(motoClient),
       vpcs: async (caller, region, vpcId) => {
-        const answer = await motoClient.query(caller.accessKeyId, 'ec2', region, { Action: 'DescribeVpcs', Version: '2016-11-15', 'VpcId.1': vpcId });
+        const answer = await motoClient.query(caller.accessKeyId, 'ec2', region, {
+          Action: 'DescribeVpcs',
+          Version: '2016-11-15',
+          'VpcId.1': vpcId,
+        });
         return answer.status === 200 && answer.body.includes(`<vpcId>${vpcId}</vpcId>`);
       },
     });
