@@ -43,7 +43,7 @@ export async function forgetFinding(
     const action = c.list === 'threat' ? THREAT_LIST_ACTION : TRUSTED_LIST_ACTION;
     if (c.effect === 'kept') {
       const who = (c.others ?? []).map((r) => (r.source === 'manual' ? `added by ${r.id}` : `finding ${r.id}`)).join(', ');
-      return outcome(action, c.indicator.value, 'skipped', `stays on cordon's ${c.list} list: ${who} still list it`);
+      return outcome(action, c.indicator.value, 'skipped', `stays on cordon's ${c.list} list, still listed for: ${who}`);
     }
     return outcome(
       action,
