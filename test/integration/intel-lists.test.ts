@@ -9,6 +9,7 @@ import { respond } from '../../src/respond/responder';
 import type { FindingResult } from '../../src/respond/result';
 import { buildResponder, type Responder } from '../../src/respond/wiring';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { addReferences, type Ledger } from '../../src/intel/ledger';
 import { ledgerRows, type IntelLists } from '../../src/intel/lists';
 import { runCli } from '../support/cli';
 import { HOME_CREDENTIALS } from '../support/local';
@@ -180,6 +181,12 @@ describe('intel: indicators into GuardDuty', () => {
     expect(refused.stderr).toContain('ec2.amazonaws.com: an AWS service');
     expect((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: LEDGER_KEY }))).ETag).toBe(before.ETag);
 
+    // Act / Assess: a dry run says what it would add and writes nothing
+    const planned = await cli(['add', '203.0.113.10', '--dry-run', '--json']);
+    expect(planned.code).toBe(0);
+    expect(planned.lines.map((l) => l.value)).toEqual(['203.0.113.10']);
+    expect((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: LEDGER_KEY }))).ETag).toBe(before.ETag);
+
     // Act / Assess: add, then list
     const added = await cli(['add', '203.0.113.9', '*.evil.example', '--days', '5', '--json']);
     expect(added.code).toBe(0);
@@ -219,6 +226,45 @@ describe('intel: indicators into GuardDuty', () => {
       'us-west-2 deactivated',
     ]);
     expect(listed('us-east-1')[0]?.status).toBe('INACTIVE');
+  }, 60_000);
+
+  it('a ledger write that lost the race (412) is applied again on what the other responder wrote: both changes kept', async () => {
+    // Prepare: A's ledger write waits until B has read and written the ledger, so A's ETag is stale (deterministic race).
+    const a = responder();
+    const b = responder();
+    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const s3a = a.clients.home(S3Client, region);
+    const add = (value: string, id: string) => (ledger: Ledger, nowIso: string) =>
+      addReferences(ledger, 'threat', [{ kind: 'ipv4', value }], { source: 'manual', id, addedAt: nowIso, ttlMs: 86_400_000 });
+    let interleaved = false;
+    s3a.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (!interleaved && context.commandName === 'PutObjectCommand' && input.Key === LEDGER_KEY) {
+          interleaved = true;
+          await (b.deps.intel as IntelLists).change(add('198.51.100.151', 'b'));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'interleaveLedgerWrite' },
+    );
+    let attempts = 0;
+
+    // Act
+    try {
+      await (a.deps.intel as IntelLists).change((ledger, nowIso) => {
+        attempts += 1;
+        return add('198.51.100.150', 'a')(ledger, nowIso);
+      });
+    } finally {
+      s3a.middlewareStack.remove('interleaveLedgerWrite');
+    }
+
+    // Assess: A read twice (its first write was refused), and the ledger holds both.
+    expect(interleaved).toBe(true);
+    expect(attempts).toBe(2);
+    const entries = Object.keys((await (a.deps.intel as IntelLists).read()).entries);
+    expect(entries).toEqual(expect.arrayContaining(['threat|198.51.100.150', 'threat|198.51.100.151']));
   }, 60_000);
 
   it('two responders on one DynamoDB table updating the list at once lose no indicator', async () => {
