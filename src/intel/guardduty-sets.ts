@@ -339,8 +339,8 @@ async function createBlocked(
       ? `the region already has a trusted ${format} list (${other.name}): GuardDuty allows one, cordon does not replace it`
       : undefined;
   }
-  const otherKind = format === 'entity' ? SETS.ip.threat : SETS.entity.threat;
-  const others = await otherKind.list(gd, detectorId).catch(() => []);
+  // The other kind counts too; a region using IP sets has no entity sets to count (formatOf found none).
+  const others = format === 'entity' ? await SETS.ip.threat.list(gd, detectorId) : [];
   const count = sameKind.length + others.length;
   return count >= MAX_THREAT_LISTS_PER_REGION
     ? `the region has ${count} threat lists, GuardDuty's limit of ${MAX_THREAT_LISTS_PER_REGION}: remove one for cordon's`
