@@ -1,18 +1,21 @@
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventField, type EventPattern, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CIRCUIT_METRIC } from '../src/handlers/responder';
+import { INTEL_PREFIX } from '../src/intel/bucket';
+import { GUARDDUTY_LIST_ROLE_PERMISSIONS, GUARDDUTY_SERVICE_ROLE_PATH, GUARDDUTY_SET_PERMISSIONS } from '../src/intel/guardduty-sets';
 import type { CustomActionSpec } from '../src/runbooks/custom-actions';
 import { MAX_RECEIVE_COUNT, type CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
@@ -40,6 +43,8 @@ export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action'
 export const TTL_ATTRIBUTE = 'expiresAt';
 /** EventBridge's default quota on an event pattern, in characters (adjustable; cordon stays within the default). */
 export const EVENT_PATTERN_MAX_CHARS = 2048;
+/** Days an old version of the ledger or a list is kept (each batch that changes the lists writes new versions). */
+export const INTEL_NONCURRENT_DAYS = 90;
 /** The longest partition name: custom-action rules are sized for it, whatever the partition. */
 const LONGEST_PARTITION = 'aws-us-gov';
 
@@ -101,6 +106,10 @@ export class ResponderStack extends Stack {
   public readonly fn: NodejsFunction;
   public readonly functionRole: Role;
   public readonly alarmTopic: ITopic;
+  /** cordon's threat and trusted lists and their ledger (src/intel), read by GuardDuty in every covered region. */
+  public readonly intelBucket: Bucket;
+  /** The list bucket's own key: GuardDuty's service-linked role may decrypt with it, through S3 only. */
+  public readonly intelKey: Key;
 
   public constructor(scope: Construct, id: string, props: ResponderStackProps) {
     super(scope, id, props);
@@ -153,6 +162,8 @@ export class ResponderStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
+    ({ bucket: this.intelBucket, key: this.intelKey } = this.createIntelBucket());
+
     const logGroup = createEncryptedLogGroup(this, 'ResponderLogs', { key: this.key, retentionDays: config.logRetentionDays });
     this.functionRole = new Role(this, 'FunctionRole', {
       roleName: config.functionRoleName,
@@ -175,6 +186,9 @@ export class ResponderStack extends Stack {
         ...config.responderEnv,
         CORDON_AUDIT_TABLE: this.table.tableName,
         CORDON_RUNBOOKS_DIR: LAMBDA_RUNBOOKS_DIR,
+        CORDON_INTEL_BUCKET: this.intelBucket.bucketName,
+        // Every covered region's GuardDuty administrator gets the lists, not only the regions findings came from.
+        CORDON_INTEL_REGIONS: config.regions.join(','),
       },
       bundling: {
         commandHooks: {
@@ -219,6 +233,64 @@ export class ResponderStack extends Stack {
     this.addNagSuppressions(config);
   }
 
+  /**
+   * The bucket of cordon's lists: versioned (every ledger write is a version,
+   * old ones expire after INTEL_NONCURRENT_DAYS), encrypted with its own
+   * customer managed key, private, TLS only, bucket owner enforced.
+   *
+   * GuardDuty reads a list with the identity that created the entity set
+   * (the responder's role, granted s3:GetObject) and, for IP sets, with its
+   * service-linked role AWSServiceRoleForAmazonGuardDuty; with SSE-KMS the key
+   * policy must let that role decrypt ("Setting up prerequisites for entity
+   * lists and IP address lists", Amazon GuardDuty User Guide,
+   * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-prerequisites.html).
+   * Both policies name the role by `aws:PrincipalArn` rather than as the
+   * principal, so that the stack deploys even before GuardDuty created that
+   * role in this account.
+   */
+  private createIntelBucket(): { bucket: Bucket; key: Key } {
+    const key = new Key(this, 'IntelKey', {
+      alias: 'alias/cordon-intel',
+      description: "cordon: encrypts the threat and trusted lists GuardDuty reads (the intel bucket); GuardDuty's role may decrypt via S3",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    const guardDutyRole = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${GUARDDUTY_SERVICE_ROLE_PATH}`;
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'GuardDutyReadsListsThroughS3',
+        principals: [new AnyPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:PrincipalArn': guardDutyRole },
+          StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com`, 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    const bucket = new Bucket(this, 'IntelBucket', {
+      versioned: true,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: key,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'ExpireOldVersions', noncurrentVersionExpiration: Duration.days(INTEL_NONCURRENT_DAYS) }],
+      // The lists and their ledger (which finding listed what) outlive the stack, as the audit table does.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'GuardDutyReadsLists',
+        principals: [new AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${INTEL_PREFIX}*`)],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': guardDutyRole }, StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    return { bucket, key };
+  }
+
   /** What operators and `npx cordon` need from the stack (`aws cloudformation describe-stacks --stack-name cordon-responder`). */
   private addOutputs(logGroup: LogGroup): void {
     const outputs: Record<string, { value: string; description: string }> = {
@@ -234,6 +306,10 @@ export class ResponderStack extends Stack {
         description: 'Dead-letter queue: findings that failed five times, or that EventBridge could not deliver',
       },
       AlarmTopicArn: { value: this.alarmTopic.topicArn, description: "Topic of the responder's alarms" },
+      IntelBucketName: {
+        value: this.intelBucket.bucketName,
+        description: "The bucket of cordon's threat and trusted lists: set CORDON_INTEL_BUCKET to it for npx cordon intel",
+      },
       ResponderRoleArn: {
         value: this.functionRole.roleArn,
         description: "The responder Lambda's role: the only principal the member roles trust",
@@ -280,6 +356,30 @@ export class ResponderStack extends Stack {
         sid: 'UpdateSecurityHubFindings',
         actions: ['securityhub:BatchUpdateFindings'],
         resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
+      }),
+    );
+    // cordon's lists (src/intel): the ledger and the lists in the bucket (conditional writes need only PutObject) ...
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadAndWriteLists',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [this.intelBucket.arnForObjects(`${INTEL_PREFIX}*`)],
+      }),
+    );
+    this.intelKey.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // ... and the sets of the GuardDuty administrator (this account) in every region.
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ManageGuardDutyLists',
+        actions: GUARDDUTY_SET_PERMISSIONS.filter((a) => a !== 'guardduty:ListDetectors'),
+        resources: [`arn:${Aws.PARTITION}:guardduty:*:${Aws.ACCOUNT_ID}:detector/*`],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'LetGuardDutyReadIpLists',
+        actions: [...GUARDDUTY_LIST_ROLE_PERMISSIONS],
+        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${GUARDDUTY_SERVICE_ROLE_PATH}`],
       }),
     );
     // Exactly what src/audit/dynamodb-store.ts calls: append (BatchWriteItem), read a
@@ -365,6 +465,11 @@ export class ResponderStack extends Stack {
 
   /** cdk-nag AwsSolutions findings acknowledged, each with its reason (one finding per acknowledgement). */
   private addNagSuppressions(config: CordonConfig): void {
+    Validations.of(this.intelBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        "No server access logs (no other cordon bucket has any to share a log bucket with): only the responder's role writes the bucket, every change to the lists is in cordon's audit trail, and the bucket is versioned; S3 data events in the organization's CloudTrail record object access where required.",
+    });
     const role = Validations.of(this.functionRole);
     role.acknowledge(
       {
@@ -392,6 +497,10 @@ export class ResponderStack extends Stack {
         reason:
           "organizations:ListParents (exemptOus) on any account or OU of this organization: a finding's account is known only at run time; the management account id is not configured.",
       })),
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.intelBucket.node.defaultChild as CfnElement)}.Arn>/${INTEL_PREFIX}*]`,
+        reason: "s3:GetObject and s3:PutObject on cordon's own objects of the intel bucket (the ledger and the lists), nothing else of it.",
+      },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason:

@@ -20,6 +20,8 @@ import { detectorHandlers } from './guardduty/detectors';
 import { findingHandlers, storePublishedFinding, type GuardDutyFindingDeps } from './guardduty/findings';
 import { GuardDutyOrganization } from './guardduty/organization';
 import { GuardDutyStore } from './guardduty/store';
+import { DnsFirewall, type VpcLookup } from './route53resolver/dns-firewall';
+import { GuardDutyLists, type EmulatedList, type ListObjectReader } from './guardduty/threat-lists';
 import { loadServiceModel, locateBotocore } from './model';
 import { OrganizationDirectory, type DelegationRegistry, type OrganizationsLookup } from './organizations';
 import { OrganizationsDelegation } from './organizations-delegation';
@@ -73,6 +75,16 @@ export interface AwsEmulatorOptions {
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * How GuardDuty reads list objects from S3 (the local endpoint reads them from moto).
+   * @default none: an activated list is ERROR
+   */
+  readonly listObjects?: ListObjectReader;
+  /**
+   * Whether a VPC exists (the local endpoint asks moto's EC2), for DNS Firewall's associations.
+   * @default none: every association is refused (VPC not found)
+   */
+  readonly vpcs?: VpcLookup;
 }
 
 /** Input of {@link AwsEmulator.seedOrganization}. */
@@ -127,6 +139,8 @@ export class AwsEmulator {
   private readonly callLog: CallRecord[] = [];
   private readonly now: () => Date;
   private readonly gdDeps: GuardDutyFindingDeps;
+  private readonly gdLists: GuardDutyLists;
+  private readonly dnsFirewall: DnsFirewall;
 
   public constructor(options: AwsEmulatorOptions = {}) {
     const botocoreDir = options.botocoreDir ?? locateBotocore();
@@ -152,6 +166,8 @@ export class AwsEmulator {
       allRegions: () => ALL_REGIONS,
       regionEnabled,
     });
+    this.gdLists = new GuardDutyLists(this.gd, options.listObjects);
+    this.dnsFirewall = new DnsFirewall(options.vpcs);
     this.gdDeps = {
       store: this.gd,
       model: gdModel,
@@ -171,6 +187,7 @@ export class AwsEmulator {
           ...detectorHandlers(this.gd),
           ...findingHandlers(this.gdDeps),
           ...this.gdOrganization.handlers(),
+          ...this.gdLists.handlers(),
         },
       }),
     );
@@ -200,6 +217,16 @@ export class AwsEmulator {
         handlers: accountHandlers(this.regionOpt, this.organizations),
       }),
     );
+    this.services.set(
+      'route53resolver',
+      new EmulatedService({
+        signingName: 'route53resolver',
+        model: loadServiceModel(botocoreDir, 'route53resolver'),
+        validationErrorCode: 'ValidationException',
+        authorize: (ctx) => this.authorize(ctx),
+        handlers: this.dnsFirewall.handlers(),
+      }),
+    );
   }
 
   /**
@@ -207,10 +234,10 @@ export class AwsEmulator {
    * GuardDuty and Security Hub request (known or not, so an unknown one gets
    * an error instead of moto's answer), and the Account operations emulated.
    */
-  public handles(service: string, method: string, path: string, query: URLSearchParams): boolean {
+  public handles(service: string, method: string, path: string, query: URLSearchParams, target?: string): boolean {
     if (service === 'guardduty' || service === 'securityhub') return true;
     const emulated = this.services.get(service);
-    return emulated !== undefined && emulated.implements(method, path, query);
+    return emulated !== undefined && emulated.implements(method, path, query, target);
   }
 
   /** Answer one request for an emulated service. */
@@ -380,6 +407,24 @@ export class AwsEmulator {
       `User: arn:aws:sts::${ctx.accountId}:assumed-role/caller/session is not authorized to perform: ${ctx.service}:${ctx.operation} with an explicit deny in a service control policy`,
       403,
     );
+  }
+
+  /** GuardDuty's lists (entity sets, threat intel sets, IP sets) of an account in a region, with the entries read at activation. */
+  public guardDutyLists(accountId: string, region: string): EmulatedList[] {
+    return this.gdLists.listsOf(accountId, region);
+  }
+
+  /** Regions where GuardDuty has no entity sets yet: their operations answer 404 UnknownOperationException there. */
+  public withoutEntityLists(regions: readonly string[]): void {
+    this.gdLists.withoutEntityLists(regions);
+  }
+
+  /**
+   * What the Route 53 Resolver of a VPC answers a query for `domain` under its DNS Firewall rule groups:
+   * `resolves` when no rule matches, else the matching rule's action (`NXDOMAIN`… for a BLOCK).
+   */
+  public dnsAnswer(accountId: string, region: string, vpcId: string, domain: string): ReturnType<DnsFirewall['answer']> {
+    return this.dnsFirewall.answer(accountId, region, vpcId, domain);
   }
 
   /** Set the Account API's opt-in status of a region for an account. */

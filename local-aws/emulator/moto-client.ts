@@ -92,6 +92,22 @@ export class MotoClient {
     return account;
   }
 
+  /** An S3 GET in moto as `accessKeyId` (path style: `/<bucket>/<key>`, or `/` to list the account's buckets). */
+  public s3Get(accessKeyId: string, path: string): Promise<MotoAnswer> {
+    return this.send('GET', path, { authorization: MotoClient.authorization(accessKeyId, 's3') }, '');
+  }
+
+  /** A JSON 1.0/1.1 or query call to moto as `accessKeyId` in `region` (e.g. EC2 DescribeVpcs). */
+  public query(accessKeyId: string, service: string, region: string, form: Record<string, string>): Promise<MotoAnswer> {
+    const authorization = MotoClient.authorization(accessKeyId, service).replace('/us-east-1/', `/${region}/`);
+    return this.send(
+      'POST',
+      '/',
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization },
+      new URLSearchParams(form).toString(),
+    );
+  }
+
   /** The error for a moto Organizations answer the endpoint cannot use (one wording for every operation). */
   private static motoError(op: string, answer: MotoAnswer): MotoQueryError {
     return new MotoQueryError(`moto's Organizations ${op} answered ${answer.status}: ${answer.body.slice(0, 300)}`);

@@ -6,6 +6,7 @@ import { removeInstanceProfile } from './ec2/remove-instance-profile';
 import { stopInstance } from './ec2/stop-instance';
 import { isolateTransit } from './network/isolate-transit';
 import { blockIp } from './network/block-ip';
+import { blockDomain } from './network/block-domain';
 import { deactivateAccessKey } from './iam/deactivate-access-key';
 import { denyUser } from './iam/deny-user';
 import { revokeRoleSessions } from './iam/revoke-role-sessions';
@@ -25,6 +26,7 @@ export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
       isolateTransit,
       removeInstanceProfile,
       blockIp,
+      blockDomain,
       deactivateAccessKey,
       denyUser,
       revokeRoleSessions,

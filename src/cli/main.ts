@@ -1,6 +1,7 @@
 import { ACTIONS_LIST_COMMAND, runActions } from './actions';
 import { COVERAGE_COMMAND, runCoverage } from './coverage';
 import { ENABLE_COMMAND, runEnable } from './enable';
+import { INTEL_COMMANDS, runIntel } from './intel';
 import type { CliIo } from './io';
 import { usageLine, type CommandSpec } from './options';
 import { RELEASE_COMMAND, runRelease } from './release';
@@ -19,6 +20,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; specs: readonly 
   coverage: { run: runCoverage, summary: COVERAGE_COMMAND.summary, specs: [COVERAGE_COMMAND] },
   release: { run: runRelease, summary: RELEASE_COMMAND.summary, specs: [RELEASE_COMMAND] },
   status: { run: runStatus, summary: STATUS_COMMAND.summary, specs: [STATUS_COMMAND] },
+  intel: {
+    run: runIntel,
+    summary: "cordon's threat and trusted lists in GuardDuty: list, add, remove, sync",
+    specs: INTEL_COMMANDS,
+  },
   actions: { run: runActions, summary: 'list the Security Hub custom actions (runbooks and built-ins)', specs: [ACTIONS_LIST_COMMAND] },
 };
 

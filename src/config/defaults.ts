@@ -95,3 +95,6 @@ export const DEFAULT_ROLE_NAME = 'cordon-responder';
 
 /** Default audit file of the CLI, relative to the working directory. */
 export const DEFAULT_AUDIT_FILE = '.cordon/audit.jsonl';
+
+/** Days an indicator seen in a finding stays on cordon's threat list (`CORDON_INTEL_TTL_DAYS`). */
+export const DEFAULT_INTEL_TTL_DAYS = 30;

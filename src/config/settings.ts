@@ -31,6 +31,14 @@ export interface ResponderSettings {
   readonly dryRun: boolean;
   /** Blast-radius caps on automatic containments. */
   readonly circuit: CircuitLimits;
+  /** cordon's threat and trusted lists: their bucket (undefined: not shared), how long a finding's indicators stay, which regions get them. */
+  readonly intel: {
+    readonly bucket: string | undefined;
+    /** The bucket's region: the responder's own (`AWS_REGION`), where the stack creates it. */
+    readonly bucketRegion: string;
+    readonly ttlDays: number;
+    readonly regions: readonly string[];
+  };
 }
 
 /** The flags of the responder's commands that are settings. */
@@ -102,6 +110,12 @@ export function checkResponderSettings(
   } else {
     audit = { kind: 'file', file: path.resolve(readSetting(S.auditFile, { responder: 'auditFile' }, raw('auditFile'), issues)) };
   }
+  const intel = {
+    bucket: readSetting(S.intelBucket, { responder: 'intelBucket' }, raw('intelBucket'), issues),
+    bucketRegion: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ttlDays: readSetting(S.intelTtlDays, { responder: 'intelTtlDays' }, raw('intelTtlDays'), issues),
+    regions: readSetting(S.intelRegions, { responder: 'intelRegions' }, raw('intelRegions'), issues),
+  };
   const dryRunFlag = flags.dryRun === true ? flag('dryRun', 'true') : undefined;
   const dryRun = readSetting(S.dryRun, { responder: 'dryRun' }, raw('dryRun', dryRunFlag), issues);
   const runbooksDir = path.resolve(
@@ -122,6 +136,7 @@ export function checkResponderSettings(
       audit,
       dryRun,
       circuit,
+      intel,
     },
   };
 }

@@ -26,6 +26,7 @@ import {
   DEFAULT_ENABLER_FUNCTION_ROLE_NAME,
   DEFAULT_ENABLER_SCHEDULE,
   DEFAULT_EXEMPT_TAG,
+  DEFAULT_INTEL_TTL_DAYS,
   DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_RESPONDER_FUNCTION_ROLE_NAME,
@@ -307,6 +308,36 @@ export const RESPONDER_SETTINGS = {
     invalid: notBoolean,
     default: false,
     defaultText: 'false',
+  }),
+  intelBucket: runtime({
+    summary: "S3 bucket (security account) of cordon's threat and trusted lists; unset: indicators are not shared with GuardDuty",
+    env: 'CORDON_INTEL_BUCKET',
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .optional(),
+    invalid: (v) => `"${v}" is not an S3 bucket name (3-63 of lowercase letters, digits, dots and hyphens)`,
+    default: undefined,
+    defaultText: 'none',
+    deployed: { setByStack: 'the stack creates the list bucket' },
+  }),
+  intelTtlDays: runtime({
+    summary: 'days an indicator seen in a finding stays on the threat list (seen again: from then)',
+    env: 'CORDON_INTEL_TTL_DAYS',
+    schema: numberText(1, 365, true),
+    invalid: (v) => `"${v}" must be a whole number from 1 to 365`,
+    default: DEFAULT_INTEL_TTL_DAYS,
+    defaultText: String(DEFAULT_INTEL_TTL_DAYS),
+    deployed: 'by-name',
+  }),
+  intelRegions: runtime({
+    summary: "regions whose GuardDuty administrator gets cordon's lists (comma-separated; the findings' regions are always added)",
+    env: 'CORDON_INTEL_REGIONS',
+    schema: listText(regionName),
+    invalid: (r) => `"${r}" is not a region name (e.g. us-east-1)`,
+    default: [] as readonly string[],
+    defaultText: "the findings' regions",
+    deployed: { setByStack: 'the stack passes cordon:regions' },
   }),
   circuitAccountLimit: runtime({
     summary: 'resources contained automatically per account per window',

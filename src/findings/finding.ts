@@ -87,6 +87,11 @@ export interface Finding {
   readonly accessKey: FindingAccessKey | undefined;
   readonly buckets: readonly string[];
   readonly remoteIps: readonly RemoteIp[];
+  /**
+   * Domains the finding's resource queried (`service.action.dnsRequestAction.domain`: DNS findings of EC2
+   * and of Runtime Monitoring). Absent: none.
+   */
+  readonly domains?: readonly string[];
   readonly origin: FindingOrigin;
 }
 

@@ -80,6 +80,7 @@ export const guardDutyFindingSchema = z.looseObject({
         .looseObject({
           actionType: z.string().optional(),
           networkConnectionAction: z.looseObject({ connectionDirection: z.string().optional(), remoteIpDetails }).optional(),
+          dnsRequestAction: z.looseObject({ domain: z.string().optional() }).optional(),
           awsApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
           kubernetesApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
           rdsLoginAttemptAction: z.looseObject({ remoteIpDetails }).optional(),

@@ -39,6 +39,7 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
       : undefined,
     buckets: (f.resource.s3BucketDetails ?? []).flatMap((b) => (b.name ? [b.name] : [])),
     remoteIps: remoteIps(f),
+    ...domainsOf(f),
     origin,
   };
 }
@@ -73,6 +74,12 @@ function remoteIps(f: GuardDutyFindingJson): RemoteIp[] {
   add(action?.kubernetesApiCallAction?.remoteIpDetails, 'INBOUND');
   add(action?.rdsLoginAttemptAction?.remoteIpDetails, 'INBOUND');
   return found;
+}
+
+/** The domain a DNS finding names (EC2 and Runtime Monitoring DNS findings alike put it in `dnsRequestAction`). */
+function domainsOf(f: GuardDutyFindingJson): Pick<Finding, 'domains'> {
+  const domain = f.service?.action?.dnsRequestAction?.domain?.trim();
+  return domain ? { domains: [domain] } : {};
 }
 
 /** `AccountId` → `accountId`, recursively: the SDK's/CLI's GetFindings shape back to the wire shape. */

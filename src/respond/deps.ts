@@ -1,4 +1,5 @@
 import type { MemberCredentialsCache } from '../aws/credentials';
+import type { IntelLists } from '../intel/lists';
 import type { ResponsePolicy } from '../runbooks/decide';
 import type { Runbook } from '../runbooks/runbook';
 import type { SecurityHubWriter } from '../securityhub/writer';
@@ -19,4 +20,6 @@ export interface ResponderDeps extends ExecuteDeps {
   readonly concurrency: number;
   /** Principal recorded in the audit trail. */
   readonly actor?: string;
+  /** cordon's threat and trusted lists (the list bucket is set): the findings' indicators are shared there. @default not shared */
+  readonly intel?: IntelLists;
 }

@@ -5,6 +5,7 @@ import { recordAudit } from './audit-records';
 import { runBuiltins } from './builtins';
 import type { ResponderDeps } from './deps';
 import { organizationPaths } from './exemptions';
+import { shareIndicators } from './indicators';
 import { resolve, type ResolvedFinding } from './resolve';
 import type { FindingResult } from './result';
 import { securityHubResult, shapeAll, type Shaped } from './shape';
@@ -42,7 +43,9 @@ async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Pro
   // Exemption screen → circuit admission → leases → execution → audit record, resource by resource.
   const acting = findings.filter((r) => r.decision.decision === 'act' && !r.decision.builtin);
   const { executions, audited } = await act(acting, deps);
-  const shaped = shapeAll(resolved, builtins, executions);
+  // The indicators of what was acted on → cordon's threat list: one ledger change and one update per region for the batch (audited there).
+  const shared = await shareIndicators(acting, executions, deps);
+  const shaped = shapeAll(resolved, builtins, shared);
   // What acted was audited as each resource finished; the rest (skips, holds, exemptions) now. Built-ins audit themselves.
   const unrecorded = findings.filter((r) => !r.decision.builtin && !audited.has(r));
   await recordAudit(

@@ -8,10 +8,28 @@ import { MemberCredentialsCache } from '../aws/credentials';
 import type { ResponderSettings } from '../config/settings';
 import { GuardDutyArchiver } from '../guardduty/archiver';
 import { ACTIONS } from '../actions/registry';
+import { indicatorGuard } from '../intel/indicators';
+import { IntelLists } from '../intel/lists';
 import { loadRunbooks } from '../runbooks/load';
 import { SecurityHubWriter } from '../securityhub/writer';
 import { CircuitBreaker } from './circuit';
 import type { ResponderDeps } from './responder';
+
+/** cordon's lists when a list bucket is set (the findings' indicators are shared), else undefined. */
+export function intelLists(settings: ResponderSettings, clients: ClientFactory, now: () => Date): IntelLists | undefined {
+  const { bucket, bucketRegion, ttlDays, regions } = settings.intel;
+  if (!bucket) return undefined;
+  return new IntelLists({
+    clients,
+    bucket,
+    bucketRegion,
+    regions,
+    ttlMs: ttlDays * 86_400_000,
+    now,
+    dryRun: settings.dryRun,
+    guard: indicatorGuard(process.env, bucket),
+  });
+}
 
 /** The responder's dependencies plus what must be closed at the end. */
 export interface Responder {
@@ -62,6 +80,7 @@ export function buildResponder(
     responderRoleName: settings.roleName,
     concurrency: settings.concurrency,
     actor: overrides.actor,
+    intel: intelLists(settings, clients, overrides.now ?? (() => new Date())),
   };
   return { deps, clients, close: () => clients.destroy() };
 }

@@ -1,6 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CIRCUIT_METRIC } from '../../src/handlers/responder';
+import { INTEL_PREFIX } from '../../src/intel/bucket';
+import { GUARDDUTY_LIST_ROLE_PERMISSIONS, GUARDDUTY_SERVICE_ROLE_PATH } from '../../src/intel/guardduty-sets';
 import { RESPONDER_ENV } from '../../src/config/settings';
 import type { CustomActionSpec } from '../../src/runbooks/custom-actions';
 import { DEFAULT_MAX_CONCURRENCY } from '../../src/config/defaults';
@@ -9,6 +11,7 @@ import {
   CUSTOM_ACTION_DETAIL_TYPE,
   customActionRuleGroups,
   EVENT_PATTERN_MAX_CHARS,
+  INTEL_NONCURRENT_DAYS,
   LAMBDA_RUNBOOKS_DIR,
   MAX_RECEIVE_COUNT,
   RESPONDER_TIMEOUT_SECONDS,
@@ -36,6 +39,8 @@ describe('responder stack (security account, home region)', () => {
   let queueId: string;
   let dlqId: string;
   let keyId: string;
+  let bucketId: string;
+  let intelKeyId: string;
   let tableId: string;
   let fnId: string;
 
@@ -45,7 +50,9 @@ describe('responder stack (security account, home region)', () => {
     resources = (template.toJSON() as { Resources: Resources }).Resources;
     dlqId = logicalIdOf(template, 'AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 });
     queueId = logicalIdOf(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
-    keyId = logicalIdOf(template, 'AWS::KMS::Key');
+    keyId = logicalIdOf(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('findings queue') });
+    bucketId = logicalIdOf(template, 'AWS::S3::Bucket');
+    intelKeyId = logicalIdOf(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('intel bucket') });
     tableId = logicalIdOf(template, 'AWS::DynamoDB::Table');
     fnId = logicalIdOf(template, 'AWS::Lambda::Function', { Handler: 'index.handler' });
   });
@@ -261,7 +268,7 @@ describe('responder stack (security account, home region)', () => {
     });
   });
 
-  it('outputs what operators and `npx cordon` need: the audit table, logs, function, queues, alarm topic and responder role', () => {
+  it('outputs what operators and `npx cordon` need: the audit table, logs, function, queues, alarm topic, intel bucket and responder role', () => {
     // Prepare
     const roleId = logicalIdOf(template, 'AWS::IAM::Role', { RoleName: synth.config.functionRoleName });
     const logsId = logicalIdOf(template, 'AWS::Logs::LogGroup');
@@ -275,12 +282,14 @@ describe('responder stack (security account, home region)', () => {
       QueueUrl: { Ref: queueId },
       DeadLetterQueueUrl: { Ref: dlqId },
       AlarmTopicArn: { Ref: topicId },
+      IntelBucketName: { Ref: bucketId },
       ResponderRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
     });
     expect(outputs.AuditTableName?.Description).toMatch(/CORDON_AUDIT_TABLE/);
+    expect(outputs.IntelBucketName?.Description).toMatch(/CORDON_INTEL_BUCKET/);
   });
 
-  it('passes the validated configuration to the Lambda, plus the audit table and the bundled runbooks', () => {
+  it('passes the validated configuration to the Lambda, plus the audit table, the bundled runbooks, the intel bucket and the regions', () => {
     // Prepare
     const env = (resources[fnId]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     // Assess
@@ -290,6 +299,8 @@ describe('responder stack (security account, home region)', () => {
       CORDON_CIRCUIT_ORG_LIMIT: '40',
       CORDON_AUDIT_TABLE: { Ref: tableId },
       CORDON_RUNBOOKS_DIR: LAMBDA_RUNBOOKS_DIR,
+      CORDON_INTEL_BUCKET: { Ref: bucketId },
+      CORDON_INTEL_REGIONS: TEST_CONTEXT['cordon:regions'],
       NODE_OPTIONS: '--enable-source-maps',
     });
     expect(Object.keys(env).filter((k) => k !== 'NODE_OPTIONS' && !(RESPONDER_ENV as readonly string[]).includes(k))).toEqual([]);
@@ -353,6 +364,117 @@ describe('responder stack (security account, home region)', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TEST_CONTEXT['cordon:alarmEmail'] });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: synth.config.logRetentionDays });
+  });
+
+  it("keeps cordon's lists in a versioned, private, TLS-only bucket encrypted with its own retained, rotated key", () => {
+    // Assess
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [intelKeyId, 'Arn'] } } },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: INTEL_NONCURRENT_DAYS } })] },
+      },
+    });
+    expect(resources[intelKeyId]).toMatchObject({
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
+    expect(intelKeyId).not.toBe(keyId);
+  });
+
+  it("lets GuardDuty's service-linked role read the lists: s3:GetObject on cordon's objects and kms:Decrypt through S3, and denies plain HTTP", () => {
+    // Prepare
+    const guardDutyRole = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${GUARDDUTY_SERVICE_ROLE_PATH}`]],
+    };
+    const bucketPolicy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy');
+    const statements = (bucketPolicy?.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+    const keyStatements = (resources[intelKeyId]?.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+    // Assess
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        {
+          Sid: 'GuardDutyReadsLists',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Principal: { AWS: '*' },
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${INTEL_PREFIX}*`]] },
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': guardDutyRole },
+            StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } },
+          },
+        },
+      ]),
+    );
+    expect(keyStatements).toContainEqual({
+      Sid: 'GuardDutyReadsListsThroughS3',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Principal: { AWS: '*' },
+      Resource: '*',
+      Condition: {
+        ArnEquals: { 'aws:PrincipalArn': guardDutyRole },
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+          'aws:PrincipalAccount': { Ref: 'AWS::AccountId' },
+        },
+      },
+    });
+    // Nobody else but the account (IAM policies) may use the key.
+    expect(keyStatements.filter((st) => st.Sid !== 'GuardDutyReadsListsThroughS3').map((st) => st.Principal)).toEqual([
+      { AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+    ]);
+  });
+
+  it("lets the responder write only cordon's objects, manage the GuardDuty sets of this account and let GuardDuty read IP lists", () => {
+    // Prepare
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
+    const statements = policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+    const bySid = (sid: string) => statements.find((st) => st.Sid === sid);
+    // Assess
+    expect(bySid('ReadAndWriteLists')).toEqual({
+      Sid: 'ReadAndWriteLists',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${INTEL_PREFIX}*`]] },
+    });
+    expect(bySid('ManageGuardDutyLists')).toMatchObject({
+      Action: expect.arrayContaining(['guardduty:CreateThreatEntitySet', 'guardduty:UpdateThreatEntitySet', 'guardduty:UpdateIPSet']),
+      Resource: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':guardduty:*:', { Ref: 'AWS::AccountId' }, ':detector/*']],
+      },
+    });
+    expect(bySid('LetGuardDutyReadIpLists')).toMatchObject({
+      Action: [...GUARDDUTY_LIST_ROLE_PERMISSIONS].sort(),
+      Resource: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${GUARDDUTY_SERVICE_ROLE_PATH}`]],
+      },
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: { 'Fn::GetAtt': [intelKeyId, 'Arn'] },
+    });
   });
 
   it('lets the responder assume only the member role, only inside the organization', () => {

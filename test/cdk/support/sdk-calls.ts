@@ -34,6 +34,7 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-guardduty': 'guardduty',
   '@aws-sdk/client-iam': 'iam',
   '@aws-sdk/client-organizations': 'organizations',
+  '@aws-sdk/client-route53resolver': 'route53resolver',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-securityhub': 'securityhub',
   '@aws-sdk/client-sts': 'sts',
@@ -45,6 +46,17 @@ export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
   's3:DeletePublicAccessBlock': 's3:DeleteBucketPublicAccessBlock',
+};
+
+/**
+ * Dependent actions: what IAM also checks when an operation is called, as the
+ * Service Authorization Reference lists them ("Dependent actions" column).
+ * AssociateFirewallRuleGroup: "Actions, resources, and condition keys for
+ * Amazon Route 53 Resolver",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53resolver.html
+ */
+export const IAM_DEPENDENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'route53resolver:AssociateFirewallRuleGroup': ['ec2:DescribeVpcs'],
 };
 
 /** Calls in one file (not following imports). */
@@ -79,13 +91,12 @@ export function scanFile(file: string, root: string): SdkCall[] {
     if (!prefix)
       throw new Error(`${rel}: ${via} comes from ${pkg}, which test/cdk/support/sdk-calls.ts does not map to an IAM service prefix`);
     const action = `${prefix}:${operation}`;
-    calls.push({
-      file: rel,
-      line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
-      iamAction: IAM_ACTION_RENAMES[action] ?? action,
-      via,
-      inUndo: insideUndo(node),
-    });
+    const iamAction = IAM_ACTION_RENAMES[action] ?? action;
+    const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+    const inUndo = insideUndo(node);
+    calls.push({ file: rel, line, iamAction, via, inUndo });
+    for (const dependent of IAM_DEPENDENT_ACTIONS[iamAction] ?? [])
+      calls.push({ file: rel, line, iamAction: dependent, via: `${via} (dependent action)`, inUndo });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isNewExpression(node)) {

@@ -165,6 +165,7 @@ describe('every registered action that restores', () => {
       'iam.deactivate-access-key',
       'iam.deny-user',
       'iam.revoke-role-sessions',
+      'network.block-domain',
       'network.block-ip',
       'network.isolate-transit',
     ]);

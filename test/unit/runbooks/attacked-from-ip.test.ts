@@ -80,9 +80,9 @@ describe('what the circuit breaker counts (hasDisruptiveStep)', () => {
     expect(hasDisruptiveStep(actor)).toBe(true);
   });
 
-  it('marks evidence, protection, address blocks and archiving as not disruptive, and every other action as disruptive', () => {
+  it('marks evidence, protection, address and domain blocks and archiving as not disruptive, and every other action as disruptive', () => {
     // Assess
     const calm = [...ACTIONS.values()].filter((a) => !a.disruptive).map((a) => a.name).sort();
-    expect(calm).toEqual(['ec2.protect', 'ec2.snapshot', 'guardduty.archive', 'network.block-ip']);
+    expect(calm).toEqual(['ec2.protect', 'ec2.snapshot', 'guardduty.archive', 'network.block-domain', 'network.block-ip']);
   });
 });
