@@ -39,6 +39,8 @@ const ecs = (resource: string): string => `arn:\${AWS::Partition}:ecs:*:\${AWS::
 const rds = (resource: string): string => `arn:\${AWS::Partition}:rds:*:\${AWS::AccountId}:${resource}`;
 /** Every RDS resource of the account: databases, clusters, their snapshots, and the groups ModifyDB* authorizes with them. */
 const ACCOUNT_RDS: PermissionScope = { resources: [rds('*')] };
+/** Every EKS resource of the account (clusters, Pod Identity associations): reads only. */
+const ACCOUNT_EKS: PermissionScope = { resources: ['arn:${AWS::Partition}:eks:*:${AWS::AccountId}:*'] };
 /** Every Lambda function and event source mapping of the account. */
 const ACCOUNT_LAMBDA: PermissionScope = { resources: [lambda('*')] };
 /** Snapshots and AMIs (their ARNs carry no account; only the owner may change their sharing). */
@@ -300,8 +302,16 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
     why: "rds.isolate (custom action only) replaces an Aurora cluster's security groups; release restores them",
   },
   'eks:ListTagsForResource': {
-    scopes: [{ resources: ['arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*'] }],
+    scopes: [ACCOUNT_EKS],
     why: 'clusters of the account',
+  },
+  'eks:ListPodIdentityAssociations': {
+    scopes: [ACCOUNT_EKS],
+    why: "eks.revoke-pod-role finds the Pod Identity association of the pod's service account; the account's EKS resources",
+  },
+  'eks:DescribePodIdentityAssociation': {
+    scopes: [ACCOUNT_EKS],
+    why: "eks.revoke-pod-role reads the association's role; the account's EKS resources",
   },
   'eks:TagResource': {
     scopes: [{ resources: ['arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*'], conditions: CORDON_TAG_KEYS }],

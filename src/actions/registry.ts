@@ -24,6 +24,7 @@ import { denyObjectRead } from './s3/deny-object-read';
 import { restrictSnapshot } from './ec2/restrict-snapshot';
 import { restrictImage } from './ec2/restrict-image';
 import { tagRecoveryPoint } from './backup/tag-recovery-point';
+import { revokePodRole } from './eks/revoke-pod-role';
 import { tagCluster } from './eks/tag-cluster';
 import type { ActionDefinition } from './types';
 
@@ -58,6 +59,7 @@ export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
       restrictImage,
       tagRecoveryPoint,
       tagCluster,
+      revokePodRole,
     ] satisfies ReadonlyArray<ActionDefinition<unknown>>
   ).map((a) => [a.name, a]),
 );

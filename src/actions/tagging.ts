@@ -23,7 +23,8 @@ const prior = z.object({ tags: z.record(z.string(), z.string().nullable()) });
 
 /**
  * The tags cordon wrote.
- * @example { tags: { 'cordon:finding-id': '5eb0…', 'cordon:finding-type': 'Backdoor:Lambda/C&CActivity.B', 'cordon:contained-at': '2026-11-24T10:00:00.000Z' } }
+ * @example { tags: { 'cordon:finding-id': '5eb0…', 'cordon:finding-type': 'Backdoor:Lambda/C&CActivity.B',
+ *   'cordon:contained-at': '2026-11-24T10:00:00.000Z' } }
  */
 const changed = z.object({ tags: z.record(z.string(), z.string()) });
 
@@ -55,7 +56,9 @@ export interface TagActionSpec {
  * says `already`), dry-run aware, recording the values it overwrote; release
  * keeps the tags (evidence). Not disruptive: nothing stops.
  */
-export function defineTagAction(spec: TagActionSpec): ActionDefinition<Record<string, never>, z.output<typeof prior>, z.output<typeof changed>> {
+export function defineTagAction(
+  spec: TagActionSpec,
+): ActionDefinition<Record<string, never>, z.output<typeof prior>, z.output<typeof changed>> {
   return defineAction({
     name: spec.name,
     summary: spec.summary,
@@ -75,9 +78,18 @@ export function defineTagAction(spec: TagActionSpec): ActionDefinition<Record<st
         return [report.already(resource.id, `${resource.id} is already tagged with this finding`, residuals)];
       const tags = findingTags(ctx.finding, ctx.now);
       const before = { tags: Object.fromEntries(Object.keys(tags).map((k) => [k, current[k] ?? null])) };
-      if (ctx.dryRun) return [report.planned(resource.id, `would tag ${resource.id} with the finding id, type and time`, { prior: before, ...residuals })];
+      if (ctx.dryRun)
+        return [
+          report.planned(resource.id, `would tag ${resource.id} with the finding id, type and time`, { prior: before, ...residuals }),
+        ];
       await spec.write(ctx, resource.arn, tags);
-      return [report.done(resource.id, `tagged ${resource.id} with the finding id, type and time`, { prior: before, changed: { tags }, ...residuals })];
+      return [
+        report.done(resource.id, `tagged ${resource.id} with the finding id, type and time`, {
+          prior: before,
+          changed: { tags },
+          ...residuals,
+        }),
+      ];
     },
   });
 }

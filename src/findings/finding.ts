@@ -77,6 +77,12 @@ export interface FindingKubernetes {
   readonly groups: readonly string[];
   /** `namespace/name` of the pod (or other workload), when the finding names one. */
   readonly workload: string | undefined;
+  /**
+   * The workload's namespace and Kubernetes service account, when the finding
+   * names them: EKS Pod Identity maps (cluster, namespace, service account) to
+   * the IAM role its pods receive.
+   */
+  readonly serviceAccount: { readonly namespace: string; readonly name: string } | undefined;
 }
 
 /** The RDS database a login-activity finding is about, and the database user. */

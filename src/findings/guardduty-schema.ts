@@ -78,7 +78,9 @@ export const guardDutyFindingSchema = z.looseObject({
         principalId: z.string().optional(),
       })
       .optional(),
-    s3BucketDetails: z.array(z.looseObject({ name: z.string().optional(), s3ObjectDetails: z.array(s3ObjectDetailSchema).optional() })).optional(),
+    s3BucketDetails: z
+      .array(z.looseObject({ name: z.string().optional(), s3ObjectDetails: z.array(s3ObjectDetailSchema).optional() }))
+      .optional(),
     lambdaDetails: lambdaDetailsSchema.optional(),
     ecsClusterDetails: ecsClusterDetailsSchema.optional(),
     containerDetails: containerDetailsSchema.optional(),
