@@ -77,6 +77,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
         trustedServices: (key) => motoClient.trustedServices(key),
         describeAccount: (key, accountId) => motoClient.describeAccount(key, accountId),
       },
+      eksClusters: (key, region, clusterName) => motoClient.clusterExists(key, region, clusterName),
     });
   } catch (err) {
     motoClient.close();
