@@ -70,7 +70,10 @@ describe('respond: every finding family', () => {
       s3: new S3Client({ ...cfg, forcePathStyle: true }),
     };
   }, 180_000);
-  afterAll(async () => local?.stop());
+  afterAll(async () => {
+    for (const client of Object.values(clients ?? {})) client.destroy();
+    await local?.stop();
+  });
 
   /** The inline policies cordon's revocation wrote on a role. */
   const revocation = async (roleName: string): Promise<string | undefined> => {
