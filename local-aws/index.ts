@@ -15,5 +15,6 @@ export { startLocalAws, MotoMissingError, MotoStartError, type LocalAws, type St
 export { LOCAL_CREDENTIALS, pointSdkAt } from './sdk-env';
 export { DEFAULT_REGIONS, OPT_IN_REGIONS, ALL_REGIONS } from './emulator/account';
 export { buildWorld, type World, type WorldInstance, type WorldOptions } from './demo/world';
+export { buildFamilies, familyFindings, type Families } from './demo/families';
 export { sampleFinding, guardDutyEvent, instanceTarget, findingIdFor, type SampleTarget } from './demo/findings';
 export * from './faults';

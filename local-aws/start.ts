@@ -103,6 +103,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
         });
         return answer.status === 200 && answer.body.includes(`<vpcId>${vpcId}</vpcId>`);
       },
+      eksClusters: (key, region, clusterName) => motoClient.clusterExists(key, region, clusterName),
     });
   } catch (err) {
     motoClient.close();

@@ -15,7 +15,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { guardDutyEvent, sampleFinding, buildWorld, type World, MotoMissingError, startLocalAws, type LocalAws } from '../local-aws';
+import {
+  guardDutyEvent,
+  sampleFinding,
+  buildWorld,
+  buildFamilies,
+  familyFindings,
+  type World,
+  MotoMissingError,
+  startLocalAws,
+  type LocalAws,
+} from '../local-aws';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The security account's bucket of cordon's threat list (the responder stack creates it when deployed). */
@@ -130,7 +140,12 @@ async function main(): Promise<number> {
       memberAccountIds: world.memberAccountIds,
       regions: world.regions,
     });
-    const findings = findingsFor(world);
+    const families = await buildFamilies(world, local.endpoint);
+    console.log(
+      `   and in ${families.accountId} ${families.region}: Lambda ${families.lambda.functionName}, ECS task of ${families.task.clusterArn.split('/').pop()}, RDS ${families.database.instanceId}, EKS ${families.eks.clusterName}, s3://${families.object.bucket}/${families.object.key}, ${families.snapshot.snapshotId}, ${families.image.imageId}`,
+    );
+    // One finding of every 2026 family (malware, runtime, Lambda, RDS, S3 object, Kubernetes, attack sequence).
+    const findings = [...findingsFor(world), ...Object.values(familyFindings(world, families))];
     for (const f of findings) local.emulator.publishGuardDutyFinding(f);
     const file = path.join(work, 'findings.jsonl');
     fs.writeFileSync(file, findings.map((f) => JSON.stringify(guardDutyEvent(f))).join('\n') + '\n');
@@ -143,6 +158,8 @@ async function main(): Promise<number> {
       CORDON_AUDIT_FILE: path.join(work, 'audit.jsonl'),
       CORDON_INTEL_BUCKET: INTEL_BUCKET,
       CORDON_INTEL_REGIONS: world.regions.join(','),
+      // Every family acts in one member account: the circuit breaker (default 5 containments an hour per account) would hold most.
+      CORDON_CIRCUIT_ACCOUNT_LIMIT: '30',
       AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
     };
     await createIntelBucket(local.endpoint, world.regions[0] ?? 'us-east-1');

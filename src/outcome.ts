@@ -45,6 +45,41 @@ export const RESIDUAL_CHANNELS = {
   'user-temporary-credentials': "the user's temporary session keys stay valid: deny the user (iam.deny-user)",
   /** cordon never acts on the root user. */
   'root-credentials': 'the root user cannot be contained by cordon: secure it by hand (password, access keys, MFA)',
+  /** A throttled Lambda function's invocations already running when its reserved concurrency went to 0 run to their end. */
+  'running-invocations':
+    'invocations already running when the function was throttled run to their end (at most its timeout, 15 minutes): review its logs',
+  /** A step with `when: { trigger: custom-action }` did not run automatically (e.g. isolating an EKS node other pods share). */
+  'custom-action-steps': 'part of the runbook runs only from its Security Hub custom action: run it once you confirm the finding',
+  /**
+   * A blocked address does not stop the database user logging in from
+   * elsewhere, and cordon cannot change a database password (GuardDuty's
+   * "Remediating a potentially compromised database": rotate the user's credentials).
+   */
+  'database-credentials': "the database user's password is unchanged (cordon cannot change a database password): rotate it",
+  /** A database moved into the quarantine group keeps the sessions already open (RDS's interfaces are AWS's: no allow-all hop). */
+  'database-connections': 'database sessions opened before the quarantine stay open: end them in the database, or reboot it',
+  /**
+   * A stopped ECS task of a service is replaced by the service with a new
+   * task from the same task definition (and image): GuardDuty's "Remediating
+   * Runtime Monitoring findings" (compromised container images).
+   */
+  'service-replacement': "the task's ECS service starts a replacement from the same task definition: fix or roll back its image",
+  /**
+   * The Kubernetes user of an EKS audit-log finding is no IAM principal of
+   * the finding's account (a service account, a certificate, an alias):
+   * Kubernetes RBAC is out of cordon's reach (GuardDuty's "Remediating EKS
+   * Protection findings": compromised Kubernetes users).
+   */
+  'kubernetes-user': "the Kubernetes user is not an IAM principal cordon can contain: revoke its access in the cluster's RBAC by hand",
+  /**
+   * EKS authenticates an IAM principal with a presigned `sts:GetCallerIdentity`,
+   * which no IAM policy can deny (STS API Reference, GetCallerIdentity): a
+   * denied user's keys and a role's revoked sessions still reach the cluster
+   * until its access entry or `aws-auth` mapping is removed (EKS User Guide,
+   * "Grant IAM users and roles access to Kubernetes APIs").
+   */
+  'kubernetes-iam-authentication':
+    'the IAM principal still authenticates to the cluster (EKS uses sts:GetCallerIdentity, which no IAM policy denies): remove its access entry or aws-auth mapping',
 } as const;
 
 /** A channel a containment may leave open (see {@link RESIDUAL_CHANNELS}). */

@@ -8,8 +8,9 @@ export const TAG_GUARD_POLICY_NAME = 'cordon-tag-guard';
 
 /**
  * The tag calls of the resources cordon contains and exempts: EC2 (instances,
- * interfaces, groups…), IAM users and roles, S3 buckets (PutBucketTagging, and
- * TagResource/UntagResource for buckets with ABAC on).
+ * interfaces, groups, snapshots, AMIs…), IAM users and roles, S3 buckets
+ * (PutBucketTagging, and TagResource/UntagResource for buckets with ABAC on),
+ * Lambda functions, ECS tasks, RDS databases, EKS clusters, recovery points.
  */
 export const TAG_ACTIONS = [
   'ec2:CreateTags',
@@ -22,6 +23,16 @@ export const TAG_ACTIONS = [
   's3:DeleteBucketTagging',
   's3:TagResource',
   's3:UntagResource',
+  'lambda:TagResource',
+  'lambda:UntagResource',
+  'ecs:TagResource',
+  'ecs:UntagResource',
+  'rds:AddTagsToResource',
+  'rds:RemoveTagsFromResource',
+  'eks:TagResource',
+  'eks:UntagResource',
+  'backup:TagResource',
+  'backup:UntagResource',
 ] as const;
 
 /**

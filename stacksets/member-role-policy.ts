@@ -32,6 +32,21 @@ const ec2 = (resource: string): string => `arn:\${AWS::Partition}:ec2:*:\${AWS::
 const iam = (resource: string): string => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${resource}`;
 /** EC2 snapshot ARNs carry no account id. */
 const SNAPSHOTS = 'arn:${AWS::Partition}:ec2:*::snapshot/*';
+/** Neither do AMI ARNs. */
+const IMAGES = 'arn:${AWS::Partition}:ec2:*::image/*';
+const lambda = (resource: string): string => `arn:\${AWS::Partition}:lambda:*:\${AWS::AccountId}:${resource}`;
+const ecs = (resource: string): string => `arn:\${AWS::Partition}:ecs:*:\${AWS::AccountId}:${resource}`;
+const rds = (resource: string): string => `arn:\${AWS::Partition}:rds:*:\${AWS::AccountId}:${resource}`;
+/** Every RDS resource of the account: databases, clusters, their snapshots, and the groups ModifyDB* authorizes with them. */
+const ACCOUNT_RDS: PermissionScope = { resources: [rds('*')] };
+/** Every EKS resource of the account (clusters, Pod Identity associations): reads only. */
+const ACCOUNT_EKS: PermissionScope = { resources: ['arn:${AWS::Partition}:eks:*:${AWS::AccountId}:*'] };
+/** Every Lambda function and event source mapping of the account. */
+const ACCOUNT_LAMBDA: PermissionScope = { resources: [lambda('*')] };
+/** Snapshots and AMIs (their ARNs carry no account; only the owner may change their sharing). */
+const SNAPSHOTS_AND_IMAGES: PermissionScope = { resources: [SNAPSHOTS, IMAGES] };
+/** Only cordon's own tag keys (the finding id, type and time). */
+const CORDON_TAG_KEYS = { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } };
 /** The AWS managed policy iam.deny-user attaches (src/actions/iam/deny-user.ts), in the member account's partition. */
 const AWS_DENY_ALL = 'arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll';
 const ANY = ['*'] as const;
@@ -131,8 +146,10 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
         resources: [ec2('security-group/*'), SNAPSHOTS],
         conditions: { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } },
       },
+      // A malicious snapshot or AMI is tagged with the finding (cordon:* keys only): neither key opens anything to cordon.
+      { resources: [SNAPSHOTS, IMAGES], conditions: CORDON_TAG_KEYS },
     ],
-    why: 'only cordon:* tag keys on existing instances; security groups and snapshots only when cordon creates them',
+    why: 'only cordon:* tag keys on existing instances, malicious snapshots and AMIs; security groups and snapshots only when cordon creates them',
   },
   'ec2:ModifyNetworkInterfaceAttribute': {
     scopes: [{ resources: [ec2('network-interface/*'), ec2('security-group/*')] }],
@@ -209,6 +226,135 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
     why: 'buckets owned by the account (aws:ResourceAccount; S3 ARNs carry no account)',
   },
   's3:GetBucketTagging': { scopes: [sameAccountBuckets], why: 'exemption check; buckets owned by the account' },
+  's3:GetBucketPolicy': {
+    scopes: [sameAccountBuckets],
+    why: 's3.deny-object-read reads the policy it adds its statement to; buckets owned by the account',
+  },
+  's3:PutBucketPolicy': {
+    scopes: [sameAccountBuckets],
+    why: "s3.deny-object-read adds a Deny statement beside the bucket's others (release removes it); buckets owned by the account",
+  },
+  's3:DeleteBucketPolicy': {
+    scopes: [sameAccountBuckets],
+    why: "release deletes a policy cordon created, once cordon's statement was its only one; buckets owned by the account",
+  },
+  'ec2:DescribeTags': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ec2:DescribeSnapshotAttribute': {
+    scopes: [SNAPSHOTS_AND_IMAGES],
+    why: 'who may create volumes from a malicious snapshot (EC2 snapshot ARNs carry no account)',
+  },
+  'ec2:ModifySnapshotAttribute': {
+    scopes: [SNAPSHOTS_AND_IMAGES],
+    why: "removing (and release: restoring) a malicious snapshot's sharing; only the owner can, so only the account's",
+  },
+  'ec2:DescribeImageAttribute': { scopes: [SNAPSHOTS_AND_IMAGES], why: 'who may launch a malicious AMI (AMI ARNs carry no account)' },
+  'ec2:ModifyImageAttribute': {
+    scopes: [SNAPSHOTS_AND_IMAGES],
+    why: "removing (and release: restoring) a malicious AMI's launch permissions; only the owner can, so only the account's",
+  },
+  'lambda:GetFunctionConcurrency': { scopes: [ACCOUNT_LAMBDA], why: 'functions of the account' },
+  'lambda:PutFunctionConcurrency': {
+    scopes: [ACCOUNT_LAMBDA],
+    why: 'lambda.throttle sets reserved concurrency 0 (release restores it); functions of the account',
+  },
+  'lambda:DeleteFunctionConcurrency': {
+    scopes: [ACCOUNT_LAMBDA],
+    why: 'release removes the reserved concurrency of a function that had none; functions of the account',
+  },
+  'lambda:GetFunctionConfiguration': {
+    scopes: [ACCOUNT_LAMBDA],
+    why: "a function's execution role; functions of the account",
+  },
+  'lambda:ListAliases': {
+    scopes: [ACCOUNT_LAMBDA],
+    why: "a function's aliases (their event source mappings); functions of the account",
+  },
+  'lambda:ListEventSourceMappings': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'lambda:GetEventSourceMapping': { scopes: [ACCOUNT_LAMBDA], why: 'mappings of the account' },
+  'lambda:UpdateEventSourceMapping': {
+    scopes: [ACCOUNT_LAMBDA],
+    why: 'disabling (release: enabling) the mappings of a compromised function; mappings of the account',
+  },
+  'lambda:ListTags': {
+    scopes: [ACCOUNT_LAMBDA],
+    why: 'exemption check and evidence tags; functions of the account',
+  },
+  'lambda:TagResource': {
+    scopes: [{ ...ACCOUNT_LAMBDA, conditions: CORDON_TAG_KEYS }],
+    why: 'only cordon:* tag keys; functions of the account',
+  },
+  'ecs:DescribeTasks': { scopes: [{ resources: [ecs('task/*')] }], why: 'tasks of the account' },
+  'ecs:DescribeTaskDefinition': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
+  'ecs:StopTask': {
+    scopes: [{ resources: [ecs('task/*')] }],
+    why: 'ecs.isolate-task stops a task whose interface cannot be isolated (Fargate); tasks of the account',
+  },
+  'ecs:ListTagsForResource': { scopes: [{ resources: [ecs('task/*')] }], why: 'exemption check and evidence tags; tasks of the account' },
+  'ecs:TagResource': {
+    scopes: [{ resources: [ecs('task/*')], conditions: CORDON_TAG_KEYS }],
+    why: 'only cordon:* tag keys; tasks of the account',
+  },
+  'rds:DescribeDBInstances': {
+    scopes: [ACCOUNT_RDS],
+    why: "a database's subnets, security groups and Aurora cluster; databases of the account",
+  },
+  'rds:DescribeDBClusters': {
+    scopes: [ACCOUNT_RDS],
+    why: "an Aurora cluster's security groups; clusters of the account",
+  },
+  'rds:DescribeDBSnapshots': {
+    scopes: [ACCOUNT_RDS],
+    why: "whether the finding's snapshot exists; the account's",
+  },
+  'rds:DescribeDBClusterSnapshots': {
+    scopes: [ACCOUNT_RDS],
+    why: "whether the finding's cluster snapshot exists; the account's",
+  },
+  'rds:CreateDBSnapshot': {
+    scopes: [ACCOUNT_RDS],
+    why: 'a manual snapshot of a database of the account',
+  },
+  'rds:CreateDBClusterSnapshot': {
+    scopes: [ACCOUNT_RDS],
+    why: 'a manual snapshot of an Aurora cluster of the account',
+  },
+  'rds:AddTagsToResource': {
+    scopes: [{ resources: [rds('snapshot:*'), rds('cluster-snapshot:*')], conditions: CORDON_TAG_KEYS }],
+    why: "the finding's tags on the snapshots cordon takes (only cordon:* keys)",
+  },
+  'rds:ListTagsForResource': { scopes: [ACCOUNT_RDS], why: 'exemption check; databases of the account' },
+  'rds:ModifyDBInstance': {
+    scopes: [ACCOUNT_RDS],
+    why: 'rds.isolate (custom action only) replaces the security groups of a database of the account; release restores them',
+  },
+  'rds:ModifyDBCluster': {
+    scopes: [ACCOUNT_RDS],
+    why: "rds.isolate (custom action only) replaces an Aurora cluster's security groups; release restores them",
+  },
+  'eks:ListTagsForResource': {
+    scopes: [ACCOUNT_EKS],
+    why: 'clusters of the account',
+  },
+  'eks:ListPodIdentityAssociations': {
+    scopes: [ACCOUNT_EKS],
+    why: "eks.revoke-pod-role finds the Pod Identity association of the pod's service account; the account's EKS resources",
+  },
+  'eks:DescribePodIdentityAssociation': {
+    scopes: [ACCOUNT_EKS],
+    why: "eks.revoke-pod-role reads the association's role; the account's EKS resources",
+  },
+  'eks:TagResource': {
+    scopes: [{ resources: ['arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*'], conditions: CORDON_TAG_KEYS }],
+    why: 'only cordon:* tag keys; clusters of the account',
+  },
+  'backup:ListTags': {
+    scopes: [{ resources: ['arn:${AWS::Partition}:backup:*:${AWS::AccountId}:recovery-point:*'] }],
+    why: 'recovery points of the account',
+  },
+  'backup:TagResource': {
+    scopes: [{ resources: ['arn:${AWS::Partition}:backup:*:${AWS::AccountId}:recovery-point:*'], conditions: CORDON_TAG_KEYS }],
+    why: 'only cordon:* tag keys; recovery points of the account',
+  },
   's3:ListAllMyBuckets': {
     scopes: [{ resources: ANY }],
     why: "which of a finding's buckets the account owns (ListBuckets lists only its own); no resource-level permission",

@@ -15,6 +15,7 @@ import type { Finding } from '@aws-sdk/client-guardduty';
 
 import { accountHandlers, ALL_REGIONS, RegionOptStore } from './account';
 import { guardDutyToAsff } from './asff';
+import { podIdentityHandlers, type ClusterLookup } from './eks-pod-identity';
 import { ApiError, SeedInputError } from './errors';
 import { detectorHandlers } from './guardduty/detectors';
 import { findingHandlers, storePublishedFinding, type GuardDutyFindingDeps } from './guardduty/findings';
@@ -70,6 +71,11 @@ export interface AwsEmulatorOptions {
    * @default none: designations stay inside the emulator
    */
   readonly delegation?: DelegationRegistry;
+  /**
+   * Whether an EKS cluster exists (the local endpoint asks moto, which holds clusters).
+   * @default none: every cluster is unknown, as to an account without clusters
+   */
+  readonly eksClusters?: ClusterLookup;
   /**
    * Clock.
    * @default () => new Date()
@@ -205,6 +211,17 @@ export class AwsEmulator {
           ...actionTargetHandlers(this.sh),
           ...this.shOrganization.handlers(),
         },
+      }),
+    );
+    // EKS Pod Identity associations (moto has none); every other EKS call goes to moto.
+    this.services.set(
+      'eks',
+      new EmulatedService({
+        signingName: 'eks',
+        model: loadServiceModel(botocoreDir, 'eks'),
+        validationErrorCode: 'InvalidParameterException',
+        authorize: (ctx) => this.authorize(ctx),
+        handlers: podIdentityHandlers(options.eksClusters ?? (async () => false)),
       }),
     );
     this.services.set(

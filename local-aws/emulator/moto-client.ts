@@ -63,6 +63,19 @@ export class MotoClient {
     return `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20200101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
   }
 
+  /** True when moto holds the EKS cluster in the key's account and the region (`DescribeCluster`). */
+  public async clusterExists(accessKeyId: string, region: string, clusterName: string): Promise<boolean> {
+    const answer = await this.send(
+      'GET',
+      `/clusters/${encodeURIComponent(clusterName)}`,
+      { authorization: MotoClient.authorization(accessKeyId, 'eks').replace('/us-east-1/', `/${region}/`) },
+      '',
+    );
+    if (answer.status === 200) return true;
+    if (answer.status === 404) return false;
+    throw MotoClient.motoError('DescribeCluster', answer);
+  }
+
   /** The account moto maps an access key to (cached per key). */
   public accountOf(accessKeyId: string): Promise<string> {
     let pending = this.accounts.get(accessKeyId);

@@ -6,8 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import * as path from 'node:path';
 
 import { MotoMissingError, MotoStartError } from './errors';
+
+/** The folder whose sitecustomize.py fixes moto's defects in the moto_server child. */
+const MOTO_PATCHES_DIR = path.join(__dirname, 'moto-patches');
 
 /** How long to wait for moto_server to answer after spawning it. */
 export const MOTO_START_TIMEOUT_MS = 20_000;
@@ -78,6 +82,8 @@ export async function startMoto(
     env: {
       ...process.env,
       PYTHONUNBUFFERED: '1',
+      // Fixes to moto's own defects (moto-patches/sitecustomize.py), loaded before moto_server starts.
+      PYTHONPATH: [MOTO_PATCHES_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
       ...(options.awsManagedPolicies === false ? {} : { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' }),
     },
   });

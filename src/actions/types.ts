@@ -41,8 +41,27 @@ export interface ActionContext {
   history(): Promise<readonly AuditRecord[]>;
 }
 
-/** What kind of resource an action needs the finding to name. */
-export type ActionTarget = 'instance' | 'access-key' | 'user' | 'role' | 'bucket' | 'remote-ip' | 'finding';
+/**
+ * What kind of resource an action needs the finding to name. `remote-ip`:
+ * an attacker's address and the subnets of the finding's instance or
+ * database; `kubernetes`: an EKS cluster (audit-log findings).
+ */
+export type ActionTarget =
+  | 'instance'
+  | 'access-key'
+  | 'user'
+  | 'role'
+  | 'bucket'
+  | 'remote-ip'
+  | 'lambda-function'
+  | 'ecs-task'
+  | 'database'
+  | 's3-object'
+  | 'ebs-snapshot'
+  | 'ec2-image'
+  | 'recovery-point'
+  | 'kubernetes'
+  | 'finding';
 
 /**
  * What an action records as `prior` or `changed` in an outcome: an object, or

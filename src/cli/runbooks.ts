@@ -13,7 +13,7 @@ import { accountOuExemption, organizationPaths, resourceKinds } from '../respond
 import { buildResponder } from '../respond/wiring';
 import { resourceExemption } from '../runbooks/exemptions';
 import type { ActionTarget } from '../actions/types';
-import type { Finding } from '../findings/finding';
+import { NO_SUBJECT, type Finding } from '../findings/finding';
 import type { ResponderSettings } from '../config/settings';
 import type { CliIo } from './io';
 import { command, groupHelp, parseCommand, type CommandSpec } from './options';
@@ -147,13 +147,26 @@ async function explainOne(
     );
   }
   const f = item.finding;
-  const match = matchRunbook(runbooks, f.type);
+  const match = matchRunbook(runbooks, f.type, f.resourceType);
   const d = decide(f, runbooks, { threshold: settings.threshold, exemptAccounts: settings.exemptAccounts });
+  // An attack sequence is acted on resource by resource: a step applies when it applies to one of them.
+  const subjects = f.sequence === undefined ? [f] : f.resources.flatMap((r) => (r.subject ? [{ ...f, ...NO_SUBJECT, ...r.subject }] : []));
   const steps = (d.runbook?.actions ?? []).map((s) => {
     const action = ACTIONS.get(s.action);
-    const why = action ? notApplicable(action, f) : 'unknown action';
-    return { action: s.action, applies: !why, why: why ?? action?.summary ?? '', target: action?.target };
+    const reasons = action ? subjects.map((one) => notApplicable(action, one)) : ['unknown action'];
+    const applicable = reasons.some((r) => r === undefined);
+    const manual = s.when?.trigger === 'custom-action' ? "only from the runbook's Security Hub custom action: " : '';
+    const role = s.when?.resourceRole ? `only when the resource is the ${s.when.resourceRole}: ` : '';
+    const why = applicable ? undefined : (reasons[0] ?? 'the attack sequence names no resource of this kind');
+    return { action: s.action, applies: applicable, why: why ?? `${manual}${role}${action?.summary ?? ''}`, target: action?.target };
   });
+  for (const r of f.sequence === undefined ? [] : f.resources.filter((one) => !one.subject))
+    steps.push({
+      action: 'sequence',
+      applies: false,
+      why: `${r.type} ${r.uid}: ${r.uncontained ?? 'no action applies'}`,
+      target: undefined,
+    });
   const targets = new Set(steps.flatMap((s) => (s.applies && s.target ? [s.target] : [])));
   const exemption = d.decision === 'act' ? ((await configuredExemption(f, targets, settings, paths)) ?? null) : null;
   const lines = steps.map(({ target: _target, ...s }) => s);

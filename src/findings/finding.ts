@@ -54,6 +54,108 @@ export interface FindingAccessKey {
   readonly principalId: string | undefined;
 }
 
+/** The Lambda function a finding is about (`resource.lambdaDetails`). */
+export interface FindingFunction {
+  readonly functionName: string;
+  readonly functionArn: string | undefined;
+}
+
+/** The ECS task a finding is about (`resource.ecsClusterDetails.taskDetails`, or an attack sequence's `ECS_TASK`). */
+export interface FindingTask {
+  readonly taskArn: string;
+  /** The cluster's name or ARN (from the finding, else from the task's long ARN `task/<cluster>/<id>`). */
+  readonly cluster: string | undefined;
+  /** `FARGATE`, `EC2`… as GuardDuty reports it. */
+  readonly launchType: string | undefined;
+}
+
+/** Who called the Kubernetes API in an EKS audit-log finding, and the workload concerned. */
+export interface FindingKubernetes {
+  readonly clusterName: string | undefined;
+  readonly clusterArn: string | undefined;
+  readonly username: string | undefined;
+  readonly groups: readonly string[];
+  /** `namespace/name` of the pod (or other workload), when the finding names one. */
+  readonly workload: string | undefined;
+  /**
+   * The workload's namespace and Kubernetes service account, when the finding
+   * names them: EKS Pod Identity maps (cluster, namespace, service account) to
+   * the IAM role its pods receive.
+   */
+  readonly serviceAccount: { readonly namespace: string; readonly name: string } | undefined;
+}
+
+/** The RDS database a login-activity finding is about, and the database user. */
+export interface FindingDatabase {
+  readonly instanceId: string;
+  /** Set for an Aurora instance: snapshots and security groups are the cluster's. */
+  readonly clusterId: string | undefined;
+  readonly arn: string | undefined;
+  readonly user: string | undefined;
+}
+
+/** An S3 object a Malware Protection for S3 finding names. */
+export interface FindingObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string | undefined;
+}
+
+/** An EBS snapshot, AMI or recovery point that Malware Protection for Backup found malware in. */
+export interface FindingBackupResource {
+  readonly kind: 'ebs-snapshot' | 'ec2-image' | 'recovery-point';
+  readonly arn: string;
+  /** `snap-…` or `ami-…` from the ARN; the ARN itself for a recovery point. */
+  readonly id: string;
+}
+
+/**
+ * The fields of a Finding that name the resource(s) it is about: what each
+ * action reads to find its target. An attack sequence's resources are each
+ * described by one of these, naming that resource alone.
+ */
+export interface FindingSubject {
+  readonly instance: FindingInstance | undefined;
+  readonly accessKey: FindingAccessKey | undefined;
+  readonly buckets: readonly string[];
+  readonly objects: readonly FindingObject[];
+  readonly lambda: FindingFunction | undefined;
+  readonly task: FindingTask | undefined;
+  readonly kubernetes: FindingKubernetes | undefined;
+  readonly database: FindingDatabase | undefined;
+  readonly backup: FindingBackupResource | undefined;
+}
+
+/** A finding's subject that names nothing (what a sequence resource's own subject is laid over). */
+export const NO_SUBJECT: FindingSubject = {
+  instance: undefined,
+  accessKey: undefined,
+  buckets: [],
+  objects: [],
+  lambda: undefined,
+  task: undefined,
+  kubernetes: undefined,
+  database: undefined,
+  backup: undefined,
+};
+
+/**
+ * One resource a finding names: GuardDuty's type for it (an attack
+ * sequence's `ResourceV2.resourceType`, such as `EC2_INSTANCE`,
+ * `ACCESS_KEY`, `ECS_TASK`; a single finding's `resource.resourceType`), its
+ * id, and the finding's fields as they name that resource alone (undefined
+ * when cordon has no action for resources of that type).
+ */
+export interface FindingResource {
+  readonly type: string;
+  readonly uid: string;
+  /** Set when the resource is in another region than the finding (an attack sequence spans regions). */
+  readonly region: string | undefined;
+  readonly subject: FindingSubject | undefined;
+  /** Why cordon cannot contain it, when `subject` is undefined. */
+  readonly uncontained: string | undefined;
+}
+
 /** A remote address seen in the finding and the direction of the traffic. */
 export interface RemoteIp {
   readonly ip: string;
@@ -61,7 +163,7 @@ export interface RemoteIp {
 }
 
 /** A GuardDuty finding, normalized. */
-export interface Finding {
+export interface Finding extends FindingSubject {
   readonly id: string;
   /** The finding ARN: also its Security Hub id. */
   readonly arn: string;
@@ -83,15 +185,20 @@ export interface Finding {
   /** `TARGET` when the resource was attacked, `ACTOR` when it attacked. */
   readonly resourceRole: 'TARGET' | 'ACTOR' | undefined;
   readonly resourceType: string;
-  readonly instance: FindingInstance | undefined;
-  readonly accessKey: FindingAccessKey | undefined;
-  readonly buckets: readonly string[];
   readonly remoteIps: readonly RemoteIp[];
   /**
    * Domains the finding's resource queried (`service.action.dnsRequestAction.domain`: DNS findings of EC2
    * and of Runtime Monitoring). Absent: none.
    */
   readonly domains?: readonly string[];
+  /**
+   * The resources the finding names, each contained by its type's actions:
+   * one for a single finding (the finding's own subject), one per resource of
+   * an attack sequence (`service.detection.sequence.resources`).
+   */
+  readonly resources: readonly FindingResource[];
+  /** Set for an attack sequence (Extended Threat Detection): its id. */
+  readonly sequence: string | undefined;
   readonly origin: FindingOrigin;
 }
 

@@ -1,4 +1,20 @@
 import { z } from 'zod';
+import {
+  backupResourceSchemas,
+  containerDetailsSchema,
+  ecsClusterDetailsSchema,
+  eksClusterDetailsSchema,
+  kubernetesDetailsSchema,
+  lambdaDetailsSchema,
+  rdsDbInstanceDetailsSchema,
+  rdsDbUserDetailsSchema,
+  runtimeDetailsSchema,
+  s3ObjectDetailSchema,
+  sequenceSchema,
+  tagsSchema,
+} from './resource-schemas';
+
+const loginAttributes = z.array(z.looseObject({ user: z.string().optional() })).optional();
 
 const remoteIpDetails = z.looseObject({ ipAddressV4: z.string().optional(), ipAddressV6: z.string().optional() }).optional();
 
@@ -51,7 +67,7 @@ export const guardDutyFindingSchema = z.looseObject({
             }),
           )
           .optional(),
-        tags: z.array(z.looseObject({ key: z.string().optional(), value: z.string().optional() })).optional(),
+        tags: tagsSchema.optional(),
       })
       .optional(),
     accessKeyDetails: z
@@ -62,7 +78,19 @@ export const guardDutyFindingSchema = z.looseObject({
         principalId: z.string().optional(),
       })
       .optional(),
-    s3BucketDetails: z.array(z.looseObject({ name: z.string().optional() })).optional(),
+    s3BucketDetails: z
+      .array(z.looseObject({ name: z.string().optional(), s3ObjectDetails: z.array(s3ObjectDetailSchema).optional() }))
+      .optional(),
+    lambdaDetails: lambdaDetailsSchema.optional(),
+    ecsClusterDetails: ecsClusterDetailsSchema.optional(),
+    containerDetails: containerDetailsSchema.optional(),
+    eksClusterDetails: eksClusterDetailsSchema.optional(),
+    kubernetesDetails: kubernetesDetailsSchema.optional(),
+    rdsDbInstanceDetails: rdsDbInstanceDetailsSchema.optional(),
+    rdsDbUserDetails: rdsDbUserDetailsSchema.optional(),
+    ebsSnapshotDetails: backupResourceSchemas.ebsSnapshotDetails.optional(),
+    ec2ImageDetails: backupResourceSchemas.ec2ImageDetails.optional(),
+    recoveryPointDetails: backupResourceSchemas.recoveryPointDetails.optional(),
   }),
   service: z
     .looseObject({
@@ -83,10 +111,13 @@ export const guardDutyFindingSchema = z.looseObject({
           dnsRequestAction: z.looseObject({ domain: z.string().optional() }).optional(),
           awsApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
           kubernetesApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
-          rdsLoginAttemptAction: z.looseObject({ remoteIpDetails }).optional(),
+          // The model's wire name is `LoginAttributes`; a GetFindings answer camel-cased by cordon reads `loginAttributes`.
+          rdsLoginAttemptAction: z.looseObject({ remoteIpDetails, LoginAttributes: loginAttributes, loginAttributes }).optional(),
           portProbeAction: z.looseObject({ portProbeDetails: z.array(z.looseObject({ remoteIpDetails })).optional() }).optional(),
         })
         .optional(),
+      runtimeDetails: runtimeDetailsSchema.optional(),
+      detection: z.looseObject({ sequence: sequenceSchema.optional() }).optional(),
     })
     .optional(),
 });

@@ -1,5 +1,6 @@
-import type { Finding, FindingInterface, FindingOrigin, RemoteIp } from './finding';
+import type { Finding, FindingInterface, FindingOrigin, FindingSubject, RemoteIp } from './finding';
 import type { GuardDutyFindingJson } from './guardduty-schema';
+import { extendedSubject, sequenceResources } from './resources';
 
 /** Turns a validated GuardDuty finding into cordon's Finding (pure). */
 export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: FindingOrigin): Finding {
@@ -16,6 +17,17 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
   for (const t of details?.tags ?? []) if (t.key !== undefined) tags[t.key] = t.value ?? '';
   const key = f.resource.accessKeyDetails;
   const role = f.service?.resourceRole?.toUpperCase();
+  const { kubernetesPrincipal, ...extended } = extendedSubject(f);
+  const subject: FindingSubject = {
+    instance: details?.instanceId ? { instanceId: details.instanceId, networkInterfaces: interfaces, tags } : undefined,
+    // An EKS audit-log finding names its caller as a Kubernetes user: its IAM principal, when EKS names one, is contained as a key's would be.
+    accessKey: key
+      ? { accessKeyId: key.accessKeyId, userName: key.userName, userType: key.userType, principalId: key.principalId }
+      : kubernetesPrincipal,
+    buckets: (f.resource.s3BucketDetails ?? []).flatMap((b) => (b.name ? [b.name] : [])),
+    ...extended,
+  };
+  const sequence = f.service?.detection?.sequence;
   return {
     id: f.id,
     arn: f.arn,
@@ -33,15 +45,35 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
     lastSeenAt: f.service?.eventLastSeen ?? f.updatedAt,
     resourceRole: role === 'TARGET' || role === 'ACTOR' ? role : undefined,
     resourceType: f.resource.resourceType,
-    instance: details?.instanceId ? { instanceId: details.instanceId, networkInterfaces: interfaces, tags } : undefined,
-    accessKey: key
-      ? { accessKeyId: key.accessKeyId, userName: key.userName, userType: key.userType, principalId: key.principalId }
-      : undefined,
-    buckets: (f.resource.s3BucketDetails ?? []).flatMap((b) => (b.name ? [b.name] : [])),
+    ...subject,
     remoteIps: remoteIps(f),
     ...domainsOf(f),
+    resources: sequence?.resources
+      ? sequenceResources(sequence.resources, f.accountId, f.region)
+      : [{ type: f.resource.resourceType, uid: subjectLabel(subject) ?? f.id, region: undefined, subject, uncontained: undefined }],
+    sequence: sequence ? (sequence.uid ?? f.id) : undefined,
     origin,
   };
+}
+
+/**
+ * The main resource a subject names, for outcome lines, leases and the
+ * circuit breaker: the instance, else the function, the task, the database,
+ * the backup artefact, the access key or user, the object, the bucket.
+ */
+export function subjectLabel(s: FindingSubject): string | undefined {
+  const object = s.objects[0];
+  return (
+    s.instance?.instanceId ??
+    s.lambda?.functionName ??
+    s.task?.taskArn ??
+    s.database?.instanceId ??
+    s.backup?.id ??
+    s.accessKey?.accessKeyId ??
+    s.accessKey?.userName ??
+    (object ? `${object.bucket}/${object.key}` : undefined) ??
+    s.buckets[0]
+  );
 }
 
 /** True for a sample finding: `sample` true (events), or `{"sample":true}` in `value` (GetFindings). */

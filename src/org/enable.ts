@@ -14,6 +14,7 @@ import { describeError } from '../errors';
 import { applyOrganizationSteps, applyRegionSteps } from './apply';
 import { COVERED, coverageCells } from './cells';
 import type { OrgClients, OrgClientSet } from './clients';
+import type { ProtectionPlan } from './features';
 import { discoverOrganization, resolveRegionOptIn } from './discover';
 import type {
   CallerRole,
@@ -80,7 +81,11 @@ export interface RegionReport {
   readonly covered: number;
   /** Accounts that should be covered here (active, region enabled for them or unknown). */
   readonly targeted: number;
-  /** Plans the organization configuration auto-enables for ALL members (cordon keys). */
+  /**
+   * Plans the organization configuration auto-enables for ALL members (cordon
+   * keys), with every additional configuration they need (Runtime
+   * Monitoring's automated agents for EKS, ECS Fargate and EC2) auto-enabled too.
+   */
   readonly plans: readonly string[];
   /** Covered accounts with every requested plan on. */
   readonly withAllPlans: number;
@@ -382,7 +387,7 @@ function regionReport(
     admin: adminText(gd.delegatedAdmin),
     covered: coveredCells.length,
     targeted: targeted.length,
-    plans: settings.plans.filter((p) => gd.orgConfig?.features.get(p.feature)?.autoEnable === 'ALL').map((p) => p.key),
+    plans: settings.plans.filter((p) => autoEnabledForAll(gd.orgConfig?.features.get(p.feature), p)).map((p) => p.key),
     withAllPlans: coveredCells.length - lackingPlans.length,
     publishingFrequency: gd.detector?.publishingFrequency,
     securityHub: sh && {
@@ -470,4 +475,12 @@ function summarizeCells(cells: readonly CoverageCell[]): string {
       (c) => `${c.accountId} (${c.missingPlans.length > 0 && COVERED.has(c.status) ? `missing ${c.missingPlans.join(',')}` : c.detail})`,
     );
   return `${shown.join(', ')}${cells.length > 5 ? `, and ${cells.length - 5} more` : ''}`;
+}
+
+/** True when the organization configuration auto-enables the plan, and each of its additional configurations, for ALL members. */
+function autoEnabledForAll(
+  feature: { readonly autoEnable: string; readonly additional: ReadonlyMap<string, string> } | undefined,
+  plan: ProtectionPlan,
+): boolean {
+  return feature?.autoEnable === 'ALL' && plan.additional.every((a) => feature.additional.get(a) === 'ALL');
 }

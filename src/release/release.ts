@@ -105,9 +105,11 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
     exclusivePrincipal: (principal, work) =>
       options.dryRun ? work() : withLease(iamLeaseKey(accountId, principal), { ...deps.leases, store: deps.audit }, work),
   };
-  // One at a time with the responder on this resource (a containment in
-  // another process or Lambda), and recorded before the lease is given back.
-  const subject = records.find((r) => r.subject)?.subject;
+  // One at a time with the responder on these resources (a containment in
+  // another process or Lambda), and recorded before the leases are given back.
+  // An attack sequence has several; they are taken in one order (sorted), so two releases never wait on each other.
+  const subjects = [...new Set(records.flatMap((r) => (r.subject ? [r.subject] : [])))].sort();
+  const subject = subjects[0];
   const run = async (): Promise<ActionOutcome[]> => {
     const outcomes = [...(await undoChanges(findingId, accountId, region, open, closed, changes, ctx, deps, options)), ...indicators];
     if (!options.dryRun) {
@@ -136,10 +138,11 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
     }
     return outcomes;
   };
-  const outcomes =
-    subject && !options.dryRun
-      ? await withLease(leaseKey(accountId, region, subject), { ...deps.leases, store: deps.audit }, run)
-      : await run();
+  const leased = (keys: readonly string[]): Promise<ActionOutcome[]> => {
+    const [first, ...rest] = keys;
+    return first ? withLease(leaseKey(accountId, region, first), { ...deps.leases, store: deps.audit }, () => leased(rest)) : run();
+  };
+  const outcomes = options.dryRun ? await run() : await leased(subjects);
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   return {
     ...base,

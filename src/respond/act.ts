@@ -7,6 +7,7 @@ import type { ResponderDeps } from './deps';
 import { hasApplicableStep, hasDisruptiveStep, resourceLabel, runSteps, screen, type Execution, type Screened } from './execute';
 import type { ResolvedFinding } from './resolve';
 import { inProgressUpdate } from './summary';
+import { mergeTargets, targetsOf, uncontainedLines } from './targets';
 
 /** What acting on a batch produced. */
 export interface Acted {
@@ -38,8 +39,11 @@ interface Run {
  * the automatic ones, then runs each resource's findings in order under its
  * lease, auditing each before the next. Different resources run in parallel.
  */
-export async function act(acting: readonly ResolvedFinding[], deps: ResponderDeps): Promise<Acted> {
+export async function act(findings: readonly ResolvedFinding[], deps: ResponderDeps): Promise<Acted> {
   const limit = pLimit(deps.concurrency);
+  // An attack sequence is acted on resource by resource (each screened, admitted, leased and audited on its own).
+  const targets = new Map(findings.map((r) => [r, targetsOf(r)] as const));
+  const acting = [...targets.values()].flat();
   const screened = await screenAll(acting, deps, limit);
   const decided = new Map<ResolvedFinding, Execution>();
   const ready: Ready[] = [];
@@ -61,10 +65,37 @@ export async function act(acting: readonly ResolvedFinding[], deps: ResponderDep
   );
   await inProgress;
   const runs = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
-  return {
-    executions: new Map([...decided, ...(await held), ...runs.map((run) => [run.resolved, run.execution] as const)]),
-    audited: new Set(runs.flatMap((run) => (run.audited ? [run.resolved] : []))),
-  };
+  const executions = new Map([...decided, ...(await held), ...runs.map((run) => [run.resolved, run.execution] as const)]);
+  const audited = new Set(runs.flatMap((run) => (run.audited ? [run.resolved] : [])));
+  for (const [r, parts] of targets) if (parts.length !== 1 || parts[0] !== r) await joinTargets(r, parts, executions, audited, deps);
+  return { executions, audited };
+}
+
+/**
+ * An attack sequence's targets become its one execution again: what no
+ * target's run recorded yet (targets held, exempt or released; resources
+ * cordon cannot contain) is audited now, each under its own resource.
+ */
+async function joinTargets(
+  r: ResolvedFinding,
+  parts: readonly ResolvedFinding[],
+  executions: Map<ResolvedFinding, Execution>,
+  audited: Set<ResolvedFinding>,
+  deps: ResponderDeps,
+): Promise<void> {
+  const joined = parts.map((target) => ({ target, execution: executions.get(target) ?? failedExecution(target.finding, 'not run') }));
+  const unrecorded = [
+    ...joined.filter((j) => !audited.has(j.target)).map((j) => ({ resolved: j.target, execution: j.execution })),
+    ...(uncontainedLines(r).length > 0 ? [{ resolved: r, execution: { exemptReason: undefined, outcomes: uncontainedLines(r) } }] : []),
+  ];
+  for (const part of parts) executions.delete(part);
+  executions.set(r, mergeTargets(r, joined));
+  try {
+    await recordAudit(unrecorded, deps);
+    audited.add(r);
+  } catch {
+    // Left to the responder's own record of unaudited findings, which reports a failure to write.
+  }
 }
 
 /** Screens every finding (read-only: live exemption tags), in parallel; the map is in input order. */
@@ -119,7 +150,9 @@ async function admit(ready: readonly Ready[], deps: ResponderDeps): Promise<Map<
 /** Notes in Security Hub that cordon is acting on these findings (best effort: the final write says what happened). */
 async function markInProgress(acting: readonly Ready[], deps: ResponderDeps): Promise<void> {
   if (deps.dryRun || acting.length === 0) return;
-  await deps.writer.write(acting.map((x) => inProgressUpdate(x.resolved.finding))).catch(() => undefined);
+  // The targets of an attack sequence share its finding: one note for it.
+  const findings = [...new Map(acting.map((x) => [x.resolved.finding.arn, x.resolved.finding])).values()];
+  await deps.writer.write(findings.map((f) => inProgressUpdate(f))).catch(() => undefined);
 }
 
 /**

@@ -7,6 +7,7 @@ import { PartialActionError, type ActionOutcome } from '../outcome';
 import type { ClientFactory } from '../aws/clients';
 import { CordonError, describeError } from '../errors';
 import type { Finding } from '../findings/finding';
+import { subjectLabel } from '../findings/normalize';
 import type { GuardDutyArchiver } from '../guardduty/archiver';
 import type { AuditRecord, ResponderStore } from '../audit/store';
 import type { Runbook } from '../runbooks/runbook';
@@ -98,13 +99,24 @@ async function describeInstance(ec2: EC2Client, finding: Finding): Promise<Insta
 
 /** Why an action cannot apply to this finding, or undefined when it can. */
 export function notApplicable(action: ActionDefinition<unknown>, finding: Finding): string | undefined {
+  const backup = (kind: NonNullable<Finding['backup']>['kind'], what: string) => () =>
+    finding.backup?.kind === kind ? undefined : `finding names no ${what}`;
   const needs: Record<ActionTarget, () => string | undefined> = {
     instance: () => (finding.instance ? undefined : 'finding names no instance'),
-    'remote-ip': () => (finding.instance ? undefined : 'finding names no instance whose subnet could block the address'),
+    'remote-ip': () =>
+      finding.instance || finding.database ? undefined : 'finding names no instance or database whose subnets could block the address',
     'access-key': () => (finding.accessKey?.accessKeyId ? undefined : 'finding names no access key'),
     user: () => (finding.accessKey?.userName ? undefined : 'finding names no IAM user'),
     role: () => (finding.accessKey?.userName ? undefined : 'finding names no IAM role'),
     bucket: () => (finding.buckets.length > 0 ? undefined : 'finding names no S3 bucket'),
+    'lambda-function': () => (finding.lambda ? undefined : 'finding names no Lambda function'),
+    'ecs-task': () => (finding.task ? undefined : 'finding names no ECS task'),
+    database: () => (finding.database ? undefined : 'finding names no RDS database'),
+    's3-object': () => (finding.objects.length > 0 ? undefined : 'finding names no S3 object'),
+    'ebs-snapshot': backup('ebs-snapshot', 'EBS snapshot'),
+    'ec2-image': backup('ec2-image', 'AMI'),
+    'recovery-point': backup('recovery-point', 'recovery point'),
+    kubernetes: () => (finding.kubernetes?.clusterName ? undefined : 'finding names no EKS cluster'),
     finding: () => undefined,
   };
   return needs[action.target]();
@@ -119,6 +131,12 @@ export interface Execution {
   /** Set when the finding is not acted on for another reason found while screening (an analyst released it): nothing ran. */
   readonly skippedReason?: string;
   readonly outcomes: readonly ActionOutcome[];
+  /**
+   * What stays open, as notes, when it cannot be read from `outcomes` alone:
+   * an attack sequence's, worked out target by target, with the resources not
+   * contained. @default the notes of `openChannels(outcomes)`
+   */
+  readonly remains?: readonly string[];
 }
 
 /** A finding whose resources were looked at and found not exempt: ready to act on. */
@@ -209,8 +227,18 @@ export async function runSteps(screened: Screened): Promise<Execution> {
   const outcomes: ActionOutcome[] = [];
   for (const step of screened.steps) {
     const why = skipReason(step, finding);
+    // A resource of an attack sequence runs its own type's steps: the others are not about it.
+    if (why && finding.sequence !== undefined && notApplicable(step.action, finding)) continue;
     if (why) {
-      outcomes.push({ action: step.action.name, resource: resourceLabel(finding), status: 'skipped', detail: why });
+      // A step kept for the custom action leaves open what it would have closed: the finding stays NOTIFIED.
+      const manual = step.when?.trigger === 'custom-action' && !notApplicable(step.action, finding);
+      outcomes.push({
+        action: step.action.name,
+        resource: resourceLabel(finding),
+        status: 'skipped',
+        detail: why,
+        ...(manual ? { remains: ['custom-action-steps' as const] } : {}),
+      });
       continue;
     }
     outcomes.push(...(await runAction(step.action, step.params, ctx, resourceLabel(finding))));
@@ -258,17 +286,22 @@ export function hasApplicableStep(screened: Screened): boolean {
   return screened.steps.some((s) => !skipReason(s, screened.finding));
 }
 
+/** Why a runbook step does not run on this finding (its `when`, or its action's target), or undefined when it runs. */
 function skipReason(
   step: { action: ActionDefinition<unknown>; when: Runbook['actions'][number]['when'] },
   finding: Finding,
 ): string | undefined {
-  if (step.when && finding.resourceRole !== step.when.resourceRole) {
-    return `runs only when the resource is the ${step.when.resourceRole} (it is ${finding.resourceRole ?? 'unknown'})`;
+  const role = step.when?.resourceRole;
+  if (role && finding.resourceRole !== role) {
+    return `runs only when the resource is the ${role} (it is ${finding.resourceRole ?? 'unknown'})`;
+  }
+  if (step.when?.trigger === 'custom-action' && finding.origin.kind !== 'custom-action') {
+    return "runs only when an analyst runs the runbook's Security Hub custom action";
   }
   return notApplicable(step.action, finding);
 }
 
 /** The main resource of a finding, for outcome lines that are not about one sub-resource. */
 export function resourceLabel(finding: Finding): string {
-  return finding.instance?.instanceId ?? finding.accessKey?.accessKeyId ?? finding.accessKey?.userName ?? finding.buckets[0] ?? finding.id;
+  return subjectLabel(finding) ?? finding.id;
 }

@@ -5,20 +5,34 @@ import type { ActionContext, ActionTarget } from '../actions/types';
 import type { ClientFactory } from '../aws/clients';
 import type { ExemptTag } from '../config/defaults';
 import { describeError, ExemptionUnknownError } from '../errors';
-import { ouExemption, type ResourceKind } from '../runbooks/exemptions';
+import { BackupClient, ListTagsCommand as BackupListTagsCommand } from '@aws-sdk/client-backup';
+import { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecs';
+import { EKSClient, ListTagsForResourceCommand as EksListTagsCommand } from '@aws-sdk/client-eks';
+import { LambdaClient, ListTagsCommand } from '@aws-sdk/client-lambda';
+import { ListTagsForResourceCommand as RdsListTagsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { namedResources, ouExemption, type ResourceKind } from '../runbooks/exemptions';
 
 /** The kinds of resources actions of these targets touch, as configured exemptions name them. */
 export function resourceKinds(targets: ReadonlySet<ActionTarget>): ReadonlySet<ResourceKind> {
-  const kinds: Record<ActionTarget, ResourceKind | undefined> = {
-    instance: 'instance',
-    'remote-ip': 'instance',
-    'access-key': 'user',
-    user: 'user',
-    role: 'role',
-    bucket: 'bucket',
-    finding: undefined,
+  const kinds: Record<ActionTarget, readonly ResourceKind[]> = {
+    instance: ['instance'],
+    'remote-ip': ['instance', 'database'],
+    'access-key': ['user'],
+    user: ['user'],
+    role: ['role'],
+    bucket: ['bucket'],
+    'lambda-function': ['function'],
+    'ecs-task': ['task'],
+    database: ['database'],
+    's3-object': ['object', 'bucket'],
+    'ebs-snapshot': ['backup'],
+    'ec2-image': ['backup'],
+    'recovery-point': ['backup'],
+    kubernetes: ['cluster'],
+    finding: [],
   };
-  return new Set([...targets].flatMap((t) => kinds[t] ?? []));
+  return new Set([...targets].flatMap((t) => kinds[t]));
 }
 
 /** How deep OUs nest under the root (AWS Organizations quotas: five levels), plus the root itself. */
@@ -117,10 +131,13 @@ export async function exemption(
     const tags = await ctx.member(IAMClient).send(new ListRoleTagsCommand({ RoleName: key.userName }));
     if (hit(tags.Tags)) return `IAM role ${key.userName} is exempt (tag ${label})`;
   }
-  if (targets.has('bucket')) {
+  const others = await otherTagExemption(ctx, targets, hit, label);
+  if (others) return others;
+  if (targets.has('bucket') || targets.has('s3-object')) {
     // Only the account's own buckets: cordon leaves the others alone, and may not read their tags.
     const owned = await ctx.ownedBuckets();
-    for (const bucket of finding.buckets.filter((b) => owned.has(b))) {
+    const buckets = [...new Set([...finding.buckets, ...finding.objects.map((o) => o.bucket)])];
+    for (const bucket of buckets.filter((b) => owned.has(b))) {
       try {
         const tags = await ctx.member(S3Client).send(new GetBucketTaggingCommand({ Bucket: bucket }));
         if (hit(tags.TagSet)) return `bucket ${bucket} is exempt (tag ${label})`;
@@ -133,11 +150,66 @@ export async function exemption(
   return undefined;
 }
 
+/**
+ * The exemption tag on a Lambda function, an ECS task, an RDS database (and
+ * its Aurora cluster), a snapshot, an AMI, a recovery point or an EKS
+ * cluster the runbook would touch, read live through the member role. As for
+ * instances, whoever may tag the resource can set it: the optional tag guard
+ * (docs/deploy.md) and the configured exemptions are what no workload can change.
+ */
+async function otherTagExemption(
+  ctx: ActionContext,
+  targets: ReadonlySet<ActionTarget>,
+  hit: (tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined) => boolean,
+  label: string,
+): Promise<string | undefined> {
+  const { finding } = ctx;
+  const pairs = (tags: Readonly<Record<string, string>> | undefined) => Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  const lowered = (tags: ReadonlyArray<{ key?: string; value?: string }> | undefined) =>
+    (tags ?? []).map((t) => ({ Key: t.key, Value: t.value }));
+  const named = namedResources(finding);
+  const arnOf = (kind: ResourceKind) => named.find((r) => r.kind === kind)?.arn as string;
+  if (finding.lambda && targets.has('lambda-function')) {
+    const tags = await ctx.member(LambdaClient).send(new ListTagsCommand({ Resource: arnOf('function') }));
+    if (hit(pairs(tags.Tags))) return `Lambda function ${finding.lambda.functionName} is exempt (tag ${label})`;
+  }
+  if (finding.task && targets.has('ecs-task')) {
+    const tags = await ctx.member(ECSClient).send(new ListTagsForResourceCommand({ resourceArn: finding.task.taskArn }));
+    if (hit(lowered(tags.tags))) return `ECS task ${finding.task.taskArn} is exempt (tag ${label})`;
+  }
+  if (finding.database && (targets.has('database') || targets.has('remote-ip'))) {
+    for (const arn of named.filter((r) => r.kind === 'database').map((r) => r.arn)) {
+      const tags = await ctx.member(RDSClient).send(new RdsListTagsCommand({ ResourceName: arn }));
+      if (hit(tags.TagList)) return `RDS database ${arn} is exempt (tag ${label})`;
+    }
+  }
+  const backup = finding.backup;
+  if (backup && (targets.has('ebs-snapshot') || targets.has('ec2-image'))) {
+    const tags = await ctx.member(EC2Client).send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [backup.id] }] }));
+    if (hit(tags.Tags)) return `${backup.id} is exempt (tag ${label})`;
+  }
+  if (backup && targets.has('recovery-point')) {
+    const tags = await ctx.member(BackupClient).send(new BackupListTagsCommand({ ResourceArn: backup.arn }));
+    if (hit(pairs(tags.Tags))) return `recovery point ${backup.arn} is exempt (tag ${label})`;
+  }
+  if (finding.kubernetes?.clusterName && targets.has('kubernetes')) {
+    const tags = await ctx.member(EKSClient).send(new EksListTagsCommand({ resourceArn: arnOf('cluster') }));
+    if (hit(pairs(tags.tags))) return `EKS cluster ${finding.kubernetes.clusterName} is exempt (tag ${label})`;
+  }
+  return undefined;
+}
+
 /** IAM actions the exemption check needs in member accounts. */
 export const EXEMPTION_PERMISSIONS = [
   'ec2:DescribeInstances',
+  'ec2:DescribeTags',
   'iam:ListUserTags',
   'iam:ListRoleTags',
   's3:ListAllMyBuckets',
   's3:GetBucketTagging',
+  'lambda:ListTags',
+  'ecs:ListTagsForResource',
+  'rds:ListTagsForResource',
+  'backup:ListTags',
+  'eks:ListTagsForResource',
 ] as const;

@@ -3,7 +3,8 @@ import type { BuiltinRun } from './builtins';
 import type { Execution } from './execute';
 import type { Resolved, ResolvedFinding } from './resolve';
 import { actionLine, type FindingResult } from './result';
-import { openChannels, RESIDUAL_CHANNELS } from '../outcome';
+import { openChannels, RESIDUAL_CHANNELS, type ResidualChannel } from '../outcome';
+import type { Finding } from '../findings/finding';
 import { heldUpdate, securityHubUpdate } from './summary';
 
 /** A finding's result line before Security Hub is written, and what Security Hub gets for it. */
@@ -96,7 +97,7 @@ function shapeFinding(r: ResolvedFinding, builtin: BuiltinRun | undefined, execu
   if (execution.exemptReason) return skip(execution.exemptReason, { exempt: true });
   if (execution.heldReason) return skip(execution.heldReason, { held: true });
   if (execution.skippedReason) return skip(execution.skippedReason);
-  const remains = openChannels(execution.outcomes).map((c) => RESIDUAL_CHANNELS[c]);
+  const remains = execution.remains ?? openChannels(execution.outcomes).map((c) => residualNote(c, finding));
   const result = {
     ...line,
     decision: 'act' as const,
@@ -105,6 +106,19 @@ function shapeFinding(r: ResolvedFinding, builtin: BuiltinRun | undefined, execu
     ...(remains.length > 0 ? { remains } : {}),
   };
   return { result, securityHub: { kind: 'update', update: securityHubUpdate(finding, result, false) }, held: false };
+}
+
+/**
+ * The note of a channel left open: RESIDUAL_CHANNELS' text, naming the
+ * database user to rotate when the finding names one (an RDS login finding's
+ * note is its own, not shared with other findings).
+ */
+function residualNote(channel: ResidualChannel, finding: Finding): string {
+  const user = finding.database?.user;
+  if (channel !== 'database-credentials' || !user) return RESIDUAL_CHANNELS[channel];
+  // The user name is the login attempt's (an attacker may choose it): printable, short.
+  const shown = user.replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
+  return `the password of database user "${shown}" is unchanged (cordon cannot change a database password): rotate it`;
 }
 
 /** A line about something cordon did not act on and knows no GuardDuty finding of (not read, ignored, another product's). */

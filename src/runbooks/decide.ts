@@ -34,7 +34,7 @@ export const SAMPLE_FINDING_REASON = 'sample finding';
  * it: its resources are made up, or worse, real ones named by accident.
  */
 export function decide(finding: Finding, runbooks: readonly Runbook[], policy: ResponsePolicy): Decision {
-  if (finding.sample) return skip(matchRunbook(runbooks, finding.type)?.runbook, SAMPLE_FINDING_REASON);
+  if (finding.sample) return skip(matchRunbook(runbooks, finding.type, finding.resourceType)?.runbook, SAMPLE_FINDING_REASON);
   const origin = finding.origin;
   if (origin.kind === 'custom-action') {
     const builtin = builtinFor(origin.actionArn, origin.actionName);
@@ -49,7 +49,7 @@ export function decide(finding: Finding, runbooks: readonly Runbook[], policy: R
     const ignored = importedSkipReason(origin);
     if (ignored) return skip(undefined, ignored);
   }
-  const match = matchRunbook(runbooks, finding.type);
+  const match = matchRunbook(runbooks, finding.type, finding.resourceType);
   if (finding.archived) return skip(match?.runbook, 'finding is archived in GuardDuty');
   if (!match) return skip(undefined, `no runbook for ${finding.type}`);
   const { runbook } = match;

@@ -6,7 +6,7 @@
 import type { Finding } from '../findings/finding';
 
 /** The kinds of resources a runbook's actions touch (as far as exemptions go). */
-export type ResourceKind = 'instance' | 'user' | 'role' | 'bucket';
+export type ResourceKind = 'instance' | 'user' | 'role' | 'bucket' | 'function' | 'task' | 'database' | 'object' | 'backup' | 'cluster';
 
 /** A resource a finding names, as an ARN. */
 export interface NamedResource {
@@ -14,13 +14,20 @@ export interface NamedResource {
   readonly arn: string;
 }
 
+/** What `namedResources` reads of a finding. */
+type Named = Pick<
+  Finding,
+  'partition' | 'region' | 'accountId' | 'instance' | 'accessKey' | 'buckets' | 'lambda' | 'task' | 'database' | 'objects' | 'backup' | 'kubernetes'
+>;
+
 /**
  * The resources a finding names, as ARNs: its instance, its IAM user or role
  * (without path: GuardDuty gives the name only, so a pattern for a user or
  * role with a path should use `*`, e.g. `arn:aws:iam::*:user/*break-glass`),
- * and its buckets.
+ * its buckets and objects, its Lambda function, ECS task, RDS database
+ * (instance, and Aurora cluster), snapshot, AMI or recovery point, and EKS cluster.
  */
-export function namedResources(finding: Pick<Finding, 'partition' | 'region' | 'accountId' | 'instance' | 'accessKey' | 'buckets'>): NamedResource[] {
+export function namedResources(finding: Named): NamedResource[] {
   const { partition: p, region, accountId } = finding;
   const named: NamedResource[] = [];
   if (finding.instance) named.push({ kind: 'instance', arn: `arn:${p}:ec2:${region}:${accountId}:instance/${finding.instance.instanceId}` });
@@ -28,6 +35,19 @@ export function namedResources(finding: Pick<Finding, 'partition' | 'region' | '
   if (key?.userName && key.userType === 'IAMUser') named.push({ kind: 'user', arn: `arn:${p}:iam::${accountId}:user/${key.userName}` });
   if (key?.userName && key.userType === 'AssumedRole') named.push({ kind: 'role', arn: `arn:${p}:iam::${accountId}:role/${key.userName}` });
   for (const bucket of finding.buckets) named.push({ kind: 'bucket', arn: `arn:${p}:s3:::${bucket}` });
+  for (const o of finding.objects) named.push({ kind: 'object', arn: `arn:${p}:s3:::${o.bucket}/${o.key}` });
+  if (finding.lambda)
+    named.push({ kind: 'function', arn: finding.lambda.functionArn ?? `arn:${p}:lambda:${region}:${accountId}:function:${finding.lambda.functionName}` });
+  if (finding.task) named.push({ kind: 'task', arn: finding.task.taskArn });
+  const db = finding.database;
+  if (db) {
+    named.push({ kind: 'database', arn: db.arn ?? `arn:${p}:rds:${region}:${accountId}:db:${db.instanceId}` });
+    if (db.clusterId) named.push({ kind: 'database', arn: `arn:${p}:rds:${region}:${accountId}:cluster:${db.clusterId}` });
+  }
+  if (finding.backup) named.push({ kind: 'backup', arn: finding.backup.arn });
+  const cluster = finding.kubernetes;
+  if (cluster?.clusterName)
+    named.push({ kind: 'cluster', arn: cluster.clusterArn ?? `arn:${p}:eks:${region}:${accountId}:cluster/${cluster.clusterName}` });
   return named;
 }
 

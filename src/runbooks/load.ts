@@ -40,6 +40,10 @@ export const runbookFileSchema = z.strictObject({
   findingTypes: z
     .array(z.string().regex(TYPE_PATTERN, 'expected a GuardDuty type such as "Backdoor:EC2/C&CActivity.B" or a pattern such as "CryptoCurrency:EC2/*"'))
     .min(1, 'must name at least one finding type'),
+  resourceTypes: z
+    .array(z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'expected a GuardDuty resource type such as "Instance", "ECSCluster" or "EKSCluster"'))
+    .min(1, 'must name at least one resource type (or leave resourceTypes out: any)')
+    .optional(),
   customAction: z
     .strictObject({
       id: z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Security Hub allows 1-20 letters and digits'),
@@ -52,7 +56,10 @@ export const runbookFileSchema = z.strictObject({
       z.strictObject({
         action: z.string().min(1),
         with: z.record(z.string(), z.unknown()).default({}),
-        when: z.strictObject({ resourceRole: z.enum(['TARGET', 'ACTOR']) }).optional(),
+        when: z
+          .strictObject({ resourceRole: z.enum(['TARGET', 'ACTOR']).optional(), trigger: z.literal('custom-action').optional() })
+          .refine((w) => w.resourceRole !== undefined || w.trigger !== undefined, 'expected resourceRole, trigger or both')
+          .optional(),
       }),
     )
     .min(1, 'must list at least one action'),
@@ -135,6 +142,7 @@ export function validateRunbooks(files: ReadonlyArray<{ file: string; text: stri
       mode: rb.mode,
       reliability: rb.reliability,
       findingTypes: rb.findingTypes,
+      resourceTypes: rb.resourceTypes,
       customAction: rb.customAction,
       actions: rb.actions.map((a) => ({ action: a.action, with: a.with, when: a.when })),
     });
@@ -144,10 +152,15 @@ export function validateRunbooks(files: ReadonlyArray<{ file: string; text: stri
   return runbooks;
 }
 
+/** True when two runbooks' resource types share one (undefined: any). */
+function overlap(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return !a || !b || a.some((t) => b.includes(t));
+}
+
 function crossChecks(runbooks: readonly Runbook[]): string[] {
   const problems: string[] = [];
   const byName = new Map<string, Runbook>();
-  const byPattern = new Map<string, Runbook>();
+  const byPattern = new Map<string, Runbook[]>();
   const byActionId = new Map<string, Runbook>();
   for (const rb of runbooks) {
     const label = `${path.basename(rb.file)}: runbook "${rb.name}"`;
@@ -155,9 +168,11 @@ function crossChecks(runbooks: readonly Runbook[]): string[] {
     if (other) problems.push(`${label}: name: also used by ${path.basename(other.file)}`);
     byName.set(rb.name, rb);
     for (const pattern of rb.findingTypes) {
-      const owner = byPattern.get(pattern);
-      if (owner && owner !== rb) problems.push(`${label}: findingTypes: "${pattern}" is also claimed by runbook "${owner.name}" (${path.basename(owner.file)}); a type must have one runbook`);
-      byPattern.set(pattern, rb);
+      const owners = byPattern.get(pattern) ?? [];
+      // Two runbooks may share a pattern only for disjoint resource types (an instance's runtime finding, an ECS task's…).
+      const owner = owners.find((o) => o !== rb && overlap(o.resourceTypes, rb.resourceTypes));
+      if (owner) problems.push(`${label}: findingTypes: "${pattern}" is also claimed by runbook "${owner.name}" (${path.basename(owner.file)})${owner.resourceTypes || rb.resourceTypes ? ' for the same resource type' : ''}; a type must have one runbook`);
+      byPattern.set(pattern, [...owners, rb]);
     }
     if (rb.customAction) {
       const owner = byActionId.get(rb.customAction.id);

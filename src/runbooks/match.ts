@@ -18,14 +18,21 @@ export interface RunbookMatch {
   readonly pattern: string;
 }
 
-/** The runbook whose most specific pattern matches the type, if any. */
-export function matchRunbook(runbooks: readonly Runbook[], type: string): RunbookMatch | undefined {
-  let best: (RunbookMatch & { score: number }) | undefined;
+/**
+ * The runbook whose most specific pattern matches the type, if any, among the
+ * runbooks for the finding's resource type (a runbook naming no resource
+ * types is for any). At equal specificity, a runbook for the resource type
+ * beats one for any.
+ */
+export function matchRunbook(runbooks: readonly Runbook[], type: string, resourceType?: string): RunbookMatch | undefined {
+  let best: (RunbookMatch & { score: number; typed: boolean }) | undefined;
   for (const runbook of runbooks) {
+    const typed = runbook.resourceTypes !== undefined;
+    if (typed && (resourceType === undefined || !runbook.resourceTypes?.includes(resourceType))) continue;
     for (const pattern of runbook.findingTypes) {
       if (!typeMatches(pattern, type)) continue;
       const score = patternSpecificity(pattern);
-      if (!best || score > best.score) best = { runbook, pattern, score };
+      if (!best || score > best.score || (score === best.score && typed && !best.typed)) best = { runbook, pattern, score, typed };
     }
   }
   return best ? { runbook: best.runbook, pattern: best.pattern } : undefined;

@@ -2,8 +2,13 @@
 export interface RunbookStep {
   readonly action: string;
   readonly with: Readonly<Record<string, unknown>>;
-  /** Run the step only when the finding's resource played this role (e.g. block an attacker only when the instance was the TARGET). */
-  readonly when: { readonly resourceRole: 'TARGET' | 'ACTOR' } | undefined;
+  /**
+   * Run the step only when the finding's resource played this role (e.g.
+   * block an attacker only when the instance was the TARGET), and/or only when
+   * an analyst ran the runbook through its Security Hub custom action
+   * (`trigger: custom-action`: e.g. isolate an EKS node other pods share).
+   */
+  readonly when: { readonly resourceRole?: 'TARGET' | 'ACTOR'; readonly trigger?: 'custom-action' } | undefined;
 }
 
 /** Exposes a runbook as a Security Hub custom action (limits: 20 characters each). */
@@ -27,6 +32,13 @@ export interface Runbook {
   readonly reliability: number;
   /** Exact GuardDuty types or patterns with `*` (e.g. `CryptoCurrency:EC2/*`). */
   readonly findingTypes: readonly string[];
+  /**
+   * GuardDuty resource types (`resource.resourceType`: `Instance`,
+   * `ECSCluster`, `EKSCluster`, `Container`…) the runbook is for; undefined:
+   * any. Lets one finding type (`*:Runtime/*`) get different runbooks for an
+   * instance, an ECS task and an EKS pod.
+   */
+  readonly resourceTypes: readonly string[] | undefined;
   readonly customAction: RunbookCustomAction | undefined;
   readonly actions: readonly RunbookStep[];
 }

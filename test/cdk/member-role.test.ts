@@ -142,6 +142,11 @@ describe('member role template (stacksets/member-role.ts)', () => {
         expect.arrayContaining([{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*' }]),
         { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } },
       ],
+      // A malicious snapshot or AMI (Malware Protection) gets the finding's cordon:* tags, no other key.
+      [
+        [{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*::snapshot/*' }, { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*::image/*' }],
+        { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } },
+      ],
     ]);
     expect(byAction('ec2:CreateSnapshot').map((s) => s.Condition ?? null)).toEqual(
       expect.arrayContaining([{ Null: { 'aws:RequestTag/cordon:finding-id': 'false' } }]),
@@ -154,9 +159,9 @@ describe('member role template (stacksets/member-role.ts)', () => {
     const scopedWrites = statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource) !== '["*"]');
     for (const s of scopedWrites) {
       for (const r of s.Resource as Array<{ 'Fn::Sub': string }>) {
-        // Every ARN is this account's, except S3 and EC2 snapshot ARNs, which carry no account.
+        // Every ARN is this account's, except S3, EC2 snapshot and AMI ARNs, which carry no account.
         expect(r['Fn::Sub']).toMatch(
-          /\$\{AWS::AccountId\}|^arn:\$\{AWS::Partition\}:s3:::\*$|^arn:\$\{AWS::Partition\}:ec2:\*::snapshot\/\*$/,
+          /\$\{AWS::AccountId\}|^arn:\$\{AWS::Partition\}:s3:::\*$|^arn:\$\{AWS::Partition\}:ec2:\*::(snapshot|image)\/\*$/,
         );
       }
     }

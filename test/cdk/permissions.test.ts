@@ -18,7 +18,19 @@ import { cleanUp, REPO_ROOT, synthCordon, type Synthesized } from './support/syn
  */
 
 /** Services cordon calls through the member role; every other service is called as the security account. */
-const MEMBER_SERVICES = new Set(['ec2', 'iam', 's3', 'autoscaling', 'elasticloadbalancing', 'route53resolver']);
+const MEMBER_SERVICES = new Set([
+  'ec2',
+  'iam',
+  's3',
+  'autoscaling',
+  'elasticloadbalancing',
+  'route53resolver',
+  'lambda',
+  'ecs',
+  'rds',
+  'eks',
+  'backup',
+]);
 const HOME_SERVICES = new Set(['sts', 'guardduty', 'securityhub', 'dynamodb', 'organizations']);
 /** src/intel/ runs as the security account whatever the service: its bucket, its GuardDuty administrator. */
 const HOME_DIR = 'src/intel/';

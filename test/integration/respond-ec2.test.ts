@@ -231,7 +231,7 @@ describe('respond: an EC2 instance compromise in a member account', () => {
   it('skips a type no runbook covers and still notes it in Security Hub', async () => {
     const [, account] = world.memberAccountIds as [string, string];
     const web2 = instanceOf(world, account, 'eu-west-1', 'web-2');
-    const finding = publish(local, 'Execution:Runtime/NewBinaryExecuted', {
+    const finding = publish(local, 'DefenseEvasion:EC2/UnusualDoHActivity', {
       accountId: account,
       region: 'eu-west-1',
       instance: web2.target,
@@ -244,7 +244,7 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     expect(run.lines[0]).toMatchObject({
       decision: 'skip',
       runbook: null,
-      reason: 'no runbook for Execution:Runtime/NewBinaryExecuted',
+      reason: 'no runbook for DefenseEvasion:EC2/UnusualDoHActivity',
       securityHub: { status: 'updated' },
     });
     const hub = await hubFinding(local, finding);

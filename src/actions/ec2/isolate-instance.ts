@@ -1,12 +1,18 @@
-import { DescribeNetworkInterfacesCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { REFUSED } from '../types';
-import { defineAction, type OutcomeReporter, type Residuals } from '../define';
-import type { ActionOutcome, ResidualChannel } from '../../outcome';
-import type { AuditRecord } from '../../audit/store';
-import { describeError } from '../../errors';
-import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
+import { defineAction } from '../define';
+import type { ActionOutcome } from '../../outcome';
+import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME } from './quarantine-groups';
 import { instanceInterfaces, TRUNK_ENI_TAG, vpcOf } from './interfaces';
+import {
+  cordonGroupName,
+  isolationLeavesOpen,
+  moveToQuarantine,
+  onlyIn,
+  recordedGroups,
+  restoreInterfaceGroups,
+  RESTORE_INTERFACE_PERMISSIONS,
+} from './interface-isolation';
 
 const params = z.strictObject({
   /**
@@ -31,9 +37,6 @@ const prior = z.object({ instanceId: z.string(), networkInterfaceId: z.string(),
  * @example { groupIds: ['sg-0quarantine'] }
  */
 const changed = z.object({ groupIds: z.array(z.string()) });
-
-/** The outcomes of isolation. */
-type IsolationReporter = OutcomeReporter<z.output<typeof prior>, z.output<typeof changed>>;
 
 /**
  * Isolates the instance: a quarantine group (no inbound, no outbound) becomes
@@ -71,49 +74,8 @@ export const isolateInstance = defineAction({
   changed,
   undo: {
     kind: 'restore',
-    permissions: ['ec2:DescribeNetworkInterfaces', 'ec2:ModifyNetworkInterfaceAttribute'],
-    /**
-     * Puts the interface back in the groups it had. The interface must still
-     * be in cordon's quarantine group and in no group that is neither the
-     * quarantine nor an original one; otherwise someone changed it since and
-     * release refuses unless forced. (Checking membership rather than equality
-     * also keeps this right under moto, which reports an attached interface's
-     * groups unioned with the instance's launch groups.)
-     */
-    async run(ctx, record, report) {
-      const eniId = record.prior.networkInterfaceId;
-      const original = record.prior.groupIds;
-      const quarantine = record.changed.groupIds[0];
-      if (original.length === 0 || !quarantine) return [report.failed(eniId, 'the audit record holds no original groups to restore')];
-      const ec2 = ctx.member(EC2Client);
-      let current: string[];
-      try {
-        const out = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
-        current = (out.NetworkInterfaces?.[0]?.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
-      } catch (err) {
-        if ((err as Error).name === 'InvalidNetworkInterfaceID.NotFound') return [report.skipped(eniId, `${eniId} no longer exists`)];
-        throw err;
-      }
-      if (!current.includes(quarantine) && sameSet(current, original))
-        return [report.already(eniId, `${eniId} is already in its original groups [${original.join(', ')}]`)];
-      const foreign = current.filter((g) => g !== quarantine && !original.includes(g));
-      if ((!current.includes(quarantine) || foreign.length > 0) && !ctx.force) {
-        return [
-          report.failed(
-            eniId,
-            `${REFUSED} ${eniId} is now in [${current.join(', ')}], not only cordon's quarantine ${quarantine}: someone changed it since; restore it by hand or rerun with --force`,
-          ),
-        ];
-      }
-      if (ctx.dryRun) return [report.planned(eniId, `would move ${eniId} from [${current.join(', ')}] back to [${original.join(', ')}]`)];
-      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: original }));
-      return [
-        report.done(eniId, `moved ${eniId} back to [${original.join(', ')}]`, {
-          prior: { groupIds: current },
-          changed: { groupIds: original },
-        }),
-      ];
-    },
+    permissions: RESTORE_INTERFACE_PERMISSIONS,
+    run: (ctx, record, report) => restoreInterfaceGroups(ctx, report, record),
   },
   async run(ctx, p, report) {
     const instance = await ctx.instance();
@@ -130,7 +92,7 @@ export const isolateInstance = defineAction({
     const vpcs = [...new Set(interfaces.map((ni) => vpcOf(ni, instanceVpc)))];
     const unseen = vpcs.filter((v) => !described.includes(v));
     const found = unseen.length === 0 ? foundFirst : [...foundFirst, ...(await findIsolationGroups(ec2, unseen))];
-    const residuals = { remains: leftOpen(p.cutTrackedConnections) };
+    const residuals = { remains: isolationLeavesOpen(p.cutTrackedConnections) };
 
     const pendingVpcs = vpcs.filter((vpc) =>
       interfaces.some((ni) => vpcOf(ni, instanceVpc) === vpc && !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)),
@@ -177,128 +139,21 @@ export const isolateInstance = defineAction({
             { prior: recorded, ...residuals },
           );
         }
-        return isolateInterface(
-          report,
-          ec2,
-          { eniId, instanceId, kind, groupIds, quarantine: quarantine as string, untrack, recorded, unknown },
-          residuals,
-        );
+        const moved = await moveToQuarantine(ec2, {
+          eniId,
+          owner: instanceId,
+          kind,
+          groupIds,
+          quarantine: quarantine as string,
+          untrack,
+          originalGroupIds: recorded.groupIds,
+          unknown,
+        });
+        return moved.moved
+          ? report.done(eniId, moved.detail, { prior: recorded, changed: { groupIds: [quarantine as string] }, ...residuals })
+          : report.failed(eniId, moved.detail);
       }),
     );
     return perInterface;
   },
 });
-
-/**
- * What isolation leaves open (VPC User Guide, "Security group connection
- * tracking"; see RESIDUAL_CHANNELS): DNS to the Route 53 Resolver, which no
- * security group filters; flows AWS tracks automatically (through a NAT
- * gateway, load balancer, Transit Gateway or PrivateLink endpoint), which the
- * allow-all hop cannot untrack; ICMP and egress-only internet gateway flows,
- * always tracked; and without the hop, every established connection.
- */
-function leftOpen(cutTrackedConnections: boolean): ResidualChannel[] {
-  return [
-    'dns-resolver',
-    'gateway-tracked-flows',
-    'direct-tracked-flows',
-    ...(cutTrackedConnections ? [] : ['established-connections' as const]),
-  ];
-}
-
-/**
- * Moves one interface to the quarantine group (through the allow-all group
- * when `untrack` is set). If the final move fails, the interface is put back
- * in its groups at once rather than left in the allow-all group; the outcome
- * says whether that worked.
- */
-async function isolateInterface(
-  report: IsolationReporter,
-  ec2: EC2Client,
-  move: {
-    readonly eniId: string;
-    readonly instanceId: string;
-    /** `pod branch interface ` for an EKS branch interface, else empty. */
-    readonly kind: string;
-    readonly groupIds: readonly string[];
-    readonly quarantine: string;
-    readonly untrack: string | undefined;
-    readonly recorded: z.output<typeof prior>;
-    readonly unknown: string;
-  },
-  residuals: Residuals,
-): Promise<ActionOutcome> {
-  const { eniId, instanceId, groupIds, quarantine, untrack, recorded, unknown } = move;
-  if (untrack) {
-    try {
-      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [untrack] }));
-    } catch (err) {
-      return report.failed(
-        eniId,
-        `could not move ${eniId} of ${instanceId} to ${UNTRACK_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`,
-      );
-    }
-  }
-  try {
-    await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [quarantine] }));
-  } catch (err) {
-    if (!untrack)
-      return report.failed(
-        eniId,
-        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; left in [${groupIds.join(', ')}]`,
-      );
-    // Never leave an interface in the allow-all group: back to its original
-    // groups, not to the allow-all group a cut-short run may have left it in.
-    const originals = recorded.groupIds.length > 0 ? recorded.groupIds : groupIds.filter((g) => g !== untrack);
-    if (originals.length === 0) {
-      return report.failed(
-        eniId,
-        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) and its original groups are unknown: it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`,
-      );
-    }
-    try {
-      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...originals] }));
-      return report.failed(
-        eniId,
-        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME}: ${describeError(err)}; put back in [${originals.join(', ')}]`,
-      );
-    } catch (back) {
-      return report.failed(
-        eniId,
-        `could not move ${eniId} of ${instanceId} to ${QUARANTINE_GROUP_NAME} (${describeError(err)}) nor back to [${originals.join(', ')}] (${describeError(back)}): it is in the ALLOW-ALL group ${UNTRACK_GROUP_NAME} (${untrack}); isolate it by hand NOW`,
-      );
-    }
-  }
-  // The allow-all hop makes established TCP and UDP flows untracked, so the quarantine group cuts them; never ICMP, nor
-  // flows AWS tracks automatically (the outcome's residuals name them).
-  return report.done(
-    eniId,
-    `moved ${move.kind}${eniId} of ${instanceId} from [${groupIds.join(', ')}] to ${QUARANTINE_GROUP_NAME} (${quarantine})${untrack ? ', established TCP/UDP connections untracked and cut (not those AWS tracks automatically)' : ''}${unknown}`,
-    { prior: recorded, changed: { groupIds: [quarantine] }, ...residuals },
-  );
-}
-
-/** True when an interface's only group is named `name` (as DescribeNetworkInterfaces reports it). */
-function onlyIn(groups: ReadonlyArray<{ GroupName?: string }> | undefined, name: string): boolean {
-  return (groups ?? []).length === 1 && groups?.[0]?.GroupName === name;
-}
-
-/** True when group `id` of an interface is one of cordon's by name. */
-function cordonGroupName(groups: ReadonlyArray<{ GroupId?: string; GroupName?: string }> | undefined, id: string): boolean {
-  const name = groups?.find((g) => g.GroupId === id)?.GroupName;
-  return name === QUARANTINE_GROUP_NAME || name === UNTRACK_GROUP_NAME;
-}
-
-/** The original groups of an interface as an earlier delivery of the finding recorded them. */
-function recordedGroups(history: readonly AuditRecord[], action: string, eniId: string): string[] | undefined {
-  for (const r of history) {
-    if (r.action !== action || r.actor !== 'respond' || r.status !== 'done' || r.resource !== eniId) continue;
-    const ids = prior.safeParse(r.prior).data?.groupIds ?? [];
-    if (ids.length > 0) return ids;
-  }
-  return undefined;
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === new Set(b).size && a.every((x) => b.includes(x));
-}

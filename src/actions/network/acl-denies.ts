@@ -104,7 +104,7 @@ async function denyIn(
   cidrs: readonly string[],
   p: Placement,
   dryRun: boolean,
-  residuals: Pick<ActionOutcome, 'closes'> = {},
+  residuals: Pick<ActionOutcome, 'closes' | 'remains'> = {},
 ): Promise<ActionOutcome[]> {
   const aclId = acl.NetworkAclId as string;
   const entries = [...(acl.Entries ?? [])];
@@ -202,7 +202,7 @@ export async function denyUnderLease(
   acl: NetworkAcl,
   cidrs: readonly string[],
   p: Placement,
-  residuals: Pick<ActionOutcome, 'closes'> = {},
+  residuals: Pick<ActionOutcome, 'closes' | 'remains'> = {},
 ): Promise<ActionOutcome[]> {
   if (ctx.dryRun) return denyIn(report, ec2, acl, cidrs, p, true, residuals);
   const aclId = acl.NetworkAclId as string;

@@ -28,12 +28,17 @@ export interface SdkCall {
 export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-account': 'account',
   '@aws-sdk/client-auto-scaling': 'autoscaling',
+  '@aws-sdk/client-backup': 'backup',
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-ecs': 'ecs',
+  '@aws-sdk/client-eks': 'eks',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
   '@aws-sdk/client-guardduty': 'guardduty',
   '@aws-sdk/client-iam': 'iam',
+  '@aws-sdk/client-lambda': 'lambda',
   '@aws-sdk/client-organizations': 'organizations',
+  '@aws-sdk/client-rds': 'rds',
   '@aws-sdk/client-route53resolver': 'route53resolver',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-securityhub': 'securityhub',
@@ -106,13 +111,14 @@ export function scanFile(file: string, root: string): SdkCall[] {
       if (pkg?.startsWith('@aws-sdk/client-') && name.endsWith('Command')) {
         record(node, name.slice(0, -'Command'.length), name, pkg);
         const arg = node.arguments?.[0];
-        if (
-          arg &&
+        const given = (param: string): boolean =>
+          !!arg &&
           ts.isObjectLiteralExpression(arg) &&
-          arg.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'TagSpecifications')
-        ) {
-          record(node, 'CreateTags', `${name} TagSpecifications`, pkg);
-        }
+          arg.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text === param);
+        if (given('TagSpecifications')) record(node, 'CreateTags', `${name} TagSpecifications`, pkg);
+        // RDS tags what a Create call makes with rds:AddTagsToResource (RDS User Guide, "Tagging Amazon RDS resources").
+        if (pkg === '@aws-sdk/client-rds' && name.startsWith('Create') && (given('Tags') || arg?.getText().includes('Tags')))
+          record(node, 'AddTagsToResource', `${name} Tags`, pkg);
       }
     }
     if (ts.isCallExpression(node)) {

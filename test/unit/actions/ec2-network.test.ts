@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { isolateInstance } from '../../../src/actions/ec2/isolate-instance';
 import { blockIp } from '../../../src/actions/network/block-ip';
 import type { ActionContext, UndoContext } from '../../../src/actions/types';
-import type { Finding } from '../../../src/findings/finding';
+import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
 
 const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 const mock = mockClient(ec2);
@@ -39,6 +39,9 @@ const finding = {
   detectorId: undefined,
   resourceRole: 'TARGET',
   resourceType: 'Instance',
+  ...NO_SUBJECT,
+  resources: [],
+  sequence: undefined,
   instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} },
   accessKey: undefined,
   buckets: [],

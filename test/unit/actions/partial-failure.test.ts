@@ -24,7 +24,7 @@ import { FileAuditStore } from '../../../src/audit/file-store';
 import type { AuditRecord } from '../../../src/audit/store';
 import type { ClientFactory } from '../../../src/aws/clients';
 import type { MemberCredentialsCache } from '../../../src/aws/credentials';
-import type { Finding } from '../../../src/findings/finding';
+import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
 import type { GuardDutyArchiver } from '../../../src/guardduty/archiver';
 import { CircuitBreaker } from '../../../src/respond/circuit';
 import { DEFAULT_CIRCUIT_LIMITS, DEFAULT_EXEMPT_TAG } from '../../../src/config/defaults';
@@ -53,6 +53,9 @@ const finding: Finding = {
   detectorId: 'd1',
   resourceRole: 'ACTOR',
   resourceType: 'Instance',
+  ...NO_SUBJECT,
+  resources: [],
+  sequence: undefined,
   instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} },
   accessKey: undefined,
   buckets: [],
@@ -432,6 +435,7 @@ describe('partial failures in the audit trail', () => {
       mode: 'auto',
       reliability: 5,
       findingTypes: ['CryptoCurrency:EC2/*'],
+      resourceTypes: undefined,
       customAction: undefined,
       actions: [{ action: 'ec2.protect', with: { stopProtection: true }, when: undefined }],
     };

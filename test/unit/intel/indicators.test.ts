@@ -1,4 +1,4 @@
-import type { Finding } from '../../../src/findings/finding';
+import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
 import { findingIndicators, indicatorGuard, parseIndicator } from '../../../src/intel/indicators';
 import { trustRequest } from '../../../src/intel/references';
 
@@ -27,10 +27,10 @@ function finding(over: Partial<Finding>): Finding {
     lastSeenAt: undefined,
     resourceRole: 'TARGET',
     resourceType: 'Instance',
-    instance: undefined,
-    accessKey: undefined,
-    buckets: [],
+    ...NO_SUBJECT,
     remoteIps: [],
+    resources: [],
+    sequence: undefined,
     origin: { kind: 'guardduty' },
     ...over,
   };

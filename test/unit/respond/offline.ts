@@ -5,7 +5,7 @@ import { FileAuditStore } from '../../../src/audit/file-store';
 import type { ClientFactory } from '../../../src/aws/clients';
 import type { MemberCredentialsCache } from '../../../src/aws/credentials';
 import { DEFAULT_CIRCUIT_LIMITS, DEFAULT_EXEMPT_TAG } from '../../../src/config/defaults';
-import type { Finding } from '../../../src/findings/finding';
+import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
 import type { ParsedItem } from '../../../src/findings/parse';
 import type { GuardDutyArchiver } from '../../../src/guardduty/archiver';
 import { CircuitBreaker } from '../../../src/respond/circuit';
@@ -34,6 +34,9 @@ export function findingOf(id: string, extra: Partial<Finding> = {}): Finding {
     detectorId: 'd1',
     resourceRole: 'ACTOR',
     resourceType: 'Instance',
+    ...NO_SUBJECT,
+    resources: [],
+    sequence: undefined,
     instance: { instanceId: `i-${id}`, networkInterfaces: [], tags: {} },
     accessKey: undefined,
     buckets: [],

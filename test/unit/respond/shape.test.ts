@@ -12,6 +12,7 @@ const runbook: Runbook = {
   mode: 'auto',
   reliability: 5,
   findingTypes: ['CryptoCurrency:EC2/*'],
+  resourceTypes: undefined,
   customAction: undefined,
   actions: [{ action: 'ec2.isolate', with: { untrack: true }, when: undefined }],
 };

@@ -2,7 +2,7 @@ import { ACTIONS } from '../../../src/actions/registry';
 import { type ActionContext, type ActionDefinition } from '../../../src/actions/types';
 import { outcome } from '../../../src/outcome';
 import { DEFAULT_RUNBOOKS_DIR } from '../../../src/config/settings';
-import type { Finding } from '../../../src/findings/finding';
+import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
 import { hasDisruptiveStep, runSteps, type Screened } from '../../../src/respond/execute';
 import { decide, DEFAULT_POLICY } from '../../../src/runbooks/decide';
 import { loadRunbooks } from '../../../src/runbooks/load';
@@ -13,6 +13,9 @@ function bruteForce(resourceRole: Finding['resourceRole']): Finding {
   return {
     id: `f-${resourceRole ?? 'none'}`, arn: 'arn', accountId: '111122223333', region: 'us-east-1', partition: 'aws', type: 'UnauthorizedAccess:EC2/SSHBruteForce', severity: 2, title: '', count: 1, archived: false, sample: false,
     updatedAt: undefined, lastSeenAt: undefined, detectorId: undefined, resourceRole, resourceType: 'Instance',
+    ...NO_SUBJECT,
+    resources: [],
+    sequence: undefined,
     instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} }, accessKey: undefined, buckets: [], remoteIps: [{ ip: '198.51.100.7', direction: resourceRole === 'TARGET' ? 'INBOUND' : 'OUTBOUND' }], origin: { kind: 'guardduty' },
   };
 }
@@ -80,9 +83,23 @@ describe('what the circuit breaker counts (hasDisruptiveStep)', () => {
     expect(hasDisruptiveStep(actor)).toBe(true);
   });
 
-  it('marks evidence, protection, address and domain blocks and archiving as not disruptive, and every other action as disruptive', () => {
-    // Assess
+  it('marks evidence, tags, protection, address blocks, domain blocks, artefact sharing, an object deny and archiving as not disruptive, and every other action as disruptive', () => {
+    // Assess: none of these stops or cuts off a running workload (a malicious object or artefact is no workload).
     const calm = [...ACTIONS.values()].filter((a) => !a.disruptive).map((a) => a.name).sort();
-    expect(calm).toEqual(['ec2.protect', 'ec2.snapshot', 'guardduty.archive', 'network.block-domain', 'network.block-ip']);
+    expect(calm).toEqual([
+      'backup.tag-recovery-point',
+      'ec2.protect',
+      'ec2.restrict-image',
+      'ec2.restrict-snapshot',
+      'ec2.snapshot',
+      'ecs.tag-task',
+      'eks.tag-cluster',
+      'guardduty.archive',
+      'lambda.tag',
+      'network.block-domain',
+      'network.block-ip',
+      'rds.snapshot',
+      's3.deny-object-read',
+    ]);
   });
 });

@@ -1,6 +1,8 @@
+import { NO_SUBJECT } from '../../../src/findings/finding';
 import { arnMatches, namedResources, ouExemption, resourceExemption } from '../../../src/runbooks/exemptions';
 
 const finding = {
+  ...NO_SUBJECT,
   partition: 'aws',
   region: 'eu-west-1',
   accountId: '111122223333',

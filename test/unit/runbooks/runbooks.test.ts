@@ -44,8 +44,43 @@ describe('shipped runbooks', () => {
     expect(matchRunbook(RUNBOOKS, type)?.runbook.name).toBe(runbook);
   });
 
-  it('leaves new finding types without a runbook', () => {
-    expect(matchRunbook(RUNBOOKS, 'Execution:Runtime/NewBinaryExecuted')).toBeUndefined();
+  it.each([
+    ['Execution:EC2/MaliciousFile', 'Instance', 'malware-ec2-host'],
+    ['Execution:ECS/MaliciousFile', 'ECSCluster', 'malware-ec2-host'],
+    ['Execution:Kubernetes/MaliciousFile', 'EKSCluster', 'malware-ec2-host'],
+    ['Execution:Container/MaliciousFile', 'Container', 'malware-ec2-host'],
+    ['Execution:EC2/MaliciousFile!Snapshot', 'EBSSnapshot', 'malware-backup-evidence'],
+    ['Execution:EC2/MaliciousFile!AMI', 'EC2Image', 'malware-backup-evidence'],
+    ['Execution:EC2/MaliciousFile!RecoveryPoint', 'RecoveryPoint', 'malware-backup-evidence'],
+    ['Execution:S3/MaliciousFile!RecoveryPoint', 'RecoveryPoint', 'malware-backup-evidence'],
+    ['Execution:Runtime/NewBinaryExecuted', 'Instance', 'runtime-ec2-instance'],
+    ['CryptoCurrency:Runtime/BitcoinTool.B', 'Container', 'runtime-ec2-instance'],
+    ['Execution:Runtime/ReverseShell', 'ECSCluster', 'runtime-ecs-task'],
+    ['PrivilegeEscalation:Runtime/ContainerMountsHostDirectory', 'EKSCluster', 'runtime-eks-pod'],
+    ['Backdoor:Lambda/C&CActivity.B', 'Lambda', 'lambda-compromise'],
+    ['CryptoCurrency:Lambda/BitcoinTool.B', 'Lambda', 'lambda-compromise'],
+    ['Trojan:Lambda/BlackholeTraffic', 'Lambda', 'lambda-compromise'],
+    ['UnauthorizedAccess:Lambda/MaliciousIPCaller.Custom', 'Lambda', 'lambda-compromise'],
+    ['CredentialAccess:RDS/AnomalousBehavior.SuccessfulLogin', 'RDSDBInstance', 'rds-login-activity'],
+    ['CredentialAccess:RDS/MaliciousIPCaller.SuccessfulBruteForce', 'RDSDBInstance', 'rds-login-activity'],
+    ['Discovery:RDS/MaliciousIPCaller', 'RDSDBInstance', 'rds-login-activity'],
+    ['Object:S3/MaliciousFile', 'S3Object', 's3-malicious-object'],
+    ['Discovery:Kubernetes/MaliciousIPCaller', 'EKSCluster', 'kubernetes-audit'],
+    ['PrivilegeEscalation:Kubernetes/PrivilegedContainer', 'EKSCluster', 'kubernetes-audit'],
+    ['AttackSequence:IAM/CompromisedCredentials', 'AccessKey', 'attack-sequence'],
+    ['AttackSequence:S3/CompromisedData', 'S3Bucket', 'attack-sequence'],
+    ['AttackSequence:EC2/CompromisedInstanceGroup', 'Instance', 'attack-sequence'],
+    ['AttackSequence:ECS/CompromisedCluster', 'ECSCluster', 'attack-sequence'],
+    ['AttackSequence:EKS/CompromisedCluster', 'EKSCluster', 'attack-sequence'],
+    // AI Protection: credentials invoking models for someone else are compromised credentials (runbooks/README.md).
+    ['Impact:IAMUser/AnomalousModelInvocation', 'AccessKey', 'iam-credential-misuse'],
+    ['Impact:IAMUser/CostHarvesting', 'AccessKey', 'iam-credential-misuse'],
+  ])('%s on %s goes to %s', (type, resourceType, runbook) => {
+    expect(matchRunbook(RUNBOOKS, type, resourceType)?.runbook.name).toBe(runbook);
+  });
+
+  it('gives a runtime finding no runbook when its resource type is none the runtime runbooks name', () => {
+    expect(matchRunbook(RUNBOOKS, 'Execution:Runtime/NewBinaryExecuted', 'Lambda')).toBeUndefined();
   });
 });
 
@@ -77,7 +112,7 @@ describe('decide', () => {
 
   it('skips a type no runbook covers with the reason "no runbook"', () => {
     const d = decide(fixtureFinding('guardduty/unknown-type.event.json'), RUNBOOKS, DEFAULT_POLICY);
-    expect(d).toMatchObject({ decision: 'skip', runbook: undefined, reason: 'no runbook for Execution:Runtime/NewBinaryExecuted' });
+    expect(d).toMatchObject({ decision: 'skip', runbook: undefined, reason: 'no runbook for DefenseEvasion:EC2/UnusualDoHActivity' });
   });
 
   it('skips GuardDuty sample findings first, with the reason "sample finding", even from a custom action', () => {

@@ -1,0 +1,66 @@
+"""Fixes to moto_server's own defects, loaded into the moto_server child only
+(local-aws/emulator/moto.ts puts this folder first on its PYTHONPATH).
+
+Each fix makes moto do what AWS documents, never something kinder; each says
+which moto version needs it and is skipped when moto already behaves.
+"""
+
+try:
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+except ImportError:  # moto missing: moto.ts reports that with the install command
+    NetworkInterface = None
+
+# moto 5.2: ECS RunTask of an awsvpc task (every Fargate task) reads the
+# interface's `private_dns_name`, which moto's NetworkInterface lacks, and
+# answers 500. EC2 names an interface's private DNS name after its primary
+# private IPv4 address (EC2 User Guide, "Amazon EC2 instance hostname types":
+# ip-10-0-1-10.ec2.internal in us-east-1, ip-10-0-1-10.<region>.compute.internal elsewhere).
+if NetworkInterface is not None and not hasattr(NetworkInterface, "private_dns_name"):
+
+    def _get_private_dns_name(self):
+        # moto sets the name itself on some interfaces (those created with an address): keep it.
+        if "_cordon_private_dns_name" in self.__dict__:
+            return self.__dict__["_cordon_private_dns_name"]
+        region = getattr(self, "region_name", None) or getattr(getattr(self, "ec2_backend", None), "region_name", "us-east-1")
+        host = "ip-" + str(self.private_ip_address).replace(".", "-")
+        return host + (".ec2.internal" if region == "us-east-1" else "." + region + ".compute.internal")
+
+    def _set_private_dns_name(self, value):
+        self.__dict__["_cordon_private_dns_name"] = value
+
+    NetworkInterface.private_dns_name = property(_get_private_dns_name, _set_private_dns_name)
+
+try:
+    from moto.awslambda.models import LambdaBackend
+except ImportError:
+    LambdaBackend = None
+
+
+def _function_ref(ref):
+    """A function reference as Lambda resolves it: `name`, `name:qualifier`, from a name, a partial or a full ARN."""
+    if not ref:
+        return ref
+    parts = str(ref).split(":")
+    if ref.startswith("arn:") and len(parts) >= 7:
+        return ":".join(parts[6:])
+    if len(parts) >= 3 and parts[1] == "function":  # partial ARN: <account>:function:<name>[:<qualifier>]
+        return ":".join(parts[2:])
+    return ref
+
+
+# moto 5.2: ListEventSourceMappings compares FunctionName with the text the
+# mapping was created with, so a function named by its ARN finds the mappings
+# made with its name (and the reverse) nowhere. Lambda accepts a name, a
+# partial or a full ARN for both (Lambda API Reference, ListEventSourceMappings).
+if LambdaBackend is not None and not getattr(LambdaBackend, "_cordon_esm_names", False):
+    _list_esm = LambdaBackend.list_event_source_mappings
+
+    def _list_event_source_mappings(self, event_source_arn, function_name):
+        found = _list_esm(self, event_source_arn, None)
+        if not function_name:
+            return found
+        wanted = _function_ref(function_name)
+        return [m for m in found if _function_ref(m.function_name) == wanted]
+
+    LambdaBackend.list_event_source_mappings = _list_event_source_mappings
+    LambdaBackend._cordon_esm_names = True
