@@ -3,19 +3,8 @@ import { responderSettings } from '../config/settings';
 import { circuitStatus, windowStart } from '../respond/circuit';
 import { buildResponder } from '../respond/wiring';
 import type { CliIo } from './io';
-import { command, commandHelp, parseCommand } from './options';
-
-/** `cordon status`: its options and help. */
-export const STATUS_COMMAND = command({
-  name: 'status',
-  summary: 'the blast-radius circuit breaker: open circuits and recent containments',
-  options: { json: { flag: '--json', help: 'the status as one JSON object' } },
-  description: `The blast-radius circuit breaker: its limits, the accounts (and organization)
-whose circuit is open, and the automatic containments and held findings of the
-current window. Reads CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE
-(default .cordon/audit.jsonl) and the CORDON_CIRCUIT_* limits.`,
-  exit: 'Exit: 0 every circuit closed, 1 some circuit open, 2 bad configuration.',
-});
+import { STATUS_COMMAND } from './commands';
+import { commandHelp, parseCommand } from './options';
 
 /** `cordon status`: open circuits and recent containments. */
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {

@@ -222,7 +222,7 @@ export const RESPONDER_SETTINGS = {
     schema: pathText,
     invalid: (v) => `"${v}" is not a folder`,
     default: DEFAULT_RUNBOOKS_DIR,
-    defaultText: './runbooks',
+    defaultText: 'the runbooks shipped with cordon (its runbooks/ folder)',
     deployed: { setByStack: 'the stack bundles the runbooks; set cordon:runbooksDir' },
   }),
   threshold: runtime({
