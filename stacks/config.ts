@@ -61,6 +61,8 @@ export interface CordonConfig {
   readonly roleName: string;
   /** External id the member role requires, if any. */
   readonly externalId: string | undefined;
+  /** Roles of the security account that operators run `npx cordon` with; the member role trusts them too. @default none */
+  readonly operatorRoleArns: readonly string[];
   /** Name of the responder Lambda's role in the security account (the member role trusts it). @default 'cordon-responder-lambda' */
   readonly functionRoleName: string;
   /** Absolute path of the runbooks folder bundled into the Lambda. @default '<cwd>/runbooks' */
@@ -240,6 +242,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   const roleName = value('roleName', configText);
   const externalId = value('externalId', optionalText);
   const functionRoleName = value('functionRoleName', configText);
+  const operatorRoleArns = value('operatorRoleArns', configList);
   const enablerRoleName = value('enablerRoleName', configText);
   const enablerFunctionRoleName = value('enablerFunctionRoleName', configText);
   // The member role is deployed to the security account too (and may be deployed to the management
@@ -313,6 +316,10 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     );
   }
   const managementAccountId = value('managementAccountId', optionalText);
+  // The member role trusts the security account's principals only: an operator role elsewhere could never assume it.
+  const foreign = operatorRoleArns.filter((arn) => securityAccountId !== undefined && !arn.includes(`::${securityAccountId}:role/`));
+  if (foreign.length > 0)
+    report(['operatorRoleArns'], `must be roles of ${label('securityAccountId')} ${securityAccountId ?? ''} (got ${foreign.join(', ')})`);
   if (managementAccountId !== undefined && securityAccountId === undefined) {
     report(
       ['securityAccountId'],
@@ -388,6 +395,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     roleName,
     externalId,
     functionRoleName,
+    operatorRoleArns,
     runbooksDir,
     runbooks,
     customActions: customActions(runbooks),

@@ -1,7 +1,8 @@
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
 import { EventField, type EventPattern, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -151,6 +152,13 @@ export class ResponderStack extends Stack {
       deletionProtection: true,
       // The audit trail is what release reads and what auditors ask for: it outlives the stack (a failed first deploy leaves nothing).
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    // `cordon history`: finding records by UTC day, in time order (src/audit/dynamodb-store.ts writes `day` on them only).
+    this.table.addGlobalSecondaryIndex({
+      indexName: AUDIT_TIME_INDEX.name,
+      partitionKey: { name: AUDIT_TIME_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: AUDIT_TIME_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
 
     const logGroup = createEncryptedLogGroup(this, 'ResponderLogs', { key: this.key, retentionDays: config.logRetentionDays });

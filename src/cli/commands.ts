@@ -6,7 +6,14 @@
  */
 import { ENABLER_SETTINGS, RESPONDER_SETTINGS } from '../config/spec';
 import { MAX_ENABLE_CONCURRENCY } from '../org/settings';
-import { command, type CommandSpec } from './options';
+import { command, type CommandOption, type CommandSpec } from './options';
+
+/** `--stack NAME`: the deployment whose audit table a command uses. */
+const STACK_OPTION = {
+  flag: '--stack',
+  value: 'NAME',
+  help: 'the responder stack (cordon-responder) whose audit table to use, read from its outputs (CloudFormation, AWS_REGION); default: CORDON_AUDIT_TABLE, else CORDON_AUDIT_FILE',
+} as const satisfies CommandOption;
 
 /** `cordon respond`: its options and help. */
 export const RESPOND_COMMAND = command({
@@ -18,6 +25,7 @@ export const RESPOND_COMMAND = command({
     json: { flag: '--json', help: 'one JSON object per finding per line' },
     runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
     roleName: { setting: RESPONDER_SETTINGS.roleName, help: 'member role to assume' },
+    stack: STACK_OPTION,
   },
   description: `Reads GuardDuty findings (a GuardDuty or Security Hub EventBridge event, a bare
 finding, a GetFindings response; one, a JSON array, or JSON lines) from FILE or
@@ -40,6 +48,7 @@ export const RELEASE_COMMAND = command({
     },
     json: { flag: '--json', help: 'one JSON object per finding per line' },
     roleName: { setting: RESPONDER_SETTINGS.roleName, help: 'member role to assume' },
+    stack: STACK_OPTION,
   },
   description: `Restores what cordon changed for a finding, from the audit trail: each network
 interface's original security groups, termination and stop protection as they
@@ -53,7 +62,7 @@ Exit: 0 released (or nothing left to restore), 1 something was refused, failed o
 export const STATUS_COMMAND = command({
   name: 'status',
   summary: 'the blast-radius circuit breaker: open circuits and recent containments',
-  options: { json: { flag: '--json', help: 'the status as one JSON object' } },
+  options: { json: { flag: '--json', help: 'the status as one JSON object' }, stack: STACK_OPTION },
   description: `The blast-radius circuit breaker: its limits, the accounts (and organization)
 whose circuit is open, and the automatic containments and held findings of the
 current window. Reads CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE
@@ -165,4 +174,23 @@ export const ACTIONS_LIST_COMMAND = command({
 customAction, plus the built-ins "False positive" and "Release". The responder
 stack creates them; --deployed also asks Security Hub (AWS_REGION, security
 account) which of them exist.`,
+});
+
+/** `cordon history`: its options and help. */
+export const HISTORY_COMMAND = command({
+  name: 'history',
+  summary: 'the audit trail as a timeline per incident (finding), with the state cordon replaced',
+  options: {
+    since: { flag: '--since', value: 'AGE|TIME', help: 'from this long ago (30m, 12h, 7d) or from this ISO time (default 7d)' },
+    account: { flag: '--account', value: 'ID', help: 'only this account' },
+    finding: { flag: '--finding', value: 'ID', help: 'only this finding (id or ARN)' },
+    json: { flag: '--json', help: 'one JSON object per incident per line' },
+    html: { flag: '--html', value: 'FILE', help: 'also write one self-contained HTML page (no server, no network) with the timelines' },
+    stack: STACK_OPTION,
+  },
+  description: `The audit trail of what cordon did, one timeline per finding, newest incident
+first: each action, its status, and the state it replaced (what a release
+restores). Reads the deployed audit table (--stack, or CORDON_AUDIT_TABLE:
+its time-ordered index) or the local audit file (CORDON_AUDIT_FILE).`,
+  exit: 'Exit: 0 the history was read (even when empty), 1 it could not be read, 2 bad flags or configuration.',
 });

@@ -4,6 +4,7 @@ import {
   ACTIONS_LIST_COMMAND,
   COVERAGE_COMMAND,
   ENABLE_COMMAND,
+  HISTORY_COMMAND,
   RELEASE_COMMAND,
   RESPOND_COMMAND,
   RUNBOOKS_COMMANDS,
@@ -49,6 +50,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; specs: readonly 
     run: (a, io) => (require('./status') as typeof import('./status')).runStatus(a, io),
     summary: STATUS_COMMAND.summary,
     specs: [STATUS_COMMAND],
+  },
+  history: {
+    run: (a, io) => (require('./history') as typeof import('./history')).runHistory(a, io),
+    summary: HISTORY_COMMAND.summary,
+    specs: [HISTORY_COMMAND],
   },
   actions: {
     run: (a, io) => (require('./actions') as typeof import('./actions')).runActions(a, io),

@@ -5,6 +5,7 @@ import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
 import type { CliIo } from './io';
 import { RELEASE_COMMAND } from './commands';
+import { deploymentOf } from './deployment';
 import { commandHelp, parseCommand } from './options';
 
 /** `cordon release`: undo a finding's containment. */
@@ -21,7 +22,10 @@ export async function runRelease(argv: string[], io: CliIo): Promise<number> {
     }
     ids = values.finding.map(findingIdOf);
     if (ids.length === 0) throw new ConfigurationError('release: --finding ID is required (a GuardDuty finding id or ARN)');
-    const settings = responderSettings(io.env, { roleName: given.roleName?.value, dryRun: given.dryRun !== undefined });
+    const settings = responderSettings((await deploymentOf(io.env, values.stack)).env, {
+      roleName: given.roleName?.value,
+      dryRun: given.dryRun !== undefined,
+    });
     options = { dryRun: settings.dryRun, force: values.force, reactivateKeys: values.reactivateKeys };
     json = values.json;
     await requireCallerCredentials();

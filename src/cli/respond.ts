@@ -8,6 +8,7 @@ import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
 import type { CliIo } from './io';
 import { RESPOND_COMMAND } from './commands';
+import { deploymentOf } from './deployment';
 import { commandHelp, parseCommand } from './options';
 
 /** `cordon respond`: argument parsing and printing; the work is in src/respond. */
@@ -34,7 +35,7 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
     }
     text = readInput(source);
     flags = { json: options.json };
-    const settings = responderSettings(io.env, {
+    const settings = responderSettings((await deploymentOf(io.env, options.stack)).env, {
       roleName: given.roleName?.value,
       runbooksDir: given.runbooksDir?.value,
       dryRun: given.dryRun !== undefined,

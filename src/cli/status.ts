@@ -4,6 +4,7 @@ import { circuitStatus, windowStart } from '../respond/circuit';
 import { buildResponder } from '../respond/wiring';
 import type { CliIo } from './io';
 import { STATUS_COMMAND } from './commands';
+import { deploymentOf } from './deployment';
 import { commandHelp, parseCommand } from './options';
 
 /** `cordon status`: open circuits and recent containments. */
@@ -17,7 +18,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     json = options.json;
-    responder = buildResponder(responderSettings(io.env));
+    responder = buildResponder(responderSettings((await deploymentOf(io.env, options.stack)).env));
   } catch (err) {
     io.stderr.write(`cordon status: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
     return 2;

@@ -59,6 +59,7 @@ import {
   optionalWholeNumberKey,
   ORGANIZATION_ID_PATTERN,
   organizationUnitId,
+  ROLE_ARN_PATTERN,
   regionName,
   roleName,
   SNS_TOPIC_ARN_PATTERN,
@@ -515,6 +516,14 @@ export const DEPLOYMENT_SETTINGS = {
     default: '',
     sets: { responder: 'externalId' },
     fileSchema: z.union([z.literal(''), RESPONDER_SETTINGS.externalId.schema]),
+  }),
+  operatorRoleArns: key({
+    summary:
+      "roles of the security account (exact ARNs) that operators run npx cordon with (release, respond, status, history, doctor): the member role trusts them beside the responder's role, with the same conditions (organization, external id)",
+    schema: listKey(z.string().regex(ROLE_ARN_PATTERN)),
+    expected: 'role ARNs',
+    invalidItem: (arn) => `"${arn}" is not a role ARN (arn:partition:iam::account:role/name, no wildcards)`,
+    default: '',
   }),
   functionRoleName: key({
     summary: "responder Lambda's role name in the security account",

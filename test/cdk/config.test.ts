@@ -35,6 +35,24 @@ function problemsOf(context: Record<string, unknown>): readonly string[] {
 }
 
 describe('deployment configuration (stacks/config.ts)', () => {
+  it('takes operator roles of the security account only, as exact role ARNs', () => {
+    // Act
+    const config = load({ ...TEST_CONTEXT, 'cordon:operatorRoleArns': 'arn:aws:iam::111111111111:role/secops' });
+    // Assess
+    expect(config.operatorRoleArns).toEqual(['arn:aws:iam::111111111111:role/secops']);
+    expect(load(TEST_CONTEXT).operatorRoleArns).toEqual([]);
+    expect(problemsOf({ ...TEST_CONTEXT, 'cordon:operatorRoleArns': 'arn:aws:iam::*:role/secops' })).toEqual([
+      'cordon:operatorRoleArns: "arn:aws:iam::*:role/secops" is not a role ARN (arn:partition:iam::account:role/name, no wildcards)',
+    ]);
+    expect(
+      problemsOf({
+        ...TEST_CONTEXT,
+        'cordon:securityAccountId': '111111111111',
+        'cordon:operatorRoleArns': 'arn:aws:iam::222222222222:role/x',
+      }),
+    ).toEqual(['cordon:operatorRoleArns: must be roles of cordon:securityAccountId 111111111111 (got arn:aws:iam::222222222222:role/x)']);
+  });
+
   it('works out of the box with documented placeholders, in dry-run', () => {
     // Act
     const config = load({});

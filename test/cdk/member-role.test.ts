@@ -76,7 +76,52 @@ describe('member role template (stacksets/member-role.ts)', () => {
               ],
             },
           },
+          // The operators' statement (next test), present only when there are operators.
+          Match.anyValue(),
         ],
+      },
+    });
+  });
+
+  it("trusts the deployment's operator roles beside the responder's, with the same conditions, only when there are some", () => {
+    // Prepare
+    const base = {
+      ArnEquals: { 'aws:PrincipalArn': { Ref: 'OperatorRoleArns' } },
+      StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
+    };
+    // Assess
+    template.hasParameter(MEMBER_ROLE_PARAMETERS.operatorRoleArns, { Type: 'CommaDelimitedList', Default: '' });
+    template.hasCondition('HasOperators', { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': [',', { Ref: 'OperatorRoleArns' }] }, ''] }] });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            'Fn::If': [
+              'HasOperators',
+              {
+                Sid: 'CordonOperators',
+                Effect: 'Allow',
+                Action: 'sts:AssumeRole',
+                Principal: {
+                  AWS: {
+                    'Fn::Sub': [
+                      'arn:${AWS::Partition}:iam::${Account}:root',
+                      { Account: { 'Fn::Select': [4, { 'Fn::Split': [':', { Ref: 'ResponderRoleArn' }] }] } },
+                    ],
+                  },
+                },
+                Condition: {
+                  'Fn::If': [
+                    'HasExternalId',
+                    { ...base, StringEquals: { ...base.StringEquals, 'sts:ExternalId': { Ref: 'ExternalId' } } },
+                    base,
+                  ],
+                },
+              },
+              { Ref: 'AWS::NoValue' },
+            ],
+          },
+        ]),
       },
     });
   });
