@@ -43,7 +43,9 @@ describe('command options (src/cli/options.ts)', () => {
     // Act
     const help = commandHelp(RESPOND_COMMAND);
     // Assess
-    expect(usageLine(RESPOND_COMMAND)).toBe('npx cordon respond [FILE|-] [--dry-run] [--json] [--runbooks DIR] [--role-name NAME]');
+    expect(usageLine(RESPOND_COMMAND)).toBe(
+      'npx cordon respond [FILE|-] [--dry-run] [--json] [--runbooks DIR] [--role-name NAME] [--stack NAME]',
+    );
     expect(usageLine(RELEASE_COMMAND)).toMatch(/^npx cordon release --finding ID \[--finding ID…\] \[--dry-run\]/);
     expect(usageLine(ENABLE_COMMAND)).toMatch(/^npx cordon enable --admin-account ID \[--regions LIST\|all\]/);
     expect(help).toContain(
