@@ -74,6 +74,13 @@ export interface CordonConfig {
   /** Where alarms go: a new topic with an e-mail subscription, an existing topic, or a new topic without subscriber. */
   readonly alarm:
     { readonly kind: 'email'; readonly email: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
+  /** Where the responder's notifications go: the bus it publishes to, e-mail subscribers, AWS Chatbot channels. */
+  readonly notifications: {
+    readonly eventBusName: string;
+    readonly emails: readonly string[];
+    readonly slack: { readonly workspaceId: string; readonly channelId: string } | undefined;
+    readonly teams: { readonly tenantId: string; readonly teamId: string; readonly channelId: string } | undefined;
+  };
   /** Report what would be done and change nothing. @default true (a first rollout should watch before it acts) */
   readonly dryRun: boolean;
   /** Responder Lambdas running at once at most: the SQS event source's maximum concurrency (no reservation needed). @default 5 */
@@ -285,6 +292,14 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   }
 
   const dryRun = value('dryRun', () => undefined);
+  const [slackWorkspace, slackChannel] = (value('slackChannel', () => undefined) ?? '').split('/');
+  const [teamsTenant, teamsTeam, teamsChannel] = (value('teamsChannel', () => undefined) ?? '').split('/');
+  const notifications: CordonConfig['notifications'] = {
+    eventBusName: value('notificationBus', configText),
+    emails: value('notificationEmails', configList),
+    slack: slackWorkspace && slackChannel ? { workspaceId: slackWorkspace, channelId: slackChannel } : undefined,
+    teams: teamsTenant && teamsTeam && teamsChannel ? { tenantId: teamsTenant, teamId: teamsTeam, channelId: teamsChannel } : undefined,
+  };
   const maxConcurrency = value('maxConcurrency', () => 2);
   const reservedConcurrency = value('reservedConcurrency', () => undefined);
   if (reservedConcurrency !== undefined && reservedConcurrency < maxConcurrency) {
@@ -400,6 +415,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     runbooks,
     customActions: customActions(runbooks),
     alarm,
+    notifications,
     dryRun: dryRun ?? true,
     maxConcurrency,
     reservedConcurrency,

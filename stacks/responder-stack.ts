@@ -1,7 +1,7 @@
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type CfnTable, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
 import { EventField, type EventPattern, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -21,6 +21,7 @@ import { createCordonFunction } from './constructs/cordon-function';
 import { allowEventBridgeToEncrypt, EncryptedQueueTarget } from './constructs/encrypted-queue-target';
 import { ExistingTopicTarget } from './constructs/topic-target';
 import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
+import { CordonNotifications } from './constructs/notifications';
 import { actionTargetArn, forwardedAlarmPattern, GUARDDUTY_FINDING_PATTERN, requireLocalEsbuild, warnPlaceholders } from './shared';
 
 /** Where the runbooks are inside the Lambda bundle (CORDON_RUNBOOKS_DIR). */
@@ -102,6 +103,7 @@ export class ResponderStack extends Stack {
   public readonly fn: NodejsFunction;
   public readonly functionRole: Role;
   public readonly alarmTopic: ITopic;
+  public readonly notifications: CordonNotifications;
 
   public constructor(scope: Construct, id: string, props: ResponderStackProps) {
     super(scope, id, props);
@@ -220,6 +222,13 @@ export class ResponderStack extends Stack {
       });
     });
 
+    this.notifications = new CordonNotifications(this, 'Notifications', {
+      key: this.key,
+      eventBusName: config.notifications.eventBusName,
+      emails: config.notifications.emails,
+      slack: config.notifications.slack,
+      teams: config.notifications.teams,
+    });
     this.alarmTopic = this.createAlarmTopic(config);
     if (config.alarm.kind === 'topic' && config.regions.length > 1) this.routeForwarderAlarms(config);
     this.createAlarms();
@@ -242,6 +251,10 @@ export class ResponderStack extends Stack {
         description: 'Dead-letter queue: findings that failed five times, or that EventBridge could not deliver',
       },
       AlarmTopicArn: { value: this.alarmTopic.topicArn, description: "Topic of the responder's alarms" },
+      NotificationTopicArn: {
+        value: this.notifications.topic.topicArn,
+        description: 'Topic of the notifications: one message per finding contained, held or failed on',
+      },
       ResponderRoleArn: {
         value: this.functionRole.roleArn,
         description: "The responder Lambda's role: the only principal the member roles trust",
@@ -281,6 +294,13 @@ export class ResponderStack extends Stack {
         sid: 'ReadAndArchiveFindings',
         actions: ['guardduty:GetFindings', 'guardduty:ArchiveFindings'],
         resources: [`arn:${Aws.PARTITION}:guardduty:*:${Aws.ACCOUNT_ID}:detector/*`],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'PublishNotifications',
+        actions: ['events:PutEvents'],
+        resources: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${config.notifications.eventBusName}`],
       }),
     );
     role.addToPolicy(
@@ -400,6 +420,11 @@ export class ResponderStack extends Stack {
         reason:
           "organizations:ListParents (exemptOus) on any account or OU of this organization: a finding's account is known only at run time; the management account id is not configured.",
       })),
+      {
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnTable)}.Arn>/index/*]`,
+        reason:
+          "CDK's grant on the audit table covers its indexes: the one index is the time-ordered index (byTime) of cordon history; the responder's Query only reads partitions.",
+      },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason:

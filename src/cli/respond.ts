@@ -43,6 +43,9 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
     items = parseInput(text);
     await requireCallerCredentials();
     responder = buildResponder(settings, {
+      onNotifyFailure: (failures) => {
+        for (const f of failures) io.stderr.write(`cordon respond: notification of finding ${f.findingId} not published: ${f.error}\n`);
+      },
       onHeld: (held) => {
         const accounts = [...new Set(held.map((h) => h.accountId))].join(', ');
         io.stderr.write(

@@ -4,6 +4,12 @@ import type { Runbook } from '../runbooks/runbook';
 import type { SecurityHubWriter } from '../securityhub/writer';
 import type { CircuitBreaker } from './circuit';
 import type { ExecuteDeps } from './execute';
+import type { FindingResult } from './result';
+
+/** Tells people what cordon did with each finding: called once per batch, after Security Hub is written; never throws. */
+export interface Notifier {
+  notify(results: readonly FindingResult[]): Promise<void>;
+}
 
 /** Everything the responder pipeline needs; built by the CLI or the Lambda handler. */
 export interface ResponderDeps extends ExecuteDeps {
@@ -17,6 +23,8 @@ export interface ResponderDeps extends ExecuteDeps {
   readonly writer: SecurityHubWriter;
   /** Findings handled at once (different resources); the same resource is always handled in order. @default 16 */
   readonly concurrency: number;
+  /** Publishes what was contained, held or failed (src/notify). @default none */
+  readonly notifier?: Notifier;
   /** Principal recorded in the audit trail. */
   readonly actor?: string;
 }

@@ -9,6 +9,7 @@ import type { ResponderSettings } from '../config/settings';
 import { GuardDutyArchiver } from '../guardduty/archiver';
 import { ACTIONS } from '../actions/registry';
 import { loadRunbooks } from '../runbooks/load';
+import { EventBridgeNotifier, type NotificationFailure } from '../notify/publisher';
 import { SecurityHubWriter } from '../securityhub/writer';
 import { CircuitBreaker } from './circuit';
 import type { ResponderDeps } from './responder';
@@ -28,7 +29,13 @@ export interface Responder {
  */
 export function buildResponder(
   settings: ResponderSettings,
-  overrides: { now?: () => Date; actor?: string; onHeld?: ResponderDeps['onHeld'] } = {},
+  overrides: {
+    now?: () => Date;
+    actor?: string;
+    onHeld?: ResponderDeps['onHeld'];
+    /** Told what EventBridge refused (the Lambda logs it, the CLI warns). @default ignored */
+    onNotifyFailure?: (failures: readonly NotificationFailure[]) => void;
+  } = {},
 ): Responder {
   const runbooks = loadRunbooks(settings.runbooksDir, ACTIONS);
   const clients: ClientFactory = new ClientFactory({
@@ -62,6 +69,14 @@ export function buildResponder(
     responderRoleName: settings.roleName,
     concurrency: settings.concurrency,
     actor: overrides.actor,
+    notifier:
+      settings.notify === undefined
+        ? undefined
+        : new EventBridgeNotifier(clients, {
+            region: settings.notify.region,
+            eventBus: settings.notify.bus,
+            onFailure: overrides.onNotifyFailure ?? (() => undefined),
+          }),
   };
   return { deps, clients, close: () => clients.destroy() };
 }
