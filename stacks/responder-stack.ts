@@ -232,12 +232,12 @@ export class ResponderStack extends Stack {
     this.alarmTopic = this.createAlarmTopic(config);
     if (config.alarm.kind === 'topic' && config.regions.length > 1) this.routeForwarderAlarms(config);
     this.createAlarms();
-    this.addOutputs(logGroup);
+    this.addOutputs(logGroup, config.dryRun);
     this.addNagSuppressions(config);
   }
 
   /** What operators and `npx cordon` need from the stack (`aws cloudformation describe-stacks --stack-name cordon-responder`). */
-  private addOutputs(logGroup: LogGroup): void {
+  private addOutputs(logGroup: LogGroup, dryRun: boolean): void {
     const outputs: Record<string, { value: string; description: string }> = {
       AuditTableName: {
         value: this.table.tableName,
@@ -251,6 +251,10 @@ export class ResponderStack extends Stack {
         description: 'Dead-letter queue: findings that failed five times, or that EventBridge could not deliver',
       },
       AlarmTopicArn: { value: this.alarmTopic.topicArn, description: "Topic of the responder's alarms" },
+      DryRun: {
+        value: String(dryRun),
+        description: 'Whether the responder only plans (true) or contains (false): npx cordon doctor reads it',
+      },
       NotificationTopicArn: {
         value: this.notifications.topic.topicArn,
         description: 'Topic of the notifications: one message per finding contained, held or failed on',

@@ -15,11 +15,12 @@ import {
 } from 'aws-cdk-lib';
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { MEMBER_ROLE_STACK_SET_NAME } from '../src/config/defaults';
 import { DEFAULT_ROLE_NAMES } from './role-names';
 import { MEMBER_SCOPES, memberAllowStatements, protectedRoleArns, type MemberStatement } from './member-role-policy';
 
 /** Name of the member role stack (and of the StackSet that deploys it). */
-export const MEMBER_ROLE_STACK_NAME = 'cordon-member-role';
+export const MEMBER_ROLE_STACK_NAME = MEMBER_ROLE_STACK_SET_NAME;
 
 /** The template's parameters: every difference between environments. */
 export const MEMBER_ROLE_PARAMETERS = {

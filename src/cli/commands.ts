@@ -4,6 +4,7 @@
  * it without loading any command's implementation or the AWS SDK, so they
  * start fast; each command's file (`./respond.ts`…) is loaded only when it runs.
  */
+import { MEMBER_ROLE_STACK_SET_NAME, RESPONDER_STACK_NAME } from '../config/defaults';
 import { ENABLER_SETTINGS, RESPONDER_SETTINGS } from '../config/spec';
 import { MAX_ENABLE_CONCURRENCY } from '../org/settings';
 import { command, type CommandOption, type CommandSpec } from './options';
@@ -193,4 +194,33 @@ first: each action, its status, and the state it replaced (what a release
 restores). Reads the deployed audit table (--stack, or CORDON_AUDIT_TABLE:
 its time-ordered index) or the local audit file (CORDON_AUDIT_FILE).`,
   exit: 'Exit: 0 the history was read (even when empty), 1 it could not be read, 2 bad flags or configuration.',
+});
+
+/** `cordon doctor`: its options and help. */
+export const DOCTOR_COMMAND = command({
+  name: 'doctor',
+  summary: 'check that a deployment is complete and working, and say what to fix (security account)',
+  options: {
+    stack: { flag: '--stack', value: 'NAME', help: `the responder stack, in AWS_REGION (default ${RESPONDER_STACK_NAME})` },
+    stackSet: { flag: '--stack-set', value: 'NAME', help: `the member-role StackSet (default ${MEMBER_ROLE_STACK_SET_NAME})` },
+    callAs: {
+      flag: '--call-as',
+      value: 'SELF|DELEGATED_ADMIN',
+      help: 'how the StackSet is read: DELEGATED_ADMIN from the security account (default), SELF from the management account',
+    },
+    sample: { flag: '--sample', value: 'N', help: 'assume the member role in N accounts picked at random (default: every account)' },
+    roleName: { setting: RESPONDER_SETTINGS.roleName, help: 'member role to assume' },
+    regions: { setting: ENABLER_SETTINGS.regions, help: 'comma-separated regions, or all' },
+    runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir, help: 'the runbooks whose custom actions should exist' },
+    json: { flag: '--json', help: 'one JSON object per check, one per line' },
+  },
+  description: `Run with the security account's credentials (a role in cordon:operatorRoleArns, so
+that the member roles trust it). Read-only. Checks the member-role StackSet's
+instances (ListStackInstances: one current, succeeded instance in every active
+account but the management account; failed, outdated and missing ones listed),
+assumes the member role in every member account (or --sample N of them, with
+CORDON_EXTERNAL_ID), GuardDuty's delegated administrator and coverage and
+Security Hub (CSPM or the new one) in every region, the custom actions in
+AWS_REGION, the responder's dead-letter queue depth and whether dry run is on.`,
+  exit: 'Exit: 0 nothing failed (dry run on is a warning), 1 something to fix (listed), 2 bad flags or configuration.',
 });

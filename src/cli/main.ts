@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   ACTIONS_LIST_COMMAND,
   COVERAGE_COMMAND,
+  DOCTOR_COMMAND,
   ENABLE_COMMAND,
   HISTORY_COMMAND,
   RELEASE_COMMAND,
@@ -40,6 +41,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; specs: readonly 
     run: (a, io) => (require('./coverage') as typeof import('./coverage')).runCoverage(a, io),
     summary: COVERAGE_COMMAND.summary,
     specs: [COVERAGE_COMMAND],
+  },
+  doctor: {
+    run: (a, io) => (require('./doctor') as typeof import('./doctor')).runDoctor(a, io),
+    summary: DOCTOR_COMMAND.summary,
+    specs: [DOCTOR_COMMAND],
   },
   release: {
     run: (a, io) => (require('./release') as typeof import('./release')).runRelease(a, io),

@@ -282,10 +282,12 @@ describe('responder stack (security account, home region)', () => {
       QueueUrl: { Ref: queueId },
       DeadLetterQueueUrl: { Ref: dlqId },
       AlarmTopicArn: { Ref: topicId },
+      DryRun: String(synth.config.dryRun),
       NotificationTopicArn: { Ref: logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon notifications' }) },
       ResponderRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
     });
     expect(outputs.AuditTableName?.Description).toMatch(/CORDON_AUDIT_TABLE/);
+    expect(outputs.DryRun?.Description).toMatch(/npx cordon doctor/);
   });
 
   it('passes the validated configuration to the Lambda, plus the audit table and the bundled runbooks', () => {
