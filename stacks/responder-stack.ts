@@ -307,13 +307,16 @@ export class ResponderStack extends Stack {
         resources: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${config.notifications.eventBusName}`],
       }),
     );
+    // BatchUpdateFindingsV2 (the new Security Hub) is authorized as securityhub:BatchUpdateFindings too.
     role.addToPolicy(
       new PolicyStatement({
         sid: 'UpdateSecurityHubFindings',
-        actions: ['securityhub:BatchUpdateFindings'],
+        actions: ['securityhub:BatchUpdateFindings', 'securityhub:DescribeHub'],
         resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
       }),
     );
+    // Which Security Hub a region has (src/securityhub/detect.ts): DescribeSecurityHubV2 names no resource.
+    role.addToPolicy(new PolicyStatement({ sid: 'DetectSecurityHub', actions: ['securityhub:DescribeSecurityHubV2'], resources: ['*'] }));
     // Exactly what src/audit/dynamodb-store.ts calls: append (BatchWriteItem), read a
     // finding's records and the circuit ledger (Query), take and give back leases
     // (conditional PutItem / DeleteItem). No Scan; circuit and lease items expire by TTL.
@@ -407,7 +410,7 @@ export class ResponderStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'guardduty:ListDetectors and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
+          'guardduty:ListDetectors, securityhub:DescribeSecurityHubV2 and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:*:<AWS::AccountId>:detector/*]',
@@ -417,7 +420,7 @@ export class ResponderStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
         reason:
-          "BatchUpdateFindings on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the call.",
+          "BatchUpdateFindings (and V2) and DescribeHub on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the calls.",
       },
       ...(['account', 'ou'] as const).map((kind) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:${kind === 'account' ? `account/${config.organizationId}/*` : `ou/${config.organizationId}/ou-*`}]`,

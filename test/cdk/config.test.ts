@@ -63,7 +63,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
     expect(config.deploymentTargets).toEqual([PLACEHOLDER_ROOT_ID]);
     expect(config.placeholders).toEqual(['regions', 'organizationId', 'deploymentTargets']);
     expect(config.dryRun).toBe(true);
-    expect(config.responderEnv).toEqual({ CORDON_ROLE_NAME: 'cordon-responder', CORDON_DRY_RUN: 'true' });
+    expect(config.responderEnv).toEqual({ CORDON_ROLE_NAME: 'cordon-responder', CORDON_DRY_RUN: 'true', CORDON_NOTIFY_BUS: 'default' });
     expect(config.runbooksDir).toBe(path.join(REPO_ROOT, 'runbooks'));
     expect(config.customActions.map((a) => a.id)).toEqual(expect.arrayContaining(['CordonFalsePositive', 'CordonRelease']));
     expect({ batchSize: config.batchSize, window: config.maxBatchingWindowSeconds }).toEqual({ batchSize: 100, window: 2 });
@@ -147,6 +147,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
       CORDON_EXEMPT_TAG: 'team=security',
       CORDON_CIRCUIT_ORG_LIMIT: '40',
       CORDON_CONCURRENCY: '8',
+      CORDON_NOTIFY_BUS: 'default',
     });
     expect(Object.keys(config.responderEnv).every((k) => (RESPONDER_ENV as readonly string[]).includes(k))).toBe(true);
     expect(config.placeholders).toEqual([]);

@@ -18,7 +18,7 @@ import { cleanUp, REPO_ROOT, synthCordon, type Synthesized } from './support/syn
 
 /** Services cordon calls through the member role; every other service is called as the security account. */
 const MEMBER_SERVICES = new Set(['ec2', 'iam', 's3', 'autoscaling', 'elasticloadbalancing']);
-const HOME_SERVICES = new Set(['sts', 'guardduty', 'securityhub', 'dynamodb', 'organizations']);
+const HOME_SERVICES = new Set(['sts', 'guardduty', 'securityhub', 'dynamodb', 'organizations', 'events']);
 
 const REGISTRY = path.join(REPO_ROOT, 'src/actions/registry.ts');
 const HANDLER = path.join(REPO_ROOT, 'src/handlers/responder.ts');

@@ -7,6 +7,7 @@ import type { AwsSecurityFinding, Policy } from '@aws-sdk/client-securityhub';
 
 import { ApiError } from '../errors';
 import { key } from '../util';
+import type { OcsfFinding } from './ocsf';
 
 /** An enabled hub. */
 export interface Hub {
@@ -109,6 +110,7 @@ export class SecurityHubStore {
   private readonly aggregators = new Map<string, Aggregator>();
   private readonly orgConfigs = new Map<string, HubOrgConfig>();
   private readonly v2Hubs = new Map<string, { readonly arn: string; readonly subscribedAt: string }>();
+  private readonly ocsfFindings = new Map<string, Map<string, OcsfFinding>>();
   /** The organization's central configuration, once started. */
   public central: CentralConfiguration | undefined;
   /** Configuration policies, by id. */
@@ -227,6 +229,16 @@ export class SecurityHubStore {
   /** The new Security Hub (v2) of an account in a region, if enabled. */
   public v2HubOf(accountId: string, region: string): { readonly arn: string; readonly subscribedAt: string } | undefined {
     return this.v2Hubs.get(key(accountId, region));
+  }
+
+  /** The new Security Hub's findings in a region, by GuardDuty finding ARN. */
+  public ocsfFindingsIn(region: string): Map<string, OcsfFinding> {
+    let findings = this.ocsfFindings.get(region);
+    if (!findings) {
+      findings = new Map();
+      this.ocsfFindings.set(region, findings);
+    }
+    return findings;
   }
 
   /** Enable the new Security Hub (v2) in an account and region. */

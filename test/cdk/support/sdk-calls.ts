@@ -27,20 +27,27 @@ export interface SdkCall {
 /** SDK package → IAM service prefix. A package missing here fails the scan with its name. */
 export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-account': 'account',
+  '@aws-sdk/client-cloudformation': 'cloudformation',
   '@aws-sdk/client-auto-scaling': 'autoscaling',
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-ec2': 'ec2',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-guardduty': 'guardduty',
   '@aws-sdk/client-iam': 'iam',
   '@aws-sdk/client-organizations': 'organizations',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-securityhub': 'securityhub',
+  '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-sts': 'sts',
 };
 
-/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets). */
+/**
+ * SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets; Security Hub's
+ * BatchUpdateFindingsV2, authorized as securityhub:BatchUpdateFindings, as its API reference says).
+ */
 export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
+  'securityhub:BatchUpdateFindingsV2': 'securityhub:BatchUpdateFindings',
   's3:ListBuckets': 's3:ListAllMyBuckets',
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
