@@ -111,7 +111,8 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
     ...(enabler ? [enabler.function, enabler.role] : []),
     ...(tagGuard ? [tagGuard] : []),
   ];
-  for (const stack of all) Tags.of(stack).add('cordon:managed', 'true');
+  // AWS::CloudWatch::Dashboard takes no tags.
+  for (const stack of all) Tags.of(stack).add('cordon:managed', 'true', { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { responder, customActions, memberRoles, forwarders, ...(enabler ? { enabler } : {}), ...(tagGuard ? { tagGuard } : {}) };
 }

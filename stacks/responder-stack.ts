@@ -1,5 +1,15 @@
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, type CfnTable, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
@@ -13,7 +23,7 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { CIRCUIT_METRIC } from '../src/handlers/responder';
+import { METRICS_NAMESPACE, RESPONDER_METRICS, RUNBOOK_DIMENSION, SERVICES } from '../src/respond/metrics';
 import type { CustomActionSpec } from '../src/runbooks/custom-actions';
 import { MAX_RECEIVE_COUNT, type CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
@@ -374,10 +384,12 @@ export class ResponderStack extends Stack {
       new Alarm(this, 'CircuitOpen', {
         alarmDescription:
           'cordon: the circuit breaker held automatic containments (too many in an account or the organization); see the responder logs',
-        // The handler emits it as an Embedded Metric Format log line (no PutMetricData permission needed).
+        // The handler publishes it through Powertools Metrics, as Embedded Metric Format on standard output (no
+        // PutMetricData permission needed, and extracted whatever the function's log format); `service` is its dimension.
         metric: new Metric({
-          namespace: CIRCUIT_METRIC.namespace,
-          metricName: CIRCUIT_METRIC.name,
+          namespace: METRICS_NAMESPACE,
+          metricName: RESPONDER_METRICS.circuitOpen,
+          dimensionsMap: { service: SERVICES.responder },
           statistic: 'Sum',
           period: Duration.minutes(5),
         }),
@@ -396,6 +408,80 @@ export class ResponderStack extends Stack {
       }),
     ];
     for (const alarm of alarms) alarm.addAlarmAction(action);
+    this.createDashboard(alarms);
+  }
+
+  /**
+   * The `cordon` dashboard: findings contained, held and failed per runbook, the time to containment, the queue and
+   * the dead-letter queue, the responder Lambda, and the alarms' states.
+   */
+  private createDashboard(alarms: readonly Alarm[]): void {
+    const perRunbook = (metricName: string, statistic: string, label: string): MathExpression =>
+      new MathExpression({
+        // One line per runbook: every metric of that name with the Runbook and service dimensions (Powertools adds `service`).
+        expression: `SEARCH('{${METRICS_NAMESPACE},${RUNBOOK_DIMENSION},service} MetricName="${metricName}"', '${statistic}', 300)`,
+        usingMetrics: {},
+        label,
+        period: Duration.minutes(5),
+      });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'cordon', defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          "# cordon\nFindings the responder contained, held (circuit open, manual runbook) and failed on, per runbook; time to containment is from GuardDuty's last update of the finding to cordon's last action. `npx cordon doctor` checks the deployment, `npx cordon history` reads the audit trail.",
+        width: 24,
+        height: 3,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Findings contained, per runbook',
+        left: [perRunbook(RESPONDER_METRICS.contained, 'Sum', 'contained')],
+        width: 8,
+      }),
+      new GraphWidget({ title: 'Findings held, per runbook', left: [perRunbook(RESPONDER_METRICS.held, 'Sum', 'held')], width: 8 }),
+      new GraphWidget({
+        title: 'Findings failed on, per runbook',
+        left: [perRunbook(RESPONDER_METRICS.failed, 'Sum', 'failed')],
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Time to containment (seconds), per runbook: p50 and max',
+        left: [
+          perRunbook(RESPONDER_METRICS.timeToContainment, 'p50', 'p50'),
+          perRunbook(RESPONDER_METRICS.timeToContainment, 'Maximum', 'max'),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Findings queue and dead-letter queue',
+        left: [
+          this.queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting', period: Duration.minutes(5), statistic: 'Maximum' }),
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'dead-lettered',
+            period: Duration.minutes(5),
+            statistic: 'Maximum',
+          }),
+        ],
+        right: [this.queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', period: Duration.minutes(5), statistic: 'Maximum' })],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Responder Lambda',
+        left: [
+          this.fn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
+          this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        ],
+        right: [this.fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' })],
+        width: 12,
+      }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms], width: 12 }),
+    );
   }
 
   /** cdk-nag AwsSolutions findings acknowledged, each with its reason (one finding per acknowledgement). */

@@ -42,6 +42,7 @@ async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Pro
   // Exemption screen → circuit admission → leases → execution → audit record, resource by resource.
   const acting = findings.filter((r) => r.decision.decision === 'act' && !r.decision.builtin);
   const { executions, audited } = await act(acting, deps);
+  const actedAt = deps.now();
   const shaped = shapeAll(resolved, builtins, executions);
   // What acted was audited as each resource finished; the rest (skips, holds, exemptions) now. Built-ins audit themselves.
   const unrecorded = findings.filter((r) => !r.decision.builtin && !audited.has(r));
@@ -55,6 +56,12 @@ async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Pro
   const results = shaped.map((s) => ({ ...s.result, securityHub: securityHubResult(s, written, deps.dryRun) }));
   // Notification: one event per finding contained, held or failed on.
   await deps.notifier?.notify(results);
+  deps.onResults?.(
+    results.map((result, i) => {
+      const r = resolved[i];
+      return { result, findingUpdatedAt: r?.kind === 'finding' ? r.finding.updatedAt : undefined, actedAt };
+    }),
+  );
   return results;
 }
 

@@ -33,6 +33,7 @@ export function buildResponder(
     now?: () => Date;
     actor?: string;
     onHeld?: ResponderDeps['onHeld'];
+    onResults?: ResponderDeps['onResults'];
     /** Told what EventBridge refused (the Lambda logs it, the CLI warns). @default ignored */
     onNotifyFailure?: (failures: readonly NotificationFailure[]) => void;
   } = {},
@@ -61,6 +62,7 @@ export function buildResponder(
     audit,
     circuit: new CircuitBreaker(audit, settings.circuit),
     onHeld: overrides.onHeld,
+    onResults: overrides.onResults,
     dryRun: settings.dryRun,
     now: overrides.now ?? (() => new Date()),
     exemptTag: settings.exemptTag,

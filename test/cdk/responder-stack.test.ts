@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { CIRCUIT_METRIC } from '../../src/handlers/responder';
+import { METRICS_NAMESPACE, RESPONDER_METRICS, SERVICES } from '../../src/respond/metrics';
 import { NOTIFICATION_DETAIL_TYPES } from '../../src/notify/notification';
 import { RESPONDER_ENV } from '../../src/config/settings';
 import type { CustomActionSpec } from '../../src/runbooks/custom-actions';
@@ -268,6 +268,21 @@ describe('responder stack (security account, home region)', () => {
     });
   });
 
+  it('has a dashboard of the per-runbook metrics the handler publishes, the queues, the Lambda and the alarms', () => {
+    // Prepare
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+    // The body is a Fn::Join of JSON text and tokens: its text, unescaped.
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties?.DashboardBody).replace(/\\/g, '');
+    // Assess
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'cordon' });
+    for (const name of [RESPONDER_METRICS.contained, RESPONDER_METRICS.held, RESPONDER_METRICS.failed, RESPONDER_METRICS.timeToContainment])
+      expect(body).toContain(`SEARCH('{${METRICS_NAMESPACE},Runbook,service} MetricName="${name}"'`);
+    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Invocations', 'Errors', 'Duration'])
+      expect(body).toContain(metric);
+    expect(body).toContain('alarm');
+  });
+
   it('outputs what operators and `npx cordon` need: the audit table, logs, function, queues, alarm topic and responder role', () => {
     // Prepare
     const roleId = logicalIdOf(template, 'AWS::IAM::Role', { RoleName: synth.config.functionRoleName });
@@ -361,9 +376,10 @@ describe('responder stack (security account, home region)', () => {
       AlarmActions: toTopic,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: CIRCUIT_METRIC.namespace,
-      MetricName: CIRCUIT_METRIC.name,
-      Dimensions: Match.absent(),
+      // What Powertools Metrics publishes (test/unit/respond/circuit.test.ts reads its EMF record): `service` is its dimension.
+      Namespace: METRICS_NAMESPACE,
+      MetricName: RESPONDER_METRICS.circuitOpen,
+      Dimensions: [{ Name: 'service', Value: SERVICES.responder }],
       Statistic: 'Sum',
       Period: 300,
       Threshold: 1,
