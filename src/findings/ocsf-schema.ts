@@ -37,9 +37,6 @@ export const ocsfFindingSchema = z.looseObject({
   }),
 });
 
-/** An OCSF finding as the schema reads it. */
-export type OcsfFinding = z.infer<typeof ocsfFindingSchema>;
-
 /**
  * The new Security Hub's EventBridge event: one finding, in OCSF.
  *

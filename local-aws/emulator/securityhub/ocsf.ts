@@ -24,30 +24,9 @@ import type {
 import { ApiError } from '../errors';
 import { typed, type Handler } from '../service';
 import { key } from '../util';
-import type { SecurityHubStore } from './store';
+import type { OcsfFinding, SecurityHubStore } from './store';
 
-/** An OCSF Detection Finding as the emulator keeps it (the fields cordon and its tests read). */
-export interface OcsfFinding {
-  class_uid: 2004;
-  class_name: 'Detection Finding';
-  activity_id: number;
-  status_id: number;
-  status: string;
-  severity_id: number;
-  severity: string;
-  comment?: string;
-  cloud: { account: { uid: string; type: 'AWS Account' }; region: string; cloud_partition: string; provider: 'AWS' };
-  finding_info: {
-    uid: string;
-    uid_alt: string;
-    title: string;
-    desc: string;
-    types: string[];
-    created_time_dt: string;
-    modified_time_dt: string;
-  };
-  metadata: { uid: string; version: string; product: { name: 'GuardDuty'; vendor_name: 'AWS'; uid: string } };
-}
+export type { OcsfFinding } from './store';
 
 const STATUS_NAMES: Readonly<Record<number, string>> = {
   0: 'Unknown',

@@ -7,7 +7,6 @@ import type { AwsSecurityFinding, Policy } from '@aws-sdk/client-securityhub';
 
 import { ApiError } from '../errors';
 import { key } from '../util';
-import type { OcsfFinding } from './ocsf';
 
 /** An enabled hub. */
 export interface Hub {
@@ -98,6 +97,29 @@ export interface HubOrgConfig {
   accountsWhenAutoEnabled: ReadonlySet<string>;
   autoEnableStandards: 'NONE' | 'DEFAULT';
   configurationType: 'CENTRAL' | 'LOCAL';
+}
+
+/** A finding of the new Security Hub: an OCSF Detection Finding as the emulator keeps it (the fields cordon and its tests read). */
+export interface OcsfFinding {
+  class_uid: 2004;
+  class_name: 'Detection Finding';
+  activity_id: number;
+  status_id: number;
+  status: string;
+  severity_id: number;
+  severity: string;
+  comment?: string;
+  cloud: { account: { uid: string; type: 'AWS Account' }; region: string; cloud_partition: string; provider: 'AWS' };
+  finding_info: {
+    uid: string;
+    uid_alt: string;
+    title: string;
+    desc: string;
+    types: string[];
+    created_time_dt: string;
+    modified_time_dt: string;
+  };
+  metadata: { uid: string; version: string; product: { name: 'GuardDuty'; vendor_name: 'AWS'; uid: string } };
 }
 
 /** All Security Hub state of one emulator. */
