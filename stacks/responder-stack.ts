@@ -1,7 +1,18 @@
 import { Annotations, Aws, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type CfnTable, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
 import { EventField, type EventPattern, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { AnyPrincipal, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -13,9 +24,9 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { CIRCUIT_METRIC } from '../src/handlers/responder';
 import { INTEL_PREFIX } from '../src/intel/bucket';
 import { GUARDDUTY_LIST_ROLE_PERMISSIONS, GUARDDUTY_SERVICE_ROLE_PATH, GUARDDUTY_SET_PERMISSIONS } from '../src/intel/guardduty-sets';
+import { METRICS_NAMESPACE, RESPONDER_METRICS, RUNBOOK_DIMENSION, SERVICES } from '../src/respond/metrics';
 import type { CustomActionSpec } from '../src/runbooks/custom-actions';
 import { MAX_RECEIVE_COUNT, type CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
@@ -23,6 +34,7 @@ import { createCordonFunction } from './constructs/cordon-function';
 import { allowEventBridgeToEncrypt, EncryptedQueueTarget } from './constructs/encrypted-queue-target';
 import { ExistingTopicTarget } from './constructs/topic-target';
 import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
+import { CordonNotifications } from './constructs/notifications';
 import { actionTargetArn, forwardedAlarmPattern, GUARDDUTY_FINDING_PATTERN, requireLocalEsbuild, warnPlaceholders } from './shared';
 
 /** Where the runbooks are inside the Lambda bundle (CORDON_RUNBOOKS_DIR). */
@@ -110,6 +122,7 @@ export class ResponderStack extends Stack {
   public readonly intelBucket: Bucket;
   /** The list bucket's own key: GuardDuty's service-linked role may decrypt with it, through S3 only. */
   public readonly intelKey: Key;
+  public readonly notifications: CordonNotifications;
 
   public constructor(scope: Construct, id: string, props: ResponderStackProps) {
     super(scope, id, props);
@@ -160,6 +173,13 @@ export class ResponderStack extends Stack {
       deletionProtection: true,
       // The audit trail is what release reads and what auditors ask for: it outlives the stack (a failed first deploy leaves nothing).
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    // `cordon history`: finding records by UTC day, in time order (src/audit/dynamodb-store.ts writes `day` on them only).
+    this.table.addGlobalSecondaryIndex({
+      indexName: AUDIT_TIME_INDEX.name,
+      partitionKey: { name: AUDIT_TIME_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: AUDIT_TIME_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
 
     ({ bucket: this.intelBucket, key: this.intelKey } = this.createIntelBucket());
@@ -226,10 +246,17 @@ export class ResponderStack extends Stack {
       });
     });
 
+    this.notifications = new CordonNotifications(this, 'Notifications', {
+      key: this.key,
+      eventBusName: config.notifications.eventBusName,
+      emails: config.notifications.emails,
+      slack: config.notifications.slack,
+      teams: config.notifications.teams,
+    });
     this.alarmTopic = this.createAlarmTopic(config);
     if (config.alarm.kind === 'topic' && config.regions.length > 1) this.routeForwarderAlarms(config);
     this.createAlarms();
-    this.addOutputs(logGroup);
+    this.addOutputs(logGroup, config.dryRun);
     this.addNagSuppressions(config);
   }
 
@@ -292,7 +319,7 @@ export class ResponderStack extends Stack {
   }
 
   /** What operators and `npx cordon` need from the stack (`aws cloudformation describe-stacks --stack-name cordon-responder`). */
-  private addOutputs(logGroup: LogGroup): void {
+  private addOutputs(logGroup: LogGroup, dryRun: boolean): void {
     const outputs: Record<string, { value: string; description: string }> = {
       AuditTableName: {
         value: this.table.tableName,
@@ -309,6 +336,14 @@ export class ResponderStack extends Stack {
       IntelBucketName: {
         value: this.intelBucket.bucketName,
         description: "The bucket of cordon's threat and trusted lists: set CORDON_INTEL_BUCKET to it for npx cordon intel",
+      },
+      DryRun: {
+        value: String(dryRun),
+        description: 'Whether the responder only plans (true) or contains (false): npx cordon doctor reads it',
+      },
+      NotificationTopicArn: {
+        value: this.notifications.topic.topicArn,
+        description: 'Topic of the notifications: one message per finding contained, held or failed on',
       },
       ResponderRoleArn: {
         value: this.functionRole.roleArn,
@@ -353,8 +388,16 @@ export class ResponderStack extends Stack {
     );
     role.addToPolicy(
       new PolicyStatement({
+        sid: 'PublishNotifications',
+        actions: ['events:PutEvents'],
+        resources: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${config.notifications.eventBusName}`],
+      }),
+    );
+    // BatchUpdateFindingsV2 (the new Security Hub) is authorized as securityhub:BatchUpdateFindings too.
+    role.addToPolicy(
+      new PolicyStatement({
         sid: 'UpdateSecurityHubFindings',
-        actions: ['securityhub:BatchUpdateFindings'],
+        actions: ['securityhub:BatchUpdateFindings', 'securityhub:DescribeHub'],
         resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
       }),
     );
@@ -382,6 +425,8 @@ export class ResponderStack extends Stack {
         resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${GUARDDUTY_SERVICE_ROLE_PATH}`],
       }),
     );
+    // Which Security Hub a region has (src/securityhub/detect.ts): DescribeSecurityHubV2 names no resource.
+    role.addToPolicy(new PolicyStatement({ sid: 'DetectSecurityHub', actions: ['securityhub:DescribeSecurityHubV2'], resources: ['*'] }));
     // Exactly what src/audit/dynamodb-store.ts calls: append (BatchWriteItem), read a
     // finding's records and the circuit ledger (Query), take and give back leases
     // (conditional PutItem / DeleteItem). No Scan; circuit and lease items expire by TTL.
@@ -439,10 +484,12 @@ export class ResponderStack extends Stack {
       new Alarm(this, 'CircuitOpen', {
         alarmDescription:
           'cordon: the circuit breaker held automatic containments (too many in an account or the organization); see the responder logs',
-        // The handler emits it as an Embedded Metric Format log line (no PutMetricData permission needed).
+        // The handler publishes it through Powertools Metrics, as Embedded Metric Format on standard output (no
+        // PutMetricData permission needed, and extracted whatever the function's log format); `service` is its dimension.
         metric: new Metric({
-          namespace: CIRCUIT_METRIC.namespace,
-          metricName: CIRCUIT_METRIC.name,
+          namespace: METRICS_NAMESPACE,
+          metricName: RESPONDER_METRICS.circuitOpen,
+          dimensionsMap: { service: SERVICES.responder },
           statistic: 'Sum',
           period: Duration.minutes(5),
         }),
@@ -461,6 +508,80 @@ export class ResponderStack extends Stack {
       }),
     ];
     for (const alarm of alarms) alarm.addAlarmAction(action);
+    this.createDashboard(alarms);
+  }
+
+  /**
+   * The `cordon` dashboard: findings contained, held and failed per runbook, the time to containment, the queue and
+   * the dead-letter queue, the responder Lambda, and the alarms' states.
+   */
+  private createDashboard(alarms: readonly Alarm[]): void {
+    const perRunbook = (metricName: string, statistic: string, label: string): MathExpression =>
+      new MathExpression({
+        // One line per runbook: every metric of that name with the Runbook and service dimensions (Powertools adds `service`).
+        expression: `SEARCH('{${METRICS_NAMESPACE},${RUNBOOK_DIMENSION},service} MetricName="${metricName}"', '${statistic}', 300)`,
+        usingMetrics: {},
+        label,
+        period: Duration.minutes(5),
+      });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'cordon', defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          "# cordon\nFindings the responder contained, held (circuit open, manual runbook) and failed on, per runbook; time to containment is from GuardDuty's last update of the finding to cordon's last action. `npx cordon doctor` checks the deployment, `npx cordon history` reads the audit trail.",
+        width: 24,
+        height: 3,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Findings contained, per runbook',
+        left: [perRunbook(RESPONDER_METRICS.contained, 'Sum', 'contained')],
+        width: 8,
+      }),
+      new GraphWidget({ title: 'Findings held, per runbook', left: [perRunbook(RESPONDER_METRICS.held, 'Sum', 'held')], width: 8 }),
+      new GraphWidget({
+        title: 'Findings failed on, per runbook',
+        left: [perRunbook(RESPONDER_METRICS.failed, 'Sum', 'failed')],
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Time to containment (seconds), per runbook: p50 and max',
+        left: [
+          perRunbook(RESPONDER_METRICS.timeToContainment, 'p50', 'p50'),
+          perRunbook(RESPONDER_METRICS.timeToContainment, 'Maximum', 'max'),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Findings queue and dead-letter queue',
+        left: [
+          this.queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting', period: Duration.minutes(5), statistic: 'Maximum' }),
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'dead-lettered',
+            period: Duration.minutes(5),
+            statistic: 'Maximum',
+          }),
+        ],
+        right: [this.queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', period: Duration.minutes(5), statistic: 'Maximum' })],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Responder Lambda',
+        left: [
+          this.fn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
+          this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        ],
+        right: [this.fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' })],
+        width: 12,
+      }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms], width: 12 }),
+    );
   }
 
   /** cdk-nag AwsSolutions findings acknowledged, each with its reason (one finding per acknowledgement). */
@@ -480,7 +601,7 @@ export class ResponderStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'guardduty:ListDetectors and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
+          'guardduty:ListDetectors, securityhub:DescribeSecurityHubV2 and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:*:<AWS::AccountId>:detector/*]',
@@ -490,7 +611,7 @@ export class ResponderStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
         reason:
-          "BatchUpdateFindings on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the call.",
+          "BatchUpdateFindings (and V2) and DescribeHub on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the calls.",
       },
       ...(['account', 'ou'] as const).map((kind) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:${kind === 'account' ? `account/${config.organizationId}/*` : `ou/${config.organizationId}/ou-*`}]`,
@@ -500,6 +621,11 @@ export class ResponderStack extends Stack {
       {
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.intelBucket.node.defaultChild as CfnElement)}.Arn>/${INTEL_PREFIX}*]`,
         reason: "s3:GetObject and s3:PutObject on cordon's own objects of the intel bucket (the ledger and the lists), nothing else of it.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnTable)}.Arn>/index/*]`,
+        reason:
+          "CDK's grant on the audit table covers its indexes: the one index is the time-ordered index (byTime) of cordon history; the responder's Query only reads partitions.",
       },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -30,6 +30,7 @@ import { OrganizationPolicies } from './organizations-policies';
 import { ACTION_TARGET_LIMITS, actionTargetHandlers } from './securityhub/action-targets';
 import { securityHubFindingHandlers, importAsff } from './securityhub/findings';
 import { hubHandlers } from './securityhub/hub';
+import { importOcsf, ocsfFindingHandlers, type OcsfFinding } from './securityhub/ocsf';
 import { SecurityHubOrganization } from './securityhub/organization';
 import { SecurityHubStore } from './securityhub/store';
 import { EmulatedService, type CallContext, type EmulatorRequest, type EmulatorResponse } from './service';
@@ -179,6 +180,7 @@ export class AwsEmulator {
       model: gdModel,
       onFindingChanged: (finding: Finding): void => {
         importAsff(this.sh, finding.Region ?? '', guardDutyToAsff(finding), this.now());
+        importOcsf(this.sh, finding);
       },
     };
     this.services.set(
@@ -208,6 +210,7 @@ export class AwsEmulator {
         handlers: {
           ...hubHandlers(this.sh),
           ...securityHubFindingHandlers(this.sh, () => ALL_REGIONS),
+          ...ocsfFindingHandlers(this.sh),
           ...actionTargetHandlers(this.sh),
           ...this.shOrganization.handlers(),
         },
@@ -289,6 +292,12 @@ export class AwsEmulator {
   }
 
   /** Every call seen so far, in order (emulated and, through the local endpoint, proxied to moto). */
+  /** The new Security Hub's finding for a GuardDuty finding ARN in a region (a copy), if that region holds one. */
+  public ocsfFinding(region: string, findingArn: string): OcsfFinding | undefined {
+    const f = this.sh.ocsfFindingsIn(region).get(findingArn);
+    return f ? (JSON.parse(JSON.stringify(f)) as OcsfFinding) : undefined;
+  }
+
   public calls(): CallRecord[] {
     return [...this.callLog];
   }

@@ -138,7 +138,7 @@ export class EmulatedService {
         body,
       });
       const violations = validateInput(this.def.model, operation.name, operation.input?.shape, input, this.def.limits);
-      if (violations.length > 0) throw this.validationError(describeViolations(violations), violations);
+      if (violations.length > 0) throw this.validationError(describeViolations(violations), violations, operation.errors);
       const output = await handler(ctx, input);
       const wire = operation.output ? toWire(this.def.model, operation.output, output) : {};
       return {
@@ -151,13 +151,25 @@ export class EmulatedService {
     }
   }
 
-  /** A validation error in this service's dialect. */
-  public validationError(message: string, violations: ReadonlyArray<{ path: string; message: string }> = []): ApiError {
+  /**
+   * A validation error in this service's dialect, or in the operation's when its model declares another one (Security
+   * Hub's V2 operations declare ValidationException where the older ones declare InvalidInputException).
+   */
+  public validationError(
+    message: string,
+    violations: ReadonlyArray<{ path: string; message: string }> = [],
+    declared?: ReadonlyArray<{ readonly shape: string }>,
+  ): ApiError {
+    const own = this.def.validationErrorCode;
+    const code =
+      declared && !declared.some((e) => e.shape === own) && declared.some((e) => e.shape === 'ValidationException')
+        ? 'ValidationException'
+        : own;
     const extra =
-      this.def.validationErrorCode === 'ValidationException'
+      code === 'ValidationException'
         ? { reason: 'fieldValidationFailed', fieldList: violations.map((v) => ({ name: v.path, message: v.message })) }
         : {};
-    return new ApiError(this.def.validationErrorCode, message, this.statusOf(this.def.validationErrorCode), extra);
+    return new ApiError(code, message, this.statusOf(code), extra);
   }
 
   /** JSON 1.x services answer in their own media type. */

@@ -9,51 +9,8 @@ import { ledgerRows, type IntelLists, type Published } from '../intel/lists';
 import { regionSummary } from '../intel/references';
 import { buildResponder, type Responder } from '../respond/wiring';
 import type { CliIo } from './io';
-import { command, groupHelp, parseCommand, type CommandSpec } from './options';
-
-const shared = {
-  json: { flag: '--json', help: 'one JSON object per line' },
-  dryRun: { setting: RESPONDER_SETTINGS.dryRun, help: 'say what would change; change nothing' },
-} as const;
-
-const listOption = { flag: '--list', value: 'threat|trusted', help: 'which list (default threat)' } as const;
-
-/** `cordon intel list`. */
-export const INTEL_LIST_COMMAND = command({
-  name: 'intel list',
-  summary: "the indicators on cordon's threat and trusted lists: from which finding, until when, which regions are in sync",
-  options: { json: shared.json },
-});
-
-/** `cordon intel add`. */
-export const INTEL_ADD_COMMAND = command({
-  name: 'intel add',
-  summary: 'put IPv4/IPv6 addresses, CIDR ranges or domains (*. allowed) on a list; a bad one refuses them all (exit 2)',
-  positionals: 'VALUE...',
-  options: {
-    list: listOption,
-    days: { flag: '--days', value: 'N', help: `days they stay listed, 1-365 (default ${RESPONDER_SETTINGS.intelTtlDays.env} or 30)` },
-    ...shared,
-  },
-});
-
-/** `cordon intel remove`. */
-export const INTEL_REMOVE_COMMAND = command({
-  name: 'intel remove',
-  summary: 'take indicators off a list, whatever put them there',
-  positionals: 'VALUE...',
-  options: { list: listOption, ...shared },
-});
-
-/** `cordon intel sync`. */
-export const INTEL_SYNC_COMMAND = command({
-  name: 'intel sync',
-  summary: "write the lists again and update every region's GuardDuty (after a failure, or to apply expiry)",
-  options: shared,
-});
-
-/** `cordon intel`: its subcommands, in `--help` order. */
-export const INTEL_COMMANDS: readonly CommandSpec[] = [INTEL_LIST_COMMAND, INTEL_ADD_COMMAND, INTEL_REMOVE_COMMAND, INTEL_SYNC_COMMAND];
+import { INTEL_COMMANDS } from './commands';
+import { groupHelp, parseCommand } from './options';
 
 /** What a subcommand runs with. */
 interface Run {

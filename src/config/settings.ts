@@ -29,6 +29,8 @@ export interface ResponderSettings {
   readonly audit:
     { readonly kind: 'dynamodb'; readonly table: string; readonly region: string } | { readonly kind: 'file'; readonly file: string };
   readonly dryRun: boolean;
+  /** Event bus notifications go to (`CORDON_NOTIFY_BUS`, in `AWS_REGION`); none: nothing is published. */
+  readonly notify: { readonly bus: string; readonly region: string } | undefined;
   /** Blast-radius caps on automatic containments. */
   readonly circuit: CircuitLimits;
   /** cordon's threat and trusted lists: their bucket (undefined: not shared), how long a finding's indicators stay, which regions get them. */
@@ -118,6 +120,17 @@ export function checkResponderSettings(
   };
   const dryRunFlag = flags.dryRun === true ? flag('dryRun', 'true') : undefined;
   const dryRun = readSetting(S.dryRun, { responder: 'dryRun' }, raw('dryRun', dryRunFlag), issues);
+  const notifyBus = readSetting(S.notifyBus, { responder: 'notifyBus' }, raw('notifyBus'), issues);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (notifyBus !== undefined && !region)
+    issues.push({
+      source: 'missing',
+      key: 'AWS_REGION',
+      message: `${S.notifyBus.env} is set but AWS_REGION is not: the bus's region is unknown`,
+      standalone: true,
+      settings: [{ responder: 'notifyBus' }],
+    });
+  const notify = notifyBus !== undefined && region ? { bus: notifyBus, region } : undefined;
   const runbooksDir = path.resolve(
     readSetting(S.runbooksDir, { responder: 'runbooksDir' }, raw('runbooksDir', flag('runbooksDir', flags.runbooksDir)), issues),
   );
@@ -135,6 +148,7 @@ export function checkResponderSettings(
       concurrency,
       audit,
       dryRun,
+      notify,
       circuit,
       intel,
     },

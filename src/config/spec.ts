@@ -60,6 +60,7 @@ import {
   optionalWholeNumberKey,
   ORGANIZATION_ID_PATTERN,
   organizationUnitId,
+  ROLE_ARN_PATTERN,
   regionName,
   roleName,
   SNS_TOPIC_ARN_PATTERN,
@@ -223,7 +224,7 @@ export const RESPONDER_SETTINGS = {
     schema: pathText,
     invalid: (v) => `"${v}" is not a folder`,
     default: DEFAULT_RUNBOOKS_DIR,
-    defaultText: './runbooks',
+    defaultText: 'the runbooks shipped with cordon (its runbooks/ folder)',
     deployed: { setByStack: 'the stack bundles the runbooks; set cordon:runbooksDir' },
   }),
   threshold: runtime({
@@ -299,6 +300,17 @@ export const RESPONDER_SETTINGS = {
     default: DEFAULT_AUDIT_FILE,
     defaultText: DEFAULT_AUDIT_FILE,
     deployed: { setByStack: 'the deployed responder audits to DynamoDB' },
+  }),
+  notifyBus: runtime({
+    summary: 'event bus (name or ARN, in AWS_REGION) that gets a `source: cordon` event per finding contained, held or failed on',
+    env: 'CORDON_NOTIFY_BUS',
+    schema: z
+      .string()
+      .regex(/^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/)
+      .optional(),
+    invalid: (v) => `"${v}" is not an event bus name or ARN`,
+    default: undefined,
+    defaultText: 'none: nothing is published',
   }),
   dryRun: runtime({
     summary: 'report what would be done (status "planned"); change nothing',
@@ -547,6 +559,14 @@ export const DEPLOYMENT_SETTINGS = {
     sets: { responder: 'externalId' },
     fileSchema: z.union([z.literal(''), RESPONDER_SETTINGS.externalId.schema]),
   }),
+  operatorRoleArns: key({
+    summary:
+      "roles of the security account (exact ARNs) that operators run npx cordon with (release, respond, status, history, doctor): the member role trusts them beside the responder's role, with the same conditions (organization, external id)",
+    schema: listKey(z.string().regex(ROLE_ARN_PATTERN)),
+    expected: 'role ARNs',
+    invalidItem: (arn) => `"${arn}" is not a role ARN (arn:partition:iam::account:role/name, no wildcards)`,
+    default: '',
+  }),
   functionRoleName: key({
     summary: "responder Lambda's role name in the security account",
     schema: textKey(roleName),
@@ -569,6 +589,35 @@ export const DEPLOYMENT_SETTINGS = {
     summary: 'existing SNS topic (in the home region) for alarms, instead of alarmEmail',
     schema: optionalTextKey(z.string().regex(SNS_TOPIC_ARN_PATTERN)),
     expected: 'an SNS topic ARN',
+    default: undefined,
+  }),
+  notificationBus: key({
+    summary:
+      "event bus of the security account's home region the responder publishes its notifications to (source cordon), and the stack's notification rules listen on",
+    schema: textKey(z.string().min(1)),
+    expected: 'an event bus name',
+    default: 'default',
+    sets: { responder: 'notifyBus' },
+    fileSchema: z.string(),
+  }),
+  notificationEmails: key({
+    summary: 'e-mail addresses subscribed to the notification topic (one message per finding contained, held or failed on)',
+    schema: listKey(z.string().regex(EMAIL_PATTERN)),
+    expected: 'e-mail addresses',
+    invalidItem: (e) => `"${e}" is not an e-mail address`,
+    default: '',
+  }),
+  slackChannel: key({
+    summary: 'AWS Chatbot Slack channel for notifications: workspaceId/channelId (the workspace authorized in the Chatbot console once)',
+    schema: optionalTextKey(z.string().regex(/^T[A-Z0-9]{4,}\/[A-Z0-9]{6,}$/)),
+    expected: 'a Slack workspace id and channel id as T0123ABCD/C0123ABCDEF',
+    default: undefined,
+  }),
+  teamsChannel: key({
+    summary:
+      'AWS Chatbot Microsoft Teams channel for notifications: tenantId/teamId/channelId (the team authorized in the Chatbot console once)',
+    schema: optionalTextKey(z.string().regex(/^[0-9a-f-]{36}\/[0-9a-f-]{36}\/\S+$/)),
+    expected: 'tenantId/teamId/channelId (two GUIDs and a channel id)',
     default: undefined,
   }),
   dryRun: key({

@@ -206,3 +206,21 @@ export interface Finding extends FindingSubject {
 export function guardDutyProductArn(region: string, partition = 'aws'): string {
   return `arn:${partition}:securityhub:${region}::product/aws/guardduty`;
 }
+
+/** The new Security Hub's product uid of GuardDuty in a region (OCSF `metadata.product.uid`). */
+export function guardDutyProductV2Uid(region: string, partition = 'aws'): string {
+  return `arn:${partition}:securityhub:${region}::productv2/aws/guardduty`;
+}
+
+/** How cordon's comments in the new Security Hub start: `[cordon <GuardDuty updatedAt handled>] `. */
+const CORDON_COMMENT = /^\[cordon (\S+)\] /;
+
+/** The start of cordon's comment in the new Security Hub, naming the GuardDuty update it handled (`-` when unknown). */
+export function cordonComment(findingUpdatedAt: string | undefined): string {
+  return `[cordon ${findingUpdatedAt ?? '-'}] `;
+}
+
+/** The GuardDuty update a comment of cordon's handled, or undefined when the comment is not cordon's (an analyst's, or none). */
+export function cordonCommentUpdate(comment: string | undefined): string | undefined {
+  return comment === undefined ? undefined : CORDON_COMMENT.exec(comment)?.[1];
+}

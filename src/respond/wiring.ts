@@ -11,6 +11,7 @@ import { ACTIONS } from '../actions/registry';
 import { indicatorGuard } from '../intel/indicators';
 import { IntelLists } from '../intel/lists';
 import { loadRunbooks } from '../runbooks/load';
+import { EventBridgeNotifier, type NotificationFailure } from '../notify/publisher';
 import { SecurityHubWriter } from '../securityhub/writer';
 import { CircuitBreaker } from './circuit';
 import type { ResponderDeps } from './responder';
@@ -46,7 +47,14 @@ export interface Responder {
  */
 export function buildResponder(
   settings: ResponderSettings,
-  overrides: { now?: () => Date; actor?: string; onHeld?: ResponderDeps['onHeld'] } = {},
+  overrides: {
+    now?: () => Date;
+    actor?: string;
+    onHeld?: ResponderDeps['onHeld'];
+    onResults?: ResponderDeps['onResults'];
+    /** Told what EventBridge refused (the Lambda logs it, the CLI warns). @default ignored */
+    onNotifyFailure?: (failures: readonly NotificationFailure[]) => void;
+  } = {},
 ): Responder {
   const runbooks = loadRunbooks(settings.runbooksDir, ACTIONS);
   const clients: ClientFactory = new ClientFactory({
@@ -72,6 +80,7 @@ export function buildResponder(
     audit,
     circuit: new CircuitBreaker(audit, settings.circuit),
     onHeld: overrides.onHeld,
+    onResults: overrides.onResults,
     dryRun: settings.dryRun,
     now: overrides.now ?? (() => new Date()),
     exemptTag: settings.exemptTag,
@@ -81,6 +90,14 @@ export function buildResponder(
     concurrency: settings.concurrency,
     actor: overrides.actor,
     intel: intelLists(settings, clients, overrides.now ?? (() => new Date())),
+    notifier:
+      settings.notify === undefined
+        ? undefined
+        : new EventBridgeNotifier(clients, {
+            region: settings.notify.region,
+            eventBus: settings.notify.bus,
+            onFailure: overrides.onNotifyFailure ?? (() => undefined),
+          }),
   };
   return { deps, clients, close: () => clients.destroy() };
 }

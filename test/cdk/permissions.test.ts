@@ -31,7 +31,7 @@ const MEMBER_SERVICES = new Set([
   'eks',
   'backup',
 ]);
-const HOME_SERVICES = new Set(['sts', 'guardduty', 'securityhub', 'dynamodb', 'organizations']);
+const HOME_SERVICES = new Set(['sts', 'guardduty', 'securityhub', 'dynamodb', 'organizations', 'events']);
 /** src/intel/ runs as the security account whatever the service: its bucket, its GuardDuty administrator. */
 const HOME_DIR = 'src/intel/';
 

@@ -1,8 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { CIRCUIT_METRIC } from '../../src/handlers/responder';
 import { INTEL_PREFIX } from '../../src/intel/bucket';
 import { GUARDDUTY_LIST_ROLE_PERMISSIONS, GUARDDUTY_SERVICE_ROLE_PATH } from '../../src/intel/guardduty-sets';
+import { METRICS_NAMESPACE, RESPONDER_METRICS, SERVICES } from '../../src/respond/metrics';
+import { NOTIFICATION_DETAIL_TYPES } from '../../src/notify/notification';
 import { RESPONDER_ENV } from '../../src/config/settings';
 import type { CustomActionSpec } from '../../src/runbooks/custom-actions';
 import { DEFAULT_MAX_CONCURRENCY } from '../../src/config/defaults';
@@ -30,6 +31,12 @@ function logicalIdOf(template: Template, type: string, props: Record<string, unk
   const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
   if (found.length !== 1) throw new Error(`expected one ${type} matching ${JSON.stringify(props)}, found ${found.length}`);
   return found[0] as string;
+}
+
+/** The rules that send to the findings queue (not the notification rule, which listens to cordon's own events). */
+function queueRules(template: Template): string[] {
+  const rules = template.findResources('AWS::Events::Rule') as Record<string, { Properties: { EventPattern: { source?: string[] } } }>;
+  return Object.keys(rules).filter((id) => rules[id]?.Properties.EventPattern.source?.[0] !== 'cordon');
 }
 
 describe('responder stack (security account, home region)', () => {
@@ -67,7 +74,7 @@ describe('responder stack (security account, home region)', () => {
         { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } }, Id: Match.anyValue() },
       ],
     });
-    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(2);
+    expect(queueRules(template)).toHaveLength(2);
   });
 
   it('creates one Security Hub custom action per runbook that declares one, plus the built-ins, in their own stack, and routes exactly those', () => {
@@ -135,7 +142,7 @@ describe('responder stack (security account, home region)', () => {
         Principal: { AWS: '*' },
         Resource: { 'Fn::GetAtt': [id, 'Arn'] },
       });
-    const rules = Object.keys(template.findResources('AWS::Events::Rule'));
+    const rules = queueRules(template);
     const sentBy = (rule: string): object =>
       Match.objectLike({
         Effect: 'Allow',
@@ -196,7 +203,7 @@ describe('responder stack (security account, home region)', () => {
 
   it('lets CloudWatch alarms of this account and region publish to the TLS-only, encrypted alarm topic', () => {
     // Prepare
-    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon alarms' });
     // Assess
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
@@ -268,11 +275,26 @@ describe('responder stack (security account, home region)', () => {
     });
   });
 
+  it('has a dashboard of the per-runbook metrics the handler publishes, the queues, the Lambda and the alarms', () => {
+    // Prepare
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+    // The body is a Fn::Join of JSON text and tokens: its text, unescaped.
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties?.DashboardBody).replace(/\\/g, '');
+    // Assess
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'cordon' });
+    for (const name of [RESPONDER_METRICS.contained, RESPONDER_METRICS.held, RESPONDER_METRICS.failed, RESPONDER_METRICS.timeToContainment])
+      expect(body).toContain(`SEARCH('{${METRICS_NAMESPACE},Runbook,service} MetricName="${name}"'`);
+    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Invocations', 'Errors', 'Duration'])
+      expect(body).toContain(metric);
+    expect(body).toContain('alarm');
+  });
+
   it('outputs what operators and `npx cordon` need: the audit table, logs, function, queues, alarm topic, intel bucket and responder role', () => {
     // Prepare
     const roleId = logicalIdOf(template, 'AWS::IAM::Role', { RoleName: synth.config.functionRoleName });
     const logsId = logicalIdOf(template, 'AWS::Logs::LogGroup');
-    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon alarms' });
     // Assess
     const outputs = template.findOutputs('*');
     expect(Object.fromEntries(Object.entries(outputs).map(([id, o]) => [id, o.Value]))).toEqual({
@@ -282,10 +304,13 @@ describe('responder stack (security account, home region)', () => {
       QueueUrl: { Ref: queueId },
       DeadLetterQueueUrl: { Ref: dlqId },
       AlarmTopicArn: { Ref: topicId },
+      DryRun: String(synth.config.dryRun),
+      NotificationTopicArn: { Ref: logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon notifications' }) },
       IntelBucketName: { Ref: bucketId },
       ResponderRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
     });
     expect(outputs.AuditTableName?.Description).toMatch(/CORDON_AUDIT_TABLE/);
+    expect(outputs.DryRun?.Description).toMatch(/npx cordon doctor/);
     expect(outputs.IntelBucketName?.Description).toMatch(/CORDON_INTEL_BUCKET/);
   });
 
@@ -296,6 +321,7 @@ describe('responder stack (security account, home region)', () => {
     expect(env).toEqual({
       CORDON_ROLE_NAME: 'cordon-responder',
       CORDON_DRY_RUN: 'true',
+      CORDON_NOTIFY_BUS: 'default',
       CORDON_CIRCUIT_ORG_LIMIT: '40',
       CORDON_AUDIT_TABLE: { Ref: tableId },
       CORDON_RUNBOOKS_DIR: LAMBDA_RUNBOOKS_DIR,
@@ -320,6 +346,18 @@ describe('responder stack (security account, home region)', () => {
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'day', AttributeType: 'S' },
+        ],
+        // cordon history: finding records by UTC day, in time order, whole.
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byTime',
+            KeySchema: [
+              { AttributeName: 'day', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -337,7 +375,7 @@ describe('responder stack (security account, home region)', () => {
 
   it('alarms to the topic on dead letters, on the circuit breaker and on findings left waiting', () => {
     // Prepare
-    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon alarms' });
     const toTopic = [{ Ref: topicId }];
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -349,9 +387,10 @@ describe('responder stack (security account, home region)', () => {
       AlarmActions: toTopic,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: CIRCUIT_METRIC.namespace,
-      MetricName: CIRCUIT_METRIC.name,
-      Dimensions: Match.absent(),
+      // What Powertools Metrics publishes (test/unit/respond/circuit.test.ts reads its EMF record): `service` is its dimension.
+      Namespace: METRICS_NAMESPACE,
+      MetricName: RESPONDER_METRICS.circuitOpen,
+      Dimensions: [{ Name: 'service', Value: SERVICES.responder }],
       Statistic: 'Sum',
       Period: 300,
       Threshold: 1,
@@ -608,7 +647,7 @@ describe('responder stack variants', () => {
       // Act
       const template = Template.fromStack(synth.stacks.responder);
       // Assess
-      template.resourceCountIs('AWS::SNS::Topic', 0);
+      expect(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'cordon alarms' } })).toEqual({});
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
       // The forwarders (eu-central-1, us-east-1) send their alarm's state changes here; this rule publishes them to the topic.
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -623,6 +662,103 @@ describe('responder stack variants', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ CORDON_DRY_RUN: 'false' }) },
       });
+    } finally {
+      cleanUp(synth);
+    }
+  });
+});
+
+describe('responder stack: notifications', () => {
+  it("routes cordon's own events, every outcome, to an encrypted topic with e-mail subscribers, and to AWS Chatbot when configured", () => {
+    // Prepare
+    const synth = synthCordon({
+      ...TEST_CONTEXT,
+      'cordon:notificationEmails': 'soc@example.com,oncall@example.com',
+      'cordon:slackChannel': 'T0123ABCD/C0123ABCDEF',
+      'cordon:teamsChannel': '11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/19%3Aabc%40thread.tacv2',
+    });
+    try {
+      const template = Template.fromStack(synth.stacks.responder);
+      const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon notifications' });
+      const chatId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon notifications (AWS Chatbot)' });
+      const keyId = logicalIdOf(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('findings queue') });
+      const ruleId = Object.keys(
+        template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['cordon'] } } }),
+      )[0] as string;
+      // Assess: one rule on the default bus, for every detail type the responder publishes.
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['cordon'], 'detail-type': Object.values(NOTIFICATION_DETAIL_TYPES) },
+        EventBusName: 'default',
+        Targets: [
+          {
+            Arn: { Ref: topicId },
+            Id: Match.anyValue(),
+            InputTransformer: { InputPathsMap: { 'detail-summary': '$.detail.summary' }, InputTemplate: '"<detail-summary>"' },
+          },
+          {
+            Arn: { Ref: chatId },
+            Id: Match.anyValue(),
+            InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('"source":"custom"') }),
+          },
+        ],
+      });
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        DisplayName: 'cordon notifications',
+        KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      });
+      for (const email of ['soc@example.com', 'oncall@example.com'])
+        template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: { Ref: topicId } });
+      // Only that rule may publish.
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topicId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'NotificationRulePublishes',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
+      // Chat channels that may run nothing.
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+        SlackWorkspaceId: 'T0123ABCD',
+        SlackChannelId: 'C0123ABCDEF',
+        SnsTopicArns: [{ Ref: chatId }],
+        GuardrailPolicies: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/AWSDenyAll'])] })],
+      });
+      template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+        TeamsTenantId: '11111111-2222-3333-4444-555555555555',
+        TeamId: '66666666-7777-8888-9999-000000000000',
+        SnsTopicArns: [{ Ref: chatId }],
+      });
+      // The responder may publish to that bus only.
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'PublishNotifications',
+              Action: 'events:PutEvents',
+              Resource: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] },
+            }),
+          ]),
+        },
+      });
+    } finally {
+      cleanUp(synth);
+    }
+  });
+
+  it('has no chat topic or channel unless one is configured', () => {
+    // Assess
+    const synth = synthCordon(TEST_CONTEXT);
+    try {
+      const template = Template.fromStack(synth.stacks.responder);
+      template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+      template.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
+      expect(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'cordon notifications (AWS Chatbot)' } })).toEqual({});
     } finally {
       cleanUp(synth);
     }

@@ -27,6 +27,7 @@ export interface SdkCall {
 /** SDK package → IAM service prefix. A package missing here fails the scan with its name. */
 export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-account': 'account',
+  '@aws-sdk/client-cloudformation': 'cloudformation',
   '@aws-sdk/client-auto-scaling': 'autoscaling',
   '@aws-sdk/client-backup': 'backup',
   '@aws-sdk/client-dynamodb': 'dynamodb',
@@ -34,6 +35,7 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-eks': 'eks',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-guardduty': 'guardduty',
   '@aws-sdk/client-iam': 'iam',
   '@aws-sdk/client-lambda': 'lambda',
@@ -42,11 +44,16 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-route53resolver': 'route53resolver',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-securityhub': 'securityhub',
+  '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-sts': 'sts',
 };
 
-/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets). */
+/**
+ * SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets; Security Hub's
+ * BatchUpdateFindingsV2, authorized as securityhub:BatchUpdateFindings, as its API reference says).
+ */
 export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
+  'securityhub:BatchUpdateFindingsV2': 'securityhub:BatchUpdateFindings',
   's3:ListBuckets': 's3:ListAllMyBuckets',
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
