@@ -11,7 +11,7 @@ import { handleBatch } from '../src/handlers/responder';
 import type { Responder } from '../src/respond/wiring';
 import { sequentialChain, peakConcurrency, type ProxyCall, guardDutyEvent, type LocalAws } from '../local-aws';
 import { findingFor } from './findings';
-import { capturingLogs, outcomeOf, type LoggedResult } from './lambda';
+import { capturingLogs, consoleTelemetry, outcomeOf, type LoggedResult } from './lambda';
 import type { BenchSite } from './world';
 
 /** One measured containment. */
@@ -55,7 +55,11 @@ export async function measureContainment(options: {
   options.resetCalls();
   const t0 = performance.now();
   const { lines } = await capturingLogs(() =>
-    handleBatch({ Records: [{ messageId: `ttc-${options.label}`, body: JSON.stringify(guardDutyEvent(finding)) }] }, options.responder),
+    handleBatch(
+      { Records: [{ messageId: `ttc-${options.label}`, body: JSON.stringify(guardDutyEvent(finding)) }] },
+      options.responder,
+      consoleTelemetry(),
+    ),
   );
   const handlerMs = performance.now() - t0;
   const calls = options.calls();

@@ -10,6 +10,7 @@
  * are captured and parsed: they are its only per-finding output.
  */
 import { handleBatch, type SqsEvent } from '../src/handlers/responder';
+import { createTelemetry, SERVICES, type Telemetry } from '../src/handlers/telemetry';
 import type { Responder } from '../src/respond/wiring';
 import type { BenchMessage } from './findings';
 
@@ -62,22 +63,44 @@ export interface QueueOptions {
 }
 
 /**
- * Captures the handler's console output for the duration of `work`
- * (the handler logs one JSON line per finding; printing 5,000 of them would
- * only slow the benchmark down).
+ * The responder's Powertools Logger and Metrics bound to the global console
+ * (Powertools' dev mode, read when they are built), so that
+ * {@link capturingLogs} sees what the handler logs; in Lambda they write to
+ * standard output through a console of their own. Pass it to `handleBatch`.
+ */
+export function consoleTelemetry(): Telemetry {
+  const saved = { dev: process.env.POWERTOOLS_DEV, disabled: process.env.POWERTOOLS_METRICS_DISABLED };
+  process.env.POWERTOOLS_DEV = 'true';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  try {
+    return createTelemetry(SERVICES.responder);
+  } finally {
+    if (saved.dev === undefined) delete process.env.POWERTOOLS_DEV;
+    else process.env.POWERTOOLS_DEV = saved.dev;
+    if (saved.disabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = saved.disabled;
+  }
+}
+
+/**
+ * Captures the handler's console output for the duration of `work`, one entry per console call
+ * (the handler logs one JSON record per finding; printing 5,000 of them would
+ * only slow the benchmark down). The handler must log through {@link consoleTelemetry}.
  */
 export async function capturingLogs<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
   const lines: string[] = [];
-  const { log, error } = console;
-  console.log = (...args: unknown[]): void => {
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const capture = (...args: unknown[]): void => {
     lines.push(args.map(String).join(' '));
   };
-  console.error = console.log;
+  console.log = capture;
+  console.info = capture;
+  console.warn = capture;
+  console.error = capture;
   try {
     return { value: await work(), lines };
   } finally {
-    console.log = log;
-    console.error = error;
+    Object.assign(console, saved);
   }
 }
 
@@ -91,6 +114,7 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
   let coldStarts = 0;
   let environmentAccountRegions = 0;
   const container = async (): Promise<void> => {
+    const telemetry = consoleTelemetry();
     let responder: Responder | undefined;
     let seen = new Set<string>();
     try {
@@ -107,7 +131,7 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
         for (const m of batch) if (m.family !== 'low-severity') seen.add(`${m.accountId}|${m.region}`);
         invocations += 1;
         const event: SqsEvent = { Records: batch.map((m) => ({ messageId: m.messageId, body: m.body })) };
-        const out = await handleBatch(event, responder);
+        const out = await handleBatch(event, responder, telemetry);
         const failed = new Set(out.batchItemFailures.map((f) => f.itemIdentifier));
         for (const m of batch) {
           if (!failed.has(m.messageId)) continue;
@@ -134,7 +158,7 @@ export async function drainQueue(options: QueueOptions): Promise<QueueRun> {
       continue;
     }
     if (typeof parsed.findingId === 'string' && typeof parsed.messageId === 'string') results.push(parsed as unknown as LoggedResult);
-    else if (parsed.level === 'error') errors.push(line);
+    else if (parsed.level === 'ERROR') errors.push(line);
   }
   return {
     invocations,

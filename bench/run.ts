@@ -18,7 +18,7 @@ import { buildOrganization, createAuditTable, responderFactory, round1, startHar
 import { markdown, type BenchReport } from './report';
 import { guardDutyEvent } from '../local-aws';
 import { handleBatch } from '../src/handlers/responder';
-import { capturingLogs } from './lambda';
+import { capturingLogs, consoleTelemetry } from './lambda';
 
 /** Runs the benchmarks `args` selects and returns the report (also used by the smoke test). */
 export async function runBenchmarks(args: BenchArgs, progress: (line: string) => void = () => undefined): Promise<BenchReport> {
@@ -112,7 +112,11 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
         const warmUp = findingFor('ec2-compromise', { ...warm, compromised: warm.attacked }, 1);
         local.emulator.publishGuardDutyFinding(warmUp);
         await capturingLogs(() =>
-          handleBatch({ Records: [{ messageId: 'warm-up', body: JSON.stringify(guardDutyEvent(warmUp)) }] }, warmResponder),
+          handleBatch(
+            { Records: [{ messageId: 'warm-up', body: JSON.stringify(guardDutyEvent(warmUp)) }] },
+            warmResponder,
+            consoleTelemetry(),
+          ),
         );
         runs.push(await measureContainment({ ...common, label: 'cordon, warm environment', site: warm, responder: warmResponder }));
         warmResponder.close();

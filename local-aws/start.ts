@@ -17,6 +17,7 @@ import { locateBotocore } from './emulator/model';
 import { startMoto, type MotoProcess } from './emulator/moto';
 import { MotoClient } from './emulator/moto-client';
 import { LocalRouter } from './emulator/router';
+import type { ListObjectReader } from './emulator/guardduty/threat-lists';
 
 export { MotoMissingError, MotoStartError } from './emulator/errors';
 
@@ -52,6 +53,22 @@ export interface StartLocalAwsOptions {
   readonly awsManagedPolicies?: boolean;
 }
 
+/** GuardDuty's reads of list objects, from moto's S3: as the caller (entity lists) or as the account (IP lists, its service-linked role). */
+function motoListObjects(moto: MotoClient): ListObjectReader {
+  return {
+    async read(bucket, objectKey, as) {
+      const key = as.accessKeyId ?? (await moto.keyForAccount(as.accountId));
+      const answer = await moto.s3Get(key, `/${bucket}/${objectKey.split('/').map(encodeURIComponent).join('/')}`);
+      if (answer.status !== 200) return { found: false, reason: /<Code>([^<]+)<\/Code>/.exec(answer.body)?.[1] ?? `HTTP ${answer.status}` };
+      return { found: true, body: answer.body, bytes: Buffer.byteLength(answer.body) };
+    },
+    async owns(accountId, bucket) {
+      const answer = await moto.s3Get(await moto.keyForAccount(accountId), '/');
+      return answer.status === 200 && answer.body.includes(`<Name>${bucket}</Name>`);
+    },
+  };
+}
+
 /**
  * Start moto_server on a free loopback port, the emulator, and the endpoint
  * in front of both. Throws MotoMissingError (whose message holds the
@@ -77,6 +94,16 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
         trustedServices: (key) => motoClient.trustedServices(key),
         describeAccount: (key, accountId) => motoClient.describeAccount(key, accountId),
       },
+      listObjects: motoListObjects(motoClient),
+      vpcs: async (caller, region, vpcId) => {
+        const answer = await motoClient.query(caller.accessKeyId, 'ec2', region, {
+          Action: 'DescribeVpcs',
+          Version: '2016-11-15',
+          'VpcId.1': vpcId,
+        });
+        return answer.status === 200 && answer.body.includes(`<vpcId>${vpcId}</vpcId>`);
+      },
+      eksClusters: (key, region, clusterName) => motoClient.clusterExists(key, region, clusterName),
     });
   } catch (err) {
     motoClient.close();

@@ -6,12 +6,14 @@
  * accounts, 2 regions, VPCs, instances with EBS volumes, IAM users with keys,
  * roles, buckets), publishes real-shaped GuardDuty findings, runs
  * `npx cordon respond` on them as a user would, runs it again to show
- * idempotency, and prints the Security Hub status of every finding.
+ * idempotency, prints the Security Hub status of every finding and cordon's
+ * threat list (the findings' indicators, in every region's GuardDuty).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
   guardDutyEvent,
@@ -26,6 +28,19 @@ import {
 } from '../local-aws';
 
 const ROOT = path.resolve(__dirname, '..');
+/** The security account's bucket of cordon's threat list (the responder stack creates it when deployed). */
+const INTEL_BUCKET = 'cordon-demo-intel';
+
+/** The list bucket, versioned as the stack makes it. */
+async function createIntelBucket(endpoint: string, region: string): Promise<void> {
+  const s3 = new S3Client({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: INTEL_BUCKET }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: INTEL_BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+  } finally {
+    s3.destroy();
+  }
+}
 
 function findingsFor(world: World): Array<Record<string, unknown>> {
   const [m1, m2, m3] = world.memberAccountIds as [string, string, string];
@@ -141,10 +156,13 @@ async function main(): Promise<number> {
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
       CORDON_AUDIT_FILE: path.join(work, 'audit.jsonl'),
+      CORDON_INTEL_BUCKET: INTEL_BUCKET,
+      CORDON_INTEL_REGIONS: world.regions.join(','),
       // Every family acts in one member account: the circuit breaker (default 5 containments an hour per account) would hold most.
       CORDON_CIRCUIT_ACCOUNT_LIMIT: '30',
       AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
     };
+    await createIntelBucket(local.endpoint, world.regions[0] ?? 'us-east-1');
     delete env.AWS_PROFILE;
 
     console.log(`\n== npx cordon respond ${path.basename(file)} --dry-run   (${findings.length} GuardDuty findings)\n`);
@@ -172,6 +190,11 @@ async function main(): Promise<number> {
       }
       hub.destroy();
     }
+    console.log(`\n== npx cordon intel list   (the findings' indicators on cordon's threat list, in GuardDuty in every region)\n`);
+    const intel = await runCordon(['intel', 'list'], env);
+    for (const region of world.regions)
+      for (const l of local.emulator.guardDutyLists(world.securityAccountId, region))
+        console.log(`   GuardDuty ${region}: ${l.kind} ${l.name} ${l.status}, ${l.entries.length} entries: ${l.entries.join(' ')}`);
     const compromised = findings.find((f) => String(f.type).startsWith('CryptoCurrency:EC2/'));
     let release = 0;
     if (compromised) {
@@ -180,7 +203,7 @@ async function main(): Promise<number> {
     }
     console.log('\n== npx cordon status   (the blast-radius circuit breaker)\n');
     await runCordon(['status'], env);
-    const codes = { dry, first, again, release };
+    const codes = { dry, first, again, intel, release };
     console.log(`\n== exit codes: ${JSON.stringify(codes)}; audit trail: ${env.CORDON_AUDIT_FILE}`);
     return Object.values(codes).every((c) => c === 0) ? 0 : 1;
   } finally {

@@ -22,6 +22,11 @@ export const RESIDUAL_CHANNELS = {
    */
   'dns-resolver': 'DNS to the VPC resolver is still open: stop the instance or attach DNS Firewall',
   /**
+   * `network.block-domain` closes DNS for the finding's domains only (Route 53 Resolver DNS Firewall answers
+   * NXDOMAIN for them): every other domain still resolves, a new C&C or exfiltration domain included.
+   */
+  'dns-other-domains': "DNS Firewall blocks only the finding's domains: every other domain still resolves; stop the instance to end DNS",
+  /**
    * "Automatically tracked connections" (VPC User Guide, "Security group
    * connection tracking"): flows through a NAT gateway, Network or Gateway
    * Load Balancer, Transit Gateway attachment or PrivateLink endpoint stay

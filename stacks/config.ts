@@ -61,6 +61,8 @@ export interface CordonConfig {
   readonly roleName: string;
   /** External id the member role requires, if any. */
   readonly externalId: string | undefined;
+  /** Roles of the security account that operators run `npx cordon` with; the member role trusts them too. @default none */
+  readonly operatorRoleArns: readonly string[];
   /** Name of the responder Lambda's role in the security account (the member role trusts it). @default 'cordon-responder-lambda' */
   readonly functionRoleName: string;
   /** Absolute path of the runbooks folder bundled into the Lambda. @default '<cwd>/runbooks' */
@@ -72,6 +74,13 @@ export interface CordonConfig {
   /** Where alarms go: a new topic with an e-mail subscription, an existing topic, or a new topic without subscriber. */
   readonly alarm:
     { readonly kind: 'email'; readonly email: string } | { readonly kind: 'topic'; readonly topicArn: string } | { readonly kind: 'none' };
+  /** Where the responder's notifications go: the bus it publishes to, e-mail subscribers, AWS Chatbot channels. */
+  readonly notifications: {
+    readonly eventBusName: string;
+    readonly emails: readonly string[];
+    readonly slack: { readonly workspaceId: string; readonly channelId: string } | undefined;
+    readonly teams: { readonly tenantId: string; readonly teamId: string; readonly channelId: string } | undefined;
+  };
   /** Report what would be done and change nothing. @default true (a first rollout should watch before it acts) */
   readonly dryRun: boolean;
   /** Responder Lambdas running at once at most: the SQS event source's maximum concurrency (no reservation needed). @default 5 */
@@ -240,6 +249,7 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   const roleName = value('roleName', configText);
   const externalId = value('externalId', optionalText);
   const functionRoleName = value('functionRoleName', configText);
+  const operatorRoleArns = value('operatorRoleArns', configList);
   const enablerRoleName = value('enablerRoleName', configText);
   const enablerFunctionRoleName = value('enablerFunctionRoleName', configText);
   // The member role is deployed to the security account too (and may be deployed to the management
@@ -282,6 +292,14 @@ export function loadConfig(source: ConfigSource): CordonConfig {
   }
 
   const dryRun = value('dryRun', () => undefined);
+  const [slackWorkspace, slackChannel] = (value('slackChannel', () => undefined) ?? '').split('/');
+  const [teamsTenant, teamsTeam, teamsChannel] = (value('teamsChannel', () => undefined) ?? '').split('/');
+  const notifications: CordonConfig['notifications'] = {
+    eventBusName: value('notificationBus', configText),
+    emails: value('notificationEmails', configList),
+    slack: slackWorkspace && slackChannel ? { workspaceId: slackWorkspace, channelId: slackChannel } : undefined,
+    teams: teamsTenant && teamsTeam && teamsChannel ? { tenantId: teamsTenant, teamId: teamsTeam, channelId: teamsChannel } : undefined,
+  };
   const maxConcurrency = value('maxConcurrency', () => 2);
   const reservedConcurrency = value('reservedConcurrency', () => undefined);
   if (reservedConcurrency !== undefined && reservedConcurrency < maxConcurrency) {
@@ -313,6 +331,10 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     );
   }
   const managementAccountId = value('managementAccountId', optionalText);
+  // The member role trusts the security account's principals only: an operator role elsewhere could never assume it.
+  const foreign = operatorRoleArns.filter((arn) => securityAccountId !== undefined && !arn.includes(`::${securityAccountId}:role/`));
+  if (foreign.length > 0)
+    report(['operatorRoleArns'], `must be roles of ${label('securityAccountId')} ${securityAccountId ?? ''} (got ${foreign.join(', ')})`);
   if (managementAccountId !== undefined && securityAccountId === undefined) {
     report(
       ['securityAccountId'],
@@ -388,10 +410,12 @@ export function loadConfig(source: ConfigSource): CordonConfig {
     roleName,
     externalId,
     functionRoleName,
+    operatorRoleArns,
     runbooksDir,
     runbooks,
     customActions: customActions(runbooks),
     alarm,
+    notifications,
     dryRun: dryRun ?? true,
     maxConcurrency,
     reservedConcurrency,

@@ -1,4 +1,5 @@
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
+import { RESPONDER_STACK_NAME } from '../src/config/defaults';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CordonConfig } from './config';
 import { CustomActionsStack } from './custom-actions-stack';
@@ -11,7 +12,7 @@ import { organizationsRegion, TagGuardStack } from './tag-guard-stack';
 
 /** Stack names (stable: `npx cdk deploy <name>` and docs/deploy.md use them). */
 export const STACK_NAMES = {
-  responder: 'cordon-responder',
+  responder: RESPONDER_STACK_NAME,
   customActions: 'cordon-custom-actions',
   memberRoles: 'cordon-member-roles',
   forwarder: (region: string) => `cordon-forwarder-${region}`,
@@ -110,7 +111,8 @@ export function addCordonStacks(app: App, config: CordonConfig): CordonStacks {
     ...(enabler ? [enabler.function, enabler.role] : []),
     ...(tagGuard ? [tagGuard] : []),
   ];
-  for (const stack of all) Tags.of(stack).add('cordon:managed', 'true');
+  // AWS::CloudWatch::Dashboard takes no tags.
+  for (const stack of all) Tags.of(stack).add('cordon:managed', 'true', { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { responder, customActions, memberRoles, forwarders, ...(enabler ? { enabler } : {}), ...(tagGuard ? { tagGuard } : {}) };
 }

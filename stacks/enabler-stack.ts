@@ -10,6 +10,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { scheduleWatch } from '../src/config/schedule';
 import type { CordonConfig, EnablerDeployment } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
 import { createCordonFunction } from './constructs/cordon-function';
@@ -123,6 +124,7 @@ export class EnablerStack extends Stack {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
+      this.notRunningAlarm(enabler.schedule),
     ];
     for (const alarm of alarms) alarm.addAlarmAction(action);
 
@@ -137,6 +139,23 @@ export class EnablerStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: "Topic of the enabler's alarms" });
     this.addNagSuppressions();
+  }
+
+  /**
+   * The schedule stopped running (rule disabled or deleted, Lambda unable to start): fewer than one invocation over
+   * twice the schedule's interval; no data is breaching, since a schedule that never runs publishes none.
+   */
+  private notRunningAlarm(schedule: string): Alarm {
+    const watch = scheduleWatch(schedule);
+    return new Alarm(this, 'EnablerNotRunning', {
+      alarmDescription: `cordon: the enabler has not run for ${(watch.periodMinutes * watch.periods) / 60} hours (its schedule is ${schedule}): GuardDuty coverage is no longer kept`,
+      metric: this.fn.metricInvocations({ statistic: 'Sum', period: Duration.minutes(watch.periodMinutes) }),
+      threshold: 1,
+      evaluationPeriods: watch.periods,
+      datapointsToAlarm: watch.periods,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
   }
 
   /**

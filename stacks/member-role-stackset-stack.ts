@@ -34,6 +34,7 @@ export class MemberRoleStackSetStack extends Stack {
       ExternalId: config.externalId ?? '',
       EnablerRoleName: config.enablerRoleName,
       EnablerFunctionRoleName: config.enablerFunctionRoleName,
+      OperatorRoleArns: config.operatorRoleArns.join(','),
     };
     this.stackSet = new CfnStackSet(this, 'MemberRoles', {
       stackSetName: MEMBER_ROLE_STACK_NAME,

@@ -1,18 +1,32 @@
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Annotations, Aws, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type CfnTable, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
 import { EventField, type EventPattern, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { CIRCUIT_METRIC } from '../src/handlers/responder';
+import { INTEL_PREFIX } from '../src/intel/bucket';
+import { GUARDDUTY_LIST_ROLE_PERMISSIONS, GUARDDUTY_SERVICE_ROLE_PATH, GUARDDUTY_SET_PERMISSIONS } from '../src/intel/guardduty-sets';
+import { METRICS_NAMESPACE, RESPONDER_METRICS, RUNBOOK_DIMENSION, SERVICES } from '../src/respond/metrics';
 import type { CustomActionSpec } from '../src/runbooks/custom-actions';
 import { MAX_RECEIVE_COUNT, type CordonConfig } from './config';
 import { createAlarmTopic } from './constructs/alarm-topic';
@@ -20,6 +34,7 @@ import { createCordonFunction } from './constructs/cordon-function';
 import { allowEventBridgeToEncrypt, EncryptedQueueTarget } from './constructs/encrypted-queue-target';
 import { ExistingTopicTarget } from './constructs/topic-target';
 import { createEncryptedLogGroup } from './constructs/encrypted-log-group';
+import { CordonNotifications } from './constructs/notifications';
 import { actionTargetArn, forwardedAlarmPattern, GUARDDUTY_FINDING_PATTERN, requireLocalEsbuild, warnPlaceholders } from './shared';
 
 /** Where the runbooks are inside the Lambda bundle (CORDON_RUNBOOKS_DIR). */
@@ -40,6 +55,8 @@ export const CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action'
 export const TTL_ATTRIBUTE = 'expiresAt';
 /** EventBridge's default quota on an event pattern, in characters (adjustable; cordon stays within the default). */
 export const EVENT_PATTERN_MAX_CHARS = 2048;
+/** Days an old version of the ledger or a list is kept (each batch that changes the lists writes new versions). */
+export const INTEL_NONCURRENT_DAYS = 90;
 /** The longest partition name: custom-action rules are sized for it, whatever the partition. */
 const LONGEST_PARTITION = 'aws-us-gov';
 
@@ -101,6 +118,11 @@ export class ResponderStack extends Stack {
   public readonly fn: NodejsFunction;
   public readonly functionRole: Role;
   public readonly alarmTopic: ITopic;
+  /** cordon's threat and trusted lists and their ledger (src/intel), read by GuardDuty in every covered region. */
+  public readonly intelBucket: Bucket;
+  /** The list bucket's own key: GuardDuty's service-linked role may decrypt with it, through S3 only. */
+  public readonly intelKey: Key;
+  public readonly notifications: CordonNotifications;
 
   public constructor(scope: Construct, id: string, props: ResponderStackProps) {
     super(scope, id, props);
@@ -152,6 +174,15 @@ export class ResponderStack extends Stack {
       // The audit trail is what release reads and what auditors ask for: it outlives the stack (a failed first deploy leaves nothing).
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    // `cordon history`: finding records by UTC day, in time order (src/audit/dynamodb-store.ts writes `day` on them only).
+    this.table.addGlobalSecondaryIndex({
+      indexName: AUDIT_TIME_INDEX.name,
+      partitionKey: { name: AUDIT_TIME_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: AUDIT_TIME_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    ({ bucket: this.intelBucket, key: this.intelKey } = this.createIntelBucket());
 
     const logGroup = createEncryptedLogGroup(this, 'ResponderLogs', { key: this.key, retentionDays: config.logRetentionDays });
     this.functionRole = new Role(this, 'FunctionRole', {
@@ -175,6 +206,9 @@ export class ResponderStack extends Stack {
         ...config.responderEnv,
         CORDON_AUDIT_TABLE: this.table.tableName,
         CORDON_RUNBOOKS_DIR: LAMBDA_RUNBOOKS_DIR,
+        CORDON_INTEL_BUCKET: this.intelBucket.bucketName,
+        // Every covered region's GuardDuty administrator gets the lists, not only the regions findings came from.
+        CORDON_INTEL_REGIONS: config.regions.join(','),
       },
       bundling: {
         commandHooks: {
@@ -212,15 +246,80 @@ export class ResponderStack extends Stack {
       });
     });
 
+    this.notifications = new CordonNotifications(this, 'Notifications', {
+      key: this.key,
+      eventBusName: config.notifications.eventBusName,
+      emails: config.notifications.emails,
+      slack: config.notifications.slack,
+      teams: config.notifications.teams,
+    });
     this.alarmTopic = this.createAlarmTopic(config);
     if (config.alarm.kind === 'topic' && config.regions.length > 1) this.routeForwarderAlarms(config);
     this.createAlarms();
-    this.addOutputs(logGroup);
+    this.addOutputs(logGroup, config.dryRun);
     this.addNagSuppressions(config);
   }
 
+  /**
+   * The bucket of cordon's lists: versioned (every ledger write is a version,
+   * old ones expire after INTEL_NONCURRENT_DAYS), encrypted with its own
+   * customer managed key, private, TLS only, bucket owner enforced.
+   *
+   * GuardDuty reads a list with the identity that created the entity set
+   * (the responder's role, granted s3:GetObject) and, for IP sets, with its
+   * service-linked role AWSServiceRoleForAmazonGuardDuty; with SSE-KMS the key
+   * policy must let that role decrypt ("Setting up prerequisites for entity
+   * lists and IP address lists", Amazon GuardDuty User Guide,
+   * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-prerequisites.html).
+   * Both policies name the role by `aws:PrincipalArn` rather than as the
+   * principal, so that the stack deploys even before GuardDuty created that
+   * role in this account.
+   */
+  private createIntelBucket(): { bucket: Bucket; key: Key } {
+    const key = new Key(this, 'IntelKey', {
+      alias: 'alias/cordon-intel',
+      description: "cordon: encrypts the threat and trusted lists GuardDuty reads (the intel bucket); GuardDuty's role may decrypt via S3",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    const guardDutyRole = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${GUARDDUTY_SERVICE_ROLE_PATH}`;
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'GuardDutyReadsListsThroughS3',
+        principals: [new AnyPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:PrincipalArn': guardDutyRole },
+          StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com`, 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    const bucket = new Bucket(this, 'IntelBucket', {
+      versioned: true,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: key,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'ExpireOldVersions', noncurrentVersionExpiration: Duration.days(INTEL_NONCURRENT_DAYS) }],
+      // The lists and their ledger (which finding listed what) outlive the stack, as the audit table does.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'GuardDutyReadsLists',
+        principals: [new AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${INTEL_PREFIX}*`)],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': guardDutyRole }, StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    return { bucket, key };
+  }
+
   /** What operators and `npx cordon` need from the stack (`aws cloudformation describe-stacks --stack-name cordon-responder`). */
-  private addOutputs(logGroup: LogGroup): void {
+  private addOutputs(logGroup: LogGroup, dryRun: boolean): void {
     const outputs: Record<string, { value: string; description: string }> = {
       AuditTableName: {
         value: this.table.tableName,
@@ -234,6 +333,18 @@ export class ResponderStack extends Stack {
         description: 'Dead-letter queue: findings that failed five times, or that EventBridge could not deliver',
       },
       AlarmTopicArn: { value: this.alarmTopic.topicArn, description: "Topic of the responder's alarms" },
+      IntelBucketName: {
+        value: this.intelBucket.bucketName,
+        description: "The bucket of cordon's threat and trusted lists: set CORDON_INTEL_BUCKET to it for npx cordon intel",
+      },
+      DryRun: {
+        value: String(dryRun),
+        description: 'Whether the responder only plans (true) or contains (false): npx cordon doctor reads it',
+      },
+      NotificationTopicArn: {
+        value: this.notifications.topic.topicArn,
+        description: 'Topic of the notifications: one message per finding contained, held or failed on',
+      },
       ResponderRoleArn: {
         value: this.functionRole.roleArn,
         description: "The responder Lambda's role: the only principal the member roles trust",
@@ -277,11 +388,45 @@ export class ResponderStack extends Stack {
     );
     role.addToPolicy(
       new PolicyStatement({
+        sid: 'PublishNotifications',
+        actions: ['events:PutEvents'],
+        resources: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${config.notifications.eventBusName}`],
+      }),
+    );
+    // BatchUpdateFindingsV2 (the new Security Hub) is authorized as securityhub:BatchUpdateFindings too.
+    role.addToPolicy(
+      new PolicyStatement({
         sid: 'UpdateSecurityHubFindings',
-        actions: ['securityhub:BatchUpdateFindings'],
+        actions: ['securityhub:BatchUpdateFindings', 'securityhub:DescribeHub'],
         resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
       }),
     );
+    // cordon's lists (src/intel): the ledger and the lists in the bucket (conditional writes need only PutObject) ...
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadAndWriteLists',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [this.intelBucket.arnForObjects(`${INTEL_PREFIX}*`)],
+      }),
+    );
+    this.intelKey.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // ... and the sets of the GuardDuty administrator (this account) in every region.
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ManageGuardDutyLists',
+        actions: GUARDDUTY_SET_PERMISSIONS.filter((a) => a !== 'guardduty:ListDetectors'),
+        resources: [`arn:${Aws.PARTITION}:guardduty:*:${Aws.ACCOUNT_ID}:detector/*`],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'LetGuardDutyReadIpLists',
+        actions: [...GUARDDUTY_LIST_ROLE_PERMISSIONS],
+        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${GUARDDUTY_SERVICE_ROLE_PATH}`],
+      }),
+    );
+    // Which Security Hub a region has (src/securityhub/detect.ts): DescribeSecurityHubV2 names no resource.
+    role.addToPolicy(new PolicyStatement({ sid: 'DetectSecurityHub', actions: ['securityhub:DescribeSecurityHubV2'], resources: ['*'] }));
     // Exactly what src/audit/dynamodb-store.ts calls: append (BatchWriteItem), read a
     // finding's records and the circuit ledger (Query), take and give back leases
     // (conditional PutItem / DeleteItem), record the circuit's verdicts (TransactWriteItems,
@@ -341,10 +486,12 @@ export class ResponderStack extends Stack {
       new Alarm(this, 'CircuitOpen', {
         alarmDescription:
           'cordon: the circuit breaker held automatic containments (too many in an account or the organization); see the responder logs',
-        // The handler emits it as an Embedded Metric Format log line (no PutMetricData permission needed).
+        // The handler publishes it through Powertools Metrics, as Embedded Metric Format on standard output (no
+        // PutMetricData permission needed, and extracted whatever the function's log format); `service` is its dimension.
         metric: new Metric({
-          namespace: CIRCUIT_METRIC.namespace,
-          metricName: CIRCUIT_METRIC.name,
+          namespace: METRICS_NAMESPACE,
+          metricName: RESPONDER_METRICS.circuitOpen,
+          dimensionsMap: { service: SERVICES.responder },
           statistic: 'Sum',
           period: Duration.minutes(5),
         }),
@@ -363,10 +510,89 @@ export class ResponderStack extends Stack {
       }),
     ];
     for (const alarm of alarms) alarm.addAlarmAction(action);
+    this.createDashboard(alarms);
+  }
+
+  /**
+   * The `cordon` dashboard: findings contained, held and failed per runbook, the time to containment, the queue and
+   * the dead-letter queue, the responder Lambda, and the alarms' states.
+   */
+  private createDashboard(alarms: readonly Alarm[]): void {
+    const perRunbook = (metricName: string, statistic: string, label: string): MathExpression =>
+      new MathExpression({
+        // One line per runbook: every metric of that name with the Runbook and service dimensions (Powertools adds `service`).
+        expression: `SEARCH('{${METRICS_NAMESPACE},${RUNBOOK_DIMENSION},service} MetricName="${metricName}"', '${statistic}', 300)`,
+        usingMetrics: {},
+        label,
+        period: Duration.minutes(5),
+      });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'cordon', defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          "# cordon\nFindings the responder contained, held (circuit open, manual runbook) and failed on, per runbook; time to containment is from GuardDuty's last update of the finding to cordon's last action. `npx cordon doctor` checks the deployment, `npx cordon history` reads the audit trail.",
+        width: 24,
+        height: 3,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Findings contained, per runbook',
+        left: [perRunbook(RESPONDER_METRICS.contained, 'Sum', 'contained')],
+        width: 8,
+      }),
+      new GraphWidget({ title: 'Findings held, per runbook', left: [perRunbook(RESPONDER_METRICS.held, 'Sum', 'held')], width: 8 }),
+      new GraphWidget({
+        title: 'Findings failed on, per runbook',
+        left: [perRunbook(RESPONDER_METRICS.failed, 'Sum', 'failed')],
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Time to containment (seconds), per runbook: p50 and max',
+        left: [
+          perRunbook(RESPONDER_METRICS.timeToContainment, 'p50', 'p50'),
+          perRunbook(RESPONDER_METRICS.timeToContainment, 'Maximum', 'max'),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Findings queue and dead-letter queue',
+        left: [
+          this.queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting', period: Duration.minutes(5), statistic: 'Maximum' }),
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'dead-lettered',
+            period: Duration.minutes(5),
+            statistic: 'Maximum',
+          }),
+        ],
+        right: [this.queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', period: Duration.minutes(5), statistic: 'Maximum' })],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Responder Lambda',
+        left: [
+          this.fn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
+          this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        ],
+        right: [this.fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' })],
+        width: 12,
+      }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms], width: 12 }),
+    );
   }
 
   /** cdk-nag AwsSolutions findings acknowledged, each with its reason (one finding per acknowledgement). */
   private addNagSuppressions(config: CordonConfig): void {
+    Validations.of(this.intelBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        "No server access logs (no other cordon bucket has any to share a log bucket with): only the responder's role writes the bucket, every change to the lists is in cordon's audit trail, and the bucket is versioned; S3 data events in the organization's CloudTrail record object access where required.",
+    });
     const role = Validations.of(this.functionRole);
     role.acknowledge(
       {
@@ -377,7 +603,7 @@ export class ResponderStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'guardduty:ListDetectors and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
+          'guardduty:ListDetectors, securityhub:DescribeSecurityHubV2 and the X-Ray calls of active tracing (xray:PutTraceSegments, PutTelemetryRecords) support no resource-level permission.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:*:<AWS::AccountId>:detector/*]',
@@ -387,13 +613,22 @@ export class ResponderStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
         reason:
-          "BatchUpdateFindings on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the call.",
+          "BatchUpdateFindings (and V2) and DescribeHub on this account's Security Hub in every region a finding may come from; the hub is the only resource type of the calls.",
       },
       ...(['account', 'ou'] as const).map((kind) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:${kind === 'account' ? `account/${config.organizationId}/*` : `ou/${config.organizationId}/ou-*`}]`,
         reason:
           "organizations:ListParents (exemptOus) on any account or OU of this organization: a finding's account is known only at run time; the management account id is not configured.",
       })),
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.intelBucket.node.defaultChild as CfnElement)}.Arn>/${INTEL_PREFIX}*]`,
+        reason: "s3:GetObject and s3:PutObject on cordon's own objects of the intel bucket (the ledger and the lists), nothing else of it.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnTable)}.Arn>/index/*]`,
+        reason:
+          "CDK's grant on the audit table covers its indexes: the one index is the time-ordered index (byTime) of cordon history; the responder's Query only reads partitions.",
+      },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason:

@@ -1,14 +1,26 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CfnCondition, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  App,
+  Aws,
+  CfnCondition,
+  CfnOutput,
+  CfnParameter,
+  DefaultStackSynthesizer,
+  Fn,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { MEMBER_ROLE_STACK_SET_NAME } from '../src/config/defaults';
 import { DEFAULT_ROLE_NAMES } from './role-names';
 import { MEMBER_SCOPES, memberAllowStatements, protectedRoleArns, type MemberStatement } from './member-role-policy';
 
 /** Name of the member role stack (and of the StackSet that deploys it). */
-export const MEMBER_ROLE_STACK_NAME = 'cordon-member-role';
+export const MEMBER_ROLE_STACK_NAME = MEMBER_ROLE_STACK_SET_NAME;
 
 /** The template's parameters: every difference between environments. */
 export const MEMBER_ROLE_PARAMETERS = {
@@ -18,6 +30,7 @@ export const MEMBER_ROLE_PARAMETERS = {
   externalId: 'ExternalId',
   enablerRoleName: 'EnablerRoleName',
   enablerFunctionRoleName: 'EnablerFunctionRoleName',
+  operatorRoleArns: 'OperatorRoleArns',
 } as const;
 
 /**
@@ -74,6 +87,13 @@ export class MemberRoleStack extends Stack {
       allowedPattern: roleNamePattern,
       description: "Name of the enabler Lambda's role in the management account: the member role may never change it",
     });
+    const operatorRoleArns = new CfnParameter(this, MEMBER_ROLE_PARAMETERS.operatorRoleArns, {
+      type: 'CommaDelimitedList',
+      default: '',
+      description: "ARNs of the security account's operator roles (npx cordon release…), trusted beside the responder (empty: none)",
+    });
+    const operatorList = Fn.join(',', operatorRoleArns.valueAsList);
+    const hasOperators = new CfnCondition(this, 'HasOperators', { expression: Fn.conditionNot(Fn.conditionEquals(operatorList, '')) });
     const hasExternalId = new CfnCondition(this, 'HasExternalId', {
       expression: Fn.conditionNot(Fn.conditionEquals(externalId.valueAsString, '')),
     });
@@ -83,24 +103,30 @@ export class MemberRoleStack extends Stack {
     // to exist when member stacks are created nor silently breaks (turning
     // into a stale unique id) if the responder stack is removed and deployed again.
     const securityAccount = Fn.select(4, Fn.split(':', responderRoleArn.valueAsString));
-    const baseConditions = {
-      ArnEquals: { 'aws:PrincipalArn': responderRoleArn.valueAsString },
-      StringEquals: { 'aws:PrincipalOrgID': organizationId.valueAsString },
+    // The same trust for the responder and for the operators' roles: the organization, and the external id when set.
+    const trusting = (sid: string, principalArns: unknown): Record<string, unknown> => {
+      const conditions = {
+        ArnEquals: { 'aws:PrincipalArn': principalArns },
+        StringEquals: { 'aws:PrincipalOrgID': organizationId.valueAsString },
+      };
+      return {
+        Sid: sid,
+        Effect: 'Allow',
+        Principal: { AWS: Fn.sub('arn:${AWS::Partition}:iam::${Account}:root', { Account: securityAccount }) },
+        Action: 'sts:AssumeRole',
+        Condition: Fn.conditionIf(
+          hasExternalId.logicalId,
+          { ...conditions, StringEquals: { ...conditions.StringEquals, 'sts:ExternalId': externalId.valueAsString } },
+          conditions,
+        ),
+      };
     };
     const trust = {
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'CordonResponderOnly',
-          Effect: 'Allow',
-          Principal: { AWS: Fn.sub('arn:${AWS::Partition}:iam::${Account}:root', { Account: securityAccount }) },
-          Action: 'sts:AssumeRole',
-          Condition: Fn.conditionIf(
-            hasExternalId.logicalId,
-            { ...baseConditions, StringEquals: { ...baseConditions.StringEquals, 'sts:ExternalId': externalId.valueAsString } },
-            baseConditions,
-          ),
-        },
+        trusting('CordonResponderOnly', responderRoleArn.valueAsString),
+        // Operators act through roles of the security account named in the deployment (operatorRoleArns).
+        Fn.conditionIf(hasOperators.logicalId, trusting('CordonOperators', operatorRoleArns.valueAsList), Aws.NO_VALUE),
       ],
     };
 

@@ -58,6 +58,8 @@ export interface SampleTarget {
   readonly remoteIp?: string;
   /** The remote side's IPv6 address (`remoteIpDetails.ipAddressV6`), beside its IPv4 one. */
   readonly remoteIpV6?: string;
+  /** The domain a DNS finding names (`dnsRequestAction.domain`). @default pool.minergate.example */
+  readonly domain?: string;
   readonly resourceRole?: 'TARGET' | 'ACTOR';
   readonly count?: number;
   readonly severity?: number;
@@ -394,6 +396,8 @@ function actionFor(type: string, target: SampleTarget): Record<string, unknown> 
     organization: { asn: '64496', asnOrg: 'EXAMPLE', isp: 'Example', org: 'Example' },
     country: { countryName: 'Example' },
   };
+  // GuardDuty's DNS findings (…!DNS, DNS data exfiltration, DGA domains) carry the queried domain, not a connection.
+  if (type.endsWith('!DNS') || /DNSDataExfiltration|DGADomainRequest/.test(type)) return dnsAction(target);
   if (type.startsWith('Recon:EC2/PortProbe')) {
     return {
       actionType: 'PORT_PROBE',
@@ -461,7 +465,15 @@ function actionFor(type: string, target: SampleTarget): Record<string, unknown> 
       awsApiCallAction: { api: 'GetObject', serviceName: 's3.amazonaws.com', callerType: 'Remote IP', remoteIpDetails: remote },
     };
   }
-  return { actionType: 'DNS_REQUEST', dnsRequestAction: { domain: 'pool.minergate.example', protocol: 'UDP', blocked: false } };
+  return dnsAction(target);
+}
+
+/** The action of a DNS finding: the domain the instance queried. */
+function dnsAction(target: SampleTarget): Record<string, unknown> {
+  return {
+    actionType: 'DNS_REQUEST',
+    dnsRequestAction: { domain: target.domain ?? 'pool.minergate.example', protocol: 'UDP', blocked: false },
+  };
 }
 
 /** Wraps a finding in the EventBridge event GuardDuty sends. */

@@ -15,11 +15,14 @@ import type { Finding } from '@aws-sdk/client-guardduty';
 
 import { accountHandlers, ALL_REGIONS, RegionOptStore } from './account';
 import { guardDutyToAsff } from './asff';
+import { podIdentityHandlers, type ClusterLookup } from './eks-pod-identity';
 import { ApiError, SeedInputError } from './errors';
 import { detectorHandlers } from './guardduty/detectors';
 import { findingHandlers, storePublishedFinding, type GuardDutyFindingDeps } from './guardduty/findings';
 import { GuardDutyOrganization } from './guardduty/organization';
 import { GuardDutyStore } from './guardduty/store';
+import { DnsFirewall, type VpcLookup } from './route53resolver/dns-firewall';
+import { GuardDutyLists, type EmulatedList, type ListObjectReader } from './guardduty/threat-lists';
 import { loadServiceModel, locateBotocore } from './model';
 import { OrganizationDirectory, type DelegationRegistry, type OrganizationsLookup } from './organizations';
 import { OrganizationsDelegation } from './organizations-delegation';
@@ -27,6 +30,7 @@ import { OrganizationPolicies } from './organizations-policies';
 import { ACTION_TARGET_LIMITS, actionTargetHandlers } from './securityhub/action-targets';
 import { securityHubFindingHandlers, importAsff } from './securityhub/findings';
 import { hubHandlers } from './securityhub/hub';
+import { importOcsf, ocsfFindingHandlers, type OcsfFinding } from './securityhub/ocsf';
 import { SecurityHubOrganization } from './securityhub/organization';
 import { SecurityHubStore } from './securityhub/store';
 import { EmulatedService, type CallContext, type EmulatorRequest, type EmulatorResponse } from './service';
@@ -69,10 +73,25 @@ export interface AwsEmulatorOptions {
    */
   readonly delegation?: DelegationRegistry;
   /**
+   * Whether an EKS cluster exists (the local endpoint asks moto, which holds clusters).
+   * @default none: every cluster is unknown, as to an account without clusters
+   */
+  readonly eksClusters?: ClusterLookup;
+  /**
    * Clock.
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * How GuardDuty reads list objects from S3 (the local endpoint reads them from moto).
+   * @default none: an activated list is ERROR
+   */
+  readonly listObjects?: ListObjectReader;
+  /**
+   * Whether a VPC exists (the local endpoint asks moto's EC2), for DNS Firewall's associations.
+   * @default none: every association is refused (VPC not found)
+   */
+  readonly vpcs?: VpcLookup;
 }
 
 /** Input of {@link AwsEmulator.seedOrganization}. */
@@ -127,6 +146,8 @@ export class AwsEmulator {
   private readonly callLog: CallRecord[] = [];
   private readonly now: () => Date;
   private readonly gdDeps: GuardDutyFindingDeps;
+  private readonly gdLists: GuardDutyLists;
+  private readonly dnsFirewall: DnsFirewall;
 
   public constructor(options: AwsEmulatorOptions = {}) {
     const botocoreDir = options.botocoreDir ?? locateBotocore();
@@ -152,11 +173,14 @@ export class AwsEmulator {
       allRegions: () => ALL_REGIONS,
       regionEnabled,
     });
+    this.gdLists = new GuardDutyLists(this.gd, options.listObjects);
+    this.dnsFirewall = new DnsFirewall(options.vpcs);
     this.gdDeps = {
       store: this.gd,
       model: gdModel,
       onFindingChanged: (finding: Finding): void => {
         importAsff(this.sh, finding.Region ?? '', guardDutyToAsff(finding), this.now());
+        importOcsf(this.sh, finding);
       },
     };
     this.services.set(
@@ -171,6 +195,7 @@ export class AwsEmulator {
           ...detectorHandlers(this.gd),
           ...findingHandlers(this.gdDeps),
           ...this.gdOrganization.handlers(),
+          ...this.gdLists.handlers(),
         },
       }),
     );
@@ -185,9 +210,21 @@ export class AwsEmulator {
         handlers: {
           ...hubHandlers(this.sh),
           ...securityHubFindingHandlers(this.sh, () => ALL_REGIONS),
+          ...ocsfFindingHandlers(this.sh),
           ...actionTargetHandlers(this.sh),
           ...this.shOrganization.handlers(),
         },
+      }),
+    );
+    // EKS Pod Identity associations (moto has none); every other EKS call goes to moto.
+    this.services.set(
+      'eks',
+      new EmulatedService({
+        signingName: 'eks',
+        model: loadServiceModel(botocoreDir, 'eks'),
+        validationErrorCode: 'InvalidParameterException',
+        authorize: (ctx) => this.authorize(ctx),
+        handlers: podIdentityHandlers(options.eksClusters ?? (async () => false)),
       }),
     );
     this.services.set(
@@ -200,6 +237,16 @@ export class AwsEmulator {
         handlers: accountHandlers(this.regionOpt, this.organizations),
       }),
     );
+    this.services.set(
+      'route53resolver',
+      new EmulatedService({
+        signingName: 'route53resolver',
+        model: loadServiceModel(botocoreDir, 'route53resolver'),
+        validationErrorCode: 'ValidationException',
+        authorize: (ctx) => this.authorize(ctx),
+        handlers: this.dnsFirewall.handlers(),
+      }),
+    );
   }
 
   /**
@@ -207,10 +254,10 @@ export class AwsEmulator {
    * GuardDuty and Security Hub request (known or not, so an unknown one gets
    * an error instead of moto's answer), and the Account operations emulated.
    */
-  public handles(service: string, method: string, path: string, query: URLSearchParams): boolean {
+  public handles(service: string, method: string, path: string, query: URLSearchParams, target?: string): boolean {
     if (service === 'guardduty' || service === 'securityhub') return true;
     const emulated = this.services.get(service);
-    return emulated !== undefined && emulated.implements(method, path, query);
+    return emulated !== undefined && emulated.implements(method, path, query, target);
   }
 
   /** Answer one request for an emulated service. */
@@ -245,6 +292,12 @@ export class AwsEmulator {
   }
 
   /** Every call seen so far, in order (emulated and, through the local endpoint, proxied to moto). */
+  /** The new Security Hub's finding for a GuardDuty finding ARN in a region (a copy), if that region holds one. */
+  public ocsfFinding(region: string, findingArn: string): OcsfFinding | undefined {
+    const f = this.sh.ocsfFindingsIn(region).get(findingArn);
+    return f ? (JSON.parse(JSON.stringify(f)) as OcsfFinding) : undefined;
+  }
+
   public calls(): CallRecord[] {
     return [...this.callLog];
   }
@@ -380,6 +433,24 @@ export class AwsEmulator {
       `User: arn:aws:sts::${ctx.accountId}:assumed-role/caller/session is not authorized to perform: ${ctx.service}:${ctx.operation} with an explicit deny in a service control policy`,
       403,
     );
+  }
+
+  /** GuardDuty's lists (entity sets, threat intel sets, IP sets) of an account in a region, with the entries read at activation. */
+  public guardDutyLists(accountId: string, region: string): EmulatedList[] {
+    return this.gdLists.listsOf(accountId, region);
+  }
+
+  /** Regions where GuardDuty has no entity sets yet: their operations answer 404 UnknownOperationException there. */
+  public withoutEntityLists(regions: readonly string[]): void {
+    this.gdLists.withoutEntityLists(regions);
+  }
+
+  /**
+   * What the Route 53 Resolver of a VPC answers a query for `domain` under its DNS Firewall rule groups:
+   * `resolves` when no rule matches, else the matching rule's action (`NXDOMAIN`… for a BLOCK).
+   */
+  public dnsAnswer(accountId: string, region: string, vpcId: string, domain: string): ReturnType<DnsFirewall['answer']> {
+    return this.dnsFirewall.answer(accountId, region, vpcId, domain);
   }
 
   /** Set the Account API's opt-in status of a region for an account. */

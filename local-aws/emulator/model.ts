@@ -51,7 +51,14 @@ export interface Operation {
 
 /** A botocore `service-2.json` document. */
 export interface ServiceModel {
-  readonly metadata: { readonly serviceId: string; readonly signingName?: string; readonly protocol: string };
+  readonly metadata: {
+    readonly serviceId: string;
+    readonly signingName?: string;
+    readonly protocol: string;
+    /** JSON 1.x services: the `X-Amz-Target` prefix and the JSON version. */
+    readonly targetPrefix?: string;
+    readonly jsonVersion?: string;
+  };
   readonly operations: Readonly<Record<string, Operation>>;
   readonly shapes: Readonly<Record<string, Shape>>;
 }

@@ -63,6 +63,19 @@ export class MotoClient {
     return `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20200101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
   }
 
+  /** True when moto holds the EKS cluster in the key's account and the region (`DescribeCluster`). */
+  public async clusterExists(accessKeyId: string, region: string, clusterName: string): Promise<boolean> {
+    const answer = await this.send(
+      'GET',
+      `/clusters/${encodeURIComponent(clusterName)}`,
+      { authorization: MotoClient.authorization(accessKeyId, 'eks').replace('/us-east-1/', `/${region}/`) },
+      '',
+    );
+    if (answer.status === 200) return true;
+    if (answer.status === 404) return false;
+    throw MotoClient.motoError('DescribeCluster', answer);
+  }
+
   /** The account moto maps an access key to (cached per key). */
   public accountOf(accessKeyId: string): Promise<string> {
     let pending = this.accounts.get(accessKeyId);
@@ -90,6 +103,22 @@ export class MotoClient {
       throw new MotoQueryError(`moto's STS GetCallerIdentity for ${accessKeyId} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
     }
     return account;
+  }
+
+  /** An S3 GET in moto as `accessKeyId` (path style: `/<bucket>/<key>`, or `/` to list the account's buckets). */
+  public s3Get(accessKeyId: string, path: string): Promise<MotoAnswer> {
+    return this.send('GET', path, { authorization: MotoClient.authorization(accessKeyId, 's3') }, '');
+  }
+
+  /** A JSON 1.0/1.1 or query call to moto as `accessKeyId` in `region` (e.g. EC2 DescribeVpcs). */
+  public query(accessKeyId: string, service: string, region: string, form: Record<string, string>): Promise<MotoAnswer> {
+    const authorization = MotoClient.authorization(accessKeyId, service).replace('/us-east-1/', `/${region}/`);
+    return this.send(
+      'POST',
+      '/',
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization },
+      new URLSearchParams(form).toString(),
+    );
   }
 
   /** The error for a moto Organizations answer the endpoint cannot use (one wording for every operation). */

@@ -61,6 +61,8 @@ export class LocalRouter {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly moto: MotoClient;
   private readonly motoUrl: URL;
+  /** The last conditional S3 write of each object path (see {@link route}). */
+  private readonly conditionalWrites = new Map<string, Promise<void>>();
 
   public constructor(
     motoEndpoint: string,
@@ -100,7 +102,8 @@ export class LocalRouter {
     const url = new URL(req.url ?? '/', 'http://local');
     const scope = credentialScope(req.headers.authorization, url.searchParams);
     const method = req.method ?? 'GET';
-    if (scope && this.emulator.handles(scope.service, method, url.pathname, url.searchParams)) {
+    const target = typeof req.headers['x-amz-target'] === 'string' ? req.headers['x-amz-target'] : undefined;
+    if (scope && this.emulator.handles(scope.service, method, url.pathname, url.searchParams, target)) {
       const [body, accountId] = await Promise.all([readBody(req), this.moto.accountOf(scope.accessKeyId)]);
       const answer = await this.emulator.handle(
         scope.service,
@@ -135,6 +138,22 @@ export class LocalRouter {
       if (scope.service === 'organizations' && !/^(List|Describe)/.test(operation)) this.moto.organizationsChanged();
       if (scope.service === 'organizations' && DELEGATED_ADMIN_READS.has(operation))
         headers = await this.asManagementIfDelegated(req, scope.accessKeyId, accountId);
+    }
+    // S3 conditional writes (If-Match / If-None-Match) are atomic in AWS; moto checks, then writes, on
+    // threads of its own: two at once could both pass. They go to moto one at a time per object.
+    if (scope?.service === 's3' && method === 'PUT' && (req.headers['if-match'] || req.headers['if-none-match'])) {
+      const previous = this.conditionalWrites.get(url.pathname) ?? Promise.resolve();
+      const done = previous.then(
+        () =>
+          new Promise<void>((resolve) => {
+            res.once('close', resolve);
+            this.proxy(req, res, buffered, headers);
+          }),
+      );
+      this.conditionalWrites.set(url.pathname, done);
+      await done;
+      if (this.conditionalWrites.get(url.pathname) === done) this.conditionalWrites.delete(url.pathname);
+      return;
     }
     this.proxy(req, res, buffered, headers);
   }

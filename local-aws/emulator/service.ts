@@ -83,14 +83,21 @@ export class EmulatedService {
     return this.def.signingName;
   }
 
-  /** The model operation a request maps to, if any. */
-  public route(method: string, path: string, query: URLSearchParams): RouteMatch | undefined {
-    return matchRoute(this.routes, method, path, query);
+  /**
+   * The model operation a request maps to, if any: by route (REST-JSON), or
+   * by its `X-Amz-Target` (`<targetPrefix>.<Operation>`, JSON 1.0/1.1 services such as Route 53 Resolver).
+   */
+  public route(method: string, path: string, query: URLSearchParams, target?: string): RouteMatch | undefined {
+    const { protocol, targetPrefix } = this.def.model.metadata;
+    if (protocol !== 'json') return matchRoute(this.routes, method, path, query);
+    const name = target?.startsWith(`${targetPrefix ?? ''}.`) ? target.slice((targetPrefix ?? '').length + 1) : undefined;
+    const operation = name === undefined ? undefined : this.def.model.operations[name];
+    return method.toUpperCase() === 'POST' && path === '/' && operation ? { operation, labels: {} } : undefined;
   }
 
   /** True when the request maps to an operation this emulator implements. */
-  public implements(method: string, path: string, query: URLSearchParams): boolean {
-    const match = this.route(method, path, query);
+  public implements(method: string, path: string, query: URLSearchParams, target?: string): boolean {
+    const match = this.route(method, path, query, target);
     return match !== undefined && match.operation.name in this.def.handlers;
   }
 
@@ -101,7 +108,8 @@ export class EmulatedService {
     onCall: CallListener,
   ): Promise<EmulatorResponse> {
     try {
-      const match = this.route(request.method, request.path, request.query);
+      const target = request.headers['x-amz-target'];
+      const match = this.route(request.method, request.path, request.query, typeof target === 'string' ? target : undefined);
       const serviceId = this.def.model.metadata.serviceId;
       if (!match) {
         throw new ApiError(
@@ -130,12 +138,12 @@ export class EmulatedService {
         body,
       });
       const violations = validateInput(this.def.model, operation.name, operation.input?.shape, input, this.def.limits);
-      if (violations.length > 0) throw this.validationError(describeViolations(violations), violations);
+      if (violations.length > 0) throw this.validationError(describeViolations(violations), violations, operation.errors);
       const output = await handler(ctx, input);
       const wire = operation.output ? toWire(this.def.model, operation.output, output) : {};
       return {
         status: operation.http.responseCode ?? 200,
-        headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId() },
+        headers: { 'content-type': this.contentType(), 'x-amzn-requestid': requestId() },
         body: JSON.stringify(wire ?? {}),
       };
     } catch (err) {
@@ -143,13 +151,31 @@ export class EmulatedService {
     }
   }
 
-  /** A validation error in this service's dialect. */
-  public validationError(message: string, violations: ReadonlyArray<{ path: string; message: string }> = []): ApiError {
+  /**
+   * A validation error in this service's dialect, or in the operation's when its model declares another one (Security
+   * Hub's V2 operations declare ValidationException where the older ones declare InvalidInputException).
+   */
+  public validationError(
+    message: string,
+    violations: ReadonlyArray<{ path: string; message: string }> = [],
+    declared?: ReadonlyArray<{ readonly shape: string }>,
+  ): ApiError {
+    const own = this.def.validationErrorCode;
+    const code =
+      declared && !declared.some((e) => e.shape === own) && declared.some((e) => e.shape === 'ValidationException')
+        ? 'ValidationException'
+        : own;
     const extra =
-      this.def.validationErrorCode === 'ValidationException'
+      code === 'ValidationException'
         ? { reason: 'fieldValidationFailed', fieldList: violations.map((v) => ({ name: v.path, message: v.message })) }
         : {};
-    return new ApiError(this.def.validationErrorCode, message, this.statusOf(this.def.validationErrorCode), extra);
+    return new ApiError(code, message, this.statusOf(code), extra);
+  }
+
+  /** JSON 1.x services answer in their own media type. */
+  private contentType(): string {
+    const { protocol, jsonVersion } = this.def.model.metadata;
+    return protocol === 'json' ? `application/x-amz-json-${jsonVersion ?? '1.1'}` : 'application/json';
   }
 
   private parseBody(raw: Buffer): Fields {
@@ -188,7 +214,7 @@ export class EmulatedService {
       // The model's status for a known exception (InvalidAccessException is 401…).
       status: this.def.model.shapes[apiError.code]?.error?.httpStatusCode ?? apiError.status,
       headers: {
-        'content-type': 'application/json',
+        'content-type': this.contentType(),
         'x-amzn-errortype': apiError.code,
         'x-amzn-requestid': requestId(),
       },

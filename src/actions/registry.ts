@@ -6,6 +6,7 @@ import { removeInstanceProfile } from './ec2/remove-instance-profile';
 import { stopInstance } from './ec2/stop-instance';
 import { isolateTransit } from './network/isolate-transit';
 import { blockIp } from './network/block-ip';
+import { blockDomain } from './network/block-domain';
 import { deactivateAccessKey } from './iam/deactivate-access-key';
 import { denyUser } from './iam/deny-user';
 import { revokeRoleSessions } from './iam/revoke-role-sessions';
@@ -24,6 +25,7 @@ import { denyObjectRead } from './s3/deny-object-read';
 import { restrictSnapshot } from './ec2/restrict-snapshot';
 import { restrictImage } from './ec2/restrict-image';
 import { tagRecoveryPoint } from './backup/tag-recovery-point';
+import { revokePodRole } from './eks/revoke-pod-role';
 import { tagCluster } from './eks/tag-cluster';
 import type { ActionDefinition } from './types';
 
@@ -39,6 +41,7 @@ export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
       isolateTransit,
       removeInstanceProfile,
       blockIp,
+      blockDomain,
       deactivateAccessKey,
       denyUser,
       revokeRoleSessions,
@@ -58,6 +61,7 @@ export const ACTIONS: ReadonlyMap<string, ActionDefinition<unknown>> = new Map(
       restrictImage,
       tagRecoveryPoint,
       tagCluster,
+      revokePodRole,
     ] satisfies ReadonlyArray<ActionDefinition<unknown>>
   ).map((a) => [a.name, a]),
 );

@@ -56,7 +56,9 @@ export interface TagActionSpec {
  * says `already`), dry-run aware, recording the values it overwrote; release
  * keeps the tags (evidence). Not disruptive: nothing stops.
  */
-export function defineTagAction(spec: TagActionSpec): ActionDefinition<Record<string, never>, z.output<typeof prior>, z.output<typeof changed>> {
+export function defineTagAction(
+  spec: TagActionSpec,
+): ActionDefinition<Record<string, never>, z.output<typeof prior>, z.output<typeof changed>> {
   return defineAction({
     name: spec.name,
     summary: spec.summary,
@@ -76,9 +78,18 @@ export function defineTagAction(spec: TagActionSpec): ActionDefinition<Record<st
         return [report.already(resource.id, `${resource.id} is already tagged with this finding`, residuals)];
       const tags = findingTags(ctx.finding, ctx.now);
       const before = { tags: Object.fromEntries(Object.keys(tags).map((k) => [k, current[k] ?? null])) };
-      if (ctx.dryRun) return [report.planned(resource.id, `would tag ${resource.id} with the finding id, type and time`, { prior: before, ...residuals })];
+      if (ctx.dryRun)
+        return [
+          report.planned(resource.id, `would tag ${resource.id} with the finding id, type and time`, { prior: before, ...residuals }),
+        ];
       await spec.write(ctx, resource.arn, tags);
-      return [report.done(resource.id, `tagged ${resource.id} with the finding id, type and time`, { prior: before, changed: { tags }, ...residuals })];
+      return [
+        report.done(resource.id, `tagged ${resource.id} with the finding id, type and time`, {
+          prior: before,
+          changed: { tags },
+          ...residuals,
+        }),
+      ];
     },
   });
 }

@@ -5,13 +5,35 @@ import {
   type DynamoDBClient,
   paginateQuery,
   PutItemCommand,
+  type QueryCommandInput,
   TransactWriteItemsCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import type { AuditRecord, CircuitEntry, CircuitSnapshot, LeaseHolder, ResponderStore, VersionedCircuitLedger } from './store';
+import pLimit from 'p-limit';
+import { daysBetween, inHistory } from './history';
+import type {
+  AuditRecord,
+  CircuitEntry,
+  CircuitSnapshot,
+  HistoryQuery,
+  LeaseHolder,
+  ResponderStore,
+  VersionedCircuitLedger,
+} from './store';
 
 /** DynamoDB's BatchWriteItem limit. */
 const MAX_BATCH_WRITE_ITEMS = 25;
+
+/**
+ * The table's time-ordered index (the responder stack creates it): a finding's
+ * records by the UTC day of their time (`day`, `YYYY-MM-DD`), in time order
+ * (`sk` starts with the record's ISO time). Sparse: only finding records carry
+ * `day` (not their copies by resource, nor ledger or lease items).
+ */
+export const AUDIT_TIME_INDEX = { name: 'byTime', partitionKey: 'day', sortKey: 'sk' } as const;
+
+/** Days of the time index queried at once by `history`. */
+const MAX_PARALLEL_DAY_QUERIES = 8;
 
 /** Partition key prefix and sort key of lease items. */
 const LEASE_PK_PREFIX = 'lease#';
@@ -67,6 +89,7 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
             sk: { S: `${r.at}#${seq}#${r.action}#${r.resource}` },
             accountId: { S: r.accountId },
             region: { S: r.region },
+            [AUDIT_TIME_INDEX.partitionKey]: { S: r.at.slice(0, 10) },
             record,
           },
           // The same record under its resource: release asks which other findings still rely on a change.
@@ -77,7 +100,10 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
   }
 
   public async forResource(accountId: string, region: string, action: string, resource: string): Promise<AuditRecord[]> {
-    return this.query(resourceKey(accountId, region, action, resource));
+    return this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: resourceKey(accountId, region, action, resource) } },
+    });
   }
 
   public async recordCircuit(entries: readonly CircuitEntry[]): Promise<void> {
@@ -205,20 +231,35 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
   }
 
   public async forFinding(findingId: string): Promise<AuditRecord[]> {
-    return this.query(`finding#${findingId}`);
+    return this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `finding#${findingId}` } } });
   }
 
-  private async query(pk: string): Promise<AuditRecord[]> {
-    const records: AuditRecord[] = [];
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-      },
+  /**
+   * A finding's records (its partition), or the time index's days in the
+   * range (a few queried at once), filtered by account; oldest first.
+   */
+  public async history(query: HistoryQuery): Promise<AuditRecord[]> {
+    if (query.findingId !== undefined) return (await this.forFinding(query.findingId)).filter((r) => inHistory(r, query));
+    const limit = pLimit(MAX_PARALLEL_DAY_QUERIES);
+    const days = await Promise.all(
+      daysBetween(query.since, query.until).map((day) =>
+        limit(() =>
+          this.query({
+            IndexName: AUDIT_TIME_INDEX.name,
+            ConsistentRead: false,
+            KeyConditionExpression: '#day = :day AND sk BETWEEN :since AND :until',
+            ExpressionAttributeNames: { '#day': AUDIT_TIME_INDEX.partitionKey },
+            ExpressionAttributeValues: { ':day': { S: day }, ':since': { S: query.since }, ':until': { S: `${query.until}\uffff` } },
+          }),
+        ),
+      ),
     );
+    return days.flat().filter((r) => inHistory(r, query));
+  }
+
+  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<AuditRecord[]> {
+    const records: AuditRecord[] = [];
+    const pages = paginateQuery({ client: this.client }, { TableName: this.tableName, ConsistentRead: true, ...input });
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.record?.S) records.push(JSON.parse(item.record.S) as AuditRecord);
     }

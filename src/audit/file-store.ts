@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AuditRecord, CircuitEntry, LeaseHolder, ResponderStore } from './store';
+import { inHistory } from './history';
+import type { AuditRecord, CircuitEntry, HistoryQuery, LeaseHolder, ResponderStore } from './store';
 
 /**
  * The audit trail as JSON lines in a local file (append-only), the circuit
@@ -64,6 +65,10 @@ export class FileAuditStore implements ResponderStore {
     return (await readLines<AuditRecord>(this.file)).filter(
       (r) => r.accountId === accountId && r.region === region && r.action === action && r.resource === resource,
     );
+  }
+
+  public async history(query: HistoryQuery): Promise<AuditRecord[]> {
+    return (await readLines<AuditRecord>(this.file)).filter((r) => inHistory(r, query)).sort((a, b) => a.at.localeCompare(b.at));
   }
 
   public async circuitEntries(since: string): Promise<CircuitEntry[]> {

@@ -27,6 +27,14 @@ export interface AuditRecord {
   readonly subject?: string;
 }
 
+/** Which audit records `cordon history` reads: a time range (ISO times), optionally one account or one finding. */
+export interface HistoryQuery {
+  readonly since: string;
+  readonly until: string;
+  readonly accountId?: string;
+  readonly findingId?: string;
+}
+
 /** Where the audit trail lives: a local file for the CLI, DynamoDB when deployed (or from the CLI too). */
 export interface AuditStore {
   /** A short description for messages (`file .cordon/audit.jsonl`, `DynamoDB table cordon-audit`). */
@@ -36,6 +44,8 @@ export interface AuditStore {
   forFinding(findingId: string): Promise<AuditRecord[]>;
   /** Every record, of any finding, of one action on one resource (an interface, a role, an ACL entry…), oldest first. */
   forResource(accountId: string, region: string, action: string, resource: string): Promise<AuditRecord[]>;
+  /** Every record in the query's time range (and account or finding, when given), oldest first. */
+  history(query: HistoryQuery): Promise<AuditRecord[]>;
 }
 
 /** One entry of the circuit breaker's ledger: an automatic containment, or a finding held because a circuit was open. */

@@ -2,32 +2,18 @@ import { paginateDescribeActionTargets, SecurityHubClient } from '@aws-sdk/clien
 import { ACTIONS } from '../actions/registry';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
-import { RESPONDER_SETTINGS } from '../config/spec';
 import { customActions, type CustomActionSpec } from '../runbooks/custom-actions';
 import { loadRunbooks } from '../runbooks/load';
 import type { CliIo } from './io';
-import { command, commandHelp, parseCommand } from './options';
-
-/** `cordon actions list`: its options and help. */
-export const ACTIONS_LIST_COMMAND = command({
-  name: 'actions list',
-  summary: 'the Security Hub custom actions cordon offers',
-  options: {
-    runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
-    deployed: { flag: '--deployed', help: 'also ask Security Hub (AWS_REGION, security account) which of them exist' },
-    json: { flag: '--json', help: 'one JSON object per action per line' },
-  },
-  description: `The Security Hub custom actions cordon offers: one per runbook that declares a
-customAction, plus the built-ins "False positive" and "Release". The responder
-stack creates them; --deployed also asks Security Hub (AWS_REGION, security
-account) which of them exist.`,
-});
+import { ACTIONS_LIST_COMMAND } from './commands';
+import { commandHelp, parseCommand } from './options';
 
 /** `cordon actions list`. */
 export async function runActions(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h') {
-    io.stdout.write(`${commandHelp(ACTIONS_LIST_COMMAND)}\n`);
+    // No subcommand is a usage error: the help goes to standard error.
+    (sub ? io.stdout : io.stderr).write(`${commandHelp(ACTIONS_LIST_COMMAND)}\n`);
     return sub ? 0 : 2;
   }
   let specs: CustomActionSpec[];

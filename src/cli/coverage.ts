@@ -4,28 +4,10 @@ import { buildOrgClients } from '../org/clients';
 import { surveyCoverage } from '../org/coverage';
 import { streamProgress } from '../org/progress';
 import { formatCoverage } from '../org/report';
-import { DEFAULT_ADMIN_ROLE_NAME, MAX_ENABLE_CONCURRENCY, validateCoverageSettings } from '../org/settings';
-import { ENABLER_SETTINGS } from '../config/spec';
+import { DEFAULT_ADMIN_ROLE_NAME, validateCoverageSettings } from '../org/settings';
 import type { CliIo } from './io';
-import { command, commandHelp, parseCommand, withEnv } from './options';
-
-/** `cordon coverage`: its options and help. */
-export const COVERAGE_COMMAND = command({
-  name: 'coverage',
-  summary: 'show which accounts and regions GuardDuty covers, gaps first (security account)',
-  options: {
-    regions: { setting: ENABLER_SETTINGS.regions, help: 'comma-separated regions, or all' },
-    features: { setting: ENABLER_SETTINGS.expectedPlans },
-    concurrency: { setting: ENABLER_SETTINGS.concurrency, help: `regions read at once, 1-${MAX_ENABLE_CONCURRENCY}` },
-    json: { flag: '--json', help: 'one JSON object per account and region, one per line' },
-  },
-  description: `Run with the security (GuardDuty delegated administrator) account's
-credentials. Lists every active account of the organization in every region
-with its GuardDuty status — administrator, member-enabled, not-a-member,
-detector-disabled, region-not-enabled (or unknown when the region could not be
-read) — and the protection plans on, gaps first.`,
-  exit: 'Exit: 0 no gaps, 1 gaps (or a region could not be read), 2 bad flags or configuration.',
-});
+import { COVERAGE_COMMAND } from './commands';
+import { commandHelp, parseCommand, withEnv } from './options';
 
 /** `cordon coverage`: argument parsing and printing; the work is in src/org. */
 export async function runCoverage(argv: string[], io: CliIo): Promise<number> {

@@ -1,34 +1,12 @@
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
-import { RESPONDER_SETTINGS } from '../config/spec';
 import { releaseFinding, releaseUpdate, type Release } from '../release/release';
 import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
 import type { CliIo } from './io';
-import { command, commandHelp, parseCommand } from './options';
-
-/** `cordon release`: its options and help. */
-export const RELEASE_COMMAND = command({
-  name: 'release',
-  summary: "undo a finding's containment from the audit trail (snapshots and tags stay)",
-  options: {
-    finding: { flag: '--finding', value: 'ID', multiple: true, required: true, help: 'GuardDuty finding id or ARN (repeatable)' },
-    dryRun: { setting: RESPONDER_SETTINGS.dryRun, help: 'report what would be restored (status "planned"); change nothing' },
-    force: { flag: '--force', help: 'restore even resources someone changed since cordon acted' },
-    reactivateKeys: {
-      flag: '--reactivate-keys',
-      help: 'turn access keys cordon deactivated back on (a leaked key should usually stay off)',
-    },
-    json: { flag: '--json', help: 'one JSON object per finding per line' },
-    roleName: { setting: RESPONDER_SETTINGS.roleName, help: 'member role to assume' },
-  },
-  description: `Restores what cordon changed for a finding, from the audit trail: each network
-interface's original security groups, termination and stop protection as they
-were, the network ACL entries cordon added, the deny policy on the user and the
-session-revocation policy on the role. Snapshots and tags stay as evidence.`,
-  exit: `The audit trail is CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE (default .cordon/audit.jsonl).
-Exit: 0 released (or nothing left to restore), 1 something was refused, failed or not found, 2 bad input.`,
-});
+import { RELEASE_COMMAND } from './commands';
+import { deploymentOf } from './deployment';
+import { commandHelp, parseCommand } from './options';
 
 /** `cordon release`: undo a finding's containment. */
 export async function runRelease(argv: string[], io: CliIo): Promise<number> {
@@ -44,7 +22,10 @@ export async function runRelease(argv: string[], io: CliIo): Promise<number> {
     }
     ids = values.finding.map(findingIdOf);
     if (ids.length === 0) throw new ConfigurationError('release: --finding ID is required (a GuardDuty finding id or ARN)');
-    const settings = responderSettings(io.env, { roleName: given.roleName?.value, dryRun: given.dryRun !== undefined });
+    const settings = responderSettings((await deploymentOf(io.env, values.stack)).env, {
+      roleName: given.roleName?.value,
+      dryRun: given.dryRun !== undefined,
+    });
     options = { dryRun: settings.dryRun, force: values.force, reactivateKeys: values.reactivateKeys };
     json = values.json;
     await requireCallerCredentials();

@@ -1,32 +1,15 @@
 import * as fs from 'node:fs';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
-import { RESPONDER_SETTINGS } from '../config/spec';
 import { parseInput } from '../findings/parse';
 import { respond } from '../respond/responder';
 import { hasFailure, type FindingResult } from '../respond/result';
 import { requireCallerCredentials } from '../aws/caller-credentials';
 import { buildResponder } from '../respond/wiring';
 import type { CliIo } from './io';
-import { command, commandHelp, parseCommand } from './options';
-
-/** `cordon respond`: its options and help. */
-export const RESPOND_COMMAND = command({
-  name: 'respond',
-  summary: 'contain the resources of GuardDuty findings (events or findings as JSON)',
-  positionals: '[FILE|-]',
-  options: {
-    dryRun: { setting: RESPONDER_SETTINGS.dryRun },
-    json: { flag: '--json', help: 'one JSON object per finding per line' },
-    runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
-    roleName: { setting: RESPONDER_SETTINGS.roleName, help: 'member role to assume' },
-  },
-  description: `Reads GuardDuty findings (a GuardDuty or Security Hub EventBridge event, a bare
-finding, a GetFindings response; one, a JSON array, or JSON lines) from FILE or
-standard input, runs the matching runbooks in the findings' member accounts and
-writes the outcome to Security Hub.`,
-  exit: 'Exit: 0 every finding handled, 1 some action failed, 2 bad input or configuration.',
-});
+import { RESPOND_COMMAND } from './commands';
+import { deploymentOf } from './deployment';
+import { commandHelp, parseCommand } from './options';
 
 /** `cordon respond`: argument parsing and printing; the work is in src/respond. */
 export async function runRespond(argv: string[], io: CliIo): Promise<number> {
@@ -43,9 +26,16 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
     if (positionals.length > 1)
       throw new ConfigurationError(`respond: expected at most one input file, got ${positionals.length}: ${positionals.join(' ')}`);
     const source = positionals[0] ?? '-';
+    if (source === '-' && io.stdin?.isTTY === true) {
+      // Nothing piped in: say how to give findings rather than wait for them on a terminal.
+      io.stderr.write(
+        `cordon respond: no input (standard input is a terminal): give FILE, or pipe findings in\n\n${commandHelp(RESPOND_COMMAND)}\n`,
+      );
+      return 2;
+    }
     text = readInput(source);
     flags = { json: options.json };
-    const settings = responderSettings(io.env, {
+    const settings = responderSettings((await deploymentOf(io.env, options.stack)).env, {
       roleName: given.roleName?.value,
       runbooksDir: given.runbooksDir?.value,
       dryRun: given.dryRun !== undefined,
@@ -53,6 +43,9 @@ export async function runRespond(argv: string[], io: CliIo): Promise<number> {
     items = parseInput(text);
     await requireCallerCredentials();
     responder = buildResponder(settings, {
+      onNotifyFailure: (failures) => {
+        for (const f of failures) io.stderr.write(`cordon respond: notification of finding ${f.findingId} not published: ${f.error}\n`);
+      },
       onHeld: (held) => {
         const accounts = [...new Set(held.map((h) => h.accountId))].join(', ');
         io.stderr.write(
@@ -97,5 +90,5 @@ function formatResult(r: FindingResult, dryRun: boolean): string {
 function summaryLine(results: readonly FindingResult[], audit: string, dryRun: boolean): string {
   const acted = results.filter((r) => r.decision === 'act').length;
   const failed = results.filter(hasFailure).length;
-  return `\n${results.length} finding(s): ${acted} ${dryRun ? 'planned' : 'acted on'}, ${results.length - acted} skipped, ${failed} with failed actions.${dryRun ? ' Dry run: nothing changed.' : ` Audit: ${audit}.`}\n`;
+  return `\n${results.length} finding(s): ${acted} ${dryRun ? 'planned' : 'acted on'}, ${results.length - acted} skipped, ${failed} with failed actions.${dryRun ? ` Dry run: nothing changed, nothing written to the audit trail (${audit}).` : ` Audit: ${audit}.`}\n`;
 }

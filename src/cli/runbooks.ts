@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { ACTIONS } from '../actions/registry';
 import { ConfigurationError, describeError } from '../errors';
 import { responderSettings } from '../config/settings';
-import { RESPONDER_SETTINGS } from '../config/spec';
 import { parseInput } from '../findings/parse';
 import { decide } from '../runbooks/decide';
 import { loadRunbooks } from '../runbooks/load';
@@ -16,43 +15,16 @@ import type { ActionTarget } from '../actions/types';
 import { NO_SUBJECT, type Finding } from '../findings/finding';
 import type { ResponderSettings } from '../config/settings';
 import type { CliIo } from './io';
-import { command, groupHelp, parseCommand, type CommandSpec } from './options';
-
-/** `cordon runbooks validate`: its options and help. */
-export const RUNBOOKS_VALIDATE_COMMAND = command({
-  name: 'runbooks validate',
-  summary: `check every runbook in DIR (default: ${RESPONDER_SETTINGS.runbooksDir.env} or ${RESPONDER_SETTINGS.runbooksDir.defaultText})`,
-  positionals: '[DIR]',
-  options: {},
-});
-
-/** `cordon runbooks explain`: its options and help. */
-export const RUNBOOKS_EXPLAIN_COMMAND = command({
-  name: 'runbooks explain',
-  summary: 'which runbook each finding in the file gets, the decision and why, and which configured exemption applies',
-  positionals: 'FINDING.json',
-  options: {
-    runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir },
-    json: { flag: '--json', help: 'one JSON object per finding per line' },
-  },
-});
-
-/** `cordon runbooks list`: its options and help. */
-export const RUNBOOKS_LIST_COMMAND = command({
-  name: 'runbooks list',
-  summary: 'the runbooks and the actions they run',
-  options: { runbooksDir: { setting: RESPONDER_SETTINGS.runbooksDir } },
-});
-
-/** `cordon runbooks`: its subcommands, in `--help` order. */
-export const RUNBOOKS_COMMANDS: readonly CommandSpec[] = [RUNBOOKS_VALIDATE_COMMAND, RUNBOOKS_EXPLAIN_COMMAND, RUNBOOKS_LIST_COMMAND];
+import { RUNBOOKS_COMMANDS, RUNBOOKS_EXPLAIN_COMMAND, RUNBOOKS_LIST_COMMAND, RUNBOOKS_VALIDATE_COMMAND } from './commands';
+import { groupHelp, parseCommand } from './options';
 
 /** `cordon runbooks validate|explain|list`. */
 export async function runRunbooks(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     if (!sub || sub === '--help' || sub === '-h') {
-      io.stdout.write(`${groupHelp(RUNBOOKS_COMMANDS)}\n`);
+      // No subcommand is a usage error: the help goes to standard error.
+      (sub ? io.stdout : io.stderr).write(`${groupHelp(RUNBOOKS_COMMANDS)}\n`);
       return sub ? 0 : 2;
     }
     if (sub === 'validate') return validate(rest, io);

@@ -3,19 +3,9 @@ import { responderSettings } from '../config/settings';
 import { circuitStatus, windowStart } from '../respond/circuit';
 import { buildResponder } from '../respond/wiring';
 import type { CliIo } from './io';
-import { command, commandHelp, parseCommand } from './options';
-
-/** `cordon status`: its options and help. */
-export const STATUS_COMMAND = command({
-  name: 'status',
-  summary: 'the blast-radius circuit breaker: open circuits and recent containments',
-  options: { json: { flag: '--json', help: 'the status as one JSON object' } },
-  description: `The blast-radius circuit breaker: its limits, the accounts (and organization)
-whose circuit is open, and the automatic containments and held findings of the
-current window. Reads CORDON_AUDIT_TABLE (DynamoDB) or CORDON_AUDIT_FILE
-(default .cordon/audit.jsonl) and the CORDON_CIRCUIT_* limits.`,
-  exit: 'Exit: 0 every circuit closed, 1 some circuit open, 2 bad configuration.',
-});
+import { STATUS_COMMAND } from './commands';
+import { deploymentOf } from './deployment';
+import { commandHelp, parseCommand } from './options';
 
 /** `cordon status`: open circuits and recent containments. */
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
@@ -28,7 +18,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     json = options.json;
-    responder = buildResponder(responderSettings(io.env));
+    responder = buildResponder(responderSettings((await deploymentOf(io.env, options.stack)).env));
   } catch (err) {
     io.stderr.write(`cordon status: ${err instanceof ConfigurationError ? err.message : describeError(err)}\n`);
     return 2;

@@ -90,8 +90,17 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** Name of the StackSet that deploys the member role (and of its stack in each account): `cordon doctor` lists its instances. */
+export const MEMBER_ROLE_STACK_SET_NAME = 'cordon-member-role';
+
+/** Name of the responder stack (`--stack` of `cordon doctor` by default). */
+export const RESPONDER_STACK_NAME = 'cordon-responder';
+
 /** Default member role name (CLI `--role-name`, env `CORDON_ROLE_NAME`). */
 export const DEFAULT_ROLE_NAME = 'cordon-responder';
 
 /** Default audit file of the CLI, relative to the working directory. */
 export const DEFAULT_AUDIT_FILE = '.cordon/audit.jsonl';
+
+/** Days an indicator seen in a finding stays on cordon's threat list (`CORDON_INTEL_TTL_DAYS`). */
+export const DEFAULT_INTEL_TTL_DAYS = 30;

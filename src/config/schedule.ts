@@ -34,3 +34,23 @@ export function parseSchedule(value: string): { readonly expression: string } | 
   }
   return { problem: 'expected rate(12 hours), cron(0 */12 * * ? *) or a number of hours' };
 }
+
+/** Minutes in a day: the longest period a CloudWatch alarm on the enabler's runs uses. */
+const DAY_MINUTES = 1440;
+
+/**
+ * How the stack watches that a schedule keeps running: a period and a number
+ * of periods in which at least one run must fall (pure). A rate of N minutes
+ * gets a window of 2N (one late run does not alarm), in one period up to a
+ * day, or in whole days beyond, at most 7 (CloudWatch's longest evaluation
+ * range). A cron expression is expected to run at least daily: two days.
+ */
+export function scheduleWatch(expression: string): { readonly periodMinutes: number; readonly periods: number } {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  const interval = rate
+    ? Number(rate[1]) * ({ minute: 1, hour: 60, day: DAY_MINUTES }[rate[2] as 'minute' | 'hour' | 'day'] ?? 1)
+    : DAY_MINUTES;
+  const window = 2 * interval;
+  if (window <= DAY_MINUTES) return { periodMinutes: window, periods: 1 };
+  return { periodMinutes: DAY_MINUTES, periods: Math.min(7, Math.ceil(window / DAY_MINUTES)) };
+}

@@ -38,6 +38,9 @@ export const externalId = z.string().regex(EXTERNAL_ID_PATTERN);
 export const regionName = z.string().regex(REGION_PATTERN);
 /** A DynamoDB table name. */
 export const dynamoDbTableName = z.string().regex(DYNAMODB_TABLE_NAME_PATTERN);
+/** An IAM role's ARN, exactly (no wildcards): `arn:aws:iam::111122223333:role/path/name`; group 1 is the account. */
+export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+
 /** See {@link ARN_PATTERN}. */
 export const arnPattern = z.string().regex(ARN_PATTERN);
 /** An organization root (`r-…`) or OU (`ou-…`) id. */

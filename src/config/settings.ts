@@ -29,8 +29,18 @@ export interface ResponderSettings {
   readonly audit:
     { readonly kind: 'dynamodb'; readonly table: string; readonly region: string } | { readonly kind: 'file'; readonly file: string };
   readonly dryRun: boolean;
+  /** Event bus notifications go to (`CORDON_NOTIFY_BUS`, in `AWS_REGION`); none: nothing is published. */
+  readonly notify: { readonly bus: string; readonly region: string } | undefined;
   /** Blast-radius caps on automatic containments. */
   readonly circuit: CircuitLimits;
+  /** cordon's threat and trusted lists: their bucket (undefined: not shared), how long a finding's indicators stay, which regions get them. */
+  readonly intel: {
+    readonly bucket: string | undefined;
+    /** The bucket's region: the responder's own (`AWS_REGION`), where the stack creates it. */
+    readonly bucketRegion: string;
+    readonly ttlDays: number;
+    readonly regions: readonly string[];
+  };
 }
 
 /** The flags of the responder's commands that are settings. */
@@ -102,8 +112,25 @@ export function checkResponderSettings(
   } else {
     audit = { kind: 'file', file: path.resolve(readSetting(S.auditFile, { responder: 'auditFile' }, raw('auditFile'), issues)) };
   }
+  const intel = {
+    bucket: readSetting(S.intelBucket, { responder: 'intelBucket' }, raw('intelBucket'), issues),
+    bucketRegion: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ttlDays: readSetting(S.intelTtlDays, { responder: 'intelTtlDays' }, raw('intelTtlDays'), issues),
+    regions: readSetting(S.intelRegions, { responder: 'intelRegions' }, raw('intelRegions'), issues),
+  };
   const dryRunFlag = flags.dryRun === true ? flag('dryRun', 'true') : undefined;
   const dryRun = readSetting(S.dryRun, { responder: 'dryRun' }, raw('dryRun', dryRunFlag), issues);
+  const notifyBus = readSetting(S.notifyBus, { responder: 'notifyBus' }, raw('notifyBus'), issues);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (notifyBus !== undefined && !region)
+    issues.push({
+      source: 'missing',
+      key: 'AWS_REGION',
+      message: `${S.notifyBus.env} is set but AWS_REGION is not: the bus's region is unknown`,
+      standalone: true,
+      settings: [{ responder: 'notifyBus' }],
+    });
+  const notify = notifyBus !== undefined && region ? { bus: notifyBus, region } : undefined;
   const runbooksDir = path.resolve(
     readSetting(S.runbooksDir, { responder: 'runbooksDir' }, raw('runbooksDir', flag('runbooksDir', flags.runbooksDir)), issues),
   );
@@ -121,7 +148,9 @@ export function checkResponderSettings(
       concurrency,
       audit,
       dryRun,
+      notify,
       circuit,
+      intel,
     },
   };
 }

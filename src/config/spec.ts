@@ -26,6 +26,7 @@ import {
   DEFAULT_ENABLER_FUNCTION_ROLE_NAME,
   DEFAULT_ENABLER_SCHEDULE,
   DEFAULT_EXEMPT_TAG,
+  DEFAULT_INTEL_TTL_DAYS,
   DEFAULT_MAX_BATCHING_WINDOW_SECONDS,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_RESPONDER_FUNCTION_ROLE_NAME,
@@ -59,6 +60,7 @@ import {
   optionalWholeNumberKey,
   ORGANIZATION_ID_PATTERN,
   organizationUnitId,
+  ROLE_ARN_PATTERN,
   regionName,
   roleName,
   SNS_TOPIC_ARN_PATTERN,
@@ -222,7 +224,7 @@ export const RESPONDER_SETTINGS = {
     schema: pathText,
     invalid: (v) => `"${v}" is not a folder`,
     default: DEFAULT_RUNBOOKS_DIR,
-    defaultText: './runbooks',
+    defaultText: 'the runbooks shipped with cordon (its runbooks/ folder)',
     deployed: { setByStack: 'the stack bundles the runbooks; set cordon:runbooksDir' },
   }),
   threshold: runtime({
@@ -299,6 +301,17 @@ export const RESPONDER_SETTINGS = {
     defaultText: DEFAULT_AUDIT_FILE,
     deployed: { setByStack: 'the deployed responder audits to DynamoDB' },
   }),
+  notifyBus: runtime({
+    summary: 'event bus (name or ARN, in AWS_REGION) that gets a `source: cordon` event per finding contained, held or failed on',
+    env: 'CORDON_NOTIFY_BUS',
+    schema: z
+      .string()
+      .regex(/^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/)
+      .optional(),
+    invalid: (v) => `"${v}" is not an event bus name or ARN`,
+    default: undefined,
+    defaultText: 'none: nothing is published',
+  }),
   dryRun: runtime({
     summary: 'report what would be done (status "planned"); change nothing',
     env: 'CORDON_DRY_RUN',
@@ -307,6 +320,36 @@ export const RESPONDER_SETTINGS = {
     invalid: notBoolean,
     default: false,
     defaultText: 'false',
+  }),
+  intelBucket: runtime({
+    summary: "S3 bucket (security account) of cordon's threat and trusted lists; unset: indicators are not shared with GuardDuty",
+    env: 'CORDON_INTEL_BUCKET',
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .optional(),
+    invalid: (v) => `"${v}" is not an S3 bucket name (3-63 of lowercase letters, digits, dots and hyphens)`,
+    default: undefined,
+    defaultText: 'none',
+    deployed: { setByStack: 'the stack creates the list bucket' },
+  }),
+  intelTtlDays: runtime({
+    summary: 'days an indicator seen in a finding stays on the threat list (seen again: from then)',
+    env: 'CORDON_INTEL_TTL_DAYS',
+    schema: numberText(1, 365, true),
+    invalid: (v) => `"${v}" must be a whole number from 1 to 365`,
+    default: DEFAULT_INTEL_TTL_DAYS,
+    defaultText: String(DEFAULT_INTEL_TTL_DAYS),
+    deployed: 'by-name',
+  }),
+  intelRegions: runtime({
+    summary: "regions whose GuardDuty administrator gets cordon's lists (comma-separated; the findings' regions are always added)",
+    env: 'CORDON_INTEL_REGIONS',
+    schema: listText(regionName),
+    invalid: (r) => `"${r}" is not a region name (e.g. us-east-1)`,
+    default: [] as readonly string[],
+    defaultText: "the findings' regions",
+    deployed: { setByStack: 'the stack passes cordon:regions' },
   }),
   circuitAccountLimit: runtime({
     summary: 'resources contained automatically per account per window',
@@ -516,6 +559,14 @@ export const DEPLOYMENT_SETTINGS = {
     sets: { responder: 'externalId' },
     fileSchema: z.union([z.literal(''), RESPONDER_SETTINGS.externalId.schema]),
   }),
+  operatorRoleArns: key({
+    summary:
+      "roles of the security account (exact ARNs) that operators run npx cordon with (release, respond, status, history, doctor): the member role trusts them beside the responder's role, with the same conditions (organization, external id)",
+    schema: listKey(z.string().regex(ROLE_ARN_PATTERN)),
+    expected: 'role ARNs',
+    invalidItem: (arn) => `"${arn}" is not a role ARN (arn:partition:iam::account:role/name, no wildcards)`,
+    default: '',
+  }),
   functionRoleName: key({
     summary: "responder Lambda's role name in the security account",
     schema: textKey(roleName),
@@ -538,6 +589,35 @@ export const DEPLOYMENT_SETTINGS = {
     summary: 'existing SNS topic (in the home region) for alarms, instead of alarmEmail',
     schema: optionalTextKey(z.string().regex(SNS_TOPIC_ARN_PATTERN)),
     expected: 'an SNS topic ARN',
+    default: undefined,
+  }),
+  notificationBus: key({
+    summary:
+      "event bus of the security account's home region the responder publishes its notifications to (source cordon), and the stack's notification rules listen on",
+    schema: textKey(z.string().min(1)),
+    expected: 'an event bus name',
+    default: 'default',
+    sets: { responder: 'notifyBus' },
+    fileSchema: z.string(),
+  }),
+  notificationEmails: key({
+    summary: 'e-mail addresses subscribed to the notification topic (one message per finding contained, held or failed on)',
+    schema: listKey(z.string().regex(EMAIL_PATTERN)),
+    expected: 'e-mail addresses',
+    invalidItem: (e) => `"${e}" is not an e-mail address`,
+    default: '',
+  }),
+  slackChannel: key({
+    summary: 'AWS Chatbot Slack channel for notifications: workspaceId/channelId (the workspace authorized in the Chatbot console once)',
+    schema: optionalTextKey(z.string().regex(/^T[A-Z0-9]{4,}\/[A-Z0-9]{6,}$/)),
+    expected: 'a Slack workspace id and channel id as T0123ABCD/C0123ABCDEF',
+    default: undefined,
+  }),
+  teamsChannel: key({
+    summary:
+      'AWS Chatbot Microsoft Teams channel for notifications: tenantId/teamId/channelId (the team authorized in the Chatbot console once)',
+    schema: optionalTextKey(z.string().regex(/^[0-9a-f-]{36}\/[0-9a-f-]{36}\/\S+$/)),
+    expected: 'tenantId/teamId/channelId (two GUIDs and a channel id)',
     default: undefined,
   }),
   dryRun: key({

@@ -77,6 +77,12 @@ export interface FindingKubernetes {
   readonly groups: readonly string[];
   /** `namespace/name` of the pod (or other workload), when the finding names one. */
   readonly workload: string | undefined;
+  /**
+   * The workload's namespace and Kubernetes service account, when the finding
+   * names them: EKS Pod Identity maps (cluster, namespace, service account) to
+   * the IAM role its pods receive.
+   */
+  readonly serviceAccount: { readonly namespace: string; readonly name: string } | undefined;
 }
 
 /** The RDS database a login-activity finding is about, and the database user. */
@@ -181,6 +187,11 @@ export interface Finding extends FindingSubject {
   readonly resourceType: string;
   readonly remoteIps: readonly RemoteIp[];
   /**
+   * Domains the finding's resource queried (`service.action.dnsRequestAction.domain`: DNS findings of EC2
+   * and of Runtime Monitoring). Absent: none.
+   */
+  readonly domains?: readonly string[];
+  /**
    * The resources the finding names, each contained by its type's actions:
    * one for a single finding (the finding's own subject), one per resource of
    * an attack sequence (`service.detection.sequence.resources`).
@@ -194,4 +205,22 @@ export interface Finding extends FindingSubject {
 /** Product ARN of GuardDuty in Security Hub for a region. */
 export function guardDutyProductArn(region: string, partition = 'aws'): string {
   return `arn:${partition}:securityhub:${region}::product/aws/guardduty`;
+}
+
+/** The new Security Hub's product uid of GuardDuty in a region (OCSF `metadata.product.uid`). */
+export function guardDutyProductV2Uid(region: string, partition = 'aws'): string {
+  return `arn:${partition}:securityhub:${region}::productv2/aws/guardduty`;
+}
+
+/** How cordon's comments in the new Security Hub start: `[cordon <GuardDuty updatedAt handled>] `. */
+const CORDON_COMMENT = /^\[cordon (\S+)\] /;
+
+/** The start of cordon's comment in the new Security Hub, naming the GuardDuty update it handled (`-` when unknown). */
+export function cordonComment(findingUpdatedAt: string | undefined): string {
+  return `[cordon ${findingUpdatedAt ?? '-'}] `;
+}
+
+/** The GuardDuty update a comment of cordon's handled, or undefined when the comment is not cordon's (an analyst's, or none). */
+export function cordonCommentUpdate(comment: string | undefined): string | undefined {
+  return comment === undefined ? undefined : CORDON_COMMENT.exec(comment)?.[1];
 }

@@ -78,7 +78,9 @@ export const guardDutyFindingSchema = z.looseObject({
         principalId: z.string().optional(),
       })
       .optional(),
-    s3BucketDetails: z.array(z.looseObject({ name: z.string().optional(), s3ObjectDetails: z.array(s3ObjectDetailSchema).optional() })).optional(),
+    s3BucketDetails: z
+      .array(z.looseObject({ name: z.string().optional(), s3ObjectDetails: z.array(s3ObjectDetailSchema).optional() }))
+      .optional(),
     lambdaDetails: lambdaDetailsSchema.optional(),
     ecsClusterDetails: ecsClusterDetailsSchema.optional(),
     containerDetails: containerDetailsSchema.optional(),
@@ -106,6 +108,7 @@ export const guardDutyFindingSchema = z.looseObject({
         .looseObject({
           actionType: z.string().optional(),
           networkConnectionAction: z.looseObject({ connectionDirection: z.string().optional(), remoteIpDetails }).optional(),
+          dnsRequestAction: z.looseObject({ domain: z.string().optional() }).optional(),
           awsApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
           kubernetesApiCallAction: z.looseObject({ remoteIpDetails }).optional(),
           // The model's wire name is `LoginAttributes`; a GetFindings answer camel-cased by cordon reads `loginAttributes`.

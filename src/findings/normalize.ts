@@ -47,6 +47,7 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
     resourceType: f.resource.resourceType,
     ...subject,
     remoteIps: remoteIps(f),
+    ...domainsOf(f),
     resources: sequence?.resources
       ? sequenceResources(sequence.resources, f.accountId, f.region)
       : [{ type: f.resource.resourceType, uid: subjectLabel(subject) ?? f.id, region: undefined, subject, uncontained: undefined }],
@@ -105,6 +106,12 @@ function remoteIps(f: GuardDutyFindingJson): RemoteIp[] {
   add(action?.kubernetesApiCallAction?.remoteIpDetails, 'INBOUND');
   add(action?.rdsLoginAttemptAction?.remoteIpDetails, 'INBOUND');
   return found;
+}
+
+/** The domain a DNS finding names (EC2 and Runtime Monitoring DNS findings alike put it in `dnsRequestAction`). */
+function domainsOf(f: GuardDutyFindingJson): Pick<Finding, 'domains'> {
+  const domain = f.service?.action?.dnsRequestAction?.domain?.trim();
+  return domain ? { domains: [domain] } : {};
 }
 
 /** `AccountId` → `accountId`, recursively: the SDK's/CLI's GetFindings shape back to the wire shape. */

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { asffFindingSchema, securityHubEventSchema } from './asff-schema';
 import { InputError } from '../errors';
-import { CORDON_UPDATED_BY, type Finding, type FindingOrigin } from './finding';
+import { CORDON_UPDATED_BY, cordonCommentUpdate, type Finding, type FindingOrigin } from './finding';
+import { OCSF_STATUS, ocsfFindingSchema, securityHubV2EventSchema } from './ocsf-schema';
 import { guardDutyFindingSchema } from './guardduty-schema';
 import { camelCaseKeys, normalizeGuardDutyFinding } from './normalize';
+
+/** A GuardDuty finding's ARN: partition, region, account, finding id. */
+const GUARDDUTY_FINDING_ARN = /^arn:([^:]+):guardduty:([^:]+):(\d{12}):detector\/[^/]+\/finding\/([^/]+)$/;
 
 /**
  * A Security Hub finding that names a GuardDuty finding: cordon reads the
@@ -101,6 +105,7 @@ function parseEvent(obj: Record<string, unknown>, where: string): ParsedItem[] {
   if (source === 'aws.guardduty' && detailType === 'GuardDuty Finding') {
     return [bareFinding(obj.detail, `${where}, detail`)];
   }
+  if (source === 'aws.securityhub' && detailType === 'Findings Imported V2') return parseV2Event(obj, where);
   if (source === 'aws.securityhub') {
     const event = check(securityHubEventSchema, obj, where);
     const isCustom = event['detail-type'] === 'Security Hub Findings - Custom Action';
@@ -130,7 +135,7 @@ function parseEvent(obj: Record<string, unknown>, where: string): ParsedItem[] {
           foreign: { id: asff.Id, accountId: asff.AwsAccountId, region, productArn: asff.ProductArn, origin },
         } as const;
       }
-      const m = /^arn:([^:]+):guardduty:([^:]+):(\d{12}):detector\/[^/]+\/finding\/([^/]+)$/.exec(asff.Id);
+      const m = GUARDDUTY_FINDING_ARN.exec(asff.Id);
       if (!m) throw new InputError(`${at}: Id: expected a GuardDuty finding ARN for a GuardDuty product finding, got "${asff.Id}"`);
       return {
         kind: 'ref',
@@ -148,8 +153,68 @@ function parseEvent(obj: Record<string, unknown>, where: string): ParsedItem[] {
     });
   }
   throw new InputError(
-    `${where}: events of source "${source}" and detail-type "${detailType}" are not handled; expected "GuardDuty Finding" from aws.guardduty or "Security Hub Findings - Custom Action"/"- Imported" from aws.securityhub`,
+    `${where}: events of source "${source}" and detail-type "${detailType}" are not handled; expected "GuardDuty Finding" from aws.guardduty, or "Security Hub Findings - Custom Action"/"- Imported" or "Findings Imported V2" from aws.securityhub`,
   );
+}
+
+/** OCSF `status_id` → the workflow status cordon's import rules read (`NEW` is the one acted on). */
+const V2_WORKFLOW: Readonly<Record<number, string>> = {
+  [OCSF_STATUS.unknown]: 'UNKNOWN',
+  [OCSF_STATUS.new]: 'NEW',
+  [OCSF_STATUS.inProgress]: 'IN_PROGRESS',
+  [OCSF_STATUS.suppressed]: 'SUPPRESSED',
+  [OCSF_STATUS.resolved]: 'RESOLVED',
+  [OCSF_STATUS.archived]: 'ARCHIVED',
+  [OCSF_STATUS.other]: 'OTHER',
+};
+
+/**
+ * The new Security Hub's "Findings Imported V2" event: OCSF findings. A
+ * GuardDuty one (its product uid ends in `/guardduty`) names the finding by
+ * its ARN (`finding_info.uid`), read in full from GuardDuty like CSPM's.
+ */
+function parseV2Event(obj: Record<string, unknown>, where: string): ParsedItem[] {
+  const event = check(securityHubV2EventSchema, obj, where);
+  return event.detail.findings.map((raw, i): ParsedItem => {
+    const at = `${where}, detail.findings[${i}]`;
+    const ocsf = check(ocsfFindingSchema, raw, at);
+    const handled = cordonCommentUpdate(ocsf.comment);
+    const status = ocsf.status_id !== undefined ? V2_WORKFLOW[ocsf.status_id] : undefined;
+    const origin: FindingOrigin = {
+      kind: 'imported',
+      workflowStatus: status ?? (ocsf.status ?? 'NEW').toUpperCase().replace(/ /g, '_'),
+      noteUpdatedBy: handled !== undefined ? CORDON_UPDATED_BY : undefined,
+      noteUpdatedAt: handled,
+      findingUpdatedAt: ocsf.finding_info.modified_time_dt,
+    };
+    const productUid = ocsf.metadata.product.uid;
+    const region = ocsf.cloud.region ?? ocsf.finding_info.uid.split(':')[3] ?? '';
+    if (!/\/guardduty$/.test(productUid)) {
+      return {
+        kind: 'foreign',
+        where: at,
+        foreign: { id: ocsf.finding_info.uid, accountId: ocsf.cloud.account.uid, region, productArn: productUid, origin },
+      };
+    }
+    const m = GUARDDUTY_FINDING_ARN.exec(ocsf.finding_info.uid);
+    if (!m)
+      throw new InputError(
+        `${at}: finding_info.uid: expected a GuardDuty finding ARN for a GuardDuty finding, got "${ocsf.finding_info.uid}"`,
+      );
+    return {
+      kind: 'ref',
+      where: at,
+      ref: {
+        arn: ocsf.finding_info.uid,
+        partition: m[1] as string,
+        region: m[2] as string,
+        accountId: m[3] as string,
+        findingId: m[4] as string,
+        origin,
+        count: undefined,
+      },
+    };
+  });
 }
 
 function bareFinding(raw: unknown, where: string): ParsedItem {

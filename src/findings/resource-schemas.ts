@@ -132,7 +132,9 @@ export const sequenceResourceSchema = z.looseObject({
   tags: tagsSchema.optional(),
   data: z
     .looseObject({
-      accessKey: z.looseObject({ principalId: z.string().optional(), userName: z.string().optional(), userType: z.string().optional() }).optional(),
+      accessKey: z
+        .looseObject({ principalId: z.string().optional(), userName: z.string().optional(), userType: z.string().optional() })
+        .optional(),
       ecsTask: z.looseObject({ taskDefinitionArn: z.string().optional(), launchType: z.string().optional() }).optional(),
       s3Object: z.looseObject({ key: z.string().optional(), versionId: z.string().optional(), eTag: z.string().optional() }).optional(),
     })
@@ -152,5 +154,7 @@ export const sequenceSchema = z.looseObject({
 
 /** `service.runtimeDetails` (Runtime Monitoring): the process that acted. */
 export const runtimeDetailsSchema = z.looseObject({
-  process: z.looseObject({ name: z.string().optional(), executablePath: z.string().optional(), executableSha256: z.string().optional() }).optional(),
+  process: z
+    .looseObject({ name: z.string().optional(), executablePath: z.string().optional(), executableSha256: z.string().optional() })
+    .optional(),
 });

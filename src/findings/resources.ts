@@ -52,6 +52,9 @@ function kubernetesOf(resource: Resource): FindingKubernetes | undefined {
     username: k8s?.kubernetesUserDetails?.username,
     groups: k8s?.kubernetesUserDetails?.groups ?? [],
     workload: workload?.name ? `${workload.namespace ?? 'default'}/${workload.name}` : undefined,
+    serviceAccount: workload?.serviceAccountName
+      ? { namespace: workload.namespace ?? 'default', name: workload.serviceAccountName }
+      : undefined,
   };
 }
 
@@ -87,11 +90,16 @@ function backupOf(resource: Resource): FindingBackupResource | undefined {
 }
 
 /** The subject fields a single finding's resource gives, beyond instance, key and buckets. */
-export function extendedSubject(
-  f: GuardDutyFindingJson,
-): Pick<FindingSubject, 'objects' | 'lambda' | 'task' | 'kubernetes' | 'database' | 'backup'> & { readonly kubernetesPrincipal: FindingAccessKey | undefined } {
+export function extendedSubject(f: GuardDutyFindingJson): Pick<
+  FindingSubject,
+  'objects' | 'lambda' | 'task' | 'kubernetes' | 'database' | 'backup'
+> & {
+  readonly kubernetesPrincipal: FindingAccessKey | undefined;
+} {
   const r = f.resource;
-  const lambda = r.lambdaDetails?.functionName ? { functionName: r.lambdaDetails.functionName, functionArn: r.lambdaDetails.functionArn } : undefined;
+  const lambda = r.lambdaDetails?.functionName
+    ? { functionName: r.lambdaDetails.functionName, functionArn: r.lambdaDetails.functionArn }
+    : undefined;
   const db = r.rdsDbInstanceDetails;
   const login = f.service?.action?.rdsLoginAttemptAction;
   const user = r.rdsDbUserDetails?.user ?? (login?.LoginAttributes ?? login?.loginAttributes)?.[0]?.user;
@@ -104,7 +112,9 @@ export function extendedSubject(
     lambda,
     task: taskOf(r),
     kubernetes,
-    database: db?.dbInstanceIdentifier ? { instanceId: db.dbInstanceIdentifier, clusterId: db.dbClusterIdentifier, arn: db.dbInstanceArn, user } : undefined,
+    database: db?.dbInstanceIdentifier
+      ? { instanceId: db.dbInstanceIdentifier, clusterId: db.dbClusterIdentifier, arn: db.dbInstanceArn, user }
+      : undefined,
     backup: backupOf(r),
     kubernetesPrincipal: kubernetesPrincipal(kubernetes?.username, f.accountId),
   };
@@ -127,7 +137,12 @@ function sequenceSubject(r: SequenceResource): { subject: FindingSubject } | { u
       return { subject: { ...NO_SUBJECT, instance: { instanceId: lastSegment(r.uid), networkInterfaces: [], tags } } };
     case 'ACCESS_KEY': {
       const key = r.data?.accessKey;
-      const accessKey = { accessKeyId: lastSegment(r.uid), userName: key?.userName, userType: key?.userType, principalId: key?.principalId };
+      const accessKey = {
+        accessKeyId: lastSegment(r.uid),
+        userName: key?.userName,
+        userType: key?.userType,
+        principalId: key?.principalId,
+      };
       return { subject: { ...NO_SUBJECT, accessKey } };
     }
     case 'S3_BUCKET':
@@ -159,8 +174,20 @@ export function sequenceResources(resources: readonly SequenceResource[], accoun
     const elsewhere = r.region && r.region !== region ? r.region : undefined;
     const base = { type: r.resourceType, uid: r.uid, region: elsewhere };
     if (r.accountId && r.accountId !== accountId)
-      return [{ ...base, subject: undefined, uncontained: `in account ${r.accountId}, not the finding's (${accountId}): cordon acts in the finding's account only` }];
+      return [
+        {
+          ...base,
+          subject: undefined,
+          uncontained: `in account ${r.accountId}, not the finding's (${accountId}): cordon acts in the finding's account only`,
+        },
+      ];
     const named = sequenceSubject(r);
-    return [{ ...base, subject: 'subject' in named ? named.subject : undefined, uncontained: 'uncontained' in named ? named.uncontained : undefined }];
+    return [
+      {
+        ...base,
+        subject: 'subject' in named ? named.subject : undefined,
+        uncontained: 'uncontained' in named ? named.uncontained : undefined,
+      },
+    ];
   });
 }

@@ -1,9 +1,11 @@
 import { describeError } from '../errors';
 import { responderSettings } from '../config/settings';
 import { parseInput, type ParsedItem } from '../findings/parse';
-import { respond } from '../respond/responder';
+import { resultMetrics } from '../respond/metrics';
+import { respond, type ResponderDeps } from '../respond/responder';
 import { hasFailure } from '../respond/result';
 import { buildResponder, type Responder } from '../respond/wiring';
+import { createTelemetry, publishCircuitOpen, publishPoints, SERVICES, type Telemetry } from './telemetry';
 
 /** The part of an SQS record the handler reads. */
 export interface SqsRecord {
@@ -21,7 +23,17 @@ export interface SqsBatchResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;
 }
 
-let responder: Responder | undefined;
+/** The part of Lambda's context the handler reads (Logger adds the request id and function to every line). */
+export interface LambdaContext {
+  readonly awsRequestId: string;
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly getRemainingTimeInMillis: () => number;
+}
+
+let built: { responder: Responder; telemetry: Telemetry } | undefined;
 
 /**
  * Lambda entry point of the responder: SQS batches of EventBridge events
@@ -31,13 +43,37 @@ let responder: Responder | undefined;
  * is reported as a batch item failure so that SQS retries it (actions are
  * idempotent) and finally moves it to the dead-letter queue.
  */
-export async function handler(event: SqsEvent): Promise<SqsBatchResponse> {
-  responder ??= buildResponder(responderSettings(process.env), { actor: process.env.AWS_LAMBDA_FUNCTION_NAME, onHeld: emitCircuitOpen });
-  return handleBatch(event, responder);
+export async function handler(event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
+  built ??= (() => {
+    const telemetry = createTelemetry(SERVICES.responder);
+    const responder = buildResponder(responderSettings(process.env), {
+      actor: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      ...telemetryHooks(telemetry),
+    });
+    return { responder, telemetry };
+  })();
+  if (context) built.telemetry.logger.addContext(context as unknown as Parameters<Telemetry['logger']['addContext']>[0]);
+  return handleBatch(event, built.responder, built.telemetry);
 }
 
-/** The handler's work, with its dependencies injected (tests and benchmarks call this). */
-export async function handleBatch(event: SqsEvent, r: Responder): Promise<SqsBatchResponse> {
+/** What the Lambda's responder tells its telemetry: findings the circuit breaker held, and every batch's results (metrics). */
+export function telemetryHooks(telemetry: Telemetry): Required<Pick<ResponderDeps, 'onHeld' | 'onResults'>> {
+  return {
+    onHeld: (held) => emitCircuitOpen(held, telemetry),
+    onResults: (reports) => publishPoints(telemetry.metrics, resultMetrics(reports)),
+  };
+}
+
+/**
+ * The handler's work, with its dependencies injected (tests and benchmarks call this). Metrics of the results are
+ * published by the responder's `onResults` (the handler wires it to `telemetry`).
+ */
+export async function handleBatch(
+  event: SqsEvent,
+  r: Responder,
+  telemetry: Telemetry = createTelemetry(SERVICES.responder),
+): Promise<SqsBatchResponse> {
+  const { logger } = telemetry;
   const failures = new Set<string>();
   const items: ParsedItem[] = [];
   const owner: string[] = [];
@@ -48,7 +84,7 @@ export async function handleBatch(event: SqsEvent, r: Responder): Promise<SqsBat
         owner.push(record.messageId);
       }
     } catch (err) {
-      log('error', { messageId: record.messageId, message: `unreadable message: ${describeError(err)}` });
+      logger.error(`unreadable message: ${describeError(err)}`, { messageId: record.messageId });
       failures.add(record.messageId);
     }
   }
@@ -56,46 +92,31 @@ export async function handleBatch(event: SqsEvent, r: Responder): Promise<SqsBat
     try {
       const results = await respond(items, r.deps);
       results.forEach((result, i) => {
-        log(hasFailure(result) ? 'error' : 'info', { messageId: owner[i], ...result });
+        const line = { messageId: owner[i], ...result };
+        if (hasFailure(result)) logger.error(`${result.decision} ${result.type}: failed`, line);
+        else logger.info(`${result.decision} ${result.type}`, line);
         if (hasFailure(result)) failures.add(owner[i] as string);
       });
     } catch (err) {
-      log('error', { message: `batch failed: ${describeError(err)}` });
+      logger.error(`batch failed: ${describeError(err)}`);
       for (const id of owner) failures.add(id);
     }
   }
   return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
-function log(level: 'info' | 'error', fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ level, source: 'cordon-responder', ...fields });
-  if (level === 'error') console.error(line);
-  else console.log(line);
-}
-
-/** CloudWatch namespace and metric of findings the circuit breaker held (the stack alarms on it). */
-export const CIRCUIT_METRIC = { namespace: 'cordon', name: 'CircuitOpenFindings' } as const;
-
 /**
- * Alarm signal when the circuit breaker holds findings: an error log line per
- * account and an Embedded Metric Format record, which CloudWatch turns into
- * the `cordon/CircuitOpenFindings` metric with no PutMetricData permission.
+ * Alarm signal when the circuit breaker holds findings: an error line per
+ * account and the `cordon/CircuitOpenFindings` metric (Embedded Metric Format
+ * through Powertools, no PutMetricData permission needed), which the stack's
+ * CircuitOpen alarm watches.
  */
-export function emitCircuitOpen(held: ReadonlyArray<{ accountId: string; findingId: string; reason: string }>, now = new Date()): void {
+export function emitCircuitOpen(held: ReadonlyArray<{ accountId: string; findingId: string; reason: string }>, telemetry: Telemetry): void {
   const byAccount = new Map<string, string[]>();
   for (const h of held) byAccount.set(h.accountId, [...(byAccount.get(h.accountId) ?? []), h.findingId]);
   for (const [accountId, findingIds] of byAccount) {
-    log('error', { alarm: 'circuit-open', accountId, findingIds, message: held.find((h) => h.accountId === accountId)?.reason });
+    const reason = held.find((h) => h.accountId === accountId)?.reason ?? 'circuit open';
+    telemetry.logger.error(reason, { alarm: 'circuit-open', accountId, findingIds });
   }
-  console.log(
-    JSON.stringify({
-      _aws: {
-        Timestamp: now.getTime(),
-        CloudWatchMetrics: [
-          { Namespace: CIRCUIT_METRIC.namespace, Dimensions: [[]], Metrics: [{ Name: CIRCUIT_METRIC.name, Unit: 'Count' }] },
-        ],
-      },
-      [CIRCUIT_METRIC.name]: held.length,
-    }),
-  );
+  publishCircuitOpen(telemetry.metrics, held.length);
 }

@@ -19,6 +19,11 @@ import { readRegionState } from './state';
 /** What `cordon coverage` reports. */
 export interface CoverageReport {
   readonly adminAccountId: string;
+  readonly managementAccountId: string;
+  /** The caller's partition (`aws`, `aws-us-gov`…). */
+  readonly partition: string;
+  /** The active accounts (management and security accounts included). */
+  readonly accounts: ReadonlyArray<{ readonly accountId: string; readonly name: string }>;
   readonly regions: readonly string[];
   /** Sorted: gaps first. */
   readonly cells: readonly CoverageCell[];
@@ -87,6 +92,9 @@ export async function surveyCoverage(settings: CoverageSettings, deps: CoverageD
   const cells = sortCells(settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : [])));
   return {
     adminAccountId: org.adminAccountId,
+    managementAccountId: org.managementAccountId,
+    partition: org.partition,
+    accounts: org.accounts.map((a) => ({ accountId: a.id, name: a.name })),
     regions: org.regions,
     cells,
     skippedAccounts: org.skipped.map((a) => ({ accountId: a.id, name: a.name, state: a.state })),

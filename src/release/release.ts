@@ -9,6 +9,8 @@ import { describeError } from '../errors';
 import { iamLeaseKey, leaseKey, withLease, type LeaseOptions } from '../audit/leases';
 import { summarizeActions } from '../outcome';
 import type { FindingUpdate } from '../securityhub/writer';
+import type { IntelLists } from '../intel/lists';
+import { forgetFinding } from '../intel/references';
 
 /** How a release runs. */
 export interface ReleaseOptions {
@@ -29,6 +31,8 @@ export interface ReleaseDeps {
   readonly credentials: MemberCredentialsCache;
   readonly now: () => Date;
   readonly actor?: string;
+  /** cordon's threat list: the indicators only this finding listed leave it. @default not shared */
+  readonly intel?: IntelLists;
 }
 
 /** The outcome of releasing one finding. */
@@ -69,7 +73,8 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   const open = new Map<string, AuditRecord>();
   const closed = new Map<string, string>();
   for (const r of records) {
-    if (r.status !== 'done') continue;
+    // Its threat-list reasons are the ledger's, taken off below (other findings' reasons stay).
+    if (r.status !== 'done' || r.action.startsWith('intel.')) continue;
     const key = `${r.action}|${r.resource}`;
     if (r.actor === 'release') {
       if (open.delete(key)) closed.set(key, r.at);
@@ -78,7 +83,9 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
     }
   }
   const changes = [...open.values()].reverse();
-  if (!first || (changes.length === 0 && closed.size === 0)) {
+  const listed = deps.intel && records.some((r) => r.action.startsWith('intel.') && r.status !== 'skipped' && r.status !== 'failed');
+  const indicators = listed && deps.intel ? await forgetFinding(deps.intel, findingId) : [];
+  if (!first || (changes.length === 0 && closed.size === 0 && indicators.length === 0)) {
     const why = first
       ? 'cordon changed nothing for this finding (every action was skipped, already done or failed)'
       : `no audit record of this finding in ${deps.audit.description}`;
@@ -104,7 +111,7 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   const subjects = [...new Set(records.flatMap((r) => (r.subject ? [r.subject] : [])))].sort();
   const subject = subjects[0];
   const run = async (): Promise<ActionOutcome[]> => {
-    const outcomes = await undoChanges(findingId, accountId, region, open, closed, changes, ctx, deps, options);
+    const outcomes = [...(await undoChanges(findingId, accountId, region, open, closed, changes, ctx, deps, options)), ...indicators];
     if (!options.dryRun) {
       const at = deps.now().toISOString();
       await deps.audit.append(

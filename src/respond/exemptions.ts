@@ -165,7 +165,8 @@ async function otherTagExemption(
 ): Promise<string | undefined> {
   const { finding } = ctx;
   const pairs = (tags: Readonly<Record<string, string>> | undefined) => Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-  const lowered = (tags: ReadonlyArray<{ key?: string; value?: string }> | undefined) => (tags ?? []).map((t) => ({ Key: t.key, Value: t.value }));
+  const lowered = (tags: ReadonlyArray<{ key?: string; value?: string }> | undefined) =>
+    (tags ?? []).map((t) => ({ Key: t.key, Value: t.value }));
   const named = namedResources(finding);
   const arnOf = (kind: ResourceKind) => named.find((r) => r.kind === kind)?.arn as string;
   if (finding.lambda && targets.has('lambda-function')) {

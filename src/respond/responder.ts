@@ -5,6 +5,7 @@ import { recordAudit } from './audit-records';
 import { runBuiltins } from './builtins';
 import type { ResponderDeps } from './deps';
 import { organizationPaths } from './exemptions';
+import { shareIndicators } from './indicators';
 import { resolve, type ResolvedFinding } from './resolve';
 import type { FindingResult } from './result';
 import { securityHubResult, shapeAll, type Shaped } from './shape';
@@ -14,7 +15,7 @@ export type { ResponderDeps } from './deps';
 /**
  * The pipeline: parsed input → Finding → runbook decision → (exemption
  * screen, circuit admission, leases) → execution in the member account →
- * audit record → Security Hub update. Results come back in input order, one per finding.
+ * audit record → Security Hub update → notification. Results come back in input order, one per finding.
  */
 export async function respond(items: readonly ParsedItem[], base: ResponderDeps): Promise<FindingResult[]> {
   // Leases are given back in the background (off the critical path), and all of them before this returns.
@@ -42,7 +43,10 @@ async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Pro
   // Exemption screen → circuit admission → leases → execution → audit record, resource by resource.
   const acting = findings.filter((r) => r.decision.decision === 'act' && !r.decision.builtin);
   const { executions, audited } = await act(acting, deps);
-  const shaped = shapeAll(resolved, builtins, executions);
+  const actedAt = deps.now();
+  // The indicators of what was acted on → cordon's threat list: one ledger change and one update per region for the batch (audited there).
+  const shared = await shareIndicators(acting, executions, deps);
+  const shaped = shapeAll(resolved, builtins, shared);
   // What acted was audited as each resource finished; the rest (skips, holds, exemptions) now. Built-ins audit themselves.
   const unrecorded = findings.filter((r) => !r.decision.builtin && !audited.has(r));
   await recordAudit(
@@ -52,7 +56,16 @@ async function respondTo(items: readonly ParsedItem[], deps: ResponderDeps): Pro
   // Security Hub update.
   const written = await writeSecurityHub(shaped, deps);
   reportHeld(shaped, deps);
-  return shaped.map((s) => ({ ...s.result, securityHub: securityHubResult(s, written, deps.dryRun) }));
+  const results = shaped.map((s) => ({ ...s.result, securityHub: securityHubResult(s, written, deps.dryRun) }));
+  // Notification: one event per finding contained, held or failed on.
+  await deps.notifier?.notify(results);
+  deps.onResults?.(
+    results.map((result, i) => {
+      const r = resolved[i];
+      return { result, findingUpdatedAt: r?.kind === 'finding' ? r.finding.updatedAt : undefined, actedAt };
+    }),
+  );
+  return results;
 }
 
 /** One write for the whole batch (the writer groups identical updates, ≤ 100 findings a call); none in a dry run. */

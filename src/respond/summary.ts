@@ -8,7 +8,13 @@ export const IN_PROGRESS_NOTE = 'cordon is containing this finding now; the outc
 
 /** A Security Hub update of a GuardDuty finding: the finding as Security Hub knows it, and what to write on it. */
 export function updateOf(finding: Finding, write: Pick<FindingUpdate, 'workflow' | 'note' | 'fields'>): FindingUpdate {
-  return { findingArn: finding.arn, region: finding.region, partition: finding.partition, ...write };
+  return {
+    findingArn: finding.arn,
+    region: finding.region,
+    partition: finding.partition,
+    ...write,
+    ...(finding.updatedAt !== undefined ? { findingUpdatedAt: finding.updatedAt } : {}),
+  };
 }
 
 /** The Security Hub update of a finding cordon is acting on now: NOTIFIED, until the outcome's update. */

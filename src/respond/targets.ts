@@ -44,7 +44,10 @@ function uncontainedNote(resource: Pick<FindingResource, 'type' | 'uid' | 'uncon
  * nothing of an isolated instance) and named, with the resources not
  * contained. Nothing ran at all: the sequence is held, exempt or skipped as its targets were.
  */
-export function mergeTargets(r: ResolvedFinding, targets: ReadonlyArray<{ readonly target: ResolvedFinding; readonly execution: Execution }>): Execution {
+export function mergeTargets(
+  r: ResolvedFinding,
+  targets: ReadonlyArray<{ readonly target: ResolvedFinding; readonly execution: Execution }>,
+): Execution {
   const uncontained = uncontainedLines(r);
   const ran = targets.filter((t) => !notRun(t.execution));
   if (ran.length === 0 && uncontained.length === 0 && targets.length > 0) {
@@ -63,7 +66,8 @@ export function mergeTargets(r: ResolvedFinding, targets: ReadonlyArray<{ readon
     }
     const lines = execution.outcomes.length > 0 ? execution.outcomes : [noStepLine(target)];
     outcomes.push(...lines);
-    if (execution.outcomes.length === 0 && resource) remains.add(uncontainedNote(resource, `no step of runbook ${r.decision.runbook?.name ?? ''} applies to it`));
+    if (execution.outcomes.length === 0 && resource)
+      remains.add(uncontainedNote(resource, `no step of runbook ${r.decision.runbook?.name ?? ''} applies to it`));
     for (const c of openChannels(execution.outcomes)) remains.add(RESIDUAL_CHANNELS[c]);
   }
   for (const line of uncontained) remains.add(line.detail);

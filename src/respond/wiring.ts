@@ -8,10 +8,29 @@ import { MemberCredentialsCache } from '../aws/credentials';
 import type { ResponderSettings } from '../config/settings';
 import { GuardDutyArchiver } from '../guardduty/archiver';
 import { ACTIONS } from '../actions/registry';
+import { indicatorGuard } from '../intel/indicators';
+import { IntelLists } from '../intel/lists';
 import { loadRunbooks } from '../runbooks/load';
+import { EventBridgeNotifier, type NotificationFailure } from '../notify/publisher';
 import { SecurityHubWriter } from '../securityhub/writer';
 import { CircuitBreaker } from './circuit';
 import type { ResponderDeps } from './responder';
+
+/** cordon's lists when a list bucket is set (the findings' indicators are shared), else undefined. */
+export function intelLists(settings: ResponderSettings, clients: ClientFactory, now: () => Date): IntelLists | undefined {
+  const { bucket, bucketRegion, ttlDays, regions } = settings.intel;
+  if (!bucket) return undefined;
+  return new IntelLists({
+    clients,
+    bucket,
+    bucketRegion,
+    regions,
+    ttlMs: ttlDays * 86_400_000,
+    now,
+    dryRun: settings.dryRun,
+    guard: indicatorGuard(process.env, bucket),
+  });
+}
 
 /** The responder's dependencies plus what must be closed at the end. */
 export interface Responder {
@@ -28,7 +47,14 @@ export interface Responder {
  */
 export function buildResponder(
   settings: ResponderSettings,
-  overrides: { now?: () => Date; actor?: string; onHeld?: ResponderDeps['onHeld'] } = {},
+  overrides: {
+    now?: () => Date;
+    actor?: string;
+    onHeld?: ResponderDeps['onHeld'];
+    onResults?: ResponderDeps['onResults'];
+    /** Told what EventBridge refused (the Lambda logs it, the CLI warns). @default ignored */
+    onNotifyFailure?: (failures: readonly NotificationFailure[]) => void;
+  } = {},
 ): Responder {
   const runbooks = loadRunbooks(settings.runbooksDir, ACTIONS);
   const clients: ClientFactory = new ClientFactory({
@@ -54,6 +80,7 @@ export function buildResponder(
     audit,
     circuit: new CircuitBreaker(audit, settings.circuit),
     onHeld: overrides.onHeld,
+    onResults: overrides.onResults,
     dryRun: settings.dryRun,
     now: overrides.now ?? (() => new Date()),
     exemptTag: settings.exemptTag,
@@ -62,6 +89,15 @@ export function buildResponder(
     responderRoleName: settings.roleName,
     concurrency: settings.concurrency,
     actor: overrides.actor,
+    intel: intelLists(settings, clients, overrides.now ?? (() => new Date())),
+    notifier:
+      settings.notify === undefined
+        ? undefined
+        : new EventBridgeNotifier(clients, {
+            region: settings.notify.region,
+            eventBus: settings.notify.bus,
+            onFailure: overrides.onNotifyFailure ?? (() => undefined),
+          }),
   };
   return { deps, clients, close: () => clients.destroy() };
 }

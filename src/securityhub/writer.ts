@@ -1,9 +1,11 @@
-import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { BatchUpdateFindingsCommand, BatchUpdateFindingsV2Command, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import pLimit from 'p-limit';
 import type { ClientFactory } from '../aws/clients';
 import { describeError } from '../errors';
-import { guardDutyProductArn } from '../findings/finding';
+import { cordonComment, guardDutyProductArn, guardDutyProductV2Uid } from '../findings/finding';
+import { OCSF_STATUS } from '../findings/ocsf-schema';
 import { CORDON_UPDATED_BY } from '../runbooks/decide';
+import { SecurityHubDetector, type SecurityHubEditions } from './detect';
 
 /** Security Hub accepts at most this many findings per BatchUpdateFindings call. */
 export const MAX_FINDINGS_PER_UPDATE = 100;
@@ -25,6 +27,12 @@ export interface FindingUpdate {
   readonly workflow: 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED' | undefined;
   readonly note: string;
   readonly fields: Readonly<Record<string, string>>;
+  /**
+   * GuardDuty's `updatedAt` of the finding cordon handled: the new Security
+   * Hub's comment carries it (it has no note author or time), so that the
+   * Imported V2 event of cordon's own update is recognised and not acted on.
+   */
+  readonly findingUpdatedAt?: string;
 }
 
 /** How the write of one finding ended. */
@@ -42,27 +50,91 @@ const TRANSIENT_CODES = new Set([
   'LimitExceededException',
 ]);
 
+/** Error codes in BatchUpdateFindingsV2's UnprocessedFindings worth one more try. */
+const TRANSIENT_V2_CODES = new Set(['InternalServerException', 'ConflictException']);
+
+/** The new Security Hub's status for cordon's workflow status (OCSF status_id). */
+const V2_STATUS: Readonly<Record<NonNullable<FindingUpdate['workflow']>, number>> = {
+  NOTIFIED: OCSF_STATUS.inProgress,
+  RESOLVED: OCSF_STATUS.resolved,
+  SUPPRESSED: OCSF_STATUS.suppressed,
+};
+
+/** What each Security Hub calls the workflow statuses, for the result's detail. */
+const V2_STATUS_NAME: Readonly<Record<NonNullable<FindingUpdate['workflow']>, string>> = {
+  NOTIFIED: 'In Progress',
+  RESOLVED: 'Resolved',
+  SUPPRESSED: 'Suppressed',
+};
+
 /**
- * Writes cordon's results to Security Hub with BatchUpdateFindings from the
- * security account. Findings that get exactly the same update share a call
- * (up to 100 per call, per region), which is why notes summarise by action and
- * not by resource. UnprocessedFindings are reported per finding, after one
- * retry of those whose error is transient.
+ * Writes cordon's results to Security Hub from the security account, to
+ * whichever Security Hub each region has (read once per region and cached):
+ * Security Hub CSPM with BatchUpdateFindings (workflow status, note, user
+ * fields), the new Security Hub with BatchUpdateFindingsV2 (status and
+ * comment), both where both are on. Findings that get exactly the same
+ * update share a call (up to 100 per call, per region), which is why notes
+ * summarise by action and not by resource. UnprocessedFindings are reported
+ * per finding, after one retry of those whose error is transient.
  */
 export class SecurityHubWriter {
   /** BatchUpdateFindings calls made (for benchmarks and tests). */
   public calls = 0;
+  /** BatchUpdateFindingsV2 calls made. */
+  public v2Calls = 0;
+  private readonly detector: SecurityHubDetector;
 
-  public constructor(private readonly clients: ClientFactory) {}
+  public constructor(private readonly clients: ClientFactory) {
+    this.detector = new SecurityHubDetector((region) => clients.home(SecurityHubClient, region));
+  }
 
   public async write(updates: readonly FindingUpdate[]): Promise<Map<string, UpdateResult>> {
-    const results = new Map<string, UpdateResult>();
     // A finding delivered twice in one batch gets one update (the last): Security
     // Hub refuses a finding named twice in a call (DuplicatedFindingIdentifier).
     const latest = new Map<string, FindingUpdate>();
     for (const u of updates) latest.set(u.findingArn, u);
-    const groups = new Map<string, FindingUpdate[]>();
+    const regions = [...new Set([...latest.values()].map((u) => u.region))];
+    const editions = new Map<string, SecurityHubEditions | Error>();
+    const limit = pLimit(MAX_PARALLEL_UPDATES);
+    await Promise.all(
+      regions.map((region) =>
+        limit(async () => {
+          try {
+            editions.set(region, await this.detector.editions(region));
+          } catch (err) {
+            editions.set(region, err instanceof Error ? err : new Error(describeError(err)));
+          }
+        }),
+      ),
+    );
+    const results = new Map<string, UpdateResult>();
+    const cspm: FindingUpdate[] = [];
+    const v2: FindingUpdate[] = [];
     for (const u of latest.values()) {
+      const found = editions.get(u.region);
+      if (found === undefined || found instanceof Error)
+        results.set(u.findingArn, { status: 'failed', detail: `cannot tell which Security Hub ${u.region} has: ${describeError(found)}` });
+      else if (!found.cspm && !found.v2)
+        results.set(u.findingArn, { status: 'failed', detail: `neither Security Hub CSPM nor Security Hub is enabled in ${u.region}` });
+      else {
+        if (found.cspm) cspm.push(u);
+        if (found.v2) v2.push(u);
+      }
+    }
+    const [old, next] = await Promise.all([this.writeCspm(cspm), this.writeV2(v2)]);
+    for (const u of latest.values()) {
+      const answers = [old.get(u.findingArn), next.get(u.findingArn)].filter((r) => r !== undefined);
+      const merged = mergeResults(answers);
+      if (merged) results.set(u.findingArn, merged);
+    }
+    return results;
+  }
+
+  /** Security Hub CSPM: BatchUpdateFindings. */
+  private async writeCspm(updates: readonly FindingUpdate[]): Promise<Map<string, UpdateResult>> {
+    const results = new Map<string, UpdateResult>();
+    const groups = new Map<string, FindingUpdate[]>();
+    for (const u of updates) {
       const key = JSON.stringify([u.region, u.partition, u.workflow ?? null, u.note, Object.entries(u.fields).sort()]);
       const list = groups.get(key) ?? [];
       list.push(u);
@@ -80,6 +152,71 @@ export class SecurityHubWriter {
       }
     });
     return results;
+  }
+
+  /** The new Security Hub: BatchUpdateFindingsV2 (status and comment; it has no user-defined fields). */
+  private async writeV2(updates: readonly FindingUpdate[]): Promise<Map<string, UpdateResult>> {
+    const results = new Map<string, UpdateResult>();
+    const groups = new Map<string, FindingUpdate[]>();
+    for (const u of updates) {
+      const key = JSON.stringify([u.region, u.partition, u.workflow ?? null, v2Comment(u)]);
+      const list = groups.get(key) ?? [];
+      list.push(u);
+      groups.set(key, list);
+    }
+    const batches: FindingUpdate[][] = [];
+    for (const list of groups.values()) {
+      for (let i = 0; i < list.length; i += MAX_FINDINGS_PER_UPDATE) batches.push(list.slice(i, i + MAX_FINDINGS_PER_UPDATE));
+    }
+    const limit = pLimit(MAX_PARALLEL_UPDATES);
+    const settled = await Promise.allSettled(batches.map((batch) => limit(() => this.sendV2(batch, results))));
+    settled.forEach((s, i) => {
+      if (s.status === 'rejected') {
+        for (const u of batches[i] ?? [])
+          results.set(u.findingArn, { status: 'failed', detail: `Security Hub: ${describeError(s.reason)}` });
+      }
+    });
+    return results;
+  }
+
+  private async sendV2(batch: readonly FindingUpdate[], results: Map<string, UpdateResult>): Promise<void> {
+    const first = batch[0];
+    if (!first) return;
+    const client = this.clients.home(SecurityHubClient, first.region);
+    const identifier = (u: FindingUpdate): { CloudAccountUid: string; FindingInfoUid: string; MetadataProductUid: string } => ({
+      CloudAccountUid: u.findingArn.split(':')[4] ?? '',
+      FindingInfoUid: u.findingArn,
+      MetadataProductUid: guardDutyProductV2Uid(u.region, u.partition),
+    });
+    let pending = [...batch];
+    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt += 1) {
+      this.v2Calls += 1;
+      const out = await client.send(
+        new BatchUpdateFindingsV2Command({
+          FindingIdentifiers: pending.map(identifier),
+          Comment: v2Comment(first),
+          StatusId: first.workflow ? V2_STATUS[first.workflow] : undefined,
+        }),
+      );
+      const detail = first.workflow ? `Security Hub status ${V2_STATUS_NAME[first.workflow]}` : 'Security Hub comment added';
+      for (const p of out.ProcessedFindings ?? []) {
+        const arn = p.FindingIdentifier?.FindingInfoUid;
+        if (arn) results.set(arn, { status: 'updated', detail });
+      }
+      const retry: FindingUpdate[] = [];
+      for (const u of out.UnprocessedFindings ?? []) {
+        const arn = u.FindingIdentifier?.FindingInfoUid;
+        const update = pending.find((p) => p.findingArn === arn);
+        if (!arn || !update) continue;
+        if (attempt === 0 && TRANSIENT_V2_CODES.has(u.ErrorCode ?? '')) retry.push(update);
+        else
+          results.set(arn, {
+            status: 'unprocessed',
+            detail: `Security Hub: ${`${u.ErrorCode ?? 'Unprocessed'}: ${u.ErrorMessage ?? ''}`.trim()}`,
+          });
+      }
+      pending = retry;
+    }
   }
 
   private async send(batch: readonly FindingUpdate[], results: Map<string, UpdateResult>): Promise<void> {
@@ -110,6 +247,19 @@ export class SecurityHubWriter {
       pending = retry;
     }
   }
+}
+
+/** The new Security Hub's comment: cordon's mark (with the GuardDuty update it handled), then the note. */
+function v2Comment(u: FindingUpdate): string {
+  return truncate(`${cordonComment(u.findingUpdatedAt)}${u.note}`, MAX_NOTE_CHARS);
+}
+
+/** One result from each Security Hub a region has: updated only if every one was; otherwise the worst, with every detail. */
+function mergeResults(answers: readonly UpdateResult[]): UpdateResult | undefined {
+  if (answers.length <= 1) return answers[0];
+  const rank = { failed: 2, unprocessed: 1, updated: 0 } as const;
+  const worst = answers.reduce((a, b) => (rank[b.status] > rank[a.status] ? b : a));
+  return { status: worst.status, detail: answers.map((a) => a.detail).join('; ') };
 }
 
 /** Cuts a text to `max` characters, marking the cut. */

@@ -35,6 +35,24 @@ function problemsOf(context: Record<string, unknown>): readonly string[] {
 }
 
 describe('deployment configuration (stacks/config.ts)', () => {
+  it('takes operator roles of the security account only, as exact role ARNs', () => {
+    // Act
+    const config = load({ ...TEST_CONTEXT, 'cordon:operatorRoleArns': 'arn:aws:iam::111111111111:role/secops' });
+    // Assess
+    expect(config.operatorRoleArns).toEqual(['arn:aws:iam::111111111111:role/secops']);
+    expect(load(TEST_CONTEXT).operatorRoleArns).toEqual([]);
+    expect(problemsOf({ ...TEST_CONTEXT, 'cordon:operatorRoleArns': 'arn:aws:iam::*:role/secops' })).toEqual([
+      'cordon:operatorRoleArns: "arn:aws:iam::*:role/secops" is not a role ARN (arn:partition:iam::account:role/name, no wildcards)',
+    ]);
+    expect(
+      problemsOf({
+        ...TEST_CONTEXT,
+        'cordon:securityAccountId': '111111111111',
+        'cordon:operatorRoleArns': 'arn:aws:iam::222222222222:role/x',
+      }),
+    ).toEqual(['cordon:operatorRoleArns: must be roles of cordon:securityAccountId 111111111111 (got arn:aws:iam::222222222222:role/x)']);
+  });
+
   it('works out of the box with documented placeholders, in dry-run', () => {
     // Act
     const config = load({});
@@ -45,7 +63,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
     expect(config.deploymentTargets).toEqual([PLACEHOLDER_ROOT_ID]);
     expect(config.placeholders).toEqual(['regions', 'organizationId', 'deploymentTargets']);
     expect(config.dryRun).toBe(true);
-    expect(config.responderEnv).toEqual({ CORDON_ROLE_NAME: 'cordon-responder', CORDON_DRY_RUN: 'true' });
+    expect(config.responderEnv).toEqual({ CORDON_ROLE_NAME: 'cordon-responder', CORDON_DRY_RUN: 'true', CORDON_NOTIFY_BUS: 'default' });
     expect(config.runbooksDir).toBe(path.join(REPO_ROOT, 'runbooks'));
     expect(config.customActions.map((a) => a.id)).toEqual(expect.arrayContaining(['CordonFalsePositive', 'CordonRelease']));
     expect({ batchSize: config.batchSize, window: config.maxBatchingWindowSeconds }).toEqual({ batchSize: 100, window: 2 });
@@ -129,6 +147,7 @@ describe('deployment configuration (stacks/config.ts)', () => {
       CORDON_EXEMPT_TAG: 'team=security',
       CORDON_CIRCUIT_ORG_LIMIT: '40',
       CORDON_CONCURRENCY: '8',
+      CORDON_NOTIFY_BUS: 'default',
     });
     expect(Object.keys(config.responderEnv).every((k) => (RESPONDER_ENV as readonly string[]).includes(k))).toBe(true);
     expect(config.placeholders).toEqual([]);

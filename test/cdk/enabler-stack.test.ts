@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { scheduleWatch } from '../../src/config/schedule';
 import { ENABLER_PERMISSIONS, UNGRANTED_CALLS } from '../../src/org/permissions';
 import { ENABLER_SERVICE_LINKED_ROLE_SERVICES } from '../../stacks/enabler-permissions';
 import { ENABLER_ERROR_FILTER, ENABLER_ERROR_METRIC, ENABLER_TIMEOUT_SECONDS } from '../../stacks/enabler-stack';
@@ -325,6 +326,29 @@ describe('enabler stacks (management account, and the role it assumes in the sec
       'EnablerFunctionRoleArn',
       'EnablerLogGroupName',
     ]);
+  });
+
+  it('alarms when the schedule stops running: fewer than one invocation over twice the interval, no data breaching', () => {
+    // Prepare: the default schedule, rate(12 hours)
+    const topicId = onlyId(fnTemplate, 'AWS::SNS::Topic');
+    // Assess
+    fnTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      Statistic: 'Sum',
+      Period: 24 * 3600,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(scheduleWatch('rate(1 hour)')).toEqual({ periodMinutes: 120, periods: 1 });
+    expect(scheduleWatch('rate(3 days)')).toEqual({ periodMinutes: 1440, periods: 6 });
+    expect(scheduleWatch('rate(7 days)')).toEqual({ periodMinutes: 1440, periods: 7 });
+    expect(scheduleWatch('cron(0 6 * * ? *)')).toEqual({ periodMinutes: 1440, periods: 2 });
   });
 
   it('uses cordon:alarmTopicArn for its alarms only when that topic is in the management account', () => {

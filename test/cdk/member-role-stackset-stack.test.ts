@@ -2,12 +2,15 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { MEMBER_ROLE_STACK_NAME, memberRoleTemplate } from '../../stacksets/member-role';
 import { cleanUp, synthCordon, TEST_CONTEXT, type Synthesized } from './support/synth';
 
+/** Operator roles of the deployment (cordon:operatorRoleArns). */
+const OPERATORS = ['arn:aws:iam::111111111111:role/secops', 'arn:aws:iam::111111111111:role/oncall/responder'];
+
 describe('member role StackSet stack', () => {
   let synth: Synthesized;
   let template: Template;
 
   beforeAll(() => {
-    synth = synthCordon({ ...TEST_CONTEXT, 'cordon:externalId': 'cordon-ext-1234' });
+    synth = synthCordon({ ...TEST_CONTEXT, 'cordon:externalId': 'cordon-ext-1234', 'cordon:operatorRoleArns': OPERATORS.join(',') });
     template = Template.fromStack(synth.stacks.memberRoles);
   });
   afterAll(() => cleanUp(synth));
@@ -83,6 +86,7 @@ describe('member role StackSet stack', () => {
       ExternalId: 'cordon-ext-1234',
       EnablerRoleName: synth.config.enablerRoleName,
       EnablerFunctionRoleName: synth.config.enablerFunctionRoleName,
+      OperatorRoleArns: OPERATORS.join(','),
     });
     expect(Object.keys(memberRoleTemplate().Parameters as object).sort()).toEqual(
       stackSet.Properties.Parameters.map((p) => p.ParameterKey).sort(),

@@ -3,6 +3,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ACTIONS } from '../../src/actions/registry';
 import type { ActionDefinition } from '../../src/actions/types';
+import { GUARDDUTY_LIST_ROLE_PERMISSIONS } from '../../src/intel/guardduty-sets';
 import { EXEMPTION_PERMISSIONS } from '../../src/respond/exemptions';
 import { grantedMemberActions, MEMBER_SCOPES } from '../../stacksets/member-role-policy';
 import { memberRoleTemplate } from '../../stacksets/member-role';
@@ -17,8 +18,32 @@ import { cleanUp, REPO_ROOT, synthCordon, type Synthesized } from './support/syn
  */
 
 /** Services cordon calls through the member role; every other service is called as the security account. */
-const MEMBER_SERVICES = new Set(['ec2', 'iam', 's3', 'autoscaling', 'elasticloadbalancing', 'lambda', 'ecs', 'rds', 'eks', 'backup']);
-const HOME_SERVICES = new Set(['sts', 'guardduty', 'securityhub', 'dynamodb', 'organizations']);
+const MEMBER_SERVICES = new Set([
+  'ec2',
+  'iam',
+  's3',
+  'autoscaling',
+  'elasticloadbalancing',
+  'route53resolver',
+  'lambda',
+  'ecs',
+  'rds',
+  'eks',
+  'backup',
+]);
+const HOME_SERVICES = new Set(['sts', 'guardduty', 'securityhub', 'dynamodb', 'organizations', 'events']);
+/** src/intel/ runs as the security account whatever the service: its bucket, its GuardDuty administrator. */
+const HOME_DIR = 'src/intel/';
+
+/**
+ * Calls no policy can deny, so none grants them: "No permissions are required to
+ * perform this operation" (STS API Reference, GetCallerIdentity).
+ */
+const NEEDS_NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
+
+const serviceOf = (action: string): string => action.split(':')[0] ?? '';
+/** A call made as the security account. */
+const isHomeCall = (c: SdkCall): boolean => HOME_SERVICES.has(serviceOf(c.iamAction)) || c.file.startsWith(HOME_DIR);
 
 const REGISTRY = path.join(REPO_ROOT, 'src/actions/registry.ts');
 const HANDLER = path.join(REPO_ROOT, 'src/handlers/responder.ts');
@@ -119,7 +144,7 @@ describe('member role permissions, derived from the code', () => {
   it('grants every call the responder Lambda can make in a member account, and each grant is used by some call', () => {
     // Prepare
     const calls = reachableFiles(HANDLER).flatMap((f) => scanFile(f, REPO_ROOT));
-    const memberCalls = calls.filter((c) => MEMBER_SERVICES.has(c.iamAction.split(':')[0] ?? ''));
+    const memberCalls = calls.filter((c) => !isHomeCall(c) && MEMBER_SERVICES.has(serviceOf(c.iamAction)));
     // Act
     const notGranted = memberCalls.filter((c) => !isGranted(statements, c.iamAction));
     const unused = allowedActions(statements).filter((a) => !memberCalls.some((c) => c.iamAction === a));
@@ -132,26 +157,39 @@ describe('member role permissions, derived from the code', () => {
   it("grants the responder's role every call the Lambda makes as the security account, and each grant is used", () => {
     // Prepare
     const calls = reachableFiles(HANDLER).flatMap((f) => scanFile(f, REPO_ROOT));
-    const services = new Set(calls.map((c) => c.iamAction.split(':')[0] ?? ''));
-    const homeCalls = calls.filter((c) => HOME_SERVICES.has(c.iamAction.split(':')[0] ?? ''));
+    const services = new Set(calls.map((c) => serviceOf(c.iamAction)));
+    const homeCalls = calls.filter(isHomeCall);
+    const homeActions = new Set([...homeCalls.map((c) => c.iamAction), ...GUARDDUTY_LIST_ROLE_PERMISSIONS]);
     // Act
     const unclassified = [...services].filter((s) => !MEMBER_SERVICES.has(s) && !HOME_SERVICES.has(s));
-    const notGranted = homeCalls.filter((c) => !isGranted(responderStatements, c.iamAction));
+    const notGranted = homeCalls.filter((c) => !NEEDS_NO_PERMISSION.has(c.iamAction) && !isGranted(responderStatements, c.iamAction));
     const unused = allowedActions(responderStatements).filter(
-      (a) => HOME_SERVICES.has(a.split(':')[0] ?? '') && !homeCalls.some((c) => c.iamAction === a),
+      (a) => (HOME_SERVICES.has(serviceOf(a)) || MEMBER_SERVICES.has(serviceOf(a))) && !homeActions.has(a),
     );
     // Assess
     expect(unclassified).toEqual([]);
     expect(unused).toEqual([]);
     expect(homeCalls.map((c) => c.iamAction)).toEqual(
-      expect.arrayContaining(['sts:AssumeRole', 'guardduty:GetFindings', 'guardduty:ArchiveFindings', 'securityhub:BatchUpdateFindings']),
+      expect.arrayContaining([
+        'sts:AssumeRole',
+        'guardduty:GetFindings',
+        'guardduty:ArchiveFindings',
+        'securityhub:BatchUpdateFindings',
+        'guardduty:UpdateThreatEntitySet',
+        's3:PutObject',
+      ]),
     );
     expect(describeCalls(notGranted)).toBe('');
   });
 
-  it('grants the member role nothing from the security-account services, and the responder nothing in member services', () => {
+  it('grants the member role nothing from the security-account services, and the responder in member services only what src/intel calls', () => {
+    // Prepare
+    const intelCalls = reachableFiles(HANDLER)
+      .flatMap((f) => scanFile(f, REPO_ROOT))
+      .filter((c) => c.file.startsWith(HOME_DIR));
+    const intelActions = new Set([...intelCalls.map((c) => c.iamAction), ...GUARDDUTY_LIST_ROLE_PERMISSIONS]);
     // Assess
-    expect(allowedActions(statements).filter((a) => !MEMBER_SERVICES.has(a.split(':')[0] ?? ''))).toEqual([]);
-    expect(allowedActions(responderStatements).filter((a) => MEMBER_SERVICES.has(a.split(':')[0] ?? ''))).toEqual([]);
+    expect(allowedActions(statements).filter((a) => !MEMBER_SERVICES.has(serviceOf(a)))).toEqual([]);
+    expect(allowedActions(responderStatements).filter((a) => MEMBER_SERVICES.has(serviceOf(a)) && !intelActions.has(a))).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { CIRCUIT_METRIC } from '../../src/handlers/responder';
+import { INTEL_PREFIX } from '../../src/intel/bucket';
+import { GUARDDUTY_LIST_ROLE_PERMISSIONS, GUARDDUTY_SERVICE_ROLE_PATH } from '../../src/intel/guardduty-sets';
+import { METRICS_NAMESPACE, RESPONDER_METRICS, SERVICES } from '../../src/respond/metrics';
+import { NOTIFICATION_DETAIL_TYPES } from '../../src/notify/notification';
 import { RESPONDER_ENV } from '../../src/config/settings';
 import type { CustomActionSpec } from '../../src/runbooks/custom-actions';
 import { DEFAULT_MAX_CONCURRENCY } from '../../src/config/defaults';
@@ -9,6 +12,7 @@ import {
   CUSTOM_ACTION_DETAIL_TYPE,
   customActionRuleGroups,
   EVENT_PATTERN_MAX_CHARS,
+  INTEL_NONCURRENT_DAYS,
   LAMBDA_RUNBOOKS_DIR,
   MAX_RECEIVE_COUNT,
   RESPONDER_TIMEOUT_SECONDS,
@@ -29,6 +33,12 @@ function logicalIdOf(template: Template, type: string, props: Record<string, unk
   return found[0] as string;
 }
 
+/** The rules that send to the findings queue (not the notification rule, which listens to cordon's own events). */
+function queueRules(template: Template): string[] {
+  const rules = template.findResources('AWS::Events::Rule') as Record<string, { Properties: { EventPattern: { source?: string[] } } }>;
+  return Object.keys(rules).filter((id) => rules[id]?.Properties.EventPattern.source?.[0] !== 'cordon');
+}
+
 describe('responder stack (security account, home region)', () => {
   let synth: Synthesized;
   let template: Template;
@@ -36,6 +46,8 @@ describe('responder stack (security account, home region)', () => {
   let queueId: string;
   let dlqId: string;
   let keyId: string;
+  let bucketId: string;
+  let intelKeyId: string;
   let tableId: string;
   let fnId: string;
 
@@ -45,7 +57,9 @@ describe('responder stack (security account, home region)', () => {
     resources = (template.toJSON() as { Resources: Resources }).Resources;
     dlqId = logicalIdOf(template, 'AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 });
     queueId = logicalIdOf(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
-    keyId = logicalIdOf(template, 'AWS::KMS::Key');
+    keyId = logicalIdOf(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('findings queue') });
+    bucketId = logicalIdOf(template, 'AWS::S3::Bucket');
+    intelKeyId = logicalIdOf(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('intel bucket') });
     tableId = logicalIdOf(template, 'AWS::DynamoDB::Table');
     fnId = logicalIdOf(template, 'AWS::Lambda::Function', { Handler: 'index.handler' });
   });
@@ -60,7 +74,7 @@ describe('responder stack (security account, home region)', () => {
         { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } }, Id: Match.anyValue() },
       ],
     });
-    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(2);
+    expect(queueRules(template)).toHaveLength(2);
   });
 
   it('creates one Security Hub custom action per runbook that declares one, plus the built-ins, in their own stack, and routes exactly those', () => {
@@ -128,7 +142,7 @@ describe('responder stack (security account, home region)', () => {
         Principal: { AWS: '*' },
         Resource: { 'Fn::GetAtt': [id, 'Arn'] },
       });
-    const rules = Object.keys(template.findResources('AWS::Events::Rule'));
+    const rules = queueRules(template);
     const sentBy = (rule: string): object =>
       Match.objectLike({
         Effect: 'Allow',
@@ -189,7 +203,7 @@ describe('responder stack (security account, home region)', () => {
 
   it('lets CloudWatch alarms of this account and region publish to the TLS-only, encrypted alarm topic', () => {
     // Prepare
-    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon alarms' });
     // Assess
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
@@ -261,11 +275,26 @@ describe('responder stack (security account, home region)', () => {
     });
   });
 
-  it('outputs what operators and `npx cordon` need: the audit table, logs, function, queues, alarm topic and responder role', () => {
+  it('has a dashboard of the per-runbook metrics the handler publishes, the queues, the Lambda and the alarms', () => {
+    // Prepare
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+    // The body is a Fn::Join of JSON text and tokens: its text, unescaped.
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties?.DashboardBody).replace(/\\/g, '');
+    // Assess
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'cordon' });
+    for (const name of [RESPONDER_METRICS.contained, RESPONDER_METRICS.held, RESPONDER_METRICS.failed, RESPONDER_METRICS.timeToContainment])
+      expect(body).toContain(`SEARCH('{${METRICS_NAMESPACE},Runbook,service} MetricName="${name}"'`);
+    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Invocations', 'Errors', 'Duration'])
+      expect(body).toContain(metric);
+    expect(body).toContain('alarm');
+  });
+
+  it('outputs what operators and `npx cordon` need: the audit table, logs, function, queues, alarm topic, intel bucket and responder role', () => {
     // Prepare
     const roleId = logicalIdOf(template, 'AWS::IAM::Role', { RoleName: synth.config.functionRoleName });
     const logsId = logicalIdOf(template, 'AWS::Logs::LogGroup');
-    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon alarms' });
     // Assess
     const outputs = template.findOutputs('*');
     expect(Object.fromEntries(Object.entries(outputs).map(([id, o]) => [id, o.Value]))).toEqual({
@@ -275,21 +304,29 @@ describe('responder stack (security account, home region)', () => {
       QueueUrl: { Ref: queueId },
       DeadLetterQueueUrl: { Ref: dlqId },
       AlarmTopicArn: { Ref: topicId },
+      DryRun: String(synth.config.dryRun),
+      NotificationTopicArn: { Ref: logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon notifications' }) },
+      IntelBucketName: { Ref: bucketId },
       ResponderRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
     });
     expect(outputs.AuditTableName?.Description).toMatch(/CORDON_AUDIT_TABLE/);
+    expect(outputs.DryRun?.Description).toMatch(/npx cordon doctor/);
+    expect(outputs.IntelBucketName?.Description).toMatch(/CORDON_INTEL_BUCKET/);
   });
 
-  it('passes the validated configuration to the Lambda, plus the audit table and the bundled runbooks', () => {
+  it('passes the validated configuration to the Lambda, plus the audit table, the bundled runbooks, the intel bucket and the regions', () => {
     // Prepare
     const env = (resources[fnId]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     // Assess
     expect(env).toEqual({
       CORDON_ROLE_NAME: 'cordon-responder',
       CORDON_DRY_RUN: 'true',
+      CORDON_NOTIFY_BUS: 'default',
       CORDON_CIRCUIT_ORG_LIMIT: '40',
       CORDON_AUDIT_TABLE: { Ref: tableId },
       CORDON_RUNBOOKS_DIR: LAMBDA_RUNBOOKS_DIR,
+      CORDON_INTEL_BUCKET: { Ref: bucketId },
+      CORDON_INTEL_REGIONS: TEST_CONTEXT['cordon:regions'],
       NODE_OPTIONS: '--enable-source-maps',
     });
     expect(Object.keys(env).filter((k) => k !== 'NODE_OPTIONS' && !(RESPONDER_ENV as readonly string[]).includes(k))).toEqual([]);
@@ -309,6 +346,18 @@ describe('responder stack (security account, home region)', () => {
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'day', AttributeType: 'S' },
+        ],
+        // cordon history: finding records by UTC day, in time order, whole.
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byTime',
+            KeySchema: [
+              { AttributeName: 'day', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -326,7 +375,7 @@ describe('responder stack (security account, home region)', () => {
 
   it('alarms to the topic on dead letters, on the circuit breaker and on findings left waiting', () => {
     // Prepare
-    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon alarms' });
     const toTopic = [{ Ref: topicId }];
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -338,9 +387,10 @@ describe('responder stack (security account, home region)', () => {
       AlarmActions: toTopic,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: CIRCUIT_METRIC.namespace,
-      MetricName: CIRCUIT_METRIC.name,
-      Dimensions: Match.absent(),
+      // What Powertools Metrics publishes (test/unit/respond/circuit.test.ts reads its EMF record): `service` is its dimension.
+      Namespace: METRICS_NAMESPACE,
+      MetricName: RESPONDER_METRICS.circuitOpen,
+      Dimensions: [{ Name: 'service', Value: SERVICES.responder }],
       Statistic: 'Sum',
       Period: 300,
       Threshold: 1,
@@ -353,6 +403,117 @@ describe('responder stack (security account, home region)', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TEST_CONTEXT['cordon:alarmEmail'] });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: synth.config.logRetentionDays });
+  });
+
+  it("keeps cordon's lists in a versioned, private, TLS-only bucket encrypted with its own retained, rotated key", () => {
+    // Assess
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [intelKeyId, 'Arn'] } } },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: INTEL_NONCURRENT_DAYS } })] },
+      },
+    });
+    expect(resources[intelKeyId]).toMatchObject({
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
+    expect(intelKeyId).not.toBe(keyId);
+  });
+
+  it("lets GuardDuty's service-linked role read the lists: s3:GetObject on cordon's objects and kms:Decrypt through S3, and denies plain HTTP", () => {
+    // Prepare
+    const guardDutyRole = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${GUARDDUTY_SERVICE_ROLE_PATH}`]],
+    };
+    const bucketPolicy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy');
+    const statements = (bucketPolicy?.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+    const keyStatements = (resources[intelKeyId]?.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+    // Assess
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        {
+          Sid: 'GuardDutyReadsLists',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Principal: { AWS: '*' },
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${INTEL_PREFIX}*`]] },
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': guardDutyRole },
+            StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } },
+          },
+        },
+      ]),
+    );
+    expect(keyStatements).toContainEqual({
+      Sid: 'GuardDutyReadsListsThroughS3',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Principal: { AWS: '*' },
+      Resource: '*',
+      Condition: {
+        ArnEquals: { 'aws:PrincipalArn': guardDutyRole },
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+          'aws:PrincipalAccount': { Ref: 'AWS::AccountId' },
+        },
+      },
+    });
+    // Nobody else but the account (IAM policies) may use the key.
+    expect(keyStatements.filter((st) => st.Sid !== 'GuardDutyReadsListsThroughS3').map((st) => st.Principal)).toEqual([
+      { AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+    ]);
+  });
+
+  it("lets the responder write only cordon's objects, manage the GuardDuty sets of this account and let GuardDuty read IP lists", () => {
+    // Prepare
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
+    const statements = policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+    const bySid = (sid: string) => statements.find((st) => st.Sid === sid);
+    // Assess
+    expect(bySid('ReadAndWriteLists')).toEqual({
+      Sid: 'ReadAndWriteLists',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${INTEL_PREFIX}*`]] },
+    });
+    expect(bySid('ManageGuardDutyLists')).toMatchObject({
+      Action: expect.arrayContaining(['guardduty:CreateThreatEntitySet', 'guardduty:UpdateThreatEntitySet', 'guardduty:UpdateIPSet']),
+      Resource: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':guardduty:*:', { Ref: 'AWS::AccountId' }, ':detector/*']],
+      },
+    });
+    expect(bySid('LetGuardDutyReadIpLists')).toMatchObject({
+      Action: [...GUARDDUTY_LIST_ROLE_PERMISSIONS].sort(),
+      Resource: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${GUARDDUTY_SERVICE_ROLE_PATH}`]],
+      },
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: { 'Fn::GetAtt': [intelKeyId, 'Arn'] },
+    });
   });
 
   it('lets the responder assume only the member role, only inside the organization', () => {
@@ -486,7 +647,7 @@ describe('responder stack variants', () => {
       // Act
       const template = Template.fromStack(synth.stacks.responder);
       // Assess
-      template.resourceCountIs('AWS::SNS::Topic', 0);
+      expect(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'cordon alarms' } })).toEqual({});
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
       // The forwarders (eu-central-1, us-east-1) send their alarm's state changes here; this rule publishes them to the topic.
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -501,6 +662,103 @@ describe('responder stack variants', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ CORDON_DRY_RUN: 'false' }) },
       });
+    } finally {
+      cleanUp(synth);
+    }
+  });
+});
+
+describe('responder stack: notifications', () => {
+  it("routes cordon's own events, every outcome, to an encrypted topic with e-mail subscribers, and to AWS Chatbot when configured", () => {
+    // Prepare
+    const synth = synthCordon({
+      ...TEST_CONTEXT,
+      'cordon:notificationEmails': 'soc@example.com,oncall@example.com',
+      'cordon:slackChannel': 'T0123ABCD/C0123ABCDEF',
+      'cordon:teamsChannel': '11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/19%3Aabc%40thread.tacv2',
+    });
+    try {
+      const template = Template.fromStack(synth.stacks.responder);
+      const topicId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon notifications' });
+      const chatId = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'cordon notifications (AWS Chatbot)' });
+      const keyId = logicalIdOf(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('findings queue') });
+      const ruleId = Object.keys(
+        template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['cordon'] } } }),
+      )[0] as string;
+      // Assess: one rule on the default bus, for every detail type the responder publishes.
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['cordon'], 'detail-type': Object.values(NOTIFICATION_DETAIL_TYPES) },
+        EventBusName: 'default',
+        Targets: [
+          {
+            Arn: { Ref: topicId },
+            Id: Match.anyValue(),
+            InputTransformer: { InputPathsMap: { 'detail-summary': '$.detail.summary' }, InputTemplate: '"<detail-summary>"' },
+          },
+          {
+            Arn: { Ref: chatId },
+            Id: Match.anyValue(),
+            InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('"source":"custom"') }),
+          },
+        ],
+      });
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        DisplayName: 'cordon notifications',
+        KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      });
+      for (const email of ['soc@example.com', 'oncall@example.com'])
+        template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: { Ref: topicId } });
+      // Only that rule may publish.
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topicId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'NotificationRulePublishes',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
+      // Chat channels that may run nothing.
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+        SlackWorkspaceId: 'T0123ABCD',
+        SlackChannelId: 'C0123ABCDEF',
+        SnsTopicArns: [{ Ref: chatId }],
+        GuardrailPolicies: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/AWSDenyAll'])] })],
+      });
+      template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+        TeamsTenantId: '11111111-2222-3333-4444-555555555555',
+        TeamId: '66666666-7777-8888-9999-000000000000',
+        SnsTopicArns: [{ Ref: chatId }],
+      });
+      // The responder may publish to that bus only.
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'PublishNotifications',
+              Action: 'events:PutEvents',
+              Resource: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] },
+            }),
+          ]),
+        },
+      });
+    } finally {
+      cleanUp(synth);
+    }
+  });
+
+  it('has no chat topic or channel unless one is configured', () => {
+    // Assess
+    const synth = synthCordon(TEST_CONTEXT);
+    try {
+      const template = Template.fromStack(synth.stacks.responder);
+      template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+      template.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
+      expect(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'cordon notifications (AWS Chatbot)' } })).toEqual({});
     } finally {
       cleanUp(synth);
     }

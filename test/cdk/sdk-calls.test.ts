@@ -52,6 +52,18 @@ describe('the SDK call scanner (test/cdk/support/sdk-calls.ts)', () => {
     expect(calls).toEqual([{ iamAction: 'iam:PutRolePolicy', via: 'PutRolePolicyCommand', line: 3, inUndo: false }]);
   });
 
+  it('adds the dependent actions IAM also checks for an operation (AssociateFirewallRuleGroup: ec2:DescribeVpcs)', () => {
+    // Act
+    const calls = scan(
+      "import { AssociateFirewallRuleGroupCommand as A } from '@aws-sdk/client-route53resolver';\nexport const a = new A({} as never);",
+    );
+    // Assess
+    expect(calls).toEqual([
+      { iamAction: 'route53resolver:AssociateFirewallRuleGroup', via: 'AssociateFirewallRuleGroupCommand', line: 2, inUndo: false },
+      { iamAction: 'ec2:DescribeVpcs', via: 'AssociateFirewallRuleGroupCommand (dependent action)', line: 2, inUndo: false },
+    ]);
+  });
+
   it('maps S3 Block Public Access operations to their IAM action names', () => {
     // Act
     const calls = scan("import { GetPublicAccessBlockCommand as G } from '@aws-sdk/client-s3';\nexport const g = new G({});");

@@ -292,11 +292,19 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
 
   it('the scheduled enabler (Lambda handler) plans the repairs with CORDON_DRY_RUN=true and changes nothing', async () => {
     // Prepare
-    const env = { CORDON_ADMIN_ACCOUNT_ID: security, CORDON_REGIONS: `${HOME},${OPT_IN}`, CORDON_DRY_RUN: 'true' };
+    // Powertools' dev mode writes logs and metrics through the global console, which the test reads.
+    const env = {
+      CORDON_ADMIN_ACCOUNT_ID: security,
+      CORDON_REGIONS: `${HOME},${OPT_IN}`,
+      CORDON_DRY_RUN: 'true',
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+    };
     Object.assign(process.env, env);
     const logged: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((line: unknown) => void logged.push(String(line)));
-    const error = jest.spyOn(console, 'error').mockImplementation((line: unknown) => void logged.push(String(line)));
+    const spies = (['log', 'info', 'error', 'warn'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(String(args[0]))),
+    );
     local.emulator.resetCalls();
 
     try {
@@ -314,13 +322,19 @@ describe('cordon enable in two steps, cordon coverage, and the scheduled enabler
         ['restart GuardDuty monitoring of 1 member(s) whose monitoring was stopped', 'planned'],
         [`turn on plans ${DEFAULT_PLANS} for 1 member(s) missing some`, 'planned'],
       ]);
-      const lines = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines.every((l) => l.source === 'cordon-enabler')).toBe(true);
-      expect(lines.at(-1)).toMatchObject({ level: 'info', dryRun: true });
+      const records = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = records.filter((l) => !('_aws' in l));
+      expect(lines.every((l) => l.source === 'cordon-enabler' && l.service === 'cordon-enabler')).toBe(true);
+      expect(lines.at(-1)).toMatchObject({ level: 'INFO', dryRun: true, message: 'every account and region covered' });
       expect(lines.some((l) => String(l.message).includes('(dry run)'))).toBe(true);
+      // One EMF record: the run, and what it left uncovered (the dashboard's and the schedule alarm's source).
+      const uncovered = summary.regions.reduce((n, r) => n + r.uncovered.length, 0);
+      expect(uncovered).toBeGreaterThan(0);
+      expect(records.filter((l) => '_aws' in l)).toEqual([
+        expect.objectContaining({ service: 'cordon-enabler', EnablerRuns: 1, EnablerUncoveredPairs: uncovered, EnablerFailedChanges: 0 }),
+      ]);
     } finally {
-      log.mockRestore();
-      error.mockRestore();
+      for (const spy of spies) spy.mockRestore();
       for (const name of Object.keys(env)) delete process.env[name];
     }
   });

@@ -12,7 +12,7 @@ import {
 } from '../../local-aws';
 import { buildBurst, findingFor } from '../../bench/findings';
 import { createAuditTable, responderFactory } from '../../bench/harness';
-import { capturingLogs, drainQueue, outcomeOf, type LoggedResult } from '../../bench/lambda';
+import { capturingLogs, consoleTelemetry, drainQueue, outcomeOf, type LoggedResult } from '../../bench/lambda';
 import { SqsWire } from '../../bench/sqs';
 import { buildBenchWorld, SECURITY_CREDENTIALS, type BenchSite, type BenchWorld } from '../../bench/world';
 import { handleBatch } from '../../src/handlers/responder';
@@ -134,6 +134,7 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
     ])) as [string, string, string];
     const poison = new Set([unreadableId, goneId]);
     const responder = responderFactory('cordon-faults')();
+    const telemetry = consoleTelemetry();
 
     // Act: what the Lambda event source does, until the queue is empty
     const received = new Map<string, number>();
@@ -147,7 +148,7 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
       }
       for (const m of messages) received.set(m.MessageId, (received.get(m.MessageId) ?? 0) + 1);
       const { value } = await capturingLogs(() =>
-        handleBatch({ Records: messages.map((m) => ({ messageId: m.MessageId, body: m.Body })) }, responder),
+        handleBatch({ Records: messages.map((m) => ({ messageId: m.MessageId, body: m.Body })) }, responder, telemetry),
       );
       const failed = value.batchItemFailures.map((f) => f.itemIdentifier);
       failuresPerInvocation.push(failed);
@@ -186,7 +187,11 @@ describe('faults: throttling, injected failures, poison messages, partial Securi
 
     // Act
     const { value, lines } = await capturingLogs(() =>
-      handleBatch({ Records: findings.map((f, i) => ({ messageId: `m${i}`, body: JSON.stringify(guardDutyEvent(f)) })) }, responder),
+      handleBatch(
+        { Records: findings.map((f, i) => ({ messageId: `m${i}`, body: JSON.stringify(guardDutyEvent(f)) })) },
+        responder,
+        consoleTelemetry(),
+      ),
     );
     responder.close();
     intercept = undefined;

@@ -142,9 +142,9 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     );
     expect(decodeURIComponent(revocation.PolicyDocument ?? '')).toContain('aws:TokenIssueTime');
 
-    // Assess: the result says what security groups cannot cut (no NAT gateway or such here: nothing tracked through them)
+    // Assess: the result says what stays open (no NAT gateway or such here; the finding's domain is blocked, other domains resolve)
     expect(line?.remains).toEqual([
-      'DNS to the VPC resolver is still open: stop the instance or attach DNS Firewall',
+      "DNS Firewall blocks only the finding's domains: every other domain still resolves; stop the instance to end DNS",
       'ICMP and egress-only internet gateway flows stay open until they end: stop the instance',
     ]);
     // Assess: Security Hub and the audit trail: NOTIFIED, not RESOLVED, and the note says why first
@@ -153,7 +153,7 @@ describe('respond: an EC2 instance compromise in a member account', () => {
     expect(hub?.Note).toMatchObject({
       UpdatedBy: 'cordon',
       Text: expect.stringMatching(
-        /^cordon ran runbook ec2-instance-compromise\. STILL OPEN: DNS to the VPC resolver is still open: stop the instance or attach DNS Firewall; ICMP and .* Actions: ec2\.snapshot in place; ec2\.protect in place; ec2\.detach in place; ec2\.isolate in place/,
+        /^cordon ran runbook ec2-instance-compromise\. STILL OPEN: DNS Firewall blocks only the finding's domains: every other domain still resolves; stop the instance to end DNS; ICMP and .* Actions: ec2\.snapshot in place; ec2\.protect in place; ec2\.detach in place; ec2\.isolate in place/,
       ),
     });
     expect(hub?.UserDefinedFields).toMatchObject({ cordon_runbook: 'ec2-instance-compromise', cordon_result: 'partially-contained' });

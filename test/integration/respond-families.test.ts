@@ -7,8 +7,8 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ECSClient, ListTagsForResourceCommand as ListTaskTagsCommand } from '@aws-sdk/client-ecs';
-import { EKSClient, ListTagsForResourceCommand as ListClusterTagsCommand } from '@aws-sdk/client-eks';
-import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { CreatePodIdentityAssociationCommand, EKSClient, ListTagsForResourceCommand as ListClusterTagsCommand } from '@aws-sdk/client-eks';
+import { CreateRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient, ListTagsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBSnapshotsCommand, ListTagsForResourceCommand as ListDbTagsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -70,7 +70,10 @@ describe('respond: every finding family', () => {
       s3: new S3Client({ ...cfg, forcePathStyle: true }),
     };
   }, 180_000);
-  afterAll(async () => local?.stop());
+  afterAll(async () => {
+    for (const client of Object.values(clients ?? {})) client.destroy();
+    await local?.stop();
+  });
 
   /** The inline policies cordon's revocation wrote on a role. */
   const revocation = async (roleName: string): Promise<string | undefined> => {
@@ -289,16 +292,27 @@ describe('respond: every finding family', () => {
     expect((await hubFinding(local, finding))?.Workflow?.Status).toBe('NOTIFIED');
   });
 
-  it('EKS runtime: the cluster tagged, the shared node untouched until an analyst runs the custom action', async () => {
-    // Prepare
+  it("EKS runtime: the pod's Pod Identity role revoked, the cluster tagged, the shared node untouched until an analyst runs the custom action", async () => {
+    // Prepare: the pod's service account default/web gets its role through EKS Pod Identity
     const audit = auditFile();
     const finding = findings['runtime-eks'] as Record<string, unknown>;
+    const role = await clients.iam.send(
+      new CreateRoleCommand({
+        RoleName: 'web-pod-role',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+        }),
+      }),
+    );
+    const associate = (clusterName: string) =>
+      clients.eks.send(
+        new CreatePodIdentityAssociationCommand({ clusterName, namespace: 'default', serviceAccount: 'web', roleArn: role.Role?.Arn }),
+      );
+    await associate(fam.eks.clusterName);
     const node = instanceOf(world, fam.accountId, region, 'web-2').target;
-    const groupsBefore = (
-      await clients.ec2.send(
-        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [node.networkInterfaces[0]?.networkInterfaceId ?? ''] }),
-      )
-    ).NetworkInterfaces?.[0]?.Groups;
+    const eni = { NetworkInterfaceIds: [node.networkInterfaces[0]?.networkInterfaceId ?? ''] };
+    const groupsBefore = (await clients.ec2.send(new DescribeNetworkInterfacesCommand(eni))).NetworkInterfaces?.[0]?.Groups;
 
     // Act
     const run = await respond(finding, audit);
@@ -307,14 +321,14 @@ describe('respond: every finding family', () => {
     expect(run.code).toBe(0);
     expect(run.lines[0]).toMatchObject({ runbook: 'runtime-eks-pod', decision: 'act' });
     expect(statusOf(run, 'eks.tag-cluster')).toEqual(['done']);
+    expect(actionsOf(run).find((a) => a.action === 'eks.revoke-pod-role')).toMatchObject({ status: 'done', resource: 'web-pod-role' });
+    expect(await revocation('web-pod-role')).toContain('aws:TokenIssueTime');
     expect(statusOf(run, 'ec2.isolate')).toEqual(['skipped']);
-    const groupsAfter = (
-      await clients.ec2.send(
-        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [node.networkInterfaces[0]?.networkInterfaceId ?? ''] }),
-      )
-    ).NetworkInterfaces?.[0]?.Groups;
-    expect(groupsAfter).toEqual(groupsBefore);
+    expect((await clients.ec2.send(new DescribeNetworkInterfacesCommand(eni))).NetworkInterfaces?.[0]?.Groups).toEqual(groupsBefore);
     expect((await hubFinding(local, finding))?.Workflow?.Status).toBe('NOTIFIED');
+    // As EKS does: one association per service account, none on a cluster that does not exist
+    await expect(associate(fam.eks.clusterName)).rejects.toMatchObject({ name: 'ResourceInUseException' });
+    await expect(associate('no-such-cluster')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('attack sequence: every resource contained on its own, each audited and counted by the circuit breaker, one Security Hub update', async () => {

@@ -108,7 +108,7 @@ describe('respond: isolation that says what it did not cut', () => {
     // Act
     const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: audit });
 
-    // Assess: both rules in the NAT gateway's subnet ACL; DNS and ICMP/egress-only flows are what remains
+    // Assess: both rules in the NAT gateway's subnet ACL; other domains' DNS (the finding's is blocked) and ICMP/egress-only flows remain
     expect(run.code).toBe(0);
     expect(actionsOf(run).filter((a) => a.action === 'network.isolate-transit')).toEqual([
       expect.objectContaining({
@@ -119,7 +119,7 @@ describe('respond: isolation that says what it did not cut', () => {
     ]);
     expect(await denies()).toEqual(['inbound', 'outbound']);
     expect(run.lines[0]?.remains).toEqual([
-      'DNS to the VPC resolver is still open: stop the instance or attach DNS Firewall',
+      "DNS Firewall blocks only the finding's domains: every other domain still resolves; stop the instance to end DNS",
       'ICMP and egress-only internet gateway flows stay open until they end: stop the instance',
     ]);
     expect((await hubFinding(local, finding))?.Workflow?.Status).toBe('NOTIFIED');

@@ -8,7 +8,8 @@ import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
 import { buildWorld, type World, type LocalAws } from '../../local-aws';
-import { handleBatch } from '../../src/handlers/responder';
+import { handleBatch, telemetryHooks } from '../../src/handlers/responder';
+import { createTelemetry, SERVICES } from '../../src/handlers/telemetry';
 import { responderSettings } from '../../src/config/settings';
 import { buildResponder } from '../../src/respond/wiring';
 import { runCli } from '../support/cli';
@@ -201,36 +202,67 @@ describe('respond: Security Hub events, archive, DynamoDB audit and the Lambda h
       region,
       instance: instanceOf(world, a1, region, 'web-1').target,
     });
+    // Powertools' dev mode writes logs and metrics through the global console, which the test reads.
+    process.env.POWERTOOLS_DEV = 'true';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const logged: string[] = [];
+    const spies = (['log', 'info', 'error', 'warn'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(String(args[0]))),
+    );
+    const telemetry = createTelemetry(SERVICES.responder);
     const responder = buildResponder(
       responderSettings({ ...process.env, CORDON_AUDIT_TABLE: 'cordon-audit', CORDON_RUNBOOKS_DIR: path.join(ROOT, 'runbooks') }),
+      telemetryHooks(telemetry),
     );
-
-    const logged: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(line));
-    const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line));
 
     // Act
-    const response = await handleBatch(
-      {
-        Records: [
-          { messageId: 'm-1', body: JSON.stringify({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: finding }) },
-          { messageId: 'm-poison', body: '{"detail-type": "GuardDuty Finding", "source": "aws.guardduty", "detail": {"id": 1}}' },
-        ],
-      },
-      responder,
-    );
-    responder.close();
-    log.mockRestore();
-    error.mockRestore();
+    let response: Awaited<ReturnType<typeof handleBatch>>;
+    try {
+      response = await handleBatch(
+        {
+          Records: [
+            { messageId: 'm-1', body: JSON.stringify({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: finding }) },
+            { messageId: 'm-poison', body: '{"detail-type": "GuardDuty Finding", "source": "aws.guardduty", "detail": {"id": 1}}' },
+          ],
+        },
+        responder,
+        telemetry,
+      );
+    } finally {
+      responder.close();
+      for (const spy of spies) spy.mockRestore();
+      delete process.env.POWERTOOLS_DEV;
+      delete process.env.POWERTOOLS_METRICS_DISABLED;
+    }
 
-    // Assess
+    // Assess: partial batch failure, Powertools log lines, the per-runbook metrics as EMF
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-poison' }] });
-    expect(logged.map((l) => JSON.parse(l) as { level: string; messageId: string })).toEqual(
+    const lines = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ level: 'error', messageId: 'm-poison' }),
-        expect.objectContaining({ level: 'info', messageId: 'm-1', decision: 'act' }),
+        expect.objectContaining({ level: 'ERROR', service: 'cordon-responder', source: 'cordon-responder', messageId: 'm-poison' }),
+        expect.objectContaining({ level: 'INFO', messageId: 'm-1', decision: 'act' }),
       ]),
     );
+    const emf = lines.find((l) => '_aws' in l);
+    expect(emf).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'cordon',
+            Dimensions: [['service', 'Runbook']],
+            Metrics: expect.arrayContaining([
+              { Name: 'FindingsContained', Unit: 'Count' },
+              { Name: 'TimeToContainment', Unit: 'Seconds' },
+            ]) as unknown,
+          },
+        ],
+      },
+      service: 'cordon-responder',
+      Runbook: 'ec2-instance-compromise',
+      FindingsContained: 1,
+    });
+    expect(emf?.TimeToContainment).toEqual(expect.any(Number));
     const records = await new DynamoDbAuditStore(dynamo, 'cordon-audit').forFinding(String(finding.id));
     expect(records.map((r) => r.action)).toEqual(expect.arrayContaining(['ec2.snapshot', 'ec2.protect', 'ec2.isolate']));
     expect(records.find((r) => r.action === 'ec2.isolate')?.prior).toMatchObject({

@@ -17,12 +17,18 @@ except ImportError:  # moto missing: moto.ts reports that with the install comma
 # ip-10-0-1-10.ec2.internal in us-east-1, ip-10-0-1-10.<region>.compute.internal elsewhere).
 if NetworkInterface is not None and not hasattr(NetworkInterface, "private_dns_name"):
 
-    def _private_dns_name(self):
+    def _get_private_dns_name(self):
+        # moto sets the name itself on some interfaces (those created with an address): keep it.
+        if "_cordon_private_dns_name" in self.__dict__:
+            return self.__dict__["_cordon_private_dns_name"]
         region = getattr(self, "region_name", None) or getattr(getattr(self, "ec2_backend", None), "region_name", "us-east-1")
         host = "ip-" + str(self.private_ip_address).replace(".", "-")
         return host + (".ec2.internal" if region == "us-east-1" else "." + region + ".compute.internal")
 
-    NetworkInterface.private_dns_name = property(_private_dns_name)
+    def _set_private_dns_name(self, value):
+        self.__dict__["_cordon_private_dns_name"] = value
+
+    NetworkInterface.private_dns_name = property(_get_private_dns_name, _set_private_dns_name)
 
 try:
     from moto.awslambda.models import LambdaBackend

@@ -99,6 +99,29 @@ export interface HubOrgConfig {
   configurationType: 'CENTRAL' | 'LOCAL';
 }
 
+/** A finding of the new Security Hub: an OCSF Detection Finding as the emulator keeps it (the fields cordon and its tests read). */
+export interface OcsfFinding {
+  class_uid: 2004;
+  class_name: 'Detection Finding';
+  activity_id: number;
+  status_id: number;
+  status: string;
+  severity_id: number;
+  severity: string;
+  comment?: string;
+  cloud: { account: { uid: string; type: 'AWS Account' }; region: string; cloud_partition: string; provider: 'AWS' };
+  finding_info: {
+    uid: string;
+    uid_alt: string;
+    title: string;
+    desc: string;
+    types: string[];
+    created_time_dt: string;
+    modified_time_dt: string;
+  };
+  metadata: { uid: string; version: string; product: { name: 'GuardDuty'; vendor_name: 'AWS'; uid: string } };
+}
+
 /** All Security Hub state of one emulator. */
 export class SecurityHubStore {
   private readonly hubs = new Map<string, Hub>();
@@ -109,6 +132,7 @@ export class SecurityHubStore {
   private readonly aggregators = new Map<string, Aggregator>();
   private readonly orgConfigs = new Map<string, HubOrgConfig>();
   private readonly v2Hubs = new Map<string, { readonly arn: string; readonly subscribedAt: string }>();
+  private readonly ocsfFindings = new Map<string, Map<string, OcsfFinding>>();
   /** The organization's central configuration, once started. */
   public central: CentralConfiguration | undefined;
   /** Configuration policies, by id. */
@@ -227,6 +251,16 @@ export class SecurityHubStore {
   /** The new Security Hub (v2) of an account in a region, if enabled. */
   public v2HubOf(accountId: string, region: string): { readonly arn: string; readonly subscribedAt: string } | undefined {
     return this.v2Hubs.get(key(accountId, region));
+  }
+
+  /** The new Security Hub's findings in a region, by GuardDuty finding ARN. */
+  public ocsfFindingsIn(region: string): Map<string, OcsfFinding> {
+    let findings = this.ocsfFindings.get(region);
+    if (!findings) {
+      findings = new Map();
+      this.ocsfFindings.set(region, findings);
+    }
+    return findings;
   }
 
   /** Enable the new Security Hub (v2) in an account and region. */

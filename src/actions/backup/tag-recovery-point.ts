@@ -15,7 +15,8 @@ export const tagRecoveryPoint = defineTagAction({
   summary: 'Tag the malicious recovery point with the finding id, type and time (kept as evidence)',
   target: 'recovery-point',
   permissions: ['backup:ListTags', 'backup:TagResource'],
-  resourceOf: (ctx) => (ctx.finding.backup?.kind === 'recovery-point' ? { id: ctx.finding.backup.arn, arn: ctx.finding.backup.arn } : undefined),
+  resourceOf: (ctx) =>
+    ctx.finding.backup?.kind === 'recovery-point' ? { id: ctx.finding.backup.arn, arn: ctx.finding.backup.arn } : undefined,
   async read(ctx, arn) {
     return (await ctx.member(BackupClient).send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? {};
   },

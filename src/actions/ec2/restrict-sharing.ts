@@ -55,7 +55,14 @@ function said(grants: readonly Grant[]): string {
 
 /** True when the artefact already carries this finding's tag. */
 async function tagged(ec2: EC2Client, id: string, findingId: string): Promise<boolean> {
-  const out = await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }, { Name: 'key', Values: [TAG_FINDING_ID] }] }));
+  const out = await ec2.send(
+    new DescribeTagsCommand({
+      Filters: [
+        { Name: 'resource-id', Values: [id] },
+        { Name: 'key', Values: [TAG_FINDING_ID] },
+      ],
+    }),
+  );
   return (out.Tags ?? []).some((t) => t.Value === findingId);
 }
 
@@ -66,7 +73,9 @@ async function tagged(ec2: EC2Client, id: string, findingId: string): Promise<bo
  * removed are recorded and release grants them again. Not disruptive: no
  * running workload uses a sharing grant.
  */
-export function defineSharingRestriction(spec: SharingSpec): ActionDefinition<Record<string, never>, z.output<typeof prior>, z.output<typeof changed>> {
+export function defineSharingRestriction(
+  spec: SharingSpec,
+): ActionDefinition<Record<string, never>, z.output<typeof prior>, z.output<typeof changed>> {
   return defineAction({
     name: spec.name,
     summary: spec.summary,
@@ -95,13 +104,22 @@ export function defineSharingRestriction(spec: SharingSpec): ActionDefinition<Re
       const ec2 = ctx.member(EC2Client);
       const [grants, isTagged] = await Promise.all([spec.read(ec2, id), tagged(ec2, id, ctx.finding.id)]);
       if (grants.length === 0 && isTagged) return [report.already(id, `${id} is shared with no one and tagged with this finding`)];
-      const unshare = grants.length > 0 ? `stop sharing ${id} (no one may ${spec.verb} it but its account: ${said(grants)} could)` : `${id} is shared with no one`;
+      const unshare =
+        grants.length > 0
+          ? `stop sharing ${id} (no one may ${spec.verb} it but its account: ${said(grants)} could)`
+          : `${id} is shared with no one`;
       if (ctx.dryRun) return [report.planned(id, `would ${unshare}; tag it with the finding`, { prior: { id, grants } })];
       if (grants.length > 0) await spec.remove(ec2, id, grants);
       const Tags = Object.entries(findingTags(ctx.finding, ctx.now)).map(([Key, Value]) => ({ Key, Value }));
       await ec2.send(new CreateTagsCommand({ Resources: [id], Tags }));
-      const done = grants.length > 0 ? `stopped sharing ${spec.noun} ${id} with ${said(grants)}` : `${spec.noun} ${id} was shared with no one`;
-      return [report.done(id, `${done}; tagged it with the finding (the ${spec.noun} is kept as evidence)`, { prior: { id, grants }, changed: { removed: grants } })];
+      const done =
+        grants.length > 0 ? `stopped sharing ${spec.noun} ${id} with ${said(grants)}` : `${spec.noun} ${id} was shared with no one`;
+      return [
+        report.done(id, `${done}; tagged it with the finding (the ${spec.noun} is kept as evidence)`, {
+          prior: { id, grants },
+          changed: { removed: grants },
+        }),
+      ];
     },
   });
 }

@@ -26,12 +26,29 @@ export const restrictSnapshot = defineSharingRestriction({
   undoPermissions: ['ec2:DescribeSnapshotAttribute', 'ec2:ModifySnapshotAttribute'],
   async read(ec2, id) {
     const out = await ec2.send(new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: 'createVolumePermission' }));
-    return (out.CreateVolumePermissions ?? []).map((p) => ({ ...(p.UserId ? { userId: p.UserId } : {}), ...(p.Group ? { group: p.Group } : {}) }));
+    return (out.CreateVolumePermissions ?? []).map((p) => ({
+      ...(p.UserId ? { userId: p.UserId } : {}),
+      ...(p.Group ? { group: p.Group } : {}),
+    }));
   },
   async remove(ec2, id, grants) {
-    await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: id, Attribute: 'createVolumePermission', OperationType: 'remove', ...asParams(grants) }));
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: id,
+        Attribute: 'createVolumePermission',
+        OperationType: 'remove',
+        ...asParams(grants),
+      }),
+    );
   },
   async add(ec2, id, grants) {
-    await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: id, Attribute: 'createVolumePermission', OperationType: 'add', ...asParams(grants) }));
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: id,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        ...asParams(grants),
+      }),
+    );
   },
 });

@@ -40,7 +40,13 @@ const prior = z.union([
 const changed = z.union([z.object({ groupIds: z.array(z.string()) }), z.object({ desiredStatus: z.literal('STOPPED') })]);
 
 /** A stopped task has no traffic and gets no new credentials: every channel isolation leaves open closes with it. */
-const STOP_CLOSES: ResidualChannel[] = ['dns-resolver', 'gateway-tracked-flows', 'direct-tracked-flows', 'established-connections', 'role-new-sessions'];
+const STOP_CLOSES: ResidualChannel[] = [
+  'dns-resolver',
+  'gateway-tracked-flows',
+  'direct-tracked-flows',
+  'established-connections',
+  'role-new-sessions',
+];
 
 /**
  * Isolates an ECS task (GuardDuty's "Remediating Runtime Monitoring findings",
@@ -99,40 +105,74 @@ export const isolateTask = defineAction({
     const arn = task.taskArn as string;
     const name = taskName(arn);
     const service: ResidualChannel[] = task.group?.startsWith('service:') ? ['service-replacement'] : [];
-    if (stopped(task)) return [report.already(arn, `${name} is ${(task.lastStatus ?? 'stopping').toLowerCase()}: it has no traffic`, { closes: STOP_CLOSES, remains: service })];
+    if (stopped(task))
+      return [
+        report.already(arn, `${name} is ${(task.lastStatus ?? 'stopping').toLowerCase()}: it has no traffic`, {
+          closes: STOP_CLOSES,
+          remains: service,
+        }),
+      ];
     const ec2 = ctx.member(EC2Client);
     const eniId = taskInterface(task);
-    const ni = eniId ? (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))).NetworkInterfaces?.[0] : undefined;
+    const ni = eniId
+      ? (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))).NetworkInterfaces?.[0]
+      : undefined;
     let notIsolable: string | undefined;
-    if (!eniId || !ni) notIsolable = `${name} has no network interface of its own (network mode bridge or host: it shares its container instance's), so no security group isolates it alone`;
+    if (!eniId || !ni)
+      notIsolable = `${name} has no network interface of its own (network mode bridge or host: it shares its container instance's), so no security group isolates it alone`;
     else if (ni.RequesterManaged)
       notIsolable = `its interface ${eniId} is requester-managed (${task.launchType === 'FARGATE' ? 'Fargate' : 'ECS'} made it) and EC2 refuses to change a requester-managed interface's security groups (EC2 User Guide, "Requester-managed network interfaces")`;
     else {
       const residuals = { remains: [...isolationLeavesOpen(p.cutTrackedConnections), ...service] };
       const groupIds = (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
       const vpc = ni.VpcId as string;
-      if (onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)) return [report.already(eniId, `${eniId} of ${name} is already in ${QUARANTINE_GROUP_NAME}`, residuals)];
+      if (onlyIn(ni.Groups, QUARANTINE_GROUP_NAME))
+        return [report.already(eniId, `${eniId} of ${name} is already in ${QUARANTINE_GROUP_NAME}`, residuals)];
       // An interface still in one of cordon's groups (a run cut short) keeps the original groups an earlier delivery recorded.
-      const original = groupIds.some((g) => cordonGroupName(ni.Groups, g)) ? recordedGroups(await ctx.history(), report.action, eniId) : groupIds;
+      const original = groupIds.some((g) => cordonGroupName(ni.Groups, g))
+        ? recordedGroups(await ctx.history(), report.action, eniId)
+        : groupIds;
       const recorded = { taskArn: arn, networkInterfaceId: eniId, groupIds: original ?? [] };
       const unknown = original === undefined ? ' (its original groups are unknown: it was already in a cordon group)' : '';
       const found = await findIsolationGroups(ec2, [vpc]);
       if (ctx.dryRun) {
-        const quarantine = found.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpc}`;
-        return [report.planned(eniId, `would move ${eniId} of ${name} from [${groupIds.join(', ')}] to ${quarantine}${unknown}`, { prior: recorded, ...residuals })];
+        const quarantine =
+          found.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId ?? `a new ${QUARANTINE_GROUP_NAME} group in ${vpc}`;
+        return [
+          report.planned(eniId, `would move ${eniId} of ${name} from [${groupIds.join(', ')}] to ${quarantine}${unknown}`, {
+            prior: recorded,
+            ...residuals,
+          }),
+        ];
       }
       const groups = await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work), found);
-      const move = { eniId, owner: name, kind: '', groupIds, quarantine: groups.quarantineId, untrack: groups.untrackId, originalGroupIds: recorded.groupIds, unknown };
+      const move = {
+        eniId,
+        owner: name,
+        kind: '',
+        groupIds,
+        quarantine: groups.quarantineId,
+        untrack: groups.untrackId,
+        originalGroupIds: recorded.groupIds,
+        unknown,
+      };
       const moved = await moveToQuarantine(ec2, move);
-      if (moved.moved) return [report.done(eniId, moved.detail, { prior: recorded, changed: { groupIds: [groups.quarantineId] }, ...residuals })];
+      if (moved.moved)
+        return [report.done(eniId, moved.detail, { prior: recorded, changed: { groupIds: [groups.quarantineId] }, ...residuals })];
       if (!moved.untouched) return [report.failed(eniId, moved.detail)];
       notIsolable = `EC2 refused to change its interface (${moved.detail})`;
     }
-    if (!p.stopWhenNotIsolable) return [report.failed(arn, `${name} cannot be isolated: ${notIsolable}; stopWhenNotIsolable is off: stop it by hand`)];
+    if (!p.stopWhenNotIsolable)
+      return [report.failed(arn, `${name} cannot be isolated: ${notIsolable}; stopWhenNotIsolable is off: stop it by hand`)];
     const before = { taskArn: arn, lastStatus: task.lastStatus ?? 'UNKNOWN', notIsolable };
-    if (ctx.dryRun) return [report.planned(arn, `would stop ${name}: ${notIsolable}`, { prior: before, closes: STOP_CLOSES, remains: service })];
+    if (ctx.dryRun)
+      return [report.planned(arn, `would stop ${name}: ${notIsolable}`, { prior: before, closes: STOP_CLOSES, remains: service })];
     await ctx.member(ECSClient).send(
-      new StopTaskCommand({ ...(task.clusterArn ? { cluster: task.clusterArn } : {}), task: arn, reason: `cordon: GuardDuty finding ${ctx.finding.id}`.slice(0, 255) }),
+      new StopTaskCommand({
+        ...(task.clusterArn ? { cluster: task.clusterArn } : {}),
+        task: arn,
+        reason: `cordon: GuardDuty finding ${ctx.finding.id}`.slice(0, 255),
+      }),
     );
     return [
       report.done(arn, `stopped ${name} instead of isolating it (its memory and ephemeral storage are lost): ${notIsolable}`, {

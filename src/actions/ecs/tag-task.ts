@@ -13,6 +13,8 @@ export const tagTask = defineTagAction({
     return Object.fromEntries(tags.flatMap((t) => (t.key ? [[t.key, t.value ?? '']] : [])));
   },
   async write(ctx, arn, tags) {
-    await ctx.member(ECSClient).send(new TagResourceCommand({ resourceArn: arn, tags: Object.entries(tags).map(([key, value]) => ({ key, value })) }));
+    await ctx
+      .member(ECSClient)
+      .send(new TagResourceCommand({ resourceArn: arn, tags: Object.entries(tags).map(([key, value]) => ({ key, value })) }));
   },
 });

@@ -45,7 +45,9 @@ export interface RoleRevocationSpec {
 }
 
 /** An action revoking the older sessions of a workload's role (see the module comment). Disruptive: the role's other users are cut too. */
-export function defineRoleRevocation(spec: RoleRevocationSpec): ActionDefinition<Record<string, never>, RevocationPrior, RevocationChanged> {
+export function defineRoleRevocation(
+  spec: RoleRevocationSpec,
+): ActionDefinition<Record<string, never>, RevocationPrior, RevocationChanged> {
   return defineAction({
     name: spec.name,
     summary: spec.summary,
@@ -68,7 +70,14 @@ export function defineRoleRevocation(spec: RoleRevocationSpec): ActionDefinition
       if (role.roleName === ctx.responderRoleName)
         return [report.skipped(role.roleName, `refusing to revoke ${role.roleName}: it is cordon's own member role`)];
       const deps = { iam: ctx.member(IAMClient), exclusivePrincipal: ctx.exclusivePrincipal, now: ctx.now, dryRun: ctx.dryRun };
-      const outcome = await revokeSessions(report, deps, role.roleName, { kind: 'role' }, ctx.finding.lastSeenAt, spec.residuals ?? { remains: ['role-new-sessions'] });
+      const outcome = await revokeSessions(
+        report,
+        deps,
+        role.roleName,
+        { kind: 'role' },
+        ctx.finding.lastSeenAt,
+        spec.residuals ?? { remains: ['role-new-sessions'] },
+      );
       // Role-wide: whoever else runs as this role gets new sessions on its next credential refresh.
       return [{ ...outcome, detail: `${outcome.detail} (the role of ${role.owner}; other workloads sharing it renew their credentials)` }];
     },

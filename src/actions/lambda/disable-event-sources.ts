@@ -52,12 +52,19 @@ export const disableEventSources = defineAction({
       try {
         state = (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State;
       } catch (err) {
-        if ((err as Error).name === 'ResourceNotFoundException') return [report.skipped(uuid, `event source mapping ${uuid} no longer exists`)];
+        if ((err as Error).name === 'ResourceNotFoundException')
+          return [report.skipped(uuid, `event source mapping ${uuid} no longer exists`)];
         throw err;
       }
-      if (state === 'Enabled' || state === 'Enabling') return [report.already(uuid, `event source mapping ${uuid} is already ${state.toLowerCase()}`)];
+      if (state === 'Enabled' || state === 'Enabling')
+        return [report.already(uuid, `event source mapping ${uuid} is already ${state.toLowerCase()}`)];
       if (state !== 'Disabled' && !ctx.force)
-        return [report.failed(uuid, `${REFUSED} event source mapping ${uuid} is ${state ?? 'in an unknown state'}, not cordon's Disabled; rerun with --force`)];
+        return [
+          report.failed(
+            uuid,
+            `${REFUSED} event source mapping ${uuid} is ${state ?? 'in an unknown state'}, not cordon's Disabled; rerun with --force`,
+          ),
+        ];
       if (ctx.dryRun) return [report.planned(uuid, `would enable event source mapping ${uuid} again`)];
       await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
       return [report.done(uuid, `enabled event source mapping ${uuid} again`, { prior: { state }, changed: { state: 'Enabling' } })];
@@ -90,7 +97,12 @@ export const disableEventSources = defineAction({
           continue;
         }
         await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
-        results.push(report.done(uuid, `disabled event source mapping ${uuid}${from}: its events wait in their source`, { prior: before, changed: { state: 'Disabled' } }));
+        results.push(
+          report.done(uuid, `disabled event source mapping ${uuid}${from}: its events wait in their source`, {
+            prior: before,
+            changed: { state: 'Disabled' },
+          }),
+        );
       }
     });
   },

@@ -49,11 +49,21 @@ export const throttleFunction = defineAction({
       const said = (n: number | undefined) => (n === undefined ? 'no reserved concurrency' : `reserved concurrency ${n}`);
       if (now === wanted) return [report.already(functionName, `${functionName} already has ${said(wanted)}`)];
       if (now !== 0 && !ctx.force)
-        return [report.failed(functionName, `${REFUSED} ${functionName} now has ${said(now)}, not cordon's 0: someone changed it since; rerun with --force to restore ${said(wanted)}`)];
+        return [
+          report.failed(
+            functionName,
+            `${REFUSED} ${functionName} now has ${said(now)}, not cordon's 0: someone changed it since; rerun with --force to restore ${said(wanted)}`,
+          ),
+        ];
       if (ctx.dryRun) return [report.planned(functionName, `would give ${functionName} ${said(wanted)} again`)];
       if (wanted === undefined) await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: functionName }));
       else await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: functionName, ReservedConcurrentExecutions: wanted }));
-      return [report.done(functionName, `gave ${functionName} ${said(wanted)} again`, { prior: { reservedConcurrency: now ?? null }, changed: { reservedConcurrency: wanted ?? null } })];
+      return [
+        report.done(functionName, `gave ${functionName} ${said(wanted)} again`, {
+          prior: { reservedConcurrency: now ?? null },
+          changed: { reservedConcurrency: wanted ?? null },
+        }),
+      ];
     },
   },
   async run(ctx, _params, report) {
@@ -65,7 +75,8 @@ export const throttleFunction = defineAction({
     if (before === 0) return [report.already(name, `${name} already has reserved concurrency 0: no invocation starts`, residuals)];
     const recorded = { functionName: id, reservedConcurrency: before ?? null };
     const was = before === undefined ? 'no reserved concurrency' : `reserved concurrency ${before}`;
-    if (ctx.dryRun) return [report.planned(name, `would set ${name}'s reserved concurrency to 0 (it has ${was})`, { prior: recorded, ...residuals })];
+    if (ctx.dryRun)
+      return [report.planned(name, `would set ${name}'s reserved concurrency to 0 (it has ${was})`, { prior: recorded, ...residuals })];
     await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: id, ReservedConcurrentExecutions: 0 }));
     return [
       report.done(name, `set ${name}'s reserved concurrency to 0 (it had ${was}): no new invocation starts; those running finish`, {

@@ -92,6 +92,20 @@ function range(cidr: string): { family: Family; network: bigint; prefix: number;
   return { family: parsed.family, network: parsed.value, prefix, bits: parsed.bits };
 }
 
+/**
+ * A CIDR range (or a single address, as its host range) in canonical form:
+ * the network address with the host bits cleared (`203.0.113.0/24`), IPv6 in
+ * RFC 5952 text; undefined when malformed.
+ */
+export function canonicalRange(text: string): { readonly family: Family; readonly cidr: string; readonly prefix: number } | undefined {
+  const r = range(text);
+  if (!r) return undefined;
+  const shift = BigInt(r.bits - r.prefix);
+  const network = (r.network >> shift) << shift;
+  const base = r.family === 'IPv4' ? [24n, 16n, 8n, 0n].map((s) => String((network >> s) & 0xffn)).join('.') : canonicalIpv6(network);
+  return { family: r.family, cidr: `${base}/${r.prefix}`, prefix: r.prefix };
+}
+
 /** True when the range `cidr` contains `address` (same family only). */
 export function cidrContains(cidr: string, address: string): boolean {
   const r = range(cidr);

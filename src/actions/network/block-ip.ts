@@ -48,7 +48,13 @@ export const blockIp = defineAction({
   target: 'remote-ip',
   disruptive: false,
   permissions: {
-    member: ['ec2:DescribeInstances', 'rds:DescribeDBInstances', 'ec2:DescribeNetworkAcls', 'ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'],
+    member: [
+      'ec2:DescribeInstances',
+      'rds:DescribeDBInstances',
+      'ec2:DescribeNetworkAcls',
+      'ec2:CreateNetworkAclEntry',
+      'ec2:DeleteNetworkAclEntry',
+    ],
     home: [],
   },
   ...ACL_DENY_RECORDS,

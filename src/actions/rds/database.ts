@@ -21,7 +21,8 @@ export async function describeDatabase(
     if (!found) throw new DatabaseNotFoundError(id);
     return found;
   } catch (err) {
-    if ((err as Error).name === 'DBInstanceNotFoundFault' || (err as Error).name === 'DBInstanceNotFound') throw new DatabaseNotFoundError(id, { cause: err });
+    if ((err as Error).name === 'DBInstanceNotFoundFault' || (err as Error).name === 'DBInstanceNotFound')
+      throw new DatabaseNotFoundError(id, { cause: err });
     throw err;
   }
 }

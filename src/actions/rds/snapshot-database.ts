@@ -21,13 +21,18 @@ const MAX_SNAPSHOT_ID = 255;
 
 /** The snapshot's identifier, the same for every delivery of the finding (so a second one finds it). */
 export function snapshotIdentifier(findingId: string, source: string): string {
-  const id = `cordon-${findingId}-${source}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-');
+  const id = `cordon-${findingId}-${source}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-');
   return id.slice(0, MAX_SNAPSHOT_ID).replace(/-+$/, '');
 }
 
 /** True when an error says the snapshot does not exist. */
 function notFound(err: unknown): boolean {
-  return ['DBSnapshotNotFoundFault', 'DBSnapshotNotFound', 'DBClusterSnapshotNotFoundFault', 'DBClusterSnapshotNotFound'].includes((err as Error).name);
+  return ['DBSnapshotNotFoundFault', 'DBSnapshotNotFound', 'DBClusterSnapshotNotFoundFault', 'DBClusterSnapshotNotFound'].includes(
+    (err as Error).name,
+  );
 }
 
 /**
@@ -70,9 +75,15 @@ export const snapshotDatabase = defineAction({
     const made = { snapshotId, of };
     try {
       const existing = cluster
-        ? (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshotId }))).DBClusterSnapshots?.[0]?.Status
+        ? (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshotId }))).DBClusterSnapshots?.[0]
+            ?.Status
         : (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId }))).DBSnapshots?.[0]?.Status;
-      if (existing) return [report.already(source, `snapshot ${snapshotId} of ${of} ${source} already taken for this finding (${existing})`, { changed: made })];
+      if (existing)
+        return [
+          report.already(source, `snapshot ${snapshotId} of ${of} ${source} already taken for this finding (${existing})`, {
+            changed: made,
+          }),
+        ];
     } catch (err) {
       if (!notFound(err)) throw err;
     }
@@ -80,7 +91,8 @@ export const snapshotDatabase = defineAction({
     // Tags as RDS takes them (the Create call tags it, with rds:AddTagsToResource).
     const Tags = Object.entries(findingTags(ctx.finding, ctx.now)).map(([Key, Value]) => ({ Key, Value }));
     try {
-      if (cluster) await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshotId, DBClusterIdentifier: cluster, Tags }));
+      if (cluster)
+        await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshotId, DBClusterIdentifier: cluster, Tags }));
       else await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId, DBInstanceIdentifier: source, Tags }));
     } catch (err) {
       // Another delivery took it a moment ago.

@@ -41,7 +41,12 @@ function policyKey(key: string): string {
 }
 
 /** cordon's statement for an object (or for the bucket's THREATS_FOUND objects), with its Sid. */
-function denyStatement(partition: string, bucket: string, key: string, scope: 'object' | 'scan-tag'): { Sid: string } & Record<string, unknown> {
+function denyStatement(
+  partition: string,
+  bucket: string,
+  key: string,
+  scope: 'object' | 'scan-tag',
+): { Sid: string } & Record<string, unknown> {
   const read = ['s3:GetObject', 's3:GetObjectVersion'];
   if (scope === 'scan-tag')
     return {
@@ -53,7 +58,13 @@ function denyStatement(partition: string, bucket: string, key: string, scope: 'o
       Condition: { StringEquals: { [`s3:ExistingObjectTag/${SCAN_TAG}`]: 'THREATS_FOUND' } },
     };
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 24);
-  return { Sid: `CordonDenyObject${hash}`, Effect: 'Deny', Principal: '*', Action: read, Resource: `arn:${partition}:s3:::${bucket}/${policyKey(key)}` };
+  return {
+    Sid: `CordonDenyObject${hash}`,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: read,
+    Resource: `arn:${partition}:s3:::${bucket}/${policyKey(key)}`,
+  };
 }
 
 /** The bucket's policy document now (undefined: it has none). */
@@ -83,7 +94,11 @@ function same(a: unknown, b: unknown): boolean {
  * and Lambda environment and in release alike: under the account-wide lease
  * IAM policy writes use (a bucket policy is as global as they are).
  */
-function underPolicyLease<T>(ctx: Pick<ActionContext | UndoContext, 'exclusivePrincipal'>, bucket: string, work: () => Promise<T>): Promise<T> {
+function underPolicyLease<T>(
+  ctx: Pick<ActionContext | UndoContext, 'exclusivePrincipal'>,
+  bucket: string,
+  work: () => Promise<T>,
+): Promise<T> {
   return ctx.exclusivePrincipal(`s3-bucket-policy/${bucket}`, work);
 }
 
@@ -102,7 +117,8 @@ function underPolicyLease<T>(ctx: Pick<ActionContext | UndoContext, 'exclusivePr
  */
 export const denyObjectRead = defineAction({
   name: 's3.deny-object-read',
-  summary: 'Deny reading the malicious object with a bucket-policy statement on its key (or on the THREATS_FOUND scan tag); never delete it',
+  summary:
+    'Deny reading the malicious object with a bucket-policy statement on its key (or on the THREATS_FOUND scan tag); never delete it',
   params,
   target: 's3-object',
   disruptive: false,
@@ -121,12 +137,28 @@ export const denyObjectRead = defineAction({
         const current = policy?.Statement.find((s) => s.Sid === sid);
         if (!policy || !current) return [report.already(record.resource, `cordon's statement ${sid} is no longer in ${bucket}'s policy`)];
         if (!same(current, statement) && !ctx.force)
-          return [report.failed(record.resource, `${REFUSED} statement ${sid} of ${bucket}'s policy is not the one cordon wrote; rerun with --force to remove it anyway`)];
+          return [
+            report.failed(
+              record.resource,
+              `${REFUSED} statement ${sid} of ${bucket}'s policy is not the one cordon wrote; rerun with --force to remove it anyway`,
+            ),
+          ];
         const rest = policy.Statement.filter((s) => s.Sid !== sid);
-        if (ctx.dryRun) return [report.planned(record.resource, `would remove statement ${sid} from ${bucket}'s policy${rest.length === 0 && !hadPolicy ? ' and delete the policy' : ''}`)];
+        if (ctx.dryRun)
+          return [
+            report.planned(
+              record.resource,
+              `would remove statement ${sid} from ${bucket}'s policy${rest.length === 0 && !hadPolicy ? ' and delete the policy' : ''}`,
+            ),
+          ];
         if (rest.length === 0 && !hadPolicy) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
         else await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...policy, Statement: rest }) }));
-        return [report.done(record.resource, `removed statement ${sid} from ${bucket}'s policy: the object can be read again`, { prior: { statement }, changed: { removed: sid } })];
+        return [
+          report.done(record.resource, `removed statement ${sid} from ${bucket}'s policy: the object can be read again`, {
+            prior: { statement },
+            changed: { removed: sid },
+          }),
+        ];
       });
     },
   },
@@ -138,7 +170,12 @@ export const denyObjectRead = defineAction({
       for (const object of finding.objects) {
         const resource = `${object.bucket}/${object.key}`;
         if (!owned.has(object.bucket)) {
-          results.push(report.skipped(resource, `bucket ${object.bucket} is not owned by account ${finding.accountId} (the finding's): cordon changes only that account's buckets`));
+          results.push(
+            report.skipped(
+              resource,
+              `bucket ${object.bucket} is not owned by account ${finding.accountId} (the finding's): cordon changes only that account's buckets`,
+            ),
+          );
           continue;
         }
         results.push(await denyOne(ctx, s3, report, object.bucket, object.key, p.scope));
@@ -163,21 +200,34 @@ async function denyOne(
   const work = async (): Promise<ActionOutcome> => {
     const policy = await bucketPolicy(s3, bucket, owner);
     if (policy?.Statement.some((s) => s.Sid === statement.Sid && same(s, statement)))
-      return report.already(resource, `${bucket}'s policy already denies ${what} (statement ${statement.Sid})`, { changed: { sid: statement.Sid, statement } });
+      return report.already(resource, `${bucket}'s policy already denies ${what} (statement ${statement.Sid})`, {
+        changed: { sid: statement.Sid, statement },
+      });
     const others = (policy?.Statement ?? []).filter((s) => s.Sid !== statement.Sid);
     const document = JSON.stringify({ ...(policy ?? { Version: '2012-10-17' }), Statement: [...others, statement] });
     const before = { bucket, hadPolicy: policy !== undefined };
     if (Buffer.byteLength(document) > MAX_BUCKET_POLICY_BYTES)
-      return report.failed(resource, `${bucket}'s policy would exceed S3's ${MAX_BUCKET_POLICY_BYTES}-byte quota with cordon's statement: deny ${what} by hand`);
-    if (ctx.dryRun) return report.planned(resource, `would add statement ${statement.Sid} to ${bucket}'s policy, denying ${what}`, { prior: before });
+      return report.failed(
+        resource,
+        `${bucket}'s policy would exceed S3's ${MAX_BUCKET_POLICY_BYTES}-byte quota with cordon's statement: deny ${what} by hand`,
+      );
+    if (ctx.dryRun)
+      return report.planned(resource, `would add statement ${statement.Sid} to ${bucket}'s policy, denying ${what}`, { prior: before });
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: owner, Policy: document }));
     const readBack = await bucketPolicy(s3, bucket, owner);
     if (!readBack?.Statement.some((s) => s.Sid === statement.Sid))
-      return report.failed(resource, `${bucket}'s policy does not hold statement ${statement.Sid} after writing it (another writer?): check it by hand`);
-    return report.done(resource, `added statement ${statement.Sid} to ${bucket}'s policy: every principal is denied ${what}; the object is kept`, {
-      prior: before,
-      changed: { sid: statement.Sid, statement },
-    });
+      return report.failed(
+        resource,
+        `${bucket}'s policy does not hold statement ${statement.Sid} after writing it (another writer?): check it by hand`,
+      );
+    return report.done(
+      resource,
+      `added statement ${statement.Sid} to ${bucket}'s policy: every principal is denied ${what}; the object is kept`,
+      {
+        prior: before,
+        changed: { sid: statement.Sid, statement },
+      },
+    );
   };
   return ctx.dryRun ? work() : underPolicyLease(ctx, bucket, work);
 }

@@ -1,6 +1,7 @@
 import { archiveFinding } from '../../actions/guardduty/archive-finding';
 import type { Finding } from '../../findings/finding';
 import type { ActionLine, ActionStatus } from '../../outcome';
+import { analystIntel } from '../analyst-intel';
 import { BUILTIN_ACTIONS } from '../../runbooks/custom-actions';
 import type { FindingUpdate } from '../../securityhub/writer';
 import { findingRecord } from '../audit-records';
@@ -26,7 +27,11 @@ const WORDING: Readonly<Partial<Record<ActionStatus, string>>> = {
 export const falsePositive: Builtin = async (finding, deps, stamp) => {
   const analystNote = finding.origin.kind === 'custom-action' ? finding.origin.analystNote : undefined;
   const outcomes = await runAction(archiveFinding, archiveFinding.params.parse({}), actionContext(finding, deps), finding.id);
-  const actions = outcomes.map((o) => ({ ...actionLine(o), detail: WORDING[o.status] ?? o.detail }));
+  const actions = [
+    ...outcomes.map((o) => ({ ...actionLine(o), detail: WORDING[o.status] ?? o.detail })),
+    // Its indicators leave the threat list; its addresses are trusted only if the analyst's note asks (`trust: 30d`).
+    ...(await analystIntel(finding, analystNote, deps)).map(actionLine),
+  ];
   const noted = analystNote ? ` (analyst note: ${analystNote})` : '';
   return {
     actions,
@@ -36,7 +41,7 @@ export const falsePositive: Builtin = async (finding, deps, stamp) => {
 };
 
 function falsePositiveUpdate(finding: Finding, actions: readonly ActionLine[], analystNote: string | undefined): FindingUpdate {
-  const failed = actions.find((a) => a.status === 'failed');
+  const failed = actions.find((a) => a.status === 'failed' && a.action === archiveFinding.name);
   const archived = failed ? `cordon could NOT archive it in GuardDuty: ${failed.detail}.` : 'cordon archived it in GuardDuty.';
   const noted = analystNote ? ` Analyst's note: ${analystNote}` : '';
   return updateOf(finding, {

@@ -27,6 +27,7 @@ export interface SdkCall {
 /** SDK package → IAM service prefix. A package missing here fails the scan with its name. */
 export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-account': 'account',
+  '@aws-sdk/client-cloudformation': 'cloudformation',
   '@aws-sdk/client-auto-scaling': 'autoscaling',
   '@aws-sdk/client-backup': 'backup',
   '@aws-sdk/client-dynamodb': 'dynamodb',
@@ -34,18 +35,25 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-eks': 'eks',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-guardduty': 'guardduty',
   '@aws-sdk/client-iam': 'iam',
   '@aws-sdk/client-lambda': 'lambda',
   '@aws-sdk/client-organizations': 'organizations',
   '@aws-sdk/client-rds': 'rds',
+  '@aws-sdk/client-route53resolver': 'route53resolver',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-securityhub': 'securityhub',
+  '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-sts': 'sts',
 };
 
-/** SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets; DynamoDB transactions). */
+/**
+ * SDK operations whose IAM action has another name (S3's bucket-level Block Public Access, ListBuckets; Security Hub's
+ * BatchUpdateFindingsV2, authorized as securityhub:BatchUpdateFindings, as its API reference says; DynamoDB transactions).
+ */
 export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
+  'securityhub:BatchUpdateFindingsV2': 'securityhub:BatchUpdateFindings',
   's3:ListBuckets': 's3:ListAllMyBuckets',
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
@@ -53,6 +61,17 @@ export const IAM_ACTION_RENAMES: Readonly<Record<string, string>> = {
   // Authorized item by item (DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"): cordon's transaction puts
   // entries (PutItem, granted for leases too) and updates the circuit ledger's version (UpdateItem).
   'dynamodb:TransactWriteItems': 'dynamodb:UpdateItem',
+};
+
+/**
+ * Dependent actions: what IAM also checks when an operation is called, as the
+ * Service Authorization Reference lists them ("Dependent actions" column).
+ * AssociateFirewallRuleGroup: "Actions, resources, and condition keys for
+ * Amazon Route 53 Resolver",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53resolver.html
+ */
+export const IAM_DEPENDENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'route53resolver:AssociateFirewallRuleGroup': ['ec2:DescribeVpcs'],
 };
 
 /** Calls in one file (not following imports). */
@@ -87,13 +106,12 @@ export function scanFile(file: string, root: string): SdkCall[] {
     if (!prefix)
       throw new Error(`${rel}: ${via} comes from ${pkg}, which test/cdk/support/sdk-calls.ts does not map to an IAM service prefix`);
     const action = `${prefix}:${operation}`;
-    calls.push({
-      file: rel,
-      line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
-      iamAction: IAM_ACTION_RENAMES[action] ?? action,
-      via,
-      inUndo: insideUndo(node),
-    });
+    const iamAction = IAM_ACTION_RENAMES[action] ?? action;
+    const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+    const inUndo = insideUndo(node);
+    calls.push({ file: rel, line, iamAction, via, inUndo });
+    for (const dependent of IAM_DEPENDENT_ACTIONS[iamAction] ?? [])
+      calls.push({ file: rel, line, iamAction: dependent, via: `${via} (dependent action)`, inUndo });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isNewExpression(node)) {

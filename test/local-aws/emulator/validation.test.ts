@@ -1,7 +1,7 @@
 import { GetRegionOptStatusCommand, AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
 import {
   CreateDetectorCommand,
-  CreateIPSetCommand,
+  CreateFilterCommand,
   CreateMembersCommand,
   GuardDutyClient,
   UpdateDetectorCommand,
@@ -88,11 +88,11 @@ describe('request validation from the botocore models', () => {
 
     it('for an operation of the model the emulator does not implement, naming it', async () => {
       const call = gd.send(
-        new CreateIPSetCommand({ DetectorId: detectorId, Name: 'x', Format: 'TXT', Location: 'https://example.com/x', Activate: true }),
+        new CreateFilterCommand({ DetectorId: detectorId, Name: 'x', FindingCriteria: { Criterion: { severity: { Gte: 4 } } } }),
       );
       await expect(call).rejects.toMatchObject({
         name: 'UnknownOperationException',
-        message: expect.stringContaining('GuardDuty.CreateIPSet'),
+        message: expect.stringContaining('GuardDuty.CreateFilter'),
       });
     });
   });

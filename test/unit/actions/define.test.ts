@@ -161,12 +161,23 @@ describe('every registered action that restores', () => {
       'ec2.isolate',
       'ec2.protect',
       'ec2.remove-instance-profile',
+      'ec2.restrict-image',
+      'ec2.restrict-snapshot',
       'ec2.stop',
+      'ecs.isolate-task',
+      'ecs.revoke-task-role',
+      'eks.revoke-pod-role',
       'iam.deactivate-access-key',
       'iam.deny-user',
       'iam.revoke-role-sessions',
+      'lambda.disable-event-sources',
+      'lambda.revoke-role-sessions',
+      'lambda.throttle',
+      'network.block-domain',
       'network.block-ip',
       'network.isolate-transit',
+      'rds.isolate',
+      's3.deny-object-read',
     ]);
     for (const action of restoring) expect(readUndoRecord(action, { resource: 'r' })).toMatchObject({ ok: false });
   });

@@ -1,10 +1,10 @@
 import { RESPONDER_SETTINGS } from '../../../src/config/spec';
 import { ConfigurationError } from '../../../src/errors';
-import { COVERAGE_COMMAND } from '../../../src/cli/coverage';
-import { ENABLE_COMMAND } from '../../../src/cli/enable';
+import { COVERAGE_COMMAND } from '../../../src/cli/commands';
+import { ENABLE_COMMAND } from '../../../src/cli/commands';
 import { command, commandHelp, parseCommand, usageLine, withEnv } from '../../../src/cli/options';
-import { RELEASE_COMMAND } from '../../../src/cli/release';
-import { RESPOND_COMMAND } from '../../../src/cli/respond';
+import { RELEASE_COMMAND } from '../../../src/cli/commands';
+import { RESPOND_COMMAND } from '../../../src/cli/commands';
 
 describe('command options (src/cli/options.ts)', () => {
   it('parses settings with the flag they came from, and the command’s own options', () => {
@@ -43,7 +43,9 @@ describe('command options (src/cli/options.ts)', () => {
     // Act
     const help = commandHelp(RESPOND_COMMAND);
     // Assess
-    expect(usageLine(RESPOND_COMMAND)).toBe('npx cordon respond [FILE|-] [--dry-run] [--json] [--runbooks DIR] [--role-name NAME]');
+    expect(usageLine(RESPOND_COMMAND)).toBe(
+      'npx cordon respond [FILE|-] [--dry-run] [--json] [--runbooks DIR] [--role-name NAME] [--stack NAME]',
+    );
     expect(usageLine(RELEASE_COMMAND)).toMatch(/^npx cordon release --finding ID \[--finding ID…\] \[--dry-run\]/);
     expect(usageLine(ENABLE_COMMAND)).toMatch(/^npx cordon enable --admin-account ID \[--regions LIST\|all\]/);
     expect(help).toContain(

@@ -71,6 +71,62 @@ describe('parseInput', () => {
     });
   });
 
+  it("turns the new Security Hub's Findings Imported V2 event (OCSF) into references and foreign findings", () => {
+    // Act
+    const items = parseInput(fixture('securityhub/findings-imported-v2.event.json'));
+
+    // Assess
+    expect(items.map((i) => i.kind)).toEqual(['ref', 'foreign']);
+    expect(items[0]).toMatchObject({
+      where: 'item 1, detail.findings[0]',
+      ref: {
+        arn: 'arn:aws:guardduty:us-east-1:111122223333:detector/26586704ab6c4c58493aa90045d7c3eb/finding/2573a69f6bb003ec332c5fef5bdd0e5c',
+        findingId: '2573a69f6bb003ec332c5fef5bdd0e5c',
+        accountId: '111122223333',
+        region: 'us-east-1',
+        partition: 'aws',
+        origin: {
+          kind: 'imported',
+          workflowStatus: 'NEW',
+          noteUpdatedBy: undefined,
+          noteUpdatedAt: undefined,
+          findingUpdatedAt: '2026-11-24T10:05:00.000Z',
+        },
+      },
+    });
+    expect(items[1]).toMatchObject({
+      foreign: { productArn: 'arn:aws:securityhub:us-east-1::productv2/aws/inspector', accountId: '111122223333' },
+    });
+  });
+
+  it("reads cordon's own comment in a V2 finding as the GuardDuty update it handled, and refuses a GuardDuty finding without its ARN", () => {
+    // Prepare
+    const event = JSON.parse(fixture('securityhub/findings-imported-v2.event.json')) as {
+      detail: { findings: Array<Record<string, unknown> & { finding_info: Record<string, unknown> }> };
+    };
+    const [first] = event.detail.findings;
+    if (!first) throw new Error('fixture has no finding');
+    const handled = { ...first, status_id: 2, comment: '[cordon 2026-11-24T10:05:00.000Z] cordon ran runbook x' };
+    const broken = { ...first, finding_info: { ...first.finding_info, uid: 'not-an-arn' } };
+
+    // Act
+    const [item] = parseInput(JSON.stringify({ ...event, detail: { findings: [handled] } }));
+    const bad = (): unknown => parseInput(JSON.stringify({ ...event, detail: { findings: [broken] } }));
+
+    // Assess
+    expect(item?.kind === 'ref' && item.ref.origin).toEqual({
+      kind: 'imported',
+      workflowStatus: 'IN_PROGRESS',
+      noteUpdatedBy: 'cordon',
+      noteUpdatedAt: '2026-11-24T10:05:00.000Z',
+      findingUpdatedAt: '2026-11-24T10:05:00.000Z',
+    });
+    expect(bad).toThrow(InputError);
+    expect(bad).toThrow(
+      'item 1, detail.findings[0]: finding_info.uid: expected a GuardDuty finding ARN for a GuardDuty finding, got "not-an-arn"',
+    );
+  });
+
   it('reads JSON arrays and JSON lines', () => {
     const one = JSON.stringify(JSON.parse(fixture('guardduty/crypto-ec2.event.json')));
     const two = JSON.stringify(JSON.parse(fixture('guardduty/s3-public.event.json')));

@@ -66,6 +66,7 @@ describe('the "False positive" built-in', () => {
         findingArn: noted.arn,
         region: 'us-east-1',
         partition: 'aws',
+        findingUpdatedAt: '2026-11-24T10:00:00.000Z',
         workflow: 'SUPPRESSED',
         note:
           'An analyst marked this finding a false positive (custom action "False positive"). cordon archived it in GuardDuty.' +
@@ -76,6 +77,7 @@ describe('the "False positive" built-in', () => {
         findingArn: plain.arn,
         region: 'us-east-1',
         partition: 'aws',
+        findingUpdatedAt: '2026-11-24T10:00:00.000Z',
         workflow: 'SUPPRESSED',
         note: 'An analyst marked this finding a false positive (custom action "False positive"). cordon archived it in GuardDuty.',
         fields: { cordon_result: 'false-positive' },
@@ -142,6 +144,7 @@ describe('the "False positive" built-in', () => {
         findingArn: f.arn,
         region: 'us-east-1',
         partition: 'aws',
+        findingUpdatedAt: '2026-11-24T10:00:00.000Z',
         workflow: 'NOTIFIED',
         note:
           'An analyst marked this finding a false positive (custom action "False positive"). cordon could NOT archive it in GuardDuty:' +

@@ -1,6 +1,7 @@
 import { allocate, CircuitBreaker, circuitStatus, type CircuitCandidate } from '../../../src/respond/circuit';
 import type { CircuitEntry, CircuitLedger, CircuitSnapshot, LeaseStore, VersionedCircuitLedger } from '../../../src/audit/store';
 import { emitCircuitOpen } from '../../../src/handlers/responder';
+import { createTelemetry, SERVICES } from '../../../src/handlers/telemetry';
 import { responderSettings } from '../../../src/config/settings';
 
 const limits = { perAccount: 2, perOrganization: 3, windowMinutes: 60 };
@@ -97,32 +98,41 @@ describe('circuit breaker: settings and alarm', () => {
     expect(() => responderSettings({ CORDON_CIRCUIT_WINDOW_MINUTES: 'hour' })).toThrow('CORDON_CIRCUIT_WINDOW_MINUTES: "hour"');
   });
 
-  it('emits an Embedded Metric Format record CloudWatch turns into cordon/CircuitOpenFindings, and an error line per account', () => {
-    const logs: string[] = [];
-    const errors: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
-    const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+  it('publishes cordon/CircuitOpenFindings (dimension service) through Powertools as an EMF record, and an error line per account', () => {
+    // Prepare: Powertools' dev mode writes through the global console, which the test reads.
+    process.env.POWERTOOLS_DEV = 'true';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const lines: string[] = [];
+    const spies = (['log', 'info', 'error', 'warn'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(String(args[0]))),
+    );
     try {
+      // Act
       emitCircuitOpen(
         [
           { accountId: '111111111111', findingId: 'a', reason: 'circuit-open: x' },
           { accountId: '111111111111', findingId: 'b', reason: 'circuit-open: x' },
         ],
-        now,
+        createTelemetry(SERVICES.responder),
       );
     } finally {
-      log.mockRestore();
-      error.mockRestore();
+      for (const s of spies) s.mockRestore();
+      delete process.env.POWERTOOLS_DEV;
+      delete process.env.POWERTOOLS_METRICS_DISABLED;
     }
-    expect(JSON.parse(logs[0] as string)).toEqual({
+
+    // Assess
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const emf = records.find((r) => '_aws' in r);
+    expect(emf).toMatchObject({
       _aws: {
-        Timestamp: now.getTime(),
-        CloudWatchMetrics: [{ Namespace: 'cordon', Dimensions: [[]], Metrics: [{ Name: 'CircuitOpenFindings', Unit: 'Count' }] }],
+        CloudWatchMetrics: [{ Namespace: 'cordon', Dimensions: [['service']], Metrics: [{ Name: 'CircuitOpenFindings', Unit: 'Count' }] }],
       },
+      service: 'cordon-responder',
       CircuitOpenFindings: 2,
     });
-    expect(errors.map((e) => JSON.parse(e) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ alarm: 'circuit-open', accountId: '111111111111', findingIds: ['a', 'b'] }),
+    expect(records.filter((r) => r.alarm === 'circuit-open')).toEqual([
+      expect.objectContaining({ level: 'ERROR', source: 'cordon-responder', accountId: '111111111111', findingIds: ['a', 'b'] }),
     ]);
   });
 });

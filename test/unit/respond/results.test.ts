@@ -122,6 +122,7 @@ describe('result lines of findings cordon does not act on', () => {
         findingArn: 'arn:aws:guardduty:us-east-1:111122223333:detector/d1/finding/f-nobook',
         region: 'us-east-1',
         partition: 'aws',
+        findingUpdatedAt: '2026-11-24T10:00:00.000Z',
         workflow: undefined,
         note: 'cordon skipped this finding: no runbook for Recon:EC2/Portscan.',
         fields: { cordon_result: 'skipped', cordon_decision: 'skip' },

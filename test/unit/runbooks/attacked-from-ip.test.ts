@@ -83,7 +83,7 @@ describe('what the circuit breaker counts (hasDisruptiveStep)', () => {
     expect(hasDisruptiveStep(actor)).toBe(true);
   });
 
-  it('marks evidence, tags, protection, address blocks, artefact sharing, an object deny and archiving as not disruptive, and every other action as disruptive', () => {
+  it('marks evidence, tags, protection, address blocks, domain blocks, artefact sharing, an object deny and archiving as not disruptive, and every other action as disruptive', () => {
     // Assess: none of these stops or cuts off a running workload (a malicious object or artefact is no workload).
     const calm = [...ACTIONS.values()].filter((a) => !a.disruptive).map((a) => a.name).sort();
     expect(calm).toEqual([
@@ -96,6 +96,7 @@ describe('what the circuit breaker counts (hasDisruptiveStep)', () => {
       'eks.tag-cluster',
       'guardduty.archive',
       'lambda.tag',
+      'network.block-domain',
       'network.block-ip',
       'rds.snapshot',
       's3.deny-object-read',
