@@ -51,8 +51,10 @@ const CIRCUIT_PK = 'circuit';
 const CIRCUIT_TTL_SECONDS = 8 * 24 * 3600;
 /** Sort key of the ledger's version item: after every ISO time, so a window's query returns it with the entries. */
 const CIRCUIT_VERSION_SK = '~version';
-/** DynamoDB's TransactWriteItems limit: the version item and up to this many less one entries a transaction. */
+/** DynamoDB's TransactWriteItems limit: the version item and up to this many less one items of verdicts a transaction. */
 const MAX_TRANSACT_ITEMS = 100;
+/** Verdicts in one ledger item (each about 250 bytes: well below DynamoDB's 400 KB an item). */
+const MAX_ENTRIES_PER_VERDICTS_ITEM = 500;
 
 /**
  * The audit trail in a DynamoDB table with string keys `pk` (`finding#<id>`)
@@ -60,9 +62,10 @@ const MAX_TRANSACT_ITEMS = 100;
  * `record` (JSON), and again under its resource (`pk =
  * resource#<account>#<region>#<action>#<resource>`) so that release can see
  * which other findings rely on the same change. The circuit breaker's ledger is in the same table under
- * `pk = circuit`, `sk = <time>#<kind>#<account>#<finding>#<resource>`, with a
+ * `pk = circuit`: a decision's verdicts together (`sk = <time>#verdicts#<version>#<n>`,
+ * `records`: JSON entries; or one entry, `sk = <time>#<kind>#<account>#<finding>#<resource>`, `record`), with a
  * TTL (`expiresAt`, epoch seconds), and its version (`sk = ~version`, moved on
- * by every conditional write of verdicts). Leases are items `pk = lease#<key>`,
+ * by every conditional write of verdicts, which is one small transaction). Leases are items `pk = lease#<key>`,
  * `sk = lease`, taken with a conditional PutItem (absent, or expired) and given
  * back with a conditional DeleteItem (still ours); the TTL removes those a dead
  * holder left. The table is created by the responder stack.
@@ -115,31 +118,43 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
   }
 
   public async recordCircuitIf(entries: readonly CircuitEntry[], version: number): Promise<boolean> {
-    const items = circuitItems(entries);
-    // One transaction per chunk, each moving the version on by one: a writer in between fails the next chunk, and the
-    // decision is made again over a ledger that counts the chunks already written.
-    for (let i = 0, v = version; i === 0 || i < items.length; i += MAX_TRANSACT_ITEMS - 1, v += 1) {
-      const chunk = items.slice(i, i + MAX_TRANSACT_ITEMS - 1);
-      const versionUpdate: TransactWriteItem = {
-        Update: {
+    // One small transaction whatever the batch: the version moved on by one, and the verdicts in a few items (a
+    // decision's entries share their time). A writer in between fails it, and the decision is made again.
+    const unique = [...new Map(entries.map((e) => [circuitKey(e), e])).values()];
+    const puts: TransactWriteItem[] = [];
+    for (let i = 0; i < unique.length; i += MAX_ENTRIES_PER_VERDICTS_ITEM) {
+      const chunk = unique.slice(i, i + MAX_ENTRIES_PER_VERDICTS_ITEM);
+      const first = chunk.reduce((min, e) => (e.at < min ? e.at : min), chunk[0]?.at ?? '');
+      const last = chunk.reduce((max, e) => (e.at > max ? e.at : max), first);
+      puts.push({
+        Put: {
           TableName: this.tableName,
-          Key: { pk: { S: CIRCUIT_PK }, sk: { S: CIRCUIT_VERSION_SK } },
-          UpdateExpression: 'SET #version = :next',
-          ConditionExpression: v === 0 ? 'attribute_not_exists(#version) OR #version = :v' : '#version = :v',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':v': { N: String(v) }, ':next': { N: String(v + 1) } },
+          Item: {
+            pk: { S: CIRCUIT_PK },
+            sk: { S: `${first}#verdicts#${version + 1}#${puts.length}` },
+            expiresAt: { N: String(Math.floor(Date.parse(last) / 1000) + CIRCUIT_TTL_SECONDS) },
+            records: { S: JSON.stringify(chunk) },
+          },
         },
-      };
-      try {
-        await this.client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [versionUpdate, ...chunk.map((Item): TransactWriteItem => ({ Put: { TableName: this.tableName, Item } }))],
-          }),
-        );
-      } catch (err) {
-        if (!versionMoved(err)) throw err;
-        return false;
-      }
+      });
+    }
+    if (puts.length > MAX_TRANSACT_ITEMS - 1)
+      throw new Error(`${unique.length} circuit verdicts do not fit one DynamoDB transaction of ${this.tableName}`);
+    const versionUpdate: TransactWriteItem = {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: { S: CIRCUIT_PK }, sk: { S: CIRCUIT_VERSION_SK } },
+        UpdateExpression: 'SET #version = :next',
+        ConditionExpression: version === 0 ? 'attribute_not_exists(#version) OR #version = :v' : '#version = :v',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':v': { N: String(version) }, ':next': { N: String(version + 1) } },
+      },
+    };
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: [versionUpdate, ...puts] }));
+    } catch (err) {
+      if (!versionMoved(err)) throw err;
+      return false;
     }
     return true;
   }
@@ -159,6 +174,7 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (item.record?.S) entries.push(JSON.parse(item.record.S) as CircuitEntry);
+        else if (item.records?.S) entries.push(...(JSON.parse(item.records.S) as CircuitEntry[]));
         else if (item.sk?.S === CIRCUIT_VERSION_SK) version = Number(item.version?.N ?? '0');
       }
     }
@@ -267,9 +283,14 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
   }
 }
 
+/** A ledger entry's key: its time, kind, account, finding and resource. */
+function circuitKey(e: CircuitEntry): string {
+  return `${e.at}#${e.kind}#${e.accountId}#${e.findingId}#${e.resource}`;
+}
+
 /** The ledger items of `entries`, each key once (a finding delivered twice in one batch). */
 function circuitItems(entries: readonly CircuitEntry[]): Array<Record<string, AttributeValue>> {
-  const unique = new Map(entries.map((e) => [`${e.at}#${e.kind}#${e.accountId}#${e.findingId}#${e.resource}`, e]));
+  const unique = new Map(entries.map((e) => [circuitKey(e), e]));
   return [...unique].map(([sk, e]) => ({
     pk: { S: CIRCUIT_PK },
     sk: { S: sk },

@@ -143,8 +143,9 @@ async function admit(ready: readonly Ready[], deps: ResponderDeps, ledger: Circu
       if (verdict && !verdict.admitted) held.set(x.resolved, heldExecution(verdict.reason));
     });
   } catch (err) {
-    // Without its ledger the breaker cannot count: hold every automatic containment rather than act blind.
-    const why = `circuit-open: the circuit breaker's ledger could not be read (${describeError(err)}); not acting automatically`;
+    // Without its ledger (read, or its verdicts recorded: a timeout, contention past its budget) the breaker cannot count:
+    // hold every automatic containment rather than act blind.
+    const why = `circuit-open: the circuit breaker could not read its ledger or record its verdicts (${describeError(err)}); not acting automatically`;
     for (const x of automatic) held.set(x.resolved, heldExecution(why));
   }
   return held;

@@ -73,10 +73,21 @@ export function windowStart(now: Date, limits: CircuitLimits): Date {
 /** Key of the lease that makes admissions one at a time across invocations. */
 export const CIRCUIT_LEASE_KEY = 'circuit-breaker';
 
-/** How many times a versioned ledger's write may find another writer first before the breaker gives up (and holds). */
-const MAX_CIRCUIT_WRITE_ATTEMPTS = 10;
-/** Longest pause before reading a versioned ledger again after losing a write to another writer (jittered). */
-const CIRCUIT_RETRY_MAX_MS = 200;
+/**
+ * How a breaker on a versioned ledger retries after losing its write to
+ * other writers. Every lost write means another writer's verdicts landed, so
+ * contention converges; the pauses grow exponentially with full jitter (so
+ * writers that collided do not collide again in step) up to `maxDelayMs`, and
+ * the breaker gives up (and holds) only once `budgetMs` has passed.
+ */
+export interface CircuitContention {
+  readonly budgetMs: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Defaults: well within a Lambda's timeout, many writers' turns at DynamoDB's latency. */
+export const DEFAULT_CIRCUIT_CONTENTION: CircuitContention = { budgetMs: 60_000, baseDelayMs: 25, maxDelayMs: 2_000 };
 
 /** A versioned ledger read started ahead of the decision (while the findings are screened). */
 export interface CircuitRead {
@@ -85,8 +96,8 @@ export interface CircuitRead {
 
 /** The circuit breaker lost its write to other writers too many times in a row. */
 export class CircuitContendedError extends CordonError {
-  public constructor(attempts: number) {
-    super(`the circuit breaker's ledger was written by other invocations ${attempts} times in a row while deciding`);
+  public constructor(attempts: number, ms: number) {
+    super(`the circuit breaker's ledger was written by other invocations ${attempts} times in a row while deciding (${ms} ms)`);
     this.name = 'CircuitContendedError';
   }
 }
@@ -109,6 +120,7 @@ export class CircuitBreaker {
     private readonly ledger: CircuitLedger & LeaseStore,
     public readonly limits: CircuitLimits,
     private readonly leaseOptions: Omit<LeaseOptions, 'store'> = {},
+    private readonly contention: CircuitContention = DEFAULT_CIRCUIT_CONTENTION,
   ) {}
 
   /**
@@ -154,16 +166,19 @@ export class CircuitBreaker {
     early: CircuitRead,
   ): Promise<Allocation['verdicts']> {
     const since = windowStart(now, this.limits).toISOString();
+    const started = Date.now();
     let snapshot = early.snapshot ?? ledger.readCircuit(since);
-    for (let attempt = 1; attempt <= MAX_CIRCUIT_WRITE_ATTEMPTS; attempt += 1) {
+    for (let attempt = 1; ; attempt += 1) {
       const { entries, version } = await snapshot;
       const allocation = allocate(entries, candidates, this.limits, now);
       if (dryRun || allocation.entries.length === 0 || (await ledger.recordCircuitIf(allocation.entries, version)))
         return allocation.verdicts;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * CIRCUIT_RETRY_MAX_MS));
+      const elapsed = Date.now() - started;
+      if (elapsed >= this.contention.budgetMs) throw new CircuitContendedError(attempt, elapsed);
+      const ceiling = Math.min(this.contention.maxDelayMs, this.contention.baseDelayMs * 2 ** Math.min(attempt, 16));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
       snapshot = ledger.readCircuit(since);
     }
-    throw new CircuitContendedError(MAX_CIRCUIT_WRITE_ATTEMPTS);
   }
 }
 

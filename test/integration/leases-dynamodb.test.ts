@@ -162,4 +162,38 @@ describe('DynamoDB leases and circuit admissions', () => {
     const later = await new CircuitBreaker(new DynamoDbAuditStore(newClient(), ledgerTable), limits).admit(candidates(10), now, false);
     expect(later.filter((v) => v.admitted)).toEqual([]);
   });
+  it('admits every candidate when many breakers race one ledger far below its caps (the burst: environments × batches of 100)', async () => {
+    // Prepare: 12 Lambda environments (more than a breaker once retried), each with a batch of 100 instances (two
+    // transactions of verdicts each)
+    const ledgerTable = 'cordon-circuit-race';
+    await createAuditTable(local, ledgerTable);
+    const limits = { perAccount: 1_000_000, perOrganization: 1_000_000, windowMinutes: 60 };
+    const environments = 12;
+    const batch = (env: number): CircuitCandidate[] =>
+      Array.from({ length: 100 }, (_, i) => ({
+        accountId: `1111222233${String(env).padStart(2, '0')}`,
+        region: 'us-east-1',
+        findingId: `f-${env}-${i}`,
+        resource: `i-${env}-${i}`,
+      }));
+    const now = new Date();
+
+    // Act: each breaker reads the ledger early (as while screening), then all decide at once
+    const breakers = Array.from(
+      { length: environments },
+      () => new CircuitBreaker(new DynamoDbAuditStore(newClient(), ledgerTable), limits),
+    );
+    const reads = breakers.map((b) => b.read(now));
+    const verdicts = await Promise.all(breakers.map((b, env) => b.admit(batch(env), now, false, undefined, reads[env])));
+
+    // Assess: nobody held, and the ledger counts every resource once
+    expect(verdicts.flat().filter((v) => !v.admitted)).toEqual([]);
+    const entries = await new DynamoDbAuditStore(newClient(), ledgerTable).circuitEntries(new Date(now.getTime() - 60_000).toISOString());
+    expect(entries.filter((e) => e.kind === 'containment')).toHaveLength(environments * 100);
+    expect(new Set(entries.map((e) => e.resource)).size).toBe(environments * 100);
+    // …in one item of verdicts per decision (one small transaction each), beside the version moved on by each
+    const items = (await newClient().send(new ScanCommand({ TableName: ledgerTable }))).Items ?? [];
+    expect(items.filter((i) => i.sk?.S?.includes('#verdicts#'))).toHaveLength(environments);
+    expect(items.find((i) => i.sk?.S === '~version')?.version).toEqual({ N: String(environments) });
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { allocate, CircuitBreaker, circuitStatus, type CircuitCandidate } from '../../../src/respond/circuit';
+import { allocate, CircuitBreaker, CircuitContendedError, circuitStatus, type CircuitCandidate } from '../../../src/respond/circuit';
 import type { CircuitEntry, CircuitLedger, CircuitSnapshot, LeaseStore, VersionedCircuitLedger } from '../../../src/audit/store';
 import { emitCircuitOpen } from '../../../src/handlers/responder';
 import { createTelemetry, SERVICES } from '../../../src/handlers/telemetry';
@@ -146,7 +146,12 @@ class VersionedLedger implements CircuitLedger, LeaseStore, VersionedCircuitLedg
   public entries: CircuitEntry[] = [];
   public version = 0;
   public reads = 0;
-  public constructor(private interlope?: readonly CircuitEntry[]) {}
+  public writes = 0;
+  /** `rivals`: writes another invocation lands just before each of this breaker's next writes (each of another resource). */
+  public constructor(
+    private interlope?: readonly CircuitEntry[],
+    private rivals = 0,
+  ) {}
 
   public async readCircuit(since: string): Promise<CircuitSnapshot> {
     this.reads += 1;
@@ -160,6 +165,12 @@ class VersionedLedger implements CircuitLedger, LeaseStore, VersionedCircuitLedg
   }
 
   public async recordCircuitIf(entries: readonly CircuitEntry[], version: number): Promise<boolean> {
+    this.writes += 1;
+    if (this.rivals > 0) {
+      this.rivals -= 1;
+      this.entries.push(contained('222222222222', `i-rival-${this.rivals}`, '2026-11-24T11:59:30Z'));
+      this.version += 1;
+    }
     if (version !== this.version) return false;
     this.entries.push(...entries);
     this.version += 1;
@@ -222,5 +233,43 @@ describe('circuit breaker: admission on a versioned ledger', () => {
     expect(ledger.reads).toBe(1);
     expect(verdicts.map((v) => v.admitted)).toEqual([true, false]);
     expect(ledger.version).toBe(1);
+  });
+
+  it('keeps deciding again while other invocations win the ledger (more times than writers in a burst), then admits', async () => {
+    // Prepare: 25 other invocations write just before each of this breaker's writes; caps far away
+    const ledger = new VersionedLedger(undefined, 25);
+    const breaker = new CircuitBreaker(
+      ledger,
+      { ...limits, perAccount: 1000, perOrganization: 1000 },
+      {},
+      {
+        budgetMs: 10_000,
+        baseDelayMs: 1,
+        maxDelayMs: 2,
+      },
+    );
+
+    // Act
+    const verdicts = await breaker.admit([candidate('111111111111', 'i-1')], now, false);
+
+    // Assess: the 26th write lands; every rival's and this breaker's containment is in the ledger once
+    expect(verdicts).toEqual([{ admitted: true }]);
+    expect(ledger.writes).toBe(26);
+    expect(ledger.entries.filter((e) => e.resource === 'i-1')).toHaveLength(1);
+    expect(ledger.entries).toHaveLength(26);
+  });
+
+  it('gives up once its contention budget has passed (the responder then holds rather than act blind)', async () => {
+    // Prepare: other invocations win every write
+    const ledger = new VersionedLedger(undefined, Number.MAX_SAFE_INTEGER);
+    const breaker = new CircuitBreaker(ledger, limits, {}, { budgetMs: 50, baseDelayMs: 5, maxDelayMs: 10 });
+
+    // Act
+    const outcome = await breaker.admit([candidate('111111111111', 'i-1')], now, false).catch((e: unknown) => e);
+
+    // Assess: the error names the contention; nothing of this breaker's was recorded
+    expect(outcome).toBeInstanceOf(CircuitContendedError);
+    expect((outcome as Error).message).toMatch(/^the circuit breaker's ledger was written by other invocations \d+ times in a row/);
+    expect(ledger.entries.filter((e) => e.resource === 'i-1')).toEqual([]);
   });
 });
