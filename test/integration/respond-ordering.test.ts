@@ -1,7 +1,7 @@
 import { startFaultyEndpoint, type FaultProxy, type ProxyCall, guardDutyEvent, startLocalAws, type LocalAws } from '../../local-aws';
 import { findingFor } from '../../bench/findings';
 import { createAuditTable, responderFactory } from '../../bench/harness';
-import { capturingLogs, outcomeOf, type LoggedResult } from '../../bench/lambda';
+import { capturingLogs, consoleTelemetry, outcomeOf, type LoggedResult } from '../../bench/lambda';
 import { buildBenchWorld, SECURITY_CREDENTIALS, type BenchWorld } from '../../bench/world';
 import { handleBatch } from '../../src/handlers/responder';
 
@@ -56,14 +56,18 @@ describe('respond: what must come before the first interface moves', () => {
     const responder = responderFactory('cordon-ordering', { CORDON_CIRCUIT_ACCOUNT_LIMIT: '5', CORDON_CIRCUIT_ORG_LIMIT: '50' })();
     const first = findingFor('ec2-compromise', { ...site, compromised: site.attacked }, 1);
     local.emulator.publishGuardDutyFinding(first);
-    await capturingLogs(() => handleBatch({ Records: [{ messageId: 'first', body: JSON.stringify(guardDutyEvent(first)) }] }, responder));
+    // The handler's result records are Powertools log lines: bound to the console the test captures.
+    const telemetry = consoleTelemetry();
+    await capturingLogs(() =>
+      handleBatch({ Records: [{ messageId: 'first', body: JSON.stringify(guardDutyEvent(first)) }] }, responder, telemetry),
+    );
     const finding = findingFor('ec2-compromise', site, 0);
     local.emulator.publishGuardDutyFinding(finding);
     proxy.resetCalls();
 
     // Act: the Lambda handler contains it
     const { lines } = await capturingLogs(() =>
-      handleBatch({ Records: [{ messageId: 'ordering', body: JSON.stringify(guardDutyEvent(finding)) }] }, responder),
+      handleBatch({ Records: [{ messageId: 'ordering', body: JSON.stringify(guardDutyEvent(finding)) }] }, responder, telemetry),
     );
     responder.close();
     const calls = proxy.calls();
