@@ -10,7 +10,7 @@ import { describeError } from '../../errors';
 import type { ActionOutcome, ResidualChannel } from '../../outcome';
 import type { UndoReporter } from '../define';
 import { REFUSED, type UndoContext } from '../types';
-import { QUARANTINE_GROUP_NAME, UNTRACK_GROUP_NAME } from './quarantine-groups';
+import { QUARANTINE_GROUP_NAME, QUARANTINE_GROUP_PERMISSIONS, UNTRACK_GROUP_NAME } from './quarantine-groups';
 
 /** What a move records as `prior` (with its owner's fields): the interface and its groups before (empty when unknown). */
 interface InterfacePrior {
@@ -182,6 +182,13 @@ export async function restoreInterfaceGroups(
 }
 
 /** IAM actions {@link restoreInterfaceGroups} calls. */
+/** What moving an interface into them needs, beside making them. */
+export const ISOLATE_INTERFACE_PERMISSIONS = [
+  'ec2:DescribeNetworkInterfaces',
+  ...QUARANTINE_GROUP_PERMISSIONS,
+  'ec2:ModifyNetworkInterfaceAttribute',
+] as const;
+
 export const RESTORE_INTERFACE_PERMISSIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:ModifyNetworkInterfaceAttribute'];
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

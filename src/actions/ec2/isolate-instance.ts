@@ -12,6 +12,7 @@ import {
   onlyIn,
   recordedGroups,
   restoreInterfaceGroups,
+  ISOLATE_INTERFACE_PERMISSIONS,
   RESTORE_INTERFACE_PERMISSIONS,
 } from './interface-isolation';
 
@@ -72,18 +73,7 @@ export const isolateInstance = defineAction({
   disruptive: true,
   runs: 'concurrent',
   permissions: {
-    member: [
-      'ec2:DescribeInstances',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeSecurityGroups',
-      'ec2:CreateSecurityGroup',
-      'ec2:CreateTags',
-      'ec2:AuthorizeSecurityGroupIngress',
-      'ec2:AuthorizeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupIngress',
-      'ec2:ModifyNetworkInterfaceAttribute',
-    ],
+    member: ['ec2:DescribeInstances', ...ISOLATE_INTERFACE_PERMISSIONS],
     home: [],
   },
   prior,

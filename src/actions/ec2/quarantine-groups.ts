@@ -183,3 +183,14 @@ export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string): Promise
   ]);
   return groupId;
 }
+
+/** What making a VPC's quarantine groups needs (one module makes them for instances, tasks and databases). */
+export const QUARANTINE_GROUP_PERMISSIONS = [
+  'ec2:DescribeSecurityGroups',
+  'ec2:CreateSecurityGroup',
+  'ec2:CreateTags',
+  'ec2:AuthorizeSecurityGroupIngress',
+  'ec2:AuthorizeSecurityGroupEgress',
+  'ec2:RevokeSecurityGroupEgress',
+  'ec2:RevokeSecurityGroupIngress',
+] as const;

@@ -10,6 +10,7 @@ import {
   onlyIn,
   recordedGroups,
   restoreInterfaceGroups,
+  ISOLATE_INTERFACE_PERMISSIONS,
   RESTORE_INTERFACE_PERMISSIONS,
 } from '../ec2/interface-isolation';
 import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME } from '../ec2/quarantine-groups';
@@ -69,19 +70,7 @@ export const isolateTask = defineAction({
   target: 'ecs-task',
   disruptive: true,
   permissions: {
-    member: [
-      'ecs:DescribeTasks',
-      'ecs:StopTask',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeSecurityGroups',
-      'ec2:CreateSecurityGroup',
-      'ec2:CreateTags',
-      'ec2:AuthorizeSecurityGroupIngress',
-      'ec2:AuthorizeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupIngress',
-      'ec2:ModifyNetworkInterfaceAttribute',
-    ],
+    member: ['ecs:DescribeTasks', 'ecs:StopTask', ...ISOLATE_INTERFACE_PERMISSIONS],
     home: [],
   },
   prior,

@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeDBClustersCommand, ModifyDBClusterCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { defineAction } from '../define';
-import { ensureIsolationGroups, QUARANTINE_GROUP_NAME } from '../ec2/quarantine-groups';
+import { ensureIsolationGroups, QUARANTINE_GROUP_NAME, QUARANTINE_GROUP_PERMISSIONS } from '../ec2/quarantine-groups';
 import { REFUSED, type ActionContext, type UndoContext } from '../types';
 import { describeDatabase } from './database';
 
@@ -60,15 +60,9 @@ export const isolateDatabase = defineAction({
       'rds:DescribeDBClusters',
       'rds:ModifyDBInstance',
       'rds:ModifyDBCluster',
-      'ec2:DescribeSecurityGroups',
-      'ec2:CreateSecurityGroup',
-      'ec2:CreateTags',
       // The VPC's isolation groups are made by one module for instances, tasks and databases;
       // a database never needs the allow-all group (untrack=false), but the module can authorize it.
-      'ec2:AuthorizeSecurityGroupIngress',
-      'ec2:AuthorizeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupIngress',
+      ...QUARANTINE_GROUP_PERMISSIONS,
     ],
     home: [],
   },
