@@ -36,7 +36,7 @@ const MAX_BUCKET_POLICY_BYTES = 20 * 1024;
 const SCAN_TAG = 'GuardDutyMalwareScanStatus';
 
 /** A key as a policy ARN holds it: `*`, `?` and `$` are IAM's special characters, written `${*}`, `${?}`, `${$}` to mean themselves. */
-function policyKey(key: string): string {
+export function policyKey(key: string): string {
   return key.replace(/[*?$]/g, (c) => `\${${c}}`);
 }
 
