@@ -48,12 +48,15 @@ export interface ActionContext {
   lookup<T>(key: string, read: () => Promise<T>): Promise<T>;
   /**
    * Resolves once the evidence steps (`runs: 'evidence'`, the snapshots)
-   * started with this one have been requested and answered, whether they
-   * succeeded or not; at once when there are none. An action that moves the
-   * resource's network waits for it before its first move, so that evidence
-   * is never taken after isolation began.
+   * started with this one have requested their evidence (each CreateSnapshot
+   * signed and handed to the network: a snapshot's point in time is when EC2
+   * receives the call) or ended, whether they succeeded or not; at once when
+   * there are none. An action that moves the resource's network waits for it
+   * before its first move, so that evidence is never requested after isolation began.
    */
   evidence(): Promise<void>;
+  /** Called by an evidence step once its evidence is requested (see `evidence`); the step's end counts too. */
+  evidenceRequested(): void;
 }
 
 /**

@@ -3,10 +3,13 @@ import {
   BatchWriteItemCommand,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   paginateQuery,
   PutItemCommand,
   type QueryCommandInput,
+  ScanCommand,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
@@ -16,7 +19,10 @@ import type {
   CircuitEntry,
   CircuitSnapshot,
   HistoryQuery,
+  LeaseGiveBack,
   LeaseHolder,
+  LeaseRequest,
+  LeaseTrace,
   ResponderStore,
   VersionedCircuitLedger,
 } from './store';
@@ -41,6 +47,13 @@ const LEASE_SK = 'lease';
 /** DynamoDB's TTL deletes a lease item this long after it expired (TTL deletion is lazy anyway). */
 const LEASE_TTL_GRACE_SECONDS = 3600;
 
+/**
+ * The item saying since when resource lease items trace the audit trail
+ * (`since`, ISO time): written once, by the first responder that uses the table.
+ */
+const TRACE_KEY = { pk: { S: 'meta' }, sk: { S: 'lease-trace' } } as const;
+/** `since` of a table that had no finding record when tracing began: every record is traced. */
+const TRACED_FROM_START = '0000-01-01T00:00:00.000Z';
 /** Partition of the circuit breaker's ledger. */
 const CIRCUIT_PK = 'circuit';
 /**
@@ -68,7 +81,12 @@ const MAX_ENTRIES_PER_VERDICTS_ITEM = 500;
  * by every conditional write of verdicts, which is one small transaction). Leases are items `pk = lease#<key>`,
  * `sk = lease`, taken with a conditional PutItem (absent, or expired) and given
  * back with a conditional DeleteItem (still ours); the TTL removes those a dead
- * holder left. The table is created by the responder stack.
+ * holder left. A finding's resource lease (traced) is one UpdateItem that
+ * returns the item as it was: the item is kept (no TTL) and traces which
+ * findings have records written under it (`findings`, a string set every
+ * give-back adds to, in the same transaction as the records), so a delivery
+ * learns with its lease whether the finding has history to read. The table is
+ * created by the responder stack.
  */
 export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedger {
   public readonly description: string;
@@ -82,24 +100,27 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
   }
 
   public async append(records: readonly AuditRecord[]): Promise<void> {
-    await this.put(
-      records.flatMap((r): Array<Record<string, AttributeValue>> => {
-        const seq = String((this.seq += 1)).padStart(6, '0');
-        const record = { S: JSON.stringify(r) };
-        return [
-          {
-            pk: { S: `finding#${r.findingId}` },
-            sk: { S: `${r.at}#${seq}#${r.action}#${r.resource}` },
-            accountId: { S: r.accountId },
-            region: { S: r.region },
-            [AUDIT_TIME_INDEX.partitionKey]: { S: r.at.slice(0, 10) },
-            record,
-          },
-          // The same record under its resource: release asks which other findings still rely on a change.
-          { pk: { S: resourceKey(r.accountId, r.region, r.action, r.resource) }, sk: { S: `${r.at}#${seq}#${r.findingId}` }, record },
-        ];
-      }),
-    );
+    await this.put(this.recordItems(records));
+  }
+
+  /** Each record as its two items: under its finding, and again under its resource. */
+  private recordItems(records: readonly AuditRecord[]): Array<Record<string, AttributeValue>> {
+    return records.flatMap((r): Array<Record<string, AttributeValue>> => {
+      const seq = String((this.seq += 1)).padStart(6, '0');
+      const record = { S: JSON.stringify(r) };
+      return [
+        {
+          pk: { S: `finding#${r.findingId}` },
+          sk: { S: `${r.at}#${seq}#${r.action}#${r.resource}` },
+          accountId: { S: r.accountId },
+          region: { S: r.region },
+          [AUDIT_TIME_INDEX.partitionKey]: { S: r.at.slice(0, 10) },
+          record,
+        },
+        // The same record under its resource: release asks which other findings still rely on a change.
+        { pk: { S: resourceKey(r.accountId, r.region, r.action, r.resource) }, sk: { S: `${r.at}#${seq}#${r.findingId}` }, record },
+      ];
+    });
   }
 
   public async forResource(accountId: string, region: string, action: string, resource: string): Promise<AuditRecord[]> {
@@ -200,7 +221,9 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     owner: string,
     nowMs: number,
     ttlMs: number,
-  ): Promise<{ taken: true } | { taken: false; holder?: LeaseHolder }> {
+    request: LeaseRequest = {},
+  ): Promise<{ taken: true; trace?: LeaseTrace } | { taken: false; holder?: LeaseHolder }> {
+    if (request.traced) return this.tryTracedLease(key, owner, nowMs, ttlMs);
     const expiresAtMs = nowMs + ttlMs;
     try {
       await this.client.send(
@@ -220,30 +243,150 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
       );
       return { taken: true };
     } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      const item = (err as { Item?: Record<string, AttributeValue> }).Item;
-      const holder =
-        item?.leaseOwner?.S && item.leaseExpiresAtMs?.N
-          ? { owner: item.leaseOwner.S, expiresAtMs: Number(item.leaseExpiresAtMs.N) }
-          : undefined;
-      return holder ? { taken: false, holder } : { taken: false };
+      return notTaken(err);
     }
   }
 
-  public async releaseLease(key: string, owner: string): Promise<void> {
+  /** One UpdateItem: the lease taken (no TTL: the item keeps its trace), and the item as it was. */
+  private async tryTracedLease(
+    key: string,
+    owner: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<{ taken: true; trace?: LeaseTrace } | { taken: false; holder?: LeaseHolder }> {
+    // Known once per store (one read per Lambda environment); without it, the caller reads the trail itself.
+    const since = this.traceSince().catch(() => undefined);
+    let old: Record<string, AttributeValue> | undefined;
     try {
-      await this.client.send(
-        new DeleteItemCommand({
+      const out = await this.client.send(
+        new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeValues: { ':owner': { S: owner } },
+          UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAtMs = :expires REMOVE expiresAt',
+          ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAtMs < :now',
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':expires': { N: String(nowMs + ttlMs) },
+            ':now': { N: String(nowMs) },
+          },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+      );
+      old = out.Attributes;
+    } catch (err) {
+      return notTaken(err);
+    }
+    const tracedSince = await since;
+    if (tracedSince === undefined) return { taken: true };
+    const givenBack = old?.givenBackAtMs?.N;
+    return {
+      taken: true,
+      trace: {
+        findings: new Set(old?.findings?.SS ?? []),
+        givenBackAtMs: givenBack === undefined ? undefined : Number(givenBack),
+        since: tracedSince,
+      },
+    };
+  }
+
+  public async releaseLease(key: string, owner: string, written?: LeaseGiveBack): Promise<void> {
+    try {
+      await this.client.send(
+        written
+          ? new UpdateItemCommand({ TableName: this.tableName, ...this.giveBackUpdate(key, owner, written) })
+          : new DeleteItemCommand({
+              TableName: this.tableName,
+              Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
+              ConditionExpression: 'leaseOwner = :owner',
+              ExpressionAttributeValues: { ':owner': { S: owner } },
+            }),
       );
     } catch (err) {
       // Expired and taken over by another owner (or already gone): not ours to delete.
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
     }
+  }
+
+  /**
+   * The records and the traced lease's give-back in one transaction (the
+   * records, twice each, and the lease item: up to DynamoDB's 100 items);
+   * beyond that, or when the lease is no longer ours, the records alone.
+   */
+  public async appendReleasing(records: readonly AuditRecord[], key: string, owner: string, written: LeaseGiveBack): Promise<void> {
+    const items = this.recordItems(records);
+    if (items.length + 1 > MAX_TRANSACT_ITEMS) {
+      await this.put(items);
+      await this.releaseLease(key, owner, written);
+      return;
+    }
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            ...items.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+            { Update: { TableName: this.tableName, ...this.giveBackUpdate(key, owner, written) } },
+          ],
+        }),
+      );
+    } catch (err) {
+      // The lease expired and another owner took it: the records are written on their own, the lease is theirs.
+      if (!leaseLost(err, items.length)) throw err;
+      await this.put(items);
+    }
+  }
+
+  private giveBackUpdate(key: string, owner: string, written: LeaseGiveBack) {
+    const add = written.findings.length > 0;
+    return {
+      Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
+      UpdateExpression: `SET givenBackAtMs = :at REMOVE leaseOwner, leaseExpiresAtMs${add ? ' ADD findings :findings' : ''}`,
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: {
+        ':owner': { S: owner },
+        ':at': { N: String(written.atMs) },
+        ...(add ? { ':findings': { SS: [...new Set(written.findings)] } } : {}),
+      },
+    };
+  }
+
+  /**
+   * Since when lease items trace the audit trail: read once per store; the
+   * first responder on the table writes it (from the start when the table
+   * holds no finding record yet, else from now: older findings' records are read).
+   */
+  private traceSince(): Promise<string> {
+    this.since ??= this.loadTraceSince().catch((err: unknown) => {
+      this.since = undefined;
+      throw err;
+    });
+    return this.since;
+  }
+
+  private since: Promise<string> | undefined;
+
+  private async loadTraceSince(): Promise<string> {
+    // Both reads at once (one round trip beside the lease's own call): the item, and whether the table has any
+    // finding record yet (for the first responder on it).
+    const [got, any] = await Promise.all([
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: TRACE_KEY, ConsistentRead: true })),
+      this.client.send(new ScanCommand({ TableName: this.tableName, IndexName: AUDIT_TIME_INDEX.name, Limit: 1 })),
+    ]);
+    const known = got.Item?.since?.S;
+    if (known) return known;
+    const since = (any.Count ?? 0) === 0 && !any.LastEvaluatedKey ? TRACED_FROM_START : new Date().toISOString();
+    // Written in the background, and used at once: when another responder wrote it first, theirs is no later
+    // than ours (a table that had records for them has them for us), so trusting ours trusts no more than theirs.
+    this.client
+      .send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...TRACE_KEY, since: { S: since } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      )
+      .catch(() => undefined);
+    return since;
   }
 
   public async forFinding(findingId: string): Promise<AuditRecord[]> {
@@ -281,6 +424,26 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     }
     return records;
   }
+}
+
+/** A lease another owner holds (the condition failed), with its holder when DynamoDB returned it. */
+function notTaken(err: unknown): { taken: false; holder?: LeaseHolder } {
+  if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+  const item = (err as { Item?: Record<string, AttributeValue> }).Item;
+  const holder =
+    item?.leaseOwner?.S && item.leaseExpiresAtMs?.N
+      ? { owner: item.leaseOwner.S, expiresAtMs: Number(item.leaseExpiresAtMs.N) }
+      : undefined;
+  return holder ? { taken: false, holder } : { taken: false };
+}
+
+/** True when a records-and-give-back transaction failed only because the lease item's condition did (the lease is not ours). */
+function leaseLost(err: unknown, leaseIndex: number): boolean {
+  if ((err as Error).name !== 'TransactionCanceledException') return false;
+  const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return (
+    reasons[leaseIndex]?.Code === 'ConditionalCheckFailed' && reasons.every((r, i) => i === leaseIndex || !r.Code || r.Code === 'None')
+  );
 }
 
 /** A ledger entry's key: its time, kind, account, finding and resource. */

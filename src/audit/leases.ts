@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LeaseHolder, LeaseStore } from './store';
+import type { AuditRecord, LeaseHolder, LeaseStore, LeaseTrace } from './store';
 import { CordonError, describeError } from '../errors';
 
 /**
@@ -54,14 +54,27 @@ export interface LeaseOptions {
 /** A lease we hold; give it back with `release` once the change is recorded (never throws). */
 export interface HeldLease {
   readonly key: string;
-  release(): Promise<void>;
+  /** A traced lease's trace, when the store keeps one (else read the audit trail). */
+  readonly trace: LeaseTrace | undefined;
+  /** Gives it back; a traced lease adds the findings whose records were written under it to its trace. */
+  release(written?: readonly string[]): Promise<void>;
+  /**
+   * Writes `records` and gives the lease back (a traced lease: in one write
+   * when the store can, adding `written`). Throws when the records could not be
+   * written; the lease is then still held.
+   */
+  releaseWith(
+    records: readonly AuditRecord[],
+    written: readonly string[],
+    append: (records: readonly AuditRecord[]) => Promise<void>,
+  ): Promise<void>;
 }
 
 /**
  * Takes the lease on `key`, waiting (with growing, jittered pauses) while
  * another owner holds it, up to `waitMs`; then throws LeaseBusyError.
  */
-export async function acquireLease(key: string, options: LeaseOptions): Promise<HeldLease> {
+export async function acquireLease(key: string, options: LeaseOptions, traced = false): Promise<HeldLease> {
   const nowMs = options.nowMs ?? Date.now;
   const waitMs = options.waitMs ?? LEASE_WAIT_MS;
   const ttlMs = options.ttlMs ?? LEASE_TTL_MS;
@@ -70,14 +83,24 @@ export async function acquireLease(key: string, options: LeaseOptions): Promise<
   const started = nowMs();
   let pause = LEASE_FIRST_POLL_MS;
   for (;;) {
-    const attempt = await options.store.tryLease(key, owner, nowMs(), ttlMs);
+    const attempt = await options.store.tryLease(key, owner, nowMs(), ttlMs, { traced });
     if (attempt.taken) {
+      const store = options.store;
+      const giveBack = (written: readonly string[] = []) => (traced ? { findings: written, atMs: nowMs() } : undefined);
       return {
         key,
-        release: () =>
-          options.store.releaseLease(key, owner).catch((err: unknown) => {
+        trace: attempt.trace,
+        release: (written) =>
+          store.releaseLease(key, owner, giveBack(written)).catch((err: unknown) => {
             (options.onReleaseError ?? warnRelease)(key, err);
           }),
+        async releaseWith(records, written, append) {
+          if (traced && store.appendReleasing) return store.appendReleasing(records, key, owner, { findings: written, atMs: nowMs() });
+          await append(records);
+          await store.releaseLease(key, owner, giveBack(written)).catch((err: unknown) => {
+            (options.onReleaseError ?? warnRelease)(key, err);
+          });
+        },
       };
     }
     const waited = nowMs() - started;
@@ -110,17 +133,21 @@ export function iamLeaseKey(accountId: string, principal: string): string {
 }
 
 /** Gives a lease back: in the background when `deferRelease` is set, otherwise now. */
-export async function giveBack(lease: HeldLease, options: Pick<LeaseOptions, 'deferRelease'>): Promise<void> {
-  if (options.deferRelease) options.deferRelease(lease.release());
-  else await lease.release();
+export async function giveBack(lease: HeldLease, options: Pick<LeaseOptions, 'deferRelease'>, written?: readonly string[]): Promise<void> {
+  if (options.deferRelease) options.deferRelease(lease.release(written));
+  else await lease.release(written);
 }
 
-/** Runs `work` holding the lease on `key`, and gives it back whatever happens. */
-export async function withLease<T>(key: string, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
-  const lease = await acquireLease(key, options);
+/**
+ * Runs `work` holding the lease on `key`, and gives it back whatever happens.
+ * `tracing`: the lease is a finding resource's (traced), and these findings'
+ * records are written under it.
+ */
+export async function withLease<T>(key: string, options: LeaseOptions, work: () => Promise<T>, tracing?: readonly string[]): Promise<T> {
+  const lease = await acquireLease(key, options, tracing !== undefined);
   try {
     return await work();
   } finally {
-    await giveBack(lease, options);
+    await giveBack(lease, options, tracing);
   }
 }

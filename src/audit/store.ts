@@ -93,21 +93,61 @@ export interface LeaseHolder {
 }
 
 /**
+ * What a resource's lease item says about the audit trail, read in the same
+ * call that takes the lease: which findings have records written under it
+ * (every holder adds the findings it wrote about when it gives the lease back),
+ * when it was last given back, and since when the table traces this (records
+ * of findings created before it may be missing from `findings`).
+ */
+export interface LeaseTrace {
+  readonly findings: ReadonlySet<string>;
+  /** Epoch milliseconds of the last give-back (the giver's clock), if any. */
+  readonly givenBackAtMs: number | undefined;
+  /** ISO time since which every record written under a lease is traced ('0000…' for a table that began with tracing). */
+  readonly since: string;
+}
+
+/** How a lease is taken: `traced` for a finding's resource (the audit trail is traced on its item). */
+export interface LeaseRequest {
+  readonly traced?: boolean;
+}
+
+/**
  * Short exclusive holds on what cordon changes (a resource, a subnet's network
  * ACL, a VPC's quarantine groups), so that two deliveries of one finding in two
  * Lambda environments, or two findings about one subnet, never change it at the
  * same moment. A lease expires by itself: a holder that dies never blocks for long.
  */
 export interface LeaseStore {
-  /** Takes `key` for `ttlMs` unless another owner holds an unexpired lease on it. */
+  /**
+   * Takes `key` for `ttlMs` unless another owner holds an unexpired lease on
+   * it. A traced lease also returns its trace, when the store keeps one (else
+   * the caller reads the audit trail itself).
+   */
   tryLease(
     key: string,
     owner: string,
     nowMs: number,
     ttlMs: number,
-  ): Promise<{ readonly taken: true } | { readonly taken: false; readonly holder?: LeaseHolder }>;
-  /** Gives the lease back if `owner` still holds it (an expired lease taken over by another owner is left alone). */
-  releaseLease(key: string, owner: string): Promise<void>;
+    request?: LeaseRequest,
+  ): Promise<{ readonly taken: true; readonly trace?: LeaseTrace } | { readonly taken: false; readonly holder?: LeaseHolder }>;
+  /**
+   * Gives the lease back if `owner` still holds it (an expired lease taken
+   * over by another owner is left alone); a traced lease adds `written` (the
+   * findings whose records were written under it) to its trace.
+   */
+  releaseLease(key: string, owner: string, written?: LeaseGiveBack): Promise<void>;
+  /**
+   * Appends `records` and gives the traced lease back in one atomic write
+   * when the store can (else one after the other). @default append, then releaseLease
+   */
+  appendReleasing?(records: readonly AuditRecord[], key: string, owner: string, written: LeaseGiveBack): Promise<void>;
+}
+
+/** What a traced lease's give-back adds to its trace. */
+export interface LeaseGiveBack {
+  readonly findings: readonly string[];
+  readonly atMs: number;
 }
 
 /** Where cordon keeps its audit trail, its circuit ledger and its leases. */

@@ -180,6 +180,8 @@ export interface Finding extends FindingSubject {
   /** A sample GuardDuty made (`CreateSampleFindings`, `service.additionalInfo.sample`): never acted on. */
   readonly sample: boolean;
   readonly updatedAt: string | undefined;
+  /** When GuardDuty created the finding (`createdAt`): its first delivery can be no earlier. */
+  readonly createdAt?: string;
   /** When GuardDuty last saw the activity (`service.eventLastSeen`, else `updatedAt`). */
   readonly lastSeenAt: string | undefined;
   /** `TARGET` when the resource was attacked, `ACTOR` when it attacked. */

@@ -42,6 +42,7 @@ export function normalizeGuardDutyFinding(f: GuardDutyFindingJson, origin: Findi
     archived: f.service?.archived ?? false,
     sample: isSample(f.service?.additionalInfo),
     updatedAt: f.updatedAt,
+    ...(f.createdAt ? { createdAt: f.createdAt } : {}),
     lastSeenAt: f.service?.eventLastSeen ?? f.updatedAt,
     resourceRole: role === 'TARGET' || role === 'ACTOR' ? role : undefined,
     resourceType: f.resource.resourceType,

@@ -140,7 +140,10 @@ export async function releaseFinding(findingId: string, deps: ReleaseDeps, optio
   };
   const leased = (keys: readonly string[]): Promise<ActionOutcome[]> => {
     const [first, ...rest] = keys;
-    return first ? withLease(leaseKey(accountId, region, first), { ...deps.leases, store: deps.audit }, () => leased(rest)) : run();
+    // The resource's lease is traced (as the responder takes it): its item learns that this finding has records.
+    return first
+      ? withLease(leaseKey(accountId, region, first), { ...deps.leases, store: deps.audit }, () => leased(rest), [findingId])
+      : run();
   };
   const outcomes = options.dryRun ? await run() : await leased(subjects);
   const failed = outcomes.filter((o) => o.status === 'failed').length;

@@ -1,11 +1,22 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import { acquireLease, giveBack, leaseKey } from '../audit/leases';
+import { acquireLease, giveBack, leaseKey, type HeldLease } from '../audit/leases';
 import { CordonError, describeError } from '../errors';
 import type { Finding } from '../findings/finding';
-import { recordAudit } from './audit-records';
+import { recordAudit, runbookRecords } from './audit-records';
 import type { CircuitRead } from './circuit';
 import type { ResponderDeps } from './deps';
-import { hasApplicableStep, hasDisruptiveStep, resourceLabel, runSteps, screen, type Execution, type Screened } from './execute';
+import {
+  actionContext,
+  hasApplicableStep,
+  hasDisruptiveStep,
+  releasedSkip,
+  resourceLabel,
+  runSteps,
+  screen,
+  type Execution,
+  type Screened,
+} from './execute';
+import type { ActionContext } from '../actions/types';
 import type { ResolvedFinding } from './resolve';
 import { inProgressUpdate } from './summary';
 import { mergeTargets, targetsOf, uncontainedLines } from './targets';
@@ -35,10 +46,12 @@ interface Run {
 }
 
 /**
- * Acts on the findings a runbook decided to act on: screens each (live
- * exemption tags), groups them by resource, lets the circuit breaker admit
- * the automatic ones, then runs each resource's findings in order under its
- * lease, auditing each before the next. Different resources run in parallel.
+ * Acts on the findings a runbook decided to act on: takes each resource's
+ * lease while the findings are screened (live exemption tags; the call that
+ * takes a lease also says which findings have history to read), lets the
+ * circuit breaker admit the automatic ones, then runs each resource's findings
+ * in order under its lease, auditing each before the next (the last one's
+ * records and the lease's give-back in one write). Different resources run in parallel.
  */
 export async function act(findings: readonly ResolvedFinding[], deps: ResponderDeps): Promise<Acted> {
   const limit = pLimit(deps.concurrency);
@@ -47,6 +60,8 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
   const acting = [...targets.values()].flat();
   // The circuit breaker's ledger is read while the findings are screened (independent calls, one round trip saved).
   const ledger = acting.length > 0 ? deps.circuit.read(deps.now()) : { snapshot: undefined };
+  // Each resource's lease is taken while its findings are screened: nothing changes before both are done.
+  const leases = deps.dryRun ? new Map<string, Promise<HeldLease | Error>>() : takeLeases(acting, deps);
   const screened = await screenAll(acting, deps, limit);
   const decided = new Map<ResolvedFinding, Execution>();
   const ready: Ready[] = [];
@@ -63,8 +78,12 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
       deps,
     ),
   );
+  const groups = byResource(ready);
+  // Resources none of whose findings is ready (all exempt, or their screening failed) give their lease back now.
+  for (const [key, lease] of leases)
+    if (!groups.has(key)) void lease.then((l) => (l instanceof Error ? undefined : giveBack(l, leaseOptions(deps))));
   const settled = await Promise.allSettled(
-    [...byResource(ready)].map(([key, group]) => limit(() => actOnResource(key, group, held, deps))),
+    [...groups].map(([key, group]) => limit(() => actOnResource(group, held, leases.get(key), deps))),
   );
   await inProgress;
   const runs = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
@@ -72,6 +91,24 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
   const audited = new Set(runs.flatMap((run) => (run.audited ? [run.resolved] : [])));
   for (const [r, parts] of targets) if (parts.length !== 1 || parts[0] !== r) await joinTargets(r, parts, executions, audited, deps);
   return { executions, audited };
+}
+
+/** The lease of each resource the findings are about (traced: its item says which findings have history), asked for at once. */
+function takeLeases(acting: readonly ResolvedFinding[], deps: ResponderDeps): Map<string, Promise<HeldLease | Error>> {
+  const leases = new Map<string, Promise<HeldLease | Error>>();
+  for (const { finding } of acting) {
+    const key = leaseKey(finding.accountId, finding.region, resourceLabel(finding));
+    if (!leases.has(key))
+      leases.set(
+        key,
+        acquireLease(key, leaseOptions(deps), true).catch((err: unknown) => asError(err)),
+      );
+  }
+  return leases;
+}
+
+function leaseOptions(deps: ResponderDeps) {
+  return { ...deps.leases, store: deps.audit };
 }
 
 /**
@@ -175,48 +212,98 @@ function byResource(ready: readonly Ready[]): Map<string, Ready[]> {
 }
 
 /**
- * Runs one resource's admitted findings in order under its lease, taken when
- * its turn comes (a lease is held only while its resource is worked on, never
- * while it waits behind others in this batch: a duplicate elsewhere would wait for nothing).
+ * How long before screening began a give-back still makes the screened reads
+ * suspect (they may have been answered before that holder's changes): clocks
+ * of Lambda environments agree far better than this.
+ */
+const GIVE_BACK_MARGIN_MS = 60_000;
+
+/**
+ * Runs one resource's admitted findings in order under its lease. Findings
+ * the breaker held do not run; the lease is given back with the last
+ * finding's records in one write.
  */
 async function actOnResource(
-  key: string,
   group: readonly Ready[],
   held: Promise<ReadonlyMap<ResolvedFinding, Execution>>,
+  leased: Promise<HeldLease | Error> | undefined,
   deps: ResponderDeps,
 ): Promise<Run[]> {
-  const options = { ...deps.leases, store: deps.audit };
-  const lease = deps.dryRun ? undefined : await acquireLease(key, options).catch((err: unknown) => asError(err));
+  const options = leaseOptions(deps);
+  const lease = leased ? await leased : undefined;
   const holds = await held;
   const admitted = group.filter((x) => !holds.has(x.resolved));
-  const giveBackLease = async (): Promise<void> => {
-    if (lease && !(lease instanceof Error)) await giveBack(lease, options);
-  };
-  if (admitted.length === 0) {
-    await giveBackLease();
-    return [];
-  }
   if (lease instanceof Error)
     return admitted.map((x) => ({ resolved: x.resolved, execution: failedExecution(x.resolved.finding, lease), audited: false }));
+  let givenBack = false;
+  const written: string[] = [];
   try {
     const runs: Run[] = [];
-    for (const x of admitted) runs.push(await runAndRecord(x, deps));
+    for (const [i, x] of admitted.entries()) {
+      const ctx = contextUnderLease(x, i, admitted, lease, deps);
+      const last = i === admitted.length - 1;
+      const run = await runAndRecord(x, ctx, deps, (records) => {
+        written.push(x.resolved.finding.id);
+        if (!last || !lease) return deps.audit.append(records);
+        givenBack = true;
+        return lease
+          .releaseWith(records, written, (r) => deps.audit.append(r))
+          .catch((err: unknown) => {
+            givenBack = false;
+            throw err;
+          });
+      });
+      runs.push(run);
+    }
     return runs;
   } finally {
-    await giveBackLease();
+    if (lease && !givenBack) await giveBack(lease, options, written);
   }
 }
 
 /**
- * Runs a finding's steps and records them before the next finding about this
- * resource runs (a duplicate in the same batch reads what this one did: its
- * snapshots, which DescribeSnapshots may not list yet), before the lease is
- * given back, and before the next resource: a crash later in the batch loses nothing of it.
+ * The context a finding runs with under its resource's lease. Its history:
+ * none when the lease's trace says no record of it was ever written under the
+ * lease (and the trace covers the finding's lifetime), else read. The reads of
+ * screening stand unless another delivery may have changed the resource since
+ * (a give-back after screening began, or an earlier finding of this batch):
+ * then everything is read again.
  */
-async function runAndRecord({ resolved, screened }: Ready, deps: ResponderDeps): Promise<Run> {
-  const execution = await runSteps(screened).catch((err: unknown) => failedExecution(resolved.finding, err));
+function contextUnderLease(
+  x: Ready,
+  index: number,
+  admitted: readonly Ready[],
+  lease: HeldLease | undefined,
+  deps: ResponderDeps,
+): ActionContext {
+  const { finding } = x.resolved;
+  const trace = lease?.trace;
+  const earlier = admitted.slice(0, index).some((e) => e.resolved.finding.id === finding.id);
+  const traced = trace !== undefined && !trace.findings.has(finding.id) && (finding.createdAt ?? '') >= trace.since && !earlier;
+  const history = traced ? Promise.resolve([]) : undefined;
+  const recent = trace?.givenBackAtMs !== undefined && trace.givenBackAtMs >= x.screened.startedAtMs - GIVE_BACK_MARGIN_MS;
+  if (index === 0 && !recent) return history ? { ...x.screened.ctx, history: () => history } : x.screened.ctx;
+  return actionContext(finding, deps, history);
+}
+
+/**
+ * Runs a finding's steps and records them (with `write`) before the next
+ * finding about this resource runs (a duplicate in the same batch reads what
+ * this one did: its snapshots, which DescribeSnapshots may not list yet),
+ * before the lease is given back, and before the next resource: a crash later
+ * in the batch loses nothing of it. A release recorded since screening stands.
+ */
+async function runAndRecord(
+  { resolved, screened }: Ready,
+  ctx: ActionContext,
+  deps: ResponderDeps,
+  write: (records: ReturnType<typeof runbookRecords>) => Promise<void>,
+): Promise<Run> {
+  const execution = await (async () => (await releasedSkip(resolved.finding, ctx)) ?? runSteps(screened, ctx))().catch((err: unknown) =>
+    failedExecution(resolved.finding, err),
+  );
   try {
-    await recordAudit([{ resolved, execution }], deps);
+    if (!deps.dryRun) await write(runbookRecords(resolved, execution, { at: deps.now().toISOString(), by: deps.actor }, deps.dryRun));
     return { resolved, execution, audited: true };
   } catch (err) {
     // The changes are made but their record is not: say so on the outcome, loudly.

@@ -45,11 +45,15 @@ export interface ExecuteDeps {
   readonly responderRoleName: string;
 }
 
-/** Builds the context actions of one finding share (one DescribeInstances for all of them). */
-export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContext {
+/**
+ * Builds the context actions of one finding share (one DescribeInstances for
+ * all of them). `known`: the finding's audit records when already known
+ * (from its resource lease's trace). @default read once, when first asked
+ */
+export function actionContext(finding: Finding, deps: ExecuteDeps, known?: Promise<readonly AuditRecord[]>): ActionContext {
   let instance: Promise<Instance> | undefined;
   let buckets: Promise<ReadonlySet<string>> | undefined;
-  let history: Promise<readonly AuditRecord[]> | undefined;
+  let history: Promise<readonly AuditRecord[]> | undefined = known;
   const lookups = new Map<string, Promise<unknown>>();
   return {
     finding,
@@ -73,6 +77,7 @@ export function actionContext(finding: Finding, deps: ExecuteDeps): ActionContex
     },
     // No evidence step runs beside an action run alone (runSteps hands concurrent steps their own).
     evidence: async () => undefined,
+    evidenceRequested: () => undefined,
     lookup<T>(key: string, read: () => Promise<T>): Promise<T> {
       let found = lookups.get(key) as Promise<T> | undefined;
       if (!found) {
@@ -157,11 +162,8 @@ export interface Screened {
   readonly steps: ReadonlyArray<{ action: ActionDefinition<unknown>; params: unknown; when: Runbook['actions'][number]['when'] }>;
   /** Set when nothing should run: the resource is exempt, or the check itself failed. */
   readonly verdict: Execution | undefined;
-  /**
-   * The context to act with once the resource's lease is held (see
-   * `contextUnderLease`). @default `ctx` as screened
-   */
-  readonly underLease?: () => Promise<ActionContext>;
+  /** When screening began (real time): a lease given back after it means another delivery acted since these reads. */
+  readonly startedAtMs: number;
 }
 
 /**
@@ -170,38 +172,36 @@ export interface Screened {
  * builds is reused by `runSteps`, so the instance is described once.
  */
 export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDeps): Promise<Screened> {
+  const startedAtMs = Date.now();
   const ctx = actionContext(finding, deps);
   const steps = runbook.actions.map((step) => {
     const action = ACTIONS.get(step.action);
     if (!action) throw new CordonError(`runbook ${runbook.name} names unknown action ${step.action}`);
     return { action, params: action.params.parse(step.with), when: step.when };
   });
-  const targets = new Set(steps.filter((s) => !skipReason(s, finding)).map((s) => s.action.target));
+  const applicable = steps.filter((s) => !skipReason(s, finding));
+  const targets = new Set(applicable.map((s) => s.action.target));
   // Exemptions the configuration holds first (no AWS call), then the account's OU, then the live tags.
   const configured = resourceExemption(finding, resourceKinds(targets), deps.exemptResourceArns);
-  if (configured) return { finding, ctx, steps, verdict: { exemptReason: configured, outcomes: [] } };
+  if (configured) return { finding, ctx, steps, startedAtMs, verdict: { exemptReason: configured, outcomes: [] } };
+  // The steps' read-only lookups start with the exemption check (they change nothing), off the path to the first change.
+  for (const step of applicable) step.action.prefetch?.(ctx, step.params);
   try {
-    // An analyst's release stands: GuardDuty re-publishing the finding must not contain it again automatically.
     const paths = deps.organizationPaths ?? organizationPaths(deps.clients);
-    const [ouReason, tagReason, released, history] = await Promise.all([
+    const [ouReason, tagReason] = await Promise.all([
       accountOuExemption(finding.accountId, finding.region, deps.exemptOus, paths),
       exemption(ctx, targets, deps.exemptTag),
-      finding.origin.kind === 'custom-action' ? undefined : releasedAt(ctx),
-      ctx.history(),
     ]);
     const exemptReason = ouReason ?? tagReason;
-    if (exemptReason) return { finding, ctx, steps, verdict: { exemptReason, outcomes: [] } };
-    if (released)
-      return { finding, ctx, steps, verdict: { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } };
-    // The steps' read-only lookups run while the lease is taken and the circuit breaker decides (one round trip saved).
-    for (const step of steps) if (!skipReason(step, finding)) step.action.prefetch?.(ctx, step.params);
-    return { finding, ctx, steps, verdict: undefined, underLease: () => contextUnderLease(finding, deps, ctx, history.length) };
+    if (exemptReason) return { finding, ctx, steps, startedAtMs, verdict: { exemptReason, outcomes: [] } };
+    return { finding, ctx, steps, startedAtMs, verdict: undefined };
   } catch (err) {
     const why = `cannot check exemptions: ${describeError(err)}`;
     return {
       finding,
       ctx,
       steps,
+      startedAtMs,
       verdict: {
         exemptReason: undefined,
         outcomes: steps.map((s) => ({ action: s.action.name, resource: resourceLabel(finding), status: 'failed' as const, detail: why })),
@@ -211,18 +211,15 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
 }
 
 /**
- * The context to act with once the finding's resource lease is held: the
- * screened one, unless another delivery recorded work on this finding since it
- * was screened (it held the lease meanwhile, in another process or Lambda
- * environment). Then a fresh one, so that the actions see the instance and
- * the audit trail as that delivery left them (its snapshots, which
- * DescribeSnapshots may not list yet; its tags; the role it revoked), not as
- * they were before it.
+ * Why a finding is not run after all, read with its history under the lease:
+ * an analyst's release stands (GuardDuty re-publishing the finding must not
+ * contain it again automatically), including one that landed while this
+ * delivery was screened. Undefined: run it.
  */
-async function contextUnderLease(finding: Finding, deps: ExecuteDeps, screened: ActionContext, seen: number): Promise<ActionContext> {
-  const history = await deps.audit.forFinding(finding.id);
-  if (history.length === seen) return screened;
-  return { ...actionContext(finding, deps), history: async () => history };
+export async function releasedSkip(finding: Finding, ctx: ActionContext): Promise<Execution | undefined> {
+  if (finding.origin.kind === 'custom-action') return undefined;
+  const released = await releasedAt(ctx);
+  return released ? { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] } : undefined;
 }
 
 /**
@@ -230,18 +227,14 @@ async function contextUnderLease(finding: Finding, deps: ExecuteDeps, screened: 
  * not a dry run). One failed action does not stop the next: its outcome is
  * `failed` with the reason, and containment goes on.
  */
-export async function runSteps(screened: Screened): Promise<Execution> {
+export async function runSteps(screened: Screened, ctx: ActionContext = screened.ctx): Promise<Execution> {
   if (screened.verdict) return screened.verdict;
   const { finding } = screened;
-  const ctx = screened.underLease ? await screened.underLease() : screened.ctx;
-  // A release that landed while this delivery waited for the lease stands too.
-  const released = ctx !== screened.ctx && finding.origin.kind !== 'custom-action' ? await releasedAt(ctx) : undefined;
-  if (released) return { exemptReason: undefined, skippedReason: releasedReason(released), outcomes: [] };
   // Each step's outcomes in the runbook's order, whenever they come in.
   const slots: Array<Promise<ActionOutcome[]>> = [];
   // Steps under way beside each other, and the evidence steps among them.
   let running: Array<Promise<ActionOutcome[]>> = [];
-  let evidence: Array<Promise<ActionOutcome[]>> = [];
+  let evidence: Array<Promise<unknown>> = [];
   for (const step of screened.steps) {
     const why = skipReason(step, finding);
     // A resource of an attack sequence runs its own type's steps: the others are not about it.
@@ -273,15 +266,20 @@ export async function runSteps(screened: Screened): Promise<Execution> {
       slots.push(Promise.resolve(outcomes));
       continue;
     }
-    // Data dependencies alone order concurrent steps: a network move waits for the evidence steps started before it.
+    // Data dependencies alone order concurrent steps: a network move waits for the evidence steps started before it
+    // to have requested their evidence (or ended).
     const before = evidence;
     const gate = async (): Promise<void> => {
       // eslint-disable-next-line cordon/no-unbounded-fan-out -- waits for the steps already under way; starts none
       await Promise.all(before);
     };
-    const started = runAction(step.action, step.params, { ...ctx, evidence: gate }, resourceLabel(finding));
+    let requested: () => void = () => undefined;
+    const signalled = new Promise<void>((resolve) => {
+      requested = resolve;
+    });
+    const started = runAction(step.action, step.params, { ...ctx, evidence: gate, evidenceRequested: requested }, resourceLabel(finding));
     running.push(started);
-    if (mode === 'evidence') evidence = [...evidence, started];
+    if (mode === 'evidence') evidence = [...evidence, Promise.race([signalled, started.then(() => undefined)])];
     slots.push(started);
   }
   // runAction never rejects: every slot settles with outcomes.

@@ -80,6 +80,66 @@ except ImportError:
 # isolated from every other read and write (DynamoDB Developer Guide,
 # "Isolation levels for DynamoDB transactions": serializable). One lock around
 # the backend's item reads and writes gives moto that isolation.
+# moto 5.2: TransactWriteItems deep-copies every table it names before
+# applying (to put it back if a condition fails): on a table of thousands of
+# audit records each transaction costs seconds, and the responder gives a
+# lease back in the same transaction as its records. Only the items a
+# transaction names can change, so only they are kept and put back; what the
+# transaction does and answers is moto's own (installed before the lock below,
+# which then wraps it).
+if DynamoDBBackend is not None and not getattr(DynamoDBBackend, "_cordon_item_rollback", False):
+    import copy as _copy
+    import types as _types
+
+    import moto.dynamodb.models as _dynamodb_models
+    from moto.dynamodb.models.table import Table as _Table
+
+    _transact_write_items = DynamoDBBackend.transact_write_items
+
+    def _deepcopy_but_tables(value, memo=None):
+        return value if isinstance(value, _Table) else _copy.deepcopy(value, memo)
+
+    _no_table_copy = _types.SimpleNamespace(deepcopy=_deepcopy_but_tables, copy=_copy.copy)
+
+    def _item_rollback_transact_write_items(self, transact_items):
+        saved = []
+        for entry in transact_items:
+            try:
+                op_type, op = next(iter(entry.items()))
+                table = self.tables.get(op.get("TableName"))
+                if table is None:
+                    continue
+                if op_type == "Put":
+                    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+                else:
+                    key = op["Key"]
+                hash_key, range_key = self.get_keys_value(table, key)
+                saved.append((table, hash_key, range_key, _copy.deepcopy(table.get_item(hash_key, range_key))))
+            except Exception:  # a malformed item: moto's own code answers it
+                continue
+        _dynamodb_models.copy = _no_table_copy
+        try:
+            return _transact_write_items(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, old in reversed(saved):
+                if range_key is not None:
+                    if old is None:
+                        table.items[hash_key].pop(range_key, None)
+                    else:
+                        table.items[hash_key][range_key] = old
+                elif old is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = old
+            raise
+        finally:
+            _dynamodb_models.copy = _copy
+
+    DynamoDBBackend.transact_write_items = _item_rollback_transact_write_items
+    DynamoDBBackend._cordon_item_rollback = True
+
 if DynamoDBBackend is not None and not getattr(DynamoDBBackend, "_cordon_serialized", False):
     _dynamodb_lock = threading.RLock()
 

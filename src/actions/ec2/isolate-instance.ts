@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineAction } from '../define';
 import type { ActionOutcome } from '../../outcome';
 import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME } from './quarantine-groups';
-import { instanceInterfaces, TRUNK_ENI_TAG, vpcOf } from './interfaces';
+import { interfacesOf, TRUNK_ENI_TAG, vpcOf } from './interfaces';
 import {
   cordonGroupName,
   isolationLeavesOpen,
@@ -41,14 +41,18 @@ const prior = z.object({ instanceId: z.string(), networkInterfaceId: z.string(),
 const changed = z.object({ groupIds: z.array(z.string()) });
 
 /**
- * cordon's groups in the VPCs the instance's description names (a pod's
- * branch interface is in its trunk's subnet), looked up once per context.
+ * cordon's groups in the VPCs of the instance's interfaces as the finding
+ * names them (else as EC2 describes the instance), looked up once per context
+ * and while the finding is screened.
  */
 function isolationGroupsOf(ctx: ActionContext): Promise<{ readonly described: readonly string[]; readonly found: SecurityGroup[] }> {
   return ctx.lookup('ec2.isolate:groups', async () => {
-    const instance = await ctx.instance();
+    const named = (ctx.finding.instance?.networkInterfaces ?? []).map((ni) => ni.vpcId).filter((v): v is string => !!v);
+    const instance = named.length > 0 ? undefined : await ctx.instance();
     const described = [
-      ...new Set([instance.VpcId, ...(instance.NetworkInterfaces ?? []).map((ni) => ni.VpcId)].filter((v): v is string => !!v)),
+      ...new Set(
+        instance ? [instance.VpcId, ...(instance.NetworkInterfaces ?? []).map((ni) => ni.VpcId)].filter((v): v is string => !!v) : named,
+      ),
     ];
     return { described, found: described.length > 0 ? await findIsolationGroups(ctx.member(EC2Client), described) : [] };
   });
@@ -84,8 +88,9 @@ export const isolateInstance = defineAction({
     run: (ctx, record, report) => restoreInterfaceGroups(ctx, report, record),
   },
   prefetch(ctx) {
-    // Answered when run awaits it; a failure then is run's to report.
+    // Answered when run awaits them; a failure then is run's to report.
     isolationGroupsOf(ctx).catch(() => undefined);
+    interfacesOf(ctx).catch(() => undefined);
   },
   async run(ctx, p, report) {
     const instance = await ctx.instance();
@@ -93,9 +98,9 @@ export const isolateInstance = defineAction({
     const instanceVpc = instance.VpcId;
     if (!instanceVpc) return [report.failed(instanceId, 'instance is not in a VPC (EC2-Classic cannot be isolated with security groups)')];
     const ec2 = ctx.member(EC2Client);
-    // The interfaces are listed under the lease (another finding about the instance may have moved them since screening);
-    // cordon's groups were looked up while the finding was screened.
-    const [interfaces, { described, found: foundFirst }] = await Promise.all([instanceInterfaces(ec2, instanceId), isolationGroupsOf(ctx)]);
+    // The interfaces and cordon's groups were looked up while the finding was screened (a context made afresh under
+    // the lease, when another delivery may have moved them since, looks them up again).
+    const [interfaces, { described, found: foundFirst }] = await Promise.all([interfacesOf(ctx), isolationGroupsOf(ctx)]);
     if (interfaces.length === 0) return [report.failed(instanceId, 'instance has no network interface to isolate')];
     // Each interface is isolated in its own VPC: a group of another VPC cannot be given to it.
     const vpcs = [...new Set(interfaces.map((ni) => vpcOf(ni, instanceVpc)))];
@@ -106,17 +111,21 @@ export const isolateInstance = defineAction({
     const pendingVpcs = vpcs.filter((vpc) =>
       interfaces.some((ni) => vpcOf(ni, instanceVpc) === vpc && !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)),
     );
-    // Groups are made only where an interface still has to move (a second delivery changes nothing); one VPC's groups at a time.
-    const groups = new Map<string, { quarantineId: string | undefined; untrackId: string | undefined }>();
-    for (const vpc of vpcs) {
-      const ofVpc = found.filter((g) => g.VpcId === vpc);
-      groups.set(
-        vpc,
-        ctx.dryRun || !pendingVpcs.includes(vpc)
-          ? { quarantineId: ofVpc.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId, untrackId: undefined }
-          : await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work), ofVpc),
-      );
-    }
+    // Groups are made only where an interface still has to move (a second delivery changes nothing); every VPC's at once.
+    const groups = new Map<string, { quarantineId: string | undefined; untrackId: string | undefined }>(
+      // eslint-disable-next-line cordon/no-unbounded-fan-out -- the VPCs of one instance's interfaces (a few at most)
+      await Promise.all(
+        vpcs.map(async (vpc) => {
+          const ofVpc = found.filter((g) => g.VpcId === vpc);
+          return [
+            vpc,
+            ctx.dryRun || !pendingVpcs.includes(vpc)
+              ? { quarantineId: ofVpc.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId, untrackId: undefined }
+              : await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, ofVpc),
+          ] as const;
+        }),
+      ),
+    );
     // The snapshots of the runbook are requested before any interface moves (evidence first), while the groups were readied.
     await ctx.evidence();
     const ours = new Set([...groups.values()].flatMap((g) => [g.quarantineId, g.untrackId]).filter((g): g is string => g !== undefined));

@@ -37,16 +37,15 @@ export interface IsolationGroups {
 
 /**
  * The VPC's quarantine group (and allow-all group when `untrack`), each found
- * in the state isolation needs, or made so. Creating or fixing them runs
- * under `exclusive` (a lease on the VPC's groups), so that two findings in one
- * VPC never create a group twice or revoke a rule the other just revoked;
- * when both are already as they should be, no lease is taken.
+ * in the state isolation needs, or made so. No lease: making them is
+ * idempotent (a second maker finds the name taken and uses that group; a rule
+ * another maker added or removed first is not an error), so two findings in
+ * one VPC never create a group twice nor wait for each other.
  */
 export async function ensureIsolationGroups(
   ec2: EC2Client,
   vpcId: string,
   untrack: boolean,
-  exclusive: <T>(scope: string, work: () => Promise<T>) => Promise<T>,
   found?: readonly SecurityGroup[],
 ): Promise<IsolationGroups> {
   const groups = (found ?? (await findIsolationGroups(ec2, [vpcId]))).filter((g) => g.VpcId === undefined || g.VpcId === vpcId);
@@ -57,11 +56,12 @@ export async function ensureIsolationGroups(
   const untrackReady = !untrack || (open?.GroupId && allowsAll(open));
   if (quarantineReady && untrackReady)
     return { quarantineId: quarantine.GroupId as string, untrackId: untrack ? open?.GroupId : undefined };
-  return exclusive(`vpc-groups:${vpcId}`, async () => {
-    // Both at once: independent groups.
-    const [q, u] = await Promise.all([ensureQuarantineGroup(ec2, vpcId), untrack ? ensureUntrackGroup(ec2, vpcId) : undefined]);
-    return { quarantineId: q.groupId, untrackId: u };
-  });
+  // Both at once: independent groups.
+  const [q, u] = await Promise.all([
+    quarantineReady ? { groupId: quarantine.GroupId as string } : ensureQuarantineGroup(ec2, vpcId, quarantine),
+    untrack ? (untrackReady ? (open?.GroupId as string) : ensureUntrackGroup(ec2, vpcId, open)) : undefined,
+  ]);
+  return { quarantineId: q.groupId, untrackId: u };
 }
 
 /** cordon's quarantine and allow-all groups of some VPCs as EC2 describes them now (one call for all). */
@@ -102,15 +102,23 @@ function allTrafficRule(families: ReadonlyArray<'v4' | 'v6'>): IpPermission[] {
 }
 
 /**
- * Creates one of cordon's groups (tagged cordon:managed=true as it is created)
- * and describes it, default rules included; when a group of that name exists
- * already (made by an earlier run), describes that one instead. Creating first
- * saves the lookup in the common case, a VPC that has none yet.
+ * One of cordon's groups as found, else created (tagged cordon:managed=true as
+ * it is created). A group just created is not described: EC2 gives a new
+ * group of a VPC no inbound rule and one outbound rule allowing all traffic
+ * (IPv4, and IPv6 in a VPC with an IPv6 block) (VPC User Guide, "Security
+ * group rules"), which is what `undefined` rules below stand for. When the name
+ * is taken (another finding made it a moment ago), that group is described.
  */
-async function findOrCreateGroup(ec2: EC2Client, vpcId: string, name: string, description: string): Promise<SecurityGroup> {
-  let out;
+async function findOrCreateGroup(
+  ec2: EC2Client,
+  vpcId: string,
+  name: string,
+  description: string,
+  found: SecurityGroup | undefined,
+): Promise<{ readonly group: SecurityGroup; readonly created: boolean }> {
+  if (found?.GroupId) return { group: found, created: false };
   try {
-    out = await ec2.send(
+    const out = await ec2.send(
       new CreateSecurityGroupCommand({
         GroupName: name,
         Description: description,
@@ -118,38 +126,48 @@ async function findOrCreateGroup(ec2: EC2Client, vpcId: string, name: string, de
         TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'cordon:managed', Value: 'true' }] }],
       }),
     );
+    return { group: { GroupId: out.GroupId, GroupName: name, VpcId: vpcId }, created: true };
   } catch (err) {
     if ((err as Error).name !== 'InvalidGroup.Duplicate') throw err;
     const existing = await findGroup(ec2, vpcId, name);
     if (!existing?.GroupId) throw new Error(`EC2 says ${name} exists in ${vpcId} but does not describe it`, { cause: err });
-    return existing;
+    return { group: existing, created: false };
   }
-  const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [out.GroupId as string] }))).SecurityGroups?.[0];
-  if (!group?.GroupId) throw new Error(`created ${out.GroupId} but cannot describe it`);
-  return group;
+}
+
+/** Runs a rule change; a rule another maker of the group already added (or removed) is no error. */
+async function ruleChange(send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name !== 'InvalidPermission.Duplicate' && name !== 'InvalidPermission.NotFound') throw err;
+  }
 }
 
 /**
  * Finds or creates the quarantine group of a VPC: no inbound rule and no
- * outbound rule (the default allow-all egress rule is removed). If an existing
+ * outbound rule (the default allow-all egress rules are removed, each family
+ * on its own: a VPC without IPv6 has no IPv6 rule to remove). If an existing
  * group of that name has gained rules, they are removed again.
  */
-export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Promise<{ groupId: string }> {
-  const group = await findOrCreateGroup(
+export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string, found?: SecurityGroup): Promise<{ groupId: string }> {
+  const { group, created } = await findOrCreateGroup(
     ec2,
     vpcId,
     QUARANTINE_GROUP_NAME,
     'cordon: isolates compromised instances (no inbound, no outbound)',
+    found,
   );
   const groupId = group.GroupId as string;
-  // Both directions at once: independent rule sets.
+  const egress = created ? [...allTrafficRule(['v4']), ...allTrafficRule(['v6'])] : (group.IpPermissionsEgress ?? []);
+  const ingress = created ? [] : (group.IpPermissions ?? []);
+  // Every rule at once: independent.
   await Promise.all([
-    (group.IpPermissionsEgress ?? []).length > 0
-      ? ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: group.IpPermissionsEgress }))
-      : undefined,
-    (group.IpPermissions ?? []).length > 0
-      ? ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: group.IpPermissions }))
-      : undefined,
+    ...egress.map((rule) => ruleChange(() => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [rule] })))),
+    ...(ingress.length > 0
+      ? [ruleChange(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: ingress })))]
+      : []),
   ]);
   return { groupId };
 }
@@ -159,27 +177,28 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string): Prom
  * to the world in both directions is not connection-tracked, so moving an
  * interface here first and then to the quarantine group cuts connections that
  * were already established (as AWS's forensic orchestrator does). A group of
- * that name missing its allow-all inbound rule (say, a creation cut short) gets it.
+ * that name missing its allow-all rules (say, a creation cut short) gets them.
  */
-export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string): Promise<string> {
-  const group = await findOrCreateGroup(
+export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string, found?: SecurityGroup): Promise<string> {
+  const { group, created } = await findOrCreateGroup(
     ec2,
     vpcId,
     UNTRACK_GROUP_NAME,
     'cordon: allow-all for an instant so that tracked connections become untracked before quarantine',
+    found,
   );
   const groupId = group.GroupId as string;
-  const inbound = missingRanges(group.IpPermissions);
+  const inbound = created ? (['v4', 'v6'] as const) : missingRanges(group.IpPermissions);
   // A new group's default outbound rule may cover IPv4 only.
-  const outbound = missingRanges(group.IpPermissionsEgress);
-  // Both directions at once: independent rule sets.
+  const outbound = created ? (['v6'] as const) : missingRanges(group.IpPermissionsEgress);
+  // Each family and direction at once (one rule a call: one already there fails only its own call).
   await Promise.all([
-    inbound.length > 0
-      ? ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(inbound) }))
-      : undefined,
-    outbound.length > 0
-      ? ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule(outbound) }))
-      : undefined,
+    ...inbound.map((f) =>
+      ruleChange(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule([f]) }))),
+    ),
+    ...outbound.map((f) =>
+      ruleChange(() => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule([f]) }))),
+    ),
   ]);
   return groupId;
 }

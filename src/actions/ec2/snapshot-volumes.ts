@@ -28,20 +28,34 @@ function volumesOf(instance: Instance): Array<{ volumeId: string; device: string
  * and makes the responder read afresh under the lease.
  */
 function takenSnapshots(ctx: ActionContext): Promise<Snapshot[]> {
+  // By the finding's tag alone (the caller keeps the instance's volumes): the lookup needs no description first.
   return ctx.lookup('ec2.snapshot:taken', async () => {
-    const volumes = volumesOf(await ctx.instance());
-    if (volumes.length === 0) return [];
-    const out = await ctx.member(EC2Client).send(
-      new DescribeSnapshotsCommand({
-        OwnerIds: ['self'],
-        Filters: [
-          { Name: `tag:${TAG_FINDING_ID}`, Values: [ctx.finding.id] },
-          { Name: 'volume-id', Values: volumes.map((v) => v.volumeId) },
-        ],
-      }),
-    );
+    const out = await ctx
+      .member(EC2Client)
+      .send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${TAG_FINDING_ID}`, Values: [ctx.finding.id] }] }));
     return out.Snapshots ?? [];
   });
+}
+
+/**
+ * A CreateSnapshot command that calls `onSent` once it is signed and handed
+ * to the HTTP handler (its last middleware): the snapshot's point in time is
+ * set when EC2 receives it, so a network move may start from then on.
+ */
+function signalWhenSent(command: CreateSnapshotCommand, onSent: () => void): CreateSnapshotCommand {
+  let sent = false;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      // Once: a retried attempt is the same snapshot.
+      if (!sent) {
+        sent = true;
+        onSent();
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'cordonEvidenceRequested' },
+  );
+  return command;
 }
 
 /**
@@ -75,7 +89,8 @@ export const snapshotVolumes = defineAction({
     // Two sources, read together: EC2's tags (a snapshot taken outside this
     // audit trail's knowledge) and the audit trail (DescribeSnapshots is
     // eventually consistent: a snapshot of a moment ago may not be listed yet).
-    const [snapshots, history] = await Promise.all([takenSnapshots(ctx), ctx.history()]);
+    const [tagged, history] = await Promise.all([takenSnapshots(ctx), ctx.history()]);
+    const snapshots = tagged.filter((s) => volumes.some((v) => v.volumeId === s.VolumeId));
     const audited = new Map<string, string>();
     for (const r of history) {
       const snapshotId = changed.safeParse(r.changed).data?.snapshotId;
@@ -90,29 +105,39 @@ export const snapshotVolumes = defineAction({
       else if (ctx.dryRun) results.push(report.planned(volumeId, `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
       else toTake.push({ volumeId, device });
     }
-    // All volumes at once: each snapshot is point-in-time when its call returns, so they are taken as close together as possible.
+    // Isolation may start once every snapshot still to take is on its way (all of them, when none is left to take).
+    let unsent = toTake.length;
+    const sent = (): void => {
+      unsent -= 1;
+      if (unsent === 0) ctx.evidenceRequested();
+    };
+    if (unsent === 0) ctx.evidenceRequested();
+    // All volumes at once: each snapshot is point-in-time when EC2 receives its call, so they are taken as close together as possible.
     // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen attached volumes (its type's attachment limit)
     const taken = await Promise.allSettled(
       toTake.map(({ volumeId, device }) =>
         ec2.send(
-          new CreateSnapshotCommand({
-            VolumeId: volumeId,
-            Description:
-              `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(
-                0,
-                255,
-              ),
-            TagSpecifications: [
-              {
-                ResourceType: 'snapshot',
-                Tags: [
-                  { Key: TAG_FINDING_ID, Value: finding.id },
-                  { Key: TAG_FINDING_TYPE, Value: finding.type },
-                  { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
-                ],
-              },
-            ],
-          }),
+          signalWhenSent(
+            new CreateSnapshotCommand({
+              VolumeId: volumeId,
+              Description:
+                `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(
+                  0,
+                  255,
+                ),
+              TagSpecifications: [
+                {
+                  ResourceType: 'snapshot',
+                  Tags: [
+                    { Key: TAG_FINDING_ID, Value: finding.id },
+                    { Key: TAG_FINDING_TYPE, Value: finding.type },
+                    { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
+                  ],
+                },
+              ],
+            }),
+            sent,
+          ),
         ),
       ),
     );

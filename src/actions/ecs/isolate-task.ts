@@ -134,7 +134,7 @@ export const isolateTask = defineAction({
           }),
         ];
       }
-      const groups = await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, (scope, work) => ctx.exclusive(scope, work), found);
+      const groups = await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, found);
       const move = {
         eniId,
         owner: name,

@@ -81,6 +81,8 @@ export const blockDomain = defineAction({
   params,
   target: 'instance',
   disruptive: false,
+  // Its own resources (the account's domain list, the VPCs' rule group): it waits for no other step, and none waits for it.
+  runs: 'concurrent',
   permissions: {
     member: [
       'ec2:DescribeInstances',

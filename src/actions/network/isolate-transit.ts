@@ -10,7 +10,7 @@ import { ElasticLoadBalancingV2Client, paginateDescribeLoadBalancers } from '@aw
 import { z } from 'zod';
 import { defineAction } from '../define';
 import { collecting } from '../../outcome';
-import { instanceInterfaces, vpcOf } from '../ec2/interfaces';
+import { interfacesOf, vpcOf } from '../ec2/interfaces';
 import { ACL_DENY_RECORDS, denyUnderLease, placementInRange, placementParams } from './acl-denies';
 import { hostCidr } from './addresses';
 
@@ -116,13 +116,17 @@ export const isolateTransit = defineAction({
     home: [],
   },
   ...ACL_DENY_RECORDS,
+  prefetch(ctx) {
+    // Answered when run awaits it; a failure then is run's to report.
+    interfacesOf(ctx).catch(() => undefined);
+  },
   async run(ctx, p, report) {
     const instance = await ctx.instance();
     const instanceId = instance.InstanceId as string;
     const instanceVpc = instance.VpcId;
     if (!instanceVpc) return [report.failed(instanceId, 'instance is not in a VPC')];
     const ec2 = ctx.member(EC2Client);
-    const interfaces = await instanceInterfaces(ec2, instanceId);
+    const interfaces = await interfacesOf(ctx);
     const byVpc = addressesByVpc(interfaces, instanceVpc);
     const own = new Set(interfaces.flatMap((ni) => (ni.SubnetId ? [ni.SubnetId] : [])));
     const transit = await transitSubnets(ec2, ctx.member(ElasticLoadBalancingV2Client), [...byVpc.keys()]);

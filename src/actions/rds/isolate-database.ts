@@ -112,7 +112,7 @@ export const isolateDatabase = defineAction({
           ...residuals,
         }),
       ];
-    const { quarantineId } = await ensureIsolationGroups(ctx.member(EC2Client), vpc, false, (scope, work) => ctx.exclusive(scope, work));
+    const { quarantineId } = await ensureIsolationGroups(ctx.member(EC2Client), vpc, false);
     if (groupIds.length === 1 && groupIds[0] === quarantineId)
       return [report.already(subject, `${subject} is already in ${QUARANTINE_GROUP_NAME} (${quarantineId})`, residuals)];
     await setGroups(ctx, dbInstanceId, clusterId, [quarantineId]);

@@ -62,6 +62,7 @@ const ctx = (dryRun = false): ActionContext => ({
   exclusive: (_scope, work) => work(),
   exclusivePrincipal: (_principal, work) => work(),
   evidence: async () => undefined,
+  evidenceRequested: () => undefined,
   lookup: (_key, read) => read(),
   history: async () => [],
 });

@@ -87,6 +87,7 @@ const ctx = (history: readonly AuditRecord[] = []): ActionContext => ({
   exclusive: (_scope, work) => work(),
   exclusivePrincipal: (_principal, work) => work(),
   evidence: async () => undefined,
+  evidenceRequested: () => undefined,
   lookup: (_key, read) => read(),
   history: async () => history,
 });
@@ -314,6 +315,7 @@ describe('partial failures through the runner', () => {
     ctx: ctx(history),
     steps: [{ action, params, when: undefined }],
     verdict: undefined,
+    startedAtMs: Date.now(),
   });
 
   beforeEach(() => {

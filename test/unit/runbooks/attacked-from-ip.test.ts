@@ -29,7 +29,7 @@ function screenedWithRecorder(finding: Finding, ran: string[]): Screened {
     const recorder: ActionDefinition<unknown> = { ...real, run: async () => (ran.push(real.name), [outcome(real.name, 'i-1', 'done', 'ran')]) };
     return { action: recorder, params: real.params.parse(step.with), when: step.when };
   });
-  return { finding, ctx, steps, verdict: undefined };
+  return { finding, ctx, steps, verdict: undefined, startedAtMs: Date.now() };
 }
 
 describe('runbook ec2-attacked-from-ip', () => {
