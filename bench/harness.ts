@@ -5,6 +5,7 @@
  * organization, DynamoDB audit tables (the deployed responder's store), and
  * responders built the way the Lambda builds them.
  */
+import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { responderSettings } from '../src/config/settings';
 import { startLocalAws, type LocalAws, pointSdkAt, startFaultyEndpoint, type FaultProxy, type FaultProxyOptions } from '../local-aws';
@@ -63,7 +64,7 @@ export async function buildOrganization(
   return world;
 }
 
-/** Creates the audit table the responder stack creates (string keys `pk`, `sk`). */
+/** Creates the audit table the responder stack creates (string keys `pk`, `sk`, and the time-ordered index). */
 export async function createAuditTable(local: LocalAws, table: string): Promise<void> {
   const ddb = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: SECURITY_CREDENTIALS });
   await ddb.send(
@@ -73,10 +74,21 @@ export async function createAuditTable(local: LocalAws, table: string): Promise<
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: AUDIT_TIME_INDEX.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: AUDIT_TIME_INDEX.name,
+          KeySchema: [
+            { AttributeName: AUDIT_TIME_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: AUDIT_TIME_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
     }),
   );

@@ -429,10 +429,21 @@ export class ResponderStack extends Stack {
     role.addToPolicy(new PolicyStatement({ sid: 'DetectSecurityHub', actions: ['securityhub:DescribeSecurityHubV2'], resources: ['*'] }));
     // Exactly what src/audit/dynamodb-store.ts calls: append (BatchWriteItem), read a
     // finding's records and the circuit ledger (Query), take and give back leases
-    // (conditional PutItem / DeleteItem), record the circuit's verdicts (TransactWriteItems,
-    // authorized item by item: PutItem for the entries, UpdateItem for the ledger's version).
-    // No Scan; circuit and lease items expire by TTL.
-    this.table.grant(role, 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
+    // (conditional PutItem / DeleteItem; a resource's traced lease: UpdateItem), record the
+    // circuit's verdicts and a finding's records with its lease's give-back (TransactWriteItems,
+    // authorized item by item: PutItem and UpdateItem), and once per Lambda environment read
+    // since when leases trace the trail (GetItem; and, for the first responder on the table,
+    // Scan of one item of the time index, and a PutItem). Circuit and lease items expire by TTL.
+    this.table.grant(
+      role,
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    );
     // The table, the queue and the environment are encrypted with the stack's key.
     this.key.grantEncryptDecrypt(role);
     logGroup.grantWrite(role);

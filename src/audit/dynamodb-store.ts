@@ -368,13 +368,17 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
   private async loadTraceSince(): Promise<string> {
     // Both reads at once (one round trip beside the lease's own call): the item, and whether the table has any
     // finding record yet (for the first responder on it).
-    const [got, any] = await Promise.all([
+    const [got, empty] = await Promise.all([
       this.client.send(new GetItemCommand({ TableName: this.tableName, Key: TRACE_KEY, ConsistentRead: true })),
-      this.client.send(new ScanCommand({ TableName: this.tableName, IndexName: AUDIT_TIME_INDEX.name, Limit: 1 })),
+      // A table without the time index (made by hand) cannot say: from now, then (older findings' records are read).
+      this.client
+        .send(new ScanCommand({ TableName: this.tableName, IndexName: AUDIT_TIME_INDEX.name, Limit: 1 }))
+        .then((any) => (any.Count ?? 0) === 0 && !any.LastEvaluatedKey)
+        .catch(() => false),
     ]);
     const known = got.Item?.since?.S;
     if (known) return known;
-    const since = (any.Count ?? 0) === 0 && !any.LastEvaluatedKey ? TRACED_FROM_START : new Date().toISOString();
+    const since = empty ? TRACED_FROM_START : new Date().toISOString();
     // Written in the background, and used at once: when another responder wrote it first, theirs is no later
     // than ours (a table that had records for them has them for us), so trusting ours trusts no more than theirs.
     this.client

@@ -266,8 +266,8 @@ async function actOnResource(
  * none when the lease's trace says no record of it was ever written under the
  * lease (and the trace covers the finding's lifetime), else read. The reads of
  * screening stand unless another delivery may have changed the resource since
- * (a give-back after screening began, or an earlier finding of this batch):
- * then everything is read again.
+ * (a give-back after screening began, an earlier finding of this batch, or a
+ * store that keeps no trace): then everything is read again.
  */
 function contextUnderLease(
   x: Ready,
@@ -281,7 +281,8 @@ function contextUnderLease(
   const earlier = admitted.slice(0, index).some((e) => e.resolved.finding.id === finding.id);
   const traced = trace !== undefined && !trace.findings.has(finding.id) && (finding.createdAt ?? '') >= trace.since && !earlier;
   const history = traced ? Promise.resolve([]) : undefined;
-  const recent = trace?.givenBackAtMs !== undefined && trace.givenBackAtMs >= x.screened.startedAtMs - GIVE_BACK_MARGIN_MS;
+  // Without a trace (a store that keeps none), another holder may have acted unseen: read everything again.
+  const recent = !trace || (trace.givenBackAtMs !== undefined && trace.givenBackAtMs >= x.screened.startedAtMs - GIVE_BACK_MARGIN_MS);
   if (index === 0 && !recent) return history ? { ...x.screened.ctx, history: () => history } : x.screened.ctx;
   return actionContext(finding, deps, history);
 }

@@ -196,4 +196,116 @@ describe('DynamoDB leases and circuit admissions', () => {
     expect(items.filter((i) => i.sk?.S?.includes('#verdicts#'))).toHaveLength(environments);
     expect(items.find((i) => i.sk?.S === '~version')?.version).toEqual({ N: String(environments) });
   }, 120_000);
+
+  it("traces a resource's lease: the call that takes it says which findings had records written under it, and the give-back rides with the records", async () => {
+    // Prepare: a table with no finding record yet traces from its start; two stores, as two Lambda environments
+    const traced = 'cordon-traced';
+    await createAuditTable(local, traced);
+    const a = new DynamoDbAuditStore(newClient(), traced);
+    const b = new DynamoDbAuditStore(newClient(), traced);
+    const key = 'acct|us-east-1|i-traced';
+    const record = (findingId: string) => ({
+      findingId,
+      findingArn: `arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/${findingId}`,
+      accountId: '111122223333',
+      region: 'us-east-1',
+      findingType: 'Backdoor:EC2/C&CActivity.B',
+      runbook: 'ec2-instance-compromise',
+      action: 'ec2.isolate',
+      resource: 'eni-1',
+      status: 'done' as const,
+      detail: 'moved',
+      at: '2026-11-24T10:00:00.000Z',
+      actor: 'respond' as const,
+    });
+
+    // Act: a takes the fresh lease; b waits; a writes f-1's record and gives the lease back in one transaction; b takes it
+    const first = await a.tryLease(key, 'owner-a', T0, TTL_MS, { traced: true });
+    const busy = await b.tryLease(key, 'owner-b', T0 + 1, TTL_MS, { traced: true });
+    await a.appendReleasing!([record('f-1')], key, 'owner-a', { findings: ['f-1'], atMs: T0 + 2 });
+    const second = await b.tryLease(key, 'owner-b', T0 + 3, TTL_MS, { traced: true });
+
+    // Assess: the first take knew of no finding, from the table's start; the second knows f-1 and when it was given back
+    expect(first).toEqual({ taken: true, trace: { findings: new Set(), givenBackAtMs: undefined, since: '0000-01-01T00:00:00.000Z' } });
+    expect(busy).toMatchObject({ taken: false, holder: { owner: 'owner-a' } });
+    expect(second).toEqual({
+      taken: true,
+      trace: { findings: new Set(['f-1']), givenBackAtMs: T0 + 2, since: '0000-01-01T00:00:00.000Z' },
+    });
+    expect((await a.forFinding('f-1')).map((r) => r.detail)).toEqual(['moved']);
+    const item = await newClient().send(
+      new GetItemCommand({ TableName: traced, ConsistentRead: true, Key: { pk: { S: `lease#${key}` }, sk: { S: 'lease' } } }),
+    );
+    expect(item.Item?.leaseOwner?.S).toBe('owner-b');
+    // …the item has no TTL: its trace outlives the lease
+    expect(item.Item?.expiresAt).toBeUndefined();
+  });
+
+  it('writes the records alone when the lease expired and another owner took it: the transaction does not give back what is not ours', async () => {
+    // Prepare: a's lease expires and b takes it over
+    const traced = 'cordon-traced-lost';
+    await createAuditTable(local, traced);
+    const a = new DynamoDbAuditStore(newClient(), traced);
+    const b = new DynamoDbAuditStore(newClient(), traced);
+    const key = 'acct|us-east-1|i-lost';
+    await a.tryLease(key, 'owner-a', T0, TTL_MS, { traced: true });
+    await b.tryLease(key, 'owner-b', T0 + TTL_MS + 1, TTL_MS, { traced: true });
+    const rec = {
+      findingId: 'f-late',
+      findingArn: 'arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f-late',
+      accountId: '111122223333',
+      region: 'us-east-1',
+      findingType: 'Backdoor:EC2/C&CActivity.B',
+      runbook: null,
+      action: 'ec2.protect',
+      resource: 'i-lost',
+      status: 'done' as const,
+      detail: 'protected',
+      at: '2026-11-24T10:00:00.000Z',
+      actor: 'respond' as const,
+    };
+
+    // Act: a, late, writes its record with its give-back
+    await a.appendReleasing!([rec], key, 'owner-a', { findings: ['f-late'], atMs: T0 + TTL_MS + 2 });
+
+    // Assess: the record is written; b still holds the lease, and the trace did not gain f-late (a's give-back failed as a whole)
+    expect((await a.forFinding('f-late')).map((r) => r.detail)).toEqual(['protected']);
+    const item = await newClient().send(
+      new GetItemCommand({ TableName: traced, ConsistentRead: true, Key: { pk: { S: `lease#${key}` }, sk: { S: 'lease' } } }),
+    );
+    expect(item.Item?.leaseOwner?.S).toBe('owner-b');
+    expect(item.Item?.findings).toBeUndefined();
+  });
+
+  it('a table that already held finding records when tracing began traces from then: older findings are read', async () => {
+    // Prepare: a record written before any traced lease
+    const older = 'cordon-traced-older';
+    await createAuditTable(local, older);
+    const store = new DynamoDbAuditStore(newClient(), older);
+    await store.append([
+      {
+        findingId: 'f-old',
+        findingArn: 'arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f-old',
+        accountId: '111122223333',
+        region: 'us-east-1',
+        findingType: 'Backdoor:EC2/C&CActivity.B',
+        runbook: null,
+        action: 'decision',
+        resource: 'i-old',
+        status: 'skipped',
+        detail: 'before tracing',
+        at: '2026-11-01T10:00:00.000Z',
+        actor: 'respond',
+      },
+    ]);
+    const before = new Date().toISOString();
+
+    // Act
+    const taken = await new DynamoDbAuditStore(newClient(), older).tryLease('acct|us-east-1|i-old', 'owner', T0, TTL_MS, { traced: true });
+
+    // Assess: since is now-ish, not the table's start
+    expect(taken.taken).toBe(true);
+    const since = taken.taken ? taken.trace?.since : undefined;
+    expect(since && since >= before).toBe(true);
+  });
 });

@@ -161,9 +161,11 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     await expect(
       iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' })),
     ).resolves.toBeDefined();
-    // Every lease was given back.
+    // Every lease was given back: no lease item has an owner (a resource's item stays, tracing the finding written under it).
     const items = (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [];
-    expect(items.filter((i) => i.pk?.S?.startsWith('lease#'))).toEqual([]);
+    const leases = items.filter((i) => i.pk?.S?.startsWith('lease#'));
+    expect(leases.filter((i) => i.leaseOwner !== undefined)).toEqual([]);
+    expect(leases.filter((i) => i.findings !== undefined).map((i) => i.findings?.SS)).toContainEqual([String(crypto.id)]);
   });
 
   it('two instances in one subnet attacked from one address, handled at once in two environments: one deny rule per direction', async () => {

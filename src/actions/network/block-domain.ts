@@ -3,7 +3,9 @@ import {
   CreateFirewallDomainListCommand,
   CreateFirewallRuleCommand,
   CreateFirewallRuleGroupCommand,
+  type FirewallDomainListMetadata,
   type FirewallRuleGroupAssociation,
+  type FirewallRuleGroupMetadata,
   ListFirewallDomainListsCommand,
   ListFirewallDomainsCommand,
   ListFirewallRuleGroupAssociationsCommand,
@@ -16,6 +18,7 @@ import { z } from 'zod';
 import { parseIndicator } from '../../intel/indicators';
 import { collecting } from '../../outcome';
 import { defineAction } from '../define';
+import type { ActionContext } from '../types';
 
 /** Names (and idempotency tokens) of what cordon creates in each account and region. */
 const LIST_NAME = 'cordon-blocked-domains';
@@ -128,6 +131,12 @@ export const blockDomain = defineAction({
       ];
     },
   },
+  prefetch(ctx) {
+    // Answered when run awaits them; a failure then is run's to report.
+    if ((ctx.finding.domains ?? []).length === 0) return;
+    firewallOf(ctx).catch(() => undefined);
+    for (const vpcId of namedVpcs(ctx)) associationsOf(ctx, vpcId).catch(() => undefined);
+  },
   async run(ctx, p, report) {
     const guard = { ownHosts: new Set<string>() };
     const read = (ctx.finding.domains ?? []).map((d) => parseIndicator(d, guard));
@@ -138,112 +147,176 @@ export const blockDomain = defineAction({
     const vpcs = [...new Set((instance.NetworkInterfaces ?? []).flatMap((ni) => (ni.VpcId ? [ni.VpcId] : [])))];
     if (vpcs.length === 0) return [...refused, report.failed(instance.InstanceId ?? '', 'instance has no VPC: no DNS Firewall to attach')];
     const r53 = ctx.member(Route53ResolverClient);
-    // One read-modify-write of the account's list and group at a time (two findings about two instances of one account).
-    return ctx.exclusive('dns-firewall', () =>
-      collecting(async (results) => {
-        results.push(...refused);
-        const dry = ctx.dryRun;
-        const listId = await ensureList(r53, dry);
-        const groupId = await ensureGroup(r53, listId, dry);
-        const listed = new Set(
-          listId
-            ? await allPages(async (NextToken) => {
-                const o = await r53.send(new ListFirewallDomainsCommand({ FirewallDomainListId: listId, MaxResults: 5000, NextToken }));
-                return { items: o.Domains, next: o.NextToken };
-              })
-            : [],
-        );
-        const missing = domains.filter((d) => !listed.has(d));
-        if (listed.size + missing.length > QUOTAS.domainsPerList) {
-          for (const d of missing)
-            results.push(
-              report.failed(d, `cordon's DNS Firewall list holds ${listed.size} domains: ${QUOTAS.domainsPerList} is the quota`),
-            );
-          return;
+    const dry = ctx.dryRun;
+    return collecting(async (results) => {
+      results.push(...refused);
+      // The list, the group (with its rule) and the associations are made idempotently (creator request ids), side by side;
+      // only reading the list's domains and adding to it run alone (two findings of one account must not both think they
+      // added a domain).
+      const { lists, groups } = await firewallOf(ctx);
+      const [listId, groupId] = await Promise.all([ensureList(r53, lists, dry), ensureGroup(r53, groups, dry)]);
+      const [, associations, added] = await Promise.all([
+        ensureRule(r53, groupId, listId, groups, dry),
+        associate(ctx, r53, groupId, vpcs, p.priority, dry),
+        ctx.exclusive('dns-firewall', () => addDomains(r53, listId, domains, dry, lists)),
+      ]);
+      if ('quota' in added) {
+        for (const d of added.missing) results.push(report.failed(d, added.quota));
+        return;
+      }
+      const blocked = associations.problems.length === 0;
+      const failing = new Set(associations.problems.map((x) => x.vpcId));
+      const covered = vpcs.filter((v) => !failing.has(v));
+      const where = covered.length > 0 ? covered.join(', ') : 'no VPC (see the failure)';
+      const first =
+        associations.before.length > 0 ? `; rule groups evaluated before cordon's there: ${associations.before.join(', ')}` : '';
+      const residuals = blocked ? { remains: ['dns-other-domains' as const], closes: ['dns-resolver' as const] } : {};
+      for (const problem of associations.problems) results.push(report.failed(problem.vpcId, problem.detail));
+      for (const domain of domains) {
+        const resource = `${listId ?? LIST_NAME}:${domain}`;
+        const isNew = added.missing.includes(domain);
+        if (dry) {
+          results.push(report.planned(resource, `would block ${domain} (NXDOMAIN) in ${where}`, residuals));
+          continue;
         }
-        const associations = await associate(r53, groupId, vpcs, p.priority, dry);
-        for (let i = 0; i < missing.length && !dry && listId; i += QUOTAS.domainsPerUpdate)
-          await r53.send(
-            new UpdateFirewallDomainsCommand({
-              FirewallDomainListId: listId,
-              Operation: 'ADD',
-              Domains: missing.slice(i, i + QUOTAS.domainsPerUpdate),
-            }),
+        const record = {
+          changed: { domainListId: listId ?? '', ruleGroupId: groupId ?? '', domain, domainAdded: isNew, associated: associations.made },
+          ...residuals,
+        };
+        if (isNew || associations.made.length > 0)
+          results.push(
+            report.done(resource, `${domain} answers NXDOMAIN in ${where} (cordon's DNS Firewall list ${listId ?? ''})${first}`, record),
           );
-        const blocked = associations.problems.length === 0;
-        const failing = new Set(associations.problems.map((x) => x.vpcId));
-        const covered = vpcs.filter((v) => !failing.has(v));
-        const where = covered.length > 0 ? covered.join(', ') : 'no VPC (see the failure)';
-        const first =
-          associations.before.length > 0 ? `; rule groups evaluated before cordon's there: ${associations.before.join(', ')}` : '';
-        const residuals = blocked ? { remains: ['dns-other-domains' as const], closes: ['dns-resolver' as const] } : {};
-        for (const problem of associations.problems) results.push(report.failed(problem.vpcId, problem.detail));
-        for (const domain of domains) {
-          const resource = `${listId ?? LIST_NAME}:${domain}`;
-          const added = missing.includes(domain);
-          if (dry) {
-            results.push(report.planned(resource, `would block ${domain} (NXDOMAIN) in ${where}`, residuals));
-            continue;
-          }
-          const record = {
-            changed: { domainListId: listId ?? '', ruleGroupId: groupId ?? '', domain, domainAdded: added, associated: associations.made },
-            ...residuals,
-          };
-          if (added || associations.made.length > 0)
-            results.push(
-              report.done(resource, `${domain} answers NXDOMAIN in ${where} (cordon's DNS Firewall list ${listId ?? ''})${first}`, record),
-            );
-          else results.push(report.already(resource, `${domain} already answers NXDOMAIN in ${where}${first}`, residuals));
-        }
-      }),
-    );
+        else results.push(report.already(resource, `${domain} already answers NXDOMAIN in ${where}${first}`, residuals));
+      }
+    });
   },
 });
 
-/** cordon's domain list (created unless a dry run; undefined in a dry run before it exists). */
-async function ensureList(r53: Route53ResolverClient, dryRun: boolean): Promise<string | undefined> {
-  const lists = await allPages(async (NextToken) => {
-    const o = await r53.send(new ListFirewallDomainListsCommand({ NextToken }));
-    return { items: o.FirewallDomainLists, next: o.NextToken };
+/** The VPCs of the instance's interfaces as the finding names them. */
+function namedVpcs(ctx: ActionContext): string[] {
+  return [...new Set((ctx.finding.instance?.networkInterfaces ?? []).flatMap((ni) => (ni.vpcId ? [ni.vpcId] : [])))];
+}
+
+/** The account-region's domain lists and rule groups (both at once), looked up once per context and while the finding is screened. */
+function firewallOf(ctx: ActionContext): Promise<{ lists: FirewallDomainListMetadata[]; groups: FirewallRuleGroupMetadata[] }> {
+  return ctx.lookup('network.block-domain:firewall', async () => {
+    const r53 = ctx.member(Route53ResolverClient);
+    const [lists, groups] = await Promise.all([
+      allPages(async (NextToken) => {
+        const o = await r53.send(new ListFirewallDomainListsCommand({ NextToken }));
+        return { items: o.FirewallDomainLists, next: o.NextToken };
+      }),
+      allPages(async (NextToken) => {
+        const o = await r53.send(new ListFirewallRuleGroupsCommand({ NextToken }));
+        return { items: o.FirewallRuleGroups, next: o.NextToken };
+      }),
+    ]);
+    return { lists, groups };
   });
+}
+
+/** A VPC's rule group associations, looked up once per context. */
+function associationsOf(ctx: ActionContext, vpcId: string): Promise<FirewallRuleGroupAssociation[]> {
+  return ctx.lookup(`network.block-domain:associations:${vpcId}`, () =>
+    allPages(async (NextToken) => {
+      const o = await ctx.member(Route53ResolverClient).send(new ListFirewallRuleGroupAssociationsCommand({ VpcId: vpcId, NextToken }));
+      return { items: o.FirewallRuleGroupAssociations, next: o.NextToken };
+    }),
+  );
+}
+
+/** cordon's domain list (created unless a dry run; undefined in a dry run before it exists). */
+async function ensureList(
+  r53: Route53ResolverClient,
+  lists: readonly FirewallDomainListMetadata[],
+  dryRun: boolean,
+): Promise<string | undefined> {
   const own = lists.find((l) => l.Name === LIST_NAME && !l.ManagedOwnerName)?.Id;
   if (own || dryRun) return own;
   const created = await r53.send(new CreateFirewallDomainListCommand({ CreatorRequestId: LIST_NAME, Name: LIST_NAME }));
   return created.FirewallDomainList?.Id;
 }
 
-/** cordon's rule group with its one rule (BLOCK, NXDOMAIN) on the list. */
-async function ensureGroup(r53: Route53ResolverClient, listId: string | undefined, dryRun: boolean): Promise<string | undefined> {
-  const groups = await allPages(async (NextToken) => {
-    const o = await r53.send(new ListFirewallRuleGroupsCommand({ NextToken }));
-    return { items: o.FirewallRuleGroups, next: o.NextToken };
-  });
-  let groupId = groups.find((g) => g.Name === GROUP_NAME)?.Id;
-  if (!groupId && dryRun) return undefined;
-  groupId ??= (await r53.send(new CreateFirewallRuleGroupCommand({ CreatorRequestId: GROUP_NAME, Name: GROUP_NAME }))).FirewallRuleGroup
-    ?.Id;
-  if (!groupId || !listId) return groupId;
-  const rules = await allPages(async (NextToken) => {
-    const o = await r53.send(new ListFirewallRulesCommand({ FirewallRuleGroupId: groupId, NextToken }));
-    return { items: o.FirewallRules, next: o.NextToken };
-  });
-  if (!dryRun && !rules.some((r) => r.FirewallDomainListId === listId))
-    await r53.send(
-      new CreateFirewallRuleCommand({
-        CreatorRequestId: `${GROUP_NAME}-${listId}`,
-        FirewallRuleGroupId: groupId,
-        FirewallDomainListId: listId,
-        Priority: RULE_PRIORITY,
-        Action: 'BLOCK',
-        BlockResponse: 'NXDOMAIN',
-        Name: LIST_NAME,
-      }),
-    );
-  return groupId;
+/** cordon's rule group (created unless a dry run). */
+async function ensureGroup(
+  r53: Route53ResolverClient,
+  groups: readonly FirewallRuleGroupMetadata[],
+  dryRun: boolean,
+): Promise<string | undefined> {
+  const groupId = groups.find((g) => g.Name === GROUP_NAME)?.Id;
+  if (groupId || dryRun) return groupId;
+  return (await r53.send(new CreateFirewallRuleGroupCommand({ CreatorRequestId: GROUP_NAME, Name: GROUP_NAME }))).FirewallRuleGroup?.Id;
 }
 
-/** The associations of cordon's group with the VPCs: made, kept, or why not; and the groups other than cordon's evaluated first. */
+/** The group's one rule (BLOCK, NXDOMAIN) on the list; a group just made has none, so it is not listed first. */
+async function ensureRule(
+  r53: Route53ResolverClient,
+  groupId: string | undefined,
+  listId: string | undefined,
+  groups: readonly FirewallRuleGroupMetadata[],
+  dryRun: boolean,
+): Promise<void> {
+  if (!groupId || !listId || dryRun) return;
+  const existed = groups.some((g) => g.Id === groupId);
+  const rules = existed
+    ? await allPages(async (NextToken) => {
+        const o = await r53.send(new ListFirewallRulesCommand({ FirewallRuleGroupId: groupId, NextToken }));
+        return { items: o.FirewallRules, next: o.NextToken };
+      })
+    : [];
+  if (rules.some((r) => r.FirewallDomainListId === listId)) return;
+  await r53.send(
+    new CreateFirewallRuleCommand({
+      CreatorRequestId: `${GROUP_NAME}-${listId}`,
+      FirewallRuleGroupId: groupId,
+      FirewallDomainListId: listId,
+      Priority: RULE_PRIORITY,
+      Action: 'BLOCK',
+      BlockResponse: 'NXDOMAIN',
+      Name: LIST_NAME,
+    }),
+  );
+}
+
+/**
+ * Adds the domains the list lacks (read, then added, under the account's
+ * DNS Firewall lease): which domains this finding added is what release
+ * takes off. A list just made is empty, so it is not read.
+ */
+async function addDomains(
+  r53: Route53ResolverClient,
+  listId: string | undefined,
+  domains: readonly string[],
+  dryRun: boolean,
+  lists: readonly FirewallDomainListMetadata[],
+): Promise<{ missing: string[] } | { missing: string[]; quota: string }> {
+  const existed = lists.some((l) => l.Id === listId);
+  const listed = new Set(
+    listId && existed
+      ? await allPages(async (NextToken) => {
+          const o = await r53.send(new ListFirewallDomainsCommand({ FirewallDomainListId: listId, MaxResults: 5000, NextToken }));
+          return { items: o.Domains, next: o.NextToken };
+        })
+      : [],
+  );
+  const missing = domains.filter((d) => !listed.has(d));
+  if (listed.size + missing.length > QUOTAS.domainsPerList)
+    return { missing, quota: `cordon's DNS Firewall list holds ${listed.size} domains: ${QUOTAS.domainsPerList} is the quota` };
+  for (let i = 0; i < missing.length && !dryRun && listId; i += QUOTAS.domainsPerUpdate)
+    await r53.send(
+      new UpdateFirewallDomainsCommand({
+        FirewallDomainListId: listId,
+        Operation: 'ADD',
+        Domains: missing.slice(i, i + QUOTAS.domainsPerUpdate),
+      }),
+    );
+  return { missing };
+}
+
+/** The associations of cordon's group with the VPCs (every VPC at once): made, kept, or why not; and the groups other than cordon's evaluated first. */
 async function associate(
+  ctx: ActionContext,
   r53: Route53ResolverClient,
   groupId: string | undefined,
   vpcs: readonly string[],
@@ -257,32 +330,32 @@ async function associate(
   const made: Array<{ vpcId: string; associationId: string; priority: number }> = [];
   const problems: Array<{ vpcId: string; detail: string }> = [];
   const before: string[] = [];
-  for (const vpcId of vpcs) {
-    const existing: FirewallRuleGroupAssociation[] = await allPages(async (NextToken) => {
-      const o = await r53.send(new ListFirewallRuleGroupAssociationsCommand({ VpcId: vpcId, NextToken }));
-      return { items: o.FirewallRuleGroupAssociations, next: o.NextToken };
-    });
-    const own = existing.find((a) => groupId !== undefined && a.FirewallRuleGroupId === groupId);
-    const taken = new Set(existing.map((a) => a.Priority));
-    let chosen = own?.Priority ?? priority;
-    while (!own && taken.has(chosen) && chosen < QUOTAS.maxPriority) chosen += 1;
-    before.push(...existing.filter((a) => a !== own && (a.Priority ?? 0) < chosen).map((a) => `${a.Name ?? a.Id} (${a.Priority})`));
-    if (own || dryRun) continue;
-    if (existing.length >= QUOTAS.associationsPerVpc) {
-      problems.push({ vpcId, detail: `${vpcId} has ${existing.length} DNS Firewall rule groups, the quota: cordon's cannot be added` });
-      continue;
-    }
-    const out = await r53.send(
-      new AssociateFirewallRuleGroupCommand({
-        CreatorRequestId: `${GROUP_NAME}-${vpcId}`,
-        FirewallRuleGroupId: groupId,
-        VpcId: vpcId,
-        Priority: chosen,
-        Name: GROUP_NAME,
-        MutationProtection: 'DISABLED',
-      }),
-    );
-    made.push({ vpcId, associationId: out.FirewallRuleGroupAssociation?.Id ?? '', priority: chosen });
-  }
+  // eslint-disable-next-line cordon/no-unbounded-fan-out -- the VPCs of one instance's interfaces (a few at most)
+  await Promise.all(
+    vpcs.map(async (vpcId) => {
+      const existing = await associationsOf(ctx, vpcId);
+      const own = existing.find((a) => groupId !== undefined && a.FirewallRuleGroupId === groupId);
+      const taken = new Set(existing.map((a) => a.Priority));
+      let chosen = own?.Priority ?? priority;
+      while (!own && taken.has(chosen) && chosen < QUOTAS.maxPriority) chosen += 1;
+      before.push(...existing.filter((a) => a !== own && (a.Priority ?? 0) < chosen).map((a) => `${a.Name ?? a.Id} (${a.Priority})`));
+      if (own || dryRun) return;
+      if (existing.length >= QUOTAS.associationsPerVpc) {
+        problems.push({ vpcId, detail: `${vpcId} has ${existing.length} DNS Firewall rule groups, the quota: cordon's cannot be added` });
+        return;
+      }
+      const out = await r53.send(
+        new AssociateFirewallRuleGroupCommand({
+          CreatorRequestId: `${GROUP_NAME}-${vpcId}`,
+          FirewallRuleGroupId: groupId,
+          VpcId: vpcId,
+          Priority: chosen,
+          Name: GROUP_NAME,
+          MutationProtection: 'DISABLED',
+        }),
+      );
+      made.push({ vpcId, associationId: out.FirewallRuleGroupAssociation?.Id ?? '', priority: chosen });
+    }),
+  );
   return { made, problems, before };
 }
