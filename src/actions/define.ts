@@ -41,7 +41,7 @@ export type UndoReporter = OutcomeReporter<AuditPayload, AuditPayload>;
 /** An action as its file declares it, for `defineAction`. */
 export interface ActionSpec<P, Prior extends AuditPayload, Changed extends AuditPayload> extends Pick<
   ActionDefinition<P, Prior, Changed>,
-  'name' | 'summary' | 'params' | 'target' | 'disruptive' | 'runs' | 'permissions' | 'prefetch'
+  'name' | 'summary' | 'params' | 'target' | 'disruptive' | 'runs' | 'permissions' | 'prefetch' | 'prepare'
 > {
   /** Schema of the `prior` its outcomes record: the state a `done` replaced, which `release` restores. */
   readonly prior: z.ZodType<Prior>;

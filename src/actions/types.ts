@@ -133,12 +133,20 @@ export interface ActionDefinition<
   readonly changed: z.ZodType<Changed>;
   run(ctx: ActionContext, params: P): Promise<ActionOutcome[]>;
   /**
-   * Starts the read-only lookups `run` will need (through `ctx.lookup`) once
-   * the finding is found not exempt, so that they are answered by the time
-   * its resource's lease is held and the circuit breaker admitted it. Never
-   * changes anything. @default none
+   * Starts the read-only lookups `run` will need (through `ctx.lookup`) while
+   * the finding is screened (they start with the exemption check), so that
+   * they are answered by the time its resource's lease is held and the
+   * circuit breaker admitted it. Never changes anything. @default none
    */
   prefetch?(ctx: ActionContext, params: P): void;
+  /**
+   * Starts making cordon's own resources `run` will use (through
+   * `ctx.lookup`), never the finding's: once the finding is found not exempt,
+   * beside the circuit breaker's admission (an admission that holds the
+   * finding leaves them, unused and harmless, for the next one). Idempotent;
+   * never in a dry run. @default none
+   */
+  prepare?(ctx: ActionContext, params: P): void;
   /** How `release` undoes one of its `done` outcomes, or why it keeps it (evidence, or unsafe to restore). */
   readonly undo: ActionUndo<Prior, Changed>;
 }

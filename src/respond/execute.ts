@@ -194,6 +194,8 @@ export async function screen(finding: Finding, runbook: Runbook, deps: ExecuteDe
     ]);
     const exemptReason = ouReason ?? tagReason;
     if (exemptReason) return { finding, ctx, steps, startedAtMs, verdict: { exemptReason, outcomes: [] } };
+    // Not exempt: cordon's own resources (a VPC's quarantine groups) are readied beside the admission; never the finding's.
+    if (!deps.dryRun) for (const step of applicable) step.action.prepare?.(ctx, step.params);
     return { finding, ctx, steps, startedAtMs, verdict: undefined };
   } catch (err) {
     const why = `cannot check exemptions: ${describeError(err)}`;

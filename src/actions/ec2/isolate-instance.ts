@@ -58,6 +58,13 @@ function isolationGroupsOf(ctx: ActionContext): Promise<{ readonly described: re
   });
 }
 
+/** A VPC's isolation groups made ready once per context (by `prepare`, or by `run` when it did not). */
+function readyGroups(ctx: ActionContext, vpcId: string, untrack: boolean, found: readonly SecurityGroup[]) {
+  return ctx.lookup(`ec2.isolate:ready:${vpcId}:${String(untrack)}`, () =>
+    ensureIsolationGroups(ctx.member(EC2Client), vpcId, untrack, found),
+  );
+}
+
 /**
  * Isolates the instance: a quarantine group (no inbound, no outbound) becomes
  * the only group of every network interface, in the interface's own VPC (an
@@ -92,6 +99,23 @@ export const isolateInstance = defineAction({
     isolationGroupsOf(ctx).catch(() => undefined);
     interfacesOf(ctx).catch(() => undefined);
   },
+  prepare(ctx, p) {
+    // The groups of every VPC where an interface still has to move, made beside the admission; run awaits the same
+    // promises (a failure then is run's to report).
+    void (async () => {
+      const [interfaces, { found }] = await Promise.all([interfacesOf(ctx), isolationGroupsOf(ctx)]);
+      const instanceVpc = (await ctx.instance()).VpcId;
+      if (!instanceVpc) return;
+      const pending = new Set(interfaces.filter((ni) => !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)).map((ni) => vpcOf(ni, instanceVpc)));
+      for (const vpc of pending)
+        readyGroups(
+          ctx,
+          vpc,
+          p.cutTrackedConnections,
+          found.filter((g) => g.VpcId === vpc),
+        ).catch(() => undefined);
+    })().catch(() => undefined);
+  },
   async run(ctx, p, report) {
     const instance = await ctx.instance();
     const instanceId = instance.InstanceId as string;
@@ -121,7 +145,7 @@ export const isolateInstance = defineAction({
             vpc,
             ctx.dryRun || !pendingVpcs.includes(vpc)
               ? { quarantineId: ofVpc.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId, untrackId: undefined }
-              : await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, ofVpc),
+              : await readyGroups(ctx, vpc, p.cutTrackedConnections, ofVpc),
           ] as const;
         }),
       ),

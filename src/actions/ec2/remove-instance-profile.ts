@@ -1,5 +1,11 @@
-import { DescribeIamInstanceProfileAssociationsCommand, DisassociateIamInstanceProfileCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  DescribeIamInstanceProfileAssociationsCommand,
+  DisassociateIamInstanceProfileCommand,
+  EC2Client,
+  type IamInstanceProfileAssociation,
+} from '@aws-sdk/client-ec2';
+import { GetInstanceProfileCommand, GetRoleCommand, IAMClient, type InstanceProfile } from '@aws-sdk/client-iam';
+import type { ActionContext } from '../types';
 import { z } from 'zod';
 import type { AuditRecord } from '../../audit/store';
 import {
@@ -42,6 +48,41 @@ const prior = z.union([
  * service stay valid for hours; other instances sharing the role are not
  * touched.
  */
+/** The instance's current profile association, looked up once per context (while the finding is screened). */
+function associationOf(ctx: ActionContext): Promise<IamInstanceProfileAssociation | undefined> {
+  return ctx.lookup('ec2.remove-instance-profile:association', async () => {
+    const out = await ctx.member(EC2Client).send(
+      new DescribeIamInstanceProfileAssociationsCommand({
+        Filters: [
+          { Name: 'instance-id', Values: [ctx.finding.instance?.instanceId ?? ''] },
+          { Name: 'state', Values: ['associated'] },
+        ],
+      }),
+    );
+    return out.IamInstanceProfileAssociations?.[0];
+  });
+}
+
+/**
+ * The instance profile (with its role) named by the instance's description,
+ * looked up once per context; `name` is the association's, when the
+ * description named none or another one.
+ */
+function profileOf(ctx: ActionContext, name?: string): Promise<InstanceProfile | undefined> {
+  const described = ctx.lookup('ec2.remove-instance-profile:described-profile', async () => {
+    const arn = (await ctx.instance()).IamInstanceProfile?.Arn;
+    return arn?.split('/').pop();
+  });
+  return described.then((fromDescription) => {
+    const profileName = name ?? fromDescription;
+    if (!profileName) return undefined;
+    return ctx.lookup(
+      `ec2.remove-instance-profile:profile:${profileName}`,
+      async () => (await ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile,
+    );
+  });
+}
+
 export const removeInstanceProfile = defineAction({
   name: 'ec2.remove-instance-profile',
   summary: "Disassociate the instance profile and revoke the instance role's older sessions",
@@ -79,41 +120,34 @@ export const removeInstanceProfile = defineAction({
       ];
     },
   },
+  prefetch(ctx, p) {
+    // Answered when run awaits them; a failure then is run's to report.
+    associationOf(ctx).catch(() => undefined);
+    if (p.revokeSessions) profileOf(ctx).catch(() => undefined);
+  },
   async run(ctx, p, report) {
     const instanceId = ctx.finding.instance?.instanceId as string;
     const ec2 = ctx.member(EC2Client);
     return collecting(async (results) => {
-      const assoc = await ec2.send(
-        new DescribeIamInstanceProfileAssociationsCommand({
-          Filters: [
-            { Name: 'instance-id', Values: [instanceId] },
-            { Name: 'state', Values: ['associated'] },
-          ],
-        }),
-      );
-      const association = assoc.IamInstanceProfileAssociations?.[0];
+      // The association was looked up while the finding was screened, and the profile's role once the instance was described.
+      const association = await associationOf(ctx);
       const profileArn = association?.IamInstanceProfile?.Arn;
       let roleName: string | undefined;
       let roleId: string | undefined;
       if (!association?.AssociationId || !profileArn) {
         results.push(report.already(instanceId, 'no instance profile associated'));
-        // A later delivery (the profile went with the first one): its role's
-        // revocation is still checked, so a revocation that failed then is retried.
         roleName = roleFromHistory(await ctx.history(), report.action);
       } else {
         const profileName = profileArn.split('/').pop() as string;
-        // The profile's role is read while the profile is removed (independent calls).
         const [profile, removal] = await Promise.allSettled([
-          p.revokeSessions
-            ? ctx.member(IAMClient).send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))
-            : Promise.resolve(undefined),
+          p.revokeSessions ? profileOf(ctx, profileName) : Promise.resolve(undefined),
           ctx.dryRun
             ? Promise.resolve(undefined)
             : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId })),
         ]);
         if (profile.status === 'fulfilled') {
-          roleName = profile.value?.InstanceProfile?.Roles?.[0]?.RoleName;
-          roleId = profile.value?.InstanceProfile?.Roles?.[0]?.RoleId;
+          roleName = profile.value?.Roles?.[0]?.RoleName;
+          roleId = profile.value?.Roles?.[0]?.RoleId;
         }
         const disassociated = {
           instanceProfileArn: profileArn,

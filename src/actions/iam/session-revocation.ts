@@ -255,6 +255,9 @@ export async function revokeSessions(
   const { iam, now } = deps;
   const whose = scope.kind === 'instance' ? `sessions of ${roleName} with aws:userid ${scope.userId}` : `sessions of ${roleName}`;
   return deps.exclusivePrincipal(`role/${roleName}`, async () => {
+    // Both reads at once: the other inline policies' size is needed only when cordon writes, which is the common case.
+    const othersRead = otherInlineChars(iam, roleName);
+    othersRead.catch(() => undefined);
     const document = await existingRevocation(iam, roleName);
     const statements = statementsOf(document);
     const own = statements.find((s) => s.Sid === revocationSid(scope));
@@ -281,7 +284,7 @@ export async function revokeSessions(
     let kept = keptBeside(statements, wanted.Sid, now);
     const dropped = statements.length - kept.length - (own ? 1 : 0);
     let replaced: Array<Record<string, unknown>> | undefined;
-    const others = await otherInlineChars(iam, roleName);
+    const others = await othersRead;
     const fits = (list: readonly unknown[]): boolean => others + policyChars(revokeSessionsPolicy(list)) <= ROLE_INLINE_POLICIES_MAX_CHARS;
     if (!fits([...kept, wanted])) {
       // One role-wide statement with the cut-off now denies everything the others denied (their cut-offs are all earlier).
