@@ -26,6 +26,14 @@ export class LeaseBusyError extends CordonError {
   }
 }
 
+/** A lease was being waited for when its caller no longer needed it (`acquireLease`'s signal). */
+class LeaseNotWantedError extends CordonError {
+  public constructor(public readonly key: string) {
+    super(`stopped waiting for the lease on ${key}: no longer needed`);
+    this.name = 'LeaseNotWantedError';
+  }
+}
+
 /** What taking leases needs. */
 export interface LeaseOptions {
   readonly store: LeaseStore;
@@ -74,7 +82,7 @@ export interface HeldLease {
  * Takes the lease on `key`, waiting (with growing, jittered pauses) while
  * another owner holds it, up to `waitMs`; then throws LeaseBusyError.
  */
-export async function acquireLease(key: string, options: LeaseOptions, traced = false): Promise<HeldLease> {
+export async function acquireLease(key: string, options: LeaseOptions, traced = false, signal?: AbortSignal): Promise<HeldLease> {
   const nowMs = options.nowMs ?? Date.now;
   const waitMs = options.waitMs ?? LEASE_WAIT_MS;
   const ttlMs = options.ttlMs ?? LEASE_TTL_MS;
@@ -105,7 +113,10 @@ export async function acquireLease(key: string, options: LeaseOptions, traced = 
     }
     const waited = nowMs() - started;
     if (waited >= waitMs) throw new LeaseBusyError(key, attempt.holder, waited);
+    // No longer wanted (its findings were found exempt or held meanwhile): stop waiting.
+    if (signal?.aborted) throw new LeaseNotWantedError(key);
     await sleep(Math.min(pause * (0.5 + Math.random() / 2), waitMs - waited));
+    if (signal?.aborted) throw new LeaseNotWantedError(key);
     pause = Math.min(pause * 2, LEASE_MAX_POLL_MS);
   }
 }

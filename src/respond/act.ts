@@ -61,7 +61,7 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
   // The circuit breaker's ledger is read while the findings are screened (independent calls, one round trip saved).
   const ledger = acting.length > 0 ? deps.circuit.read(deps.now()) : { snapshot: undefined };
   // Each resource's lease is taken while its findings are screened: nothing changes before both are done.
-  const leases = deps.dryRun ? new Map<string, Promise<HeldLease | Error>>() : takeLeases(acting, deps);
+  const leases = deps.dryRun ? new Map<string, Leasing>() : takeLeases(acting, deps);
   const screened = await screenAll(acting, deps, limit);
   const decided = new Map<ResolvedFinding, Execution>();
   const ready: Ready[] = [];
@@ -79,12 +79,13 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
     ),
   );
   const groups = byResource(ready);
-  // Resources none of whose findings is ready (all exempt, or their screening failed) give their lease back now.
-  for (const [key, lease] of leases)
-    if (!groups.has(key)) void lease.then((l) => (l instanceof Error ? undefined : giveBack(l, leaseOptions(deps))));
+  // Resources none of whose findings is ready (all exempt, or their screening failed) give their lease back.
+  const unneeded = [...leases].filter(([key]) => !groups.has(key)).map(([, leasing]) => letGo(leasing, deps));
   const settled = await Promise.allSettled(
     [...groups].map(([key, group]) => limit(() => actOnResource(group, held, leases.get(key), deps))),
   );
+  // eslint-disable-next-line cordon/no-unbounded-fan-out -- waits for give-backs already under way (one per resource of the batch)
+  await Promise.all(unneeded);
   await inProgress;
   const runs = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
   const executions = new Map([...decided, ...(await held), ...runs.map((run) => [run.resolved, run.execution] as const)]);
@@ -93,18 +94,32 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
   return { executions, audited };
 }
 
+/** A resource's lease being taken, and how to stop waiting for it when it is no longer needed. */
+interface Leasing {
+  readonly lease: Promise<HeldLease | Error>;
+  /** Stops waiting (a lease already taken is given back by the caller). */
+  readonly abort: () => void;
+}
+
 /** The lease of each resource the findings are about (traced: its item says which findings have history), asked for at once. */
-function takeLeases(acting: readonly ResolvedFinding[], deps: ResponderDeps): Map<string, Promise<HeldLease | Error>> {
-  const leases = new Map<string, Promise<HeldLease | Error>>();
+function takeLeases(acting: readonly ResolvedFinding[], deps: ResponderDeps): Map<string, Leasing> {
+  const leases = new Map<string, Leasing>();
   for (const { finding } of acting) {
     const key = leaseKey(finding.accountId, finding.region, resourceLabel(finding));
-    if (!leases.has(key))
-      leases.set(
-        key,
-        acquireLease(key, leaseOptions(deps), true).catch((err: unknown) => asError(err)),
-      );
+    if (leases.has(key)) continue;
+    const controller = new AbortController();
+    const lease = acquireLease(key, leaseOptions(deps), true, controller.signal).catch((err: unknown) => asError(err));
+    leases.set(key, { lease, abort: () => controller.abort() });
   }
   return leases;
+}
+
+/** Gives back a lease nobody needs (stops waiting for it first); awaited, so that nothing is left held when the batch ends. */
+async function letGo(leasing: Leasing | undefined, deps: ResponderDeps): Promise<void> {
+  if (!leasing) return;
+  leasing.abort();
+  const lease = await leasing.lease;
+  if (!(lease instanceof Error)) await giveBack(lease, leaseOptions(deps));
 }
 
 function leaseOptions(deps: ResponderDeps) {
@@ -226,13 +241,17 @@ const GIVE_BACK_MARGIN_MS = 60_000;
 async function actOnResource(
   group: readonly Ready[],
   held: Promise<ReadonlyMap<ResolvedFinding, Execution>>,
-  leased: Promise<HeldLease | Error> | undefined,
+  leasing: Leasing | undefined,
   deps: ResponderDeps,
 ): Promise<Run[]> {
   const options = leaseOptions(deps);
-  const lease = leased ? await leased : undefined;
   const holds = await held;
   const admitted = group.filter((x) => !holds.has(x.resolved));
+  if (admitted.length === 0) {
+    await letGo(leasing, deps);
+    return [];
+  }
+  const lease = leasing ? await leasing.lease : undefined;
   if (lease instanceof Error)
     return admitted.map((x) => ({ resolved: x.resolved, execution: failedExecution(x.resolved.finding, lease), audited: false }));
   let givenBack = false;

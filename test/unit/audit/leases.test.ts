@@ -74,6 +74,24 @@ describe('acquireLease', () => {
     expect(store.leases.get('111122223333|us-east-1|i-1')).toEqual({ owner: store.tries[0]?.owner, expiresAtMs: 1_060_000 });
   });
 
+  it('stops waiting once its caller no longer needs the lease (the signal is aborted), without taking it', async () => {
+    // Prepare: someone else holds the lease; the caller gives up after the first pause
+    const store = new MemoryLeaseStore();
+    store.leases.set('k', { owner: 'other', expiresAtMs: 9_999_999_999 });
+    const clock = fakeClock();
+    const controller = new AbortController();
+    clock.onSleep(() => controller.abort());
+
+    // Act
+    const waiting = acquireLease('k', { store, nowMs: clock.nowMs, sleep: clock.sleep }, true, controller.signal);
+
+    // Assess: refused with why, after one try and one pause; the other owner still holds it
+    await expect(waiting).rejects.toThrow('stopped waiting for the lease on k: no longer needed');
+    expect(store.tries).toHaveLength(1);
+    expect(clock.slept).toHaveLength(1);
+    expect(store.leases.get('k')?.owner).toBe('other');
+  });
+
   it('waits with growing, jittered pauses while another owner holds the lease, and takes it once given back', async () => {
     // Prepare: someone else holds the lease; they give it back after 1.5 s of our waiting.
     const store = new MemoryLeaseStore();
