@@ -24,12 +24,20 @@ import { capturingLogs, consoleTelemetry } from './lambda';
 export async function runBenchmarks(args: BenchArgs, progress: (line: string) => void = () => undefined): Promise<BenchReport> {
   const started = performance.now();
   const { scale } = args;
-  const harness = await startHarness({ throttle: true, latencyMs: BURST_LATENCY_MS });
+  const harness = await startHarness({ throttle: true, latencyMs: BURST_LATENCY_MS }, scale.motoShards);
   const { local, proxy } = harness;
+  const motoPids = local.moto.shards.map((s) => s.pid);
+  const motoRequestsByShard = (): readonly number[] => local.moto.requestsByShard();
   const report: { -readonly [K in keyof BenchReport]: BenchReport[K] } = {
     generatedAt: new Date().toISOString(),
     scale: `${scale.name}: burst ${scale.burstFindings} findings over ${scale.burstAccounts} accounts × ${scale.regions.length} regions; baseline ${scale.baselineFindings} findings over ${scale.baselineAccounts} accounts`,
-    environment: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, moto: motoVersion() },
+    environment: {
+      node: process.version,
+      cpus: os.cpus().length,
+      platform: `${os.platform()} ${os.arch()}`,
+      moto: motoVersion(),
+      motoShards: scale.motoShards,
+    },
     totalMs: 0,
   };
   try {
@@ -38,7 +46,9 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
       // One account per run: IAM is global, so runs in one account would share the instance role's state.
       const containmentAccounts = 3;
       const accounts = scale.burstAccounts + scale.baselineAccounts + containmentAccounts;
-      progress(`building ${accounts} accounts × ${scale.regions.length} regions in moto…`);
+      progress(
+        `building ${accounts} accounts × ${scale.regions.length} regions in moto${scale.motoShards > 1 ? ` (${scale.motoShards} processes split by account)` : ''}…`,
+      );
       const world = await buildOrganization(local, accounts, scale.regions, progress);
       report.world = {
         accounts,
@@ -47,6 +57,7 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
         buildMs: Math.round(world.buildMs),
         buildCalls: world.buildCalls,
         buildCallsPerSecond: round1(world.buildCalls / (world.buildMs / 1000)),
+        ...(scale.motoShards > 1 ? { motoRequestsByShard: motoRequestsByShard() } : {}),
       };
       const byAccount = (from: number, count: number) => {
         const ids = new Set(world.memberAccountIds.slice(from, from + count));
@@ -70,6 +81,8 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
           freshPerInvocation: false,
           calls: () => proxy.calls(),
           resetCalls: () => proxy.resetCalls(),
+          motoPids,
+          motoRequestsByShard,
         });
         progress(`  cordon: ${Math.round(cordon.metrics.wallMs / 1000)} s; checking AWS for duplicated containment…`);
         const cordonMetrics = { ...cordon.metrics, duplicates: await countDuplicates(local, world, burstSites) };
@@ -84,7 +97,10 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
           freshPerInvocation: true,
           calls: () => proxy.calls(),
           resetCalls: () => proxy.resetCalls(),
+          motoPids,
+          motoRequestsByShard,
         });
+        progress(`  baseline: ${Math.round(baseline.metrics.wallMs / 1000)} s; checking AWS for duplicated containment…`);
         const baselineMetrics = { ...baseline.metrics, duplicates: await countDuplicates(local, world, baselineSites) };
         report.burst = {
           latencyMs: BURST_LATENCY_MS,
