@@ -15,8 +15,9 @@
  * another shard issued; moto checks no signature. The account of a key is
  * learned from the answers that issue keys (STS AssumeRole…, IAM
  * CreateAccessKey), as AWS's own key → account mapping; a key never seen
- * goes to shard 0 without the header, where moto maps it as it always does
- * (an unknown key is the default account's). An STS call goes to the shard
+ * is moto's default account's (as moto maps it) and goes to shard 0, named
+ * so: moto would otherwise look for it in every account and partition it
+ * holds, building each one's AWS managed policies. An STS call goes to the shard
  * that issued its key (GetCallerIdentity names the assumed role there); an
  * S3 call naming a bucket goes to the bucket owner's shard (moto finds
  * another account's bucket in its own process only).
@@ -206,7 +207,11 @@ class ShardRouter {
     const bucket = service === 's3' ? bucketOf(url.pathname) : undefined;
     const owner = bucket ? this.buckets.get(bucket) : undefined;
     if (owner !== undefined) shard = owner;
-    const headers: IncomingMessage['headers'] = known ? { ...req.headers, [ACCOUNT_HEADER]: known.accountId } : req.headers;
+    // A key never learned is the default account's (see learnKey): named so, moto does not look for it in every
+    // account and partition it has, which builds the AWS managed policies of each (seconds per account).
+    const headers: IncomingMessage['headers'] = scope
+      ? { ...req.headers, [ACCOUNT_HEADER]: known?.accountId ?? MOTO_DEFAULT_ACCOUNT_ID }
+      : req.headers;
 
     const issues = service === 'sts' || service === 'iam';
     if (!issues && !(service === 's3' && req.method === 'PUT')) {
@@ -236,7 +241,7 @@ class ShardRouter {
     if (!KEY_ISSUERS.has(`${service} ${action}`)) return;
     const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer.toString('utf8'))?.[1];
     const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(form.get('RoleArn') ?? query.get('RoleArn') ?? '')?.[1];
-    // An unknown caller's key stays unknown: shard 0 issued it and maps it itself.
+    // A key an unknown caller made (GetSessionToken, CreateAccessKey) is the default account's, as unknown keys are.
     const accountId = roleAccount ?? caller;
     if (key && accountId) this.keys.set(key, { accountId, issuer });
   }
