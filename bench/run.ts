@@ -1,7 +1,8 @@
 /**
- * `npm run bench` (`tsx bench/run.ts [--quick|--full] [--only=burst,containment,enablement] [--out=FILE]`):
+ * `npm run bench` (`tsx bench/run.ts [--quick|--full] [--only=burst,containment,enablement] [--out=FILE] [--shards=N]`):
  * runs the benchmarks against moto + cordon's emulator behind the fault and
- * latency proxy, prints a Markdown table to stdout and writes the JSON
+ * latency proxy (moto split over `--shards` processes by account; the full
+ * scale uses 3), prints a Markdown table to stdout and writes the JSON
  * report (default bench/results/latest.json). Progress goes to stderr.
  * See the README, "Benchmarks".
  */
