@@ -64,7 +64,21 @@ export interface BurstMetrics {
   readonly securityHubStatus: Readonly<Record<string, number>>;
   readonly redeliveries: number;
   readonly deadLettered: number;
-  readonly memory: { readonly peakRssMb: number; readonly peakHeapMb: number };
+  /**
+   * This (Node) process's peak RSS and heap while the queue drained; the
+   * moto_server processes' peak summed RSS and each one's peak (shard 0
+   * first), where they could be read; and this process's peak RSS since it
+   * started (`maxRssMbSinceStart`, the world build included).
+   */
+  readonly memory: {
+    readonly peakRssMb: number;
+    readonly peakHeapMb: number;
+    readonly maxRssMbSinceStart?: number;
+    readonly motoPeakRssMb?: number;
+    readonly motoPeakRssMbByShard?: readonly number[];
+  };
+  /** Requests each moto shard served during the run (shard 0 first; absent with one moto). */
+  readonly motoRequestsByShard?: readonly number[];
   readonly duplicates?: {
     readonly sitesChecked: number;
     readonly snapshots: number;
@@ -86,28 +100,47 @@ export async function runQueue(options: {
   readonly freshPerInvocation: boolean;
   readonly calls: () => readonly ProxyCall[];
   readonly resetCalls: () => void;
+  /** The moto_server processes, for their memory. */
+  readonly motoPids?: readonly number[];
+  /** Requests served by each moto shard so far. */
+  readonly motoRequestsByShard?: () => readonly number[];
 }): Promise<{ run: QueueRun; metrics: BurstMetrics }> {
   options.resetCalls();
-  const measured = await withMemory(() =>
-    drainQueue({
-      messages: options.messages,
-      containers: options.containers,
-      batchSize: options.batchSize,
-      maxReceiveCount: MAX_RECEIVE_COUNT,
-      newResponder: options.newResponder,
-      freshPerInvocation: options.freshPerInvocation,
-    }),
+  const requestsBefore = options.motoRequestsByShard?.() ?? [];
+  const measured = await withMemory(
+    () =>
+      drainQueue({
+        messages: options.messages,
+        containers: options.containers,
+        batchSize: options.batchSize,
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+        newResponder: options.newResponder,
+        freshPerInvocation: options.freshPerInvocation,
+      }),
+    options.motoPids,
   );
   const run = measured.value;
   const calls = options.calls();
+  const requestsAfter = options.motoRequestsByShard?.() ?? [];
+  const metrics = measure(options.messages, run, calls, {
+    containers: options.containers,
+    batchSize: options.batchSize,
+    peakRssMb: measured.peakRssMb,
+    peakHeapMb: measured.peakHeapMb,
+  });
   return {
     run,
-    metrics: measure(options.messages, run, calls, {
-      containers: options.containers,
-      batchSize: options.batchSize,
-      peakRssMb: measured.peakRssMb,
-      peakHeapMb: measured.peakHeapMb,
-    }),
+    metrics: {
+      ...metrics,
+      memory: {
+        ...metrics.memory,
+        maxRssMbSinceStart: measured.maxRssMbSinceStart,
+        ...(measured.childPeakRssMb === undefined
+          ? {}
+          : { motoPeakRssMb: measured.childPeakRssMb, motoPeakRssMbByShard: measured.childPeakRssMbByPid }),
+      },
+      ...(requestsAfter.length > 1 ? { motoRequestsByShard: requestsAfter.map((n, i) => n - (requestsBefore[i] ?? 0)) } : {}),
+    },
   };
 }
 

@@ -26,6 +26,13 @@ export interface BenchScale {
   readonly enableRegions: number;
   /** Accounts of the enablement baseline (same regions; compared per account×region). */
   readonly enableBaselineAccounts: number;
+  /**
+   * moto_server processes of the burst and containment world (`--shards=N`
+   * overrides): one Python process serves about 70 calls a second on one core
+   * and slows as its world grows, so the full burst spreads the member
+   * accounts over several (see local-aws/emulator/moto-shards.ts).
+   */
+  readonly motoShards: number;
 }
 
 const FOUR_REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2'] as const;
@@ -43,6 +50,7 @@ export const SCALES: Readonly<Record<BenchScale['name'], BenchScale>> = {
     enableAccounts: 10,
     enableRegions: 2,
     enableBaselineAccounts: 5,
+    motoShards: 1,
   },
   standard: {
     name: 'standard',
@@ -55,6 +63,7 @@ export const SCALES: Readonly<Record<BenchScale['name'], BenchScale>> = {
     enableAccounts: 1_000,
     enableRegions: 17,
     enableBaselineAccounts: 50,
+    motoShards: 1,
   },
   full: {
     name: 'full',
@@ -67,6 +76,7 @@ export const SCALES: Readonly<Record<BenchScale['name'], BenchScale>> = {
     enableAccounts: 1_000,
     enableRegions: 17,
     enableBaselineAccounts: 100,
+    motoShards: 3,
   },
 };
 
@@ -92,7 +102,7 @@ export interface BenchArgs {
   readonly out: string;
 }
 
-/** Parses `--quick`, `--full`, `--only=burst,containment,enablement`, `--out=FILE` (and BENCH_SCALE). */
+/** Parses `--quick`, `--full`, `--only=burst,containment,enablement`, `--out=FILE`, `--shards=N` (and BENCH_SCALE). */
 export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
   let name: BenchScale['name'] = 'standard';
   const fromEnv = env.BENCH_SCALE;
@@ -103,6 +113,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   }
   let only: Set<'burst' | 'containment' | 'enablement'> = new Set(['burst', 'containment', 'enablement']);
   let out = 'bench/results/latest.json';
+  let shards: number | undefined;
   for (const arg of argv) {
     if (arg === '--quick') name = 'quick';
     else if (arg === '--full') name = 'full';
@@ -112,7 +123,13 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       if (bad.length > 0) throw new Error(`--only takes burst, containment and/or enablement, got "${bad.join(',')}"`);
       only = new Set(parts as Array<'burst' | 'containment' | 'enablement'>);
     } else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
-    else throw new Error(`unknown argument "${arg}" (expected --quick, --full, --only=burst,containment,enablement, --out=FILE)`);
+    else if (arg.startsWith('--shards=')) {
+      shards = Number(arg.slice('--shards='.length));
+      if (!Number.isInteger(shards) || shards < 1 || shards > 64)
+        throw new Error(`--shards takes a whole number of moto processes from 1 to 64, got "${arg}"`);
+    } else
+      throw new Error(`unknown argument "${arg}" (expected --quick, --full, --only=burst,containment,enablement, --out=FILE, --shards=N)`);
   }
-  return { scale: SCALES[name], only, out };
+  const scale = SCALES[name];
+  return { scale: shards === undefined ? scale : { ...scale, motoShards: shards }, only, out };
 }

@@ -7,6 +7,7 @@
  */
 import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as fs from 'node:fs';
 import { responderSettings } from '../src/config/settings';
 import { startLocalAws, type LocalAws, pointSdkAt, startFaultyEndpoint, type FaultProxy, type FaultProxyOptions } from '../local-aws';
 import { buildResponder, type Responder } from '../src/respond/wiring';
@@ -19,10 +20,13 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** Starts moto + the emulator and the proxy, and points the SDK at the proxy. */
-export async function startHarness(proxyOptions: Omit<FaultProxyOptions, 'target' | 'motoEndpoint'> = {}): Promise<Harness> {
+/** Starts moto (`motoShards` processes, split by account) + the emulator and the proxy, and points the SDK at the proxy. */
+export async function startHarness(
+  proxyOptions: Omit<FaultProxyOptions, 'target' | 'motoEndpoint'> = {},
+  motoShards = 1,
+): Promise<Harness> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const local = await startLocalAws();
+  const local = await startLocalAws({ motoShards });
   let proxy: FaultProxy;
   try {
     proxy = await startFaultyEndpoint({ target: local.endpoint, motoEndpoint: local.motoEndpoint, ...proxyOptions });
@@ -114,24 +118,70 @@ export function responderFactory(table: string, extraEnv: NodeJS.ProcessEnv = {}
   return () => buildResponder(settings, { actor: 'cordon-bench' });
 }
 
-/** Peak memory of this process while `work` runs (sampled every 50 ms), and the process's peak RSS so far. */
+/** Resident memory of another process in bytes (Linux /proc), or undefined where it cannot be read. */
+function residentBytesOf(pid: number): number | undefined {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    // Not Linux, or the process has exited: no figure rather than a wrong one.
+    return undefined;
+  }
+}
+
+/**
+ * Peak memory of this process while `work` runs (sampled every 50 ms), the
+ * process's peak RSS so far, and, for `pids` (the moto_server processes),
+ * the peak of their summed RSS and each one's peak.
+ */
 export async function withMemory<T>(
   work: () => Promise<T>,
-): Promise<{ value: T; peakRssMb: number; peakHeapMb: number; maxRssMbSinceStart: number }> {
+  pids: readonly number[] = [],
+): Promise<{
+  value: T;
+  peakRssMb: number;
+  peakHeapMb: number;
+  maxRssMbSinceStart: number;
+  childPeakRssMb?: number;
+  childPeakRssMbByPid?: readonly number[];
+}> {
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
+  let childPeak = 0;
+  const childPeaks = pids.map(() => 0);
+  let childRead = false;
+  const sampleChildren = (): void => {
+    let sum = 0;
+    pids.forEach((pid, i) => {
+      const rss = residentBytesOf(pid);
+      if (rss === undefined) return;
+      childRead = true;
+      sum += rss;
+      childPeaks[i] = Math.max(childPeaks[i] ?? 0, rss);
+    });
+    childPeak = Math.max(childPeak, sum);
+  };
+  sampleChildren();
+  let ticks = 0;
   const timer = setInterval(() => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
+    // Other processes every second: reading /proc is not free.
+    ticks += 1;
+    if (ticks % 20 === 0) sampleChildren();
   }, 50);
   try {
     const value = await work();
+    sampleChildren();
     return {
       value,
       peakRssMb: round1(peakRss / 2 ** 20),
       peakHeapMb: round1(peakHeap / 2 ** 20),
       maxRssMbSinceStart: round1(process.resourceUsage().maxRSS / 1024),
+      ...(childRead
+        ? { childPeakRssMb: round1(childPeak / 2 ** 20), childPeakRssMbByPid: childPeaks.map((b) => round1(b / 2 ** 20)) }
+        : {}),
     };
   } finally {
     clearInterval(timer);

@@ -10,7 +10,14 @@ import type { EnablementReport } from './enablement';
 export interface BenchReport {
   readonly generatedAt: string;
   readonly scale: string;
-  readonly environment: { readonly node: string; readonly cpus: number; readonly platform: string; readonly moto: string };
+  readonly environment: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly platform: string;
+    readonly moto: string;
+    /** moto_server processes the burst's world was split over by account (1: one moto). */
+    readonly motoShards?: number;
+  };
   readonly world?: {
     readonly accounts: number;
     readonly regions: readonly string[];
@@ -18,6 +25,8 @@ export interface BenchReport {
     readonly buildMs: number;
     readonly buildCalls: number;
     readonly buildCallsPerSecond: number;
+    /** Requests each moto shard served while the world was built (shard 0 first; absent with one moto). */
+    readonly motoRequestsByShard?: readonly number[];
   };
   readonly burst?: {
     readonly latencyMs: number;
@@ -43,7 +52,7 @@ export function markdown(report: BenchReport): string {
   const out: string[] = [];
   out.push(`### cordon benchmarks (${report.scale}, ${report.generatedAt})`, '');
   out.push(
-    `Node ${report.environment.node}, ${report.environment.cpus} CPUs, moto ${report.environment.moto}. Total ${fmt(Math.round(report.totalMs / 1000))} s.`,
+    `Node ${report.environment.node}, ${report.environment.cpus} CPUs, moto ${report.environment.moto}${(report.environment.motoShards ?? 1) > 1 ? ` (${report.environment.motoShards} processes, split by account)` : ''}. Total ${fmt(Math.round(report.totalMs / 1000))} s.`,
     '',
   );
   if (report.world) {
@@ -131,6 +140,18 @@ export function markdown(report: BenchReport): string {
       `${fmt(c.memory.peakRssMb)} / ${fmt(c.memory.peakHeapMb)}`,
       `${fmt(b.memory.peakRssMb)} / ${fmt(b.memory.peakHeapMb)}`,
     );
+    if (c.memory.motoPeakRssMb !== undefined || b.memory.motoPeakRssMb !== undefined)
+      row(
+        'peak RSS of the moto processes, summed (per process) (MB)',
+        `${fmt(c.memory.motoPeakRssMb)} (${(c.memory.motoPeakRssMbByShard ?? []).map(fmt).join(' / ')})`,
+        `${fmt(b.memory.motoPeakRssMb)} (${(b.memory.motoPeakRssMbByShard ?? []).map(fmt).join(' / ')})`,
+      );
+    if (c.motoRequestsByShard || b.motoRequestsByShard)
+      row(
+        'moto requests by shard (shard 0: security account, Organizations)',
+        (c.motoRequestsByShard ?? []).map(fmt).join(' / '),
+        (b.motoRequestsByShard ?? []).map(fmt).join(' / '),
+      );
     out.push('');
   }
   if (report.containment) {

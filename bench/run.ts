@@ -1,7 +1,8 @@
 /**
- * `npm run bench` (`tsx bench/run.ts [--quick|--full] [--only=burst,containment,enablement] [--out=FILE]`):
+ * `npm run bench` (`tsx bench/run.ts [--quick|--full] [--only=burst,containment,enablement] [--out=FILE] [--shards=N]`):
  * runs the benchmarks against moto + cordon's emulator behind the fault and
- * latency proxy, prints a Markdown table to stdout and writes the JSON
+ * latency proxy (moto split over `--shards` processes by account; the full
+ * scale uses 3), prints a Markdown table to stdout and writes the JSON
  * report (default bench/results/latest.json). Progress goes to stderr.
  * See the README, "Benchmarks".
  */
@@ -24,12 +25,20 @@ import { capturingLogs, consoleTelemetry } from './lambda';
 export async function runBenchmarks(args: BenchArgs, progress: (line: string) => void = () => undefined): Promise<BenchReport> {
   const started = performance.now();
   const { scale } = args;
-  const harness = await startHarness({ throttle: true, latencyMs: BURST_LATENCY_MS });
+  const harness = await startHarness({ throttle: true, latencyMs: BURST_LATENCY_MS }, scale.motoShards);
   const { local, proxy } = harness;
+  const motoPids = local.moto.shards.map((s) => s.pid);
+  const motoRequestsByShard = (): readonly number[] => local.moto.requestsByShard();
   const report: { -readonly [K in keyof BenchReport]: BenchReport[K] } = {
     generatedAt: new Date().toISOString(),
     scale: `${scale.name}: burst ${scale.burstFindings} findings over ${scale.burstAccounts} accounts × ${scale.regions.length} regions; baseline ${scale.baselineFindings} findings over ${scale.baselineAccounts} accounts`,
-    environment: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, moto: motoVersion() },
+    environment: {
+      node: process.version,
+      cpus: os.cpus().length,
+      platform: `${os.platform()} ${os.arch()}`,
+      moto: motoVersion(),
+      motoShards: scale.motoShards,
+    },
     totalMs: 0,
   };
   try {
@@ -38,7 +47,9 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
       // One account per run: IAM is global, so runs in one account would share the instance role's state.
       const containmentAccounts = 3;
       const accounts = scale.burstAccounts + scale.baselineAccounts + containmentAccounts;
-      progress(`building ${accounts} accounts × ${scale.regions.length} regions in moto…`);
+      progress(
+        `building ${accounts} accounts × ${scale.regions.length} regions in moto${scale.motoShards > 1 ? ` (${scale.motoShards} processes split by account)` : ''}…`,
+      );
       const world = await buildOrganization(local, accounts, scale.regions, progress);
       report.world = {
         accounts,
@@ -47,6 +58,7 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
         buildMs: Math.round(world.buildMs),
         buildCalls: world.buildCalls,
         buildCallsPerSecond: round1(world.buildCalls / (world.buildMs / 1000)),
+        ...(scale.motoShards > 1 ? { motoRequestsByShard: motoRequestsByShard() } : {}),
       };
       const byAccount = (from: number, count: number) => {
         const ids = new Set(world.memberAccountIds.slice(from, from + count));
@@ -70,6 +82,8 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
           freshPerInvocation: false,
           calls: () => proxy.calls(),
           resetCalls: () => proxy.resetCalls(),
+          motoPids,
+          motoRequestsByShard,
         });
         progress(`  cordon: ${Math.round(cordon.metrics.wallMs / 1000)} s; checking AWS for duplicated containment…`);
         const cordonMetrics = { ...cordon.metrics, duplicates: await countDuplicates(local, world, burstSites) };
@@ -84,7 +98,10 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
           freshPerInvocation: true,
           calls: () => proxy.calls(),
           resetCalls: () => proxy.resetCalls(),
+          motoPids,
+          motoRequestsByShard,
         });
+        progress(`  baseline: ${Math.round(baseline.metrics.wallMs / 1000)} s; checking AWS for duplicated containment…`);
         const baselineMetrics = { ...baseline.metrics, duplicates: await countDuplicates(local, world, baselineSites) };
         report.burst = {
           latencyMs: BURST_LATENCY_MS,

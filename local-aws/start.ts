@@ -14,7 +14,7 @@
  */
 import { AwsEmulator } from './emulator/emulator';
 import { locateBotocore } from './emulator/model';
-import { startMoto, type MotoProcess } from './emulator/moto';
+import { startMotoShards, type MotoShards } from './emulator/moto-shards';
 import { MotoClient } from './emulator/moto-client';
 import { LocalRouter } from './emulator/router';
 import type { ListObjectReader } from './emulator/guardduty/threat-lists';
@@ -29,6 +29,8 @@ export interface LocalAws {
   readonly motoEndpoint: string;
   /** The in-process emulator: seeding helpers and the call log. */
   readonly emulator: AwsEmulator;
+  /** The moto_server processes behind `motoEndpoint` (one unless `motoShards` asked for more), and which owns an account. */
+  readonly moto: Pick<MotoShards, 'shards' | 'shardOf' | 'requestsByShard'>;
   /** Close the endpoint, kill moto_server and wait for it to exit. Idempotent. */
   stop(): Promise<void>;
 }
@@ -51,6 +53,13 @@ export interface StartLocalAwsOptions {
    * @default true
    */
   readonly awsManagedPolicies?: boolean;
+  /**
+   * moto_server processes, each owning a share of the accounts behind one
+   * router (see moto-shards.ts): for organizations of hundreds of accounts,
+   * which one moto process (one core) cannot serve at speed.
+   * @default 1
+   */
+  readonly motoShards?: number;
 }
 
 /** GuardDuty's reads of list objects, from moto's S3: as the caller (entity lists) or as the account (IP lists, its service-linked role). */
@@ -70,8 +79,8 @@ function motoListObjects(moto: MotoClient): ListObjectReader {
 }
 
 /**
- * Start moto_server on a free loopback port, the emulator, and the endpoint
- * in front of both. Throws MotoMissingError (whose message holds the
+ * Start moto_server on a free loopback port (or several, `motoShards`), the
+ * emulator, and the endpoint in front of both. Throws MotoMissingError (whose message holds the
  * install command) when moto is not installed, and MotoStartError when it
  * does not answer within 20 s.
  */
@@ -80,7 +89,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   // botocore is located first: a missing python3/botocore reports
   // MotoMissingError before any process is spawned.
   const botocoreDir = locateBotocore();
-  const moto: MotoProcess = await startMoto(log, { awsManagedPolicies: options.awsManagedPolicies });
+  const moto = await startMotoShards(log, { shards: options.motoShards, awsManagedPolicies: options.awsManagedPolicies });
   const motoClient = new MotoClient(moto.endpoint);
   let emulator: AwsEmulator;
   try {
@@ -125,6 +134,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     endpoint,
     motoEndpoint: moto.endpoint,
     emulator,
+    moto: { shards: moto.shards, shardOf: (accountId) => moto.shardOf(accountId), requestsByShard: () => moto.requestsByShard() },
     stop: () => {
       stopped ??= (async (): Promise<void> => {
         await router.close();
