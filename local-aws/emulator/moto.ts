@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import { MotoMissingError, MotoStartError } from './errors';
 
-/** The folder whose sitecustomize.py (defects) and usercustomize.py (speed) fix moto in the moto_server child. */
+/** The folder whose sitecustomize.py fixes moto's defects (and two of its slownesses) in the moto_server child. */
 const MOTO_PATCHES_DIR = path.join(__dirname, 'moto-patches');
 
 /** How long to wait for moto_server to answer after spawning it. */
@@ -82,7 +82,7 @@ export async function startMoto(
     env: {
       ...process.env,
       PYTHONUNBUFFERED: '1',
-      // Fixes to moto's own defects (moto-patches/sitecustomize.py) and speed (usercustomize.py), loaded before moto_server starts.
+      // Fixes to moto's own defects and slownesses (moto-patches/sitecustomize.py), loaded before moto_server starts.
       PYTHONPATH: [MOTO_PATCHES_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
       ...(options.awsManagedPolicies === false ? {} : { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' }),
     },
