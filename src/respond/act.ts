@@ -82,7 +82,9 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
   // Resources none of whose findings is ready (all exempt, or their screening failed) give their lease back.
   const unneeded = [...leases].filter(([key]) => !groups.has(key)).map(([, leasing]) => letGo(leasing, deps));
   const settled = await Promise.allSettled(
-    [...groups].map(([key, group]) => limit(() => actOnResource(group, held, leases.get(key), deps))),
+    [...groups].map(([key, group]) =>
+      limit(() => actOnResource(group, held, leases.get(key) ?? (deps.dryRun ? undefined : () => leasingOf(key, deps)), deps)),
+    ),
   );
   // eslint-disable-next-line cordon/no-unbounded-fan-out -- waits for give-backs already under way (one per resource of the batch)
   await Promise.all(unneeded);
@@ -101,17 +103,29 @@ interface Leasing {
   readonly abort: () => void;
 }
 
-/** The lease of each resource the findings are about (traced: its item says which findings have history), asked for at once. */
+/**
+ * The lease of each resource the findings are about (traced: its item says
+ * which findings have history), asked for at once, for as many resources as
+ * run at once (`concurrency`): a resource that will wait for a free slot takes
+ * its lease only when its turn comes, for a lease held while queued behind
+ * resources that wait for leases another environment holds (while it queues
+ * behind ours) would deadlock the two.
+ */
 function takeLeases(acting: readonly ResolvedFinding[], deps: ResponderDeps): Map<string, Leasing> {
   const leases = new Map<string, Leasing>();
   for (const { finding } of acting) {
     const key = leaseKey(finding.accountId, finding.region, resourceLabel(finding));
     if (leases.has(key)) continue;
-    const controller = new AbortController();
-    const lease = acquireLease(key, leaseOptions(deps), true, controller.signal).catch((err: unknown) => asError(err));
-    leases.set(key, { lease, abort: () => controller.abort() });
+    if (leases.size >= deps.concurrency) break;
+    leases.set(key, leasingOf(key, deps));
   }
   return leases;
+}
+
+function leasingOf(key: string, deps: ResponderDeps): Leasing {
+  const controller = new AbortController();
+  const lease = acquireLease(key, leaseOptions(deps), true, controller.signal).catch((err: unknown) => asError(err));
+  return { lease, abort: () => controller.abort() };
 }
 
 /** Gives back a lease nobody needs (stops waiting for it first); awaited, so that nothing is left held when the batch ends. */
@@ -241,16 +255,18 @@ const GIVE_BACK_MARGIN_MS = 60_000;
 async function actOnResource(
   group: readonly Ready[],
   held: Promise<ReadonlyMap<ResolvedFinding, Execution>>,
-  leasing: Leasing | undefined,
+  taking: Leasing | (() => Leasing) | undefined,
   deps: ResponderDeps,
 ): Promise<Run[]> {
   const options = leaseOptions(deps);
   const holds = await held;
   const admitted = group.filter((x) => !holds.has(x.resolved));
   if (admitted.length === 0) {
-    await letGo(leasing, deps);
+    if (typeof taking !== 'function') await letGo(taking, deps);
     return [];
   }
+  // Taken now (its turn came) unless it was asked for with the screening.
+  const leasing = typeof taking === 'function' ? taking() : taking;
   const lease = leasing ? await leasing.lease : undefined;
   if (lease instanceof Error)
     return admitted.map((x) => ({ resolved: x.resolved, execution: failedExecution(x.resolved.finding, lease), audited: false }));

@@ -308,4 +308,46 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       expect(Object.values(await interfaceGroups(ec2, instance.instanceId))).toEqual([[quarantine[0]?.GroupId]]);
     expect([...statuses(a[0], 'ec2.isolate'), ...statuses(b[0], 'ec2.isolate')]).toEqual(['done', 'done']);
   });
+
+  it('two environments with the same two resources in opposite orders never wait on each other: a resource queued for its turn holds no lease', async () => {
+    // Prepare: one slot per environment (concurrency 1); each environment's take of its own first resource's lease is
+    // slowed, so that each would win the other's first resource if leases were taken for queued resources too
+    const [one, two] = [instanceOf(world, account, region, 'web-1').target, instanceOf(world, account, region, 'web-2').target];
+    const about = (instance: typeof one, ip: string) =>
+      publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', {
+        accountId: account,
+        region,
+        instance,
+        resourceRole: 'TARGET',
+        remoteIp: ip,
+      });
+    const [f1, f2] = [about(one, '198.51.100.61'), about(two, '198.51.100.62')];
+    const slowFirstTake = (responder: Responder, slowKey: string): Responder['deps'] => {
+      const store = responder.deps.audit;
+      let slowed = false;
+      const audit = Object.assign(Object.create(store) as typeof store, {
+        tryLease: async (...args: Parameters<typeof store.tryLease>) => {
+          if (args[0] === slowKey && !slowed) {
+            slowed = true;
+            await new Promise((resolve) => setTimeout(resolve, 1_500));
+          }
+          return store.tryLease(...args);
+        },
+      });
+      return { ...responder.deps, audit, concurrency: 1, leases: { ...responder.deps.leases, waitMs: 10_000 } };
+    };
+    const key = (instance: typeof one) => `${account}|${region}|${instance.instanceId}`;
+    const a = slowFirstTake(environment('lambda-a'), key(one));
+    const b = slowFirstTake(environment('lambda-b'), key(two));
+    const events = (findings: ReadonlyArray<Record<string, unknown>>) =>
+      parseInput(findings.map((f) => JSON.stringify(guardDutyEvent(f))).join('\n'));
+
+    // Act: A has [web-1, web-2], B [web-2, web-1], at the same moment
+    const started = Date.now();
+    const [ra, rb] = await Promise.all([respond(events([f1, f2]), a), respond(events([f2, f1]), b)]);
+
+    // Assess: every finding acted on (none failed waiting for a lease), well within one lease wait
+    for (const r of [...ra, ...rb]) expect(r.actions.filter((x) => x.status === 'failed')).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 60_000);
 });
