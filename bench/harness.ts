@@ -6,7 +6,7 @@
  * responders built the way the Lambda builds them.
  */
 import { AUDIT_TIME_INDEX } from '../src/audit/dynamodb-store';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fs from 'node:fs';
 import { responderSettings } from '../src/config/settings';
 import { startLocalAws, type LocalAws, pointSdkAt, startFaultyEndpoint, type FaultProxy, type FaultProxyOptions } from '../local-aws';
@@ -68,34 +68,37 @@ export async function buildOrganization(
   return world;
 }
 
-/** Creates the audit table the responder stack creates (string keys `pk`, `sk`, and the time-ordered index). */
+/** The audit table as the responder stack creates it: string keys `pk`, `sk`, and the time-ordered index `history` reads. */
+export function auditTableDefinition(table: string): CreateTableCommandInput {
+  return {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: AUDIT_TIME_INDEX.partitionKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: AUDIT_TIME_INDEX.name,
+        KeySchema: [
+          { AttributeName: AUDIT_TIME_INDEX.partitionKey, KeyType: 'HASH' },
+          { AttributeName: AUDIT_TIME_INDEX.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+/** Creates the audit table (see `auditTableDefinition`) in the local endpoint's security account. */
 export async function createAuditTable(local: LocalAws, table: string): Promise<void> {
   const ddb = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: SECURITY_CREDENTIALS });
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: AUDIT_TIME_INDEX.partitionKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: AUDIT_TIME_INDEX.name,
-          KeySchema: [
-            { AttributeName: AUDIT_TIME_INDEX.partitionKey, KeyType: 'HASH' },
-            { AttributeName: AUDIT_TIME_INDEX.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await ddb.send(new CreateTableCommand(auditTableDefinition(table)));
   ddb.destroy();
 }
 

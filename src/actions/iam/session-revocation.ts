@@ -1,16 +1,10 @@
-import {
-  DeleteRolePolicyCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  PutRolePolicyCommand,
-  paginateListRolePolicies,
-} from '@aws-sdk/client-iam';
-import pLimit from 'p-limit';
+import { DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import type { Finding } from '../../findings/finding';
 import { REFUSED, type UndoContext } from '../types';
 import type { OutcomeReporter, Residuals, UndoReporter } from '../define';
 import type { ActionOutcome } from '../../outcome';
+import { otherInlineChars, policyChars, readRolePolicy } from './role-policies';
 
 /** Inline policy cordon attaches to a role to revoke its older sessions. */
 export const REVOKE_SESSIONS_POLICY = 'cordon-revoke-older-sessions';
@@ -32,9 +26,6 @@ export const MAX_ROLE_SESSION_MS = 12 * 3600_000;
  * quotas"; 2,048 for a user's). Past it, cordon writes one role-wide statement.
  */
 export const ROLE_INLINE_POLICIES_MAX_CHARS = 10_240;
-
-/** Other inline policies of a role read at once (to size the role's aggregate). */
-const POLICY_READ_CONCURRENCY = 4;
 
 /** Times cordon writes the policy again when reading it back does not show its statement (another writer outside cordon). */
 const WRITE_ATTEMPTS = 3;
@@ -151,43 +142,6 @@ function revokeSessionsPolicy(statements: readonly unknown[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
-/** Characters of a policy as IAM counts them against its quotas: whitespace is not counted. */
-function policyChars(document: string): number {
-  return document.replace(/\s/g, '').length;
-}
-
-function isNoSuchEntity(err: unknown): boolean {
-  return (err as Error).name === 'NoSuchEntityException' || (err as Error).name === 'NoSuchEntity';
-}
-
-/** Reads cordon's revocation policy on a role, if present (NoSuchEntity → undefined; other errors propagate). */
-async function existingRevocation(iam: IAMClient, roleName: string): Promise<string | undefined> {
-  try {
-    const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY }));
-    return decodeURIComponent(out.PolicyDocument ?? '');
-  } catch (err) {
-    if (isNoSuchEntity(err)) return undefined;
-    throw err;
-  }
-}
-
-/** Characters of the role's inline policies other than cordon's (as IAM counts them toward the aggregate quota). */
-async function otherInlineChars(iam: IAMClient, roleName: string): Promise<number> {
-  const names: string[] = [];
-  for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: roleName }))
-    names.push(...(page.PolicyNames ?? []).filter((n) => n !== REVOKE_SESSIONS_POLICY));
-  const limit = pLimit(POLICY_READ_CONCURRENCY);
-  const sizes = await Promise.all(
-    names.map((name) =>
-      limit(async () => {
-        const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
-        return policyChars(decodeURIComponent(out.PolicyDocument ?? ''));
-      }),
-    ),
-  );
-  return sizes.reduce((a, b) => a + b, 0);
-}
-
 /** The statements of a policy document (none when absent or unreadable: it is then rewritten whole). */
 function statementsOf(document: string | undefined): Array<Record<string, unknown>> {
   if (!document) return [];
@@ -256,9 +210,9 @@ export async function revokeSessions(
   const whose = scope.kind === 'instance' ? `sessions of ${roleName} with aws:userid ${scope.userId}` : `sessions of ${roleName}`;
   return deps.exclusivePrincipal(`role/${roleName}`, async () => {
     // Both reads at once: the other inline policies' size is needed only when cordon writes, which is the common case.
-    const othersRead = otherInlineChars(iam, roleName);
+    const othersRead = otherInlineChars(iam, roleName, REVOKE_SESSIONS_POLICY);
     othersRead.catch(() => undefined);
-    const document = await existingRevocation(iam, roleName);
+    const document = await readRolePolicy(iam, roleName, REVOKE_SESSIONS_POLICY);
     const statements = statementsOf(document);
     const own = statements.find((s) => s.Sid === revocationSid(scope));
     const roleWide = statements.find((s) => s.Sid === ROLE_WIDE_SID);
@@ -337,7 +291,7 @@ async function writeConfirmed(
         PolicyDocument: revokeSessionsPolicy([...beside, wanted]),
       }),
     );
-    const readBack = statementsOf(await existingRevocation(iam, roleName));
+    const readBack = statementsOf(await readRolePolicy(iam, roleName, REVOKE_SESSIONS_POLICY));
     const mine = readBack.find((s) => s.Sid === wanted.Sid);
     if (mine && cutoffOf(mine)?.getTime() === now.getTime()) return;
     if (attempt >= WRITE_ATTEMPTS)
@@ -370,7 +324,7 @@ export async function removeRevocation(
 ): Promise<ActionOutcome> {
   const iam = ctx.member(IAMClient);
   return ctx.exclusivePrincipal(`role/${roleName}`, async () => {
-    const document = await existingRevocation(iam, roleName);
+    const document = await readRolePolicy(iam, roleName, REVOKE_SESSIONS_POLICY);
     const { sid } = written;
     const statements = statementsOf(document);
     const current = statements.find((s) => s.Sid === sid);
