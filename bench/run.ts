@@ -113,8 +113,8 @@ export async function runBenchmarks(args: BenchArgs, progress: (line: string) =>
 
       if (args.only.has('containment')) {
         await createAuditTable(local, 'cordon-bench-containment');
-        proxy.setLatency(CONTAINMENT_LATENCY_MS);
-        progress(`time to containment (${CONTAINMENT_LATENCY_MS} ms per call)…`);
+        proxy.setLatency(CONTAINMENT_LATENCY_MS, 'fixed');
+        progress(`time to containment (every call ${CONTAINMENT_LATENCY_MS} ms)…`);
         const firstRegion = containmentSites.filter((s) => s.region === scale.regions[0]);
         const [cold, warm, base] = firstRegion;
         if (!cold || !warm || !base) throw new Error('time to containment needs 3 accounts');

@@ -125,8 +125,10 @@ export interface FaultProxyOptions {
   readonly motoEndpoint?: string;
   /** Overrides the access key → account lookup. */
   readonly accountOf?: (accessKeyId: string) => Promise<string>;
-  /** Added to every call before it is answered. @default 0 */
+  /** Added to every call before it is answered (see {@link LatencyMode}). @default 0 */
   readonly latencyMs?: number | ((call: ResolvedCall) => number);
+  /** @default 'added' */
+  readonly latencyMode?: LatencyMode;
   /** Enforce AWS's throttling (true: the documented limits). @default false */
   readonly throttle?: boolean | ThrottleOptions;
   readonly faults?: FaultInjection;
@@ -136,6 +138,16 @@ export interface FaultProxyOptions {
   /** REST routes for naming operations. @default botocore's models */
   readonly routes?: RouteTable;
 }
+
+/**
+ * How the latency applies. `added`: the proxy waits that long, then forwards,
+ * so a call takes the latency plus the emulator's own time. `fixed`: the
+ * proxy forwards at once and answers when the latency has passed since the
+ * call arrived, so every call the emulator answers within it takes the same
+ * time. Counting round trips needs `fixed`: under `added`, moto's time (which
+ * grows with the calls in flight) lets two quick calls fit inside one slow one.
+ */
+export type LatencyMode = 'added' | 'fixed';
 
 /** Counts by outcome, and by service and operation. */
 export interface ProxySummary {
@@ -163,8 +175,8 @@ export interface FaultProxy {
   summary(calls?: readonly ProxyCall[]): ProxySummary;
   /** Number of calls answered by the rule or by an injected fault. */
   faults(): number;
-  /** Changes the latency from now on. */
-  setLatency(latencyMs: number | ((call: ResolvedCall) => number)): void;
+  /** Changes the latency (and how it applies) from now on. */
+  setLatency(latencyMs: number | ((call: ResolvedCall) => number), mode?: LatencyMode): void;
   /** Changes the injected faults from now on (undefined: none). */
   setFaults(faults: FaultInjection | undefined): void;
   stop(): Promise<void>;
@@ -194,6 +206,7 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
   const learned = new Map<string, string>();
   const buckets = new Map<string, TokenBucket>();
   let latency = options.latencyMs ?? 0;
+  let latencyMode: LatencyMode = options.latencyMode ?? 'added';
   let injection = options.faults;
   let calls: ProxyCall[] = [];
   let seq = 0;
@@ -269,7 +282,10 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     };
 
     const wait = typeof latency === 'function' ? (call ? latency(call) : 0) : latency;
-    await sleep(wait);
+    const fixed = latencyMode === 'fixed';
+    if (!fixed) await sleep(wait);
+    // Under a fixed latency: answer no earlier than `wait` after the call arrived.
+    const due = (): Promise<void> => (fixed ? sleep(startMs + wait - now()) : Promise.resolve());
 
     const ruled = options.rule?.({
       path: req.url ?? '/',
@@ -279,17 +295,20 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     });
     if (ruled) {
       faultCount += 1;
+      await due();
       answer(ruled, 'rule');
       return;
     }
     const charged = call ? charge(call) : undefined;
     if (call && charged && !charged.allowed) {
+      await due();
       answer(throttleFault(call), 'throttled', charged.bucket);
       return;
     }
     const kind = call ? decideFault(call, body) : undefined;
     if (call && kind) faultCount += 1;
     if (call && kind === '5xx') {
+      await due();
       answer(serverFault(call), '5xx', charged?.bucket);
       return;
     }
@@ -302,6 +321,7 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     const interception = call ? options.intercept?.(call, body) : undefined;
     const forwarded = interception?.reply ?? (await forward(req, interception?.body ?? body));
     const up = interception?.answer ? interception.answer(forwarded) : forwarded;
+    await due();
     if (kind === 'lost-response') {
       record(kind, 0, charged?.bucket);
       req.socket.destroy();
@@ -378,8 +398,9 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     },
     summary: (subset) => summarize(subset ?? calls),
     faults: () => faultCount,
-    setLatency: (l) => {
+    setLatency: (l, mode = 'added') => {
       latency = l;
+      latencyMode = mode;
     },
     setFaults: (f) => {
       injection = f;

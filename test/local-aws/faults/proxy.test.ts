@@ -9,6 +9,7 @@ import { PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
+  sequentialChain,
   serverFault,
   startFaultyEndpoint,
   throttleFault,
@@ -271,6 +272,52 @@ describe('fault proxy: throttling, latency and injected faults in front of a ser
     await proxy.stop();
     expect(elapsed).toBeGreaterThanOrEqual(100);
     expect(calls.every((c) => c.endMs - c.startMs >= 49)).toBe(true);
+  });
+
+  it('under a fixed latency, answers every call that long after it arrived, however long the service took', async () => {
+    // Prepare: the service itself takes 250 ms for key SLOW and no time for FAST
+    const timed = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const slow = String(req.headers.authorization).includes('Credential=SLOW/');
+        const body = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${ACCOUNT}:user/u</Arn><UserId>AIDA</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
+        setTimeout(
+          () => {
+            res.writeHead(200, { 'content-type': 'text/xml', 'content-length': String(Buffer.byteLength(body)) });
+            res.end(body);
+          },
+          slow ? 250 : 0,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => timed.listen(0, '127.0.0.1', resolve));
+    const timedTarget = `http://127.0.0.1:${(timed.address() as AddressInfo).port}`;
+    const sts = (proxy: FaultProxy, key: string) =>
+      new STSClient({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: { accessKeyId: key, secretAccessKey: 's' } });
+    // Two slow calls one after the other, beside three quick ones one after the other: at most 3 dependent round trips.
+    const run = async (proxy: FaultProxy): Promise<number> => {
+      const chainOf = async (key: string, n: number) => {
+        for (let i = 0; i < n; i += 1) await sts(proxy, key).send(new GetCallerIdentityCommand({}));
+      };
+      await Promise.all([chainOf('SLOW', 2), chainOf('FAST', 3)]);
+      return sequentialChain(proxy.calls().map((c) => ({ ...c, label: c.operation }))).length;
+    };
+
+    // Act: the same work under 50 ms added, then under 400 ms fixed
+    const added = await startFaultyEndpoint({ target: timedTarget, accountOf: async () => ACCOUNT, latencyMs: 50 });
+    const addedChain = await run(added);
+    await added.stop();
+    const fixed = await startFaultyEndpoint({ target: timedTarget, accountOf: async () => ACCOUNT, latencyMs: 400, latencyMode: 'fixed' });
+    const fixedChain = await run(fixed);
+    const fixedCalls = fixed.calls();
+    await fixed.stop();
+    await new Promise<void>((resolve) => timed.close(() => resolve()));
+
+    // Assess: added latency lets the quick chain fit inside a slow call and overstates the round trips (4);
+    // fixed latency makes every call take 400 ms and counts the deepest chain of dependent calls (3)
+    expect(addedChain).toBe(4);
+    expect(fixedChain).toBe(3);
+    expect(fixedCalls.every((c) => c.endMs - c.startMs >= 399 && c.endMs - c.startMs < 500)).toBe(true);
   });
 
   it('injects the same faults for the same seed, and the SDK rides them out', async () => {
