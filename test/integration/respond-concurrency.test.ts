@@ -211,6 +211,50 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('two instances in one subnet attacked from two addresses, at once in two environments: both denied, at different rule numbers, with no lease on the ACL', async () => {
+    // Prepare
+    const web1 = instanceOf(world, account, region, 'web-1');
+    const web = await groupId(web1.target.vpcId, 'web');
+    const other = await launchAwsLikeInstance(ec2, {
+      vpcId: web1.target.vpcId,
+      subnetId: web1.target.subnetId,
+      groupIds: [web],
+      name: 'web-4',
+    });
+    const attack = (instance: typeof other, remoteIp: string) =>
+      publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', { accountId: account, region, instance, resourceRole: 'TARGET', remoteIp });
+    const onWeb1 = attack(web1.target, '198.51.100.71');
+    const onOther = attack(other, '198.51.100.72');
+
+    // Act
+    const [a, b] = await Promise.all([deliver(environment('lambda-env-g'), [onWeb1]), deliver(environment('lambda-env-h'), [onOther])]);
+
+    // Assess: each address denied both ways, as each finding's record says, and no rule number used twice
+    const first = await denies(web1.target.subnetId, '198.51.100.71/32');
+    const second = await denies(web1.target.subnetId, '198.51.100.72/32');
+    expect(first.map((r) => r.egress).sort()).toEqual([false, true]);
+    expect(second.map((r) => r.egress).sort()).toEqual([false, true]);
+    expect([statuses(a[0], 'network.block-ip'), statuses(b[0], 'network.block-ip')]).toEqual([['done'], ['done']]);
+    const recorded = (r: FindingResult | undefined) => r?.actions.find((x) => x.action === 'network.block-ip')?.detail ?? '';
+    for (const [result, rules] of [
+      [a[0], first],
+      [b[0], second],
+    ] as const)
+      expect(recorded(result)).toContain(
+        [...rules]
+          .sort((x, y) => Number(x.egress) - Number(y.egress))
+          .map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`)
+          .join(', '),
+      );
+    const acl = (
+      await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [web1.target.subnetId] }] }))
+    ).NetworkAcls?.[0];
+    const keys = (acl?.Entries ?? []).map((e) => `${e.Egress}:${e.RuleNumber}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const leases = await ddb.send(new ScanCommand({ TableName: table }));
+    expect((leases.Items ?? []).filter((i) => i.pk?.S?.includes('network-acl'))).toEqual([]);
+  });
+
   it('takes snapshots once even when DescribeSnapshots does not list them yet: the same finding twice in one batch, then in another environment', async () => {
     // Prepare: EC2 through a proxy whose DescribeSnapshots lists nothing (as
     // right after CreateSnapshot, DescribeSnapshots being eventually

@@ -91,125 +91,143 @@ export function deniedBothWays(entries: readonly NetworkAclEntry[], cidr: string
 }
 
 /**
+ * How many times a deny picks its rule numbers again after another writer took
+ * one of them first (each time from the ACL read again).
+ */
+const MAX_NUMBER_CONFLICTS = 5;
+
+/** EC2's answer when a rule number of that direction is already used in the ACL (EC2 API Reference, "Error codes"). */
+const RULE_NUMBER_TAKEN = 'NetworkAclEntryAlreadyExists';
+
+/** The plan for one address: the entries to add, or why it cannot be denied. */
+function planFor(entries: readonly NetworkAclEntry[], aclId: string, cidr: string, p: Placement): { plan: Entry[] } | { problem: string } {
+  const family = familyOf(cidr);
+  const plan: Entry[] = [];
+  for (const egress of [false, true]) {
+    if (denies(entries, egress, cidr)) continue;
+    const direction = egress ? 'outbound' : 'inbound';
+    const sameKind = entries.filter(
+      (e) =>
+        e.Egress === egress &&
+        familyOf(entryCidr(e) ?? '') === family &&
+        e.RuleNumber !== undefined &&
+        e.RuleNumber < FIRST_DEFAULT_RULE_NUMBER,
+    );
+    if (sameKind.length >= p.maxRulesPerDirection)
+      return {
+        problem: `${aclId} already holds ${sameKind.length} ${direction} ${family} rules (quota ${p.maxRulesPerDirection}); raise the quota or release older blocks`,
+      };
+    // A deny after an allow that matches the address would never be evaluated.
+    const shadow = lowestAllowFor(entries, egress, cidr);
+    const last = Math.min(p.lastRuleNumber, shadow === undefined ? p.lastRuleNumber : shadow - 1);
+    const ruleNumber = freeRuleNumber(entries, egress, p.firstRuleNumber, last, plan);
+    if (ruleNumber === undefined)
+      return {
+        problem:
+          shadow !== undefined && shadow <= p.lastRuleNumber
+            ? `no free ${direction} rule number in ${p.firstRuleNumber}-${last} of ${aclId} below its allow rule #${shadow}, which matches ${cidr}: a deny after it would have no effect`
+            : `no free ${direction} rule number in ${p.firstRuleNumber}-${p.lastRuleNumber} of ${aclId}`,
+      };
+    plan.push({ egress, ruleNumber });
+  }
+  return { plan };
+}
+
+/**
  * Denies each address (a /32 or /128) in one ACL, both directions, at the
  * lowest free rule numbers of cordon's range, before any allow rule that
  * matches it, within the quota of its family and direction. Both rules of an
  * address are added or neither: when the second cannot be created, the first
  * is deleted again, so that the audit trail never misses a rule cordon left behind.
+ *
+ * No lease: EC2 itself refuses a rule number already used in that direction
+ * (`NetworkAclEntryAlreadyExists`), so two findings about one subnet (another
+ * instance, another Lambda environment, either ACL action) that chose the same
+ * number from the same read cannot both have it. The one refused reads the ACL
+ * again and plans from what it holds now: an address the other one denied
+ * meanwhile is `already` denied, another address gets the next free number.
+ * `acl` must have been read by the caller's own run (it is the first plan's).
  */
-async function denyIn(
+export async function denyInAcl(
+  ctx: Pick<ActionContext, 'dryRun'>,
   report: AclDenyReporter,
   ec2: EC2Client,
   acl: NetworkAcl,
   cidrs: readonly string[],
   p: Placement,
-  dryRun: boolean,
   residuals: Pick<ActionOutcome, 'closes' | 'remains'> = {},
 ): Promise<ActionOutcome[]> {
   const aclId = acl.NetworkAclId as string;
-  const entries = [...(acl.Entries ?? [])];
+  let entries = [...(acl.Entries ?? [])];
   const results: ActionOutcome[] = [];
   for (const cidr of cidrs) {
     const resource = `${aclId}:${cidr}`;
-    const family = familyOf(cidr);
-    if (deniedBothWays(entries, cidr)) {
-      results.push(report.already(resource, `${cidr} already denied both ways in ${aclId}`, residuals));
-      continue;
-    }
-    const plan: Entry[] = [];
-    let problem: string | undefined;
-    for (const egress of [false, true]) {
-      if (denies(entries, egress, cidr)) continue;
-      const direction = egress ? 'outbound' : 'inbound';
-      const sameKind = entries.filter(
-        (e) =>
-          e.Egress === egress &&
-          familyOf(entryCidr(e) ?? '') === family &&
-          e.RuleNumber !== undefined &&
-          e.RuleNumber < FIRST_DEFAULT_RULE_NUMBER,
-      );
-      if (sameKind.length >= p.maxRulesPerDirection) {
-        problem = `${aclId} already holds ${sameKind.length} ${direction} ${family} rules (quota ${p.maxRulesPerDirection}); raise the quota or release older blocks`;
+    // What this address got so far (kept across a conflict: the other direction may already be added).
+    const created: Entry[] = [];
+    let outcome: ActionOutcome | undefined;
+    for (let conflicts = 0; outcome === undefined;) {
+      if (created.length === 0 && deniedBothWays(entries, cidr)) {
+        outcome = report.already(resource, `${cidr} already denied both ways in ${aclId}`, residuals);
         break;
       }
-      // A deny after an allow that matches the address would never be evaluated.
-      const shadow = lowestAllowFor(entries, egress, cidr);
-      const last = Math.min(p.lastRuleNumber, shadow === undefined ? p.lastRuleNumber : shadow - 1);
-      const ruleNumber = freeRuleNumber(entries, egress, p.firstRuleNumber, last, plan);
-      if (ruleNumber === undefined) {
-        problem =
-          shadow !== undefined && shadow <= p.lastRuleNumber
-            ? `no free ${direction} rule number in ${p.firstRuleNumber}-${last} of ${aclId} below its allow rule #${shadow}, which matches ${cidr}: a deny after it would have no effect`
-            : `no free ${direction} rule number in ${p.firstRuleNumber}-${p.lastRuleNumber} of ${aclId}`;
+      const planned = planFor(entries, aclId, cidr, p);
+      if ('problem' in planned) {
+        outcome = report.failed(resource, `${planned.problem}${await rollBack(ec2, aclId, created)}`);
         break;
       }
-      plan.push({ egress, ruleNumber });
-    }
-    if (problem) {
-      results.push(report.failed(resource, problem));
-      continue;
-    }
-    const shared = acl.IsDefault ? ' (the VPC default ACL: every subnet using it is affected)' : '';
-    const rules = plan.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
-    if (dryRun) {
-      results.push(report.planned(resource, `would deny ${cidr} in ${aclId} as ${rules}${shared}`, residuals));
-      continue;
-    }
-    const created: typeof plan = [];
-    try {
-      for (const r of plan) {
-        const address = family === 'IPv6' ? { Ipv6CidrBlock: cidr } : { CidrBlock: cidr };
-        await ec2.send(
-          new CreateNetworkAclEntryCommand({
-            NetworkAclId: aclId,
-            RuleNumber: r.ruleNumber,
-            Egress: r.egress,
-            Protocol: '-1',
-            RuleAction: 'deny',
-            ...address,
-          }),
-        );
-        created.push(r);
-        entries.push({ RuleNumber: r.ruleNumber, Egress: r.egress, RuleAction: 'deny', Protocol: '-1', ...address });
+      const shared = acl.IsDefault ? ' (the VPC default ACL: every subnet using it is affected)' : '';
+      const describe = (rules: readonly Entry[]): string =>
+        rules.map((r) => `${r.egress ? 'outbound' : 'inbound'} #${r.ruleNumber}`).join(', ');
+      if (ctx.dryRun) {
+        outcome = report.planned(resource, `would deny ${cidr} in ${aclId} as ${describe(planned.plan)}${shared}`, residuals);
+        break;
       }
-    } catch (err) {
-      results.push(
-        report.failed(resource, `could not deny ${cidr} in ${aclId}: ${describeError(err)}${await rollBack(ec2, aclId, created)}`),
-      );
-      continue;
+      try {
+        for (const r of planned.plan) {
+          const address = familyOf(cidr) === 'IPv6' ? { Ipv6CidrBlock: cidr } : { CidrBlock: cidr };
+          await ec2.send(
+            new CreateNetworkAclEntryCommand({
+              NetworkAclId: aclId,
+              RuleNumber: r.ruleNumber,
+              Egress: r.egress,
+              Protocol: '-1',
+              RuleAction: 'deny',
+              ...address,
+            }),
+          );
+          created.push(r);
+          entries.push({ RuleNumber: r.ruleNumber, Egress: r.egress, RuleAction: 'deny', Protocol: '-1', ...address });
+        }
+      } catch (err) {
+        conflicts += 1;
+        if ((err as Error).name === RULE_NUMBER_TAKEN && conflicts <= MAX_NUMBER_CONFLICTS) {
+          entries = await entriesOf(ec2, aclId);
+          continue;
+        }
+        const why =
+          (err as Error).name === RULE_NUMBER_TAKEN
+            ? `other writers took the rule numbers it chose ${conflicts} times`
+            : describeError(err);
+        outcome = report.failed(resource, `could not deny ${cidr} in ${aclId}: ${why}${await rollBack(ec2, aclId, created)}`);
+        break;
+      }
+      // An address another writer denied in one direction meanwhile: only the other direction was added.
+      if (created.length === 0) outcome = report.already(resource, `${cidr} already denied both ways in ${aclId}`, residuals);
+      else
+        outcome = report.done(resource, `denied ${cidr} in ${aclId} as ${describe(created)}${shared}`, {
+          prior: { networkAclId: aclId, cidr, entriesAdded: created },
+          changed: { entriesAdded: created },
+          ...residuals,
+        });
     }
-    results.push(
-      report.done(resource, `denied ${cidr} in ${aclId} as ${rules}${shared}`, {
-        prior: { networkAclId: aclId, cidr, entriesAdded: plan },
-        changed: { entriesAdded: plan },
-        ...residuals,
-      }),
-    );
+    results.push(outcome);
   }
   return results;
 }
 
-/**
- * Denies addresses in one ACL (see {@link denyIn}) alone: rule numbers are
- * chosen from what the ACL holds, so two findings about one subnet (another
- * instance, another Lambda environment, either ACL action) never choose at
- * once; under the lease the ACL is read again. A dry run plans from `acl`.
- */
-export async function denyUnderLease(
-  ctx: Pick<ActionContext, 'dryRun' | 'exclusive'>,
-  report: AclDenyReporter,
-  ec2: EC2Client,
-  acl: NetworkAcl,
-  cidrs: readonly string[],
-  p: Placement,
-  residuals: Pick<ActionOutcome, 'closes' | 'remains'> = {},
-): Promise<ActionOutcome[]> {
-  if (ctx.dryRun) return denyIn(report, ec2, acl, cidrs, p, true, residuals);
-  const aclId = acl.NetworkAclId as string;
-  return ctx.exclusive(`network-acl:${aclId}`, async () => {
-    const fresh = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0] ?? acl;
-    return denyIn(report, ec2, fresh, cidrs, p, false, residuals);
-  });
+/** The ACL's entries as they are now. */
+async function entriesOf(ec2: EC2Client, aclId: string): Promise<NetworkAclEntry[]> {
+  return (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }))).NetworkAcls?.[0]?.Entries ?? [];
 }
 
 /** Deletes the rules of a half-made deny; says what it could not delete. */

@@ -2,7 +2,7 @@ import { DescribeNetworkAclsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { defineAction } from '../define';
 import { collecting } from '../../outcome';
-import { ACL_DENY_RECORDS, deniedBothWays, denyUnderLease, placementInRange, placementParams } from './acl-denies';
+import { ACL_DENY_RECORDS, deniedBothWays, denyInAcl, placementInRange, placementParams } from './acl-denies';
 import { hostCidr } from './addresses';
 import { describeDatabase } from '../rds/database';
 import type { ActionContext } from '../types';
@@ -74,7 +74,7 @@ export const blockIp = defineAction({
         const missing = cidrs.filter((cidr) => !deniedBothWays(acl.Entries ?? [], cidr));
         for (const cidr of cidrs.filter((c) => !missing.includes(c)))
           results.push(report.already(`${aclId}:${cidr}`, `${cidr} already denied both ways in ${aclId}`, residuals));
-        if (missing.length > 0) results.push(...(await denyUnderLease(ctx, report, ec2, acl, missing, p, residuals)));
+        if (missing.length > 0) results.push(...(await denyInAcl(ctx, report, ec2, acl, missing, p, residuals)));
       }
     });
   },

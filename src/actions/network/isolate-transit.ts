@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { defineAction } from '../define';
 import { collecting } from '../../outcome';
 import { interfacesOf, vpcOf } from '../ec2/interfaces';
-import { ACL_DENY_RECORDS, denyUnderLease, placementInRange, placementParams } from './acl-denies';
+import { ACL_DENY_RECORDS, denyInAcl, placementInRange, placementParams } from './acl-denies';
 import { hostCidr } from './addresses';
 
 const params = z.strictObject({ ...placementParams }).refine(...placementInRange);
@@ -144,7 +144,7 @@ export const isolateTransit = defineAction({
     return collecting(async (results) => {
       for (const acl of acls ?? []) {
         const cidrs = byVpc.get(acl.VpcId ?? instanceVpc) ?? [];
-        if (cidrs.length > 0) results.push(...(await denyUnderLease(ctx, report, ec2, acl, cidrs, p, CLOSES)));
+        if (cidrs.length > 0) results.push(...(await denyInAcl(ctx, report, ec2, acl, cidrs, p, CLOSES)));
       }
     });
   },

@@ -7,6 +7,7 @@ import {
   EC2Client,
   ModifyNetworkInterfaceAttributeCommand,
   type Instance,
+  type NetworkAclEntry,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { isolateInstance } from '../../../src/actions/ec2/isolate-instance';
@@ -193,14 +194,100 @@ describe('network.block-ip against what the ACL already holds', () => {
       { ...ctx(), exclusive: (scope, work) => (scopes.push(scope), work()) },
       { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false },
     );
-    // Assess: failed, nothing left behind, and the change ran under the ACL's lease
+    // Assess: failed, nothing left behind; no lease (EC2 refuses a taken rule number itself)
     expect(outcomes).toEqual([
       expect.objectContaining({ status: 'failed', detail: expect.stringContaining('the rule already added was deleted again') }),
     ]);
     expect(mock.commandCalls(DeleteNetworkAclEntryCommand).map((c) => c.args[0].input)).toEqual([
       { NetworkAclId: 'acl-1', RuleNumber: 1, Egress: false },
     ]);
-    expect(scopes).toEqual(['network-acl:acl-1']);
+    expect(scopes).toEqual([]);
+  });
+
+  const taken = (n: number) =>
+    Object.assign(new Error(`The network acl entry identified by ${n} already exists.`), { name: 'NetworkAclEntryAlreadyExists' });
+  const p = { firstRuleNumber: 1, lastRuleNumber: 99, maxRulesPerDirection: 20, includeOutbound: false };
+
+  it('takes the next free number when another writer took the one it chose (EC2 refuses it), reading the ACL again', async () => {
+    // Prepare: the first read shows an empty ACL; meanwhile another finding denied 198.51.100.7 as #1 both ways
+    const other: NetworkAclEntry[] = [
+      { RuleNumber: 1, Egress: false, RuleAction: 'deny', Protocol: '-1', CidrBlock: '198.51.100.7/32' },
+      { RuleNumber: 1, Egress: true, RuleAction: 'deny', Protocol: '-1', CidrBlock: '198.51.100.7/32' },
+    ];
+    mock
+      .on(DescribeNetworkAclsCommand)
+      .resolvesOnce({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [] }] })
+      .resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: other }] });
+    mock.on(CreateNetworkAclEntryCommand, { RuleNumber: 1 }).rejects(taken(1));
+    mock.on(CreateNetworkAclEntryCommand, { RuleNumber: 2 }).resolves({});
+    // Act
+    const outcomes = await blockIp.run(ctx(), p);
+    // Assess: denied at #2 both ways, the ACL read once more, nothing deleted
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        status: 'done',
+        detail: 'denied 203.0.113.9/32 in acl-1 as inbound #2, outbound #2',
+        prior: {
+          networkAclId: 'acl-1',
+          cidr: '203.0.113.9/32',
+          entriesAdded: [
+            { egress: false, ruleNumber: 2 },
+            { egress: true, ruleNumber: 2 },
+          ],
+        },
+      }),
+    ]);
+    expect(mock.commandCalls(DescribeNetworkAclsCommand)).toHaveLength(2);
+    expect(mock.commandCalls(DeleteNetworkAclEntryCommand)).toHaveLength(0);
+  });
+
+  it('says "already" when the writer that took its number denied the same address; keeps what it added when only one direction was taken', async () => {
+    // Prepare: another finding denied 203.0.113.9 inbound as #1 while this one was adding it
+    const before = { NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [] }] };
+    const inbound: NetworkAclEntry = { RuleNumber: 1, Egress: false, RuleAction: 'deny', Protocol: '-1', CidrBlock: '203.0.113.9/32' };
+    const outbound: NetworkAclEntry = { ...inbound, Egress: true };
+    mock
+      .on(DescribeNetworkAclsCommand)
+      .resolvesOnce(before)
+      .resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [inbound, outbound] }] });
+    mock.on(CreateNetworkAclEntryCommand).rejects(taken(1));
+    // Act: both ways taken by the other writer
+    const both = await blockIp.run(ctx(), p);
+    // Prepare: this time the other writer denied it inbound only, and another address outbound as #1
+    mock.reset();
+    mock
+      .on(DescribeNetworkAclsCommand)
+      .resolvesOnce(before)
+      .resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [inbound, { ...outbound, CidrBlock: '198.51.100.7/32' }] }] });
+    mock.on(CreateNetworkAclEntryCommand, { Egress: false }).rejects(taken(1));
+    mock.on(CreateNetworkAclEntryCommand, { Egress: true, RuleNumber: 2 }).resolves({});
+    mock.on(CreateNetworkAclEntryCommand, { Egress: true, RuleNumber: 1 }).rejects(taken(1));
+    const one = await blockIp.run(ctx(), p);
+    // Assess
+    expect(both).toEqual([expect.objectContaining({ status: 'already', detail: '203.0.113.9/32 already denied both ways in acl-1' })]);
+    expect(one).toEqual([
+      expect.objectContaining({
+        status: 'done',
+        detail: 'denied 203.0.113.9/32 in acl-1 as outbound #2',
+        changed: { entriesAdded: [{ egress: true, ruleNumber: 2 }] },
+      }),
+    ]);
+  });
+
+  it('gives up, deleting what it added, when other writers keep taking its numbers', async () => {
+    // Prepare: every read shows a free #1; every create is refused
+    mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [] }] });
+    mock.on(CreateNetworkAclEntryCommand).rejects(taken(1));
+    // Act
+    const outcomes = await blockIp.run(ctx(), p);
+    // Assess: one first try and 5 more, then a failure that says why
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        detail: 'could not deny 203.0.113.9/32 in acl-1: other writers took the rule numbers it chose 6 times',
+      }),
+    ]);
+    expect(mock.commandCalls(CreateNetworkAclEntryCommand)).toHaveLength(6);
   });
 });
 
