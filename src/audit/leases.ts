@@ -155,10 +155,43 @@ export async function giveBack(lease: HeldLease, options: Pick<LeaseOptions, 'de
  * records are written under it.
  */
 export async function withLease<T>(key: string, options: LeaseOptions, work: () => Promise<T>, tracing?: readonly string[]): Promise<T> {
-  const lease = await acquireLease(key, options, tracing !== undefined);
+  // Callers of one store (one Lambda environment) take turns here first: a
+  // second finding of the batch that wants the same lease waits for the first
+  // to give it back instead of asking DynamoDB again and again meanwhile.
+  const leave = await localTurn(options.store, key);
   try {
-    return await work();
+    const lease = await acquireLease(key, options, tracing !== undefined);
+    try {
+      return await work();
+    } finally {
+      await giveBack(lease, options, tracing);
+    }
   } finally {
-    await giveBack(lease, options, tracing);
+    leave();
   }
+}
+
+/** Per store, the last turn queued for each key. */
+const turns = new WeakMap<LeaseStore, Map<string, Promise<void>>>();
+
+/** Waits for the callers of `store` ahead on `key`; the function returned ends this caller's turn. */
+async function localTurn(store: LeaseStore, key: string): Promise<() => void> {
+  let queued = turns.get(store);
+  if (!queued) {
+    queued = new Map();
+    turns.set(store, queued);
+  }
+  const ahead = queued.get(key) ?? Promise.resolve();
+  let end = (): void => undefined;
+  const mine = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  const last = ahead.then(() => mine);
+  queued.set(key, last);
+  await ahead;
+  const byKey = queued;
+  return () => {
+    end();
+    if (byKey.get(key) === last) byKey.delete(key);
+  };
 }

@@ -255,4 +255,33 @@ describe('withLease', () => {
     expect(order.indexOf('second:start')).toBeGreaterThan(order.indexOf('first:end'));
     expect(order.indexOf('other:end')).toBeLessThan(order.indexOf('first:end'));
   });
+
+  it('callers of one store take turns before asking the store (no refused tries); another store still contends through it', async () => {
+    // Prepare: one shared lease table seen through two stores (two Lambda environments)
+    const shared = new MemoryLeaseStore();
+    const second: LeaseStore = {
+      tryLease: (key, owner, nowMs, ttlMs) => shared.tryLease(key, owner, nowMs, ttlMs),
+      releaseLease: (key, owner) => shared.releaseLease(key, owner),
+    };
+    const hold = (ms: number) => () => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    const options = { waitMs: 5_000 };
+
+    // Act: three callers of one store on one key
+    await Promise.all([
+      withLease('role/web', { ...options, store: shared }, hold(60)),
+      withLease('role/web', { ...options, store: shared }, hold(10)),
+      withLease('role/web', { ...options, store: shared }, hold(10)),
+    ]);
+    const local = shared.tries.length;
+    // Act: one caller of each store at once
+    await Promise.all([
+      withLease('role/web', { ...options, store: shared }, hold(150)),
+      withLease('role/web', { ...options, store: second }, hold(10)),
+    ]);
+
+    // Assess: one try each in one environment; across environments the store refuses the second until given back
+    expect(local).toBe(3);
+    expect(shared.tries.length - local).toBeGreaterThan(2);
+    expect(shared.leases.size).toBe(0);
+  });
 });
