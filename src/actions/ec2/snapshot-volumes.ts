@@ -39,23 +39,24 @@ function takenSnapshots(ctx: ActionContext): Promise<Snapshot[]> {
 
 /**
  * A CreateSnapshot command that calls `onSent` once it is signed and handed
- * to the HTTP handler (its last middleware): the snapshot's point in time is
- * set when EC2 receives it, so a network move may start from then on.
+ * to the HTTP handler (its last middleware, below the SDK's retries): the
+ * snapshot's point in time is set when EC2 receives it, so a network move may
+ * start from then on. `attempts` counts what the SDK sent: above 1, the first
+ * request was refused (throttled, a server error) and the snapshot's point in
+ * time is a later attempt's.
  */
-function signalWhenSent(command: CreateSnapshotCommand, onSent: () => void): CreateSnapshotCommand {
-  let sent = false;
+function signalWhenSent(command: CreateSnapshotCommand, onSent: () => void): { command: CreateSnapshotCommand; attempts: () => number } {
+  let attempts = 0;
   command.middlewareStack.add(
     (next) => async (args) => {
+      attempts += 1;
       // Once: a retried attempt is the same snapshot.
-      if (!sent) {
-        sent = true;
-        onSent();
-      }
+      if (attempts === 1) onSent();
       return next(args);
     },
     { step: 'finalizeRequest', priority: 'low', name: 'cordonEvidenceRequested' },
   );
-  return command;
+  return { command, attempts: () => attempts };
 }
 
 /**
@@ -113,39 +114,43 @@ export const snapshotVolumes = defineAction({
     };
     if (unsent === 0) ctx.evidenceRequested();
     // All volumes at once: each snapshot is point-in-time when EC2 receives its call, so they are taken as close together as possible.
-    // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen attached volumes (its type's attachment limit)
-    const taken = await Promise.allSettled(
-      toTake.map(({ volumeId, device }) =>
-        ec2.send(
-          signalWhenSent(
-            new CreateSnapshotCommand({
-              VolumeId: volumeId,
-              Description:
-                `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(
-                  0,
-                  255,
-                ),
-              TagSpecifications: [
-                {
-                  ResourceType: 'snapshot',
-                  Tags: [
-                    { Key: TAG_FINDING_ID, Value: finding.id },
-                    { Key: TAG_FINDING_TYPE, Value: finding.type },
-                    { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
-                  ],
-                },
+    const requests = toTake.map(({ volumeId, device }) =>
+      signalWhenSent(
+        new CreateSnapshotCommand({
+          VolumeId: volumeId,
+          Description:
+            `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(
+              0,
+              255,
+            ),
+          TagSpecifications: [
+            {
+              ResourceType: 'snapshot',
+              Tags: [
+                { Key: TAG_FINDING_ID, Value: finding.id },
+                { Key: TAG_FINDING_TYPE, Value: finding.type },
+                { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
               ],
-            }),
-            sent,
-          ),
-        ),
+            },
+          ],
+        }),
+        sent,
       ),
     );
+    // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen attached volumes (its type's attachment limit)
+    const taken = await Promise.allSettled(requests.map((r) => ec2.send(r.command)));
     let failure: unknown;
     taken.forEach((t, i) => {
       const volumeId = toTake[i]?.volumeId as string;
+      // The SDK sent it again (a throttled or failed first attempt): isolation started on the first attempt, so this
+      // snapshot's point in time, the later attempt's, may come after the first interface move.
+      const again = requests[i]?.attempts() ?? 1;
+      const late =
+        again > 1 ? ` (on attempt ${again}: the first request was refused, so its point in time may come after isolation began)` : '';
       if (t.status === 'fulfilled')
-        results.push(report.done(volumeId, `snapshot ${t.value.SnapshotId} started`, { changed: { snapshotId: t.value.SnapshotId } }));
+        results.push(
+          report.done(volumeId, `snapshot ${t.value.SnapshotId} started${late}`, { changed: { snapshotId: t.value.SnapshotId } }),
+        );
       else failure ??= new CordonError(`snapshot of ${volumeId} failed: ${describeError(t.reason)}`, { cause: t.reason });
     });
     if (failure !== undefined) {
