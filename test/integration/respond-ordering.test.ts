@@ -7,8 +7,12 @@ import { handleBatch } from '../../src/handlers/responder';
 
 /** Latency the proxy adds to every call: a round trip is at least this long. */
 const LATENCY_MS = 20;
-/** CreateSnapshot answers this late: an interface moved without waiting for it would move first. */
-const SNAPSHOT_LATENCY_MS = 400;
+/**
+ * These answer this late: an interface moved without waiting for CreateSnapshot would move first, and a revocation
+ * written without waiting for the instance profile's removal would be written first.
+ */
+const SLOW_LATENCY_MS = 400;
+const SLOW = new Set(['CreateSnapshot', 'DisassociateIamInstanceProfile']);
 
 /**
  * The order of the calls of one containment, as the proxy in front of moto
@@ -28,7 +32,7 @@ describe('respond: what must come before the first interface moves', () => {
     proxy = await startFaultyEndpoint({
       target: local.endpoint,
       motoEndpoint: local.motoEndpoint,
-      latencyMs: (call) => (call.operation === 'CreateSnapshot' ? SNAPSHOT_LATENCY_MS : LATENCY_MS),
+      latencyMs: (call) => (SLOW.has(call.operation) ? SLOW_LATENCY_MS : LATENCY_MS),
     });
     process.env.AWS_ENDPOINT_URL = proxy.endpoint;
     process.env.AWS_ACCESS_KEY_ID = SECURITY_CREDENTIALS.accessKeyId;
@@ -96,5 +100,12 @@ describe('respond: what must come before the first interface moves', () => {
     // …and no whole round trip fits between leaving the allow-all group's move and the quarantine move
     const [untrack, quarantine] = moves as [ProxyCall, ProxyCall];
     expect(calls.filter((c) => c.startMs >= untrack.endMs && c.endMs <= quarantine.startMs)).toEqual([]);
+    // The instance role's revocation is read beside the profile's removal but written only after it: a session the
+    // instance got before the removal is older than the cut-off
+    const [removal] = of('DisassociateIamInstanceProfile');
+    const writes = of('PutRolePolicy');
+    expect(removal).toBeDefined();
+    expect(writes).toHaveLength(1);
+    for (const w of writes) expect(w.startMs).toBeGreaterThanOrEqual((removal as ProxyCall).endMs);
   }, 60_000);
 });

@@ -18,7 +18,7 @@ import {
   revokeSessions,
 } from '../iam/session-revocation';
 import { defineAction } from '../define';
-import { collecting } from '../../outcome';
+import { collecting, type ActionOutcome } from '../../outcome';
 
 const params = z.strictObject({
   /** Also deny the instance role's sessions issued before now (the credentials already on the box). @default true */
@@ -139,43 +139,50 @@ export const removeInstanceProfile = defineAction({
         roleName = roleFromHistory(await ctx.history(), report.action);
       } else {
         const profileName = profileArn.split('/').pop() as string;
-        const [profile, removal] = await Promise.allSettled([
-          p.revokeSessions ? profileOf(ctx, profileName) : Promise.resolve(undefined),
-          ctx.dryRun
-            ? Promise.resolve(undefined)
-            : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId })),
-        ]);
-        if (profile.status === 'fulfilled') {
-          roleName = profile.value?.Roles?.[0]?.RoleName;
-          roleId = profile.value?.Roles?.[0]?.RoleId;
-        }
+        const removal = ctx.dryRun
+          ? Promise.resolve(undefined)
+          : ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId }));
+        // The revocation takes its lease and reads the role's policy while the profile is removed; it writes only after.
+        removal.catch(() => undefined);
+        const profile = p.revokeSessions ? profileOf(ctx, profileName) : Promise.resolve(undefined);
+        const revocation = profile.then((found) => {
+          roleName = found?.Roles?.[0]?.RoleName;
+          roleId = found?.Roles?.[0]?.RoleId;
+          return p.revokeSessions && roleName && roleId ? revoke(roleName, roleId, removal) : undefined;
+        });
+        revocation.catch(() => undefined);
+        const [found, removed] = await Promise.allSettled([revocation, removal]);
         const disassociated = {
           instanceProfileArn: profileArn,
           instanceProfileName: profileName,
           ...(roleName ? { roleName } : {}),
           ...(roleId ? { roleId } : {}),
         };
-        if (removal.status === 'rejected') throw removal.reason;
+        if (removed.status === 'rejected') throw removed.reason;
         results.push(
           ctx.dryRun
             ? report.planned(instanceId, `would disassociate ${profileName} from ${instanceId}`, { prior: disassociated })
             : report.done(instanceId, `disassociated ${profileName}`, { prior: disassociated }),
         );
-        if (profile.status === 'rejected') throw profile.reason;
+        if (found.status === 'rejected') throw found.reason;
+        if (found.value) {
+          results.push(found.value);
+          return;
+        }
       }
       if (!p.revokeSessions || !roleName) return;
-      if (roleName === ctx.responderRoleName) {
-        results.push(report.skipped(roleName, `refusing to revoke ${roleName}: it is cordon's own member role`));
-        return;
-      }
-      const iam = ctx.member(IAMClient);
       // A redelivery knows the role by name only (from the audit trail): its id is read.
-      roleId ??= (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.RoleId;
+      roleId ??= (await ctx.member(IAMClient).send(new GetRoleCommand({ RoleName: roleName }))).Role?.RoleId;
       if (!roleId) throw new Error(`IAM reports no id for role ${roleName}`);
-      // Only this instance's sessions (aws:userid <role id>:<instance id>): other instances sharing the role keep working.
-      const deps = { iam, exclusivePrincipal: ctx.exclusivePrincipal, now: ctx.now, dryRun: ctx.dryRun };
-      results.push(await revokeSessions(report, deps, roleName, instanceScope(roleId, instanceId), ctx.finding.lastSeenAt));
+      results.push(await revoke(roleName, roleId, Promise.resolve()));
     });
+
+    /** Only this instance's sessions (aws:userid <role id>:<instance id>): other instances sharing the role keep working. */
+    async function revoke(role: string, id: string, writeAfter: Promise<unknown>): Promise<ActionOutcome> {
+      if (role === ctx.responderRoleName) return report.skipped(role, `refusing to revoke ${role}: it is cordon's own member role`);
+      const deps = { iam: ctx.member(IAMClient), exclusivePrincipal: ctx.exclusivePrincipal, now: ctx.now, dryRun: ctx.dryRun, writeAfter };
+      return revokeSessions(report, deps, role, instanceScope(id, instanceId), ctx.finding.lastSeenAt);
+    }
   },
 });
 

@@ -180,6 +180,13 @@ export interface RevocationDeps {
   readonly exclusivePrincipal: <T>(principal: string, work: () => Promise<T>) => Promise<T>;
   readonly now: Date;
   readonly dryRun: boolean;
+  /**
+   * What must be done before the policy is written (the instance profile's
+   * removal, so that no session the instance gets afterwards predates the
+   * cut-off unseen): the lease is taken and the policy read meanwhile; if it
+   * rejects, nothing is written and its error is thrown. @default nothing
+   */
+  readonly writeAfter?: Promise<unknown>;
 }
 
 /**
@@ -251,6 +258,7 @@ export async function revokeSessions(
           `${roleName}'s other inline policies leave no room under IAM's ${ROLE_INLINE_POLICIES_MAX_CHARS}-character quota for even a role-wide revocation: revoke its sessions by hand (console: "Revoke active sessions")`,
         );
     }
+    await deps.writeAfter;
     await writeConfirmed(iam, roleName, wanted, kept, now);
     const prior: RevocationPrior = {
       roleName,
