@@ -5,8 +5,11 @@
  * fixed time (the proxy answers that long after the call arrived). The
  * proxy's timestamps give the sequential round trips: the longest chain of
  * calls none of which overlapped. Run three ways: cordon in a cold
- * execution environment, cordon warm (credentials for the account and region
- * already cached, as during a burst), and the baseline (a fresh responder).
+ * execution environment (a fresh responder: AssumeRole, new clients, the
+ * VPC's groups made; in a process that has run cordon's code once, so the
+ * process's own one-time start-up work is not counted), cordon warm
+ * (credentials for the account and region already cached, as during a
+ * burst), and the baseline (a fresh responder).
  */
 import { handleBatch } from '../src/handlers/responder';
 import type { Responder } from '../src/respond/wiring';
