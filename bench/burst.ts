@@ -63,6 +63,8 @@ export interface BurstMetrics {
   readonly outcomes: Readonly<Record<ResultOutcome | 'lost' | 'dead-lettered', number>>;
   readonly securityHubStatus: Readonly<Record<string, number>>;
   readonly redeliveries: number;
+  /** Why deliveries failed (and were received again): failed action and its detail, ids masked → deliveries. */
+  readonly failureReasons: Readonly<Record<string, number>>;
   readonly deadLettered: number;
   /**
    * This (Node) process's peak RSS and heap while the queue drained; the
@@ -193,6 +195,10 @@ function measure(
   }
   let redeliveries = 0;
   for (const count of run.receives.values()) redeliveries += count - 1;
+  const failureReasons: Record<string, number> = {};
+  for (const r of run.results)
+    for (const a of r.actions) if (a.status === 'failed') inc(failureReasons, `${a.action}: ${masked(a.detail)}`);
+  for (const line of run.errors) inc(failureReasons, `handler: ${masked(line)}`);
   const perFindingByService = Object.fromEntries(Object.entries(byService).map(([s, k]) => [s, round2(k / n)]));
   return {
     findings: n,
@@ -231,6 +237,7 @@ function measure(
     outcomes: outcomes as BurstMetrics['outcomes'],
     securityHubStatus: shStatus,
     redeliveries,
+    failureReasons,
     deadLettered: run.deadLettered.length,
     memory: { peakRssMb: shape.peakRssMb, peakHeapMb: shape.peakHeapMb },
   };
@@ -306,4 +313,9 @@ export function burstRatios(cordon: BurstMetrics, baseline: BurstMetrics): Recor
       perFinding(cordon, cordon.securityHub.batchUpdateFindings) / perFinding(baseline, baseline.securityHub.batchUpdateFindings),
     ),
   };
+}
+
+/** A failure's text with its ids and numbers masked, so that failures of one kind count together. */
+function masked(text: string): string {
+  return text.replace(/[0-9a-f]{8,}|\d+/g, '…').slice(0, 200);
 }

@@ -123,6 +123,11 @@ export function markdown(report: BenchReport): string {
       `${fmt(c.redeliveries)} / ${fmt(c.deadLettered)}`,
       `${fmt(b.redeliveries)} / ${fmt(b.deadLettered)}`,
     );
+    const reasons = (m: typeof c): string =>
+      Object.entries(m.failureReasons ?? {})
+        .map(([why, k]) => `${fmt(k)} × ${why}`)
+        .join('; ') || 'none';
+    row('failed deliveries: why', reasons(c), reasons(b));
     if (c.duplicates && b.duplicates) {
       row(
         'snapshots (duplicates)',

@@ -155,12 +155,17 @@ export async function giveBack(lease: HeldLease, options: Pick<LeaseOptions, 'de
  * records are written under it.
  */
 export async function withLease<T>(key: string, options: LeaseOptions, work: () => Promise<T>, tracing?: readonly string[]): Promise<T> {
+  const nowMs = options.nowMs ?? Date.now;
+  const waitMs = options.waitMs ?? LEASE_WAIT_MS;
+  const started = nowMs();
   // Callers of one store (one Lambda environment) take turns here first: a
   // second finding of the batch that wants the same lease waits for the first
-  // to give it back instead of asking DynamoDB again and again meanwhile.
-  const leave = await localTurn(options.store, key);
+  // to give it back instead of asking DynamoDB again and again meanwhile. The
+  // wait here counts toward the same budget as the wait for DynamoDB's lease.
+  const leave = await localTurn(options.store, key, waitMs);
   try {
-    const lease = await acquireLease(key, options, tracing !== undefined);
+    const remaining = Math.max(0, waitMs - (nowMs() - started));
+    const lease = await acquireLease(key, { ...options, waitMs: remaining }, tracing !== undefined);
     try {
       return await work();
     } finally {
@@ -174,24 +179,39 @@ export async function withLease<T>(key: string, options: LeaseOptions, work: () 
 /** Per store, the last turn queued for each key. */
 const turns = new WeakMap<LeaseStore, Map<string, Promise<void>>>();
 
-/** Waits for the callers of `store` ahead on `key`; the function returned ends this caller's turn. */
-async function localTurn(store: LeaseStore, key: string): Promise<() => void> {
+/**
+ * Waits for the callers of `store` ahead on `key`, at most `waitMs` (then
+ * LeaseBusyError, as for a lease held elsewhere; the callers behind still wait
+ * only for those ahead); the function returned ends this caller's turn.
+ */
+async function localTurn(store: LeaseStore, key: string, waitMs: number): Promise<() => void> {
   let queued = turns.get(store);
   if (!queued) {
     queued = new Map();
     turns.set(store, queued);
   }
-  const ahead = queued.get(key) ?? Promise.resolve();
+  const byKey = queued;
+  const ahead = byKey.get(key) ?? Promise.resolve();
   let end = (): void => undefined;
   const mine = new Promise<void>((resolve) => {
     end = resolve;
   });
   const last = ahead.then(() => mine);
-  queued.set(key, last);
-  await ahead;
-  const byKey = queued;
-  return () => {
+  byKey.set(key, last);
+  const leave = (): void => {
     end();
     if (byKey.get(key) === last) byKey.delete(key);
   };
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), waitMs);
+  });
+  const turn = await Promise.race([ahead.then(() => 'turn' as const), expired]);
+  clearTimeout(timer);
+  if (turn === 'expired') {
+    // This caller gives up; its place ends as soon as the ones ahead have had theirs.
+    void ahead.then(leave);
+    throw new LeaseBusyError(key, undefined, waitMs);
+  }
+  return leave;
 }

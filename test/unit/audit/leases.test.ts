@@ -284,4 +284,27 @@ describe('withLease', () => {
     expect(shared.tries.length - local).toBeGreaterThan(2);
     expect(shared.leases.size).toBe(0);
   });
+
+  it('bounds the wait for the callers ahead in one environment by the lease wait, and lets the ones behind go on', async () => {
+    // Prepare
+    const store = new MemoryLeaseStore();
+    const hold = (ms: number) => () => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+    // Act: the first holds 300 ms; the second waits at most 100 ms; the third waits long enough
+    const t0 = Date.now();
+    const [first, second, third] = await Promise.allSettled([
+      withLease('user/deploy-bot', { store, waitMs: 5_000 }, hold(300)),
+      withLease('user/deploy-bot', { store, waitMs: 100 }, hold(10)).finally(() => {
+        expect(Date.now() - t0).toBeLessThan(250);
+      }),
+      withLease('user/deploy-bot', { store, waitMs: 5_000 }, async () => 'third'),
+    ]);
+
+    // Assess: the second gave up (LeaseBusyError, without asking the store); the third ran after the first
+    expect(first.status).toBe('fulfilled');
+    expect(second).toEqual({ status: 'rejected', reason: expect.any(LeaseBusyError) });
+    expect(third).toEqual({ status: 'fulfilled', value: 'third' });
+    expect(store.tries).toHaveLength(2);
+    expect(store.leases.size).toBe(0);
+  });
 });
