@@ -59,6 +59,13 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
         }),
       )
     ).SecurityGroups?.[0]?.GroupId as string;
+  /** web-1, and another instance of its subnet and group. */
+  const besideWeb1 = async (name: string) => {
+    const web1 = instanceOf(world, account, region, 'web-1');
+    const web = await groupId(web1.target.vpcId, 'web');
+    const other = await launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], name });
+    return { web1, other };
+  };
   const denies = async (subnetId: string, cidr: string) => {
     const acl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] })))
       .NetworkAcls?.[0];
@@ -170,14 +177,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
 
   it('two instances in one subnet attacked from one address, handled at once in two environments: one deny rule per direction', async () => {
     // Prepare
-    const web1 = instanceOf(world, account, region, 'web-1');
-    const web = await groupId(web1.target.vpcId, 'web');
-    const other = await launchAwsLikeInstance(ec2, {
-      vpcId: web1.target.vpcId,
-      subnetId: web1.target.subnetId,
-      groupIds: [web],
-      name: 'web-3',
-    });
+    const { web1, other } = await besideWeb1('web-3');
     const onWeb1 = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', {
       accountId: account,
       region,
@@ -213,14 +213,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
 
   it('two instances in one subnet attacked from two addresses, at once in two environments: both denied, at different rule numbers, with no lease on the ACL', async () => {
     // Prepare
-    const web1 = instanceOf(world, account, region, 'web-1');
-    const web = await groupId(web1.target.vpcId, 'web');
-    const other = await launchAwsLikeInstance(ec2, {
-      vpcId: web1.target.vpcId,
-      subnetId: web1.target.subnetId,
-      groupIds: [web],
-      name: 'web-4',
-    });
+    const { web1, other } = await besideWeb1('web-4');
     const attack = (instance: typeof other, remoteIp: string) =>
       publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', { accountId: account, region, instance, resourceRole: 'TARGET', remoteIp });
     const onWeb1 = attack(web1.target, '198.51.100.71');

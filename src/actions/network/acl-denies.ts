@@ -96,6 +96,10 @@ export function deniedBothWays(entries: readonly NetworkAclEntry[], cidr: string
  */
 const MAX_NUMBER_CONFLICTS = 5;
 
+/** How often, and how long apart, a writer refused by another one denying the same address reads the ACL again for its second rule. */
+const SETTLE_LOOKS = 5;
+const SETTLE_PAUSE_MS = 200;
+
 /** EC2's answer when a rule number of that direction is already used in the ACL (EC2 API Reference, "Error codes"). */
 const RULE_NUMBER_TAKEN = 'NetworkAclEntryAlreadyExists';
 
@@ -145,7 +149,8 @@ function planFor(entries: readonly NetworkAclEntry[], aclId: string, cidr: strin
  * instance, another Lambda environment, either ACL action) that chose the same
  * number from the same read cannot both have it. The one refused reads the ACL
  * again and plans from what it holds now: an address the other one denied
- * meanwhile is `already` denied, another address gets the next free number.
+ * meanwhile is `already` denied (when it is halfway, its second rule is waited
+ * for, about a second at most), another address gets the next free number.
  * `acl` must have been read by the caller's own run (it is the first plan's).
  */
 export async function denyInAcl(
@@ -202,6 +207,13 @@ export async function denyInAcl(
         conflicts += 1;
         if ((err as Error).name === RULE_NUMBER_TAKEN && conflicts <= MAX_NUMBER_CONFLICTS) {
           entries = await entriesOf(ec2, aclId);
+          // Another writer is denying this very address (one direction there, none of them ours): it adds the other
+          // direction next, so let it finish and say `already` rather than split the address's rules between findings.
+          for (let look = 0; created.length === 0 && denies(entries, false, cidr) !== denies(entries, true, cidr); look += 1) {
+            if (look >= SETTLE_LOOKS) break;
+            await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
+            entries = await entriesOf(ec2, aclId);
+          }
           continue;
         }
         const why =

@@ -263,6 +263,8 @@ describe('network.block-ip against what the ACL already holds', () => {
     mock.on(CreateNetworkAclEntryCommand, { Egress: true, RuleNumber: 2 }).resolves({});
     mock.on(CreateNetworkAclEntryCommand, { Egress: true, RuleNumber: 1 }).rejects(taken(1));
     const one = await blockIp.run(ctx(), p);
+    // …a one-way deny that stays one-way (not another writer halfway) is waited for a few reads, then completed
+    const reads = mock.commandCalls(DescribeNetworkAclsCommand).length;
     // Assess
     expect(both).toEqual([expect.objectContaining({ status: 'already', detail: '203.0.113.9/32 already denied both ways in acl-1' })]);
     expect(one).toEqual([
@@ -272,6 +274,7 @@ describe('network.block-ip against what the ACL already holds', () => {
         changed: { entriesAdded: [{ egress: true, ruleNumber: 2 }] },
       }),
     ]);
+    expect(reads).toBe(7);
   });
 
   it('gives up, deleting what it added, when other writers keep taking its numbers', async () => {
