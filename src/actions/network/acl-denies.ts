@@ -209,8 +209,8 @@ export async function denyInAcl(
           entries = await entriesOf(ec2, aclId);
           // Another writer is denying this very address (one direction there, none of them ours): it adds the other
           // direction next, so let it finish and say `already` rather than split the address's rules between findings.
-          for (let look = 0; created.length === 0 && denies(entries, false, cidr) !== denies(entries, true, cidr); look += 1) {
-            if (look >= SETTLE_LOOKS) break;
+          const halfway = (): boolean => created.length === 0 && denies(entries, false, cidr) !== denies(entries, true, cidr);
+          for (let look = 0; look < SETTLE_LOOKS && halfway(); look += 1) {
             await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
             entries = await entriesOf(ec2, aclId);
           }
