@@ -66,13 +66,14 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     const other = await launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], name });
     return { web1, other };
   };
-  const denies = async (subnetId: string, cidr: string) => {
-    const acl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] })))
-      .NetworkAcls?.[0];
-    return (acl?.Entries ?? [])
+  /** The entries of the network ACL a subnet is associated with. */
+  const aclEntries = async (subnetId: string) =>
+    (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }))).NetworkAcls?.[0]
+      ?.Entries ?? [];
+  const denies = async (subnetId: string, cidr: string) =>
+    (await aclEntries(subnetId))
       .filter((e) => e.CidrBlock === cidr && e.RuleAction === 'deny')
       .map((e) => ({ egress: e.Egress, ruleNumber: e.RuleNumber }));
-  };
 
   beforeAll(async () => {
     local = await startLocal();
@@ -193,21 +194,36 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       remoteIp: '198.51.100.60',
       severity: 5,
     });
-    const rulesBefore = await denies(web1.target.subnetId, '198.51.100.50/32');
+    // The ACL as the environments will find it (earlier tests of this file may have added rules to it): the address is
+    // not denied yet, and each direction's deny goes to its lowest free rule number.
+    const entriesBefore = await aclEntries(web1.target.subnetId);
+    expect(await denies(web1.target.subnetId, '198.51.100.60/32')).toEqual([]);
+    const nextFree = (egress: boolean): number => {
+      const used = new Set(entriesBefore.filter((e) => e.Egress === egress).map((e) => e.RuleNumber));
+      let n = 1;
+      while (used.has(n)) n += 1;
+      return n;
+    };
 
     // Act
     const [a, b] = await Promise.all([deliver(environment('lambda-env-c'), [onWeb1]), deliver(environment('lambda-env-d'), [onOther])]);
 
-    // Assess: one rule per direction, at a number no other rule of the ACL uses
+    // Assess: one rule per direction, at the number that was free, and nothing else in the ACL changed
     const rules = await denies(web1.target.subnetId, '198.51.100.60/32');
-    expect(rules.map((r) => r.egress).sort()).toEqual([false, true]);
-    expect(rules.map((r) => r.ruleNumber)).toEqual([2, 2]);
-    expect([statuses(a[0], 'network.block-ip'), statuses(b[0], 'network.block-ip')].sort()).toEqual([['already'], ['done']]);
-    expect(await denies(web1.target.subnetId, '198.51.100.50/32')).toEqual(rulesBefore);
-    const acl = (
-      await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [web1.target.subnetId] }] }))
-    ).NetworkAcls?.[0];
-    const keys = (acl?.Entries ?? []).map((e) => `${e.Egress}:${e.RuleNumber}`);
+    expect(rules.sort((x, y) => Number(x.egress) - Number(y.egress))).toEqual([
+      { egress: false, ruleNumber: nextFree(false) },
+      { egress: true, ruleNumber: nextFree(true) },
+    ]);
+    const results = [a[0], b[0]];
+    expect(results.map((r) => statuses(r, 'network.block-ip')).sort()).toEqual([['already'], ['done']]);
+    const done = results.find((r) => statuses(r, 'network.block-ip')[0] === 'done');
+    expect(done?.actions.find((x) => x.action === 'network.block-ip')?.detail).toContain(
+      `inbound #${nextFree(false)}, outbound #${nextFree(true)}`,
+    );
+    const entriesAfter = await aclEntries(web1.target.subnetId);
+    expect(entriesAfter).toHaveLength(entriesBefore.length + 2);
+    expect(entriesAfter).toEqual(expect.arrayContaining(entriesBefore));
+    const keys = entriesAfter.map((e) => `${e.Egress}:${e.RuleNumber}`);
     expect(new Set(keys).size).toBe(keys.length);
   });
 
