@@ -85,8 +85,10 @@ const MAX_ENTRIES_PER_VERDICTS_ITEM = 500;
  * returns the item as it was: the item is kept (no TTL) and traces which
  * findings have records written under it (`findings`, a string set every
  * give-back adds to, in the same transaction as the records), so a delivery
- * learns with its lease whether the finding has history to read. The table is
- * created by the responder stack.
+ * learns with its lease whether the finding has history to read; and the
+ * item carries the whole history of the findings whose holder knew it
+ * (`h#<finding>`), so a finding seen before is read with its lease too. The
+ * table is created by the responder stack.
  */
 export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedger {
   public readonly description: string;
@@ -280,12 +282,18 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     const tracedSince = await since;
     if (tracedSince === undefined) return { taken: true };
     const givenBack = old?.givenBackAtMs?.N;
+    const histories = carriedHistories(old ?? {});
+    // The histories stand only if the last give-back kept them: not after a holder that never gave the lease back
+    // (taken over), nor after a give-back by a cordon that predates them (it sets givenBackAtMs alone). What either
+    // wrote may be missing from them.
+    const trusted = old?.leaseOwner === undefined && old?.historiesAtMs?.N === givenBack;
     return {
       taken: true,
       trace: {
         findings: new Set(old?.findings?.SS ?? []),
         givenBackAtMs: givenBack === undefined ? undefined : Number(givenBack),
         since: tracedSince,
+        ...(trusted ? { histories } : { untrusted: [...histories.keys()] }),
       },
     };
   }
@@ -336,17 +344,35 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     }
   }
 
+  /**
+   * The give-back of a traced lease: the holder leaves, the findings it wrote
+   * about join the trace, and each of them has its whole history carried
+   * (`h#<finding>`, JSON) when the holder knew it, else dropped.
+   */
   private giveBackUpdate(key: string, owner: string, written: LeaseGiveBack) {
-    const add = written.findings.length > 0;
+    const findings = [...new Set(written.findings)];
+    const carried = written.histories ?? new Map<string, readonly AuditRecord[]>();
+    const names: Record<string, string> = {};
+    const values: Record<string, AttributeValue> = { ':owner': { S: owner }, ':at': { N: String(written.atMs) } };
+    // `historiesAtMs`: this give-back kept the histories (see tryTracedLease).
+    const set = ['givenBackAtMs = :at', 'historiesAtMs = :at'];
+    const remove = ['leaseOwner', 'leaseExpiresAtMs'];
+    const dropped = [...new Set([...findings, ...(written.dropped ?? [])])];
+    dropped.forEach((id, i) => {
+      names[`#h${i}`] = `${HISTORY_ATTRIBUTE_PREFIX}${id}`;
+      const history = carried.get(id);
+      if (history && findings.includes(id)) {
+        values[`:h${i}`] = { S: JSON.stringify(history) };
+        set.push(`#h${i} = :h${i}`);
+      } else remove.push(`#h${i}`);
+    });
+    if (findings.length > 0) values[':findings'] = { SS: findings };
     return {
       Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
-      UpdateExpression: `SET givenBackAtMs = :at REMOVE leaseOwner, leaseExpiresAtMs${add ? ' ADD findings :findings' : ''}`,
+      UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}${findings.length > 0 ? ' ADD findings :findings' : ''}`,
       ConditionExpression: 'leaseOwner = :owner',
-      ExpressionAttributeValues: {
-        ':owner': { S: owner },
-        ':at': { N: String(written.atMs) },
-        ...(add ? { ':findings': { SS: [...new Set(written.findings)] } } : {}),
-      },
+      ...(dropped.length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
     };
   }
 
@@ -428,6 +454,25 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     }
     return records;
   }
+}
+
+/** Attribute of a resource's lease item carrying one finding's whole history (JSON records): `h#<finding id>`. */
+const HISTORY_ATTRIBUTE_PREFIX = 'h#';
+
+/** The histories a lease item carries, by finding (an unreadable one is left to the trail: an empty list is never assumed). */
+function carriedHistories(item: Record<string, AttributeValue>): Map<string, AuditRecord[]> {
+  const histories = new Map<string, AuditRecord[]>();
+  for (const [name, value] of Object.entries(item)) {
+    if (!name.startsWith(HISTORY_ATTRIBUTE_PREFIX) || value.S === undefined) continue;
+    try {
+      const records: unknown = JSON.parse(value.S);
+      if (Array.isArray(records) && records.length > 0)
+        histories.set(name.slice(HISTORY_ATTRIBUTE_PREFIX.length), records as AuditRecord[]);
+    } catch {
+      // Not JSON: the finding's history is read from the trail.
+    }
+  }
+  return histories;
 }
 
 /** A lease another owner holds (the condition failed), with its holder when DynamoDB returned it. */

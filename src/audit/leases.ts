@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditRecord, LeaseHolder, LeaseStore, LeaseTrace } from './store';
+import type { AuditRecord, LeaseGiveBack, LeaseHolder, LeaseStore, LeaseTrace } from './store';
 import { CordonError, describeError } from '../errors';
 
 /**
@@ -68,14 +68,46 @@ export interface HeldLease {
   release(written?: readonly string[]): Promise<void>;
   /**
    * Writes `records` and gives the lease back (a traced lease: in one write
-   * when the store can, adding `written`). Throws when the records could not be
-   * written; the lease is then still held.
+   * when the store can, adding `written`, and carrying `histories`: the whole
+   * history, these records included, of those of `written` whose history the
+   * holder knew). Throws when the records could not be written; the lease is then still held.
    */
   releaseWith(
     records: readonly AuditRecord[],
     written: readonly string[],
     append: (records: readonly AuditRecord[]) => Promise<void>,
+    histories?: ReadonlyMap<string, readonly AuditRecord[]>,
   ): Promise<void>;
+}
+
+/** The most of one finding's history a lease item carries (more is read from the trail). */
+export const MAX_CARRIED_HISTORY_BYTES = 32 * 1024;
+/** The most of all its findings' histories a lease item carries: well within DynamoDB's 400 KB an item. */
+export const MAX_CARRIED_HISTORIES_BYTES = 192 * 1024;
+
+/**
+ * What a give-back carries (pure): the histories handed back that fit
+ * (`MAX_CARRIED_HISTORY_BYTES` each), and, when with those the item's would
+ * pass `MAX_CARRIED_HISTORIES_BYTES`, the item's least recent ones dropped
+ * (read from the trail next time). `trace`: the item as the lease found it.
+ */
+export function historiesToCarry(
+  trace: Pick<LeaseTrace, 'histories' | 'untrusted'> | undefined,
+  handed: ReadonlyMap<string, readonly AuditRecord[]>,
+): { histories: Map<string, readonly AuditRecord[]>; dropped: string[] } {
+  const size = (records: readonly AuditRecord[]): number => Buffer.byteLength(JSON.stringify(records));
+  const histories = new Map([...handed].filter(([, records]) => size(records) <= MAX_CARRIED_HISTORY_BYTES));
+  // An item whose histories are unknown (a lease taken over) carries nothing new, and drops what it carried.
+  if (!trace?.histories) return { histories: new Map(), dropped: [...(trace?.untrusted ?? [])] };
+  let budget = MAX_CARRIED_HISTORIES_BYTES - [...histories.values()].reduce((n, records) => n + size(records), 0);
+  const lastAt = (records: readonly AuditRecord[]): string => records[records.length - 1]?.at ?? '';
+  const kept = [...trace.histories].filter(([id]) => !handed.has(id)).sort(([, a], [, b]) => lastAt(b).localeCompare(lastAt(a)));
+  const dropped: string[] = [];
+  for (const [id, records] of kept) {
+    budget -= size(records);
+    if (budget < 0) dropped.push(id);
+  }
+  return { histories, dropped };
 }
 
 /**
@@ -94,18 +126,22 @@ export async function acquireLease(key: string, options: LeaseOptions, traced = 
     const attempt = await options.store.tryLease(key, owner, nowMs(), ttlMs, { traced });
     if (attempt.taken) {
       const store = options.store;
-      const giveBack = (written: readonly string[] = []) => (traced ? { findings: written, atMs: nowMs() } : undefined);
+      const trace = attempt.trace;
+      // A traced give-back: the findings written about, and their histories when known (else the item drops them).
+      const giveBack = (written: readonly string[] = [], handed = new Map<string, readonly AuditRecord[]>()): LeaseGiveBack | undefined =>
+        traced ? { findings: written, atMs: nowMs(), ...historiesToCarry(trace, handed) } : undefined;
       return {
         key,
-        trace: attempt.trace,
+        trace,
         release: (written) =>
           store.releaseLease(key, owner, giveBack(written)).catch((err: unknown) => {
             (options.onReleaseError ?? warnRelease)(key, err);
           }),
-        async releaseWith(records, written, append) {
-          if (traced && store.appendReleasing) return store.appendReleasing(records, key, owner, { findings: written, atMs: nowMs() });
+        async releaseWith(records, written, append, histories) {
+          const back = giveBack(written, new Map(histories));
+          if (back && store.appendReleasing) return store.appendReleasing(records, key, owner, back);
           await append(records);
-          await store.releaseLease(key, owner, giveBack(written)).catch((err: unknown) => {
+          await store.releaseLease(key, owner, back).catch((err: unknown) => {
             (options.onReleaseError ?? warnRelease)(key, err);
           });
         },

@@ -105,6 +105,17 @@ export interface LeaseTrace {
   readonly givenBackAtMs: number | undefined;
   /** ISO time since which every record written under a lease is traced ('0000…' for a table that began with tracing). */
   readonly since: string;
+  /**
+   * The whole audit history (oldest first) of some of `findings`, as the item
+   * carries it: read with the lease, so a finding seen before needs no query
+   * of the trail. A finding missing here is read from the trail. Absent when
+   * the lease was taken over from a holder that never gave it back, or was last
+   * given back by a cordon that does not keep histories (either may have
+   * written records the item does not show).
+   */
+  readonly histories?: ReadonlyMap<string, readonly AuditRecord[]>;
+  /** When `histories` is absent: the findings whose history the item carried, which the give-back drops. */
+  readonly untrusted?: readonly string[];
 }
 
 /** How a lease is taken: `traced` for a finding's resource (the audit trail is traced on its item). */
@@ -148,6 +159,14 @@ export interface LeaseStore {
 export interface LeaseGiveBack {
   readonly findings: readonly string[];
   readonly atMs: number;
+  /**
+   * The whole history of some of `findings` (their records so far, these
+   * included) for the item to carry; the item drops what it carried for the
+   * other `findings` (their history is then read from the trail) and for
+   * `dropped` (to stay within DynamoDB's item size). @default none carried
+   */
+  readonly histories?: ReadonlyMap<string, readonly AuditRecord[]>;
+  readonly dropped?: readonly string[];
 }
 
 /** Where cordon keeps its audit trail, its circuit ledger and its leases. */

@@ -17,6 +17,7 @@ import {
   type Screened,
 } from './execute';
 import type { ActionContext } from '../actions/types';
+import type { AuditRecord } from '../audit/store';
 import type { ResolvedFinding } from './resolve';
 import { inProgressUpdate } from './summary';
 import { mergeTargets, targetsOf, uncontainedLines } from './targets';
@@ -272,17 +273,24 @@ async function actOnResource(
     return admitted.map((x) => ({ resolved: x.resolved, execution: failedExecution(x.resolved.finding, lease), audited: false }));
   let givenBack = false;
   const written: string[] = [];
+  // Each finding's whole history after its run, when known: the lease's item carries it back.
+  const histories = new Map<string, readonly AuditRecord[]>();
   try {
     const runs: Run[] = [];
     for (const [i, x] of admitted.entries()) {
-      const ctx = contextUnderLease(x, i, admitted, lease, deps);
+      const { ctx, read } = contextUnderLease(x, i, admitted, lease, deps);
       const last = i === admitted.length - 1;
-      const run = await runAndRecord(x, ctx, deps, (records) => {
-        written.push(x.resolved.finding.id);
+      const run = await runAndRecord(x, ctx, deps, async (records) => {
+        const { finding } = x.resolved;
+        written.push(finding.id);
+        const before = await read();
+        // An attack sequence's targets share its finding id: each resource's item would carry only its part.
+        if (before && finding.sequence === undefined) histories.set(finding.id, [...before, ...records]);
+        else histories.delete(finding.id);
         if (!last || !lease) return deps.audit.append(records);
         givenBack = true;
         return lease
-          .releaseWith(records, written, (r) => deps.audit.append(r))
+          .releaseWith(records, written, (r) => deps.audit.append(r), histories)
           .catch((err: unknown) => {
             givenBack = false;
             throw err;
@@ -297,11 +305,14 @@ async function actOnResource(
 }
 
 /**
- * The context a finding runs with under its resource's lease. Its history:
- * none when the lease's trace says no record of it was ever written under the
- * lease (and the trace covers the finding's lifetime), else read. The reads of
- * screening stand unless another delivery may have changed the resource since
- * (a give-back after screening began, an earlier finding of this batch, or a
+ * The context a finding runs with under its resource's lease, and its
+ * history before the run when known (`read`: what the lease's item carried,
+ * or what an action read from the trail; undefined when nothing needed it).
+ * Its history: none when the lease's trace says no record of it was ever
+ * written under the lease (and the trace covers the finding's lifetime), the
+ * item's when it carries it, else read from the trail. The reads of screening
+ * stand unless another delivery may have changed the resource since (a
+ * give-back after screening began, an earlier finding of this batch, or a
  * store that keeps no trace): then everything is read again.
  */
 function contextUnderLease(
@@ -310,16 +321,20 @@ function contextUnderLease(
   admitted: readonly Ready[],
   lease: HeldLease | undefined,
   deps: ResponderDeps,
-): ActionContext {
+): { ctx: ActionContext; read: () => Promise<readonly AuditRecord[] | undefined> } {
   const { finding } = x.resolved;
   const trace = lease?.trace;
+  // An earlier finding of this batch with the same id wrote records the item does not carry yet: read the trail.
   const earlier = admitted.slice(0, index).some((e) => e.resolved.finding.id === finding.id);
   const traced = trace !== undefined && !trace.findings.has(finding.id) && (finding.createdAt ?? '') >= trace.since && !earlier;
-  const history = traced ? Promise.resolve([]) : undefined;
+  const carried = earlier ? undefined : trace?.histories?.get(finding.id);
+  const known = traced ? Promise.resolve([]) : carried ? Promise.resolve(carried) : undefined;
   // Without a trace (a store that keeps none), another holder may have acted unseen: read everything again.
   const recent = !trace || (trace.givenBackAtMs !== undefined && trace.givenBackAtMs >= x.screened.startedAtMs - GIVE_BACK_MARGIN_MS);
-  if (index === 0 && !recent) return history ? { ...x.screened.ctx, history: () => history } : x.screened.ctx;
-  return actionContext(finding, deps, history);
+  const base = index === 0 && !recent ? x.screened.ctx : actionContext(finding, deps, known);
+  let history = known;
+  const ctx = { ...base, history: () => (history ??= base.history()) };
+  return { ctx, read: async () => history?.catch(() => undefined) };
 }
 
 /**

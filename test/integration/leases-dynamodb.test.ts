@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createAuditTable } from '../../bench/harness';
 import { DynamoDbAuditStore } from '../../src/audit/dynamodb-store';
 import { type LocalAws } from '../../local-aws';
@@ -226,11 +226,14 @@ describe('DynamoDB leases and circuit admissions', () => {
     const second = await b.tryLease(key, 'owner-b', T0 + 3, TTL_MS, { traced: true });
 
     // Assess: the first take knew of no finding, from the table's start; the second knows f-1 and when it was given back
-    expect(first).toEqual({ taken: true, trace: { findings: new Set(), givenBackAtMs: undefined, since: '0000-01-01T00:00:00.000Z' } });
+    expect(first).toEqual({
+      taken: true,
+      trace: { findings: new Set(), givenBackAtMs: undefined, since: '0000-01-01T00:00:00.000Z', histories: new Map() },
+    });
     expect(busy).toMatchObject({ taken: false, holder: { owner: 'owner-a' } });
     expect(second).toEqual({
       taken: true,
-      trace: { findings: new Set(['f-1']), givenBackAtMs: T0 + 2, since: '0000-01-01T00:00:00.000Z' },
+      trace: { findings: new Set(['f-1']), givenBackAtMs: T0 + 2, since: '0000-01-01T00:00:00.000Z', histories: new Map() },
     });
     expect((await a.forFinding('f-1')).map((r) => r.detail)).toEqual(['moved']);
     const item = await newClient().send(
@@ -239,6 +242,112 @@ describe('DynamoDB leases and circuit admissions', () => {
     expect(item.Item?.leaseOwner?.S).toBe('owner-b');
     // …the item has no TTL: its trace outlives the lease
     expect(item.Item?.expiresAt).toBeUndefined();
+  });
+
+  it("carries the whole history of the findings its holder knew on the lease's item, drops the others', and trusts none after a takeover", async () => {
+    // Prepare: two stores on one table, as two Lambda environments
+    const traced = 'cordon-traced-histories';
+    await createAuditTable(local, traced);
+    const a = new DynamoDbAuditStore(newClient(), traced);
+    const b = new DynamoDbAuditStore(newClient(), traced);
+    const key = 'acct|us-east-1|i-histories';
+    const record = (findingId: string, detail: string) => ({
+      findingId,
+      findingArn: `arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/${findingId}`,
+      accountId: '111122223333',
+      region: 'us-east-1',
+      findingType: 'Backdoor:EC2/C&CActivity.B',
+      runbook: 'ec2-instance-compromise',
+      action: 'ec2.snapshot',
+      resource: 'vol-1',
+      status: 'done' as const,
+      detail,
+      changed: { snapshotId: 'snap-1' },
+      at: '2026-11-24T10:00:00.000Z',
+      actor: 'respond' as const,
+    });
+    const [f1, f2] = [record('f-1', 'first'), record('f-2', 'second')];
+
+    // Act: a writes f-1 and f-2, carrying both; b writes f-2 again without knowing its history (f-2's is dropped);
+    // a's next lease expires unreturned and b takes it over
+    await a.tryLease(key, 'owner-a', T0, TTL_MS, { traced: true });
+    await a.appendReleasing!([f1, f2], key, 'owner-a', {
+      findings: ['f-1', 'f-2'],
+      atMs: T0 + 1,
+      histories: new Map([
+        ['f-1', [f1]],
+        ['f-2', [f2]],
+      ]),
+    });
+    const second = await b.tryLease(key, 'owner-b', T0 + 2, TTL_MS, { traced: true });
+    await b.appendReleasing!([f2], key, 'owner-b', { findings: ['f-2'], atMs: T0 + 3 });
+    const third = await a.tryLease(key, 'owner-a', T0 + 4, TTL_MS, { traced: true });
+    const takenOver = await b.tryLease(key, 'owner-b', T0 + 4 + TTL_MS + 1, TTL_MS, { traced: true });
+    await b.releaseLease(key, 'owner-b', { findings: [], atMs: T0 + TTL_MS + 6, dropped: ['f-1'] });
+    const after = await a.tryLease(key, 'owner-a', T0 + TTL_MS + 7, TTL_MS, { traced: true });
+
+    // Assess: the second take read both histories with the lease; after b's give-back only f-1's is carried
+    expect(second).toMatchObject({
+      taken: true,
+      trace: {
+        histories: new Map([
+          ['f-1', [f1]],
+          ['f-2', [f2]],
+        ]),
+      },
+    });
+    expect(third).toMatchObject({ taken: true, trace: { findings: new Set(['f-1', 'f-2']), histories: new Map([['f-1', [f1]]]) } });
+    // …a takeover trusts no carried history (the holder that never gave the lease back may have written more), and
+    // its give-back drops them
+    expect(takenOver).toMatchObject({ taken: true, trace: { untrusted: ['f-1'] } });
+    expect((takenOver as { trace?: { histories?: unknown } }).trace?.histories).toBeUndefined();
+    expect(after).toMatchObject({ taken: true, trace: { histories: new Map() } });
+  });
+
+  it('trusts no carried history after a give-back by a cordon that does not keep them (a rollback or a rolling upgrade)', async () => {
+    // Prepare: f-1's history carried; then an older cordon takes the lease and gives it back its own way (the
+    // give-back as it was before histories: givenBackAtMs set, f-2 added, nothing said of histories)
+    const traced = 'cordon-traced-older-giver';
+    await createAuditTable(local, traced);
+    const store = new DynamoDbAuditStore(newClient(), traced);
+    const key = 'acct|us-east-1|i-older-giver';
+    const f1 = {
+      findingId: 'f-1',
+      findingArn: 'arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f-1',
+      accountId: '111122223333',
+      region: 'us-east-1',
+      findingType: 'Backdoor:EC2/C&CActivity.B',
+      runbook: null,
+      action: 'ec2.isolate',
+      resource: 'eni-1',
+      status: 'done' as const,
+      detail: 'moved',
+      at: '2026-11-24T10:00:00.000Z',
+      actor: 'respond' as const,
+    };
+    await store.tryLease(key, 'owner-a', T0, TTL_MS, { traced: true });
+    await store.appendReleasing!([f1], key, 'owner-a', { findings: ['f-1'], atMs: T0 + 1, histories: new Map([['f-1', [f1]]]) });
+    await store.tryLease(key, 'owner-old', T0 + 2, TTL_MS, { traced: true });
+    await newClient().send(
+      new UpdateItemCommand({
+        TableName: traced,
+        Key: { pk: { S: `lease#${key}` }, sk: { S: 'lease' } },
+        UpdateExpression: 'SET givenBackAtMs = :at REMOVE leaseOwner, leaseExpiresAtMs ADD findings :findings',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': { S: 'owner-old' }, ':at': { N: String(T0 + 3) }, ':findings': { SS: ['f-1'] } },
+      }),
+    );
+
+    // Act: this cordon takes the lease, gives it back (dropping what it does not trust), and takes it again
+    const afterOlder = await store.tryLease(key, 'owner-b', T0 + 4, TTL_MS, { traced: true });
+    await store.releaseLease(key, 'owner-b', { findings: [], atMs: T0 + 5, dropped: ['f-1'] });
+    const next = await store.tryLease(key, 'owner-c', T0 + 6, TTL_MS, { traced: true });
+
+    // Assess: f-1's carried history is not trusted (the older cordon may have written f-1 records it does not show),
+    // and once dropped the item is trusted again, carrying nothing
+    expect(afterOlder).toMatchObject({ taken: true, trace: { untrusted: ['f-1'] } });
+    expect((afterOlder as { trace?: { histories?: unknown } }).trace?.histories).toBeUndefined();
+    expect(next).toMatchObject({ taken: true, trace: { findings: new Set(['f-1']), histories: new Map() } });
   });
 
   it('writes the records alone when the lease expired and another owner took it: the transaction does not give back what is not ours', async () => {

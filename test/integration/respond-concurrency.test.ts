@@ -18,6 +18,7 @@ import type { FindingResult } from '../../src/respond/result';
 import type { Responder } from '../../src/respond/wiring';
 import { interfaceGroups, launchAwsLikeInstance } from '../support/aws-like-instance';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
+import { runCli } from '../support/cli';
 import { instanceOf, lambdaEnvironment, memberClients, publish } from '../support/world';
 
 /**
@@ -318,6 +319,65 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(statuses(first[1], 'ec2.protect')).toEqual(['already']);
     expect(statuses(again[0], 'ec2.protect')).toEqual(['already']);
     expect(statuses(again[0], 'ec2.isolate')).toEqual(['already']);
+  });
+
+  it('a finding delivered again reads its history with its lease (no query of the trail) and still finds its snapshots; after a release the trail is read and the release stands', async () => {
+    // Prepare: a finding contained in one environment; DescribeSnapshots lists nothing (eventually consistent), so only
+    // the finding's history can say that its snapshots were taken; DynamoDB behind a proxy that counts its calls
+    const { other: box } = await besideWeb1('carried');
+    const finding = publish(local, 'Trojan:EC2/BlackholeTraffic', { accountId: account, region, instance: box });
+    const first = await deliver(environment('lambda-env-i'), [finding]);
+    // Queries of a finding's records (the circuit breaker's ledger is queried too: not counted)
+    let trailQueries = 0;
+    const proxy: FaultProxy = await startFaultyEndpoint({
+      target: local.endpoint,
+      motoEndpoint: local.motoEndpoint,
+      intercept: (call, body) => {
+        if (call.operation === 'Query' && body.toString('utf8').includes('"finding#')) trailQueries += 1;
+        if (call.operation !== 'DescribeSnapshots') return undefined;
+        return {
+          answer: (up) => ({
+            ...up,
+            body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')),
+          }),
+        };
+      },
+    });
+    const queries = () => trailQueries;
+    process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+    let again: FindingResult[];
+    let queriesAgain: number;
+    let released: Awaited<ReturnType<typeof runCli>>;
+    let afterRelease: FindingResult[];
+    let queriesAfterRelease: number;
+    try {
+      // Act: delivered again in another environment; released by an analyst; delivered again in a third
+      again = await deliver(environment('lambda-env-j'), [finding]);
+      queriesAgain = queries();
+      released = await runCli(['release', '--finding', String(finding.id), '--json'], { CORDON_AUDIT_TABLE: table });
+      const beforeThird = queries();
+      afterRelease = await deliver(environment('lambda-env-k'), [finding]);
+      queriesAfterRelease = queries() - beforeThird;
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_EC2;
+      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      await proxy.stop();
+    }
+
+    // Assess: the second delivery knew the snapshots from the history its lease's item carried, without a query
+    expect(statuses(first[0], 'ec2.snapshot')).toEqual(['done', 'done']);
+    expect(statuses(again[0], 'ec2.snapshot')).toEqual(['already', 'already']);
+    expect(again[0]?.actions.find((a) => a.action === 'ec2.snapshot')?.detail).toMatch(
+      /^snapshot snap-[0-9a-f]+ already taken for this finding$/,
+    );
+    expect(statuses(again[0], 'ec2.isolate')).toEqual(['already']);
+    expect(queriesAgain).toBe(0);
+    // …the release's give-back dropped the carried history: the third delivery read the trail, and the release stands
+    expect(released.code).toBe(0);
+    expect(queriesAfterRelease).toBeGreaterThan(0);
+    expect(afterRelease[0]).toMatchObject({ decision: 'skip', actions: [] });
+    expect(String(afterRelease[0]?.reason)).toMatch(/^released by .* not contained again automatically/);
   });
 
   it('two instances of one VPC isolated at once in two environments: one quarantine group and one allow-all group', async () => {

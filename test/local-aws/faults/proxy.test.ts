@@ -317,7 +317,9 @@ describe('fault proxy: throttling, latency and injected faults in front of a ser
     // fixed latency makes every call take 400 ms and counts the deepest chain of dependent calls (3)
     expect(addedChain).toBe(4);
     expect(fixedChain).toBe(3);
-    expect(fixedCalls.every((c) => c.endMs - c.startMs >= 399 && c.endMs - c.startMs < 500)).toBe(true);
+    // …each answered 400 ms after it arrived: never sooner, and the slow ones well before 400 + 250 ms (latency added to
+    // the service's own time); the margin is for a loaded machine (the test suite's other workers)
+    expect(fixedCalls.map((c) => c.endMs - c.startMs).filter((ms) => ms < 399 || ms >= 600)).toEqual([]);
   });
 
   it('injects the same faults for the same seed, and the SDK rides them out', async () => {

@@ -1,5 +1,12 @@
-import type { LeaseHolder, LeaseStore } from '../../../src/audit/store';
-import { acquireLease, LeaseBusyError, withLease } from '../../../src/audit/leases';
+import type { AuditRecord, LeaseHolder, LeaseStore } from '../../../src/audit/store';
+import {
+  acquireLease,
+  historiesToCarry,
+  LeaseBusyError,
+  MAX_CARRIED_HISTORIES_BYTES,
+  MAX_CARRIED_HISTORY_BYTES,
+  withLease,
+} from '../../../src/audit/leases';
 
 /**
  * A lease store in memory with the semantics of the real ones (take unless
@@ -306,5 +313,65 @@ describe('withLease', () => {
     expect(third).toEqual({ status: 'fulfilled', value: 'third' });
     expect(store.tries).toHaveLength(2);
     expect(store.leases.size).toBe(0);
+  });
+});
+
+describe('historiesToCarry', () => {
+  /** A history of one record whose JSON is about `bytes` long, last written at `at`. */
+  const history = (findingId: string, bytes: number, at: string): AuditRecord[] => [
+    {
+      findingId,
+      findingArn: `arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/${findingId}`,
+      accountId: '111122223333',
+      region: 'us-east-1',
+      findingType: 'Backdoor:EC2/C&CActivity.B',
+      runbook: null,
+      action: 'ec2.isolate',
+      resource: 'eni-1',
+      status: 'done',
+      detail: 'x'.repeat(Math.max(0, bytes - 300)),
+      at,
+      actor: 'respond',
+    },
+  ];
+
+  it('carries what is handed back and keeps what the item carries while both fit', () => {
+    // Prepare
+    const old = new Map([['f-old', history('f-old', 1_000, '2026-11-24T09:00:00.000Z')]]);
+    const handed = new Map([['f-new', history('f-new', 1_000, '2026-11-24T10:00:00.000Z')]]);
+
+    // Act
+    const carried = historiesToCarry({ histories: old }, handed);
+
+    // Assess
+    expect(carried).toEqual({ histories: handed, dropped: [] });
+  });
+
+  it("carries no history larger than a finding's share, and drops the item's least recent ones past the item's budget", () => {
+    // Prepare: the item is nearly full; one handed history is too large to carry at all
+    const share = MAX_CARRIED_HISTORY_BYTES - 1_000;
+    const olds = Array.from({ length: Math.floor(MAX_CARRIED_HISTORIES_BYTES / share) }, (_, i) => [
+      `f-${i}`,
+      history(`f-${i}`, share, `2026-11-24T0${i}:00:00.000Z`),
+    ]) as Array<[string, AuditRecord[]]>;
+    const handed = new Map([
+      ['f-new', history('f-new', share, '2026-11-24T10:00:00.000Z')],
+      ['f-huge', history('f-huge', MAX_CARRIED_HISTORY_BYTES + 1, '2026-11-24T10:00:00.000Z')],
+    ]);
+
+    // Act
+    const carried = historiesToCarry({ histories: new Map(olds) }, handed);
+
+    // Assess: f-new is carried, f-huge is not (its written finding is then dropped), and the oldest gives way to f-new
+    expect([...carried.histories.keys()]).toEqual(['f-new']);
+    expect(carried.dropped).toEqual(['f-0']);
+  });
+
+  it('carries nothing new on an item whose histories are unknown (a lease taken over), and drops what it carried', () => {
+    // Act
+    const carried = historiesToCarry({ untrusted: ['f-1', 'f-2'] }, new Map([['f-3', history('f-3', 500, '2026-11-24T10:00:00.000Z')]]));
+
+    // Assess
+    expect(carried).toEqual({ histories: new Map(), dropped: ['f-1', 'f-2'] });
   });
 });
