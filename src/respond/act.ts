@@ -278,19 +278,27 @@ async function actOnResource(
   try {
     const runs: Run[] = [];
     for (const [i, x] of admitted.entries()) {
-      const { ctx, read } = contextUnderLease(x, i, admitted, lease, deps);
+      const { ctx, read } = contextUnderLease(x, i, admitted, lease, histories, deps);
       const last = i === admitted.length - 1;
       const run = await runAndRecord(x, ctx, deps, async (records) => {
         const { finding } = x.resolved;
         written.push(finding.id);
-        const before = await read();
         // An attack sequence's targets share its finding id: each resource's item would carry only its part.
-        if (before && finding.sequence === undefined) histories.set(finding.id, [...before, ...records]);
-        else histories.delete(finding.id);
-        if (!last || !lease) return deps.audit.append(records);
+        const before = finding.sequence === undefined ? await read() : undefined;
+        const carry = (into: Map<string, readonly AuditRecord[]>) => {
+          if (before) into.set(finding.id, [...before, ...records]);
+          else into.delete(finding.id);
+          return into;
+        };
+        if (!last || !lease) {
+          await deps.audit.append(records);
+          // Carried only once written: the item never claims a record the trail lacks.
+          carry(histories);
+          return;
+        }
         givenBack = true;
         return lease
-          .releaseWith(records, written, (r) => deps.audit.append(r), histories)
+          .releaseWith(records, written, (r) => deps.audit.append(r), carry(new Map(histories)))
           .catch((err: unknown) => {
             givenBack = false;
             throw err;
@@ -310,7 +318,8 @@ async function actOnResource(
  * or what an action read from the trail; undefined when nothing needed it).
  * Its history: none when the lease's trace says no record of it was ever
  * written under the lease (and the trace covers the finding's lifetime), the
- * item's when it carries it, else read from the trail. The reads of screening
+ * item's when it carries it (or, for a finding delivered twice in the batch,
+ * what the first delivery's run left, `written`), else read from the trail. The reads of screening
  * stand unless another delivery may have changed the resource since (a
  * give-back after screening began, an earlier finding of this batch, or a
  * store that keeps no trace): then everything is read again.
@@ -320,14 +329,16 @@ function contextUnderLease(
   index: number,
   admitted: readonly Ready[],
   lease: HeldLease | undefined,
+  written: ReadonlyMap<string, readonly AuditRecord[]>,
   deps: ResponderDeps,
 ): { ctx: ActionContext; read: () => Promise<readonly AuditRecord[] | undefined> } {
   const { finding } = x.resolved;
   const trace = lease?.trace;
-  // An earlier finding of this batch with the same id wrote records the item does not carry yet: read the trail.
+  // An earlier finding of this batch with the same id wrote records the item does not carry yet: its history as
+  // written under this lease (`written`), else the trail.
   const earlier = admitted.slice(0, index).some((e) => e.resolved.finding.id === finding.id);
   const traced = trace !== undefined && !trace.findings.has(finding.id) && (finding.createdAt ?? '') >= trace.since && !earlier;
-  const carried = earlier ? undefined : trace?.histories?.get(finding.id);
+  const carried = earlier ? written.get(finding.id) : trace?.histories?.get(finding.id);
   const known = traced ? Promise.resolve([]) : carried ? Promise.resolve(carried) : undefined;
   // Without a trace (a store that keeps none), another holder may have acted unseen: read everything again.
   const recent = !trace || (trace.givenBackAtMs !== undefined && trace.givenBackAtMs >= x.screened.startedAtMs - GIVE_BACK_MARGIN_MS);

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -278,20 +278,24 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       name: 'lagging',
     });
     const finding = publish(local, 'Trojan:EC2/DNSDataExfiltration', { accountId: account, region, instance: box });
+    // Queries of a finding's records (the circuit breaker's ledger is queried too: not counted)
+    let trailQueries = 0;
     const proxy: FaultProxy = await startFaultyEndpoint({
       target: local.endpoint,
       motoEndpoint: local.motoEndpoint,
-      intercept: (call) =>
-        call.operation === 'DescribeSnapshots'
-          ? {
-              answer: (up) => ({
-                ...up,
-                body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')),
-              }),
-            }
-          : undefined,
+      intercept: (call, body) => {
+        if (call.operation === 'Query' && body.toString('utf8').includes('"finding#')) trailQueries += 1;
+        if (call.operation !== 'DescribeSnapshots') return undefined;
+        return {
+          answer: (up) => ({
+            ...up,
+            body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')),
+          }),
+        };
+      },
     });
     process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
     let first: FindingResult[];
     let again: FindingResult[];
     try {
@@ -300,6 +304,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       again = await deliver(environment('lambda-env-h'), [finding]);
     } finally {
       delete process.env.AWS_ENDPOINT_URL_EC2;
+      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
       await proxy.stop();
     }
 
@@ -319,6 +324,8 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(statuses(first[1], 'ec2.protect')).toEqual(['already']);
     expect(statuses(again[0], 'ec2.protect')).toEqual(['already']);
     expect(statuses(again[0], 'ec2.isolate')).toEqual(['already']);
+    // …the duplicate in the batch knew the first's history from its run, the other environment from the lease's item
+    expect(trailQueries).toBe(0);
   });
 
   it('a finding delivered again reads its history with its lease (no query of the trail) and still finds its snapshots; after a release the trail is read and the release stands', async () => {
@@ -378,6 +385,55 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(queriesAfterRelease).toBeGreaterThan(0);
     expect(afterRelease[0]).toMatchObject({ decision: 'skip', actions: [] });
     expect(String(afterRelease[0]?.reason)).toMatch(/^released by .* not contained again automatically/);
+  });
+
+  it("the lease's item carries exactly the records the trail holds: a finding whose records could not be written is not carried as if they were", async () => {
+    // Prepare: two findings about one instance in one batch; the first one's audit write fails (DynamoDB refused it)
+    const { other: box } = await besideWeb1('unwritten');
+    const one = publish(local, 'Trojan:EC2/BlackholeTraffic', { accountId: account, region, instance: box });
+    const two = publish(local, 'Backdoor:EC2/C&CActivity.B', { accountId: account, region, instance: box });
+    const responder = environment('lambda-env-l');
+    const store = responder.deps.audit;
+    let refused = 0;
+    const audit = Object.assign(Object.create(store) as typeof store, {
+      append: async (records: Parameters<typeof store.append>[0]) => {
+        // The first finding's own records (its run under the lease): refused once
+        if (refused === 0 && records.some((r) => r.findingId === String(one.id) && r.action === 'ec2.isolate')) {
+          refused += 1;
+          throw Object.assign(new Error('Throughput exceeds the current capacity of your table'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
+        }
+        return store.append(records);
+      },
+    });
+
+    // Act
+    const [first, second] = await respond(parseInput([one, two].map((f) => JSON.stringify(guardDutyEvent(f))).join('\n')), {
+      ...responder.deps,
+      audit,
+    });
+
+    // Assess: the first says its records are missing, the second is written; the item carries the second's history
+    // exactly as the trail holds it, and none for the first
+    expect(refused).toBe(1);
+    expect(first?.actions.find((a) => a.action === 'audit')).toMatchObject({ status: 'failed' });
+    expect(statuses(second, 'ec2.isolate')).toEqual(['already']);
+    const item = await ddb.send(
+      new GetItemCommand({
+        TableName: table,
+        ConsistentRead: true,
+        Key: { pk: { S: `lease#${account}|${region}|${box.instanceId}` }, sk: { S: 'lease' } },
+      }),
+    );
+    const carried = (id: unknown) => item.Item?.[`h#${String(id)}`]?.S;
+    // …the first's records were written afterwards, outside the lease (the responder records what its run could not):
+    // the item does not carry them, so the next delivery reads them from the trail
+    expect((await store.forFinding(String(one.id))).length).toBeGreaterThan(0);
+    expect(carried(one.id)).toBeUndefined();
+    const trail = await store.forFinding(String(two.id));
+    expect(trail.length).toBeGreaterThan(0);
+    expect(JSON.parse(carried(two.id) ?? '[]')).toEqual(trail);
   });
 
   it('two instances of one VPC isolated at once in two environments: one quarantine group and one allow-all group', async () => {
