@@ -87,19 +87,27 @@ export const MAX_CARRIED_HISTORIES_BYTES = 192 * 1024;
 
 /**
  * What a give-back carries (pure): the histories handed back that fit
- * (`MAX_CARRIED_HISTORY_BYTES` each), and, when with those the item's would
- * pass `MAX_CARRIED_HISTORIES_BYTES`, the item's least recent ones dropped
- * (read from the trail next time). `trace`: the item as the lease found it.
+ * (`MAX_CARRIED_HISTORY_BYTES` each, `MAX_CARRIED_HISTORIES_BYTES` in all,
+ * in the order handed), and, when with those the item's would pass
+ * `MAX_CARRIED_HISTORIES_BYTES`, the item's least recent ones dropped. What
+ * is not carried is read from the trail next time. `trace`: the item as the
+ * lease found it.
  */
 export function historiesToCarry(
   trace: Pick<LeaseTrace, 'histories' | 'untrusted'> | undefined,
   handed: ReadonlyMap<string, readonly AuditRecord[]>,
 ): { histories: Map<string, readonly AuditRecord[]>; dropped: string[] } {
-  const size = (records: readonly AuditRecord[]): number => Buffer.byteLength(JSON.stringify(records));
-  const histories = new Map([...handed].filter(([, records]) => size(records) <= MAX_CARRIED_HISTORY_BYTES));
   // An item whose histories are unknown (a lease taken over) carries nothing new, and drops what it carried.
   if (!trace?.histories) return { histories: new Map(), dropped: [...(trace?.untrusted ?? [])] };
-  let budget = MAX_CARRIED_HISTORIES_BYTES - [...histories.values()].reduce((n, records) => n + size(records), 0);
+  const size = (records: readonly AuditRecord[]): number => Buffer.byteLength(JSON.stringify(records));
+  let budget = MAX_CARRIED_HISTORIES_BYTES;
+  const histories = new Map<string, readonly AuditRecord[]>();
+  for (const [id, records] of handed) {
+    const bytes = size(records);
+    if (bytes > MAX_CARRIED_HISTORY_BYTES || bytes > budget) continue;
+    histories.set(id, records);
+    budget -= bytes;
+  }
   const lastAt = (records: readonly AuditRecord[]): string => records[records.length - 1]?.at ?? '';
   const kept = [...trace.histories].filter(([id]) => !handed.has(id)).sort(([, a], [, b]) => lastAt(b).localeCompare(lastAt(a)));
   const dropped: string[] = [];

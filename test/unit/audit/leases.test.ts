@@ -367,6 +367,24 @@ describe('historiesToCarry', () => {
     expect(carried.dropped).toEqual(['f-0']);
   });
 
+  it('carries no more than the budget of what is handed back in one give-back (many findings about one resource)', () => {
+    // Prepare: more handed back at once than an item carries
+    const share = MAX_CARRIED_HISTORY_BYTES - 1_000;
+    const count = Math.floor(MAX_CARRIED_HISTORIES_BYTES / share) + 2;
+    const handed = new Map(
+      Array.from({ length: count }, (_, i) => [`f-${i}`, history(`f-${i}`, share, '2026-11-24T10:00:00.000Z')] as [string, AuditRecord[]]),
+    );
+
+    // Act
+    const carried = historiesToCarry({ histories: new Map() }, handed);
+
+    // Assess: the first ones up to the budget; the rest are left to the trail
+    const bytes = [...carried.histories.values()].reduce((n, records) => n + Buffer.byteLength(JSON.stringify(records)), 0);
+    expect(carried.histories.size).toBe(Math.floor(MAX_CARRIED_HISTORIES_BYTES / share));
+    expect(bytes).toBeLessThanOrEqual(MAX_CARRIED_HISTORIES_BYTES);
+    expect(carried.dropped).toEqual([]);
+  });
+
   it('carries nothing new on an item whose histories are unknown (a lease taken over), and drops what it carried', () => {
     // Act
     const carried = historiesToCarry({ untrusted: ['f-1', 'f-2'] }, new Map([['f-3', history('f-3', 500, '2026-11-24T10:00:00.000Z')]]));
