@@ -284,8 +284,12 @@ export async function startFaultyEndpoint(options: FaultProxyOptions): Promise<F
     const wait = typeof latency === 'function' ? (call ? latency(call) : 0) : latency;
     const fixed = latencyMode === 'fixed';
     if (!fixed) await sleep(wait);
-    // Under a fixed latency: answer no earlier than `wait` after the call arrived.
-    const due = (): Promise<void> => (fixed ? sleep(startMs + wait - now()) : Promise.resolve());
+    // Under a fixed latency: answer no earlier than `wait` after the call arrived (a timer may fire a fraction of a
+    // millisecond early: wait again for what is left).
+    const due = async (): Promise<void> => {
+      if (!fixed) return;
+      for (let left = startMs + wait - now(); left > 0; left = startMs + wait - now()) await sleep(Math.max(1, Math.ceil(left)));
+    };
 
     const ruled = options.rule?.({
       path: req.url ?? '/',

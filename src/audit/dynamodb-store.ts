@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { daysBetween, inHistory } from './history';
+import { giveBackUpdate, leaseItemKey, leaseLost, notTaken, plainLeaseItem, traceOf } from './dynamodb-leases';
 import type {
   AuditRecord,
   CircuitEntry,
@@ -40,12 +41,6 @@ export const AUDIT_TIME_INDEX = { name: 'byTime', partitionKey: 'day', sortKey: 
 
 /** Days of the time index queried at once by `history`. */
 const MAX_PARALLEL_DAY_QUERIES = 8;
-
-/** Partition key prefix and sort key of lease items. */
-const LEASE_PK_PREFIX = 'lease#';
-const LEASE_SK = 'lease';
-/** DynamoDB's TTL deletes a lease item this long after it expired (TTL deletion is lazy anyway). */
-const LEASE_TTL_GRACE_SECONDS = 3600;
 
 /**
  * The item saying since when resource lease items trace the audit trail
@@ -231,13 +226,7 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: {
-            pk: { S: `${LEASE_PK_PREFIX}${key}` },
-            sk: { S: LEASE_SK },
-            leaseOwner: { S: owner },
-            leaseExpiresAtMs: { N: String(expiresAtMs) },
-            expiresAt: { N: String(Math.ceil(expiresAtMs / 1000) + LEASE_TTL_GRACE_SECONDS) },
-          },
+          Item: plainLeaseItem(key, owner, expiresAtMs),
           ConditionExpression: 'attribute_not_exists(pk) OR leaseExpiresAtMs < :now',
           ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -263,7 +252,7 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
       const out = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
+          Key: leaseItemKey(key),
           UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAtMs = :expires REMOVE expiresAt',
           ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAtMs < :now',
           ExpressionAttributeValues: {
@@ -280,32 +269,17 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
       return notTaken(err);
     }
     const tracedSince = await since;
-    if (tracedSince === undefined) return { taken: true };
-    const givenBack = old?.givenBackAtMs?.N;
-    const histories = carriedHistories(old ?? {});
-    // The histories stand only if the last give-back kept them: not after a holder that never gave the lease back
-    // (taken over), nor after a give-back by a cordon that predates them (it sets givenBackAtMs alone). What either
-    // wrote may be missing from them.
-    const trusted = old?.leaseOwner === undefined && old?.historiesAtMs?.N === givenBack;
-    return {
-      taken: true,
-      trace: {
-        findings: new Set(old?.findings?.SS ?? []),
-        givenBackAtMs: givenBack === undefined ? undefined : Number(givenBack),
-        since: tracedSince,
-        ...(trusted ? { histories } : { untrusted: [...histories.keys()] }),
-      },
-    };
+    return tracedSince === undefined ? { taken: true } : { taken: true, trace: traceOf(old ?? {}, tracedSince) };
   }
 
   public async releaseLease(key: string, owner: string, written?: LeaseGiveBack): Promise<void> {
     try {
       await this.client.send(
         written
-          ? new UpdateItemCommand({ TableName: this.tableName, ...this.giveBackUpdate(key, owner, written) })
+          ? new UpdateItemCommand({ TableName: this.tableName, ...giveBackUpdate(key, owner, written) })
           : new DeleteItemCommand({
               TableName: this.tableName,
-              Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
+              Key: leaseItemKey(key),
               ConditionExpression: 'leaseOwner = :owner',
               ExpressionAttributeValues: { ':owner': { S: owner } },
             }),
@@ -333,7 +307,7 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
         new TransactWriteItemsCommand({
           TransactItems: [
             ...items.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
-            { Update: { TableName: this.tableName, ...this.giveBackUpdate(key, owner, written) } },
+            { Update: { TableName: this.tableName, ...giveBackUpdate(key, owner, written) } },
           ],
         }),
       );
@@ -342,38 +316,6 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
       if (!leaseLost(err, items.length)) throw err;
       await this.put(items);
     }
-  }
-
-  /**
-   * The give-back of a traced lease: the holder leaves, the findings it wrote
-   * about join the trace, and each of them has its whole history carried
-   * (`h#<finding>`, JSON) when the holder knew it, else dropped.
-   */
-  private giveBackUpdate(key: string, owner: string, written: LeaseGiveBack) {
-    const findings = [...new Set(written.findings)];
-    const carried = written.histories ?? new Map<string, readonly AuditRecord[]>();
-    const names: Record<string, string> = {};
-    const values: Record<string, AttributeValue> = { ':owner': { S: owner }, ':at': { N: String(written.atMs) } };
-    // `historiesAtMs`: this give-back kept the histories (see tryTracedLease).
-    const set = ['givenBackAtMs = :at', 'historiesAtMs = :at'];
-    const remove = ['leaseOwner', 'leaseExpiresAtMs'];
-    const dropped = [...new Set([...findings, ...(written.dropped ?? [])])];
-    dropped.forEach((id, i) => {
-      names[`#h${i}`] = `${HISTORY_ATTRIBUTE_PREFIX}${id}`;
-      const history = carried.get(id);
-      if (history && findings.includes(id)) {
-        values[`:h${i}`] = { S: JSON.stringify(history) };
-        set.push(`#h${i} = :h${i}`);
-      } else remove.push(`#h${i}`);
-    });
-    if (findings.length > 0) values[':findings'] = { SS: findings };
-    return {
-      Key: { pk: { S: `${LEASE_PK_PREFIX}${key}` }, sk: { S: LEASE_SK } },
-      UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}${findings.length > 0 ? ' ADD findings :findings' : ''}`,
-      ConditionExpression: 'leaseOwner = :owner',
-      ...(dropped.length > 0 ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
-    };
   }
 
   /**
@@ -454,45 +396,6 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     }
     return records;
   }
-}
-
-/** Attribute of a resource's lease item carrying one finding's whole history (JSON records): `h#<finding id>`. */
-const HISTORY_ATTRIBUTE_PREFIX = 'h#';
-
-/** The histories a lease item carries, by finding (an unreadable one is left to the trail: an empty list is never assumed). */
-function carriedHistories(item: Record<string, AttributeValue>): Map<string, AuditRecord[]> {
-  const histories = new Map<string, AuditRecord[]>();
-  for (const [name, value] of Object.entries(item)) {
-    if (!name.startsWith(HISTORY_ATTRIBUTE_PREFIX) || value.S === undefined) continue;
-    try {
-      const records: unknown = JSON.parse(value.S);
-      if (Array.isArray(records) && records.length > 0)
-        histories.set(name.slice(HISTORY_ATTRIBUTE_PREFIX.length), records as AuditRecord[]);
-    } catch {
-      // Not JSON: the finding's history is read from the trail.
-    }
-  }
-  return histories;
-}
-
-/** A lease another owner holds (the condition failed), with its holder when DynamoDB returned it. */
-function notTaken(err: unknown): { taken: false; holder?: LeaseHolder } {
-  if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-  const item = (err as { Item?: Record<string, AttributeValue> }).Item;
-  const holder =
-    item?.leaseOwner?.S && item.leaseExpiresAtMs?.N
-      ? { owner: item.leaseOwner.S, expiresAtMs: Number(item.leaseExpiresAtMs.N) }
-      : undefined;
-  return holder ? { taken: false, holder } : { taken: false };
-}
-
-/** True when a records-and-give-back transaction failed only because the lease item's condition did (the lease is not ours). */
-function leaseLost(err: unknown, leaseIndex: number): boolean {
-  if ((err as Error).name !== 'TransactionCanceledException') return false;
-  const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-  return (
-    reasons[leaseIndex]?.Code === 'ConditionalCheckFailed' && reasons.every((r, i) => i === leaseIndex || !r.Code || r.Code === 'None')
-  );
 }
 
 /** A ledger entry's key: its time, kind, account, finding and resource. */

@@ -5,6 +5,7 @@ import { type LocalAws } from '../../local-aws';
 import { CircuitBreaker, type CircuitCandidate } from '../../src/respond/circuit';
 import { acquireLease, LeaseBusyError } from '../../src/audit/leases';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
+import { auditRecord } from '../support/audit-records';
 
 /**
  * The DynamoDB store's leases and the circuit breaker's admissions against
@@ -204,20 +205,7 @@ describe('DynamoDB leases and circuit admissions', () => {
     const a = new DynamoDbAuditStore(newClient(), traced);
     const b = new DynamoDbAuditStore(newClient(), traced);
     const key = 'acct|us-east-1|i-traced';
-    const record = (findingId: string) => ({
-      findingId,
-      findingArn: `arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/${findingId}`,
-      accountId: '111122223333',
-      region: 'us-east-1',
-      findingType: 'Backdoor:EC2/C&CActivity.B',
-      runbook: 'ec2-instance-compromise',
-      action: 'ec2.isolate',
-      resource: 'eni-1',
-      status: 'done' as const,
-      detail: 'moved',
-      at: '2026-11-24T10:00:00.000Z',
-      actor: 'respond' as const,
-    });
+    const record = (findingId: string) => auditRecord(findingId);
 
     // Act: a takes the fresh lease; b waits; a writes f-1's record and gives the lease back in one transaction; b takes it
     const first = await a.tryLease(key, 'owner-a', T0, TTL_MS, { traced: true });
@@ -251,21 +239,8 @@ describe('DynamoDB leases and circuit admissions', () => {
     const a = new DynamoDbAuditStore(newClient(), traced);
     const b = new DynamoDbAuditStore(newClient(), traced);
     const key = 'acct|us-east-1|i-histories';
-    const record = (findingId: string, detail: string) => ({
-      findingId,
-      findingArn: `arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/${findingId}`,
-      accountId: '111122223333',
-      region: 'us-east-1',
-      findingType: 'Backdoor:EC2/C&CActivity.B',
-      runbook: 'ec2-instance-compromise',
-      action: 'ec2.snapshot',
-      resource: 'vol-1',
-      status: 'done' as const,
-      detail,
-      changed: { snapshotId: 'snap-1' },
-      at: '2026-11-24T10:00:00.000Z',
-      actor: 'respond' as const,
-    });
+    const record = (findingId: string, detail: string) =>
+      auditRecord(findingId, { action: 'ec2.snapshot', resource: 'vol-1', detail, changed: { snapshotId: 'snap-1' } });
     const [f1, f2] = [record('f-1', 'first'), record('f-2', 'second')];
 
     // Act: a writes f-1 and f-2, carrying both; b writes f-2 again without knowing its history (f-2's is dropped);
@@ -311,20 +286,7 @@ describe('DynamoDB leases and circuit admissions', () => {
     await createAuditTable(local, traced);
     const store = new DynamoDbAuditStore(newClient(), traced);
     const key = 'acct|us-east-1|i-older-giver';
-    const f1 = {
-      findingId: 'f-1',
-      findingArn: 'arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f-1',
-      accountId: '111122223333',
-      region: 'us-east-1',
-      findingType: 'Backdoor:EC2/C&CActivity.B',
-      runbook: null,
-      action: 'ec2.isolate',
-      resource: 'eni-1',
-      status: 'done' as const,
-      detail: 'moved',
-      at: '2026-11-24T10:00:00.000Z',
-      actor: 'respond' as const,
-    };
+    const f1 = auditRecord('f-1');
     await store.tryLease(key, 'owner-a', T0, TTL_MS, { traced: true });
     await store.appendReleasing!([f1], key, 'owner-a', { findings: ['f-1'], atMs: T0 + 1, histories: new Map([['f-1', [f1]]]) });
     await store.tryLease(key, 'owner-old', T0 + 2, TTL_MS, { traced: true });
@@ -359,20 +321,7 @@ describe('DynamoDB leases and circuit admissions', () => {
     const key = 'acct|us-east-1|i-lost';
     await a.tryLease(key, 'owner-a', T0, TTL_MS, { traced: true });
     await b.tryLease(key, 'owner-b', T0 + TTL_MS + 1, TTL_MS, { traced: true });
-    const rec = {
-      findingId: 'f-late',
-      findingArn: 'arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f-late',
-      accountId: '111122223333',
-      region: 'us-east-1',
-      findingType: 'Backdoor:EC2/C&CActivity.B',
-      runbook: null,
-      action: 'ec2.protect',
-      resource: 'i-lost',
-      status: 'done' as const,
-      detail: 'protected',
-      at: '2026-11-24T10:00:00.000Z',
-      actor: 'respond' as const,
-    };
+    const rec = auditRecord('f-late', { runbook: null, action: 'ec2.protect', resource: 'i-lost', detail: 'protected' });
 
     // Act: a, late, writes its record with its give-back
     await a.appendReleasing!([rec], key, 'owner-a', { findings: ['f-late'], atMs: T0 + TTL_MS + 2 });
@@ -392,20 +341,14 @@ describe('DynamoDB leases and circuit admissions', () => {
     await createAuditTable(local, older);
     const store = new DynamoDbAuditStore(newClient(), older);
     await store.append([
-      {
-        findingId: 'f-old',
-        findingArn: 'arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f-old',
-        accountId: '111122223333',
-        region: 'us-east-1',
-        findingType: 'Backdoor:EC2/C&CActivity.B',
+      auditRecord('f-old', {
         runbook: null,
         action: 'decision',
         resource: 'i-old',
         status: 'skipped',
         detail: 'before tracing',
         at: '2026-11-01T10:00:00.000Z',
-        actor: 'respond',
-      },
+      }),
     ]);
     const before = new Date().toISOString();
 

@@ -76,6 +76,41 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       .filter((e) => e.CidrBlock === cidr && e.RuleAction === 'deny')
       .map((e) => ({ egress: e.Egress, ruleNumber: e.RuleNumber }));
 
+  /**
+   * EC2 and DynamoDB behind a proxy until `stop`: DescribeSnapshots lists
+   * nothing (as right after CreateSnapshot: it is eventually consistent), and
+   * the Queries of a finding's records are counted (the circuit breaker's
+   * ledger is queried too: not counted).
+   */
+  const snapshotsUnlisted = async () => {
+    let queries = 0;
+    const proxy: FaultProxy = await startFaultyEndpoint({
+      target: local.endpoint,
+      motoEndpoint: local.motoEndpoint,
+      intercept: (call, body) => {
+        if (call.operation === 'Query' && body.toString('utf8').includes('"finding#')) queries += 1;
+        if (call.operation !== 'DescribeSnapshots') return undefined;
+        return {
+          answer: (up) => ({
+            ...up,
+            body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')),
+          }),
+        };
+      },
+    });
+    process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+    return {
+      proxy,
+      trailQueries: () => queries,
+      stop: async () => {
+        delete process.env.AWS_ENDPOINT_URL_EC2;
+        delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+        await proxy.stop();
+      },
+    };
+  };
+
   beforeAll(async () => {
     local = await startLocal();
     world = await buildWorld({ endpoint: local.endpoint, memberCount: 1, regions: [region] });
@@ -266,9 +301,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
   });
 
   it('takes snapshots once even when DescribeSnapshots does not list them yet: the same finding twice in one batch, then in another environment', async () => {
-    // Prepare: EC2 through a proxy whose DescribeSnapshots lists nothing (as
-    // right after CreateSnapshot, DescribeSnapshots being eventually
-    // consistent): only the audit trail can tell that a snapshot was taken.
+    // Prepare: DescribeSnapshots lists nothing, so only the audit trail can tell that a snapshot was taken
     const web1 = instanceOf(world, account, region, 'web-1');
     const web = await groupId(web1.target.vpcId, 'web');
     const box = await launchAwsLikeInstance(ec2, {
@@ -278,24 +311,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       name: 'lagging',
     });
     const finding = publish(local, 'Trojan:EC2/DNSDataExfiltration', { accountId: account, region, instance: box });
-    // Queries of a finding's records (the circuit breaker's ledger is queried too: not counted)
-    let trailQueries = 0;
-    const proxy: FaultProxy = await startFaultyEndpoint({
-      target: local.endpoint,
-      motoEndpoint: local.motoEndpoint,
-      intercept: (call, body) => {
-        if (call.operation === 'Query' && body.toString('utf8').includes('"finding#')) trailQueries += 1;
-        if (call.operation !== 'DescribeSnapshots') return undefined;
-        return {
-          answer: (up) => ({
-            ...up,
-            body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')),
-          }),
-        };
-      },
-    });
-    process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+    const { proxy, trailQueries, stop } = await snapshotsUnlisted();
     let first: FindingResult[];
     let again: FindingResult[];
     try {
@@ -303,9 +319,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       first = await deliver(environment('lambda-env-g'), [finding, finding]);
       again = await deliver(environment('lambda-env-h'), [finding]);
     } finally {
-      delete process.env.AWS_ENDPOINT_URL_EC2;
-      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-      await proxy.stop();
+      await stop();
     }
 
     // Assess: the proxy hid the snapshots from every look-up, and still one snapshot per volume
@@ -325,7 +339,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(statuses(again[0], 'ec2.protect')).toEqual(['already']);
     expect(statuses(again[0], 'ec2.isolate')).toEqual(['already']);
     // …the duplicate in the batch knew the first's history from its run, the other environment from the lease's item
-    expect(trailQueries).toBe(0);
+    expect(trailQueries()).toBe(0);
   });
 
   it('a finding delivered again reads its history with its lease (no query of the trail) and still finds its snapshots; after a release the trail is read and the release stands', async () => {
@@ -334,25 +348,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     const { other: box } = await besideWeb1('carried');
     const finding = publish(local, 'Trojan:EC2/BlackholeTraffic', { accountId: account, region, instance: box });
     const first = await deliver(environment('lambda-env-i'), [finding]);
-    // Queries of a finding's records (the circuit breaker's ledger is queried too: not counted)
-    let trailQueries = 0;
-    const proxy: FaultProxy = await startFaultyEndpoint({
-      target: local.endpoint,
-      motoEndpoint: local.motoEndpoint,
-      intercept: (call, body) => {
-        if (call.operation === 'Query' && body.toString('utf8').includes('"finding#')) trailQueries += 1;
-        if (call.operation !== 'DescribeSnapshots') return undefined;
-        return {
-          answer: (up) => ({
-            ...up,
-            body: Buffer.from(up.body.toString('utf8').replace(/<snapshotSet>[\s\S]*<\/snapshotSet>/, '<snapshotSet/>')),
-          }),
-        };
-      },
-    });
-    const queries = () => trailQueries;
-    process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+    const { trailQueries: queries, stop } = await snapshotsUnlisted();
     let again: FindingResult[];
     let queriesAgain: number;
     let released: Awaited<ReturnType<typeof runCli>>;
@@ -367,9 +363,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       afterRelease = await deliver(environment('lambda-env-k'), [finding]);
       queriesAfterRelease = queries() - beforeThird;
     } finally {
-      delete process.env.AWS_ENDPOINT_URL_EC2;
-      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-      await proxy.stop();
+      await stop();
     }
 
     // Assess: the second delivery knew the snapshots from the history its lease's item carried, without a query

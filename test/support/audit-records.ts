@@ -1,5 +1,27 @@
 import type { AuditRecord } from '../../src/audit/store';
 
+/**
+ * One audit record of an EC2 finding in account 111122223333, us-east-1 (an
+ * isolation done at 2026-11-24T10:00Z), with `fields` over it.
+ */
+export function auditRecord(findingId: string, fields: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    findingId,
+    findingArn: `arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/${findingId}`,
+    accountId: '111122223333',
+    region: 'us-east-1',
+    findingType: 'Backdoor:EC2/C&CActivity.B',
+    runbook: 'ec2-instance-compromise',
+    action: 'ec2.isolate',
+    resource: 'eni-1',
+    status: 'done',
+    detail: 'moved',
+    at: '2026-11-24T10:00:00.000Z',
+    actor: 'respond',
+    ...fields,
+  };
+}
+
 /** Real-shaped audit records of two incidents (an isolation later released, and a revoked key), at `now` minus minutes. */
 export function sampleAuditRecords(now: Date, accounts: readonly [string, string]): AuditRecord[] {
   const at = (minutesAgo: number): string => new Date(now.getTime() - minutesAgo * 60_000).toISOString();

@@ -7,6 +7,7 @@ import {
   MAX_CARRIED_HISTORY_BYTES,
   withLease,
 } from '../../../src/audit/leases';
+import { auditRecord } from '../../support/audit-records';
 
 /**
  * A lease store in memory with the semantics of the real ones (take unless
@@ -319,20 +320,7 @@ describe('withLease', () => {
 describe('historiesToCarry', () => {
   /** A history of one record whose JSON is about `bytes` long, last written at `at`. */
   const history = (findingId: string, bytes: number, at: string): AuditRecord[] => [
-    {
-      findingId,
-      findingArn: `arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/${findingId}`,
-      accountId: '111122223333',
-      region: 'us-east-1',
-      findingType: 'Backdoor:EC2/C&CActivity.B',
-      runbook: null,
-      action: 'ec2.isolate',
-      resource: 'eni-1',
-      status: 'done',
-      detail: 'x'.repeat(Math.max(0, bytes - 300)),
-      at,
-      actor: 'respond',
-    },
+    auditRecord(findingId, { detail: 'x'.repeat(Math.max(0, bytes - 300)), at }),
   ];
 
   it('carries what is handed back and keeps what the item carries while both fit', () => {
