@@ -1,3 +1,8 @@
+/**
+ * Taking and giving back leases (short exclusive holds on what cordon
+ * changes, kept by the audit store), waiting in turn within one environment
+ * first; and what a traced lease's give-back carries of its findings' histories.
+ */
 import { randomUUID } from 'node:crypto';
 import type { AuditRecord, LeaseGiveBack, LeaseHolder, LeaseStore, LeaseTrace } from './store';
 import { CordonError, describeError } from '../errors';
