@@ -17,8 +17,6 @@ import {
   UpdateMemberDetectorsCommand,
   UpdateOrganizationConfigurationCommand,
   type FindingPublishingFrequency,
-  type MemberFeaturesConfiguration,
-  type OrganizationFeatureConfiguration,
   type UnprocessedAccount,
 } from '@aws-sdk/client-guardduty';
 import {
@@ -41,32 +39,9 @@ import {
 
 import { CordonError, describeError } from '../errors';
 import type { OrgClients } from './clients';
-import type { ProtectionPlan } from './features';
+import { detectorFeatures, organizationFeatures } from './features';
 import type { Organization, OrganizationStep, RegionState, RegionStep, StepOutcome } from './model';
 import { ACCOUNT_PRINCIPAL, describeStep } from './plan';
-
-/**
- * Detector-level configuration of plans: the security account's own detector
- * (Create/UpdateDetector) and members' detectors (UpdateMemberDetectors).
- * Typed as the member shape: plans name organization features, which every
- * detector accepts too (the detector's feature names are a superset).
- */
-function detectorFeatures(plans: readonly ProtectionPlan[]): MemberFeaturesConfiguration[] {
-  return plans.map((p) => ({
-    Name: p.feature,
-    Status: 'ENABLED',
-    AdditionalConfiguration: p.additional.length > 0 ? p.additional.map((a) => ({ Name: a, Status: 'ENABLED' })) : undefined,
-  }));
-}
-
-/** Organization-level configuration of plans: on for every member, existing and new. */
-function organizationFeatures(plans: readonly ProtectionPlan[]): OrganizationFeatureConfiguration[] {
-  return plans.map((p) => ({
-    Name: p.feature,
-    AutoEnable: 'ALL',
-    AdditionalConfiguration: p.additional.length > 0 ? p.additional.map((a) => ({ Name: a, AutoEnable: 'ALL' })) : undefined,
-  }));
-}
 
 /**
  * Organization-wide steps in order (management account): trusted access,

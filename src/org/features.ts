@@ -3,7 +3,12 @@
  * the feature-level configuration (`Features`, never the deprecated
  * `DataSources`) each one stands for.
  */
-import type { OrgFeature, OrgFeatureAdditionalConfiguration } from '@aws-sdk/client-guardduty';
+import type {
+  MemberFeaturesConfiguration,
+  OrganizationFeatureConfiguration,
+  OrgFeature,
+  OrgFeatureAdditionalConfiguration,
+} from '@aws-sdk/client-guardduty';
 
 /** A protection plan cordon can turn on. */
 export interface ProtectionPlan {
@@ -80,4 +85,27 @@ export function plansIn(
   region: string,
 ): { readonly offered: readonly ProtectionPlan[]; readonly notOffered: readonly ProtectionPlan[] } {
   return { offered: plans.filter((p) => planOffered(p, region)), notOffered: plans.filter((p) => !planOffered(p, region)) };
+}
+
+/**
+ * Detector-level configuration of plans: the security account's own detector
+ * (Create/UpdateDetector) and members' detectors (UpdateMemberDetectors).
+ * Typed as the member shape: plans name organization features, which every
+ * detector accepts too (the detector's feature names are a superset).
+ */
+export function detectorFeatures(plans: readonly ProtectionPlan[]): MemberFeaturesConfiguration[] {
+  return plans.map((p) => ({
+    Name: p.feature,
+    Status: 'ENABLED',
+    AdditionalConfiguration: p.additional.length > 0 ? p.additional.map((a) => ({ Name: a, Status: 'ENABLED' })) : undefined,
+  }));
+}
+
+/** Organization-level configuration of plans: on for every member, existing and new. */
+export function organizationFeatures(plans: readonly ProtectionPlan[]): OrganizationFeatureConfiguration[] {
+  return plans.map((p) => ({
+    Name: p.feature,
+    AutoEnable: 'ALL',
+    AdditionalConfiguration: p.additional.length > 0 ? p.additional.map((a) => ({ Name: a, AutoEnable: 'ALL' })) : undefined,
+  }));
 }
