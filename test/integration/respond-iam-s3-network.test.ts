@@ -1,10 +1,11 @@
 import { CreateNetworkAclEntryCommand, CreateSubnetCommand, CreateVpcCommand, DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
-import { GetRolePolicyCommand, ListAccessKeysCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
+import { ListAccessKeysCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { buildWorld, type World, type LocalAws } from '../../local-aws';
 import { launchAwsLikeInstance } from '../support/aws-like-instance';
 import { runCli } from '../support/cli';
 import { startLocal } from '../support/local';
+import { revocationStatements } from '../support/revocations';
 import {
   attachedPolicies,
   auditFile,
@@ -85,13 +86,8 @@ describe('respond: credentials, buckets and attacker addresses', () => {
       actions: [{ action: 'iam.revoke-role-sessions', resource: 'web-instance-role', status: 'done' }],
     });
     const { iam } = await memberClients(local, world, a2, region);
-    const policy = JSON.parse(
-      decodeURIComponent(
-        (await iam.send(new GetRolePolicyCommand({ RoleName: 'web-instance-role', PolicyName: 'cordon-revoke-older-sessions' })))
-          .PolicyDocument ?? '{}',
-      ),
-    );
-    expect(policy.Statement[0]).toMatchObject({
+    const [statement] = await revocationStatements(iam, 'web-instance-role');
+    expect(statement).toMatchObject({
       Effect: 'Deny',
       Action: '*',
       Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } },

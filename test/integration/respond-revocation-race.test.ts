@@ -1,4 +1,4 @@
-import { CreateRoleCommand, GetRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { createAuditTable } from '../../bench/harness';
 import { guardDutyEvent, sampleFinding, type World, type LocalAws } from '../../local-aws';
 import { parseInput } from '../../src/findings/parse';
@@ -8,6 +8,7 @@ import type { FindingResult } from '../../src/respond/result';
 import type { Responder } from '../../src/respond/wiring';
 import { startFaultyEndpoint, type FaultProxy } from '../support/fault-proxy';
 import { lambdaEnvironment, memberClients, startWorld } from '../support/world';
+import { revocationStatements } from '../support/revocations';
 
 /**
  * Two findings about two instances sharing one role, revoked at the same
@@ -37,17 +38,8 @@ describe('respond: concurrent revocations on one role lose nothing', () => {
   };
   const deliver = (responder: Responder, findings: ReadonlyArray<Record<string, unknown>>): Promise<FindingResult[]> =>
     respond(parseInput(findings.map((f) => JSON.stringify(guardDutyEvent(f))).join('\n')), responder.deps);
-  /** The Sids of cordon's revocation policy on the role (one per instance revoked), sorted; [] without the policy. */
-  const revokedSids = async (roleName: string): Promise<string[]> => {
-    try {
-      const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'cordon-revoke-older-sessions' }));
-      const doc = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as { Statement: Array<{ Sid: string }> };
-      return doc.Statement.map((s) => s.Sid).sort();
-    } catch (err) {
-      if ((err as Error).name.startsWith('NoSuchEntity')) return [];
-      throw err;
-    }
-  };
+  /** The Sids of cordon's revocation statements on the role (one per instance revoked, each in its own policy), sorted. */
+  const revokedSids = async (roleName: string): Promise<string[]> => (await revocationStatements(iam, roleName)).map((s) => s.Sid).sort();
   /** Two exfiltration findings about two instances of one role (a fleet). */
   const fleetFindings = async (roleName: string): Promise<{ findings: Array<Record<string, unknown>>; sids: string[] }> => {
     const role = await iam.send(

@@ -4,7 +4,6 @@ import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
-  GetRolePolicyCommand,
   type IAMClient,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
@@ -21,6 +20,7 @@ import { runCli } from '../support/cli';
 import { startFaultProxy } from '../support/fault-proxy';
 import { startLocal } from '../support/local';
 import { denyingStatements } from '../support/iam-deny';
+import { revocationDocument as revocationDocumentOf, revocationPolicies, revocationStatements } from '../support/revocations';
 import { auditFile, hubFinding, instanceOf, memberClients } from '../support/world';
 
 /**
@@ -63,22 +63,15 @@ describe('respond: role session revocation and its release', () => {
       responder.close();
     }
   };
-  /** The cut-off of cordon's revocation policy on a role, read back from IAM, or undefined when there is none. */
+  /** The cut-off of cordon's revocation on a role, read back from IAM, or undefined when there is none. */
   const cutoffOf = async (roleName: string): Promise<string | undefined> => {
-    try {
-      const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'cordon-revoke-older-sessions' }));
-      const doc = JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as {
-        Statement: Array<{ Sid: string; Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }>;
-      };
-      // One statement: the role's (role-wide), or one instance's (scoped with aws:userid).
-      expect(doc.Statement).toEqual([
-        expect.objectContaining({ Sid: expect.stringMatching(/^CordonRevokeOlderSessions/), Effect: 'Deny', Action: '*' }),
-      ]);
-      return doc.Statement[0]?.Condition.DateLessThan['aws:TokenIssueTime'];
-    } catch (err) {
-      if ((err as Error).name.startsWith('NoSuchEntity')) return undefined;
-      throw err;
-    }
+    const statements = await revocationStatements(iam, roleName);
+    if (statements.length === 0) return undefined;
+    // One statement: the role's (role-wide), or one instance's (scoped with aws:userid).
+    expect(statements).toEqual([
+      expect.objectContaining({ Sid: expect.stringMatching(/^CordonRevokeOlderSessions/), Effect: 'Deny', Action: '*' }),
+    ]);
+    return statements[0]?.Condition.DateLessThan?.['aws:TokenIssueTime'];
   };
   const records = (audit: string): AuditRecord[] =>
     fs
@@ -327,25 +320,14 @@ describe('respond: role session revocation and its release', () => {
       seed: 'exfil-fleet',
     });
     for (const f of [onA, fromB]) local.emulator.publishGuardDutyFinding(f);
-    const statements = async (): Promise<Array<{ Sid: string; Condition: Record<string, Record<string, string>> }>> => {
-      try {
-        const out = await iam.send(new GetRolePolicyCommand({ RoleName: 'fleet-role', PolicyName: 'cordon-revoke-older-sessions' }));
-        return (
-          JSON.parse(decodeURIComponent(out.PolicyDocument ?? '')) as {
-            Statement: Array<{ Sid: string; Condition: Record<string, Record<string, string>> }>;
-          }
-        ).Statement;
-      } catch (err) {
-        if ((err as Error).name.startsWith('NoSuchEntity')) return [];
-        throw err;
-      }
-    };
+    const statements = () => revocationStatements(iam, 'fleet-role');
     const userIdOf = (id: string | undefined): string => `${roleId}:${id}`;
 
     // Act
     await deliver([onA], audit, '2026-11-24T12:05:00.000Z');
     await deliver([fromB], audit, '2026-11-24T12:10:00.000Z');
     const both = await statements();
+    const policies = (await revocationPolicies(iam, 'fleet-role')).map((p) => p.name);
     const release = await runCli(['release', '--finding', String(onA.id), '--json'], { CORDON_AUDIT_FILE: audit });
     const left = await statements();
 
@@ -355,6 +337,13 @@ describe('respond: role session revocation and its release', () => {
       [userIdOf(b?.instanceId), '2026-11-24T12:10:00.000Z'],
     ]);
     expect(both.some((st) => st.Sid === 'CordonRevokeOlderSessions')).toBe(false);
+    // …each in a policy of its own, named after the instance and the cut-off (no lease on the role, nothing shared to overwrite)
+    expect(policies).toEqual(
+      [
+        `cordon-revoke-older-sessions-${a?.instanceId}-${Date.parse('2026-11-24T12:05:00.000Z')}`,
+        `cordon-revoke-older-sessions-${b?.instanceId}-${Date.parse('2026-11-24T12:10:00.000Z')}`,
+      ].sort(),
+    );
     // …and releasing a's finding removes a's statement only: b's credentials stay revoked
     expect(release.code).toBe(0);
     expect(release.lines[0]?.actions).toEqual(
@@ -363,7 +352,7 @@ describe('respond: role session revocation and its release', () => {
           action: 'ec2.remove-instance-profile',
           resource: 'fleet-role',
           status: 'done',
-          detail: expect.stringContaining('removed CordonRevokeOlderSessions'),
+          detail: expect.stringContaining(`deleted cordon-revoke-older-sessions-${a?.instanceId}-`),
         }),
       ]),
     );
@@ -395,10 +384,7 @@ describe('respond: role session revocation and its release', () => {
         }),
       )
     ).Role?.RoleId as string;
-  const revocationDocument = async (roleName: string): Promise<string> =>
-    decodeURIComponent(
-      (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'cordon-revoke-older-sessions' }))).PolicyDocument ?? '',
-    );
+  const revocationDocument = (roleName: string): Promise<string> => revocationDocumentOf(iam, roleName);
 
   it('revokes every session of the role when the finding is not an instance credential exfiltration: a session named like an instance is denied', async () => {
     // Prepare: someone assumes the role with a session named after an instance, and GuardDuty sees its calls
@@ -486,8 +472,8 @@ describe('respond: role session revocation and its release', () => {
     expect(denyingStatements(document, { 'aws:userid': lookalike.userId, 'aws:TokenIssueTime': '2026-11-24T14:06:00.000Z' })).toEqual([]);
   });
 
-  it("drops statements older than the longest role session, and past IAM's 10,240-character quota writes one role-wide statement that release undoes", async () => {
-    // Prepare: a role whose own inline policy already takes most of the quota, and a revocation cordon wrote 14 hours ago
+  it("deletes revocations older than the longest role session, and past IAM's 10,240-character quota writes one role-wide statement that release undoes", async () => {
+    // Prepare: a role whose own inline policy already takes most of the quota, and an instance's revocation cordon wrote 14 hours ago
     const audit = auditFile();
     const roleId = await createRole('quota-role');
     const resources: string[] = [];
@@ -508,7 +494,7 @@ describe('respond: role session revocation and its release', () => {
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: 'quota-role',
-        PolicyName: 'cordon-revoke-older-sessions',
+        PolicyName: `cordon-revoke-older-sessions-i-0bbbbbbbbbbbbbbbb-${Date.parse('2026-11-23T20:00:00.000Z')}`,
         PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [stale] }),
       }),
     );
@@ -529,17 +515,24 @@ describe('respond: role session revocation and its release', () => {
     const sids = async (): Promise<string[]> =>
       (JSON.parse(await revocationDocument('quota-role')) as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
     const aggregate = async (): Promise<number> =>
-      [appPolicy(), await revocationDocument('quota-role')].reduce((n, d) => n + d.replace(/\s/g, '').length, 0);
+      [appPolicy(), ...(await revocationPolicies(iam, 'quota-role')).map((p) => JSON.stringify({ Statement: p.statements }))].reduce(
+        (n, d) => n + d.replace(/\s/g, '').length,
+        0,
+      );
 
     // Act + Assess: the first finding's statement fits; the 14-hour-old one goes (every session it denied has expired)
     const [one] = await deliver([a], audit, '2026-11-24T10:05:00.000Z');
-    expect(revocation(one)).toMatchObject({ status: 'done', detail: expect.stringContaining('dropped 1 statement(s) older than') });
+    expect(revocation(one)).toMatchObject({ status: 'done', detail: expect.stringContaining('deleted 1 revocation(s) older than') });
     expect(await sids()).toEqual(['CordonRevokeOlderSessionsi0aaaaaaaaaaaaaaaa']);
 
-    // Act + Assess: the second would not fit (moto would take it: it does not enforce the aggregate quota, IAM does)
+    // Act + Assess: the second does not fit (IAM refuses the write: LimitExceeded, which the emulator enforces as IAM does)
+    const started = Date.now();
     const [two] = await deliver([b], audit, '2026-11-24T10:10:00.000Z');
     expect(revocation(two)).toMatchObject({ status: 'done', detail: expect.stringContaining('EVERY session of quota-role') });
+    // …at once: the SDK would retry IAM's LimitExceeded as throttling for tens of seconds (it answered in 45 s before cordon renamed it)
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(await sids()).toEqual(['CordonRevokeOlderSessions']);
+    expect((await revocationPolicies(iam, 'quota-role')).map((p) => p.name)).toEqual(['cordon-revoke-older-sessions']);
     expect(await aggregate()).toBeLessThanOrEqual(10_240);
     expect(
       denyingStatements(await revocationDocument('quota-role'), {

@@ -165,6 +165,40 @@ if DynamoDBBackend is not None and not getattr(DynamoDBBackend, "_cordon_seriali
             setattr(DynamoDBBackend, _name, _serialized(getattr(DynamoDBBackend, _name)))
     DynamoDBBackend._cordon_serialized = True
 
+# moto 5.2: PutRolePolicy accepts inline policies of any aggregate size. IAM
+# refuses one that would bring a role's inline policies past 10,240
+# characters, whitespace not counted (IAM User Guide, "IAM and AWS STS
+# quotas": "Role policy size cannot exceed 10,240 characters"; IAM API
+# Reference, PutRolePolicy: LimitExceeded, HTTP 409).
+
+try:
+    from moto.iam.exceptions import LimitExceededException as _IamLimitExceeded
+    from moto.iam.models import IAMBackend as _IAMBackend
+except ImportError:  # moto missing: moto.ts reports that with the install command
+    _IAMBackend = None
+
+_ROLE_INLINE_POLICIES_MAX_CHARS = 10240
+
+
+def _policy_chars(document):
+    return len("".join(str(document).split()))
+
+
+if _IAMBackend is not None and not getattr(_IAMBackend, "_cordon_role_quota", False):
+    _put_role_policy = _IAMBackend.put_role_policy
+
+    def _put_role_policy_within_quota(self, role_name, policy_name, policy_json):
+        role = self.get_role(role_name)
+        others = sum(_policy_chars(d) for n, d in role.policies.items() if n != policy_name)
+        if others + _policy_chars(policy_json) > _ROLE_INLINE_POLICIES_MAX_CHARS:
+            raise _IamLimitExceeded(
+                f"Maximum policy size of {_ROLE_INLINE_POLICIES_MAX_CHARS} bytes exceeded for role {role_name}"
+            )
+        return _put_role_policy(self, role_name, policy_name, policy_json)
+
+    _IAMBackend.put_role_policy = _put_role_policy_within_quota
+    _IAMBackend._cordon_role_quota = True
+
 # Speed, not behaviour: what follows changes how long moto takes, never what it answers.
 
 try:

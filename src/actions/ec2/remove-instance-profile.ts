@@ -8,15 +8,9 @@ import { GetInstanceProfileCommand, GetRoleCommand, IAMClient, type InstanceProf
 import type { ActionContext } from '../types';
 import { z } from 'zod';
 import type { AuditRecord } from '../../audit/store';
-import {
-  instanceScope,
-  removeRevocation,
-  REMOVE_REVOCATION_PERMISSIONS,
-  REVOKE_PERMISSIONS,
-  revocationChanged,
-  revocationPrior,
-  revokeSessions,
-} from '../iam/session-revocation';
+import { REVOKE_PERMISSIONS, revokeSessions } from '../iam/session-revocation';
+import { removeRevocation, REMOVE_REVOCATION_PERMISSIONS } from '../iam/revocation-undo';
+import { instanceScope, revocationChanged, revocationPrior } from '../iam/revocation-policy';
 import { defineAction } from '../define';
 import { collecting, type ActionOutcome } from '../../outcome';
 

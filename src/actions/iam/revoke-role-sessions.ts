@@ -1,15 +1,9 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { defineAction } from '../define';
-import {
-  findingScope,
-  removeRevocation,
-  REMOVE_REVOCATION_PERMISSIONS,
-  REVOKE_PERMISSIONS,
-  revocationChanged,
-  revocationPrior,
-  revokeSessions,
-} from './session-revocation';
+import { REVOKE_PERMISSIONS, revokeSessions } from './session-revocation';
+import { removeRevocation, REMOVE_REVOCATION_PERMISSIONS } from './revocation-undo';
+import { findingScope, revocationChanged, revocationPrior } from './revocation-policy';
 import { rootSkip } from './root';
 
 const params = z.strictObject({});

@@ -3,10 +3,16 @@
  * session revocation's read side: the policy it rewrites, and how much room
  * the role's other inline policies leave).
  */
-import { GetRolePolicyCommand, type IAMClient, paginateListRolePolicies } from '@aws-sdk/client-iam';
+import {
+  DeleteRolePolicyCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  paginateListRolePolicies,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
 
-/** Inline policies read at once (IAM's control-plane rate is low). */
+/** Inline policies read or deleted at once (IAM's control-plane rate is low). */
 const POLICY_READ_CONCURRENCY = 4;
 
 /** Characters of a policy as IAM counts them against its quotas: whitespace is not counted. */
@@ -29,11 +35,74 @@ export async function readRolePolicy(iam: IAMClient, roleName: string, policyNam
   }
 }
 
+/** The names of a role's inline policies. */
+export async function rolePolicyNames(iam: IAMClient, roleName: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: roleName })) names.push(...(page.PolicyNames ?? []));
+  return names;
+}
+
+/** IAM's answer to a policy past its quota (`LimitExceeded`), as the SDK names it. */
+function isLimitExceeded(err: unknown): boolean {
+  return (err as Error).name === 'LimitExceededException' || (err as Error).name === 'LimitExceeded';
+}
+
+/** The quota refusal, renamed so that the SDK's retry strategy does not take it for throttling. */
+class RolePolicyQuotaExceeded extends Error {
+  public override readonly name = 'RolePolicyQuotaExceeded';
+}
+
+/**
+ * Writes a role's inline policy, or answers false when IAM refuses it because
+ * the role's inline policies would exceed their aggregate quota
+ * (`LimitExceeded`; IAM API Reference, PutRolePolicy). Other errors propagate.
+ *
+ * The SDK's standard retry strategy counts `LimitExceededException` among
+ * throttling errors and would retry a refusal that never changes, with
+ * backoff, for up to its attempts (seconds to a minute): the write's own
+ * middleware renames it below the retry step, so it answers at once.
+ */
+export async function putRolePolicyIfRoom(iam: IAMClient, roleName: string, policyName: string, document: string): Promise<boolean> {
+  const command = new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document });
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (isLimitExceeded(err)) throw new RolePolicyQuotaExceeded((err as Error).message, { cause: err });
+        throw err;
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'cordonRolePolicyQuotaIsNotThrottling' },
+  );
+  try {
+    await iam.send(command);
+    return true;
+  } catch (err) {
+    if (err instanceof RolePolicyQuotaExceeded) return false;
+    throw err;
+  }
+}
+
+/** Deletes these inline policies of a role (one already gone counts as deleted). */
+export async function deleteRolePolicies(iam: IAMClient, roleName: string, policyNames: readonly string[]): Promise<void> {
+  const limit = pLimit(POLICY_READ_CONCURRENCY);
+  await Promise.all(
+    policyNames.map((name) =>
+      limit(async () => {
+        try {
+          await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
+        } catch (err) {
+          if (!isNoSuchEntity(err)) throw err;
+        }
+      }),
+    ),
+  );
+}
+
 /** Characters of the role's inline policies other than `except` (as IAM counts them toward the aggregate quota). */
 export async function otherInlineChars(iam: IAMClient, roleName: string, except: string): Promise<number> {
-  const names: string[] = [];
-  for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: roleName }))
-    names.push(...(page.PolicyNames ?? []).filter((n) => n !== except));
+  const names = (await rolePolicyNames(iam, roleName)).filter((n) => n !== except);
   const limit = pLimit(POLICY_READ_CONCURRENCY);
   const sizes = await Promise.all(
     names.map((name) =>

@@ -12,16 +12,9 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { defineAction, type Residuals } from '../define';
 import type { ActionContext, ActionDefinition, ActionTarget } from '../types';
-import {
-  removeRevocation,
-  REMOVE_REVOCATION_PERMISSIONS,
-  REVOKE_PERMISSIONS,
-  revocationChanged,
-  revocationPrior,
-  revokeSessions,
-  type RevocationChanged,
-  type RevocationPrior,
-} from './session-revocation';
+import { REVOKE_PERMISSIONS, revokeSessions } from './session-revocation';
+import { removeRevocation, REMOVE_REVOCATION_PERMISSIONS } from './revocation-undo';
+import { revocationChanged, revocationPrior, type RevocationChanged, type RevocationPrior } from './revocation-policy';
 
 /** The role a workload runs as, or why there is none to revoke. */
 export type WorkloadRole = { readonly roleName: string; readonly owner: string } | { readonly skip: string; readonly resource: string };
