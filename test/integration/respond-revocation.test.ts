@@ -472,6 +472,102 @@ describe('respond: role session revocation and its release', () => {
     expect(denyingStatements(document, { 'aws:userid': lookalike.userId, 'aws:TokenIssueTime': '2026-11-24T14:06:00.000Z' })).toEqual([]);
   });
 
+  it('an instance revoked twice: the later policy replaces the earlier, release of the later puts the earlier back, then deletes it', async () => {
+    // Prepare: one instance's credentials used from outside AWS twice, the second time after the first cut-off
+    const audit = auditFile();
+    const roleId = await createRole('twice-role');
+    const instanceId = 'i-0123456789abcdef1';
+    const exfiltrated = (seed: string) =>
+      sampleFinding(EXFILTRATION, {
+        accountId: account,
+        region,
+        accessKey: {
+          accessKeyId: 'ASIAEXFILTRATED00055',
+          userName: 'twice-role',
+          userType: 'AssumedRole',
+          principalId: `${roleId}:${instanceId}`,
+        },
+        seed,
+      });
+    const [first, later] = [exfiltrated('twice-1'), exfiltrated('twice-2')];
+    (later.service as Record<string, unknown>).eventLastSeen = '2026-11-24T15:30:00.000Z';
+    for (const f of [first, later]) local.emulator.publishGuardDutyFinding(f);
+    const policy = (at: string): string => `cordon-revoke-older-sessions-${instanceId}-${Date.parse(at)}`;
+    const names = async (): Promise<string[]> => (await revocationPolicies(iam, 'twice-role')).map((p) => p.name);
+
+    // Act + Assess: each delivery writes a policy named after the instance and its cut-off; the later one replaces the earlier
+    await deliver([first], audit, '2026-11-24T15:05:00.000Z');
+    expect(await names()).toEqual([policy('2026-11-24T15:05:00.000Z')]);
+    const [two] = await deliver([later], audit, '2026-11-24T15:35:00.000Z');
+    expect(revocation(two)).toMatchObject({
+      status: 'done',
+      detail: expect.stringContaining('moving the cut-off from 2026-11-24T15:05:00.000Z'),
+    });
+    expect(await names()).toEqual([policy('2026-11-24T15:35:00.000Z')]);
+
+    // Act + Assess: releasing the later finding puts the earlier policy back (the first finding still relies on it)
+    const releaseLater = await runCli(['release', '--finding', String(later.id), '--json'], { CORDON_AUDIT_FILE: audit });
+    expect(releaseLater.code).toBe(0);
+    expect(await names()).toEqual([policy('2026-11-24T15:05:00.000Z')]);
+    expect(await cutoffOf('twice-role')).toBe('2026-11-24T15:05:00.000Z');
+    expect(
+      denyingStatements(await revocationDocument('twice-role'), {
+        'aws:userid': `${roleId}:${instanceId}`,
+        'aws:TokenIssueTime': '2026-11-24T15:00:00.000Z',
+      }),
+    ).toHaveLength(1);
+
+    // Act + Assess: releasing the first deletes it
+    expect((await runCli(['release', '--finding', String(first.id)], { CORDON_AUDIT_FILE: audit })).code).toBe(0);
+    expect(await names()).toEqual([]);
+  });
+
+  it("a policy planted under cordon's name and Sid that does not deny is not taken for a revocation in place", async () => {
+    // Prepare: someone who may write the role's policies plants an Allow with the instance's revocation name, Sid and a later cut-off
+    const audit = auditFile();
+    const roleId = await createRole('planted-role');
+    const instanceId = 'i-0123456789abcdef2';
+    const userId = `${roleId}:${instanceId}`;
+    const planted = `cordon-revoke-older-sessions-${instanceId}-${Date.parse('2026-11-24T17:00:00.000Z')}`;
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'planted-role',
+        PolicyName: planted,
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'CordonRevokeOlderSessionsi0123456789abcdef2',
+              Effect: 'Allow',
+              Action: '*',
+              Resource: '*',
+              Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-24T17:00:00.000Z' }, StringEquals: { 'aws:userid': userId } },
+            },
+          ],
+        }),
+      }),
+    );
+    const finding = sampleFinding(EXFILTRATION, {
+      accountId: account,
+      region,
+      accessKey: { accessKeyId: 'ASIAEXFILTRATED00066', userName: 'planted-role', userType: 'AssumedRole', principalId: userId },
+      seed: 'planted',
+    });
+    local.emulator.publishGuardDutyFinding(finding);
+
+    // Act
+    const [result] = await deliver([finding], audit, '2026-11-24T16:05:00.000Z');
+
+    // Assess: revoked for real, not "already": the instance's sessions issued before now are denied
+    expect(revocation(result)).toMatchObject({ status: 'done' });
+    expect(
+      denyingStatements(await revocationDocument('planted-role'), {
+        'aws:userid': userId,
+        'aws:TokenIssueTime': '2026-11-24T16:00:00.000Z',
+      }),
+    ).toHaveLength(1);
+  });
+
   it("deletes revocations older than the longest role session, and past IAM's 10,240-character quota writes one role-wide statement that release undoes", async () => {
     // Prepare: a role whose own inline policy already takes most of the quota, and an instance's revocation cordon wrote 14 hours ago
     const audit = auditFile();

@@ -3,6 +3,7 @@
  * revocation covers, its statements and the inline policies that hold them,
  * and what a revocation records. `session-revocation.ts` reads and writes them.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Finding } from '../../findings/finding';
 import type { OutcomeReporter } from '../define';
@@ -60,8 +61,9 @@ const statement = z.record(z.string(), z.unknown());
 /**
  * What a revocation records as `prior`: the role, whether cordon's policy was
  * on it, the statement of the same scope it replaced (an earlier cut-off), if
- * any, with the instance policy that held it, and, when IAM's size quota made it write one role-wide statement, the
- * statements that one replaced (release puts them back).
+ * any, with the instance policy that held it, and, when IAM's size quota made
+ * it write one role-wide statement, the statements that one replaced (release
+ * puts them back).
  * @example { roleName: 'web-role', hadPolicy: true, previousStatement: { Sid: 'CordonRevokeOlderSessions', Effect: 'Deny',
  *   Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-20T08:00:00.000Z' } } } }
  */
@@ -187,9 +189,22 @@ export function statementsOf(document: string | undefined): Array<Record<string,
   return list.filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
 }
 
+/** The cut-off a revocation statement names (`aws:TokenIssueTime` it denies before), if readable. */
 export function cutoffOf(statement: Record<string, unknown> | undefined): Date | undefined {
   const before = (statement?.Condition as { DateLessThan?: Record<string, unknown> } | undefined)?.DateLessThan?.['aws:TokenIssueTime'];
   return typeof before === 'string' && !Number.isNaN(Date.parse(before)) ? new Date(before) : undefined;
+}
+
+/**
+ * The cut-off of a statement that is exactly what cordon writes for this
+ * scope (Deny everything, the scope's `aws:userid`, nothing else), or
+ * undefined: a statement with cordon's Sid that allows, narrows the actions
+ * or adds a condition, written by anyone who may write the role's policies,
+ * never counts as a revocation in place.
+ */
+export function revocationCutoff(statement: Record<string, unknown> | undefined, scope: RevocationScope): Date | undefined {
+  const cutoff = cutoffOf(statement);
+  return cutoff && isDeepStrictEqual(statement, revocationStatement(scope, cutoff)) ? cutoff : undefined;
 }
 
 /** True when a statement denies only sessions that have all expired (its cut-off is more than 12 hours old). */

@@ -14,6 +14,7 @@ import {
   keptBeside,
   MAX_ROLE_SESSION_MS,
   REVOKE_SESSIONS_POLICY,
+  revocationCutoff,
   revocationSid,
   revocationStatement,
   revokeSessionsPolicy,
@@ -89,14 +90,22 @@ export async function revokeSessions(
     : deps.exclusivePrincipal(`role/${roleName}`, () => revokeRoleSessions(report, deps, revocation));
 }
 
-/** `already` when one of these statements' cut-off is no earlier than the finding's activity (`roleWide`: it denies every session of the role). */
+/**
+ * `already` when one of these statements is cordon's revocation of its scope
+ * (see `revocationCutoff`) with a cut-off no earlier than the finding's
+ * activity (`roleWide`: it denies every session of the role, wider than the finding's scope).
+ */
 function covered(
   report: RevocationReporter,
   r: Revocation,
-  found: ReadonlyArray<{ readonly statement: Record<string, unknown> | undefined; readonly roleWide: boolean }>,
+  found: ReadonlyArray<{
+    readonly statement: Record<string, unknown> | undefined;
+    readonly scope: RevocationScope;
+    readonly roleWide: boolean;
+  }>,
 ): ActionOutcome | undefined {
-  for (const { statement, roleWide } of found) {
-    const cutoff = cutoffOf(statement);
+  for (const { statement, scope, roleWide } of found) {
+    const cutoff = revocationCutoff(statement, scope);
     if (cutoff && cutoff.getTime() >= r.activity.getTime())
       return report.already(
         r.roleName,
@@ -140,11 +149,16 @@ async function revokeInstanceSessions(
       ? readRolePolicy(iam, roleName, latest.name).then((d) => statementsOf(d).find((s) => s.Sid === sid))
       : undefined,
   ]);
+  const role: RevocationScope = { kind: 'role' };
   const already = covered(report, r, [
     // A policy counts only when it holds the statement its name says (the same cut-off).
-    { statement: cutoffOf(latestStatement)?.getTime() === latest?.cutoff.getTime() ? latestStatement : undefined, roleWide: false },
-    { statement: shared.find((s) => s.Sid === sid), roleWide: false },
-    { statement: shared.find((s) => s.Sid === ROLE_WIDE_SID), roleWide: true },
+    {
+      statement: cutoffOf(latestStatement)?.getTime() === latest?.cutoff.getTime() ? latestStatement : undefined,
+      scope,
+      roleWide: false,
+    },
+    { statement: shared.find((s) => s.Sid === sid), scope, roleWide: false },
+    { statement: shared.find((s) => s.Sid === ROLE_WIDE_SID), scope: role, roleWide: true },
   ]);
   if (already) return already;
   const moving = latest ? ` (moving the cut-off from ${latest.cutoff.toISOString()})` : '';
@@ -249,7 +263,7 @@ async function revokeRoleSessions(report: RevocationReporter, deps: RevocationDe
   const document = await readRolePolicy(iam, roleName, REVOKE_SESSIONS_POLICY);
   const statements = statementsOf(document);
   const own = statements.find((s) => s.Sid === ROLE_WIDE_SID);
-  const already = covered(report, r, [{ statement: own, roleWide: false }]);
+  const already = covered(report, r, [{ statement: own, scope: { kind: 'role' }, roleWide: false }]);
   if (already) return already;
   const moving = own ? ` (moving the cut-off from ${cutoffOf(own)?.toISOString() ?? 'an unreadable one'})` : '';
   if (deps.dryRun) return report.planned(roleName, `would deny ${r.whose} issued before ${now.toISOString()}${moving}`, r.residuals);
