@@ -10,11 +10,11 @@ import {
   CONFIG_KEY_NAMES,
   configKeyOf,
   DEPLOYMENT_SETTINGS,
-  RESPONDER_SETTINGS,
   type ConfigKey,
   type DeploymentSetting,
   type SettingRef,
-} from '../src/config/spec';
+} from '../src/config/deployment-spec';
+import { RESPONDER_SETTINGS } from '../src/config/spec';
 import { checkEnablerSettings, ENABLER_ENV, rawEnablerSettingsFromEnv } from '../src/org/settings';
 import { customActions, type CustomActionSpec } from '../src/runbooks/custom-actions';
 import { loadRunbooks } from '../src/runbooks/load';
@@ -27,7 +27,7 @@ export {
   PLACEHOLDER_ROOT_ID,
 } from '../src/config/defaults';
 export { parseSchedule } from '../src/config/schedule';
-export type { ConfigKey } from '../src/config/spec';
+export type { ConfigKey } from '../src/config/deployment-spec';
 
 /**
  * cordon's deployment configuration: one validated place for everything the

@@ -1,7 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ENABLER_PERMISSIONS, servicePrincipalsOf } from '../src/org/permissions';
-import { GUARDDUTY_PRINCIPAL, SECURITY_HUB_PRINCIPAL } from '../src/org/plan';
+import { GUARDDUTY_PRINCIPAL, SECURITY_HUB_PRINCIPAL } from '../src/org/organization-plan';
 
 /**
  * The enabler's IAM policies, derived from ENABLER_PERMISSIONS

@@ -15,6 +15,7 @@ import {
 import pLimit from 'p-limit';
 import { daysBetween, inHistory } from './history';
 import { giveBackUpdate, leaseItemKey, leaseLost, notTaken, plainLeaseItem, traceOf } from './dynamodb-leases';
+import { CIRCUIT_PK, circuitItems, ledgerItem, verdictItems, versionMoved, versionUpdate } from './dynamodb-circuit';
 import type {
   AuditRecord,
   CircuitEntry,
@@ -49,20 +50,8 @@ const MAX_PARALLEL_DAY_QUERIES = 8;
 const TRACE_KEY = { pk: { S: 'meta' }, sk: { S: 'lease-trace' } } as const;
 /** `since` of a table that had no finding record when tracing began: every record is traced. */
 const TRACED_FROM_START = '0000-01-01T00:00:00.000Z';
-/** Partition of the circuit breaker's ledger. */
-const CIRCUIT_PK = 'circuit';
-/**
- * Ledger entries expire (DynamoDB TTL on `expiresAt`) this long after they are
- * written: longer than the longest window the settings accept (7 days), so an
- * entry never leaves the ledger while it still counts.
- */
-const CIRCUIT_TTL_SECONDS = 8 * 24 * 3600;
-/** Sort key of the ledger's version item: after every ISO time, so a window's query returns it with the entries. */
-const CIRCUIT_VERSION_SK = '~version';
 /** DynamoDB's TransactWriteItems limit: the version item and up to this many less one items of verdicts a transaction. */
 const MAX_TRANSACT_ITEMS = 100;
-/** Verdicts in one ledger item (each about 250 bytes: well below DynamoDB's 400 KB an item). */
-const MAX_ENTRIES_PER_VERDICTS_ITEM = 500;
 
 /**
  * The audit trail in a DynamoDB table with string keys `pk` (`finding#<id>`)
@@ -138,38 +127,14 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
   public async recordCircuitIf(entries: readonly CircuitEntry[], version: number): Promise<boolean> {
     // One small transaction whatever the batch: the version moved on by one, and the verdicts in a few items (a
     // decision's entries share their time). A writer in between fails it, and the decision is made again.
-    const unique = [...new Map(entries.map((e) => [circuitKey(e), e])).values()];
-    const puts: TransactWriteItem[] = [];
-    for (let i = 0; i < unique.length; i += MAX_ENTRIES_PER_VERDICTS_ITEM) {
-      const chunk = unique.slice(i, i + MAX_ENTRIES_PER_VERDICTS_ITEM);
-      const first = chunk.reduce((min, e) => (e.at < min ? e.at : min), chunk[0]?.at ?? '');
-      const last = chunk.reduce((max, e) => (e.at > max ? e.at : max), first);
-      puts.push({
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk: { S: CIRCUIT_PK },
-            sk: { S: `${first}#verdicts#${version + 1}#${puts.length}` },
-            expiresAt: { N: String(Math.floor(Date.parse(last) / 1000) + CIRCUIT_TTL_SECONDS) },
-            records: { S: JSON.stringify(chunk) },
-          },
-        },
-      });
-    }
-    if (puts.length > MAX_TRANSACT_ITEMS - 1)
-      throw new Error(`${unique.length} circuit verdicts do not fit one DynamoDB transaction of ${this.tableName}`);
-    const versionUpdate: TransactWriteItem = {
-      Update: {
-        TableName: this.tableName,
-        Key: { pk: { S: CIRCUIT_PK }, sk: { S: CIRCUIT_VERSION_SK } },
-        UpdateExpression: 'SET #version = :next',
-        ConditionExpression: version === 0 ? 'attribute_not_exists(#version) OR #version = :v' : '#version = :v',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':v': { N: String(version) }, ':next': { N: String(version + 1) } },
-      },
-    };
+    const { count, items } = verdictItems(entries, version);
+    if (items.length > MAX_TRANSACT_ITEMS - 1)
+      throw new Error(`${count} circuit verdicts do not fit one DynamoDB transaction of ${this.tableName}`);
+    const puts: TransactWriteItem[] = items.map((Item) => ({ Put: { TableName: this.tableName, Item } }));
     try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: [versionUpdate, ...puts] }));
+      await this.client.send(
+        new TransactWriteItemsCommand({ TransactItems: [{ Update: { TableName: this.tableName, ...versionUpdate(version) } }, ...puts] }),
+      );
     } catch (err) {
       if (!versionMoved(err)) throw err;
       return false;
@@ -191,9 +156,9 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        if (item.record?.S) entries.push(JSON.parse(item.record.S) as CircuitEntry);
-        else if (item.records?.S) entries.push(...(JSON.parse(item.records.S) as CircuitEntry[]));
-        else if (item.sk?.S === CIRCUIT_VERSION_SK) version = Number(item.version?.N ?? '0');
+        const read = ledgerItem(item);
+        if ('entries' in read) entries.push(...read.entries);
+        else if (read.version !== undefined) version = read.version;
       }
     }
     return { entries, version };
@@ -396,32 +361,6 @@ export class DynamoDbAuditStore implements ResponderStore, VersionedCircuitLedge
     }
     return records;
   }
-}
-
-/** A ledger entry's key: its time, kind, account, finding and resource. */
-function circuitKey(e: CircuitEntry): string {
-  return `${e.at}#${e.kind}#${e.accountId}#${e.findingId}#${e.resource}`;
-}
-
-/** The ledger items of `entries`, each key once (a finding delivered twice in one batch). */
-function circuitItems(entries: readonly CircuitEntry[]): Array<Record<string, AttributeValue>> {
-  const unique = new Map(entries.map((e) => [circuitKey(e), e]));
-  return [...unique].map(([sk, e]) => ({
-    pk: { S: CIRCUIT_PK },
-    sk: { S: sk },
-    expiresAt: { N: String(Math.floor(Date.parse(e.at) / 1000) + CIRCUIT_TTL_SECONDS) },
-    record: { S: JSON.stringify(e) },
-  }));
-}
-
-/**
- * True when a conditional write of verdicts failed because another writer
- * moved the ledger's version first, or was writing it at that moment.
- */
-function versionMoved(err: unknown): boolean {
-  if ((err as Error).name !== 'TransactionCanceledException') return false;
-  const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-  return reasons.length === 0 || reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
 }
 
 /** Partition of a resource's records: `resource#<account>#<region>#<action>#<resource>`. */

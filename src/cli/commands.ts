@@ -5,7 +5,8 @@
  * start fast; each command's file (`./respond.ts`…) is loaded only when it runs.
  */
 import { MEMBER_ROLE_STACK_SET_NAME, RESPONDER_STACK_NAME } from '../config/defaults';
-import { ENABLER_SETTINGS, RESPONDER_SETTINGS } from '../config/spec';
+import { ENABLER_SETTINGS } from '../config/enabler-spec';
+import { RESPONDER_SETTINGS } from '../config/spec';
 import { MAX_ENABLE_CONCURRENCY } from '../org/settings';
 import { command, type CommandOption, type CommandSpec } from './options';
 

@@ -3,14 +3,9 @@
  * (./spec.ts), and the splicing of generated sections into a Markdown file
  * between `<!-- name:begin … -->` and `<!-- name:end -->` markers.
  */
-import {
-  configKeyOf,
-  ENABLER_SETTINGS,
-  RESPONDER_SETTINGS,
-  type EnablerSettingId,
-  type ResponderSettingId,
-  type RuntimeSetting,
-} from './spec';
+import { configKeyOf } from './deployment-spec';
+import { ENABLER_SETTINGS, type EnablerSettingId } from './enabler-spec';
+import { RESPONDER_SETTINGS, type ResponderSettingId, type RuntimeSetting } from './spec';
 
 /** The command that regenerates every generated section. */
 export const REGENERATE_COMMAND = 'npm run docs:settings';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CONFIG_KEY_NAMES, DEPLOYMENT_SETTINGS, RESPONDER_SETTINGS, type DeploymentSetting } from './spec';
+import { CONFIG_KEY_NAMES, DEPLOYMENT_SETTINGS, type DeploymentSetting } from './deployment-spec';
+import { RESPONDER_SETTINGS } from './spec';
 
 /**
  * cordon.config.json as a JSON Schema (draft 2020-12), derived from the

@@ -4,7 +4,8 @@
  * into its value, or into problems that name where the value came from.
  */
 import type { SettingProblem, SettingSource } from '../errors';
-import type { DeploymentSetting, RuntimeSetting, SettingRef } from './spec';
+import type { DeploymentSetting, SettingRef } from './deployment-spec';
+import type { RuntimeSetting } from './spec';
 
 /** One raw value and where it came from (`--regions`, `CORDON_REGIONS`…), for messages. */
 export interface RawSetting {

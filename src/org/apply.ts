@@ -41,7 +41,8 @@ import { CordonError, describeError } from '../errors';
 import type { OrgClients } from './clients';
 import { detectorFeatures, organizationFeatures } from './features';
 import type { Organization, OrganizationStep, RegionState, RegionStep, StepOutcome } from './model';
-import { ACCOUNT_PRINCIPAL, describeStep } from './plan';
+import { describeStep } from './describe-step';
+import { ACCOUNT_PRINCIPAL } from './organization-plan';
 
 /**
  * Organization-wide steps in order (management account): trusted access,

@@ -20,7 +20,7 @@ import { RatePacer } from '../aws/pace';
 import { ConfigurationError, CordonError, describeError } from '../errors';
 import type { OrgClients, OrgClientSet } from './clients';
 import type { CallerRole, OrgAccount, Organization, RegionOptState } from './model';
-import { ACCOUNT_PRINCIPAL } from './plan';
+import { ACCOUNT_PRINCIPAL } from './organization-plan';
 import { readOrganizationPolicies, type OrganizationPolicy } from './policies';
 import type { RegionSelection } from './settings';
 

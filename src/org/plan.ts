@@ -30,7 +30,6 @@ import {
   type DelegatedAdmin,
   type OrgAccount,
   type Organization,
-  type OrganizationStep,
   type RegionPlan,
   type RegionState,
   type RegionStep,
@@ -40,20 +39,6 @@ import { chunk, MEMBER_BATCH_SIZE } from './state';
 
 /** Findings reach EventBridge (and the responder) within 15 minutes of an update instead of 6 hours. */
 export const PUBLISHING_FREQUENCY = 'FIFTEEN_MINUTES';
-
-/** GuardDuty's service principal (trusted access in AWS Organizations). */
-export const GUARDDUTY_PRINCIPAL = 'guardduty.amazonaws.com';
-/** Security Hub's service principal. */
-export const SECURITY_HUB_PRINCIPAL = 'securityhub.amazonaws.com';
-/** AWS Account Management's: its trusted access and delegated administrator let accounts other than themselves read an account's region opt-in. */
-export const ACCOUNT_PRINCIPAL = 'account.amazonaws.com';
-/**
- * GuardDuty Malware Protection's: with a delegated administrator other than
- * the management account, the management account gives it trusted access so
- * that Malware Protection's service-linked role can be created in members
- * (https://docs.aws.amazon.com/guardduty/latest/ug/configure-malware-protection-guardduty-initiated-multi-account.html).
- */
-export const MALWARE_PROTECTION_PRINCIPAL = 'malware-protection.guardduty.amazonaws.com';
 
 /** AWS's advice for a new organization's Security Hub, cited where cordon follows it. */
 export const CENTRAL_CONFIGURATION_DOC = 'https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-setup-prereqs.html';
@@ -68,77 +53,10 @@ export interface PlanOptions {
   readonly batchSize?: number;
 }
 
-/** What the organization-wide plan depends on. */
-export interface OrganizationPlanOptions {
-  readonly plans: readonly ProtectionPlan[];
-  /** Register the security account as AWS Account Management's delegated administrator (opt-in: see ENABLER_SETTINGS). */
-  readonly registerAccountAdmin: boolean;
-}
-
-/** The organization-wide part of the plan. */
-export interface OrganizationPlan {
-  readonly steps: readonly OrganizationStep[];
-  /** Things left as they are on purpose (another Account Management delegated administrator). */
-  readonly notes: readonly string[];
-}
-
 /** GuardDuty relationships that a new CreateMembers repairs. */
 const READDABLE_GD = new Set(['Removed']);
 /** GuardDuty relationships that StartMonitoringMembers repairs (StopMonitoringMembers was called). */
 const STOPPED_GD = new Set(['Disabled']);
-
-/**
- * Organization-wide steps (management caller only), in order: trusted
- * access for AWS Account Management when opt-in regions are covered (the
- * management account then reads every account's opt-in status), for Malware
- * Protection when it is asked for and the security account is not the
- * management account; and, only when asked (`registerAccountAdmin`), the
- * security account as Account Management's delegated administrator, so that
- * it can read them itself. GuardDuty's and Security Hub's own trusted access
- * come with designating their administrator, as the services and
- * Organizations advise (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services.html):
- * no EnableAWSServiceAccess for them.
- */
-export function planOrganization(org: Organization, options: OrganizationPlanOptions): OrganizationPlan {
-  const notes = policyNotes(org, options.plans);
-  if (org.callerRole !== 'management' || !org.trustedAccess) return { steps: [], notes };
-  const optIn = org.optInRegions.length > 0;
-  const malware = options.plans.some((p) => p.key === 'malware') && org.adminAccountId !== org.managementAccountId;
-  const wanted = [...(optIn ? [ACCOUNT_PRINCIPAL] : []), ...(malware ? [MALWARE_PROTECTION_PRINCIPAL] : [])];
-  const steps: OrganizationStep[] = wanted
-    .filter((p) => !org.trustedAccess?.has(p))
-    .map((servicePrincipal) => ({ kind: 'trusted-access', servicePrincipal }));
-  const admins = org.accountManagementAdmins ?? new Set<string>();
-  if (optIn && options.registerAccountAdmin && org.adminAccountId !== org.managementAccountId && !admins.has(org.adminAccountId)) {
-    if (admins.size > 0) {
-      notes.push(
-        `AWS Account Management's delegated administrator is ${[...admins].join(', ')}, not the security account ${org.adminAccountId} (one is allowed per organization); ` +
-          "cordon does not replace it, so runs from the security account cannot read other accounts' opt-in regions",
-      );
-    } else {
-      steps.push({ kind: 'account-admin', adminAccountId: org.adminAccountId });
-    }
-  }
-  return { steps, notes };
-}
-
-/** What the organization's GuardDuty and Security Hub policies take over, said once. */
-function policyNotes(org: Organization, plans: readonly ProtectionPlan[]): string[] {
-  const notes: string[] = [];
-  for (const policy of org.guardDutyPolicies ?? []) {
-    const managed = plans.filter((p) => policy.managedFeatures.includes(p.feature)).map((p) => p.key);
-    notes.push(
-      `GuardDuty organization policy "${policy.name}" (${policy.id}) manages ${policy.managedFeatures.length > 0 ? policy.managedFeatures.join(', ') : 'GuardDuty'}` +
-        (managed.length > 0 ? `: cordon leaves plans ${managed.join(',')} to it` : ''),
-    );
-  }
-  for (const policy of org.securityHubPolicies ?? []) {
-    notes.push(
-      `Security Hub organization policy "${policy.name}" (${policy.id}) enables Security Hub: cordon adds no members and sets no auto-enable`,
-    );
-  }
-  return notes;
-}
 
 /**
  * The plans to ask for in a region (pure): those GuardDuty offers there and
@@ -474,52 +392,4 @@ function planGuardDutyMembers(
   ))
     steps.push({ kind: 'gd-member-plans', as: 'admin', accountIds: batch, plans });
   return steps;
-}
-
-/** A step in words, for the plan, the report and the gaps. */
-export function describeStep(step: RegionStep | OrganizationStep): string {
-  const plans = (ps: readonly ProtectionPlan[]): string => (ps.length > 0 ? ps.map((p) => p.key).join(',') : 'none');
-  switch (step.kind) {
-    case 'trusted-access':
-      return `enable trusted access for ${step.servicePrincipal} in AWS Organizations`;
-    case 'account-admin':
-      return `register ${step.adminAccountId} as AWS Account Management delegated administrator (to read accounts' opt-in regions)`;
-    case 'gd-designate-admin':
-      return `designate ${step.adminAccountId} as GuardDuty delegated administrator`;
-    case 'gd-create-detector':
-      return step.afterDesignation
-        ? `set up the security account's GuardDuty detector, which designating it creates (publishing ${step.publishingFrequency}, plans ${plans(step.plans)})`
-        : `create the security account's GuardDuty detector (publishing ${step.publishingFrequency}, plans ${plans(step.plans)})`;
-    case 'gd-update-detector': {
-      const parts: string[] = [];
-      if (step.enable) parts.push('enable it');
-      if (step.publishingFrequency) parts.push(`publishing ${step.publishingFrequency}`);
-      if (step.plans.length > 0) parts.push(`turn on ${plans(step.plans)}`);
-      return `update the security account's GuardDuty detector: ${parts.join(', ')}`;
-    }
-    case 'gd-add-members':
-      return `add ${step.accountIds.length} account(s) as GuardDuty members`;
-    case 'gd-start-monitoring':
-      return `restart GuardDuty monitoring of ${step.accountIds.length} member(s) whose monitoring was stopped`;
-    case 'gd-org-config':
-      return `set GuardDuty organization auto-enable to ALL with plans ${plans(step.plans)}`;
-    case 'gd-member-plans':
-      return `turn on plans ${plans(step.plans)} for ${step.accountIds.length} member(s) missing some`;
-    case 'sh-designate-admin':
-      return `designate ${step.adminAccountId} as Security Hub administrator`;
-    case 'sh-enable-management-hub':
-      return 'enable Security Hub in the management account (without default standards), which membership never does';
-    case 'sh-enable-hub':
-      return 'enable Security Hub in the security account';
-    case 'sh-add-members':
-      return `add ${step.accountIds.length} account(s) as Security Hub members`;
-    case 'sh-org-config':
-      return 'turn on Security Hub auto-enable for new organization accounts, without the default standards (AutoEnableStandards NONE)';
-    case 'sh-aggregator':
-      return 'create the Security Hub finding aggregator (all regions)';
-    case 'sh-central-config':
-      return 'start Security Hub central configuration from this home region (as AWS recommends)';
-    case 'sh-central-policy':
-      return 'associate the organization root with a configuration policy that enables Security Hub without standards';
-  }
 }

@@ -2,7 +2,8 @@
  * Text output of `cordon enable` and `cordon coverage` (pure): the plan or
  * the changes, a table per region, skipped accounts and the gaps.
  */
-import type { EnableSummary, RegionReport } from './enable';
+import type { EnableSummary } from './enable';
+import type { RegionReport } from './region-report';
 import type { CoverageCell } from './model';
 
 /** Lays out rows as aligned columns (the first row is the header). */

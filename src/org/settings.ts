@@ -7,12 +7,12 @@
  */
 import { SettingsError } from '../errors';
 import { fromEnv, readSetting, sourceOf, type RawSetting, type SettingIssue } from '../config/read';
-import { ENABLER_SETTINGS, type EnablerSettingId, type RegionSelection } from '../config/spec';
+import { ENABLER_SETTINGS, type EnablerSettingId, type RegionSelection } from '../config/enabler-spec';
 import { splitList } from '../config/schemas';
 import type { ProtectionPlan } from './features';
 
 export { DEFAULT_ADMIN_ROLE_NAME, DEFAULT_ENABLE_CONCURRENCY, MAX_ENABLE_CONCURRENCY } from '../config/defaults';
-export { ENABLER_ENV, type RegionSelection } from '../config/spec';
+export { ENABLER_ENV, type RegionSelection } from '../config/enabler-spec';
 export type { RawSetting } from '../config/read';
 
 /** Validated settings of `cordon enable` and the enabler Lambda. */

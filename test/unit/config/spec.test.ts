@@ -1,14 +1,6 @@
-import {
-  CONFIG_KEY_NAMES,
-  configKeyOf,
-  DEPLOYMENT_SETTINGS,
-  ENABLER_ENV,
-  ENABLER_SETTINGS,
-  RESPONDER_ENV,
-  RESPONDER_SETTINGS,
-  runtimeSetting,
-  type ResponderSettingId,
-} from '../../../src/config/spec';
+import { CONFIG_KEY_NAMES, configKeyOf, DEPLOYMENT_SETTINGS, runtimeSetting } from '../../../src/config/deployment-spec';
+import { ENABLER_ENV, ENABLER_SETTINGS } from '../../../src/config/enabler-spec';
+import { RESPONDER_ENV, RESPONDER_SETTINGS, type ResponderSettingId } from '../../../src/config/spec';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, ROLE_NAME_PATTERN } from '../../../src/config/schemas';
 
 describe('the settings table (src/config/spec.ts)', () => {

@@ -1,15 +1,9 @@
 import { coverageCells, sortCells } from '../../../src/org/cells';
 import { DEFAULT_PLAN_KEYS, findPlan, type ProtectionPlan } from '../../../src/org/features';
 import type { GuardDutyMember, Organization, RegionOptState, RegionState } from '../../../src/org/model';
-import {
-  decideSecurityHubMode,
-  describeStep,
-  planOrganization,
-  planRegion,
-  PUBLISHING_FREQUENCY,
-  regionBlocker,
-  regionNotEnabled,
-} from '../../../src/org/plan';
+import { describeStep } from '../../../src/org/describe-step';
+import { planOrganization } from '../../../src/org/organization-plan';
+import { decideSecurityHubMode, planRegion, PUBLISHING_FREQUENCY, regionBlocker, regionNotEnabled } from '../../../src/org/plan';
 
 const MANAGEMENT = '100000000000';
 const ADMIN = '200000000000';

@@ -1,4 +1,4 @@
-import type { RegionReport } from '../../../src/org/enable';
+import type { RegionReport } from '../../../src/org/region-report';
 import { formatCoverage, regionTable } from '../../../src/org/report';
 
 function report(overrides: Partial<RegionReport>): RegionReport {
