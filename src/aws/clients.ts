@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { quotaRefusalsAreFinal } from './iam-quota';
 
 /** Settings shared by every SDK client cordon builds. */
 export interface ClientFactoryOptions {
@@ -88,6 +89,7 @@ export class ClientFactory {
         config.forcePathStyle = true;
       }
       client = new ctor(config);
+      if (ctor.name === 'IAMClient') quotaRefusalsAreFinal(client as Parameters<typeof quotaRefusalsAreFinal>[0]);
       this.clients.set(key, client);
     }
     return client;

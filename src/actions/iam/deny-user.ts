@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { REFUSED } from '../types';
 import { defineAction } from '../define';
 import { rootSkip } from './root';
+import { isIamQuotaExceeded } from '../../aws/iam-quota';
 
 const params = z.strictObject({});
 
@@ -93,7 +94,7 @@ export const denyUser = defineAction({
       await iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: policyArn }));
     } catch (err) {
       // A user at its quota of managed policies (10 by default) cannot take one more: say what to do.
-      if ((err as Error).name === 'LimitExceededException' || (err as Error).name === 'LimitExceeded')
+      if (isIamQuotaExceeded(err))
         return [
           report.failed(
             userName,

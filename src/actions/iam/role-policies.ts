@@ -11,6 +11,7 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
+import { isIamQuotaExceeded } from '../../aws/iam-quota';
 
 /** Inline policies read or deleted at once (IAM's control-plane rate is low). */
 const POLICY_READ_CONCURRENCY = 4;
@@ -42,44 +43,18 @@ export async function rolePolicyNames(iam: IAMClient, roleName: string): Promise
   return names;
 }
 
-/** IAM's answer to a policy past its quota (`LimitExceeded`), as the SDK names it. */
-function isLimitExceeded(err: unknown): boolean {
-  return (err as Error).name === 'LimitExceededException' || (err as Error).name === 'LimitExceeded';
-}
-
-/** The quota refusal, renamed so that the SDK's retry strategy does not take it for throttling. */
-class RolePolicyQuotaExceeded extends Error {
-  public override readonly name = 'RolePolicyQuotaExceeded';
-}
-
 /**
  * Writes a role's inline policy, or answers false when IAM refuses it because
  * the role's inline policies would exceed their aggregate quota
- * (`LimitExceeded`; IAM API Reference, PutRolePolicy). Other errors propagate.
- *
- * The SDK's standard retry strategy counts `LimitExceededException` among
- * throttling errors and would retry a refusal that never changes, with
- * backoff, for up to its attempts (seconds to a minute): the write's own
- * middleware renames it below the retry step, so it answers at once.
+ * (`LimitExceeded`; IAM API Reference, PutRolePolicy), at once (see
+ * `src/aws/iam-quota.ts`). Other errors propagate.
  */
 export async function putRolePolicyIfRoom(iam: IAMClient, roleName: string, policyName: string, document: string): Promise<boolean> {
-  const command = new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document });
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (err) {
-        if (isLimitExceeded(err)) throw new RolePolicyQuotaExceeded((err as Error).message, { cause: err });
-        throw err;
-      }
-    },
-    { step: 'deserialize', priority: 'high', name: 'cordonRolePolicyQuotaIsNotThrottling' },
-  );
   try {
-    await iam.send(command);
+    await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document }));
     return true;
   } catch (err) {
-    if (err instanceof RolePolicyQuotaExceeded) return false;
+    if (isIamQuotaExceeded(err)) return false;
     throw err;
   }
 }
