@@ -135,20 +135,39 @@ async function findOrCreateGroup(
   }
 }
 
-/** Runs a rule change; a rule another maker of the group already added (or removed) is no error. */
-async function ruleChange(send: () => Promise<unknown>): Promise<void> {
-  try {
-    await send();
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name !== 'InvalidPermission.Duplicate' && name !== 'InvalidPermission.NotFound') throw err;
-  }
+/** A rule another maker of the group already added (or removed): no error for a maker. */
+function alreadyDone(err: unknown): boolean {
+  const name = (err as Error).name;
+  return name === 'InvalidPermission.Duplicate' || name === 'InvalidPermission.NotFound';
+}
+
+/**
+ * Several rule changes of one kind on one group in one call, falling back to
+ * one call per rule, at once, when EC2 refuses the batch because a rule is
+ * already there (or already gone): EC2 applies a batch whole or not at all, so
+ * a rule another maker of the group added a moment ago fails every rule of the
+ * batch, and each is then made on its own (EC2 API Reference,
+ * AuthorizeSecurityGroupIngress/Egress, RevokeSecurityGroupEgress/Ingress).
+ */
+async function ruleChanges(rules: readonly IpPermission[], send: (rules: IpPermission[]) => Promise<unknown>): Promise<void> {
+  const tolerant = async (batch: IpPermission[]): Promise<boolean> => {
+    try {
+      await send(batch);
+      return true;
+    } catch (err) {
+      if (!alreadyDone(err)) throw err;
+      return false;
+    }
+  };
+  if (rules.length === 0 || (await tolerant([...rules])) || rules.length === 1) return;
+  // eslint-disable-next-line cordon/no-unbounded-fan-out -- the rules of one group's direction (a few at most)
+  await Promise.all(rules.map((rule) => tolerant([rule])));
 }
 
 /**
  * Finds or creates the quarantine group of a VPC: no inbound rule and no
- * outbound rule (the default allow-all egress rules are removed, each family
- * on its own: a VPC without IPv6 has no IPv6 rule to remove). If an existing
+ * outbound rule (the default allow-all egress rules are removed, both
+ * families in one call). If an existing
  * group of that name has gained rules, they are removed again.
  */
 export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string, found?: SecurityGroup): Promise<{ groupId: string }> {
@@ -160,14 +179,15 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string, found
     found,
   );
   const groupId = group.GroupId as string;
+  // A new group's default outbound rules, IPv4 and IPv6 in one call: in a VPC without IPv6 EC2 answers the IPv6 rule as
+  // unknown and revokes the rest (EC2 API Reference, RevokeSecurityGroupEgress: "[VPC only] If the values you specify do
+  // not match the existing rule's values, no error is returned").
   const egress = created ? [...allTrafficRule(['v4']), ...allTrafficRule(['v6'])] : (group.IpPermissionsEgress ?? []);
   const ingress = created ? [] : (group.IpPermissions ?? []);
-  // Every rule at once: independent.
+  // Both directions at once: independent.
   await Promise.all([
-    ...egress.map((rule) => ruleChange(() => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [rule] })))),
-    ...(ingress.length > 0
-      ? [ruleChange(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: ingress })))]
-      : []),
+    ruleChanges(egress, (rules) => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: rules }))),
+    ruleChanges(ingress, (rules) => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: rules }))),
   ]);
   return { groupId };
 }
@@ -191,13 +211,15 @@ export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string, found?: 
   const inbound = created ? (['v4', 'v6'] as const) : missingRanges(group.IpPermissions);
   // A new group's default outbound rule may cover IPv4 only.
   const outbound = created ? (['v6'] as const) : missingRanges(group.IpPermissionsEgress);
-  // Each family and direction at once (one rule a call: one already there fails only its own call).
+  // Each direction in one call, both at once.
   await Promise.all([
-    ...inbound.map((f) =>
-      ruleChange(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: allTrafficRule([f]) }))),
+    ruleChanges(
+      inbound.map((f) => allTrafficRule([f])[0] as IpPermission),
+      (rules) => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: rules })),
     ),
-    ...outbound.map((f) =>
-      ruleChange(() => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: allTrafficRule([f]) }))),
+    ruleChanges(
+      outbound.map((f) => allTrafficRule([f])[0] as IpPermission),
+      (rules) => ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: rules })),
     ),
   ]);
   return groupId;
