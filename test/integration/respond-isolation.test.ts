@@ -250,7 +250,8 @@ describe('respond: isolation that says what it did not cut', () => {
   });
 
   it('isolates an interface attached from another VPC in that VPC, and the branch interfaces of EKS pods on its trunk; release restores them', async () => {
-    // Prepare: a node in VPC A with a second interface from VPC B (multi-VPC attachment) and a pod's branch interface
+    // Prepare: a node in VPC A with a second interface from VPC B (multi-VPC attachment), a trunk interface and a pod's
+    // branch interface on it
     const a = await newVpc('10.23.0.0/16');
     const b = await newVpc('10.24.0.0/16');
     const [subnetA, subnetB] = [await a.subnet('10.23.1.0/24'), await b.subnet('10.24.1.0/24')];
@@ -260,12 +261,19 @@ describe('respond: isolation that says what it did not cut', () => {
       await groupIn(a.vpcId, 'pod'),
     ];
     const node = await launchAwsLikeInstance(ec2, { vpcId: a.vpcId, subnetId: subnetA, groupIds: [nodeGroup], name: 'eks-node' });
-    const trunk = node.networkInterfaces[0]?.networkInterfaceId as string;
+    const primary = node.networkInterfaces[0]?.networkInterfaceId as string;
     const fromB = (
       await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetB, Groups: [otherGroup], Description: 'from VPC B' }))
     ).NetworkInterface?.NetworkInterfaceId as string;
     await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: fromB, InstanceId: node.instanceId, DeviceIndex: 1 }));
-    // As the VPC resource controller makes it: interface type branch (moto keeps every interface an `interface`), tagged with its trunk.
+    // As EKS's VPC resource controller makes them: a trunk interface attached to the node, and branch interfaces tagged
+    // with their trunk (not attached to the instance).
+    const trunk = (
+      await ec2.send(
+        new CreateNetworkInterfaceCommand({ SubnetId: subnetA, Groups: [nodeGroup], InterfaceType: 'trunk', Description: 'trunk' }),
+      )
+    ).NetworkInterface?.NetworkInterfaceId as string;
+    await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: trunk, InstanceId: node.instanceId, DeviceIndex: 2 }));
     const branch = (
       await ec2.send(
         new CreateNetworkInterfaceCommand({
@@ -279,7 +287,11 @@ describe('respond: isolation that says what it did not cut', () => {
     ).NetworkInterface?.NetworkInterfaceId as string;
     const target: SampleTarget['instance'] = {
       ...node,
-      networkInterfaces: [...node.networkInterfaces, { networkInterfaceId: fromB, subnetId: subnetB, groupIds: [otherGroup] }],
+      networkInterfaces: [
+        ...node.networkInterfaces,
+        { networkInterfaceId: fromB, subnetId: subnetB, groupIds: [otherGroup] },
+        { networkInterfaceId: trunk, subnetId: subnetA, groupIds: [nodeGroup] },
+      ],
     };
     const finding = publish(local, 'CryptoCurrency:EC2/BitcoinTool.B', { accountId: account, region, instance: target });
     const audit = auditFile();
@@ -291,7 +303,12 @@ describe('respond: isolation that says what it did not cut', () => {
     // Act
     const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: audit });
     const [quarantineA, quarantineB] = [await quarantineOf(a.vpcId), await quarantineOf(b.vpcId)];
-    const isolated = { trunk: await groupsOf(trunk), fromB: await groupsOf(fromB), branch: await groupsOf(branch) };
+    const isolated = {
+      primary: await groupsOf(primary),
+      trunk: await groupsOf(trunk),
+      fromB: await groupsOf(fromB),
+      branch: await groupsOf(branch),
+    };
     const release = await runCli(['release', '--finding', String(finding.id), '--json'], { CORDON_AUDIT_FILE: audit });
 
     // Assess: each interface in the quarantine group of its own VPC (AWS refuses another VPC's group; moto would take it)
@@ -303,6 +320,7 @@ describe('respond: isolation that says what it did not cut', () => {
         .sort(),
     ).toEqual(
       [
+        [primary, 'done'],
         [trunk, 'done'],
         [fromB, 'done'],
         [branch, 'done'],
@@ -310,15 +328,21 @@ describe('respond: isolation that says what it did not cut', () => {
     );
     expect(quarantineA).toBeDefined();
     expect(quarantineB).toBeDefined();
-    expect(isolated).toEqual({ trunk: [quarantineA], fromB: [quarantineB], branch: [quarantineA] });
+    expect(isolated).toEqual({ primary: [quarantineA], trunk: [quarantineA], fromB: [quarantineB], branch: [quarantineA] });
     expect(actionsOf(run).find((x) => x.resource === branch)?.detail).toMatch(/^moved pod branch interface /);
     // …and back in their own groups after release
     expect(release.code).toBe(0);
-    expect({ trunk: await groupsOf(trunk), fromB: await groupsOf(fromB), branch: await groupsOf(branch) }).toEqual({
+    expect({
+      primary: await groupsOf(primary),
+      trunk: await groupsOf(trunk),
+      fromB: await groupsOf(fromB),
+      branch: await groupsOf(branch),
+    }).toEqual({
+      primary: [nodeGroup],
       trunk: [nodeGroup],
       fromB: [otherGroup],
       branch: [podGroup],
     });
-    expect(Object.keys(await interfaceGroups(ec2, node.instanceId)).sort()).toEqual([trunk, fromB].sort());
+    expect(Object.keys(await interfaceGroups(ec2, node.instanceId)).sort()).toEqual([primary, trunk, fromB].sort());
   });
 });

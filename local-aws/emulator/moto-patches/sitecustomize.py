@@ -31,6 +31,31 @@ if NetworkInterface is not None and not hasattr(NetworkInterface, "private_dns_n
     NetworkInterface.private_dns_name = property(_get_private_dns_name, _set_private_dns_name)
 
 try:
+    from moto.ec2.responses.elastic_network_interfaces import ElasticNetworkInterfaces
+except ImportError:
+    ElasticNetworkInterfaces = None
+
+# moto 5.2: CreateNetworkInterface ignores InterfaceType and makes every
+# interface an `interface`. EC2 creates it of the type asked (efa, efa-only,
+# branch or trunk) and reports that type in DescribeNetworkInterfaces and in
+# DescribeInstances' interfaces (EC2 API Reference, CreateNetworkInterface
+# "InterfaceType"; InstanceNetworkInterface "InterfaceType": interface | efa |
+# efa-only | trunk). EKS's VPC resource controller makes a node's trunk
+# interface this way (EKS User Guide, "Assign security groups to individual Pods").
+if ElasticNetworkInterfaces is not None and not getattr(ElasticNetworkInterfaces, "_cordon_interface_type", False):
+    _create_network_interface = ElasticNetworkInterfaces.create_network_interface
+
+    def _create_typed_network_interface(self):
+        out = _create_network_interface(self)
+        kind = self._get_param("InterfaceType")
+        if kind:
+            out.result["NetworkInterface"].interface_type = kind
+        return out
+
+    ElasticNetworkInterfaces.create_network_interface = _create_typed_network_interface
+    ElasticNetworkInterfaces._cordon_interface_type = True
+
+try:
     from moto.awslambda.models import LambdaBackend
 except ImportError:
     LambdaBackend = None

@@ -1,4 +1,10 @@
-import { DescribeNetworkInterfacesCommand, EC2Client, type NetworkInterface } from '@aws-sdk/client-ec2';
+import {
+  EC2Client,
+  type Instance,
+  type InstanceNetworkInterface,
+  type NetworkInterface,
+  paginateDescribeNetworkInterfaces,
+} from '@aws-sdk/client-ec2';
 import type { ActionContext } from '../types';
 
 /**
@@ -13,56 +19,60 @@ import type { ActionContext } from '../types';
 export const TRUNK_ENI_TAG = 'vpcresources.k8s.aws/trunk-eni-id';
 
 /**
- * Every network interface whose traffic is the instance's: the ones attached
- * to it (from any VPC: an interface attached from another VPC of the account,
- * in the same Availability Zone, keeps its own VPC, subnet and security groups;
- * EC2 User Guide, "Multi-VPC ENI attachments"),
- * and the branch interfaces of EKS pods riding on any of them. Two
- * DescribeNetworkInterfaces calls at once when the trunks are known (the
- * finding names the instance's interfaces); a third only for an interface
- * attached since (it finds nothing on an instance without pods).
+ * An interface as DescribeInstances lists it, in DescribeNetworkInterfaces'
+ * shape for what isolation and the transit ACLs read: its id, type, VPC,
+ * subnet, groups and addresses.
  */
-export async function instanceInterfaces(
-  ec2: EC2Client,
-  instanceId: string,
-  knownTrunks: readonly string[] = [],
-): Promise<NetworkInterface[]> {
-  const branchesOf = async (trunks: readonly string[]): Promise<NetworkInterface[]> =>
-    trunks.length === 0
-      ? []
-      : ((await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: `tag:${TRUNK_ENI_TAG}`, Values: [...trunks] }] })))
-          .NetworkInterfaces ?? []);
-  const [attachedOut, branchesFirst] = await Promise.all([
-    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] })),
-    branchesOf(knownTrunks),
-  ]);
-  const attached = attachedOut.NetworkInterfaces?.filter((ni) => ni.NetworkInterfaceId);
-  if (!attached || attached.length === 0) return [];
-  const trunks = attached.map((ni) => ni.NetworkInterfaceId as string);
-  const branches = [...branchesFirst, ...(await branchesOf(trunks.filter((t) => !knownTrunks.includes(t))))].filter(
-    (ni) =>
-      ni.NetworkInterfaceId &&
-      !trunks.includes(ni.NetworkInterfaceId) &&
-      trunks.some((t) => ni.TagSet?.some((x) => x.Key === TRUNK_ENI_TAG && x.Value === t)),
-  );
+function described(ni: InstanceNetworkInterface): NetworkInterface {
+  return {
+    NetworkInterfaceId: ni.NetworkInterfaceId,
+    InterfaceType: ni.InterfaceType as NetworkInterface['InterfaceType'],
+    VpcId: ni.VpcId,
+    SubnetId: ni.SubnetId,
+    Groups: ni.Groups,
+    PrivateIpAddress: ni.PrivateIpAddress,
+    PrivateIpAddresses: ni.PrivateIpAddresses?.map((a) => ({ PrivateIpAddress: a.PrivateIpAddress, Primary: a.Primary })),
+    Ipv6Addresses: ni.Ipv6Addresses?.map((a) => ({ Ipv6Address: a.Ipv6Address })),
+  };
+}
+
+/**
+ * Every network interface whose traffic is the instance's: the ones attached
+ * to it, as DescribeInstances lists them (from any VPC: an interface attached
+ * from another VPC of the account, in the same Availability Zone, keeps its
+ * own VPC, subnet and security groups; EC2 User Guide, "Multi-VPC ENI
+ * attachments"), and the branch interfaces of EKS pods riding on a trunk
+ * among them. Only an instance with a trunk interface (InterfaceType `trunk`,
+ * as the VPC resource controller creates it) costs a call: the branches of
+ * its trunks, by the controller's tag.
+ */
+export async function instanceInterfaces(ec2: EC2Client, instance: Instance): Promise<NetworkInterface[]> {
+  const attached = (instance.NetworkInterfaces ?? []).filter((ni) => ni.NetworkInterfaceId).map(described);
+  const trunks = attached.filter((ni) => ni.InterfaceType === 'trunk').map((ni) => ni.NetworkInterfaceId as string);
+  if (trunks.length === 0) return attached;
+  const branches: NetworkInterface[] = [];
+  for await (const page of paginateDescribeNetworkInterfaces(
+    { client: ec2 },
+    { Filters: [{ Name: `tag:${TRUNK_ENI_TAG}`, Values: trunks }] },
+  ))
+    branches.push(
+      ...(page.NetworkInterfaces ?? []).filter(
+        (ni) =>
+          ni.NetworkInterfaceId &&
+          !trunks.includes(ni.NetworkInterfaceId) &&
+          trunks.some((t) => ni.TagSet?.some((x) => x.Key === TRUNK_ENI_TAG && x.Value === t)),
+      ),
+    );
   return [...attached, ...branches];
 }
 
 /**
  * The finding's instance's interfaces (see `instanceInterfaces`), looked up
- * once per context and shared by isolation and the transit ACLs; it needs
- * only the finding, so it starts while the finding is screened.
+ * once per context and shared by isolation and the transit ACLs: from the
+ * instance's description, which the finding's screening already asked for.
  */
 export function interfacesOf(ctx: ActionContext): Promise<NetworkInterface[]> {
-  return ctx.lookup('ec2:interfaces', () => {
-    const instance = ctx.finding.instance;
-    if (!instance) throw new Error('finding names no instance');
-    return instanceInterfaces(
-      ctx.member(EC2Client),
-      instance.instanceId,
-      instance.networkInterfaces.map((ni) => ni.networkInterfaceId),
-    );
-  });
+  return ctx.lookup('ec2:interfaces', async () => instanceInterfaces(ctx.member(EC2Client), await ctx.instance()));
 }
 
 /** An interface's VPC (the instance's when EC2 does not say). */

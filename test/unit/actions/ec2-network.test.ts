@@ -73,18 +73,23 @@ describe('ec2.isolate as AWS reports interfaces', () => {
 
   it('says "already" and changes nothing when every interface has only the quarantine group', async () => {
     // Prepare: AWS reports an interface's own groups (moto unions them with the instance's).
-    mock
-      .on(DescribeNetworkInterfacesCommand)
-      .resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine' }] }] });
+    const isolated: Instance = {
+      ...instance,
+      NetworkInterfaces: [
+        { NetworkInterfaceId: 'eni-1', SubnetId: 'subnet-1', Groups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine' }] },
+      ],
+    };
     mock.on(DescribeSecurityGroupsCommand).resolves({
       SecurityGroups: [{ GroupId: 'sg-q', GroupName: 'cordon-quarantine', VpcId: 'vpc-1', IpPermissions: [], IpPermissionsEgress: [] }],
     });
 
     // Act
-    const outcomes = await isolateInstance.run(ctx(), { cutTrackedConnections: true });
+    const outcomes = await isolateInstance.run({ ...ctx(), instance: async () => isolated }, { cutTrackedConnections: true });
 
     // Assess
     expect(outcomes).toEqual([expect.objectContaining({ resource: 'eni-1', status: 'already' })]);
+    // The interfaces are the instance's description: no DescribeNetworkInterfaces without a trunk interface.
+    expect(mock.commandCalls(DescribeNetworkInterfacesCommand)).toHaveLength(0);
     expect(mock.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
   });
 });

@@ -6,7 +6,6 @@ import {
   CreateTagsCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
-  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   EC2Client,
@@ -62,7 +61,7 @@ const finding: Finding = {
   remoteIps: [],
   origin: { kind: 'guardduty' },
 };
-const instance: Instance = {
+const base: Instance = {
   InstanceId: 'i-1',
   VpcId: 'vpc-1',
   State: { Name: 'running' },
@@ -72,6 +71,12 @@ const instance: Instance = {
   ],
   NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', SubnetId: 'subnet-1' }],
   Tags: [],
+};
+/** The instance as DescribeInstances describes it, with the interfaces a test attaches. */
+let instance: Instance = base;
+/** Attaches interfaces to the instance as DescribeInstances lists them. */
+const attached = (interfaces: Array<{ NetworkInterfaceId: string; Groups: Array<{ GroupId: string; GroupName: string }> }>): void => {
+  instance = { ...base, NetworkInterfaces: interfaces };
 };
 
 const ctx = (history: readonly AuditRecord[] = []): ActionContext => ({
@@ -128,18 +133,16 @@ describe('ec2.isolate when an interface cannot be moved', () => {
   beforeEach(() => {
     mock.reset();
     groupsExist();
-    mock.on(DescribeNetworkInterfacesCommand).resolves({
-      NetworkInterfaces: [
-        { NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-web', GroupName: 'web' }] },
-        {
-          NetworkInterfaceId: 'eni-2',
-          Groups: [
-            { GroupId: 'sg-admin', GroupName: 'admin' },
-            { GroupId: 'sg-ssh', GroupName: 'ssh' },
-          ],
-        },
-      ],
-    });
+    attached([
+      { NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-web', GroupName: 'web' }] },
+      {
+        NetworkInterfaceId: 'eni-2',
+        Groups: [
+          { GroupId: 'sg-admin', GroupName: 'admin' },
+          { GroupId: 'sg-ssh', GroupName: 'ssh' },
+        ],
+      },
+    ]);
     mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
   });
 
@@ -224,9 +227,7 @@ describe('ec2.isolate of an interface a cut-short run left in a cordon group', (
     groupsExist();
     mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
     // An earlier delivery moved eni-1 to the allow-all group and died before the quarantine.
-    mock
-      .on(DescribeNetworkInterfacesCommand)
-      .resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-u', GroupName: 'cordon-untrack' }] }] });
+    attached([{ NetworkInterfaceId: 'eni-1', Groups: [{ GroupId: 'sg-u', GroupName: 'cordon-untrack' }] }]);
   });
   const earlier: AuditRecord = {
     findingId: 'f-partial',
