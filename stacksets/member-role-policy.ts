@@ -91,10 +91,6 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
   'ec2:DescribeSnapshots': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'ec2:DescribeNetworkAcls': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'ec2:DescribeIamInstanceProfileAssociations': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
-  'ec2:DescribeNatGateways': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
-  'ec2:DescribeVpcEndpoints': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
-  'ec2:DescribeTransitGatewayVpcAttachments': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
-  'elasticloadbalancing:DescribeLoadBalancers': { scopes: [{ resources: ANY }], why: NO_RESOURCE_LEVEL },
   'ec2:DescribeVpcs': {
     scopes: [{ resources: ANY }],
     why: `${NO_RESOURCE_LEVEL}; the dependent action of route53resolver:AssociateFirewallRuleGroup`,

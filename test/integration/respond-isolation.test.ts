@@ -5,6 +5,10 @@ import {
   AllocateAddressCommand,
   AttachNetworkInterfaceCommand,
   CreateNatGatewayCommand,
+  CreateTransitGatewayCommand,
+  CreateTransitGatewayVpcAttachmentCommand,
+  CreateVpcEndpointCommand,
+  DeleteNatGatewayCommand,
   CreateNetworkAclCommand,
   CreateNetworkInterfaceCommand,
   CreateSecurityGroupCommand,
@@ -20,6 +24,7 @@ import {
   ReplaceNetworkAclAssociationCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { instanceTarget, type World, type LocalAws, type SampleTarget } from '../../local-aws';
 import { interfaceGroups, launchAwsLikeInstance } from '../support/aws-like-instance';
 import { runCli, type CliRun } from '../support/cli';
@@ -128,6 +133,76 @@ describe('respond: isolation that says what it did not cut', () => {
     const release = await runCli(['release', '--finding', String(finding.id), '--json'], { CORDON_AUDIT_FILE: audit });
     expect(release.code).toBe(0);
     expect(await denies()).toEqual([]);
+  });
+
+  it("denies the instance's address in the ACLs of its VPC's endpoint, Transit Gateway and Network Load Balancer subnets, not in a deleted NAT gateway's nor another VPC's", async () => {
+    // Prepare: one subnet (with its own ACL) for each of an interface endpoint, a Transit Gateway attachment, a Network
+    // Load Balancer and a NAT gateway since deleted; an interface endpoint in another VPC
+    const { vpcId, subnet } = await newVpc('10.25.0.0/16');
+    const app = await subnet('10.25.1.0/24');
+    const kinds = ['endpoint', 'tgw', 'nlb', 'deleted-nat'] as const;
+    const subnets = Object.fromEntries(
+      await Promise.all(kinds.map(async (k, i) => [k, await subnet(`10.25.${10 + i}.0/24`)] as const)),
+    ) as Record<(typeof kinds)[number], string>;
+    const acls: Record<string, string> = {};
+    for (const k of kinds) {
+      acls[k] = (await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId }))).NetworkAcl?.NetworkAclId as string;
+      const association = (
+        await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnets[k]] }] }))
+      ).NetworkAcls?.[0]?.Associations?.find((a) => a.SubnetId === subnets[k])?.NetworkAclAssociationId as string;
+      await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: association, NetworkAclId: acls[k] }));
+    }
+    await ec2.send(
+      new CreateVpcEndpointCommand({
+        VpcId: vpcId,
+        ServiceName: `com.amazonaws.${region}.sts`,
+        VpcEndpointType: 'Interface',
+        SubnetIds: [subnets.endpoint],
+      }),
+    );
+    const tgw = (await ec2.send(new CreateTransitGatewayCommand({}))).TransitGateway?.TransitGatewayId as string;
+    await ec2.send(new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: tgw, VpcId: vpcId, SubnetIds: [subnets.tgw] }));
+    const elb = new ElasticLoadBalancingV2Client({ endpoint: local.endpoint, region, credentials: await world.credentialsFor(account) });
+    await elb.send(new CreateLoadBalancerCommand({ Name: 'nlb', Type: 'network', Scheme: 'internal', Subnets: [subnets.nlb] }));
+    const eip = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    const nat = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: subnets['deleted-nat'], AllocationId: eip.AllocationId })))
+      .NatGateway?.NatGatewayId as string;
+    await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: nat }));
+    const other = await newVpc('10.26.0.0/16');
+    await ec2.send(
+      new CreateVpcEndpointCommand({
+        VpcId: other.vpcId,
+        ServiceName: `com.amazonaws.${region}.sts`,
+        VpcEndpointType: 'Interface',
+        SubnetIds: [await other.subnet('10.26.1.0/24')],
+      }),
+    );
+    const box = await launchAwsLikeInstance(ec2, { vpcId, subnetId: app, groupIds: [await groupIn(vpcId, 'app')], name: 'transit' });
+    const ip = await privateIpOf(box.instanceId);
+    const finding = publish(local, 'Backdoor:EC2/C&CActivity.B', { accountId: account, region, instance: box });
+    const denied = async (acl: string): Promise<string[]> =>
+      ((await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [acl] }))).NetworkAcls?.[0]?.Entries ?? [])
+        .filter((e) => e.RuleAction === 'deny' && e.CidrBlock === `${ip}/32`)
+        .map((e) => (e.Egress ? 'outbound' : 'inbound'))
+        .sort();
+
+    // Act
+    const run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: auditFile() });
+
+    // Assess: both directions denied where AWS tracks the instance's flows, nothing in the deleted NAT gateway's subnet
+    expect(run.code).toBe(0);
+    expect(
+      actionsOf(run)
+        .filter((a) => a.action === 'network.isolate-transit')
+        .map((a) => [a.resource, a.status])
+        .sort(),
+    ).toEqual([acls.endpoint, acls.tgw, acls.nlb].map((acl) => [`${acl}:${ip}/32`, 'done']).sort());
+    expect({
+      endpoint: await denied(acls.endpoint as string),
+      tgw: await denied(acls.tgw as string),
+      nlb: await denied(acls.nlb as string),
+      deletedNat: await denied(acls['deleted-nat'] as string),
+    }).toEqual({ endpoint: ['inbound', 'outbound'], tgw: ['inbound', 'outbound'], nlb: ['inbound', 'outbound'], deletedNat: [] });
   });
 
   it('a runbook that stops the instance leaves nothing open: RESOLVED, and release starts it again; stop protection stops ec2.stop, not the runbook', async () => {

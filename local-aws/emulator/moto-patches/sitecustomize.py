@@ -56,6 +56,138 @@ if ElasticNetworkInterfaces is not None and not getattr(ElasticNetworkInterfaces
     ElasticNetworkInterfaces._cordon_interface_type = True
 
 try:
+    from moto.ec2.models import EC2Backend
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.elbv2.models import ELBv2Backend
+    from moto.ec2.utils import random_private_ip
+except ImportError:
+    EC2Backend = NatGateway = ELBv2Backend = None
+
+# moto 5.2: the network interfaces AWS services create in a VPC are missing or
+# untyped. A NAT gateway, an interface or Gateway Load Balancer endpoint, a
+# Transit Gateway VPC attachment and a Network or Gateway Load Balancer each
+# have a requester-managed interface in every subnet they use, of interface
+# type nat_gateway, vpc_endpoint, gateway_load_balancer_endpoint,
+# transit_gateway, network_load_balancer or gateway_load_balancer, gone when
+# the resource is deleted; DescribeNetworkInterfaces filters on
+# `interface-type` (EC2 API Reference, DescribeNetworkInterfaces, Filter.N;
+# VPC User Guide, "Requester-managed network interfaces"). moto makes untyped
+# interfaces for NAT gateways (kept after deletion) and interface endpoints,
+# none for the others, and has no such filter.
+if EC2Backend is not None and not getattr(EC2Backend, "_cordon_managed_interfaces", False):
+    _eni_filter_value = NetworkInterface.get_filter_value
+
+    def _typed_filter_value(self, filter_name, method_name=None):
+        if filter_name == "interface-type":
+            return self.interface_type
+        return _eni_filter_value(self, filter_name, method_name)
+
+    NetworkInterface.get_filter_value = _typed_filter_value
+
+    def _managed_interface(ec2, subnet_id, kind, description, eni=None):
+        eni = eni or ec2.create_network_interface(ec2.get_subnet(subnet_id), random_private_ip(ec2.get_subnet(subnet_id).cidr_block))
+        eni.interface_type = kind
+        eni.requester_managed = True
+        eni.description = description
+        return eni
+
+    def _drop_interfaces(ec2, eni_ids):
+        for eni_id in eni_ids:
+            ec2.enis.pop(eni_id, None)
+
+    _nat_init = NatGateway.__init__
+
+    def _nat_gateway_init(self, backend, *args, **kwargs):
+        _nat_init(self, backend, *args, **kwargs)
+        _managed_interface(backend, self.subnet_id, "nat_gateway", "Interface for NAT Gateway " + self.id, self._eni)
+
+    NatGateway.__init__ = _nat_gateway_init
+
+    _delete_nat_gateway = EC2Backend.delete_nat_gateway
+
+    def _delete_nat_gateway_and_interface(self, nat_gateway_id):
+        gw = _delete_nat_gateway(self, nat_gateway_id)
+        _drop_interfaces(self, [gw._eni.id])
+        return gw
+
+    EC2Backend.delete_nat_gateway = _delete_nat_gateway_and_interface
+
+    _create_vpc_endpoint = EC2Backend.create_vpc_endpoint
+
+    def _create_vpc_endpoint_with_interfaces(self, *args, **kwargs):
+        ep = _create_vpc_endpoint(self, *args, **kwargs)
+        kind = (ep.vpc_endpoint_type or "").lower()
+        if kind == "interface":
+            for eni_id in ep.network_interface_ids:
+                _managed_interface(self, self.enis[eni_id].subnet.id, "vpc_endpoint", "VPC Endpoint Interface " + ep.id, self.enis[eni_id])
+        elif kind == "gatewayloadbalancer":
+            ep.network_interface_ids = [
+                _managed_interface(self, subnet_id, "gateway_load_balancer_endpoint", "VPC Endpoint Interface " + ep.id).id
+                for subnet_id in ep.subnet_ids or []
+            ]
+        return ep
+
+    EC2Backend.create_vpc_endpoint = _create_vpc_endpoint_with_interfaces
+
+    _delete_vpc_endpoints = EC2Backend.delete_vpc_endpoints
+
+    def _delete_vpc_endpoints_and_interfaces(self, vpce_ids=None):
+        for vpce_id in vpce_ids or []:
+            ep = self.vpc_end_points.get(vpce_id)
+            if ep is not None:
+                _drop_interfaces(self, list(ep.network_interface_ids or []))
+        return _delete_vpc_endpoints(self, vpce_ids)
+
+    EC2Backend.delete_vpc_endpoints = _delete_vpc_endpoints_and_interfaces
+
+    _create_tgw_attachment = EC2Backend.create_transit_gateway_vpc_attachment
+
+    def _create_tgw_attachment_with_interfaces(self, *args, **kwargs):
+        att = _create_tgw_attachment(self, *args, **kwargs)
+        att._cordon_enis = [
+            _managed_interface(self, subnet_id, "transit_gateway", "Network Interface for Transit Gateway Attachment " + att.id).id
+            for subnet_id in att.subnet_ids or []
+        ]
+        return att
+
+    EC2Backend.create_transit_gateway_vpc_attachment = _create_tgw_attachment_with_interfaces
+
+    _delete_tgw_attachment = EC2Backend.delete_transit_gateway_vpc_attachment
+
+    def _delete_tgw_attachment_and_interfaces(self, transit_gateway_attachment_id, *args, **kwargs):
+        att = self.transit_gateway_attachments.get(transit_gateway_attachment_id)
+        _drop_interfaces(self, getattr(att, "_cordon_enis", []))
+        return _delete_tgw_attachment(self, transit_gateway_attachment_id, *args, **kwargs)
+
+    EC2Backend.delete_transit_gateway_vpc_attachment = _delete_tgw_attachment_and_interfaces
+
+    _create_load_balancer = ELBv2Backend.create_load_balancer
+
+    def _create_load_balancer_with_interfaces(self, *args, **kwargs):
+        lb = _create_load_balancer(self, *args, **kwargs)
+        if lb.type in ("network", "gateway"):
+            kind = "network_load_balancer" if lb.type == "network" else "gateway_load_balancer"
+            prefix = "net" if lb.type == "network" else "gwy"
+            lb._cordon_enis = [
+                _managed_interface(self.ec2_backend, subnet.id, kind, "ELB " + prefix + "/" + lb.name + "/" + lb.arn.rsplit("/", 1)[-1]).id
+                for subnet in lb.subnets
+            ]
+        return lb
+
+    ELBv2Backend.create_load_balancer = _create_load_balancer_with_interfaces
+
+    _delete_load_balancer = ELBv2Backend.delete_load_balancer
+
+    def _delete_load_balancer_and_interfaces(self, arn):
+        lb = self.load_balancers.get(arn)
+        if lb is not None:
+            _drop_interfaces(self.ec2_backend, getattr(lb, "_cordon_enis", []))
+        return _delete_load_balancer(self, arn)
+
+    ELBv2Backend.delete_load_balancer = _delete_load_balancer_and_interfaces
+    EC2Backend._cordon_managed_interfaces = True
+
+try:
     from moto.awslambda.models import LambdaBackend
 except ImportError:
     LambdaBackend = None

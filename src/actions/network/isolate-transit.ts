@@ -1,12 +1,4 @@
-import {
-  DescribeNetworkAclsCommand,
-  EC2Client,
-  paginateDescribeNatGateways,
-  paginateDescribeTransitGatewayVpcAttachments,
-  paginateDescribeVpcEndpoints,
-  type NetworkInterface,
-} from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client, paginateDescribeLoadBalancers } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeNetworkAclsCommand, EC2Client, type NetworkInterface, paginateDescribeNetworkInterfaces } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { defineAction } from '../define';
 import { collecting } from '../../outcome';
@@ -20,48 +12,46 @@ const params = z.strictObject({ ...placementParams }).refine(...placementInRange
 const CLOSES = { closes: ['gateway-tracked-flows' as const] };
 
 /**
- * The subnets of some VPCs that hold what AWS tracks connections through
- * automatically (VPC User Guide, "Security group connection tracking",
- * automatically tracked connections): NAT gateways, Network and Gateway Load
- * Balancers, PrivateLink (interface and Gateway Load Balancer) endpoints and
- * Transit Gateway attachments. Four independent reads, at once.
+ * What AWS tracks connections through automatically (VPC User Guide,
+ * "Security group connection tracking", automatically tracked connections),
+ * by the interface type of the requester-managed interface each has in every
+ * subnet it uses: NAT gateways, PrivateLink (interface and Gateway Load
+ * Balancer) endpoints, Transit Gateway attachments, Network and Gateway Load
+ * Balancers (the types as DescribeNetworkInterfaces' `interface-type` filter
+ * names them; EC2's API model also spells a NAT gateway's `natGateway`).
  */
-async function transitSubnets(ec2: EC2Client, elb: ElasticLoadBalancingV2Client, vpcIds: readonly string[]): Promise<Map<string, string>> {
+const TRANSIT_INTERFACES: Readonly<Record<string, string>> = {
+  nat_gateway: 'NAT gateway',
+  natGateway: 'NAT gateway',
+  vpc_endpoint: 'PrivateLink endpoint',
+  gateway_load_balancer_endpoint: 'PrivateLink endpoint',
+  transit_gateway: 'Transit Gateway attachment',
+  network_load_balancer: 'Network Load Balancer',
+  gateway_load_balancer: 'Gateway Load Balancer',
+};
+
+/**
+ * The subnets of some VPCs that hold something AWS tracks connections
+ * through, and what it is: one (paginated) DescribeNetworkInterfaces by VPC
+ * and interface type, managed resources included even where the account hides
+ * them (EC2 API Reference, DescribeNetworkInterfaces, IncludeManagedResources).
+ */
+async function transitSubnets(ec2: EC2Client, vpcIds: readonly string[]): Promise<Map<string, string>> {
   const subnets = new Map<string, string>();
-  const add = (vpcId: string | undefined, subnetIds: ReadonlyArray<string | undefined>, what: string): void => {
-    if (!vpcId || !vpcIds.includes(vpcId)) return;
-    for (const id of subnetIds) if (id && !subnets.has(id)) subnets.set(id, what);
-  };
-  const vpcFilter = [{ Name: 'vpc-id', Values: [...vpcIds] }];
-  // Four fixed reads of one account and region, at once.
-  await Promise.all([
-    (async () => {
-      for await (const page of paginateDescribeNatGateways({ client: ec2 }, { Filter: vpcFilter }))
-        for (const gw of page.NatGateways ?? [])
-          if (gw.State !== 'deleted' && gw.State !== 'failed') add(gw.VpcId, [gw.SubnetId], 'NAT gateway');
-    })(),
-    (async () => {
-      // By type, then by VPC here (the VPC filter is one moto lacks; AWS answers the same).
-      const types = [{ Name: 'vpc-endpoint-type', Values: ['Interface', 'GatewayLoadBalancer'] }];
-      for await (const page of paginateDescribeVpcEndpoints({ client: ec2 }, { Filters: types }))
-        for (const ep of page.VpcEndpoints ?? []) add(ep.VpcId, ep.SubnetIds ?? [], 'PrivateLink endpoint');
-    })(),
-    (async () => {
-      for await (const page of paginateDescribeTransitGatewayVpcAttachments({ client: ec2 }, { Filters: vpcFilter }))
-        for (const att of page.TransitGatewayVpcAttachments ?? [])
-          if (att.State !== 'deleted' && att.State !== 'deleting') add(att.VpcId, att.SubnetIds ?? [], 'Transit Gateway attachment');
-    })(),
-    (async () => {
-      for await (const page of paginateDescribeLoadBalancers({ client: elb }, {}))
-        for (const lb of page.LoadBalancers ?? [])
-          if (lb.Type === 'network' || lb.Type === 'gateway')
-            add(
-              lb.VpcId,
-              (lb.AvailabilityZones ?? []).map((az) => az.SubnetId),
-              `${lb.Type === 'network' ? 'Network' : 'Gateway'} Load Balancer`,
-            );
-    })(),
-  ]);
+  for await (const page of paginateDescribeNetworkInterfaces(
+    { client: ec2 },
+    {
+      IncludeManagedResources: true,
+      Filters: [
+        { Name: 'vpc-id', Values: [...vpcIds] },
+        { Name: 'interface-type', Values: Object.keys(TRANSIT_INTERFACES) },
+      ],
+    },
+  ))
+    for (const ni of page.NetworkInterfaces ?? []) {
+      const what = TRANSIT_INTERFACES[ni.InterfaceType ?? ''];
+      if (what && ni.SubnetId && ni.VpcId && vpcIds.includes(ni.VpcId) && !subnets.has(ni.SubnetId)) subnets.set(ni.SubnetId, what);
+    }
   return subnets;
 }
 
@@ -105,10 +95,6 @@ export const isolateTransit = defineAction({
     member: [
       'ec2:DescribeInstances',
       'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeNatGateways',
-      'ec2:DescribeVpcEndpoints',
-      'ec2:DescribeTransitGatewayVpcAttachments',
-      'elasticloadbalancing:DescribeLoadBalancers',
       'ec2:DescribeNetworkAcls',
       'ec2:CreateNetworkAclEntry',
       'ec2:DeleteNetworkAclEntry',
@@ -129,7 +115,7 @@ export const isolateTransit = defineAction({
     const interfaces = await interfacesOf(ctx);
     const byVpc = addressesByVpc(interfaces, instanceVpc);
     const own = new Set(interfaces.flatMap((ni) => (ni.SubnetId ? [ni.SubnetId] : [])));
-    const transit = await transitSubnets(ec2, ctx.member(ElasticLoadBalancingV2Client), [...byVpc.keys()]);
+    const transit = await transitSubnets(ec2, [...byVpc.keys()]);
     const subnets = [...transit.keys()].filter((id) => !own.has(id));
     if (subnets.length === 0)
       return [
