@@ -140,7 +140,7 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
       // group tagged cordon:managed would otherwise become one cordon may open.
       {
         resources: [ec2('security-group/*'), SNAPSHOTS],
-        conditions: { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } },
+        conditions: { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot', 'CreateSnapshots'] } },
       },
       // A malicious snapshot or AMI is tagged with the finding (cordon:* keys only): neither key opens anything to cordon.
       { resources: [SNAPSHOTS, IMAGES], conditions: CORDON_TAG_KEYS },
@@ -155,12 +155,19 @@ export const MEMBER_SCOPES: Readonly<Record<string, ScopeEntry>> = {
     scopes: [{ resources: [ec2('instance/*')] }],
     why: 'termination and stop protection, shutdown behaviour and DeleteOnTermination of the volumes of any instance of the account',
   },
+  'ec2:CreateSnapshots': {
+    scopes: [
+      { resources: [ec2('instance/*'), ec2('volume/*')] },
+      { resources: [SNAPSHOTS], conditions: { Null: { 'aws:RequestTag/cordon:finding-id': 'false' } } },
+    ],
+    why: 'the volumes of any instance of the account, as one set; only snapshots tagged with the finding id at creation',
+  },
   'ec2:CreateSnapshot': {
     scopes: [
       { resources: [ec2('volume/*')] },
       { resources: [SNAPSHOTS], conditions: { Null: { 'aws:RequestTag/cordon:finding-id': 'false' } } },
     ],
-    why: 'any volume of the account; only snapshots tagged with the finding id at creation',
+    why: 'any volume of the account (one detached while its set was taken); only snapshots tagged with the finding id at creation',
   },
   'ec2:CreateNetworkAclEntry': {
     scopes: [{ resources: [ec2('network-acl/*')] }],

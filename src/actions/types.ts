@@ -48,7 +48,7 @@ export interface ActionContext {
   lookup<T>(key: string, read: () => Promise<T>): Promise<T>;
   /**
    * Resolves once the evidence steps (`runs: 'evidence'`, the snapshots)
-   * started with this one have requested their evidence (each CreateSnapshot
+   * started with this one have requested their evidence (the CreateSnapshots
    * signed and handed to the network: a snapshot's point in time is when EC2
    * receives the call) or ended, whether they succeeded or not; at once when
    * there are none. An action that moves the resource's network waits for it

@@ -185,7 +185,7 @@ describe('member role template (stacksets/member-role.ts)', () => {
       ],
       [
         expect.arrayContaining([{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*' }]),
-        { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } },
+        { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot', 'CreateSnapshots'] } },
       ],
       // A malicious snapshot or AMI (Malware Protection) gets the finding's cordon:* tags, no other key.
       [
@@ -193,9 +193,10 @@ describe('member role template (stacksets/member-role.ts)', () => {
         { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } },
       ],
     ]);
-    expect(byAction('ec2:CreateSnapshot').map((s) => s.Condition ?? null)).toEqual(
-      expect.arrayContaining([{ Null: { 'aws:RequestTag/cordon:finding-id': 'false' } }]),
-    );
+    for (const action of ['ec2:CreateSnapshot', 'ec2:CreateSnapshots'])
+      expect(byAction(action).map((s) => s.Condition ?? null)).toEqual(
+        expect.arrayContaining([{ Null: { 'aws:RequestTag/cordon:finding-id': 'false' } }]),
+      );
     for (const action of ['s3:PutBucketPublicAccessBlock', 's3:GetBucketPublicAccessBlock', 's3:GetBucketTagging']) {
       expect(byAction(action).map((s) => s.Condition)).toEqual([
         { StringEquals: { 'aws:ResourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } },

@@ -187,6 +187,34 @@ if EC2Backend is not None and not getattr(EC2Backend, "_cordon_managed_interface
     ELBv2Backend.delete_load_balancer = _delete_load_balancer_and_interfaces
     EC2Backend._cordon_managed_interfaces = True
 
+# moto 5.2: CreateSnapshots ignores InstanceSpecification.ExcludeDataVolumeIds
+# and snapshots every volume. EC2 leaves those data volumes out of the set, and
+# refuses the request when one of them is the root volume (EC2 API Reference,
+# InstanceSpecification: "If you specify the ID of the root volume, the request
+# fails. To exclude the root volume, use ExcludeBootVolume").
+if EC2Backend is not None and not getattr(EC2Backend, "_cordon_snapshot_exclusions", False):
+    from moto.ec2.exceptions import InvalidParameterValueError
+
+    _create_snapshots = EC2Backend.create_snapshots
+
+    def _create_snapshots_excluding(self, instance_spec, description, tags):
+        excluded = instance_spec.get("ExcludeDataVolumeIds") or instance_spec.get("ExcludeDataVolumeId") or []
+        if isinstance(excluded, str):
+            excluded = [excluded]
+        if not excluded:
+            return _create_snapshots(self, instance_spec, description, tags)
+        instance = self.get_instance(instance_spec["InstanceId"])
+        for device, mapping in instance.block_device_mapping.items():
+            if device == instance.root_device_name and mapping.volume_id in excluded:
+                raise InvalidParameterValueError(mapping.volume_id)
+        taken = _create_snapshots(self, instance_spec, description, tags)
+        for snapshot in [s for s in taken if s.volume.id in excluded]:
+            self.snapshots.pop(snapshot.id, None)
+        return [s for s in taken if s.volume.id not in excluded]
+
+    EC2Backend.create_snapshots = _create_snapshots_excluding
+    EC2Backend._cordon_snapshot_exclusions = True
+
 try:
     from moto.awslambda.models import LambdaBackend
 except ImportError:

@@ -1,4 +1,12 @@
-import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client, type Instance, type Snapshot } from '@aws-sdk/client-ec2';
+import {
+  CreateSnapshotCommand,
+  CreateSnapshotsCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  type Instance,
+  type Snapshot,
+  type TagSpecification,
+} from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { CordonError, describeError } from '../../errors';
 import { TAG_FINDING_ID, TAG_FINDING_TYPE, type ActionContext } from '../types';
@@ -38,14 +46,14 @@ function takenSnapshots(ctx: ActionContext): Promise<Snapshot[]> {
 }
 
 /**
- * A CreateSnapshot command that calls `onSent` once it is signed and handed
+ * A CreateSnapshots command that calls `onSent` once it is signed and handed
  * to the HTTP handler (its last middleware, below the SDK's retries): the
  * snapshot's point in time is set when EC2 receives it, so a network move may
  * start from then on. `attempts` counts what the SDK sent: above 1, the first
  * request was refused (throttled, a server error) and the snapshot's point in
  * time is a later attempt's.
  */
-function signalWhenSent(command: CreateSnapshotCommand, onSent: () => void): { command: CreateSnapshotCommand; attempts: () => number } {
+function signalWhenSent(command: CreateSnapshotsCommand, onSent: () => void): { command: CreateSnapshotsCommand; attempts: () => number } {
   let attempts = 0;
   command.middlewareStack.add(
     (next) => async (args) => {
@@ -59,20 +67,33 @@ function signalWhenSent(command: CreateSnapshotCommand, onSent: () => void): { c
   return { command, attempts: () => attempts };
 }
 
+/** What a late attempt means for a snapshot's point in time, said in its outcome. */
+function lateness(attempts: number): string {
+  // The SDK sent it again (a throttled or failed first attempt): isolation started on the first attempt, so the
+  // snapshot's point in time, the later attempt's, may come after the first interface move.
+  return attempts > 1
+    ? ` (on attempt ${attempts}: the first request was refused, so its point in time may come after isolation began)`
+    : '';
+}
+
 /**
  * Snapshots every EBS volume attached to the instance, tagged with the finding,
- * before anything else changes it. A snapshot already tagged with this finding
+ * before anything else changes it: one CreateSnapshots, so the volumes' snapshots
+ * are crash-consistent with each other. A snapshot already tagged with this finding
  * for a volume, or recorded in the audit trail for it, is reused, so a finding
  * delivered twice never doubles evidence.
  */
 export const snapshotVolumes = defineAction({
   name: 'ec2.snapshot',
-  summary: 'Snapshot every attached EBS volume for forensics, tagged with the finding id',
+  summary: 'Snapshot every attached EBS volume for forensics (one crash-consistent set), tagged with the finding id',
   params,
   target: 'instance',
   disruptive: false,
   runs: 'evidence',
-  permissions: { member: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'], home: [] },
+  permissions: {
+    member: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags'],
+    home: [],
+  },
   /** Nothing: a snapshot replaces no state. */
   prior: z.undefined(),
   changed,
@@ -106,57 +127,83 @@ export const snapshotVolumes = defineAction({
       else if (ctx.dryRun) results.push(report.planned(volumeId, `would snapshot ${volumeId} (${device}) of ${instance.InstanceId}`));
       else toTake.push({ volumeId, device });
     }
-    // Isolation may start once every snapshot still to take is on its way (all of them, when none is left to take).
-    let unsent = toTake.length;
-    const sent = (): void => {
-      unsent -= 1;
-      if (unsent === 0) ctx.evidenceRequested();
-    };
-    if (unsent === 0) ctx.evidenceRequested();
-    // All volumes at once: each snapshot is point-in-time when EC2 receives its call, so they are taken as close together as possible.
-    const requests = toTake.map(({ volumeId, device }) =>
-      signalWhenSent(
-        new CreateSnapshotCommand({
-          VolumeId: volumeId,
-          Description:
-            `cordon forensic snapshot of ${volumeId} (${device}) of ${instance.InstanceId} for GuardDuty finding ${finding.id}`.slice(
+    if (toTake.length === 0) {
+      // Isolation may start at once: nothing is left to take.
+      ctx.evidenceRequested();
+      return results;
+    }
+    const instanceId = instance.InstanceId as string;
+    const tags: TagSpecification[] = [
+      {
+        ResourceType: 'snapshot',
+        Tags: [
+          { Key: TAG_FINDING_ID, Value: finding.id },
+          { Key: TAG_FINDING_TYPE, Value: finding.type },
+          { Key: 'cordon:instance-id', Value: instanceId },
+        ],
+      },
+    ];
+    // One crash-consistent set of every volume still to take, in one call: each snapshot's point in time is the same
+    // instant, when EC2 receives it (EC2 User Guide, "Create multi-volume snapshots"). Volumes already taken for this
+    // finding are left out, the boot volume by its own flag (EC2 refuses its id among the data volumes).
+    const done = volumes.filter((v) => !toTake.some((t) => t.volumeId === v.volumeId));
+    const request = signalWhenSent(
+      new CreateSnapshotsCommand({
+        InstanceSpecification: {
+          InstanceId: instanceId,
+          ...(done.some((v) => v.device === instance.RootDeviceName) ? { ExcludeBootVolume: true } : {}),
+          ...(done.some((v) => v.device !== instance.RootDeviceName)
+            ? { ExcludeDataVolumeIds: done.filter((v) => v.device !== instance.RootDeviceName).map((v) => v.volumeId) }
+            : {}),
+        },
+        Description: `cordon forensic snapshot of ${instanceId} for GuardDuty finding ${finding.id}`.slice(0, 255),
+        TagSpecifications: tags,
+      }),
+      () => ctx.evidenceRequested(),
+    );
+    let set: Snapshot[];
+    try {
+      set = (await ec2.send(request.command)).Snapshots ?? [];
+    } catch (err) {
+      throw new CordonError(`snapshot of the volumes of ${instanceId} failed: ${describeError(err)}`, { cause: err });
+    }
+    const late = lateness(request.attempts());
+    for (const snapshot of set)
+      if (snapshot.VolumeId && snapshot.SnapshotId)
+        results.push(
+          report.done(snapshot.VolumeId, `snapshot ${snapshot.SnapshotId} started${late}`, {
+            changed: { snapshotId: snapshot.SnapshotId },
+          }),
+        );
+    // A volume detached since the instance was described is not in the set: snapshotted on its own, after it.
+    const missed = toTake.filter((v) => !set.some((s) => s.VolumeId === v.volumeId));
+    // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen attached volumes (its type's attachment limit)
+    const alone = await Promise.allSettled(
+      missed.map(({ volumeId, device }) =>
+        ec2.send(
+          new CreateSnapshotCommand({
+            VolumeId: volumeId,
+            Description: `cordon forensic snapshot of ${volumeId} (${device}) of ${instanceId} for GuardDuty finding ${finding.id}`.slice(
               0,
               255,
             ),
-          TagSpecifications: [
-            {
-              ResourceType: 'snapshot',
-              Tags: [
-                { Key: TAG_FINDING_ID, Value: finding.id },
-                { Key: TAG_FINDING_TYPE, Value: finding.type },
-                { Key: 'cordon:instance-id', Value: instance.InstanceId ?? '' },
-              ],
-            },
-          ],
-        }),
-        sent,
+            TagSpecifications: tags,
+          }),
+        ),
       ),
     );
-    // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen attached volumes (its type's attachment limit)
-    const taken = await Promise.allSettled(requests.map((r) => ec2.send(r.command)));
     let failure: unknown;
-    taken.forEach((t, i) => {
-      const volumeId = toTake[i]?.volumeId as string;
-      // The SDK sent it again (a throttled or failed first attempt): isolation started on the first attempt, so this
-      // snapshot's point in time, the later attempt's, may come after the first interface move.
-      const again = requests[i]?.attempts() ?? 1;
-      const late =
-        again > 1 ? ` (on attempt ${again}: the first request was refused, so its point in time may come after isolation began)` : '';
+    alone.forEach((t, i) => {
+      const volumeId = missed[i]?.volumeId as string;
       if (t.status === 'fulfilled')
         results.push(
-          report.done(volumeId, `snapshot ${t.value.SnapshotId} started${late}`, { changed: { snapshotId: t.value.SnapshotId } }),
+          report.done(volumeId, `snapshot ${t.value.SnapshotId} started (alone: the volume was detached from ${instanceId} meanwhile)`, {
+            changed: { snapshotId: t.value.SnapshotId },
+          }),
         );
       else failure ??= new CordonError(`snapshot of ${volumeId} failed: ${describeError(t.reason)}`, { cause: t.reason });
     });
-    if (failure !== undefined) {
-      if (results.length > 0) throw new PartialActionError(results, failure);
-      throw failure;
-    }
+    if (failure !== undefined) throw new PartialActionError(results, failure);
     return results;
   },
 });

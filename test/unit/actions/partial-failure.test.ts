@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   CreateSnapshotCommand,
+  CreateSnapshotsCommand,
   CreateTagsCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
@@ -400,9 +401,10 @@ describe('partial failures through the runner', () => {
     ]);
   });
 
-  it('ec2.snapshot: keeps the snapshot of the first volume when the second fails', async () => {
+  it('ec2.snapshot: keeps the set on record when a volume detached meanwhile cannot be snapshotted alone', async () => {
+    // Prepare: the set holds vol-1 only (vol-2 was detached since the instance was described); vol-2 alone is refused
     mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
-    mock.on(CreateSnapshotCommand, { VolumeId: 'vol-1' }).resolves({ SnapshotId: 'snap-1' });
+    mock.on(CreateSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1', VolumeId: 'vol-1' }] });
     mock
       .on(CreateSnapshotCommand, { VolumeId: 'vol-2' })
       .rejects(awsError('SnapshotCreationPerVolumeRateExceeded', 'The maximum per volume CreateSnapshot request rate has been exceeded.'));
@@ -415,9 +417,28 @@ describe('partial failures through the runner', () => {
         action: 'ec2.snapshot',
         resource: 'i-1',
         status: 'failed',
-        detail: expect.stringContaining('rate has been exceeded'),
+        detail: expect.stringContaining(
+          'snapshot of vol-2 failed: SnapshotCreationPerVolumeRateExceeded: The maximum per volume CreateSnapshot request rate has been exceeded',
+        ),
       }),
     ]);
+  });
+
+  it('ec2.snapshot: a refused set fails the action, naming the instance', async () => {
+    mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
+    mock.on(CreateSnapshotsCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+
+    const execution = await runSteps(screened(snapshotVolumes as ActionDefinition<unknown>, {}));
+
+    expect(execution.outcomes).toEqual([
+      expect.objectContaining({
+        action: 'ec2.snapshot',
+        resource: 'i-1',
+        status: 'failed',
+        detail: expect.stringContaining('snapshot of the volumes of i-1 failed: UnauthorizedOperation: You are not authorized'),
+      }),
+    ]);
+    expect(mock.commandCalls(CreateSnapshotCommand)).toHaveLength(0);
   });
 });
 

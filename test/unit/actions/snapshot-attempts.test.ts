@@ -7,14 +7,14 @@ import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
 
 /**
  * ec2.snapshot with the real SDK against a stand-in EC2 endpoint: isolation is
- * let go when each CreateSnapshot is first sent, so when EC2 refuses that first
- * request and the SDK sends it again, the snapshot's point in time is the later
- * attempt's, and the outcome must say so.
+ * let go when the CreateSnapshots of the instance's volumes is first sent, so
+ * when EC2 refuses that first request and the SDK sends it again, the
+ * snapshots' point in time is the later attempt's, and the outcomes must say so.
  */
-describe('ec2.snapshot when EC2 refuses the first CreateSnapshot request', () => {
+describe('ec2.snapshot when EC2 refuses the first CreateSnapshots request', () => {
   let server: http.Server;
   let endpoint: string;
-  const refuse = new Set<string>();
+  let refuse = 0;
   const seen: string[] = [];
 
   beforeAll(async () => {
@@ -23,14 +23,15 @@ describe('ec2.snapshot when EC2 refuses the first CreateSnapshot request', () =>
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-        const volume = params.get('VolumeId') ?? '';
-        seen.push(`${params.get('Action')} ${volume}`);
-        if (params.get('Action') === 'DescribeSnapshots') {
+        const action = params.get('Action') ?? '';
+        seen.push(action);
+        if (action === 'DescribeSnapshots') {
           res.writeHead(200, { 'content-type': 'text/xml' });
           res.end('<DescribeSnapshotsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><snapshotSet/></DescribeSnapshotsResponse>');
           return;
         }
-        if (refuse.delete(volume)) {
+        if (refuse > 0) {
+          refuse -= 1;
           // EC2's answer to a request over its rate (EC2 API Reference, "Error codes": RequestLimitExceeded).
           res.writeHead(503, { 'content-type': 'text/xml' });
           res.end(
@@ -38,9 +39,13 @@ describe('ec2.snapshot when EC2 refuses the first CreateSnapshot request', () =>
           );
           return;
         }
+        // The set: one snapshot of each attached volume (the stand-in instance has vol-a and vol-b).
+        const items = ['vol-a', 'vol-b']
+          .map((v) => `<item><snapshotId>snap-${v}</snapshotId><volumeId>${v}</volumeId><state>pending</state></item>`)
+          .join('');
         res.writeHead(200, { 'content-type': 'text/xml' });
         res.end(
-          `<CreateSnapshotResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><snapshotId>snap-${volume}</snapshotId><volumeId>${volume}</volumeId><status>pending</status></CreateSnapshotResponse>`,
+          `<CreateSnapshotsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><snapshotSet>${items}</snapshotSet></CreateSnapshotsResponse>`,
         );
       });
     });
@@ -49,15 +54,15 @@ describe('ec2.snapshot when EC2 refuses the first CreateSnapshot request', () =>
   });
   afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('lets isolation go at the first attempt, and says which snapshot came on a later one', async () => {
-    // Prepare: two volumes; EC2 refuses vol-b's first request
+  it('lets isolation go at the first attempt, and says the snapshots came on a later one', async () => {
+    // Prepare: two volumes; EC2 refuses the first request
     const ec2 = new EC2Client({
       endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
       maxAttempts: 3,
     });
-    refuse.add('vol-b');
+    refuse = 1;
     const instance: Instance = {
       InstanceId: 'i-1',
       BlockDeviceMappings: [
@@ -90,19 +95,41 @@ describe('ec2.snapshot when EC2 refuses the first CreateSnapshot request', () =>
     const outcomes = await snapshotVolumes.run(ctx, {});
     ec2.destroy();
 
-    // Assess: isolation was let go once both first requests were sent, before vol-b's second reached EC2;
-    // vol-b's outcome says its point in time may come after isolation began, vol-a's does not
-    const retry = seen.lastIndexOf('CreateSnapshot vol-b');
-    expect(seen.filter((s) => s === 'CreateSnapshot vol-b')).toHaveLength(2);
+    // Assess: isolation was let go once the first request was sent, before the second reached EC2; both outcomes say
+    // their point in time may come after isolation began
+    expect(seen.filter((s) => s === 'CreateSnapshots')).toHaveLength(2);
     expect(requestedAfter).toBeDefined();
-    expect(requestedAfter).toBeLessThanOrEqual(retry);
+    expect(requestedAfter).toBeLessThanOrEqual(seen.lastIndexOf('CreateSnapshots'));
+    const late = ' (on attempt 2: the first request was refused, so its point in time may come after isolation began)';
     expect(outcomes.map((o) => [o.resource, o.status, o.detail])).toEqual([
-      ['vol-a', 'done', 'snapshot snap-vol-a started'],
-      [
-        'vol-b',
-        'done',
-        'snapshot snap-vol-b started (on attempt 2: the first request was refused, so its point in time may come after isolation began)',
-      ],
+      ['vol-a', 'done', `snapshot snap-vol-a started${late}`],
+      ['vol-b', 'done', `snapshot snap-vol-b started${late}`],
     ]);
+  });
+
+  it('says nothing of a later attempt when the first one is taken', async () => {
+    const ec2 = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const instance: Instance = {
+      InstanceId: 'i-1',
+      RootDeviceName: '/dev/xvda',
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { VolumeId: 'vol-a' } },
+        { DeviceName: '/dev/xvdf', Ebs: { VolumeId: 'vol-b' } },
+      ],
+    };
+    const ctx = {
+      finding: { id: 'f2', type: 't', ...NO_SUBJECT, instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} } },
+      dryRun: false,
+      member: <C>() => ec2 as unknown as C,
+      instance: async () => instance,
+      history: async () => [],
+      lookup: <T>(_key: string, read: () => Promise<T>) => read(),
+      evidenceRequested: () => undefined,
+    } as unknown as ActionContext;
+    seen.length = 0;
+    const outcomes = await snapshotVolumes.run(ctx, {});
+    ec2.destroy();
+    expect(seen.filter((s) => s === 'CreateSnapshots')).toHaveLength(1);
+    expect(outcomes.map((o) => o.detail)).toEqual(['snapshot snap-vol-a started', 'snapshot snap-vol-b started']);
   });
 });
