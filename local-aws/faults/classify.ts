@@ -132,6 +132,8 @@ function s3Operation(method: string, url: URL): string {
           : verb === 'DELETE'
             ? 'DeleteObject'
             : `HTTP ${verb}`;
+  // No bucket in the path (path-style addressing, as cordon's clients use against the emulator): the account's buckets.
+  if (url.pathname.split('/').filter(Boolean).length === 0) return verb === 'GET' ? 'ListBuckets' : `HTTP ${verb}`;
   return verb === 'PUT'
     ? 'CreateBucket'
     : verb === 'HEAD'

@@ -5,7 +5,7 @@ import { DescribeInstancesCommand, EC2Client, ModifyNetworkInterfaceAttributeCom
 import { ArchiveFindingsCommand, GetFindingsCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
@@ -117,6 +117,13 @@ describe('fault proxy: classifying real SDK requests', () => {
           new PutPublicAccessBlockCommand({ Bucket: 'b', PublicAccessBlockConfiguration: { BlockPublicAcls: true } }),
         ),
       { service: 's3', operation: 'PutPublicAccessBlock', protocol: 'rest-xml' },
+      'SlowDown',
+      503,
+    ],
+    [
+      'S3 ListBuckets (REST-XML, no bucket in the path)',
+      () => new S3Client({ ...cfg(), forcePathStyle: true }).send(new ListBucketsCommand({ Prefix: 'b' })),
+      { service: 's3', operation: 'ListBuckets', protocol: 'rest-xml' },
       'SlowDown',
       503,
     ],
