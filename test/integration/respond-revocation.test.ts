@@ -642,4 +642,72 @@ describe('respond: role session revocation and its release', () => {
     expect(release.code).toBe(0);
     expect(await sids()).toEqual(['CordonRevokeOlderSessionsi0aaaaaaaaaaaaaaaa']);
   });
+  it("a role-wide revocation past IAM's quota replaces the statements it covers with one, which release undoes; with no room even for one it says so and writes nothing", async () => {
+    // Prepare: two roles whose own inline policy takes most of the quota; one also holds an older cordon's two
+    // instance statements in the shared policy, so that a third statement does not fit but one alone does
+    const audit = auditFile();
+    const wideId = await createRole('wide-role');
+    await createRole('full-role');
+    const chars = (document: string): number => document.replace(/\s/g, '').length;
+    const appPolicy = (resources: readonly string[]): string =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: resources }] });
+    const sized = (limit: number): string => {
+      const resources: string[] = [];
+      while (chars(appPolicy([...resources, 'x'.repeat(48)])) <= limit)
+        resources.push(`arn:aws:s3:::application-bucket-${String(resources.length).padStart(4, '0')}/*`);
+      return appPolicy(resources);
+    };
+    const older = ['i-0dddddddddddddddd', 'i-0eeeeeeeeeeeeeeee'].map((id) => ({
+      Sid: `CordonRevokeOlderSessions${id.replace(/-/g, '')}`,
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-24T15:00:00.000Z' }, StringEquals: { 'aws:userid': `${wideId}:${id}` } },
+    }));
+    const shared = JSON.stringify({ Version: '2012-10-17', Statement: older });
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'wide-role', PolicyName: 'cordon-revoke-older-sessions', PolicyDocument: shared }));
+    // Room for less than one more statement beside them (a role-wide statement takes about 150 characters)
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: 'wide-role', PolicyName: 'app', PolicyDocument: sized(10_240 - chars(shared) - 100) }),
+    );
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'full-role', PolicyName: 'app', PolicyDocument: sized(10_240 - 100) }));
+    const findingOn = async (roleName: string) => {
+      const attacker = await assumeAs(roleName, 'laptop');
+      const finding = sampleFinding('UnauthorizedAccess:IAMUser/MaliciousIPCaller', {
+        accountId: account,
+        region,
+        accessKey: { accessKeyId: attacker.accessKeyId, userName: roleName, userType: 'AssumedRole', principalId: attacker.userId },
+        seed: `quota-${roleName}`,
+      });
+      local.emulator.publishGuardDutyFinding(finding);
+      return finding;
+    };
+    const [wide, full] = [await findingOn('wide-role'), await findingOn('full-role')];
+    const sids = async (roleName: string): Promise<string[]> =>
+      (JSON.parse(await revocationDocument(roleName)) as { Statement: Array<{ Sid: string }> }).Statement.map((st) => st.Sid);
+
+    // Act
+    const [onWide, onFull] = await deliver([wide, full], audit, '2026-11-24T17:05:00.000Z');
+
+    // Assess: IAM refused the statement beside the others, so the role-wide one replaced them (it denies every session
+    // they denied: their cut-offs are earlier)
+    expect(revocation(onWide)).toMatchObject({
+      status: 'done',
+      detail: expect.stringContaining(
+        'EVERY session of wide-role issued before 2026-11-24T17:05:00.000Z denied instead (role-wide, replacing 2 statement(s))',
+      ),
+    });
+    expect(await sids('wide-role')).toEqual(['CordonRevokeOlderSessions']);
+    // …and with no room for even one statement: failed, naming what to do, nothing written
+    expect(revocation(onFull)).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining("full-role's other inline policies leave no room"),
+    });
+    expect((await revocationPolicies(iam, 'full-role')).map((p) => p.name)).toEqual([]);
+
+    // Act + Assess: release puts back the statements the role-wide one replaced
+    const release = await runCli(['release', '--finding', String(wide.id), '--json'], { CORDON_AUDIT_FILE: audit });
+    expect(release.code).toBe(0);
+    expect(await sids('wide-role')).toEqual(older.map((st) => st.Sid));
+  });
 });

@@ -1,7 +1,7 @@
 /**
- * Reading a role's inline policies as IAM counts them toward its quotas (the
- * session revocation's read side: the policy it rewrites, and how much room
- * the role's other inline policies leave).
+ * A role's inline policies as the session revocation reads, writes and
+ * deletes them (IAM's quota on their aggregate size is IAM's to enforce: a
+ * write past it is refused whole).
  */
 import {
   DeleteRolePolicyCommand,
@@ -13,13 +13,8 @@ import {
 import pLimit from 'p-limit';
 import { isIamQuotaExceeded } from '../../aws/iam-quota';
 
-/** Inline policies read or deleted at once (IAM's control-plane rate is low). */
+/** Inline policies deleted at once (IAM's control-plane rate is low). */
 const POLICY_READ_CONCURRENCY = 4;
-
-/** Characters of a policy as IAM counts them against its quotas: whitespace is not counted. */
-export function policyChars(document: string): number {
-  return document.replace(/\s/g, '').length;
-}
 
 function isNoSuchEntity(err: unknown): boolean {
   return (err as Error).name === 'NoSuchEntityException' || (err as Error).name === 'NoSuchEntity';
@@ -73,19 +68,4 @@ export async function deleteRolePolicies(iam: IAMClient, roleName: string, polic
       }),
     ),
   );
-}
-
-/** Characters of the role's inline policies other than `except` (as IAM counts them toward the aggregate quota). */
-export async function otherInlineChars(iam: IAMClient, roleName: string, except: string): Promise<number> {
-  const names = (await rolePolicyNames(iam, roleName)).filter((n) => n !== except);
-  const limit = pLimit(POLICY_READ_CONCURRENCY);
-  const sizes = await Promise.all(
-    names.map((name) =>
-      limit(async () => {
-        const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
-        return policyChars(decodeURIComponent(out.PolicyDocument ?? ''));
-      }),
-    ),
-  );
-  return sizes.reduce((a, b) => a + b, 0);
 }

@@ -5,7 +5,8 @@
 import { type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { Residuals } from '../define';
 import type { ActionOutcome } from '../../outcome';
-import { deleteRolePolicies, otherInlineChars, policyChars, putRolePolicyIfRoom, readRolePolicy, rolePolicyNames } from './role-policies';
+import { isIamQuotaExceeded } from '../../aws/iam-quota';
+import { deleteRolePolicies, putRolePolicyIfRoom, readRolePolicy, rolePolicyNames } from './role-policies';
 import {
   cutoffOf,
   expired,
@@ -257,9 +258,6 @@ function noRoom(report: RevocationReporter, roleName: string): ActionOutcome {
 async function revokeRoleSessions(report: RevocationReporter, deps: RevocationDeps, r: Revocation): Promise<ActionOutcome> {
   const { iam, now } = deps;
   const { roleName } = r;
-  // Both reads at once: the other inline policies' size is needed only when cordon writes, which is the common case.
-  const othersRead = otherInlineChars(iam, roleName, REVOKE_SESSIONS_POLICY);
-  othersRead.catch(() => undefined);
   const document = await readRolePolicy(iam, roleName, REVOKE_SESSIONS_POLICY);
   const statements = statementsOf(document);
   const own = statements.find((s) => s.Sid === ROLE_WIDE_SID);
@@ -269,19 +267,27 @@ async function revokeRoleSessions(report: RevocationReporter, deps: RevocationDe
   if (deps.dryRun) return report.planned(roleName, `would deny ${r.whose} issued before ${now.toISOString()}${moving}`, r.residuals);
 
   const wanted = revocationStatement({ kind: 'role' }, now);
-  let kept = keptBeside(statements, wanted.Sid, now);
+  const kept = keptBeside(statements, wanted.Sid, now);
   const dropped = statements.length - kept.length - (own ? 1 : 0);
   let replaced: Array<Record<string, unknown>> | undefined;
-  const others = await othersRead;
-  const fits = (list: readonly unknown[]): boolean => others + policyChars(revokeSessionsPolicy(list)) <= ROLE_INLINE_POLICIES_MAX_CHARS;
-  if (!fits([...kept, wanted])) {
+  await deps.writeAfter;
+  // Written first: IAM itself says when the role's inline policies would pass its quota (it refuses the whole write,
+  // changing nothing), so the other policies are never read to size them beforehand.
+  try {
+    await writeConfirmed(iam, roleName, wanted, kept, now);
+  } catch (err) {
+    if (!isIamQuotaExceeded(err)) throw err;
+    // Not even the statement alone fits: the role's other inline policies fill the quota.
+    if (kept.length === 0) return noRoom(report, roleName);
     // The role-wide statement with the cut-off now denies everything the others denied (their cut-offs are all earlier).
     replaced = statements.filter((s) => !expired(s, now));
-    kept = [];
-    if (!fits([wanted])) return noRoom(report, roleName);
+    try {
+      await writeConfirmed(iam, roleName, wanted, [], now);
+    } catch (again) {
+      if (isIamQuotaExceeded(again)) return noRoom(report, roleName);
+      throw again;
+    }
   }
-  await deps.writeAfter;
-  await writeConfirmed(iam, roleName, wanted, kept, now);
   const prior: RevocationPrior = {
     roleName,
     hadPolicy: document !== undefined,
