@@ -10,9 +10,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { snapshotVolumes } from '../../src/actions/ec2/snapshot-volumes';
 import type { ActionContext } from '../../src/actions/types';
-import { NO_SUBJECT, type Finding } from '../../src/findings/finding';
 import type { LocalAws } from '../../local-aws';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
+import { snapshotContext } from '../support/snapshot-context';
 
 /**
  * ec2.snapshot against moto: the volumes still to take are snapshotted as one
@@ -64,21 +64,7 @@ describe('ec2.snapshot: one set per instance', () => {
   };
   const volume = (instance: Instance, device: string): string =>
     instance.BlockDeviceMappings?.find((m) => m.DeviceName === device)?.Ebs?.VolumeId as string;
-  const contextFor = (instance: Instance, findingId: string): ActionContext =>
-    ({
-      finding: {
-        id: findingId,
-        type: 'Backdoor:EC2/C&CActivity.B',
-        ...NO_SUBJECT,
-        instance: { instanceId: instance.InstanceId, networkInterfaces: [], tags: {} },
-      } as unknown as Finding,
-      dryRun: false,
-      member: <C>() => ec2 as unknown as C,
-      instance: async () => instance,
-      history: async () => [],
-      lookup: <T>(_key: string, read: () => Promise<T>) => read(),
-      evidenceRequested: () => undefined,
-    }) as unknown as ActionContext;
+  const contextFor = (instance: Instance, findingId: string): ActionContext => snapshotContext(ec2, instance, findingId);
   /** The finding's snapshots in EC2, by volume. */
   const ofFinding = async (findingId: string): Promise<Record<string, number>> => {
     const found =

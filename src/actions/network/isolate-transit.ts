@@ -15,43 +15,38 @@ const CLOSES = { closes: ['gateway-tracked-flows' as const] };
  * What AWS tracks connections through automatically (VPC User Guide,
  * "Security group connection tracking", automatically tracked connections),
  * by the interface type of the requester-managed interface each has in every
- * subnet it uses: NAT gateways, PrivateLink (interface and Gateway Load
- * Balancer) endpoints, Transit Gateway attachments, Network and Gateway Load
- * Balancers (the types as DescribeNetworkInterfaces' `interface-type` filter
- * names them; EC2's API model also spells a NAT gateway's `natGateway`).
+ * subnet it uses, as DescribeNetworkInterfaces' `interface-type` filter names
+ * them: NAT gateways, PrivateLink endpoints (interface and Gateway Load
+ * Balancer), Transit Gateway attachments, Network and Gateway Load Balancers.
  */
-const TRANSIT_INTERFACES: Readonly<Record<string, string>> = {
-  nat_gateway: 'NAT gateway',
-  natGateway: 'NAT gateway',
-  vpc_endpoint: 'PrivateLink endpoint',
-  gateway_load_balancer_endpoint: 'PrivateLink endpoint',
-  transit_gateway: 'Transit Gateway attachment',
-  network_load_balancer: 'Network Load Balancer',
-  gateway_load_balancer: 'Gateway Load Balancer',
-};
+const TRANSIT_INTERFACE_TYPES = [
+  'nat_gateway',
+  'vpc_endpoint',
+  'gateway_load_balancer_endpoint',
+  'transit_gateway',
+  'network_load_balancer',
+  'gateway_load_balancer',
+];
 
 /**
  * The subnets of some VPCs that hold something AWS tracks connections
- * through, and what it is: one (paginated) DescribeNetworkInterfaces by VPC
- * and interface type, managed resources included even where the account hides
- * them (EC2 API Reference, DescribeNetworkInterfaces, IncludeManagedResources).
+ * through: one (paginated) DescribeNetworkInterfaces by VPC and interface
+ * type, managed resources included even where the account hides them (EC2 API
+ * Reference, DescribeNetworkInterfaces, IncludeManagedResources).
  */
-async function transitSubnets(ec2: EC2Client, vpcIds: readonly string[]): Promise<Map<string, string>> {
-  const subnets = new Map<string, string>();
+async function transitSubnets(ec2: EC2Client, vpcIds: readonly string[]): Promise<Set<string>> {
+  const subnets = new Set<string>();
   for await (const page of paginateDescribeNetworkInterfaces(
     { client: ec2 },
     {
       IncludeManagedResources: true,
       Filters: [
         { Name: 'vpc-id', Values: [...vpcIds] },
-        { Name: 'interface-type', Values: Object.keys(TRANSIT_INTERFACES) },
+        { Name: 'interface-type', Values: TRANSIT_INTERFACE_TYPES },
       ],
     },
   ))
-    for (const ni of page.NetworkInterfaces ?? []) {
-      const what = TRANSIT_INTERFACES[ni.InterfaceType ?? ''];
-      if (what && ni.SubnetId && ni.VpcId && vpcIds.includes(ni.VpcId) && !subnets.has(ni.SubnetId)) subnets.set(ni.SubnetId, what);
-    }
+    for (const ni of page.NetworkInterfaces ?? []) if (ni.SubnetId && ni.VpcId && vpcIds.includes(ni.VpcId)) subnets.add(ni.SubnetId);
   return subnets;
 }
 
@@ -116,7 +111,7 @@ export const isolateTransit = defineAction({
     const byVpc = addressesByVpc(interfaces, instanceVpc);
     const own = new Set(interfaces.flatMap((ni) => (ni.SubnetId ? [ni.SubnetId] : [])));
     const transit = await transitSubnets(ec2, [...byVpc.keys()]);
-    const subnets = [...transit.keys()].filter((id) => !own.has(id));
+    const subnets = [...transit].filter((id) => !own.has(id));
     if (subnets.length === 0)
       return [
         report.skipped(

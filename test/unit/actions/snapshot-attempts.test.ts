@@ -2,8 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { snapshotVolumes } from '../../../src/actions/ec2/snapshot-volumes';
-import type { ActionContext } from '../../../src/actions/types';
-import { NO_SUBJECT, type Finding } from '../../../src/findings/finding';
+import { snapshotContext } from '../../support/snapshot-context';
 
 /**
  * ec2.snapshot with the real SDK against a stand-in EC2 endpoint: isolation is
@@ -70,26 +69,10 @@ describe('ec2.snapshot when EC2 refuses the first CreateSnapshots request', () =
         { DeviceName: '/dev/xvdf', Ebs: { VolumeId: 'vol-b' } },
       ],
     };
-    const finding = {
-      id: 'f1',
-      type: 'Backdoor:EC2/C&CActivity.B',
-      accountId: '111122223333',
-      region: 'us-east-1',
-      ...NO_SUBJECT,
-      instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} },
-    } as unknown as Finding;
     let requestedAfter: number | undefined;
-    const ctx = {
-      finding,
-      dryRun: false,
-      member: <C>() => ec2 as unknown as C,
-      instance: async () => instance,
-      history: async () => [],
-      lookup: <T>(_key: string, read: () => Promise<T>) => read(),
-      evidenceRequested: () => {
-        requestedAfter = seen.length;
-      },
-    } as unknown as ActionContext;
+    const ctx = snapshotContext(ec2, instance, 'f1', () => {
+      requestedAfter = seen.length;
+    });
 
     // Act
     const outcomes = await snapshotVolumes.run(ctx, {});
@@ -117,15 +100,7 @@ describe('ec2.snapshot when EC2 refuses the first CreateSnapshots request', () =
         { DeviceName: '/dev/xvdf', Ebs: { VolumeId: 'vol-b' } },
       ],
     };
-    const ctx = {
-      finding: { id: 'f2', type: 't', ...NO_SUBJECT, instance: { instanceId: 'i-1', networkInterfaces: [], tags: {} } },
-      dryRun: false,
-      member: <C>() => ec2 as unknown as C,
-      instance: async () => instance,
-      history: async () => [],
-      lookup: <T>(_key: string, read: () => Promise<T>) => read(),
-      evidenceRequested: () => undefined,
-    } as unknown as ActionContext;
+    const ctx = snapshotContext(ec2, instance, 'f2');
     seen.length = 0;
     const outcomes = await snapshotVolumes.run(ctx, {});
     ec2.destroy();
