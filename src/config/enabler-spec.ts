@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_PLAN_KEYS, PROTECTION_PLANS } from '../org/features';
 import { DEFAULT_ADMIN_ROLE_NAME, DEFAULT_ENABLE_CONCURRENCY, MAX_ENABLE_CONCURRENCY } from './defaults';
 import { accountId, booleanText, numberText, regionName, splitList } from './schemas';
-import { runtime, trimmedRoleName, ROLE_NAME_RULE, protectionPlans, unknownPlan, DEFAULT_PLANS, notBoolean } from './spec';
+import { runtime, trimmedRoleName, ROLE_NAME_RULE, protectionPlans, unknownPlan, DEFAULT_PLANS, notBoolean, dryRunSetting } from './spec';
 
 /** Which regions the enabler covers. */
 export type RegionSelection =
@@ -100,15 +100,7 @@ export const ENABLER_SETTINGS = {
     default: DEFAULT_ENABLE_CONCURRENCY,
     defaultText: String(DEFAULT_ENABLE_CONCURRENCY),
   }),
-  dryRun: runtime({
-    summary: 'print the plan; change nothing',
-    env: 'CORDON_DRY_RUN',
-    flag: { name: '--dry-run' },
-    schema: booleanText,
-    invalid: notBoolean,
-    default: false,
-    defaultText: 'false',
-  }),
+  dryRun: dryRunSetting('print the plan; change nothing'),
   registerAccountAdmin: runtime({
     summary:
       "with opt-in regions, also register the security account as AWS Account Management's delegated administrator (wide account control, the organization's single slot), so that it can read other accounts' opt-in regions itself; otherwise the management account reads them",

@@ -87,6 +87,19 @@ export function runtime<T, E extends EnvName = never>(setting: RuntimeSetting<T,
   return setting;
 }
 
+/** The dry-run switch every command that changes AWS has (`--dry-run`, CORDON_DRY_RUN); `summary` says what it means there. */
+export function dryRunSetting(summary: string) {
+  return runtime({
+    summary,
+    env: 'CORDON_DRY_RUN',
+    flag: { name: '--dry-run' },
+    schema: booleanText,
+    invalid: notBoolean,
+    default: false,
+    defaultText: 'false',
+  });
+}
+
 /** A path from text: any text names a path (the caller resolves it). */
 export const pathText = z.string();
 
@@ -247,15 +260,7 @@ export const RESPONDER_SETTINGS = {
     default: undefined,
     defaultText: 'none: nothing is published',
   }),
-  dryRun: runtime({
-    summary: 'report what would be done (status "planned"); change nothing',
-    env: 'CORDON_DRY_RUN',
-    flag: { name: '--dry-run' },
-    schema: booleanText,
-    invalid: notBoolean,
-    default: false,
-    defaultText: 'false',
-  }),
+  dryRun: dryRunSetting('report what would be done (status "planned"); change nothing'),
   intelBucket: runtime({
     summary: "S3 bucket (security account) of cordon's threat and trusted lists; unset: indicators are not shared with GuardDuty",
     env: 'CORDON_INTEL_BUCKET',
