@@ -175,7 +175,8 @@ export const snapshotVolumes = defineAction({
             changed: { snapshotId: snapshot.SnapshotId },
           }),
         );
-    // A volume detached since the instance was described is not in the set: snapshotted on its own, after it.
+    // A described volume missing from the set was not attached when it was taken (CreateSnapshots takes every attached
+    // EBS volume not excluded): snapshotted on its own, after it.
     const missed = toTake.filter((v) => !set.some((s) => s.VolumeId === v.volumeId));
     // eslint-disable-next-line cordon/no-unbounded-fan-out -- an instance has at most a few dozen attached volumes (its type's attachment limit)
     const alone = await Promise.allSettled(
@@ -197,9 +198,13 @@ export const snapshotVolumes = defineAction({
       const volumeId = missed[i]?.volumeId as string;
       if (t.status === 'fulfilled')
         results.push(
-          report.done(volumeId, `snapshot ${t.value.SnapshotId} started (alone: the volume was detached from ${instanceId} meanwhile)`, {
-            changed: { snapshotId: t.value.SnapshotId },
-          }),
+          report.done(
+            volumeId,
+            `snapshot ${t.value.SnapshotId} started on its own, after the set: ${volumeId} was no longer attached to ${instanceId} when the set was taken, so it is not crash-consistent with the others`,
+            {
+              changed: { snapshotId: t.value.SnapshotId },
+            },
+          ),
         );
       else failure ??= new CordonError(`snapshot of ${volumeId} failed: ${describeError(t.reason)}`, { cause: t.reason });
     });

@@ -424,6 +424,28 @@ describe('partial failures through the runner', () => {
     ]);
   });
 
+  it('ec2.snapshot: a volume missing from the set is snapshotted on its own, tagged, and says it is not crash-consistent', async () => {
+    mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
+    mock.on(CreateSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1', VolumeId: 'vol-1' }] });
+    mock.on(CreateSnapshotCommand, { VolumeId: 'vol-2' }).resolves({ SnapshotId: 'snap-2' });
+
+    const execution = await runSteps(screened(snapshotVolumes as ActionDefinition<unknown>, {}));
+
+    expect(execution.outcomes).toEqual([
+      expect.objectContaining({ resource: 'vol-1', status: 'done', detail: 'snapshot snap-1 started' }),
+      expect.objectContaining({
+        resource: 'vol-2',
+        status: 'done',
+        changed: { snapshotId: 'snap-2' },
+        detail:
+          'snapshot snap-2 started on its own, after the set: vol-2 was no longer attached to i-1 when the set was taken, so it is not crash-consistent with the others',
+      }),
+    ]);
+    expect(mock.commandCalls(CreateSnapshotCommand)[0]?.args[0].input.TagSpecifications?.[0]?.Tags).toEqual(
+      expect.arrayContaining([{ Key: 'cordon:finding-id', Value: finding.id }]),
+    );
+  });
+
   it('ec2.snapshot: a refused set fails the action, naming the instance', async () => {
     mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
     mock.on(CreateSnapshotsCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
