@@ -37,6 +37,8 @@ export interface BurstMetrics {
     readonly perFinding: number;
     readonly byService: Readonly<Record<string, number>>;
     readonly perFindingByService: Readonly<Record<string, number>>;
+    /** Every call by `service:Operation`, most frequent first: where the calls per finding go. */
+    readonly byOperation: Readonly<Record<string, number>>;
     /** DynamoDB calls (audit trail, leases, circuit breaker) per finding (target ≤ 2). */
     readonly dynamoDbPerFinding: number;
   };
@@ -156,7 +158,7 @@ function measure(
   const inc = (m: Record<string, number>, k: string, by = 1): void => {
     m[k] = (m[k] ?? 0) + by;
   };
-  const { byService, throttledByService, firstAttempts, retries, byOutcome } = summarize(calls);
+  const { byService, byOperation, throttledByService, firstAttempts, retries, byOutcome } = summarize(calls);
   const throttled = byOutcome.throttled ?? 0;
   // First attempts only: a retried call is one call the code made.
   const assumeRole = calls.filter((c) => c.service === 'sts' && c.operation === 'AssumeRole' && c.attempt <= 1).length;
@@ -217,6 +219,11 @@ function measure(
       perFinding: round2(calls.length / n),
       byService,
       perFindingByService,
+      byOperation: Object.fromEntries(
+        Object.entries(byOperation)
+          .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+          .map(([op, k]) => [op.replace(' ', ':'), k]),
+      ),
       dynamoDbPerFinding: perFindingByService.dynamodb ?? 0,
     },
     assumeRole: {

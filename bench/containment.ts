@@ -13,7 +13,7 @@
  */
 import { handleBatch } from '../src/handlers/responder';
 import type { Responder } from '../src/respond/wiring';
-import { sequentialChain, peakConcurrency, type ProxyCall, guardDutyEvent, type LocalAws } from '../local-aws';
+import { sequentialChain, peakConcurrency, summarize, type ProxyCall, guardDutyEvent, type LocalAws } from '../local-aws';
 import { findingFor } from './findings';
 import { capturingLogs, consoleTelemetry, outcomeOf, type LoggedResult } from './lambda';
 import type { BenchSite } from './world';
@@ -28,6 +28,8 @@ export interface ContainmentRun {
   /** Handler start to the end of the last call in the member account (the instance is contained). */
   readonly containedMs: number;
   readonly calls: number;
+  /** The calls by `service:Operation`, most frequent first. */
+  readonly byOperation: Readonly<Record<string, number>>;
   /** Length of the longest chain of non-overlapping calls (whole handler). */
   readonly sequentialRoundTrips: number;
   /** The same, up to the last call in the member account. */
@@ -87,6 +89,11 @@ export async function measureContainment(options: {
     // The handler's time minus what came after the last member-account call (the final Security Hub write).
     containedMs: Math.round(handlerMs - (Math.max(...calls.map((c) => c.endMs)) - lastMember)),
     calls: calls.length,
+    byOperation: Object.fromEntries(
+      Object.entries(summarize(calls).byOperation)
+        .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+        .map(([op, k]) => [op.replace(' ', ':'), k]),
+    ),
     sequentialRoundTrips: chain.length,
     roundTripsToContainment: toContainment.length,
     roundTripsToIsolation: toIsolation.length,
