@@ -384,6 +384,72 @@ if _IAMBackend is not None and not getattr(_IAMBackend, "_cordon_role_quota", Fa
     _IAMBackend.put_role_policy = _put_role_policy_within_quota
     _IAMBackend._cordon_role_quota = True
 
+# moto 5.2: an attached interface reports its own groups unioned with the
+# groups its instance was launched with, so an interface moved into a new
+# group still shows the old ones (and ModifyInstanceAttribute's groupSet
+# changes only the instance's list). In EC2 a security group belongs to an
+# interface: each interface has its own groups, an instance's groups are
+# those of its primary interface, and ModifyInstanceAttribute groupSet
+# replaces the primary interface's groups (EC2 User Guide, "Security groups
+# for your EC2 instances"; EC2 API Reference, ModifyInstanceAttribute
+# "Groups": "Replaces the security groups of the instance"; InstanceNetworkInterface "Groups").
+try:
+    from moto.ec2.models.instances import InstanceBackend as _InstanceBackend
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend as _EniBackend
+except ImportError:
+    _InstanceBackend = _EniBackend = None
+
+if NetworkInterface is not None and _EniBackend is not None and not getattr(NetworkInterface, "_cordon_own_groups", False):
+    NetworkInterface.group_set = property(lambda self: self._group_set)
+    _modify_eni_attribute = _EniBackend.modify_network_interface_attribute
+    _modify_instance_groups = _InstanceBackend.modify_instance_security_groups
+
+    def _modify_eni_attribute_own_groups(self, eni_id, group_ids, *args, **kwargs):
+        out = _modify_eni_attribute(self, eni_id, group_ids, *args, **kwargs)
+        eni = self.get_network_interface(eni_id)
+        if group_ids and eni.instance is not None and eni.device_index == 0:
+            eni.instance.security_groups = list(eni._group_set)
+        return out
+
+    def _modify_instance_groups_primary(self, instance_id, new_group_id_list):
+        instance = _modify_instance_groups(self, instance_id, new_group_id_list)
+        primary = getattr(instance, "nics", {}).get(0)
+        if primary is not None:
+            primary._group_set = list(instance.security_groups)
+        return instance
+
+    _EniBackend.modify_network_interface_attribute = _modify_eni_attribute_own_groups
+    _InstanceBackend.modify_instance_security_groups = _modify_instance_groups_primary
+    NetworkInterface._cordon_own_groups = True
+
+# moto 5.2: S3 ignores the x-amz-expected-bucket-owner header (the SDK's
+# ExpectedBucketOwner). S3 refuses a request naming an expected owner that is
+# not the bucket's owner with 403 Access Denied, whatever the caller may do
+# otherwise (S3 User Guide, "Verifying bucket ownership with bucket owner condition").
+try:
+    from moto.s3.exceptions import S3AccessDeniedError as _S3AccessDenied
+    from moto.s3.models import s3_backends as _s3_backends
+    from moto.s3.responses import S3Response as _S3Response
+except ImportError:
+    _S3Response = None
+
+if _S3Response is not None and not getattr(_S3Response, "_cordon_expected_owner", False):
+
+    def _owner_checked(handler):
+        def checked(self, request, full_url):
+            expected = request.headers.get("x-amz-expected-bucket-owner")
+            if expected:
+                owner = _s3_backends.bucket_accounts.get(self.parse_bucket_name_from_url(request, full_url) or "")
+                if owner is not None and owner[1] != expected:
+                    raise _S3AccessDenied()
+            return handler(self, request, full_url)
+
+        return checked
+
+    _S3Response._bucket_response = _owner_checked(_S3Response._bucket_response)
+    _S3Response._key_response = _owner_checked(_S3Response._key_response)
+    _S3Response._cordon_expected_owner = True
+
 # Speed, not behaviour: what follows changes how long moto takes, never what it answers.
 
 try:
