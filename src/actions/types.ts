@@ -4,6 +4,7 @@ import type { ClientConstructor } from '../aws/clients';
 import type { AuditRecord } from '../audit/store';
 import type { ActionOutcome } from '../outcome';
 import type { Finding } from '../findings/finding';
+import type { OwnedBuckets } from './s3/owned-buckets';
 
 /** Everything an action may use; AWS I/O only through the clients it hands out. */
 export interface ActionContext {
@@ -19,8 +20,11 @@ export interface ActionContext {
   home<C>(ctor: ClientConstructor<C>): C;
   /** The finding's instance as EC2 describes it now (one call per finding, shared by its actions). */
   instance(): Promise<Instance>;
-  /** The finding's buckets that its account owns (looked up once per finding, shared by its actions and the exemption check). */
-  ownedBuckets(): Promise<ReadonlySet<string>>;
+  /**
+   * The finding's buckets that its account owns, with their tags as read while proving it (looked up once per
+   * finding, shared by its actions and the exemption check).
+   */
+  ownedBuckets(): Promise<OwnedBuckets>;
   /** GuardDuty ArchiveFindings in the administrator account, batched (≤ 50 ids a call) across findings. */
   archive(finding: Finding): Promise<void>;
   /**

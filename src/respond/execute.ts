@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ownedBuckets } from '../actions/s3/owned-buckets';
+import { ownedBuckets, type OwnedBuckets } from '../actions/s3/owned-buckets';
 import { ACTIONS } from '../actions/registry';
 import { type ActionContext, type ActionDefinition, type ActionTarget } from '../actions/types';
 import { PartialActionError, type ActionOutcome } from '../outcome';
@@ -52,7 +52,7 @@ export interface ExecuteDeps {
  */
 export function actionContext(finding: Finding, deps: ExecuteDeps, known?: Promise<readonly AuditRecord[]>): ActionContext {
   let instance: Promise<Instance> | undefined;
-  let buckets: Promise<ReadonlySet<string>> | undefined;
+  let buckets: Promise<OwnedBuckets> | undefined;
   let history: Promise<readonly AuditRecord[]> | undefined = known;
   const lookups = new Map<string, Promise<unknown>>();
   return {
@@ -68,7 +68,7 @@ export function actionContext(finding: Finding, deps: ExecuteDeps, known?: Promi
       return instance;
     },
     ownedBuckets() {
-      buckets ??= ownedBuckets(deps.clients.member(S3Client, finding.accountId, finding.region), finding.buckets);
+      buckets ??= ownedBuckets(deps.clients.member(S3Client, finding.accountId, finding.region), finding.buckets, finding.accountId);
       return buckets;
     },
     history() {

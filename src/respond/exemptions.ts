@@ -134,10 +134,16 @@ export async function exemption(
   const others = await otherTagExemption(ctx, targets, hit, label);
   if (others) return others;
   if (targets.has('bucket') || targets.has('s3-object')) {
-    // Only the account's own buckets: cordon leaves the others alone, and may not read their tags.
+    // Only the account's own buckets: cordon leaves the others alone, and may not read their tags. Their tags were read
+    // with the proof of ownership; a bucket whose tags could not be read then is asked again (an error then is the screen's).
     const owned = await ctx.ownedBuckets();
     const buckets = [...new Set([...finding.buckets, ...finding.objects.map((o) => o.bucket)])];
     for (const bucket of buckets.filter((b) => owned.has(b))) {
+      const read = owned.get(bucket);
+      if (read) {
+        if (hit(read)) return `bucket ${bucket} is exempt (tag ${label})`;
+        continue;
+      }
       try {
         const tags = await ctx.member(S3Client).send(new GetBucketTaggingCommand({ Bucket: bucket }));
         if (hit(tags.TagSet)) return `bucket ${bucket} is exempt (tag ${label})`;

@@ -194,15 +194,17 @@ describe('respond: principals, their keys and the buckets they use', () => {
     const first = details[0] as Record<string, unknown>;
     details.push({ ...first, name: foreign, arn: `arn:aws:s3:::${foreign}` }, { ...first, name: failing, arn: `arn:aws:s3:::${failing}` });
     local.emulator.publishGuardDutyFinding(finding);
-    const proxy = await startFaultProxy(local.endpoint, ({ path: at, call }) =>
-      call?.operation === 'PutPublicAccessBlock' && at.startsWith(`/${failing}`)
+    const s3Calls: string[] = [];
+    const proxy = await startFaultProxy(local.endpoint, ({ path: at, call }) => {
+      if (call) s3Calls.push(`${call.operation} ${at}`);
+      return call?.operation === 'PutPublicAccessBlock' && at.startsWith(`/${failing}`)
         ? {
             status: 403,
             contentType: 'application/xml',
             body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
           }
-        : undefined,
-    );
+        : undefined;
+    });
 
     // Act
     process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
@@ -233,5 +235,49 @@ describe('respond: principals, their keys and the buckets they use', () => {
       RestrictPublicBuckets: true,
     });
     expect(await publicAccess(other, foreign)).toEqual(ALL_OFF);
+    // Ownership is proven by the tag read with ExpectedBucketOwner (its tags serve the exemption check); only the
+    // bucket S3 refused is looked up with ListBuckets. (The CLI's file store keeps no lease trace, so the run under
+    // the lease reads again what the screen read.)
+    const tagged = new Set(s3Calls.filter((c) => c.startsWith('GetBucketTagging')).map((c) => c.split(' ')[1]?.split('?')[0]));
+    expect([...tagged].sort()).toEqual([`/${failing}/`, `/${foreign}/`, `/${ownBucket}/`].sort());
+    const listed = s3Calls.filter((c) => c.startsWith('ListBuckets'));
+    expect(listed.length).toBeGreaterThan(0);
+    for (const call of listed) expect(call).toContain(`prefix=${foreign}`);
+  });
+
+  it("a bucket of the finding's account whose tags S3 refuses is not taken for another account's: the finding fails, naming the refusal", async () => {
+    // Prepare: the account's own bucket, whose tag read is refused (as a bucket policy denying the member role would)
+    const own = world.memberAccountIds[0] as string;
+    const bucket = `${world.buckets.find((b) => b.accountId === own)?.name as string}-guarded`;
+    await (await memberClients(local, world, own, region)).s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const finding = publish(local, 'Policy:S3/BucketAnonymousAccessGranted', { accountId: own, region, bucket, seed: 's3-guarded' });
+    const proxy = await startFaultProxy(local.endpoint, ({ path: at, call }) =>
+      call?.operation === 'GetBucketTagging' && at.startsWith(`/${bucket}`)
+        ? {
+            status: 403,
+            contentType: 'application/xml',
+            body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+          }
+        : undefined,
+    );
+
+    // Act
+    process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
+    let run;
+    try {
+      run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: auditFile() });
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_S3;
+      await proxy.stop();
+    }
+
+    // Assess: ListBuckets says the account owns it, so its exemption tag must be read: that fails the finding, loudly
+    expect(run.code).toBe(1);
+    const actions = run.lines[0]?.actions as Array<{ status: string; detail: string }>;
+    expect(actions.map((a) => a.status)).toEqual(['failed']);
+    expect(actions[0]?.detail).toMatch(/Access Denied/);
+    expect(actions[0]?.detail).not.toMatch(/not owned/);
+    // Nothing was set on it.
+    await expect(publicAccess(own, bucket)).rejects.toThrow(expect.objectContaining({ name: 'NoSuchPublicAccessBlockConfiguration' }));
   });
 });

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { defineAction, type OutcomeReporter } from '../define';
+import { OWNED_BUCKETS_PERMISSIONS } from './owned-buckets';
 import { describeError } from '../../errors';
 import type { ActionOutcome } from '../../outcome';
 
@@ -54,7 +55,7 @@ export const blockPublicAccess = defineAction({
   params,
   target: 'bucket',
   disruptive: true,
-  permissions: { member: ['s3:ListAllMyBuckets', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'], home: [] },
+  permissions: { member: [...OWNED_BUCKETS_PERMISSIONS, 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'], home: [] },
   prior,
   changed,
   undo: { kind: 'keep', reason: 'Block Public Access is left on: turn it off by hand if the bucket must be public' },

@@ -3,6 +3,7 @@ import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyComma
 import { z } from 'zod';
 import { collecting, type ActionOutcome } from '../../outcome';
 import { defineAction, type OutcomeReporter } from '../define';
+import { OWNED_BUCKETS_PERMISSIONS } from './owned-buckets';
 import { REFUSED, type ActionContext, type UndoContext } from '../types';
 
 const params = z.strictObject({
@@ -122,7 +123,7 @@ export const denyObjectRead = defineAction({
   params,
   target: 's3-object',
   disruptive: false,
-  permissions: { member: ['s3:ListAllMyBuckets', 's3:GetBucketPolicy', 's3:PutBucketPolicy'], home: [] },
+  permissions: { member: [...OWNED_BUCKETS_PERMISSIONS, 's3:GetBucketPolicy', 's3:PutBucketPolicy'], home: [] },
   prior,
   changed,
   undo: {

@@ -58,7 +58,7 @@ const ctx = (dryRun = false): ActionContext => ({
   member: <C>() => ec2 as unknown as C,
   home: <C>() => ec2 as unknown as C,
   instance: async () => instance,
-  ownedBuckets: async () => new Set<string>(),
+  ownedBuckets: async () => new Map(),
   archive: async () => undefined,
   exclusive: (_scope, work) => work(),
   exclusivePrincipal: (_principal, work) => work(),
