@@ -6,7 +6,14 @@ import {
   EC2Client,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { ensureQuarantineGroup, ensureUntrackGroup, UNTRACK_GROUP_NAME } from '../../src/actions/ec2/quarantine-groups';
+import {
+  BOTH_FAMILIES,
+  ensureIsolationGroups,
+  ensureQuarantineGroup,
+  ensureUntrackGroup,
+  familiesOf,
+  UNTRACK_GROUP_NAME,
+} from '../../src/actions/ec2/quarantine-groups';
 import type { LocalAws } from '../../local-aws';
 import { HOME_CREDENTIALS, startLocal } from '../support/local';
 
@@ -69,14 +76,46 @@ describe('quarantine groups: one call per direction', () => {
     expect(group.IpPermissionsEgress).toEqual([]);
   });
 
-  it.each(['v4', 'dual'] as const)('a new allow-all group (%s VPC) lets everything through, after three calls', async (kind) => {
+  it.each(['v4', 'dual'] as const)(
+    'a new allow-all group for interfaces with IPv6 (%s VPC) lets everything through, after three calls',
+    async (kind) => {
+      const client = new EC2Client({ region: 'us-east-1', credentials: HOME_CREDENTIALS });
+      const sent = counted(client);
+      const groupId = await ensureUntrackGroup(client, vpcs[kind], undefined, BOTH_FAMILIES);
+      expect([...sent].sort()).toEqual(['AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress', 'CreateSecurityGroup']);
+      const group = await described(groupId);
+      expect(allowsEverything(group.IpPermissions)).toBe(true);
+      expect(allowsEverything(group.IpPermissionsEgress)).toBe(true);
+    },
+  );
+
+  it('a new allow-all group for IPv4-only interfaces takes two calls and lets all IPv4 through both ways; IPv6 interfaces later get IPv6 outbound added', async () => {
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.63.0.0/16' }))).Vpc?.VpcId as string;
     const client = new EC2Client({ region: 'us-east-1', credentials: HOME_CREDENTIALS });
     const sent = counted(client);
-    const groupId = await ensureUntrackGroup(client, vpcs[kind]);
-    expect([...sent].sort()).toEqual(['AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress', 'CreateSecurityGroup']);
-    const group = await described(groupId);
-    expect(allowsEverything(group.IpPermissions)).toBe(true);
-    expect(allowsEverything(group.IpPermissionsEgress)).toBe(true);
+    const ipv4Only = familiesOf([{ Ipv6Addresses: [] }, {}]);
+    expect(ipv4Only).toEqual(['v4']);
+    const { untrackId } = await ensureIsolationGroups(client, vpcId, true, [], ipv4Only);
+    expect(sent.filter((op) => op !== 'CreateSecurityGroup' && op !== 'RevokeSecurityGroupEgress')).toEqual([
+      'AuthorizeSecurityGroupIngress',
+    ]);
+    const group = await described(untrackId as string);
+    const allIpv4 = (rules: SecurityGroup['IpPermissions']) =>
+      (rules ?? []).some((r) => r.IpProtocol === '-1' && r.IpRanges?.some((x) => x.CidrIp === '0.0.0.0/0'));
+    expect(allIpv4(group.IpPermissions)).toBe(true);
+    expect(allIpv4(group.IpPermissionsEgress)).toBe(true);
+
+    // Found as it is: ready for IPv4 interfaces (no call); an interface with an IPv6 address gets IPv6 outbound added.
+    sent.length = 0;
+    const found = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).SecurityGroups;
+    await ensureIsolationGroups(client, vpcId, true, found, ipv4Only);
+    expect(sent).toEqual([]);
+    const dual = familiesOf([{ Ipv6Addresses: [{ Ipv6Address: '2600:1f18::1' }] }]);
+    await ensureIsolationGroups(client, vpcId, true, found, dual);
+    expect(sent).toEqual(['AuthorizeSecurityGroupEgress']);
+    const after = await described(untrackId as string);
+    expect(allowsEverything(after.IpPermissions)).toBe(true);
+    expect(allowsEverything(after.IpPermissionsEgress)).toBe(true);
   });
 
   it('a batch refused because another maker added one rule first falls back to one rule a call', async () => {

@@ -1,9 +1,9 @@
-import { EC2Client, type SecurityGroup } from '@aws-sdk/client-ec2';
+import { EC2Client, type NetworkInterface, type SecurityGroup } from '@aws-sdk/client-ec2';
 import type { ActionContext } from '../types';
 import { z } from 'zod';
 import { defineAction } from '../define';
 import type { ActionOutcome } from '../../outcome';
-import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME } from './quarantine-groups';
+import { ensureIsolationGroups, familiesOf, findIsolationGroups, QUARANTINE_GROUP_NAME } from './quarantine-groups';
 import { interfacesOf, TRUNK_ENI_TAG, vpcOf } from './interfaces';
 import {
   cordonGroupName,
@@ -58,11 +58,27 @@ function isolationGroupsOf(ctx: ActionContext): Promise<{ readonly described: re
   });
 }
 
-/** A VPC's isolation groups made ready once per context (by `prepare`, or by `run` when it did not). */
-function readyGroups(ctx: ActionContext, vpcId: string, untrack: boolean, found: readonly SecurityGroup[]) {
-  return ctx.lookup(`ec2.isolate:ready:${vpcId}:${String(untrack)}`, () =>
-    ensureIsolationGroups(ctx.member(EC2Client), vpcId, untrack, found),
+/**
+ * A VPC's isolation groups made ready once per context (by `prepare`, or by
+ * `run` when it did not) for the instance's interfaces in that VPC still to
+ * move: the allow-all group untracks the address families they have.
+ */
+function readyGroups(
+  ctx: ActionContext,
+  vpcId: string,
+  untrack: boolean,
+  found: readonly SecurityGroup[],
+  moving: readonly NetworkInterface[],
+) {
+  const families = familiesOf(moving);
+  return ctx.lookup(`ec2.isolate:ready:${vpcId}:${String(untrack)}:${families.join('+')}`, () =>
+    ensureIsolationGroups(ctx.member(EC2Client), vpcId, untrack, found, families),
   );
+}
+
+/** The interfaces in `vpc` that are not yet in the quarantine group alone. */
+function stillToMove(interfaces: readonly NetworkInterface[], vpc: string, instanceVpc: string): NetworkInterface[] {
+  return interfaces.filter((ni) => vpcOf(ni, instanceVpc) === vpc && !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME));
 }
 
 /**
@@ -113,6 +129,7 @@ export const isolateInstance = defineAction({
           vpc,
           p.cutTrackedConnections,
           found.filter((g) => g.VpcId === vpc),
+          stillToMove(interfaces, vpc, instanceVpc),
         ).catch(() => undefined);
     })().catch(() => undefined);
   },
@@ -132,9 +149,7 @@ export const isolateInstance = defineAction({
     const found = unseen.length === 0 ? foundFirst : [...foundFirst, ...(await findIsolationGroups(ec2, unseen))];
     const residuals = { remains: isolationLeavesOpen(p.cutTrackedConnections) };
 
-    const pendingVpcs = vpcs.filter((vpc) =>
-      interfaces.some((ni) => vpcOf(ni, instanceVpc) === vpc && !onlyIn(ni.Groups, QUARANTINE_GROUP_NAME)),
-    );
+    const pendingVpcs = vpcs.filter((vpc) => stillToMove(interfaces, vpc, instanceVpc).length > 0);
     // Groups are made only where an interface still has to move (a second delivery changes nothing); every VPC's at once.
     const groups = new Map<string, { quarantineId: string | undefined; untrackId: string | undefined }>(
       // eslint-disable-next-line cordon/no-unbounded-fan-out -- the VPCs of one instance's interfaces (a few at most)
@@ -145,7 +160,7 @@ export const isolateInstance = defineAction({
             vpc,
             ctx.dryRun || !pendingVpcs.includes(vpc)
               ? { quarantineId: ofVpc.find((g) => g.GroupName === QUARANTINE_GROUP_NAME)?.GroupId, untrackId: undefined }
-              : await readyGroups(ctx, vpc, p.cutTrackedConnections, ofVpc),
+              : await readyGroups(ctx, vpc, p.cutTrackedConnections, ofVpc, stillToMove(interfaces, vpc, instanceVpc)),
           ] as const;
         }),
       ),

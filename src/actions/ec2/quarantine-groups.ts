@@ -28,6 +28,21 @@ export async function findGroup(ec2: EC2Client, vpcId: string, name: string): Pr
   return out.SecurityGroups?.[0];
 }
 
+/**
+ * The address families whose flows the allow-all group must untrack: IPv4
+ * always, IPv6 when an interface to move has an IPv6 address (an interface
+ * without one has no IPv6 flow to untrack).
+ */
+export type UntrackFamilies = ReadonlyArray<'v4' | 'v6'>;
+
+/** Both families: for interfaces whose addresses are not known. */
+export const BOTH_FAMILIES: UntrackFamilies = ['v4', 'v6'];
+
+/** The families whose flows interfaces may carry (see {@link UntrackFamilies}). */
+export function familiesOf(interfaces: ReadonlyArray<{ readonly Ipv6Addresses?: readonly unknown[] }>): UntrackFamilies {
+  return interfaces.some((ni) => (ni.Ipv6Addresses ?? []).length > 0) ? BOTH_FAMILIES : ['v4'];
+}
+
 /** The groups isolation uses in one VPC. */
 export interface IsolationGroups {
   readonly quarantineId: string;
@@ -36,8 +51,9 @@ export interface IsolationGroups {
 }
 
 /**
- * The VPC's quarantine group (and allow-all group when `untrack`), each found
- * in the state isolation needs, or made so. No lease: making them is
+ * The VPC's quarantine group (and allow-all group when `untrack`, allowing all
+ * traffic of `families` both ways), each found in the state isolation needs,
+ * or made so. No lease: making them is
  * idempotent (a second maker finds the name taken and uses that group; a rule
  * another maker added or removed first is not an error), so two findings in
  * one VPC never create a group twice nor wait for each other.
@@ -47,19 +63,20 @@ export async function ensureIsolationGroups(
   vpcId: string,
   untrack: boolean,
   found?: readonly SecurityGroup[],
+  families: UntrackFamilies = BOTH_FAMILIES,
 ): Promise<IsolationGroups> {
   const groups = (found ?? (await findIsolationGroups(ec2, [vpcId]))).filter((g) => g.VpcId === undefined || g.VpcId === vpcId);
   const quarantine = groups.find((g) => g.GroupName === QUARANTINE_GROUP_NAME);
   const open = groups.find((g) => g.GroupName === UNTRACK_GROUP_NAME);
   const quarantineReady =
     quarantine?.GroupId && (quarantine.IpPermissions ?? []).length === 0 && (quarantine.IpPermissionsEgress ?? []).length === 0;
-  const untrackReady = !untrack || (open?.GroupId && allowsAll(open));
+  const untrackReady = !untrack || (open?.GroupId && allowsAll(open, families));
   if (quarantineReady && untrackReady)
     return { quarantineId: quarantine.GroupId as string, untrackId: untrack ? open?.GroupId : undefined };
   // Both at once: independent groups.
   const [q, u] = await Promise.all([
     quarantineReady ? { groupId: quarantine.GroupId as string } : ensureQuarantineGroup(ec2, vpcId, quarantine),
-    untrack ? (untrackReady ? (open?.GroupId as string) : ensureUntrackGroup(ec2, vpcId, open)) : undefined,
+    untrack ? (untrackReady ? (open?.GroupId as string) : ensureUntrackGroup(ec2, vpcId, open, families)) : undefined,
   ]);
   return { quarantineId: q.groupId, untrackId: u };
 }
@@ -77,17 +94,17 @@ export async function findIsolationGroups(ec2: EC2Client, vpcIds: readonly strin
   return out.SecurityGroups ?? [];
 }
 
-/** The all-traffic ranges a rule set lacks (IPv4 and IPv6: a flow of either family must be untracked). */
-function missingRanges(perms: SecurityGroup['IpPermissions']): Array<'v4' | 'v6'> {
+/** The all-traffic ranges of `families` a rule set lacks (a flow of either family must be untracked). */
+function missingRanges(perms: SecurityGroup['IpPermissions'], families: UntrackFamilies): Array<'v4' | 'v6'> {
   const all = (perms ?? []).filter((p) => p.IpProtocol === '-1');
   const missing: Array<'v4' | 'v6'> = [];
-  if (!all.some((p) => (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0'))) missing.push('v4');
-  if (!all.some((p) => (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0'))) missing.push('v6');
+  if (families.includes('v4') && !all.some((p) => (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0'))) missing.push('v4');
+  if (families.includes('v6') && !all.some((p) => (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0'))) missing.push('v6');
   return missing;
 }
 
-function allowsAll(group: SecurityGroup): boolean {
-  return missingRanges(group.IpPermissions).length === 0 && missingRanges(group.IpPermissionsEgress).length === 0;
+function allowsAll(group: SecurityGroup, families: UntrackFamilies): boolean {
+  return missingRanges(group.IpPermissions, families).length === 0 && missingRanges(group.IpPermissionsEgress, families).length === 0;
 }
 
 /** An all-traffic rule for the given families. */
@@ -197,9 +214,18 @@ export async function ensureQuarantineGroup(ec2: EC2Client, vpcId: string, found
  * to the world in both directions is not connection-tracked, so moving an
  * interface here first and then to the quarantine group cuts connections that
  * were already established (as AWS's forensic orchestrator does). A group of
- * that name missing its allow-all rules (say, a creation cut short) gets them.
+ * that name missing its allow-all rules for `families` (say, a creation cut
+ * short, or made for IPv4 interfaces only) gets them. A new group gets both
+ * families inbound (one call either way) and IPv6 outbound only when
+ * `families` has it: EC2's default outbound rule allows all IPv4 (and IPv6
+ * in a VPC with an IPv6 block), and an IPv4-only interface has no IPv6 flow.
  */
-export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string, found?: SecurityGroup): Promise<string> {
+export async function ensureUntrackGroup(
+  ec2: EC2Client,
+  vpcId: string,
+  found?: SecurityGroup,
+  families: UntrackFamilies = BOTH_FAMILIES,
+): Promise<string> {
   const { group, created } = await findOrCreateGroup(
     ec2,
     vpcId,
@@ -208,9 +234,9 @@ export async function ensureUntrackGroup(ec2: EC2Client, vpcId: string, found?: 
     found,
   );
   const groupId = group.GroupId as string;
-  const inbound = created ? (['v4', 'v6'] as const) : missingRanges(group.IpPermissions);
+  const inbound = created ? BOTH_FAMILIES : missingRanges(group.IpPermissions, families);
   // A new group's default outbound rule may cover IPv4 only.
-  const outbound = created ? (['v6'] as const) : missingRanges(group.IpPermissionsEgress);
+  const outbound = created ? (families.includes('v6') ? (['v6'] as const) : []) : missingRanges(group.IpPermissionsEgress, families);
   // Each direction in one call, both at once.
   await Promise.all([
     ruleChanges(

@@ -13,7 +13,7 @@ import {
   ISOLATE_INTERFACE_PERMISSIONS,
   RESTORE_INTERFACE_PERMISSIONS,
 } from '../ec2/interface-isolation';
-import { ensureIsolationGroups, findIsolationGroups, QUARANTINE_GROUP_NAME } from '../ec2/quarantine-groups';
+import { ensureIsolationGroups, familiesOf, findIsolationGroups, QUARANTINE_GROUP_NAME } from '../ec2/quarantine-groups';
 import { describeTask, stopped, taskInterface, taskName } from './task';
 
 const params = z.strictObject({
@@ -134,7 +134,7 @@ export const isolateTask = defineAction({
           }),
         ];
       }
-      const groups = await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, found);
+      const groups = await ensureIsolationGroups(ec2, vpc, p.cutTrackedConnections, found, familiesOf([ni]));
       const move = {
         eniId,
         owner: name,
