@@ -44,6 +44,16 @@ export interface ActionContext {
   /** This finding's audit records (what earlier deliveries did), oldest first; read once per finding. */
   history(): Promise<readonly AuditRecord[]>;
   /**
+   * True when `history()` is known to hold every record cordon wrote for this
+   * finding: it comes with the resource's lease (its trace says no record of
+   * the finding was written under it since before the finding existed, or
+   * its item carries the finding's whole history), and no holder of that
+   * lease abandoned it meanwhile (a crash between a change and its record).
+   * A change an earlier delivery made is then in the history, and need not
+   * be looked for in AWS. Absent (false) outside a lease.
+   */
+  readonly historyComplete?: boolean;
+  /**
    * A read-only lookup started once per context and shared: an action's
    * `prefetch` starts it while the finding is screened, its `run` awaits the
    * same promise. A context made afresh under the lease (another delivery

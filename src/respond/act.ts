@@ -344,7 +344,10 @@ function contextUnderLease(
   const recent = !trace || (trace.givenBackAtMs !== undefined && trace.givenBackAtMs >= x.screened.startedAtMs - GIVE_BACK_MARGIN_MS);
   const base = index === 0 && !recent ? x.screened.ctx : actionContext(finding, deps, known);
   let history = known;
-  const ctx = { ...base, history: () => (history ??= base.history()) };
+  // Complete only when the lease's item kept its histories: a holder that never gave it back (taken over) may have
+  // changed the resource without writing its records.
+  const historyComplete = known !== undefined && trace?.histories !== undefined;
+  const ctx = { ...base, historyComplete, history: () => (history ??= base.history()) };
   return { ctx, read: async () => history?.catch(() => undefined) };
 }
 

@@ -1,7 +1,9 @@
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
+  CreateSnapshotCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DescribeInstancesCommand,
   DescribeNetworkAclsCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
@@ -320,8 +322,10 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       await stop();
     }
 
-    // Assess: the proxy hid the snapshots from every look-up, and still one snapshot per volume
-    expect(proxy.calls().filter((c) => c.operation === 'DescribeSnapshots').length).toBeGreaterThanOrEqual(3);
+    // Assess: no delivery looked in EC2 (the first's lease said the finding had no history; the duplicates knew the
+    // first's records, from its run and from the lease's item), and still one snapshot per volume
+    expect(proxy.calls().filter((c) => c.operation === 'DescribeSnapshots')).toEqual([]);
+    expect(proxy.calls().filter((c) => c.operation === 'CreateSnapshots')).toHaveLength(1);
     const snapshots =
       (
         await ec2.send(
@@ -338,6 +342,84 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(statuses(again[0], 'ec2.isolate')).toEqual(['already']);
     // …the duplicate in the batch knew the first's history from its run, the other environment from the lease's item
     expect(trailQueries()).toBe(0);
+  });
+
+  /** Snapshots of `instanceId`'s volumes tagged with `findingId`, as someone other than this cordon run takes them. */
+  const snapshotsTaggedWith = async (instanceId: string, findingId: string, volumes: 'root' | 'all'): Promise<string[]> => {
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = described.Reservations?.[0]?.Instances?.[0];
+    const mappings = (instance?.BlockDeviceMappings ?? []).filter((m) => volumes === 'all' || m.DeviceName === instance?.RootDeviceName);
+    const ids: string[] = [];
+    for (const m of mappings) {
+      const out = await ec2.send(
+        new CreateSnapshotCommand({
+          VolumeId: m.Ebs?.VolumeId as string,
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'cordon:finding-id', Value: findingId }] }],
+        }),
+      );
+      ids.push(out.SnapshotId as string);
+    }
+    return ids;
+  };
+  const findingSnapshots = async (findingId: string) =>
+    (
+      (
+        await ec2.send(
+          new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:cordon:finding-id', Values: [findingId] }] }),
+        )
+      ).Snapshots ?? []
+    ).map((x) => x.SnapshotId as string);
+
+  it("a first delivery under a clean lease asks EC2 for no snapshot: one someone else tagged with the finding's id beforehand is not taken for cordon's evidence", async () => {
+    // Prepare: a snapshot of the instance's root volume, tagged with the finding's id before cordon ever saw it
+    const { other: box } = await besideWeb1('planted');
+    const finding = publish(local, 'Backdoor:EC2/C&CActivity.B', { accountId: account, region, instance: box });
+    const planted = await snapshotsTaggedWith(box.instanceId, String(finding.id), 'root');
+    const proxy = await startFaultyEndpoint({ target: local.endpoint, motoEndpoint: local.motoEndpoint });
+    process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
+    let result: FindingResult[];
+    try {
+      // Act
+      result = await deliver(environment('lambda-env-p'), [finding]);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_EC2;
+      await proxy.stop();
+    }
+
+    // Assess: both volumes snapshotted by cordon in one set, the planted snapshot neither looked for nor reused
+    expect(proxy.calls().filter((c) => c.operation === 'DescribeSnapshots')).toEqual([]);
+    expect(statuses(result[0], 'ec2.snapshot')).toEqual(['done', 'done']);
+    const recorded = (result[0]?.actions ?? []).filter((a) => a.action === 'ec2.snapshot').map((a) => a.detail);
+    for (const id of planted) expect(recorded.join(' ')).not.toContain(id);
+    expect(await findingSnapshots(String(finding.id))).toHaveLength(planted.length + 2);
+  });
+
+  it('a delivery that takes over a lease its holder never gave back looks in EC2 for the snapshots that holder took without recording them, and takes none again', async () => {
+    // Prepare: a holder took the instance's lease, snapshotted both volumes and stopped before writing its records
+    // (its lease expired unreturned)
+    const { other: box } = await besideWeb1('crashed');
+    const finding = publish(local, 'Trojan:EC2/BlackholeTraffic', { accountId: account, region, instance: box });
+    const unrecorded = await snapshotsTaggedWith(box.instanceId, String(finding.id), 'all');
+    await ddb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: `lease#${account}|${region}|${box.instanceId}` },
+          sk: { S: 'lease' },
+          leaseOwner: { S: 'lambda-env-stopped' },
+          leaseExpiresAtMs: { N: String(Date.now() - 1000) },
+        },
+      }),
+    );
+
+    // Act
+    const [result] = await deliver(environment('lambda-env-q'), [finding]);
+
+    // Assess: the stopped holder's snapshots are the evidence; no snapshot was taken twice
+    expect(statuses(result, 'ec2.snapshot')).toEqual(['already', 'already']);
+    const details = (result?.actions ?? []).filter((a) => a.action === 'ec2.snapshot').map((a) => a.detail);
+    expect(details.map((d) => /snap-[0-9a-f]+/.exec(d)?.[0]).sort()).toEqual([...unrecorded].sort());
+    expect((await findingSnapshots(String(finding.id))).sort()).toEqual([...unrecorded].sort());
   });
 
   it('a finding delivered again reads its history with its lease (no query of the trail) and still finds its snapshots; after a release the trail is read and the release stands', async () => {

@@ -30,10 +30,8 @@ function volumesOf(instance: Instance): Array<{ volumeId: string; device: string
 
 /**
  * The snapshots of the instance's volumes already tagged with this finding
- * (an earlier delivery's, or taken outside this audit trail's knowledge),
- * looked up once per context: while the finding is screened, a snapshot of
- * this finding can only be taken by another delivery, which then records it
- * and makes the responder read afresh under the lease.
+ * (an earlier delivery's whose record is missing: it stopped between the
+ * snapshot and its record), looked up once per context.
  */
 function takenSnapshots(ctx: ActionContext): Promise<Snapshot[]> {
   // By the finding's tag alone (the caller keeps the instance's volumes): the lookup needs no description first.
@@ -79,9 +77,13 @@ function lateness(attempts: number): string {
 /**
  * Snapshots every EBS volume attached to the instance, tagged with the finding,
  * before anything else changes it: one CreateSnapshots, so the volumes' snapshots
- * are crash-consistent with each other. A snapshot already tagged with this finding
- * for a volume, or recorded in the audit trail for it, is reused, so a finding
- * delivered twice never doubles evidence.
+ * are crash-consistent with each other. A snapshot recorded in the audit trail
+ * for a volume is reused, so a finding delivered twice never doubles evidence;
+ * so is one tagged with this finding, looked for in EC2 only when the history
+ * may lack a record (`historyComplete` false: no lease, or a lease whose holder
+ * stopped without giving it back). A first delivery under a clean lease asks EC2
+ * nothing, and a snapshot someone else tagged with the finding id is not taken
+ * for cordon's own evidence.
  */
 export const snapshotVolumes = defineAction({
   name: 'ec2.snapshot',
@@ -98,20 +100,15 @@ export const snapshotVolumes = defineAction({
   prior: z.undefined(),
   changed,
   undo: { kind: 'keep', reason: 'snapshots are kept as evidence' },
-  prefetch(ctx) {
-    // Answered when run awaits it; a failure then is run's to report.
-    takenSnapshots(ctx).catch(() => undefined);
-  },
   async run(ctx, _params, report) {
     const { finding } = ctx;
     const instance = await ctx.instance();
     const volumes = volumesOf(instance);
     if (volumes.length === 0) return [report.skipped(finding.instance?.instanceId ?? '', 'instance has no EBS volume')];
     const ec2 = ctx.member(EC2Client);
-    // Two sources, read together: EC2's tags (a snapshot taken outside this
-    // audit trail's knowledge) and the audit trail (DescribeSnapshots is
-    // eventually consistent: a snapshot of a moment ago may not be listed yet).
-    const [tagged, history] = await Promise.all([takenSnapshots(ctx), ctx.history()]);
+    // The audit trail (DescribeSnapshots is eventually consistent: a snapshot of a moment ago may not be listed yet),
+    // and EC2's tags when the trail may lack a record (read together).
+    const [tagged, history] = await Promise.all([ctx.historyComplete ? [] : takenSnapshots(ctx), ctx.history()]);
     const snapshots = tagged.filter((s) => volumes.some((v) => v.volumeId === s.VolumeId));
     const audited = new Map<string, string>();
     for (const r of history) {
