@@ -1,4 +1,4 @@
-import type { ActionStatus } from '../outcome';
+import type { ActionStatus, ResidualChannel } from '../outcome';
 
 /** One audited action: what cordon did to a resource, and the state it replaced. */
 export interface AuditRecord {
@@ -25,6 +25,11 @@ export interface AuditRecord {
   readonly by?: string;
   /** The finding's main resource (instance, access key, user, bucket): what the responder's lease is on. */
   readonly subject?: string;
+  /** What the runbook acted on, as a digest (`findingInputs`): a delivery with the same may report this run. */
+  readonly inputs?: string;
+  /** The channels the outcome left open, and those it closed (see `ActionOutcome`). */
+  readonly remains?: readonly ResidualChannel[];
+  readonly closes?: readonly ResidualChannel[];
 }
 
 /** Which audit records `cordon history` reads: a time range (ISO times), optionally one account or one finding. */

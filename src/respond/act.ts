@@ -20,6 +20,7 @@ import type { ActionContext } from '../actions/types';
 import type { AuditRecord } from '../audit/store';
 import type { ResolvedFinding } from './resolve';
 import { inProgressUpdate } from './summary';
+import { coalescedRun } from './coalesce';
 import { mergeTargets, targetsOf, uncontainedLines } from './targets';
 
 /** What acting on a batch produced. */
@@ -364,8 +365,9 @@ async function runAndRecord(
   deps: ResponderDeps,
   write: (records: ReturnType<typeof runbookRecords>) => Promise<void>,
 ): Promise<Run> {
-  const execution = await (async () => (await releasedSkip(resolved.finding, ctx)) ?? runSteps(screened, ctx))().catch((err: unknown) =>
-    failedExecution(resolved.finding, err),
+  const execution = await (async () =>
+    (await releasedSkip(resolved.finding, ctx)) ?? (await coalesced(resolved, screened, ctx)) ?? runSteps(screened, ctx))().catch(
+    (err: unknown) => failedExecution(resolved.finding, err),
   );
   try {
     if (!deps.dryRun) await write(runbookRecords(resolved, execution, { at: deps.now().toISOString(), by: deps.actor }, deps.dryRun));
@@ -380,6 +382,17 @@ async function runAndRecord(
     };
     return { resolved, execution: { exemptReason: undefined, outcomes: [...execution.outcomes, unrecorded] }, audited: false };
   }
+}
+
+/**
+ * Another delivery's run of this finding, recorded after this one arrived
+ * and from the same inputs, when the history is known complete (see
+ * `coalescedRun`): reported rather than made again.
+ */
+async function coalesced(resolved: ResolvedFinding, screened: Screened, ctx: ActionContext): Promise<Execution | undefined> {
+  const runbook = resolved.decision.runbook?.name;
+  if (!ctx.historyComplete || !runbook) return undefined;
+  return coalescedRun(resolved.finding, runbook, await ctx.history(), screened.startedAtMs);
 }
 
 function failedExecution(finding: Finding, err: unknown): Execution {

@@ -4,6 +4,7 @@ import type { ActionOutcome } from '../outcome';
 import type { ResponderDeps } from './deps';
 import { resourceLabel, type Execution } from './execute';
 import { actionLine } from './result';
+import { findingInputs } from './coalesce';
 import type { ResolvedFinding } from './resolve';
 
 /** When and for whom the responder writes records: one time per batch step, the principal that ran cordon. */
@@ -37,12 +38,24 @@ export function findingRecord(finding: Finding, runbook: string | null, stamp: A
  */
 export function runbookRecords(r: ResolvedFinding, execution: Execution | undefined, stamp: AuditStamp, dryRun: boolean): AuditRecord[] {
   if (r.decision.builtin) return [];
-  const base = { ...findingRecord(r.finding, r.decision.runbook?.name ?? null, stamp), subject: resourceLabel(r.finding) };
+  const base = {
+    ...findingRecord(r.finding, r.decision.runbook?.name ?? null, stamp),
+    subject: resourceLabel(r.finding),
+    inputs: findingInputs(r.finding),
+  };
   if (!execution || execution.exemptReason || execution.heldReason || execution.skippedReason) {
     const detail = execution?.exemptReason ?? execution?.heldReason ?? execution?.skippedReason ?? r.decision.reason;
     return [{ ...base, action: 'decision', resource: resourceLabel(r.finding), status: 'skipped', detail }];
   }
-  return execution.outcomes.map((o) => ({ ...base, ...actionLine(o), ...requestOf(r, o, dryRun), prior: o.prior, changed: o.changed }));
+  return execution.outcomes.map((o) => ({
+    ...base,
+    ...actionLine(o),
+    ...requestOf(r, o, dryRun),
+    prior: o.prior,
+    changed: o.changed,
+    ...(o.remains && o.remains.length > 0 ? { remains: o.remains } : {}),
+    ...(o.closes && o.closes.length > 0 ? { closes: o.closes } : {}),
+  }));
 }
 
 /**

@@ -422,6 +422,58 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect((await findingSnapshots(String(finding.id))).sort()).toEqual([...unrecorded].sort());
   });
 
+  it("one finding delivered to two environments at once, once re-published with a higher count: the delivery that waited reports the other's run, without reading or changing the instance again", async () => {
+    // Prepare: a compromised instance; the first delivery, and the finding re-published (same inputs, higher count)
+    const { other: box } = await besideWeb1('raced');
+    const finding = publish(local, 'Backdoor:EC2/C&CActivity.B', { accountId: account, region, instance: box });
+    const republished = publish(local, 'Backdoor:EC2/C&CActivity.B', { accountId: account, region, instance: box, count: 7 });
+    expect(republished.id).toBe(finding.id);
+    const proxy = await startFaultyEndpoint({ target: local.endpoint, motoEndpoint: local.motoEndpoint });
+    process.env.AWS_ENDPOINT_URL_EC2 = proxy.endpoint;
+    let results: FindingResult[][];
+    try {
+      // Act
+      results = await Promise.all([deliver(environment('lambda-env-r'), [finding]), deliver(environment('lambda-env-s'), [republished])]);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_EC2;
+      await proxy.stop();
+    }
+
+    // Assess: one run made the changes; the other reported it, every action already in place
+    const [acted, reported] = results[0]?.[0]?.actions.some((a) => a.status === 'done')
+      ? [results[0], results[1]]
+      : [results[1], results[0]];
+    expect(statuses(acted?.[0], 'ec2.isolate')).toEqual(['done']);
+    expect(reported?.[0]?.actions.map((a) => a.status).every((st) => st === 'already' || st === 'skipped')).toBe(true);
+    expect(reported?.[0]?.actions.map((a) => [a.action, a.resource])).toEqual(acted?.[0]?.actions.map((a) => [a.action, a.resource]));
+    for (const a of reported?.[0]?.actions ?? []) expect(a.detail).toMatch(/after this one arrived: not made again\)$/);
+    // …so the instance was read and changed by one run only: three attribute reads, one snapshot set, one move pair
+    const ops = proxy.calls().map((c) => c.operation);
+    expect(ops.filter((op) => op === 'DescribeInstanceAttribute')).toHaveLength(3);
+    expect(ops.filter((op) => op === 'CreateSnapshots')).toHaveLength(1);
+    expect(ops.filter((op) => op === 'ModifyNetworkInterfaceAttribute')).toHaveLength(2);
+    const quarantine = await groupId(box.vpcId, 'cordon-quarantine');
+    expect(Object.values(await interfaceGroups(ec2, box.instanceId))).toEqual([[quarantine]]);
+  });
+
+  it('one brute force delivered to two environments at once, re-published naming a second attacker: both addresses are denied (new inputs are never taken for the same run)', async () => {
+    // Prepare: an SSH brute force from one address, and the finding re-published from another
+    const { other: box } = await besideWeb1('brute-twice');
+    const target = { accountId: account, region, instance: box, resourceRole: 'TARGET' as const };
+    const first = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', { ...target, remoteIp: '198.51.100.61' });
+    const second = publish(local, 'UnauthorizedAccess:EC2/SSHBruteForce', { ...target, remoteIp: '198.51.100.62', count: 5 });
+    expect(second.id).toBe(first.id);
+
+    // Act
+    const [a, b] = await Promise.all([deliver(environment('lambda-env-t'), [first]), deliver(environment('lambda-env-u'), [second])]);
+
+    // Assess: each delivery denied its own address, in both directions
+    expect(a[0]?.actions.some((x) => /after this one arrived/.test(x.detail))).toBe(false);
+    expect(b[0]?.actions.some((x) => /after this one arrived/.test(x.detail))).toBe(false);
+    expect(await denies(box.subnetId, '198.51.100.61/32')).toHaveLength(2);
+    expect(await denies(box.subnetId, '198.51.100.62/32')).toHaveLength(2);
+  });
+
   it('a finding delivered again reads its history with its lease (no query of the trail) and still finds its snapshots; after a release the trail is read and the release stands', async () => {
     // Prepare: a finding contained in one environment; DescribeSnapshots lists nothing (eventually consistent), so only
     // the finding's history can say that its snapshots were taken; DynamoDB behind a proxy that counts its calls

@@ -1,5 +1,6 @@
 import type { Runbook } from '../../../src/runbooks/runbook';
 import { runbookRecords } from '../../../src/respond/audit-records';
+import { findingInputs } from '../../../src/respond/coalesce';
 import type { Execution } from '../../../src/respond/execute';
 import type { ResolvedFinding } from '../../../src/respond/resolve';
 import { securityHubResult, shapeAll } from '../../../src/respond/shape';
@@ -96,6 +97,7 @@ describe('audit records of a runbook decision', () => {
         actor: 'respond',
         by: 'alice',
         subject: 'i-f-1',
+        inputs: findingInputs(r.finding),
         action: 'ec2.isolate',
         resource: 'eni-1',
         status: 'done',
@@ -106,5 +108,24 @@ describe('audit records of a runbook decision', () => {
       },
     ]);
     expect(skipped.map((rec) => [rec.action, rec.resource, rec.status, rec.detail])).toEqual([['decision', 'i-f-1', 'skipped', 'exempt']]);
+  });
+
+  it('keeps what an outcome leaves open and closes, so that a delivery reporting the run says the same', () => {
+    // Prepare
+    const r = acting('f-2');
+    const outcome = {
+      action: 'ec2.isolate',
+      resource: 'eni-2',
+      status: 'done' as const,
+      detail: 'moved',
+      remains: ['dns-resolver' as const, 'gateway-tracked-flows' as const],
+      closes: ['established-connections' as const],
+    };
+
+    // Act
+    const [record] = runbookRecords(r, { exemptReason: undefined, outcomes: [outcome] }, { at: AT, by: undefined }, false);
+
+    // Assess
+    expect(record).toMatchObject({ remains: ['dns-resolver', 'gateway-tracked-flows'], closes: ['established-connections'] });
   });
 });
