@@ -390,7 +390,7 @@ async function runAndRecord(
  * `coalescedRun`): reported rather than made again.
  */
 async function coalesced(resolved: ResolvedFinding, screened: Screened, ctx: ActionContext): Promise<Execution | undefined> {
-  const runbook = resolved.decision.runbook?.name;
+  const { runbook } = resolved.decision;
   if (!ctx.historyComplete || !runbook) return undefined;
   return coalescedRun(resolved.finding, runbook, await ctx.history(), screened.startedAtMs);
 }

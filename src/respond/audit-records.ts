@@ -4,7 +4,7 @@ import type { ActionOutcome } from '../outcome';
 import type { ResponderDeps } from './deps';
 import { resourceLabel, type Execution } from './execute';
 import { actionLine } from './result';
-import { findingInputs } from './coalesce';
+import { runInputs } from './coalesce';
 import type { ResolvedFinding } from './resolve';
 
 /** When and for whom the responder writes records: one time per batch step, the principal that ran cordon. */
@@ -41,7 +41,7 @@ export function runbookRecords(r: ResolvedFinding, execution: Execution | undefi
   const base = {
     ...findingRecord(r.finding, r.decision.runbook?.name ?? null, stamp),
     subject: resourceLabel(r.finding),
-    inputs: findingInputs(r.finding),
+    inputs: runInputs(r.finding, r.decision.runbook),
   };
   if (!execution || execution.exemptReason || execution.heldReason || execution.skippedReason) {
     const detail = execution?.exemptReason ?? execution?.heldReason ?? execution?.skippedReason ?? r.decision.reason;

@@ -1,24 +1,28 @@
 /**
- * Deliveries that raced (pure): a delivery of a finding that waited for its
- * resource's lease while another delivery of the same finding contained the
- * resource, after this one arrived and from the same inputs, reports that
- * containment instead of making every read and change again.
+ * Deliveries close together (pure): a delivery of a finding that comes while
+ * another delivery of the same finding contains its resource, or less than a
+ * minute after, from the same inputs, reports that containment instead of
+ * making every read and change again (SQS delivers at least once, and
+ * GuardDuty re-publishes a finding as its count grows).
  */
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../audit/store';
 import type { Finding } from '../findings/finding';
 import type { ActionOutcome } from '../outcome';
+import type { Runbook } from '../runbooks/runbook';
 import type { Execution } from './execute';
 
 /**
- * What a finding's runbook acts on, as a short digest: its resources, the
- * attacker's addresses and domains, its buckets and objects. Two versions of
- * a finding (GuardDuty re-publishes one with a higher count) have the same
- * digest only when a runbook would do the same with either; a new attacker
- * address or domain changes it. Written on every record of a run.
+ * What a run acts on, as a short digest: the runbook's steps, and the
+ * finding's resources, attacker addresses and domains, buckets and objects.
+ * Two versions of a finding (GuardDuty re-publishes one with a higher count)
+ * have the same digest only when the runbook would do the same with either;
+ * a new attacker address or domain, or a runbook changed since, changes it.
+ * Written on every record of a run.
  */
-export function findingInputs(finding: Finding): string {
+export function runInputs(finding: Finding, runbook: Pick<Runbook, 'name' | 'actions'> | undefined): string {
   const inputs = {
+    runbook: runbook ? { name: runbook.name, actions: runbook.actions } : null,
     type: finding.type,
     resourceType: finding.resourceType,
     resourceRole: finding.resourceRole,
@@ -43,45 +47,52 @@ export function findingInputs(finding: Finding): string {
  * runbook). Only with a complete history (the lease's: every change any
  * delivery made is recorded), for an automatic delivery of a single finding
  * (an analyst's custom action always runs; an attack sequence's targets share
- * its id). The last thing recorded for the finding must be a run of the same
- * runbook from the same inputs ({@link findingInputs}), recorded no earlier
- * than this delivery began (so after it arrived and after the activity the
- * finding reports), with every action in place: none failed, nothing only
- * decided (held, exempt, skipped). Otherwise the runbook runs and checks AWS
- * itself, as for a delivery that comes after the other one ended.
+ * its id). The last thing recorded for the finding must be a run from the
+ * same inputs ({@link runInputs}: the same runbook too), recorded at most
+ * {@link FRESH_RUN_MS} before this delivery began (while it waited for the
+ * lease, or moments before it arrived) and no earlier than the activity the
+ * finding reports (activity seen after a containment means something may not
+ * have held), with every action in place: none failed, nothing only decided
+ * (held, exempt, skipped). Otherwise the runbook runs and checks AWS itself.
  */
+/** How long before a delivery began a run of its finding is fresh enough to report for it. */
+export const FRESH_RUN_MS = 60_000;
+
 export function coalescedRun(
   finding: Finding,
-  runbook: string,
+  runbook: Pick<Runbook, 'name' | 'actions'>,
   history: readonly AuditRecord[],
   arrivedAtMs: number,
 ): Execution | undefined {
   if (finding.origin.kind === 'custom-action' || finding.sequence !== undefined || history.length === 0) return undefined;
   const lastAt = history.reduce((at, r) => (r.at > at ? r.at : at), '');
+  // A run's records share its time (a run under the lease is recorded before the next one starts).
   const last = history.filter((r) => r.at === lastAt);
   const ran = Date.parse(lastAt);
-  if (!(ran >= arrivedAtMs) || (finding.lastSeenAt !== undefined && !(ran >= Date.parse(finding.lastSeenAt)))) return undefined;
-  const inputs = findingInputs(finding);
+  if (!(ran >= arrivedAtMs - FRESH_RUN_MS) || (finding.lastSeenAt !== undefined && !(ran >= Date.parse(finding.lastSeenAt))))
+    return undefined;
+  const inputs = runInputs(finding, runbook);
   const inPlace = last.every(
     (r) =>
       r.actor === 'respond' &&
-      r.runbook === runbook &&
+      r.runbook === runbook.name &&
       r.inputs === inputs &&
       (r.status === 'done' || r.status === 'already' || r.status === 'skipped') &&
       r.action !== 'decision' &&
       r.action !== 'audit',
   );
   if (!inPlace) return undefined;
-  return { exemptReason: undefined, outcomes: last.map((r) => restated(r, lastAt)) };
+  const when = ran >= arrivedAtMs ? 'after this one arrived' : `${Math.ceil((arrivedAtMs - ran) / 1000)} s before this one arrived`;
+  return { exemptReason: undefined, outcomes: last.map((r) => restated(r, lastAt, when)) };
 }
 
 /** A record of the other delivery's run as this delivery's outcome: what it did is now already in place. */
-function restated(r: AuditRecord, at: string): ActionOutcome {
+function restated(r: AuditRecord, at: string, when: string): ActionOutcome {
   return {
     action: r.action,
     resource: r.resource,
     status: r.status === 'done' ? 'already' : r.status,
-    detail: `${r.detail} (a delivery of this finding did this at ${at}, after this one arrived: not made again)`,
+    detail: `${r.detail} (a delivery of this finding did this at ${at}, ${when}: not made again)`,
     ...(r.remains ? { remains: r.remains } : {}),
     ...(r.closes ? { closes: r.closes } : {}),
   };

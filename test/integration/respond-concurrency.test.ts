@@ -479,6 +479,15 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     // the finding's history can say that its snapshots were taken; DynamoDB behind a proxy that counts its calls
     const { other: box } = await besideWeb1('carried');
     const finding = publish(local, 'Trojan:EC2/BlackholeTraffic', { accountId: account, region, instance: box });
+    // Re-published naming an address: new inputs, so it runs and checks (it does not report the first run)
+    const republished = publish(local, 'Trojan:EC2/BlackholeTraffic', {
+      accountId: account,
+      region,
+      instance: box,
+      remoteIp: '198.51.100.90',
+      count: 2,
+    });
+    expect(republished.id).toBe(finding.id);
     const first = await deliver(environment('lambda-env-i'), [finding]);
     const { trailQueries: queries, stop } = await snapshotsUnlisted();
     let again: FindingResult[];
@@ -487,8 +496,8 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     let afterRelease: FindingResult[];
     let queriesAfterRelease: number;
     try {
-      // Act: delivered again in another environment; released by an analyst; delivered again in a third
-      again = await deliver(environment('lambda-env-j'), [finding]);
+      // Act: re-published to another environment; released by an analyst; delivered again in a third
+      again = await deliver(environment('lambda-env-j'), [republished]);
       queriesAgain = queries();
       released = await runCli(['release', '--finding', String(finding.id), '--json'], { CORDON_AUDIT_TABLE: table });
       const beforeThird = queries();

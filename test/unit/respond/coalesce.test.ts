@@ -1,10 +1,13 @@
 import type { AuditRecord } from '../../../src/audit/store';
-import { coalescedRun, findingInputs } from '../../../src/respond/coalesce';
+import { coalescedRun, runInputs } from '../../../src/respond/coalesce';
 import { findingOf } from './offline';
 
 /** When this delivery began screening, and the other delivery's run a moment later. */
 const ARRIVED = Date.parse('2026-11-24T10:00:01.000Z');
 const RAN = '2026-11-24T10:00:02.000Z';
+
+/** The runbook both deliveries run. */
+const MINER = { name: 'miner', actions: [{ action: 'ec2.isolate', with: {}, when: undefined }] };
 
 const miner = findingOf('f-1', {
   type: 'CryptoCurrency:EC2/BitcoinTool.B!DNS',
@@ -27,7 +30,7 @@ function ran(finding = miner, extra: Partial<AuditRecord> = {}): AuditRecord {
     detail: 'moved eni-1 to cordon-quarantine',
     at: RAN,
     actor: 'respond',
-    inputs: findingInputs(finding),
+    inputs: runInputs(finding, MINER),
     remains: ['dns-resolver'],
     ...extra,
   };
@@ -50,7 +53,7 @@ describe('a delivery that raced another delivery of its finding', () => {
     ];
 
     // Act
-    const reported = coalescedRun(again, 'miner', history, ARRIVED);
+    const reported = coalescedRun(again, MINER, history, ARRIVED);
 
     // Assess
     expect(reported).toEqual({
@@ -75,43 +78,50 @@ describe('a delivery that raced another delivery of its finding', () => {
 
   it.each([
     [
-      'the run was recorded before this delivery arrived (it checks AWS itself)',
+      'the run was recorded more than a minute before this delivery arrived',
       miner,
-      [ran(miner, { at: '2026-11-24T10:00:00.000Z' })],
-      'miner',
+      [ran(miner, { at: '2026-11-24T09:59:00.999Z' })],
+      MINER,
     ],
     [
       'the finding now names another attacker address (new inputs)',
       { ...miner, remoteIps: [{ ip: '203.0.113.9', direction: 'OUTBOUND' as const }] },
       [ran()],
-      'miner',
+      MINER,
     ],
+    ['an action of the run failed (this delivery tries again)', miner, [ran(), ran(miner, { status: 'failed', resource: 'eni-2' })], MINER],
+    ['the run was only a decision (held by the circuit breaker)', miner, [ran(miner, { action: 'decision', status: 'skipped' })], MINER],
+    ['another runbook ran', miner, [ran()], { ...MINER, name: 'other-runbook' }],
     [
-      'an action of the run failed (this delivery tries again)',
+      'the runbook changed since (another step)',
       miner,
-      [ran(), ran(miner, { status: 'failed', resource: 'eni-2' })],
-      'miner',
+      [ran()],
+      { ...MINER, actions: [...MINER.actions, { action: 'ec2.snapshot', with: {}, when: undefined }] },
     ],
-    ['the run was only a decision (held by the circuit breaker)', miner, [ran(miner, { action: 'decision', status: 'skipped' })], 'miner'],
-    ['another runbook ran', miner, [ran()], 'other-runbook'],
-    ['the last record is a release', miner, [ran(), ran(miner, { at: '2026-11-24T10:00:03.000Z', actor: 'release' })], 'miner'],
-    ['the activity was seen after the run', { ...miner, lastSeenAt: '2026-11-24T10:00:05.000Z' }, [ran()], 'miner'],
+    ['the last record is a release', miner, [ran(), ran(miner, { at: '2026-11-24T10:00:03.000Z', actor: 'release' })], MINER],
+    ['the activity was seen after the run', { ...miner, lastSeenAt: '2026-11-24T10:00:05.000Z' }, [ran()], MINER],
     [
       'an analyst asked for it (custom action)',
       { ...miner, origin: { kind: 'custom-action' as const, actionName: 'Contain', actionArn: undefined } },
       [ran()],
-      'miner',
+      MINER,
     ],
-    ['a record written before runs carried their inputs', miner, [ran(miner, { inputs: undefined })], 'miner'],
-    ['there is no history', miner, [], 'miner'],
+    ['a record written before runs carried their inputs', miner, [ran(miner, { inputs: undefined })], MINER],
+    ['there is no history', miner, [], MINER],
   ])('runs the runbook when %s', (_why, finding, history, runbook) => {
     expect(coalescedRun(finding, runbook, history, ARRIVED)).toBeUndefined();
   });
 
   it('digests only what a runbook acts on: a higher count or a later time keep the inputs, a new domain changes them', () => {
-    expect(findingInputs({ ...miner, count: 9, updatedAt: '2026-11-25T00:00:00.000Z', lastSeenAt: '2026-11-25T00:00:00.000Z' })).toBe(
-      findingInputs(miner),
-    );
-    expect(findingInputs({ ...miner, domains: ['pool.example.net'] })).not.toBe(findingInputs(miner));
+    const later = { ...miner, count: 9, updatedAt: '2026-11-25T00:00:00.000Z', lastSeenAt: '2026-11-25T00:00:00.000Z' };
+    expect(runInputs(later, MINER)).toBe(runInputs(miner, MINER));
+    expect(runInputs({ ...miner, domains: ['pool.example.net'] }, MINER)).not.toBe(runInputs(miner, MINER));
+  });
+
+  it('reports a run recorded less than a minute before this delivery arrived, saying how long before', () => {
+    const reported = coalescedRun(miner, MINER, [ran(miner, { at: '2026-11-24T10:00:00.000Z' })], ARRIVED + 29_500);
+    expect(reported?.outcomes.map((o) => o.detail)).toEqual([
+      'moved eni-1 to cordon-quarantine (a delivery of this finding did this at 2026-11-24T10:00:00.000Z, 31 s before this one arrived: not made again)',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Runbook } from '../../../src/runbooks/runbook';
 import { runbookRecords } from '../../../src/respond/audit-records';
-import { findingInputs } from '../../../src/respond/coalesce';
+import { runInputs } from '../../../src/respond/coalesce';
 import type { Execution } from '../../../src/respond/execute';
 import type { ResolvedFinding } from '../../../src/respond/resolve';
 import { securityHubResult, shapeAll } from '../../../src/respond/shape';
@@ -97,7 +97,7 @@ describe('audit records of a runbook decision', () => {
         actor: 'respond',
         by: 'alice',
         subject: 'i-f-1',
-        inputs: findingInputs(r.finding),
+        inputs: runInputs(r.finding, r.decision.runbook),
         action: 'ec2.isolate',
         resource: 'eni-1',
         status: 'done',
