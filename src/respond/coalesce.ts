@@ -1,7 +1,7 @@
 /**
  * Deliveries close together (pure): a delivery of a finding that comes while
- * another delivery of the same finding contains its resource, or less than a
- * minute after, from the same inputs, reports that containment instead of
+ * another delivery of the same finding contains its resource, or less than
+ * five minutes after, from the same inputs, reports that containment instead of
  * making every read and change again (SQS delivers at least once, and
  * GuardDuty re-publishes a finding as its count grows).
  */
@@ -55,8 +55,13 @@ export function runInputs(finding: Finding, runbook: Pick<Runbook, 'name' | 'act
  * have held), with every action in place: none failed, nothing only decided
  * (held, exempt, skipped). Otherwise the runbook runs and checks AWS itself.
  */
-/** How long before a delivery began a run of its finding is fresh enough to report for it. */
-export const FRESH_RUN_MS = 60_000;
+/**
+ * How long before a delivery began a run of its finding is fresh enough to
+ * report for it: a third of GuardDuty's shortest publishing frequency for
+ * updated findings (15 minutes), so a re-published finding whose activity
+ * came after the run (which then runs again) rarely falls inside it.
+ */
+const FRESH_RUN_MS = 5 * 60_000;
 
 export function coalescedRun(
   finding: Finding,

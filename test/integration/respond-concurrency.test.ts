@@ -447,6 +447,10 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(reported?.[0]?.actions.map((a) => a.status).every((st) => st === 'already' || st === 'skipped')).toBe(true);
     expect(reported?.[0]?.actions.map((a) => [a.action, a.resource])).toEqual(acted?.[0]?.actions.map((a) => [a.action, a.resource]));
     for (const a of reported?.[0]?.actions ?? []) expect(a.detail).toMatch(/after this one arrived: not made again\)$/);
+    // …with what stays open, so Security Hub gets the same status
+    expect(reported?.[0]?.remains).toEqual(acted?.[0]?.remains);
+    expect(reported?.[0]?.remains?.length).toBeGreaterThan(0);
+    expect(reported?.[0]?.securityHub.detail).toBe(acted?.[0]?.securityHub.detail);
     // …so the instance was read and changed by one run only: three attribute reads, one snapshot set, one move pair
     const ops = proxy.calls().map((c) => c.operation);
     expect(ops.filter((op) => op === 'DescribeInstanceAttribute')).toHaveLength(3);
@@ -454,6 +458,47 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
     expect(ops.filter((op) => op === 'ModifyNetworkInterfaceAttribute')).toHaveLength(2);
     const quarantine = await groupId(box.vpcId, 'cordon-quarantine');
     expect(Object.values(await interfaceGroups(ec2, box.instanceId))).toEqual([[quarantine]]);
+  });
+
+  it('a later delivery that runs again finds the instance profile removed and takes the role and its id from the history: no IAM read of the role, the revocation already in place', async () => {
+    // Prepare: a compromised instance with the instance profile, contained once; the finding re-published naming an
+    // address (new inputs: it runs and checks AWS)
+    const web1 = instanceOf(world, account, region, 'web-1');
+    const web = await groupId(web1.target.vpcId, 'web');
+    const box = await launchAwsLikeInstance(ec2, {
+      vpcId: web1.target.vpcId,
+      subnetId: web1.target.subnetId,
+      groupIds: [web],
+      instanceProfileName: 'web-instance-profile',
+      name: 'profiled',
+    });
+    const finding = publish(local, 'Backdoor:EC2/C&CActivity.B', { accountId: account, region, instance: box });
+    const republished = publish(local, 'Backdoor:EC2/C&CActivity.B', {
+      accountId: account,
+      region,
+      instance: box,
+      remoteIp: '198.51.100.77',
+      count: 3,
+    });
+    const first = await deliver(environment('lambda-env-v'), [finding]);
+    const proxy = await startFaultyEndpoint({ target: local.endpoint, motoEndpoint: local.motoEndpoint });
+    process.env.AWS_ENDPOINT_URL_IAM = proxy.endpoint;
+    let again: FindingResult[];
+    try {
+      // Act
+      again = await deliver(environment('lambda-env-w'), [republished]);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_IAM;
+      await proxy.stop();
+    }
+
+    // Assess
+    expect(statuses(first[0], 'ec2.remove-instance-profile')).toEqual(['done', 'done']);
+    expect(statuses(again[0], 'ec2.remove-instance-profile')).toEqual(['already', 'already']);
+    expect(again[0]?.actions.some((a) => /after this one arrived|before this one arrived/.test(a.detail))).toBe(false);
+    const iamOps = proxy.calls().map((c) => c.operation);
+    expect(iamOps).not.toContain('GetRole');
+    expect(iamOps).not.toContain('GetInstanceProfile');
   });
 
   it('one brute force delivered to two environments at once, re-published naming a second attacker: both addresses are denied (new inputs are never taken for the same run)', async () => {

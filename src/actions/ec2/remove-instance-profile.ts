@@ -130,7 +130,7 @@ export const removeInstanceProfile = defineAction({
       let roleId: string | undefined;
       if (!association?.AssociationId || !profileArn) {
         results.push(report.already(instanceId, 'no instance profile associated'));
-        roleName = roleFromHistory(await ctx.history(), report.action);
+        ({ roleName, roleId } = roleFromHistory(await ctx.history(), report.action));
       } else {
         const profileName = profileArn.split('/').pop() as string;
         const removal = ctx.dryRun
@@ -165,7 +165,7 @@ export const removeInstanceProfile = defineAction({
         }
       }
       if (!p.revokeSessions || !roleName) return;
-      // A redelivery knows the role by name only (from the audit trail): its id is read.
+      // A redelivery knows the role from the audit trail: its id is read when an older record lacks it.
       roleId ??= (await ctx.member(IAMClient).send(new GetRoleCommand({ RoleName: roleName }))).Role?.RoleId;
       if (!roleId) throw new Error(`IAM reports no id for role ${roleName}`);
       results.push(await revoke(roleName, roleId, Promise.resolve()));
@@ -180,12 +180,19 @@ export const removeInstanceProfile = defineAction({
   },
 });
 
-/** The instance role an earlier delivery of the finding recorded, if any. */
-function roleFromHistory(history: readonly AuditRecord[], action: string): string | undefined {
-  let roleName: string | undefined;
-  for (const r of history) {
-    const recorded = prior.safeParse(r.prior).data?.roleName;
-    if (r.action === action && r.actor === 'respond' && recorded !== undefined) roleName = recorded;
-  }
-  return roleName;
+/**
+ * The instance role an earlier delivery of the finding recorded, if any, with
+ * its id when that record has it (a role deleted and made again under the
+ * same name has another id: the revocation's condition names the id cordon
+ * read when it removed the profile).
+ */
+function roleFromHistory(history: readonly AuditRecord[], action: string): { roleName?: string; roleId?: string } {
+  const recorded = history.flatMap((r) => {
+    const read = r.action === action && r.actor === 'respond' ? prior.safeParse(r.prior).data : undefined;
+    return read ? [read] : [];
+  });
+  const roleName = recorded.findLast((p) => p.roleName !== undefined)?.roleName;
+  // The disassociation's record names the id (the revocation's names the role only).
+  const roleId = recorded.findLast((p) => p.roleName === roleName && 'roleId' in p && p.roleId !== undefined);
+  return { roleName, ...(roleId && 'roleId' in roleId ? { roleId: roleId.roleId } : {}) };
 }

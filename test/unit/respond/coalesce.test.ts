@@ -78,9 +78,9 @@ describe('a delivery that raced another delivery of its finding', () => {
 
   it.each([
     [
-      'the run was recorded more than a minute before this delivery arrived',
+      'the run was recorded more than five minutes before this delivery arrived',
       miner,
-      [ran(miner, { at: '2026-11-24T09:59:00.999Z' })],
+      [ran(miner, { at: '2026-11-24T09:55:00.999Z' })],
       MINER,
     ],
     [
@@ -118,10 +118,10 @@ describe('a delivery that raced another delivery of its finding', () => {
     expect(runInputs({ ...miner, domains: ['pool.example.net'] }, MINER)).not.toBe(runInputs(miner, MINER));
   });
 
-  it('reports a run recorded less than a minute before this delivery arrived, saying how long before', () => {
-    const reported = coalescedRun(miner, MINER, [ran(miner, { at: '2026-11-24T10:00:00.000Z' })], ARRIVED + 29_500);
+  it('reports a run recorded less than five minutes before this delivery arrived, saying how long before', () => {
+    const reported = coalescedRun(miner, MINER, [ran(miner, { at: '2026-11-24T10:00:00.000Z' })], ARRIVED + 269_500);
     expect(reported?.outcomes.map((o) => o.detail)).toEqual([
-      'moved eni-1 to cordon-quarantine (a delivery of this finding did this at 2026-11-24T10:00:00.000Z, 31 s before this one arrived: not made again)',
+      'moved eni-1 to cordon-quarantine (a delivery of this finding did this at 2026-11-24T10:00:00.000Z, 271 s before this one arrived: not made again)',
     ]);
   });
 });
