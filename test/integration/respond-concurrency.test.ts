@@ -63,10 +63,16 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
       )
     ).SecurityGroups?.[0]?.GroupId as string;
   /** web-1, and another instance of its subnet and group. */
-  const besideWeb1 = async (name: string) => {
+  const besideWeb1 = async (name: string, extra: { instanceProfileName?: string } = {}) => {
     const web1 = instanceOf(world, account, region, 'web-1');
     const web = await groupId(web1.target.vpcId, 'web');
-    const other = await launchAwsLikeInstance(ec2, { vpcId: web1.target.vpcId, subnetId: web1.target.subnetId, groupIds: [web], name });
+    const other = await launchAwsLikeInstance(ec2, {
+      vpcId: web1.target.vpcId,
+      subnetId: web1.target.subnetId,
+      groupIds: [web],
+      name,
+      ...extra,
+    });
     return { web1, other };
   };
   /** The entries of the network ACL a subnet is associated with. */
@@ -302,14 +308,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
 
   it('takes snapshots once even when DescribeSnapshots does not list them yet: the same finding twice in one batch, then in another environment', async () => {
     // Prepare: DescribeSnapshots lists nothing, so only the audit trail can tell that a snapshot was taken
-    const web1 = instanceOf(world, account, region, 'web-1');
-    const web = await groupId(web1.target.vpcId, 'web');
-    const box = await launchAwsLikeInstance(ec2, {
-      vpcId: web1.target.vpcId,
-      subnetId: web1.target.subnetId,
-      groupIds: [web],
-      name: 'lagging',
-    });
+    const { other: box } = await besideWeb1('lagging');
     const finding = publish(local, 'Trojan:EC2/DNSDataExfiltration', { accountId: account, region, instance: box });
     const { proxy, trailQueries, stop } = await snapshotsUnlisted();
     let first: FindingResult[];
@@ -463,15 +462,7 @@ describe('respond: concurrent deliveries in two Lambda environments', () => {
   it('a later delivery that runs again finds the instance profile removed and takes the role and its id from the history: no IAM read of the role, the revocation already in place', async () => {
     // Prepare: a compromised instance with the instance profile, contained once; the finding re-published naming an
     // address (new inputs: it runs and checks AWS)
-    const web1 = instanceOf(world, account, region, 'web-1');
-    const web = await groupId(web1.target.vpcId, 'web');
-    const box = await launchAwsLikeInstance(ec2, {
-      vpcId: web1.target.vpcId,
-      subnetId: web1.target.subnetId,
-      groupIds: [web],
-      instanceProfileName: 'web-instance-profile',
-      name: 'profiled',
-    });
+    const { other: box } = await besideWeb1('profiled', { instanceProfileName: 'web-instance-profile' });
     const finding = publish(local, 'Backdoor:EC2/C&CActivity.B', { accountId: account, region, instance: box });
     const republished = publish(local, 'Backdoor:EC2/C&CActivity.B', {
       accountId: account,

@@ -22,6 +22,13 @@ import {
  * contain that principal; public-exposure ones block public access, on the
  * finding's account's buckets only.
  */
+
+/** S3's AccessDenied, as AWS sends it (a bucket policy denying the member role, say). */
+const S3_ACCESS_DENIED = {
+  status: 403,
+  contentType: 'application/xml',
+  body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+};
 describe('respond: principals, their keys and the buckets they use', () => {
   let local: LocalAws;
   let world: World;
@@ -197,13 +204,7 @@ describe('respond: principals, their keys and the buckets they use', () => {
     const s3Calls: string[] = [];
     const proxy = await startFaultProxy(local.endpoint, ({ path: at, call }) => {
       if (call) s3Calls.push(`${call.operation} ${at}`);
-      return call?.operation === 'PutPublicAccessBlock' && at.startsWith(`/${failing}`)
-        ? {
-            status: 403,
-            contentType: 'application/xml',
-            body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
-          }
-        : undefined;
+      return call?.operation === 'PutPublicAccessBlock' && at.startsWith(`/${failing}`) ? S3_ACCESS_DENIED : undefined;
     });
 
     // Act
@@ -252,13 +253,7 @@ describe('respond: principals, their keys and the buckets they use', () => {
     await (await memberClients(local, world, own, region)).s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const finding = publish(local, 'Policy:S3/BucketAnonymousAccessGranted', { accountId: own, region, bucket, seed: 's3-guarded' });
     const proxy = await startFaultProxy(local.endpoint, ({ path: at, call }) =>
-      call?.operation === 'GetBucketTagging' && at.startsWith(`/${bucket}`)
-        ? {
-            status: 403,
-            contentType: 'application/xml',
-            body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
-          }
-        : undefined,
+      call?.operation === 'GetBucketTagging' && at.startsWith(`/${bucket}`) ? S3_ACCESS_DENIED : undefined,
     );
 
     // Act

@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../../../src/audit/store';
+import { aboutFinding } from '../../../src/respond/audit-records';
 import { coalescedRun, runInputs } from '../../../src/respond/coalesce';
 import { findingOf } from './offline';
 
@@ -18,11 +19,7 @@ const miner = findingOf('f-1', {
 /** A record of the other delivery's run of `finding` (override any field). */
 function ran(finding = miner, extra: Partial<AuditRecord> = {}): AuditRecord {
   return {
-    findingId: finding.id,
-    findingArn: finding.arn,
-    accountId: finding.accountId,
-    region: finding.region,
-    findingType: finding.type,
+    ...aboutFinding(finding),
     runbook: 'miner',
     action: 'ec2.isolate',
     resource: 'eni-1',
