@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import { acquireLease, giveBack, leaseKey, type HeldLease } from '../audit/leases';
+import { giveBack, leaseKey, type HeldLease } from '../audit/leases';
 import { CordonError, describeError } from '../errors';
 import type { Finding } from '../findings/finding';
 import { recordAudit, runbookRecords } from './audit-records';
@@ -22,6 +22,7 @@ import type { ResolvedFinding } from './resolve';
 import { inProgressUpdate } from './summary';
 import { coalescedRun } from './coalesce';
 import { mergeTargets, targetsOf, uncontainedLines } from './targets';
+import { leaseOptions, leasingOf, letGo, takeLeases, type Leasing } from './batch-leases';
 
 /** What acting on a batch produced. */
 export interface Acted {
@@ -96,50 +97,6 @@ export async function act(findings: readonly ResolvedFinding[], deps: ResponderD
   const audited = new Set(runs.flatMap((run) => (run.audited ? [run.resolved] : [])));
   for (const [r, parts] of targets) if (parts.length !== 1 || parts[0] !== r) await joinTargets(r, parts, executions, audited, deps);
   return { executions, audited };
-}
-
-/** A resource's lease being taken, and how to stop waiting for it when it is no longer needed. */
-interface Leasing {
-  readonly lease: Promise<HeldLease | Error>;
-  /** Stops waiting (a lease already taken is given back by the caller). */
-  readonly abort: () => void;
-}
-
-/**
- * The lease of each resource the findings are about (traced: its item says
- * which findings have history), asked for at once, for as many resources as
- * run at once (`concurrency`): a resource that will wait for a free slot takes
- * its lease only when its turn comes, for a lease held while queued behind
- * resources that wait for leases another environment holds (while it queues
- * behind ours) would deadlock the two.
- */
-function takeLeases(acting: readonly ResolvedFinding[], deps: ResponderDeps): Map<string, Leasing> {
-  const leases = new Map<string, Leasing>();
-  for (const { finding } of acting) {
-    const key = leaseKey(finding.accountId, finding.region, resourceLabel(finding));
-    if (leases.has(key)) continue;
-    if (leases.size >= deps.concurrency) break;
-    leases.set(key, leasingOf(key, deps));
-  }
-  return leases;
-}
-
-function leasingOf(key: string, deps: ResponderDeps): Leasing {
-  const controller = new AbortController();
-  const lease = acquireLease(key, leaseOptions(deps), true, controller.signal).catch((err: unknown) => asError(err));
-  return { lease, abort: () => controller.abort() };
-}
-
-/** Gives back a lease nobody needs (stops waiting for it first); awaited, so that nothing is left held when the batch ends. */
-async function letGo(leasing: Leasing | undefined, deps: ResponderDeps): Promise<void> {
-  if (!leasing) return;
-  leasing.abort();
-  const lease = await leasing.lease;
-  if (!(lease instanceof Error)) await giveBack(lease, leaseOptions(deps));
-}
-
-function leaseOptions(deps: ResponderDeps) {
-  return { ...deps.leases, store: deps.audit };
 }
 
 /**
@@ -385,9 +342,9 @@ async function runAndRecord(
 }
 
 /**
- * Another delivery's run of this finding, recorded after this one arrived
- * and from the same inputs, when the history is known complete (see
- * `coalescedRun`): reported rather than made again.
+ * Another delivery's run of this finding, close behind this one and from the
+ * same inputs, when the history is known complete (see `coalescedRun`):
+ * reported rather than made again.
  */
 async function coalesced(resolved: ResolvedFinding, screened: Screened, ctx: ActionContext): Promise<Execution | undefined> {
   const { runbook } = resolved.decision;
@@ -404,8 +361,4 @@ function failedExecution(finding: Finding, err: unknown): Execution {
 
 function heldExecution(reason: string): Execution {
   return { exemptReason: undefined, heldReason: reason, outcomes: [] };
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }
