@@ -23,6 +23,17 @@ import {
  * finding's account's buckets only.
  */
 
+/** `cordon respond` on one finding with S3 behind `proxy` (stopped afterwards). */
+async function respondThroughS3(proxy: { endpoint: string; stop: () => Promise<void> }, finding: Record<string, unknown>) {
+  process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
+  try {
+    return await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: auditFile() });
+  } finally {
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    await proxy.stop();
+  }
+}
+
 /** S3's AccessDenied, as AWS sends it (a bucket policy denying the member role, say). */
 const S3_ACCESS_DENIED = {
   status: 403,
@@ -208,14 +219,7 @@ describe('respond: principals, their keys and the buckets they use', () => {
     });
 
     // Act
-    process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
-    let run;
-    try {
-      run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: auditFile() });
-    } finally {
-      delete process.env.AWS_ENDPOINT_URL_S3;
-      await proxy.stop();
-    }
+    const run = await respondThroughS3(proxy, finding);
 
     // Assess: its own bucket blocked, the other account's skipped and untouched, the failure reported (exit 1)
     expect(run.code).toBe(1);
@@ -257,14 +261,7 @@ describe('respond: principals, their keys and the buckets they use', () => {
     );
 
     // Act
-    process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
-    let run;
-    try {
-      run = await runCli(['respond', eventsFile([finding]), '--json'], { CORDON_AUDIT_FILE: auditFile() });
-    } finally {
-      delete process.env.AWS_ENDPOINT_URL_S3;
-      await proxy.stop();
-    }
+    const run = await respondThroughS3(proxy, finding);
 
     // Assess: ListBuckets says the account owns it, so its exemption tag must be read: that fails the finding, loudly
     expect(run.code).toBe(1);
